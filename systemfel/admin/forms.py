@@ -1,0 +1,70 @@
+"""Forms for verksamheter, myndigheter, områden and user accounts."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import ValidationError as FieldError
+
+from systemfel.admin.domain import MyndighetTyp, invalid_addresses, parse_emails
+from systemfel.brister.forms import CheckboxListField
+from systemfel.forms import GuardedForm
+
+REQUIRED = _l("Fyll i fältet.")
+
+
+class VerksamhetForm(GuardedForm):
+    """A PO service and the kommuner it covers."""
+
+    namn = StringField(_l("Namn"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kommuner = TextAreaField(
+        _l("Kommuner"),
+        description=_l("En kommun per rad."),
+        validators=[DataRequired(_l("Ange minst en kommun.")), Length(max=4000)],
+    )
+
+
+class MyndighetForm(GuardedForm):
+    """A body brister concern, with its functional e-mail addresses."""
+
+    contact_fields = ("epost",)
+
+    namn = StringField(_l("Namn"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    typ = SelectField(
+        _l("Typ"),
+        choices=[(typ.value, _l(typ.label)) for typ in MyndighetTyp],
+        validators=[InputRequired(_l("Gör ett val."))],
+    )
+    epost = TextAreaField(
+        _l("Funktionsbrevlådor (e-post)"),
+        description=_l("En adress per rad. Använd myndighetens funktionsadress, inte en persons."),
+        validators=[Optional(), Length(max=2000)],
+    )
+    is_active = BooleanField(_l("Aktiv (kan väljas för nya brister)"), default=True)
+
+    def validate_epost(self, field) -> None:  # noqa: ANN001
+        """Every line must look like an e-mail address."""
+        bad = invalid_addresses(parse_emails(field.data or ""))
+        if bad:
+            raise FieldError(_l("Ogiltig e-postadress: %(address)s", address=", ".join(bad)))
+
+
+class OmradeForm(GuardedForm):
+    """A subject area."""
+
+    namn = StringField(_l("Namn"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    is_active = BooleanField(_l("Aktivt (kan väljas för nya brister)"), default=True)
+
+
+class UserForm(GuardedForm):
+    """A staff account."""
+
+    contact_fields = ("email",)
+
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[DataRequired(REQUIRED), Email(_l("Ange en giltig e-postadress.")), Length(max=254)],
+    )
+    namn = StringField(_l("Namn"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    role = SelectField(_l("Roll"), validators=[InputRequired(_l("Gör ett val."))])
+    verksamheter = CheckboxListField(_l("Verksamheter"), coerce=int)
+    is_active = BooleanField(_l("Aktivt konto"), default=True)

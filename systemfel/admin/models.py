@@ -1,0 +1,80 @@
+"""Verksamheter, their kommuner, and the reference lists of myndigheter and områden."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from systemfel.admin.domain import MyndighetTyp
+from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
+from systemfel.extensions import db
+
+
+class Verksamhet(db.Model):
+    """A personligt ombud service; it may cover several kommuner."""
+
+    __tablename__ = "verksamhet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    namn: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    kommuner: Mapped[list["Kommun"]] = relationship(
+        back_populates="verksamhet", cascade="all, delete-orphan", order_by="Kommun.namn"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Verksamhet {self.id} {self.namn!r}>"
+
+
+class Kommun(db.Model):
+    """A kommun served by a verksamhet."""
+
+    __tablename__ = "kommun"
+    __table_args__ = (sa.UniqueConstraint("verksamhet_id", "namn"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verksamhet_id: Mapped[int] = mapped_column(sa.ForeignKey("verksamhet.id"), index=True)
+    namn: Mapped[str] = mapped_column(sa.String(100))
+
+    verksamhet: Mapped[Verksamhet] = relationship(back_populates="kommuner")
+
+    def __repr__(self) -> str:
+        return f"<Kommun {self.namn!r}>"
+
+
+class Myndighet(db.Model):
+    """A body a brist concerns; it has no account, only functional e-mail addresses."""
+
+    __tablename__ = "myndighet"
+    __table_args__ = (sa.UniqueConstraint("verksamhet_id", "namn"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verksamhet_id: Mapped[int] = mapped_column(sa.ForeignKey("verksamhet.id"), index=True)
+    namn: Mapped[str] = mapped_column(sa.String(200))
+    typ: Mapped[MyndighetTyp] = mapped_column(text_enum(MyndighetTyp))
+    # Functional mailboxes, one a line; reminders and requests for answers go here.
+    epost: Mapped[str] = mapped_column(sa.Text, default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    verksamhet: Mapped[Verksamhet] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Myndighet {self.id} {self.namn!r}>"
+
+
+class Omrade(db.Model):
+    """A subject area brister are grouped by (ekonomi, bostad, ...)."""
+
+    __tablename__ = "omrade"
+    __table_args__ = (sa.UniqueConstraint("verksamhet_id", "namn"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verksamhet_id: Mapped[int] = mapped_column(sa.ForeignKey("verksamhet.id"), index=True)
+    namn: Mapped[str] = mapped_column(sa.String(100))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    verksamhet: Mapped[Verksamhet] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Omrade {self.id} {self.namn!r}>"

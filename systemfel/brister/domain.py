@@ -1,0 +1,219 @@
+"""The rules of a brist: levels, the status state machine, closing, escalation, numbering."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from systemfel.i18n import N_
+
+
+class Niva(StrEnum):
+    """The level a brist concerns (Kunskapsguiden), lowest first."""
+
+    HANDLAGGARE = "handlaggare"
+    LOKAL = "lokal"
+    CENTRAL = "central"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the level."""
+        return NIVA_LABELS[self]
+
+    @property
+    def help(self) -> str:
+        """Return Kunskapsguiden's definition of the level, for help text."""
+        return NIVA_HELP[self]
+
+
+NIVA_LABELS = {
+    Niva.HANDLAGGARE: N_("Handläggarnivå"),
+    Niva.LOKAL: N_("Lokal nivå"),
+    Niva.CENTRAL: N_("Central nivå"),
+}
+
+NIVA_HELP = {
+    Niva.HANDLAGGARE: N_(
+        "Enskild handläggares agerande: bemötande, kompetens, värderingar och ansvar "
+        "– till exempel bristande kunskap om psykisk funktionsnedsättning eller serviceskyldighet."
+    ),
+    Niva.LOKAL: N_(
+        "Den lokala organisationen: organisation, resurser, insatser och måluppfyllelse "
+        "– till exempel ingen personalkontinuitet eller boendestöd med för få timmar."
+    ),
+    Niva.CENTRAL: N_(
+        "Regelverk och nationella strukturer: regler, resurser och organisation "
+        "– till exempel svårnavigerade regler eller kontaktvägar som bara är digitala."
+    ),
+}
+
+
+class Status(StrEnum):
+    """Where a brist is in its lifecycle."""
+
+    REGISTRERAD = "registrerad"
+    LYFT = "lyft"
+    BEVAKAS = "bevakas"
+    STANGD = "stangd"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the status."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.REGISTRERAD: N_("Registrerad"),
+    Status.LYFT: N_("Lyft med myndighet"),
+    Status.BEVAKAS: N_("Bevakas"),
+    Status.STANGD: N_("Stängd"),
+}
+
+
+class Utfall(StrEnum):
+    """How a closed brist ended."""
+
+    ATGARDAD = "atgardad"
+    DELVIS_ATGARDAD = "delvis_atgardad"
+    EJ_ATGARDAD = "ej_atgardad"
+    SAMMANSLAGEN = "sammanslagen"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the outcome."""
+        return UTFALL_LABELS[self]
+
+
+UTFALL_LABELS = {
+    Utfall.ATGARDAD: N_("Åtgärdad"),
+    Utfall.DELVIS_ATGARDAD: N_("Delvis åtgärdad"),
+    Utfall.EJ_ATGARDAD: N_("Ej åtgärdad / avskriven"),
+    Utfall.SAMMANSLAGEN: N_("Sammanslagen med annan brist"),
+}
+
+# Moves between open statuses. Closing and reopening have rules of their own below.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.REGISTRERAD: frozenset({Status.LYFT, Status.BEVAKAS}),
+    Status.LYFT: frozenset({Status.BEVAKAS}),
+    Status.BEVAKAS: frozenset({Status.LYFT}),
+    Status.STANGD: frozenset(),
+}
+
+# A reopened brist is known and has been worked: it goes back to being watched.
+REOPENED_STATUS = Status.BEVAKAS
+
+
+class TransitionRefused(ValueError):
+    """A move the state machine does not allow; the message is for the user."""
+
+
+def allowed_moves(current: Status) -> frozenset[Status]:
+    """Return the statuses an open brist may move to without closing."""
+    return TRANSITIONS[current]
+
+
+def check_move(current: Status, target: Status) -> None:
+    """Refuse a status move that is not in the state machine."""
+    if target == Status.STANGD:
+        raise TransitionRefused(N_("Använd Stäng för att stänga en brist."))
+    if target not in TRANSITIONS[current]:
+        raise TransitionRefused(N_("Bristen kan inte gå från den här statusen till den valda."))
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What closing a brist needs: an outcome and, when merged, the brist it merges into."""
+
+    utfall: Utfall
+    merged_into_id: int | None = None
+
+
+def check_close(current: Status, closing: Closing, brist_id: int) -> None:
+    """Refuse closing a closed brist, or a merge without a valid other brist."""
+    if current == Status.STANGD:
+        raise TransitionRefused(N_("Bristen är redan stängd."))
+    if closing.utfall == Utfall.SAMMANSLAGEN:
+        if closing.merged_into_id is None:
+            raise TransitionRefused(N_("Ange vilken brist den ska slås samman med."))
+        if closing.merged_into_id == brist_id:
+            raise TransitionRefused(N_("En brist kan inte slås samman med sig själv."))
+    elif closing.merged_into_id is not None:
+        raise TransitionRefused(N_("Ange bara en annan brist när utfallet är sammanslagen."))
+
+
+def check_reopen(current: Status) -> None:
+    """Only a closed brist can be reopened."""
+    if current != Status.STANGD:
+        raise TransitionRefused(N_("Bara en stängd brist kan öppnas igen."))
+
+
+def next_level(current: Niva) -> Niva | None:
+    """Return the level above `current`, or None at central level."""
+    order = list(Niva)
+    position = order.index(current)
+    return order[position + 1] if position + 1 < len(order) else None
+
+
+def check_escalate(status: Status, current: Niva, target: Niva) -> None:
+    """Escalation goes upwards only, and not on a closed brist."""
+    if status == Status.STANGD:
+        raise TransitionRefused(N_("En stängd brist kan inte eskaleras. Öppna den igen först."))
+    order = list(Niva)
+    if order.index(target) <= order.index(current):
+        raise TransitionRefused(N_("En brist kan bara eskaleras till en högre nivå."))
+
+
+def format_number(prefix: str, year: int, serial: int) -> str:
+    """Return the readable number of a brist, e.g. SF-2026-0007."""
+    return f"{prefix}-{year}-{serial:04d}"
+
+
+def search_text(*parts: str | None) -> str:
+    """Return the case-folded text a brist is found by in free-text search."""
+    return " ".join(part for part in parts if part).casefold()
+
+
+class HandelseTyp(StrEnum):
+    """The kinds of entries in a brist's history."""
+
+    REGISTRERAD = "registrerad"
+    ANDRAD = "andrad"
+    OBSERVATION = "observation"
+    ESKALERAD = "eskalerad"
+    STATUS = "status"
+    STANGD = "stangd"
+    ATEROPPNAD = "ateroppnad"
+    SAMMANSLAGEN_HIT = "sammanslagen_hit"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the kind of entry."""
+        return HANDELSE_LABELS[self]
+
+
+HANDELSE_LABELS = {
+    HandelseTyp.REGISTRERAD: N_("Registrerad"),
+    HandelseTyp.ANDRAD: N_("Ändrad"),
+    HandelseTyp.OBSERVATION: N_("Ny observation"),
+    HandelseTyp.ESKALERAD: N_("Eskalerad"),
+    HandelseTyp.STATUS: N_("Status ändrad"),
+    HandelseTyp.STANGD: N_("Stängd"),
+    HandelseTyp.ATEROPPNAD: N_("Öppnad igen"),
+    HandelseTyp.SAMMANSLAGEN_HIT: N_("En annan brist slogs samman hit"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that changed, as the user saw it: label, old value, new value."""
+
+    field: str
+    old: str
+    new: str
+
+
+def diff(labels: dict[str, str], old: dict[str, str], new: dict[str, str]) -> list[Change]:
+    """Compare two snapshots of displayed values, in the order of `labels`."""
+    return [
+        Change(labels[key], old.get(key, ""), new.get(key, ""))
+        for key in labels
+        if old.get(key, "") != new.get(key, "")
+    ]

@@ -1,0 +1,125 @@
+"""A brist, the myndigheter it concerns, its observations and its history."""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from systemfel.admin.models import Myndighet, Omrade, Verksamhet
+from systemfel.auth.models import User
+from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall
+from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
+from systemfel.extensions import db
+
+brist_myndighet = sa.Table(
+    "brist_myndighet",
+    db.metadata,
+    sa.Column("brist_id", sa.ForeignKey("brist.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("myndighet_id", sa.ForeignKey("myndighet.id"), primary_key=True),
+)
+
+
+class Brist(db.Model):
+    """A flaw in the public systems, as one verksamhet sees it. Never who, only how many."""
+
+    __tablename__ = "brist"
+    __table_args__ = (
+        sa.UniqueConstraint("verksamhet_id", "year", "serial"),
+        sa.Index("ix_brist_verksamhet_status", "verksamhet_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verksamhet_id: Mapped[int] = mapped_column(sa.ForeignKey("verksamhet.id"))
+    year: Mapped[int]
+    serial: Mapped[int]
+    nummer: Mapped[str] = mapped_column(sa.String(20))
+    titel: Mapped[str] = mapped_column(sa.String(200))
+    beskrivning: Mapped[str] = mapped_column(sa.Text)
+    niva: Mapped[Niva] = mapped_column(text_enum(Niva))
+    status: Mapped[Status] = mapped_column(text_enum(Status), default=Status.REGISTRERAD)
+    utfall: Mapped[Utfall | None] = mapped_column(text_enum(Utfall))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("brist.id"))
+    myndighet_id: Mapped[int] = mapped_column(sa.ForeignKey("myndighet.id"), index=True)
+    omrade_id: Mapped[int] = mapped_column(sa.ForeignKey("omrade.id"), index=True)
+    first_observed_on: Mapped[date]
+    antal_klienter: Mapped[int]
+    konsekvenser: Mapped[str] = mapped_column(sa.Text, default="")
+    forslag_atgard: Mapped[str] = mapped_column(sa.Text, default="")
+    ansvarig_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Case-folded title, description and number: what free-text search looks in.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    verksamhet: Mapped[Verksamhet] = relationship()
+    myndighet: Mapped[Myndighet] = relationship()
+    other_myndigheter: Mapped[list[Myndighet]] = relationship(
+        secondary=brist_myndighet, order_by=Myndighet.namn
+    )
+    omrade: Mapped[Omrade] = relationship()
+    ansvarig: Mapped[User] = relationship(foreign_keys=[ansvarig_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    merged_into: Mapped["Brist | None"] = relationship(remote_side=[id])
+    observations: Mapped[list["Observation"]] = relationship(
+        back_populates="brist", cascade="all, delete-orphan", order_by="Observation.observed_on"
+    )
+    handelser: Mapped[list["Handelse"]] = relationship(
+        back_populates="brist", cascade="all, delete-orphan", order_by="Handelse.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_closed(self) -> bool:
+        """Is the brist closed?"""
+        return self.status == Status.STANGD
+
+    def __repr__(self) -> str:
+        return f"<Brist {self.id} {self.nummer}>"
+
+
+class Observation(db.Model):
+    """The flaw seen again: when, how many clients, a short note. Observations add up."""
+
+    __tablename__ = "observation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brist_id: Mapped[int] = mapped_column(sa.ForeignKey("brist.id", ondelete="CASCADE"), index=True)
+    observed_on: Mapped[date]
+    antal_klienter: Mapped[int]
+    anteckning: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    brist: Mapped[Brist] = relationship(back_populates="observations")
+    created_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Observation {self.id} brist={self.brist_id} antal={self.antal_klienter}>"
+
+
+class Handelse(db.Model):
+    """One entry in a brist's history: who, when, what, and each field's old → new value."""
+
+    __tablename__ = "handelse"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brist_id: Mapped[int] = mapped_column(sa.ForeignKey("brist.id", ondelete="CASCADE"), index=True)
+    typ: Mapped[HandelseTyp] = mapped_column(text_enum(HandelseTyp))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The brist's version after this entry: a refused save lists the entries it missed.
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    # [[field label, old, new], ...] as shown to the user at the time.
+    changes: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+
+    brist: Mapped[Brist] = relationship(back_populates="handelser")
+    user: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Handelse {self.id} {self.typ} brist={self.brist_id}>"

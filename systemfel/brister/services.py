@@ -1,0 +1,376 @@
+"""Verbs on brister: register, edit, observe, escalate, move, close, reopen. Never commit."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from systemfel.admin.models import Myndighet, Omrade, Verksamhet
+from systemfel.auth.models import User
+from systemfel.brister import domain
+from systemfel.brister.domain import Change, HandelseTyp, Niva, Status, TransitionRefused, Utfall
+from systemfel.brister.models import Brist, Handelse, Observation
+from systemfel.clock import local_today
+from systemfel.dbtypes import utcnow
+from systemfel.errors import ConflictError, ValidationError
+from systemfel.extensions import db
+from systemfel.i18n import N_
+from systemfel.privacy.domain import find_personnummer
+
+MAX_CLIENTS = 100_000
+
+# The fields a user edits, with the labels history and conflict messages show.
+FIELD_LABELS = {
+    "titel": N_("Rubrik"),
+    "beskrivning": N_("Beskrivning"),
+    "niva": N_("Nivå"),
+    "myndighet": N_("Myndighet"),
+    "other_myndigheter": N_("Övriga myndigheter"),
+    "omrade": N_("Område"),
+    "first_observed_on": N_("Först observerad"),
+    "antal_klienter": N_("Antal klienter"),
+    "konsekvenser": N_("Konsekvenser för målgruppen"),
+    "forslag_atgard": N_("Förslag till åtgärd"),
+    "ansvarig": N_("Ansvarigt ombud"),
+}
+
+
+@dataclass(frozen=True)
+class BristFields:
+    """What a user fills in when registering or editing a brist."""
+
+    titel: str
+    beskrivning: str
+    niva: Niva
+    myndighet_id: int
+    other_myndighet_ids: list[int]
+    omrade_id: int
+    first_observed_on: date
+    antal_klienter: int
+    konsekvenser: str
+    forslag_atgard: str
+    ansvarig_id: int
+
+
+def _guard_text(**texts: str) -> None:
+    """Refuse any text with a personnummer (the forms check first; this is the backstop)."""
+    for field, text in texts.items():
+        if find_personnummer(text or ""):
+            raise ValidationError(
+                N_("Texten innehåller ett personnummer eller samordningsnummer. Ta bort det."),
+                field=field,
+            )
+
+
+def _check_fields(verksamhet_id: int, fields: BristFields, today: date) -> dict[str, Any]:
+    """Check the fields against the verksamhet's lists; return the objects they refer to."""
+    _guard_text(
+        titel=fields.titel,
+        beskrivning=fields.beskrivning,
+        konsekvenser=fields.konsekvenser,
+        forslag_atgard=fields.forslag_atgard,
+    )
+    if not fields.titel.strip():
+        raise ValidationError(N_("Ange en rubrik."), field="titel")
+    if fields.first_observed_on > today:
+        raise ValidationError(N_("Datumet kan inte ligga i framtiden."), field="first_observed_on")
+    if not 0 <= fields.antal_klienter <= MAX_CLIENTS:
+        raise ValidationError(N_("Ange ett antal mellan 0 och 100 000."), field="antal_klienter")
+    myndighet = db.session.get(Myndighet, fields.myndighet_id)
+    if myndighet is None or myndighet.verksamhet_id != verksamhet_id:
+        raise ValidationError(N_("Välj en myndighet i listan."), field="myndighet_id")
+    other_ids = set(fields.other_myndighet_ids) - {fields.myndighet_id}
+    others = list(
+        db.session.scalars(
+            select(Myndighet).where(
+                Myndighet.id.in_(other_ids), Myndighet.verksamhet_id == verksamhet_id
+            )
+        )
+    )
+    if len(others) != len(other_ids):
+        raise ValidationError(N_("Välj myndigheter i listan."), field="other_myndighet_ids")
+    omrade = db.session.get(Omrade, fields.omrade_id)
+    if omrade is None or omrade.verksamhet_id != verksamhet_id:
+        raise ValidationError(N_("Välj ett område i listan."), field="omrade_id")
+    ansvarig = db.session.get(User, fields.ansvarig_id)
+    if ansvarig is None or verksamhet_id not in ansvarig.verksamhet_ids:
+        raise ValidationError(N_("Välj ett ombud i verksamheten."), field="ansvarig_id")
+    return {"myndighet": myndighet, "other_myndigheter": others, "omrade": omrade,
+            "ansvarig": ansvarig}
+
+
+def snapshot(brist: Brist) -> dict[str, str]:
+    """Return the editable fields as the user sees them, for history and conflicts."""
+    return {
+        "titel": brist.titel,
+        "beskrivning": brist.beskrivning,
+        "niva": brist.niva.label,
+        "myndighet": brist.myndighet.namn,
+        "other_myndigheter": ", ".join(m.namn for m in brist.other_myndigheter),
+        "omrade": brist.omrade.namn,
+        "first_observed_on": brist.first_observed_on.isoformat(),
+        "antal_klienter": str(brist.antal_klienter),
+        "konsekvenser": brist.konsekvenser,
+        "forslag_atgard": brist.forslag_atgard,
+        "ansvarig": brist.ansvarig.namn,
+    }
+
+
+def _record(
+    brist: Brist, user: User | None, typ: HandelseTyp, text: str = "",
+    changes: list[Change] | None = None, now: datetime | None = None,
+    version: int | None = None,
+) -> Handelse:
+    """Add an entry to the brist's history, stamped with the version it leads to.
+
+    By default the entry belongs to an update that bumps the version by one; entries that
+    leave the brist's own row alone (an observation, a merge into it) pass its version.
+    """
+    entry = Handelse(
+        brist=brist,
+        typ=typ,
+        user=user,
+        text=text,
+        changes=[[change.field, change.old, change.new] for change in changes or []],
+        created_at=now or utcnow(),
+        version=brist.version + 1 if version is None else version,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _check_version(brist: Brist, expected_version: int) -> None:
+    """Refuse a change made on an outdated copy, naming what others changed since."""
+    if brist.version != expected_version:
+        missed = db.session.scalars(
+            select(Handelse)
+            .where(Handelse.brist_id == brist.id, Handelse.version > expected_version)
+            .options(selectinload(Handelse.user))
+            .order_by(Handelse.id)
+        ).all()
+        raise ConflictError(
+            N_("Någon annan har ändrat bristen medan du arbetade. Ingenting sparades."),
+            current_version=brist.version,
+            changes=list(missed),
+        )
+
+
+def _flush(brist: Brist, expected_version: int) -> None:
+    """Flush, turning a concurrent write caught by the version column into a conflict."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConflictError(
+            N_("Någon annan har ändrat bristen medan du arbetade. Ingenting sparades."),
+            current_version=expected_version + 1,
+        ) from error
+
+
+def _next_serial(verksamhet_id: int, year: int) -> int:
+    """Return the next serial number for the verksamhet and year, holding a lock while counting."""
+    db.session.execute(
+        select(Verksamhet.id).where(Verksamhet.id == verksamhet_id).with_for_update()
+    )
+    last = db.session.scalar(
+        select(Brist.serial)
+        .where(Brist.verksamhet_id == verksamhet_id, Brist.year == year)
+        .order_by(Brist.serial.desc())
+        .limit(1)
+    )
+    return (last or 0) + 1
+
+
+def register_brist(
+    *, verksamhet: Verksamhet, user: User, fields: BristFields, prefix: str,
+    now: datetime | None = None,
+) -> Brist:
+    """Register a new brist in `verksamhet` and give it the next number of the year."""
+    now = now or utcnow()
+    today = local_today(now)
+    refs = _check_fields(verksamhet.id, fields, today)
+    serial = _next_serial(verksamhet.id, today.year)
+    brist = Brist(
+        verksamhet=verksamhet,
+        year=today.year,
+        serial=serial,
+        nummer=domain.format_number(prefix, today.year, serial),
+        titel=fields.titel.strip(),
+        beskrivning=fields.beskrivning.strip(),
+        niva=fields.niva,
+        status=Status.REGISTRERAD,
+        first_observed_on=fields.first_observed_on,
+        antal_klienter=fields.antal_klienter,
+        konsekvenser=fields.konsekvenser.strip(),
+        forslag_atgard=fields.forslag_atgard.strip(),
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+        **refs,
+    )
+    brist.search_text = domain.search_text(brist.nummer, brist.titel, brist.beskrivning)
+    db.session.add(brist)
+    _record(brist, user, HandelseTyp.REGISTRERAD, now=now, version=1)
+    db.session.flush()
+    return brist
+
+
+def update_brist(
+    *, brist: Brist, user: User, fields: BristFields, expected_version: int,
+    now: datetime | None = None,
+) -> list[Change]:
+    """Save an edit; refuse it if someone changed the brist since `expected_version`."""
+    if brist.is_closed:
+        raise ValidationError(N_("En stängd brist kan inte ändras. Öppna den igen först."))
+    _check_version(brist, expected_version)
+    now = now or utcnow()
+    refs = _check_fields(brist.verksamhet_id, fields, local_today(now))
+    before = snapshot(brist)
+    brist.titel = fields.titel.strip()
+    brist.beskrivning = fields.beskrivning.strip()
+    brist.niva = fields.niva
+    brist.first_observed_on = fields.first_observed_on
+    brist.antal_klienter = fields.antal_klienter
+    brist.konsekvenser = fields.konsekvenser.strip()
+    brist.forslag_atgard = fields.forslag_atgard.strip()
+    for name, value in refs.items():
+        setattr(brist, name, value)
+    changes = domain.diff(FIELD_LABELS, before, snapshot(brist))
+    if not changes:
+        return []
+    brist.search_text = domain.search_text(brist.nummer, brist.titel, brist.beskrivning)
+    brist.updated_at = now
+    _record(brist, user, HandelseTyp.ANDRAD, changes=changes, now=now)
+    _flush(brist, expected_version)
+    return changes
+
+
+def add_observation(
+    *, brist: Brist, user: User, observed_on: date, antal_klienter: int, anteckning: str,
+    now: datetime | None = None,
+) -> Observation:
+    """Record that the flaw was seen again; it does not touch the brist's own fields."""
+    now = now or utcnow()
+    _guard_text(anteckning=anteckning)
+    if observed_on > local_today(now):
+        raise ValidationError(N_("Datumet kan inte ligga i framtiden."), field="observed_on")
+    if not 1 <= antal_klienter <= MAX_CLIENTS:
+        raise ValidationError(N_("Ange ett antal mellan 1 och 100 000."), field="antal_klienter")
+    observation = Observation(
+        brist=brist, observed_on=observed_on, antal_klienter=antal_klienter,
+        anteckning=anteckning.strip(), created_by=user, created_at=now,
+    )
+    db.session.add(observation)
+    text = f"{observed_on.isoformat()}: {antal_klienter}. {anteckning.strip()}".strip()
+    _record(brist, user, HandelseTyp.OBSERVATION, text=text, now=now, version=brist.version)
+    db.session.flush()
+    return observation
+
+
+def _refused(error: TransitionRefused, field: str | None = None) -> ValidationError:
+    return ValidationError(str(error), field=field)
+
+
+def escalate_brist(
+    *, brist: Brist, user: User, to_niva: Niva, reason: str, expected_version: int,
+    now: datetime | None = None,
+) -> None:
+    """Move the brist to a higher level, with the reason in its history."""
+    _check_version(brist, expected_version)
+    _guard_text(reason=reason)
+    try:
+        domain.check_escalate(brist.status, brist.niva, to_niva)
+    except TransitionRefused as error:
+        raise _refused(error, "niva") from error
+    if not reason.strip():
+        raise ValidationError(N_("Ange varför bristen eskaleras."), field="reason")
+    change = Change(FIELD_LABELS["niva"], brist.niva.label, to_niva.label)
+    brist.niva = to_niva
+    brist.updated_at = now or utcnow()
+    _record(brist, user, HandelseTyp.ESKALERAD, text=reason.strip(), changes=[change], now=now)
+    _flush(brist, expected_version)
+
+
+def move_brist(
+    *, brist: Brist, user: User, to_status: Status, comment: str, expected_version: int,
+    now: datetime | None = None,
+) -> None:
+    """Change the status of an open brist along the state machine."""
+    _check_version(brist, expected_version)
+    _guard_text(comment=comment)
+    try:
+        domain.check_move(brist.status, to_status)
+    except TransitionRefused as error:
+        raise _refused(error, "status") from error
+    change = Change(N_("Status"), brist.status.label, to_status.label)
+    brist.status = to_status
+    brist.updated_at = now or utcnow()
+    _record(brist, user, HandelseTyp.STATUS, text=comment.strip(), changes=[change], now=now)
+    _flush(brist, expected_version)
+
+
+def close_brist(
+    *, brist: Brist, user: User, utfall: Utfall, comment: str, expected_version: int,
+    merged_into: Brist | None = None, now: datetime | None = None,
+) -> None:
+    """Close the brist with an outcome; a merge points at the brist it was merged into."""
+    _check_version(brist, expected_version)
+    _guard_text(comment=comment)
+    closing = domain.Closing(utfall, merged_into.id if merged_into else None)
+    try:
+        domain.check_close(brist.status, closing, brist.id)
+    except TransitionRefused as error:
+        raise _refused(error, "merged_into" if utfall == Utfall.SAMMANSLAGEN else "utfall") from error
+    if merged_into is not None and (
+        merged_into.verksamhet_id != brist.verksamhet_id or merged_into.is_closed
+    ):
+        raise ValidationError(
+            N_("Bristen att slå samman med måste vara öppen och höra till samma verksamhet."),
+            field="merged_into",
+        )
+    now = now or utcnow()
+    changes = [
+        Change(N_("Status"), brist.status.label, Status.STANGD.label),
+        Change(N_("Utfall"), "", utfall.label),
+    ]
+    if merged_into is not None:
+        changes.append(Change(N_("Sammanslagen med"), "", merged_into.nummer))
+        _record(
+            merged_into, user, HandelseTyp.SAMMANSLAGEN_HIT, text=brist.nummer, now=now,
+            version=merged_into.version,
+        )
+    brist.status = Status.STANGD
+    brist.utfall = utfall
+    brist.merged_into = merged_into
+    brist.closed_at = now
+    brist.updated_at = now
+    _record(brist, user, HandelseTyp.STANGD, text=comment.strip(), changes=changes, now=now)
+    _flush(brist, expected_version)
+
+
+def reopen_brist(
+    *, brist: Brist, user: User, reason: str, expected_version: int, now: datetime | None = None,
+) -> None:
+    """Open a closed brist again; its history stays."""
+    _check_version(brist, expected_version)
+    _guard_text(reason=reason)
+    try:
+        domain.check_reopen(brist.status)
+    except TransitionRefused as error:
+        raise _refused(error) from error
+    if not reason.strip():
+        raise ValidationError(N_("Ange varför bristen öppnas igen."), field="reason")
+    now = now or utcnow()
+    changes = [
+        Change(N_("Status"), brist.status.label, domain.REOPENED_STATUS.label),
+        Change(N_("Utfall"), brist.utfall.label if brist.utfall else "", ""),
+    ]
+    brist.status = domain.REOPENED_STATUS
+    brist.utfall = None
+    brist.merged_into = None
+    brist.closed_at = None
+    brist.updated_at = now
+    _record(brist, user, HandelseTyp.ATEROPPNAD, text=reason.strip(), changes=changes, now=now)
+    _flush(brist, expected_version)

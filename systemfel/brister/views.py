@@ -1,0 +1,440 @@
+"""Pages for brister: the list, export, registering, the detail page and working a brist."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from systemfel.access import requires, scope_of
+from systemfel.admin.models import Verksamhet
+from systemfel.brister import queries, services
+from systemfel.brister.domain import Niva, Status, Utfall, allowed_moves, next_level
+from systemfel.brister.forms import (
+    STATUS_CHOICES,
+    STATUS_FILTER_OPEN,
+    BristForm,
+    CloseForm,
+    EscalateForm,
+    FilterForm,
+    ObservationForm,
+    ReopenForm,
+    StatusForm,
+)
+from systemfel.brister.models import Brist
+from systemfel.clock import local_today
+from systemfel.errors import ConflictError, DomainError
+from systemfel.extensions import db
+from systemfel.formtools import show_error, status_for, submitted_version
+from systemfel.privacy.domain import suppress_small
+
+blueprint = Blueprint("brister", __name__)
+
+
+@blueprint.app_context_processor
+def niva_help() -> dict:
+    """Kunskapsguiden's definitions, shown wherever a level is chosen."""
+    return {"niva_help": {niva.value: gettext(niva.help) for niva in Niva}}
+
+
+@blueprint.route("/")
+@login_required
+def index():  # noqa: ANN201
+    """The start page: the brist list."""
+    return redirect(url_for("brister.list_brister"))
+
+
+def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
+    """Read the list's filters from the query string; invalid values are shown and ignored."""
+    scope = scope_of(current_user)
+    verksamheter = _verksamheter_for(scope)
+    chosen = request.args.get("verksamhet", type=int)
+    chosen = chosen if chosen in {v.id for v in verksamheter} else None
+    choice_scope = frozenset({chosen}) if chosen else scope
+    choices = queries.choices_for(choice_scope) if choice_scope is not None else {}
+    form = FilterForm(request.args)
+    anything = [("", gettext("Alla"))]
+    form.status.choices = STATUS_CHOICES
+    form.niva.choices = anything + [(n.value, gettext(n.label)) for n in Niva]
+    form.sort.choices = [(key, gettext(label)) for key, label in SORT_LABELS.items()]
+    form.verksamhet.choices = anything + [(v.id, v.namn) for v in verksamheter]
+    form.myndighet.choices = anything + [(m.id, m.namn) for m in choices.get("myndigheter", [])]
+    form.omrade.choices = anything + [(o.id, o.namn) for o in choices.get("omraden", [])]
+    form.ansvarig.choices = anything + [(u.id, u.namn) for u in choices.get("users", [])]
+    form.validate()
+
+    def valid(field):  # noqa: ANN001, ANN202
+        return None if field.errors or field.data in ("", None) else field.data
+
+    status = valid(form.status)
+    criteria = queries.BristFilter(
+        verksamhet_ids=scope,
+        status=Status(status) if status and status != STATUS_FILTER_OPEN else None,
+        is_open=True if status == STATUS_FILTER_OPEN else None,
+        niva=Niva(valid(form.niva)) if valid(form.niva) else None,
+        myndighet_id=valid(form.myndighet),
+        omrade_id=valid(form.omrade),
+        ansvarig_id=valid(form.ansvarig),
+        year=valid(form.year),
+        verksamhet_id=chosen,
+        text=valid(form.q) or "",
+    )
+    page = request.args.get("sida", type=int) or 1
+    return form, criteria, valid(form.sort) or queries.DEFAULT_SORT, max(page, 1)
+
+
+SORT_LABELS = {
+    "nummer": "Nyast först",
+    "aldst": "Äldst först",
+    "rubrik": "Rubrik",
+    "niva": "Nivå",
+    "status": "Status",
+    "observerad": "Senast observerad först",
+    "uppdaterad": "Senast ändrad först",
+}
+
+
+def _verksamheter_for(scope: frozenset[int] | None) -> list[Verksamhet]:
+    query = select(Verksamhet).order_by(Verksamhet.namn)
+    if scope is not None:
+        query = query.where(Verksamhet.id.in_(scope))
+    return list(db.session.scalars(query))
+
+
+@blueprint.route("/brister")
+@login_required
+def list_brister():  # noqa: ANN201
+    """The filtered, sorted, paginated list of brister."""
+    form, criteria, sort, page = _read_filters()
+    result = queries.list_brister(criteria, sort, page, current_app.config["PAGE_SIZE"])
+    args = {key: value for key, value in request.args.items() if key != "sida"}
+    return render_template("brister/list.html", form=form, result=result, args=args)
+
+
+CSV_HEADER = [
+    "Nummer", "Rubrik", "Verksamhet", "Nivå", "Status", "Utfall", "Myndighet",
+    "Övriga myndigheter", "Område", "Först observerad", "Antal observationer",
+    "Antal klienter totalt", "Ansvarig", "Registrerad", "Beskrivning",
+    "Konsekvenser för målgruppen", "Förslag till åtgärd",
+]
+
+
+def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Iterator[str]:
+    """Yield the CSV file line by line, with a BOM so Excel reads å, ä and ö."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    buffer.write("\ufeff")
+    writer.writerow(CSV_HEADER)
+    for brist, totals in queries.iter_brister(criteria, sort):
+        writer.writerow([
+            brist.nummer, brist.titel, brist.verksamhet.namn, gettext(brist.niva.label),
+            gettext(brist.status.label), gettext(brist.utfall.label) if brist.utfall else "",
+            brist.myndighet.namn, ", ".join(m.namn for m in brist.other_myndigheter),
+            brist.omrade.namn, brist.first_observed_on.isoformat(), totals.times,
+            suppress_small(totals.clients, threshold), brist.ansvarig.namn,
+            local_today(brist.created_at).isoformat(), brist.beskrivning, brist.konsekvenser,
+            brist.forslag_atgard,
+        ])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+@blueprint.route("/brister.csv")
+@login_required
+def export_csv():  # noqa: ANN201
+    """The filtered list as CSV for Excel; small client counts are suppressed."""
+    _form, criteria, sort, _page = _read_filters()
+    rows = _csv_rows(criteria, sort, current_app.config["SMALL_COUNT_THRESHOLD"])
+    filename = f"brister-{local_today().isoformat()}.csv"
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _load(brist_id: int) -> Brist:
+    """Return the brist if the user may see it; another verksamhet's is a plain 404."""
+    brist = queries.get_brist(brist_id, scope_of(current_user))
+    if brist is None:
+        abort(404)
+    return brist
+
+
+def _fill_choices(form: BristForm, verksamhet_id: int, brist: Brist | None = None) -> None:
+    """Offer the verksamhet's active lists, keeping values an existing brist already has."""
+    choices = queries.choices_for(frozenset({verksamhet_id}))
+    kept_myndigheter = {brist.myndighet_id, *(m.id for m in brist.other_myndigheter)} if brist else set()
+    myndigheter = [m for m in choices["myndigheter"] if m.is_active or m.id in kept_myndigheter]
+    form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [(m.id, m.namn) for m in myndigheter]
+    form.other_myndighet_ids.choices = [(m.id, m.namn) for m in myndigheter]
+    omraden = [o for o in choices["omraden"] if o.is_active or (brist and o.id == brist.omrade_id)]
+    form.omrade_id.choices = [("", gettext("Välj område"))] + [(o.id, o.namn) for o in omraden]
+    staff = [
+        u for u in choices["users"]
+        if (u.is_active_account and u.role.can_work_brister) or (brist and u.id == brist.ansvarig_id)
+    ]
+    form.ansvarig_id.choices = [("", gettext("Välj ansvarig"))] + [(u.id, u.namn) for u in staff]
+
+
+def _fields(form: BristForm) -> services.BristFields:
+    return services.BristFields(
+        titel=form.titel.data or "",
+        beskrivning=form.beskrivning.data or "",
+        niva=Niva(form.niva.data),
+        myndighet_id=form.myndighet_id.data,
+        other_myndighet_ids=list(form.other_myndighet_ids.data or []),
+        omrade_id=form.omrade_id.data,
+        first_observed_on=form.first_observed_on.data,
+        antal_klienter=form.antal_klienter.data,
+        konsekvenser=form.konsekvenser.data or "",
+        forslag_atgard=form.forslag_atgard.data or "",
+        ansvarig_id=form.ansvarig_id.data,
+    )
+
+
+@blueprint.route("/brister/ny", methods=["GET", "POST"])
+@requires("can_work_brister")
+def register():  # noqa: ANN201
+    """Register a new brist; with several verksamheter, choose which one first."""
+    verksamheter = _verksamheter_for(scope_of(current_user))
+    chosen = request.args.get("verksamhet", type=int)
+    if len(verksamheter) == 1:
+        chosen = verksamheter[0].id
+    verksamhet = next((v for v in verksamheter if v.id == chosen), None)
+    if verksamhet is None:
+        if chosen is not None:
+            abort(404)
+        return render_template("brister/choose_verksamhet.html", verksamheter=verksamheter)
+    form = BristForm()
+    _fill_choices(form, verksamhet.id)
+    if request.method == "GET":
+        form.first_observed_on.data = local_today()
+        form.antal_klienter.data = 1
+        if verksamhet.id in current_user.verksamhet_ids:
+            form.ansvarig_id.data = current_user.id
+    if form.validate_on_submit():
+        try:
+            brist = services.register_brist(
+                verksamhet=verksamhet, user=current_user, fields=_fields(form),
+                prefix=current_app.config["BRIST_NUMBER_PREFIX"],
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(gettext("Bristen %(nummer)s är registrerad.", nummer=brist.nummer), "success")
+            return redirect(url_for("brister.detail", brist_id=brist.id))
+    return render_template(
+        "brister/form.html", form=form, verksamhet=verksamhet, brist=None
+    ), status_for(form)
+
+
+@blueprint.route("/brister/<int:brist_id>")
+@login_required
+def detail(brist_id: int):  # noqa: ANN201
+    """Everything about one brist, with its observations and full history."""
+    brist = _load(brist_id)
+    return render_template(
+        "brister/detail.html",
+        brist=brist,
+        totals=queries.totals_for([brist])[brist.id],
+        merged_here=queries.merged_here(brist),
+        can_work=current_user.role.can_work_brister,
+        can_close=current_user.role.can_close_brister,
+        moves=allowed_moves(brist.status),
+        next_niva=next_level(brist.niva),
+    )
+
+
+@blueprint.route("/brister/<int:brist_id>/redigera", methods=["GET", "POST"])
+@requires("can_work_brister")
+def edit(brist_id: int):  # noqa: ANN201
+    """Edit a brist; a save on an outdated copy is refused and shows what changed."""
+    brist = _load(brist_id)
+    if brist.is_closed:
+        flash(gettext("En stängd brist kan inte ändras. Öppna den igen först."), "error")
+        return redirect(url_for("brister.detail", brist_id=brist.id))
+    form = BristForm(obj=brist if request.method == "GET" else None)
+    _fill_choices(form, brist.verksamhet_id, brist)
+    if request.method == "GET":
+        form.niva.data = brist.niva.value
+        form.other_myndighet_ids.data = [m.id for m in brist.other_myndigheter]
+        form.version.data = str(brist.version)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            changes = services.update_brist(
+                brist=brist, user=current_user, fields=_fields(form),
+                expected_version=submitted_version(form),
+            )
+            db.session.commit()
+        except ConflictError as error:
+            db.session.rollback()
+            conflict = error
+            form.version.data = str(error.current_version)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            message = gettext("Ändringarna är sparade.") if changes else gettext("Inget ändrades.")
+            flash(message, "success")
+            return redirect(url_for("brister.detail", brist_id=brist.id))
+    status = 409 if conflict else status_for(form)
+    return render_template(
+        "brister/form.html", form=form, verksamhet=brist.verksamhet, brist=brist,
+        conflict=conflict,
+    ), status
+
+
+def _action_page(template: str, brist: Brist, form, conflict=None, status=None, **context):  # noqa: ANN001, ANN202
+    code = status or (409 if conflict else status_for(form))
+    return render_template(template, brist=brist, form=form, conflict=conflict, **context), code
+
+
+def _run(form, brist: Brist, action, success: str):  # noqa: ANN001, ANN202
+    """Call a service for a posted action form; commit, or keep the input and show why not."""
+    try:
+        action()
+        db.session.commit()
+    except ConflictError as error:
+        db.session.rollback()
+        form.version.data = str(error.current_version)
+        return error
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return None
+    flash(success, "success")
+    return redirect(url_for("brister.detail", brist_id=brist.id))
+
+
+@blueprint.route("/brister/<int:brist_id>/observation", methods=["GET", "POST"])
+@requires("can_work_brister")
+def observe(brist_id: int):  # noqa: ANN201
+    """Record that the flaw was seen again."""
+    brist = _load(brist_id)
+    form = ObservationForm()
+    if request.method == "GET":
+        form.observed_on.data = local_today()
+        form.antal_klienter.data = 1
+    if form.validate_on_submit():
+        outcome = _run(form, brist, lambda: services.add_observation(
+            brist=brist, user=current_user, observed_on=form.observed_on.data,
+            antal_klienter=form.antal_klienter.data, anteckning=form.anteckning.data or "",
+        ), gettext("Observationen är sparad."))
+        if not isinstance(outcome, DomainError | None):
+            return outcome
+    return _action_page("brister/observe.html", brist, form)
+
+
+@blueprint.route("/brister/<int:brist_id>/eskalera", methods=["GET", "POST"])
+@requires("can_work_brister")
+def escalate(brist_id: int):  # noqa: ANN201
+    """Escalate a brist to a higher level, with a reason."""
+    brist = _load(brist_id)
+    form = EscalateForm()
+    higher = list(Niva)[list(Niva).index(brist.niva) + 1:]
+    form.niva.choices = [(n.value, gettext(n.label)) for n in higher]
+    if request.method == "GET":
+        form.version.data = str(brist.version)
+        form.niva.data = higher[0].value if higher else None
+    conflict = None
+    if form.validate_on_submit():
+        outcome = _run(form, brist, lambda: services.escalate_brist(
+            brist=brist, user=current_user, to_niva=Niva(form.niva.data),
+            reason=form.reason.data, expected_version=submitted_version(form),
+        ), gettext("Bristen är eskalerad."))
+        if isinstance(outcome, ConflictError):
+            conflict = outcome
+        elif outcome is not None:
+            return outcome
+    return _action_page("brister/escalate.html", brist, form, conflict, higher=higher)
+
+
+@blueprint.route("/brister/<int:brist_id>/status", methods=["GET", "POST"])
+@requires("can_work_brister")
+def change_status(brist_id: int):  # noqa: ANN201
+    """Move an open brist to another status."""
+    brist = _load(brist_id)
+    form = StatusForm()
+    form.status.choices = [(s.value, gettext(s.label)) for s in sorted(allowed_moves(brist.status))]
+    if request.method == "GET":
+        form.version.data = str(brist.version)
+    conflict = None
+    if form.validate_on_submit():
+        outcome = _run(form, brist, lambda: services.move_brist(
+            brist=brist, user=current_user, to_status=Status(form.status.data),
+            comment=form.comment.data or "", expected_version=submitted_version(form),
+        ), gettext("Statusen är ändrad."))
+        if isinstance(outcome, ConflictError):
+            conflict = outcome
+        elif outcome is not None:
+            return outcome
+    return _action_page("brister/status.html", brist, form, conflict)
+
+
+@blueprint.route("/brister/<int:brist_id>/stang", methods=["GET", "POST"])
+@requires("can_close_brister")
+def close(brist_id: int):  # noqa: ANN201
+    """Close a brist with an outcome (samordnare)."""
+    brist = _load(brist_id)
+    form = CloseForm()
+    if request.method == "GET":
+        form.version.data = str(brist.version)
+    conflict = None
+    if form.validate_on_submit():
+        merged_into = None
+        if form.merged_into.data:
+            merged_into = queries.find_by_nummer(form.merged_into.data, brist.verksamhet_id)
+            if merged_into is None:
+                form.merged_into.errors.append(gettext("Det finns ingen brist med det numret."))
+                return _action_page("brister/close.html", brist, form)
+        outcome = _run(form, brist, lambda: services.close_brist(
+            brist=brist, user=current_user, utfall=Utfall(form.utfall.data),
+            merged_into=merged_into, comment=form.comment.data or "",
+            expected_version=submitted_version(form),
+        ), gettext("Bristen är stängd."))
+        if isinstance(outcome, ConflictError):
+            conflict = outcome
+        elif outcome is not None:
+            return outcome
+    return _action_page("brister/close.html", brist, form, conflict)
+
+
+@blueprint.route("/brister/<int:brist_id>/oppna-igen", methods=["GET", "POST"])
+@requires("can_work_brister")
+def reopen(brist_id: int):  # noqa: ANN201
+    """Open a closed brist again; it keeps its history."""
+    brist = _load(brist_id)
+    form = ReopenForm()
+    if request.method == "GET":
+        form.version.data = str(brist.version)
+    conflict = None
+    if form.validate_on_submit():
+        outcome = _run(form, brist, lambda: services.reopen_brist(
+            brist=brist, user=current_user, reason=form.reason.data,
+            expected_version=submitted_version(form),
+        ), gettext("Bristen är öppnad igen."))
+        if isinstance(outcome, ConflictError):
+            conflict = outcome
+        elif outcome is not None:
+            return outcome
+    return _action_page("brister/reopen.html", brist, form, conflict)

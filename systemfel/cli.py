@@ -1,0 +1,74 @@
+"""The `systemfel` command: Flask's commands (run, db ...) plus users and demo data."""
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from systemfel import create_app
+from systemfel.admin.models import Verksamhet
+from systemfel.auth.domain import Role
+from systemfel.errors import DomainError
+from systemfel.extensions import db
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def main() -> None:
+    """Systemfel: brister i personligt ombud-verksamheter."""
+
+
+@main.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--namn", required=True, help="The person's name.")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--verksamhet", "verksamheter", multiple=True, help="Verksamhet name (repeatable).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_user(email: str, namn: str, role: str, verksamheter: tuple[str, ...], password: str) -> None:
+    """Create an account; a verksamhet that does not exist yet is created."""
+    from systemfel.admin import services as admin_services
+
+    try:
+        chosen = [_verksamhet_named(name) for name in verksamheter]
+        user, _password = admin_services.create_user(
+            actor_role=Role.ADMIN, email=email, namn=namn, role=Role(role),
+            verksamheter=chosen, password=password,
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+def _verksamhet_named(name: str) -> Verksamhet:
+    from systemfel.admin import services as admin_services
+
+    existing = db.session.scalar(select(Verksamhet).where(Verksamhet.namn == name))
+    return existing or admin_services.create_verksamhet(namn=name, kommuner=[name])
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when there are accounts already.")
+@with_appcontext
+def load_demo(if_empty: bool) -> None:
+    """Load anonymous demo data and print the demo logins."""
+    from systemfel import demo as demo_data
+
+    if if_empty and demo_data.has_data():
+        click.echo("Demo data: the database has data already; nothing loaded.")
+        return
+    logins = demo_data.load()
+    db.session.commit()
+    click.echo("Demo logins (e-post / lösenord):")
+    for email, password, role in logins:
+        click.echo(f"  {email:38} {password:20} {role}")

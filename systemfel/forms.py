@@ -1,0 +1,58 @@
+"""The base of every form: the privacy guard runs on each free-text field before saving."""
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+
+from systemfel.privacy.domain import find_personnummer, find_warnings
+
+
+class GuardedForm(FlaskForm):
+    """A form whose text fields refuse personnummer and ask to confirm e-mail or phone numbers."""
+
+    # Fields that hold staff or agency contact details, where e-mail addresses belong.
+    contact_fields: tuple[str, ...] = ()
+
+    confirm_identifying = BooleanField(
+        _l("Jag har kontrollerat texten: den kan inte identifiera en klient.")
+    )
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        """Validate the fields, then guard every free-text field against client identity."""
+        is_valid = super().validate(extra_validators)
+        self.privacy_warnings: dict[str, list[str]] = {}
+        for field in self:
+            if not _is_free_text(field):
+                continue
+            for finding in find_personnummer(field.data or ""):
+                field.errors = [
+                    *field.errors,
+                    gettext(
+                        "Texten innehåller ett %(kind)s (%(shown)s). Ta bort det: en brist får "
+                        "aldrig kunna identifiera en klient.",
+                        kind=finding.kind,
+                        shown=finding.shown,
+                    ),
+                ]
+                is_valid = False
+            if field.name not in self.contact_fields:
+                warnings = [finding.shown for finding in find_warnings(field.data or "")]
+                if warnings:
+                    self.privacy_warnings[field.name] = warnings
+        if self.privacy_warnings and not self.confirm_identifying.data:
+            self.form_errors.append(
+                gettext(
+                    "Texten innehåller e-postadresser eller telefonnummer. Kontrollera att de "
+                    "inte går till en klient och bekräfta längst ned i formuläret."
+                )
+            )
+            is_valid = False
+        return is_valid
+
+
+def _is_free_text(field) -> bool:  # noqa: ANN001
+    """Text a user typed freely (not passwords, e-mail fields or hidden values)."""
+    return isinstance(field, StringField | TextAreaField) and not isinstance(
+        field, PasswordField | EmailField
+    ) and field.type != "HiddenField"

@@ -1,0 +1,1 @@
+"""The privacy guard: no text may identify a client."""

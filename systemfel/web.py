@@ -1,0 +1,138 @@
+"""Wiring of the web application: extensions, security headers, filters, blueprints."""
+
+import logging
+from datetime import date, datetime, timedelta
+
+from flask import Flask, render_template, request, session
+from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from systemfel.extensions import babel, csrf, db, login_manager, migrate
+from systemfel.paths import shipped
+
+logger = logging.getLogger(__name__)
+
+LOCALES = ("sv", "en")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    """SQLite: enforce foreign keys, write-ahead log, and wait rather than fail on a lock."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def configure(app: Flask) -> None:
+    """Initialise extensions and register everything the web application serves."""
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=app.config["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_LIFETIME_HOURS"]),
+        # A form left open for hours must still save: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LOCALE"],
+        BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(shipped("translations")),
+    )
+    db.init_app(app)
+    # Batch mode lets later revisions alter tables on SQLite, which has little ALTER TABLE.
+    migrate.init_app(
+        app, db, directory=str(shipped("migrations")), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Logga in för att fortsätta.")
+    login_manager.login_message_category = "info"
+
+    from systemfel.admin.views import blueprint as admin_blueprint
+    from systemfel.auth.views import blueprint as auth_blueprint
+    from systemfel.brister.views import blueprint as brister_blueprint
+
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(brister_blueprint)
+    app.register_blueprint(admin_blueprint)
+
+    app.after_request(_security_headers)
+    app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)
+    app.context_processor(lambda: {"locales": LOCALES, "current_locale": _select_locale()})
+    _register_error_pages(app)
+
+
+def _select_locale() -> str:
+    """The user's chosen language, else Swedish."""
+    chosen = session.get("lang")
+    return chosen if chosen in LOCALES else "sv"
+
+
+def _security_headers(response):  # noqa: ANN001, ANN202
+    """Add the security headers every response carries."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if current_user and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _datum(value: date | None) -> str:
+    """Format a date in the user's language (2026-11-25 in Swedish)."""
+    return format_date(value, "short") if value else ""
+
+
+def _tidpunkt(value: datetime | None) -> str:
+    """Format a UTC timestamp in Stockholm time."""
+    return format_datetime(value, "short") if value else ""
+
+
+def _tal(value: int | float | None) -> str:
+    """Format a number in the user's language (1 234 in Swedish)."""
+    return format_decimal(value) if value is not None else ""
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Plain pages for the errors a user can meet; they reveal nothing."""
+
+    def render(code: int, title: str, text: str):  # noqa: ANN202
+        return render_template("errors/error.html", code=code, title=title, text=text), code
+
+    @app.errorhandler(403)
+    def forbidden(error):  # noqa: ANN001, ANN202
+        return render(403, gettext("Ingen behörighet"), gettext("Din roll ger inte tillgång hit."))
+
+    @app.errorhandler(404)
+    def not_found(error):  # noqa: ANN001, ANN202
+        return render(404, gettext("Sidan finns inte"), gettext("Kontrollera adressen."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):  # noqa: ANN001, ANN202
+        return render(
+            400,
+            gettext("Formuläret kunde inte skickas"),
+            gettext("Din session har gått ut. Gå tillbaka, ladda om sidan och skicka igen."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(error):  # noqa: ANN001, ANN202
+        db.session.rollback()
+        logger.exception("Server error on %s", request.path if request else "?")
+        return render(
+            500, gettext("Något gick fel"), gettext("Ingenting sparades. Försök igen om en stund.")
+        )
