@@ -28,15 +28,21 @@ def users() -> None:
 @click.option("--verksamhet", "verksamheter", multiple=True, help="Verksamhet name (repeatable).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
-def create_user(email: str, namn: str, role: str, verksamheter: tuple[str, ...], password: str) -> None:
+def create_user(
+    email: str, namn: str, role: str, verksamheter: tuple[str, ...], password: str
+) -> None:
     """Create an account; a verksamhet that does not exist yet is created."""
     from systemfel.admin import services as admin_services
 
     try:
         chosen = [_verksamhet_named(name) for name in verksamheter]
         user, _password = admin_services.create_user(
-            actor_role=Role.ADMIN, email=email, namn=namn, role=Role(role),
-            verksamheter=chosen, password=password,
+            actor_role=Role.ADMIN,
+            email=email,
+            namn=namn,
+            role=Role(role),
+            verksamheter=chosen,
+            password=password,
         )
         db.session.commit()
     except DomainError as error:

@@ -14,7 +14,7 @@ from systemfel.brister.services import BristFields
 from systemfel.clock import local_today
 from systemfel.extensions import db
 
-PASSWORD = "demo-losen-2026"
+PASSWORD = "demo-losen-2026"  # noqa: S105 - printed by `make run`; demo data only
 
 # (email, name, role, verksamheter by index)
 STAFF = [
@@ -35,76 +35,147 @@ VERKSAMHETER = [
 # (title, description, level, myndighet, område, days ago first seen, clients,
 #  consequences, proposal, final status, outcome)
 BRISTER = [
-    ("Beslut om sjukpenning kommer utan förklaring av vad som saknas",
-     "Avslagsbeslut räknar upp paragrafer men säger inte vilket underlag som fattas. "
-     "Klienterna förstår inte vad de ska komplettera med och missar tidsfristen.",
-     Niva.CENTRAL, "Försäkringskassan", "Ekonomi", 240, 6,
-     "Ärenden avslutas i onödan och klienter blir utan inkomst i flera månader.",
-     "Beslutsbreven bör ange konkret vilket underlag som behövs och hur det lämnas.",
-     Status.LYFT, None),
-    ("Telefontiden till handläggare räcker inte för målgruppen",
-     "Det går bara att nå handläggaren under en timme två dagar i veckan, och kön bryts ofta. "
-     "Ombudet har fått ringa om flera gånger för samma ärende.",
-     Niva.LOKAL, "Försäkringskassan", "Tillgänglighet och kontaktvägar", 180, 9,
-     "Klienter med ångest ger upp kontakten, ärenden blir liggande.",
-     "Möjlighet att boka telefontid, eller en särskild kontaktväg för ombud.",
-     Status.BEVAKAS, None),
-    ("Klienter bollas mellan psykiatrin och beroendevården",
-     "När en klient har både psykisk ohälsa och missbruk hänvisar mottagningarna till varandra. "
-     "Ingen tar ansvar för samordningen och det blir ingen samordnad individuell plan.",
-     Niva.LOKAL, "Regionens psykiatri", "Vård och psykiatri", 300, 5,
-     "Vården uteblir eller kommer sent, med ökad risk för akuta inläggningar.",
-     "Gemensam rutin för samsjuklighet och att SIP erbjuds utan att ombudet behöver påkalla det.",
-     Status.LYFT, None),
-    ("Försörjningsstöd betalas ut för sent vid nyansökan",
-     "Handläggningstiden för nyansökan är ofta fyra till sex veckor. Under tiden finns inga pengar "
-     "till hyra och mat.",
-     Niva.LOKAL, "Socialtjänsten – ekonomiskt bistånd", "Ekonomi", 200, 7,
-     "Hyresskulder, risk för vräkning och beroende av tillfälliga lån.",
-     "Snabbspår för akuta behov och tydlig information om hur lång tid handläggningen tar.",
-     Status.BEVAKAS, None),
-    ("Bristande bemötande vid besök på arbetsförmedlingens kontor",
-     "Klienter berättar att de blivit tillsagda att de måste klara digitala tjänster själva och "
-     "inte fått hjälp på plats.",
-     Niva.HANDLAGGARE, "Arbetsförmedlingen", "Sysselsättning och arbete", 90, 3,
-     "Klienterna skrivs ut från myndigheten och förlorar ersättning.",
-     "Information till personalen om målgruppen och om serviceskyldigheten.",
-     Status.REGISTRERAD, None),
-    ("Digitala kontaktvägar stänger ute den som saknar e-legitimation",
-     "Allt fler tjänster kräver BankID. Flera klienter kan inte få e-legitimation och nekas då "
-     "service, eller får vänta länge på en fysisk tid.",
-     Niva.CENTRAL, "Skatteverket", "Tillgänglighet och kontaktvägar", 330, 11,
-     "Klienter kan inte ta del av sina ärenden och blir beroende av andra.",
-     "Alternativa kontaktvägar som inte kräver e-legitimation ska finnas och vara kända.",
-     Status.LYFT, None),
-    ("Gode män saknas – lång väntan på förordnande",
-     "Det tar ofta över ett halvår innan en god man förordnas. Under tiden hanterar ingen "
-     "ekonomin och räkningar blir obetalda.",
-     Niva.LOKAL, "Överförmyndaren", "Gode män och förvaltare", 150, 4,
-     "Skulder hos Kronofogden som hade kunnat undvikas.",
-     "Rekrytering av fler ställföreträdare och en tillfällig lösning under väntetiden.",
-     Status.BEVAKAS, None),
-    ("Boendestöd beviljas med för få timmar",
-     "Beslut om boendestöd ger oftast en timme i veckan, också när behovet är större. "
-     "Insatsen hinner inte göra skillnad.",
-     Niva.LOKAL, "Socialtjänsten – boendestöd", "Socialt stöd", 120, 5,
-     "Risk att förlora bostaden och ökad isolering.",
-     "Bedömningen bör utgå från individens behov och följas upp efter tre månader.",
-     Status.STANGD, Utfall.DELVIS_ATGARDAD),
-    ("Utdrag om skulder skickas bara digitalt",
-     "Information om skuldsanering och betalningsplaner skickas till digital brevlåda, som "
-     "många i målgruppen inte har eller inte öppnar.",
-     Niva.CENTRAL, "Kronofogden", "Ekonomi", 60, 2,
-     "Frister missas och skulderna växer.",
-     "Papperspost som standard när den enskilde inte aktivt valt digital brevlåda.",
-     Status.REGISTRERAD, None),
-    ("Hyresvärden kräver fast inkomst för förstahandskontrakt",
-     "Bostadsbolaget godtar inte sjukersättning eller försörjningsstöd som inkomst vid ansökan "
-     "om lägenhet.",
-     Niva.LOKAL, "Bostadsbolaget", "Bostad", 270, 3,
-     "Klienter blir kvar i andrahandskontrakt eller träningslägenheter i åratal.",
-     "Se över uthyrningspolicyn tillsammans med kommunen.",
-     Status.STANGD, Utfall.ATGARDAD),
+    (
+        "Beslut om sjukpenning kommer utan förklaring av vad som saknas",
+        "Avslagsbeslut räknar upp paragrafer men säger inte vilket underlag som fattas. "
+        "Klienterna förstår inte vad de ska komplettera med och missar tidsfristen.",
+        Niva.CENTRAL,
+        "Försäkringskassan",
+        "Ekonomi",
+        240,
+        6,
+        "Ärenden avslutas i onödan och klienter blir utan inkomst i flera månader.",
+        "Beslutsbreven bör ange konkret vilket underlag som behövs och hur det lämnas.",
+        Status.LYFT,
+        None,
+    ),
+    (
+        "Telefontiden till handläggare räcker inte för målgruppen",
+        "Det går bara att nå handläggaren under en timme två dagar i veckan, och kön bryts ofta. "
+        "Ombudet har fått ringa om flera gånger för samma ärende.",
+        Niva.LOKAL,
+        "Försäkringskassan",
+        "Tillgänglighet och kontaktvägar",
+        180,
+        9,
+        "Klienter med ångest ger upp kontakten, ärenden blir liggande.",
+        "Möjlighet att boka telefontid, eller en särskild kontaktväg för ombud.",
+        Status.BEVAKAS,
+        None,
+    ),
+    (
+        "Klienter bollas mellan psykiatrin och beroendevården",
+        "När en klient har både psykisk ohälsa och missbruk hänvisar mottagningarna till varandra. "
+        "Ingen tar ansvar för samordningen och det blir ingen samordnad individuell plan.",
+        Niva.LOKAL,
+        "Regionens psykiatri",
+        "Vård och psykiatri",
+        300,
+        5,
+        "Vården uteblir eller kommer sent, med ökad risk för akuta inläggningar.",
+        "Gemensam rutin för samsjuklighet och att SIP erbjuds utan att ombudet "
+        "behöver påkalla det.",
+        Status.LYFT,
+        None,
+    ),
+    (
+        "Försörjningsstöd betalas ut för sent vid nyansökan",
+        "Handläggningstiden för nyansökan är ofta fyra till sex veckor. Under tiden "
+        "finns inga pengar till hyra och mat.",
+        Niva.LOKAL,
+        "Socialtjänsten – ekonomiskt bistånd",
+        "Ekonomi",
+        200,
+        7,
+        "Hyresskulder, risk för vräkning och beroende av tillfälliga lån.",
+        "Snabbspår för akuta behov och tydlig information om hur lång tid handläggningen tar.",
+        Status.BEVAKAS,
+        None,
+    ),
+    (
+        "Bristande bemötande vid besök på arbetsförmedlingens kontor",
+        "Klienter berättar att de blivit tillsagda att de måste klara digitala tjänster själva och "
+        "inte fått hjälp på plats.",
+        Niva.HANDLAGGARE,
+        "Arbetsförmedlingen",
+        "Sysselsättning och arbete",
+        90,
+        3,
+        "Klienterna skrivs ut från myndigheten och förlorar ersättning.",
+        "Information till personalen om målgruppen och om serviceskyldigheten.",
+        Status.REGISTRERAD,
+        None,
+    ),
+    (
+        "Digitala kontaktvägar stänger ute den som saknar e-legitimation",
+        "Allt fler tjänster kräver BankID. Flera klienter kan inte få e-legitimation och nekas då "
+        "service, eller får vänta länge på en fysisk tid.",
+        Niva.CENTRAL,
+        "Skatteverket",
+        "Tillgänglighet och kontaktvägar",
+        330,
+        11,
+        "Klienter kan inte ta del av sina ärenden och blir beroende av andra.",
+        "Alternativa kontaktvägar som inte kräver e-legitimation ska finnas och vara kända.",
+        Status.LYFT,
+        None,
+    ),
+    (
+        "Gode män saknas – lång väntan på förordnande",
+        "Det tar ofta över ett halvår innan en god man förordnas. Under tiden hanterar ingen "
+        "ekonomin och räkningar blir obetalda.",
+        Niva.LOKAL,
+        "Överförmyndaren",
+        "Gode män och förvaltare",
+        150,
+        4,
+        "Skulder hos Kronofogden som hade kunnat undvikas.",
+        "Rekrytering av fler ställföreträdare och en tillfällig lösning under väntetiden.",
+        Status.BEVAKAS,
+        None,
+    ),
+    (
+        "Boendestöd beviljas med för få timmar",
+        "Beslut om boendestöd ger oftast en timme i veckan, också när behovet är större. "
+        "Insatsen hinner inte göra skillnad.",
+        Niva.LOKAL,
+        "Socialtjänsten – boendestöd",
+        "Socialt stöd",
+        120,
+        5,
+        "Risk att förlora bostaden och ökad isolering.",
+        "Bedömningen bör utgå från individens behov och följas upp efter tre månader.",
+        Status.STANGD,
+        Utfall.DELVIS_ATGARDAD,
+    ),
+    (
+        "Utdrag om skulder skickas bara digitalt",
+        "Information om skuldsanering och betalningsplaner skickas till digital brevlåda, som "
+        "många i målgruppen inte har eller inte öppnar.",
+        Niva.CENTRAL,
+        "Kronofogden",
+        "Ekonomi",
+        60,
+        2,
+        "Frister missas och skulderna växer.",
+        "Papperspost som standard när den enskilde inte aktivt valt digital brevlåda.",
+        Status.REGISTRERAD,
+        None,
+    ),
+    (
+        "Hyresvärden kräver fast inkomst för förstahandskontrakt",
+        "Bostadsbolaget godtar inte sjukersättning eller försörjningsstöd som inkomst vid ansökan "
+        "om lägenhet.",
+        Niva.LOKAL,
+        "Bostadsbolaget",
+        "Bostad",
+        270,
+        3,
+        "Klienter blir kvar i andrahandskontrakt eller träningslägenheter i åratal.",
+        "Se över uthyrningspolicyn tillsammans med kommunen.",
+        Status.STANGD,
+        Utfall.ATGARDAD,
+    ),
 ]
 
 
@@ -129,8 +200,12 @@ def load() -> list[tuple[str, str, str]]:
     users = []
     for email, namn, role, indexes in STAFF:
         user, _ = admin_services.create_user(
-            actor_role=Role.ADMIN, email=email, namn=namn, role=role,
-            verksamheter=[verksamheter[i] for i in indexes], password=PASSWORD,
+            actor_role=Role.ADMIN,
+            email=email,
+            namn=namn,
+            role=role,
+            verksamheter=[verksamheter[i] for i in indexes],
+            password=PASSWORD,
         )
         users.append(user)
     today = local_today()
@@ -152,34 +227,65 @@ def _add_addresses(verksamhet: Verksamhet) -> None:
 
 
 def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> None:
-    (titel, beskrivning, niva, myndighet, omrade, days_ago, clients,
-     konsekvenser, forslag, final_status, utfall) = row
+    (
+        titel,
+        beskrivning,
+        niva,
+        myndighet,
+        omrade,
+        days_ago,
+        clients,
+        konsekvenser,
+        forslag,
+        final_status,
+        utfall,
+    ) = row
     brist = brister_services.register_brist(
-        verksamhet=verksamhet, user=user, prefix="SF",
+        verksamhet=verksamhet,
+        user=user,
+        prefix="SF",
         fields=BristFields(
-            titel=titel, beskrivning=beskrivning, niva=niva,
-            myndighet_id=_named(Myndighet, verksamhet, myndighet).id, other_myndighet_ids=[],
+            titel=titel,
+            beskrivning=beskrivning,
+            niva=niva,
+            myndighet_id=_named(Myndighet, verksamhet, myndighet).id,
+            other_myndighet_ids=[],
             omrade_id=_named(Omrade, verksamhet, omrade).id,
-            first_observed_on=today - timedelta(days=days_ago), antal_klienter=clients,
-            konsekvenser=konsekvenser, forslag_atgard=forslag, ansvarig_id=user.id,
+            first_observed_on=today - timedelta(days=days_ago),
+            antal_klienter=clients,
+            konsekvenser=konsekvenser,
+            forslag_atgard=forslag,
+            ansvarig_id=user.id,
         ),
     )
     brister_services.add_observation(
-        brist=brist, user=user, observed_on=today - timedelta(days=days_ago // 2),
-        antal_klienter=max(1, clients // 2), anteckning="Samma mönster igen.",
+        brist=brist,
+        user=user,
+        observed_on=today - timedelta(days=days_ago // 2),
+        antal_klienter=max(1, clients // 2),
+        anteckning="Samma mönster igen.",
     )
     if final_status in (Status.LYFT, Status.BEVAKAS, Status.STANGD):
         brister_services.move_brist(
-            brist=brist, user=user, to_status=Status.LYFT, expected_version=brist.version,
+            brist=brist,
+            user=user,
+            to_status=Status.LYFT,
+            expected_version=brist.version,
             comment="Lyft med myndighetens samverkansansvarige.",
         )
     if final_status in (Status.BEVAKAS, Status.STANGD):
         brister_services.move_brist(
-            brist=brist, user=user, to_status=Status.BEVAKAS, expected_version=brist.version,
+            brist=brist,
+            user=user,
+            to_status=Status.BEVAKAS,
+            expected_version=brist.version,
             comment="Svar väntas; följs upp.",
         )
     if final_status == Status.STANGD:
         brister_services.close_brist(
-            brist=brist, user=user, utfall=utfall, expected_version=brist.version,
+            brist=brist,
+            user=user,
+            utfall=utfall,
+            expected_version=brist.version,
             comment="Myndigheten har ändrat sin rutin.",
         )

@@ -53,6 +53,8 @@ class GuardedForm(FlaskForm):
 
 def _is_free_text(field) -> bool:  # noqa: ANN001
     """Text a user typed freely (not passwords, e-mail fields or hidden values)."""
-    return isinstance(field, StringField | TextAreaField) and not isinstance(
-        field, PasswordField | EmailField
-    ) and field.type != "HiddenField"
+    return (
+        isinstance(field, StringField | TextAreaField)
+        and not isinstance(field, PasswordField | EmailField)
+        and field.type != "HiddenField"
+    )

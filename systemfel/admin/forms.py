@@ -62,7 +62,11 @@ class UserForm(GuardedForm):
 
     email = EmailField(
         _l("E-postadress"),
-        validators=[DataRequired(REQUIRED), Email(_l("Ange en giltig e-postadress.")), Length(max=254)],
+        validators=[
+            DataRequired(REQUIRED),
+            Email(_l("Ange en giltig e-postadress.")),
+            Length(max=254),
+        ],
     )
     namn = StringField(_l("Namn"), validators=[DataRequired(REQUIRED), Length(max=200)])
     role = SelectField(_l("Roll"), validators=[InputRequired(_l("Gör ett val."))])

@@ -3,7 +3,6 @@
 import secrets
 
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from systemfel.admin import domain
 from systemfel.admin.domain import MyndighetTyp
@@ -47,7 +46,7 @@ def update_verksamhet(*, verksamhet: Verksamhet, namn: str, kommuner: list[str])
     db.session.flush()
 
 
-def _unique_name(model: type, verksamhet_id: int, namn: str, own_id: int | None) -> None:
+def _unique_name(model: type[Myndighet] | type[Omrade], verksamhet_id: int, namn: str, own_id: int | None) -> None:
     clash = db.session.scalar(
         select(model.id).where(
             model.verksamhet_id == verksamhet_id,
@@ -60,7 +59,12 @@ def _unique_name(model: type, verksamhet_id: int, namn: str, own_id: int | None)
 
 
 def save_myndighet(
-    *, verksamhet_id: int, namn: str, typ: MyndighetTyp, epost: list[str], is_active: bool,
+    *,
+    verksamhet_id: int,
+    namn: str,
+    typ: MyndighetTyp,
+    epost: list[str],
+    is_active: bool,
     myndighet: Myndighet | None = None,
 ) -> Myndighet:
     """Create or update a myndighet of a verksamhet."""
@@ -96,18 +100,29 @@ def _check_role(actor_role: Role, role: Role) -> None:
 
 
 def create_user(
-    *, actor_role: Role, email: str, namn: str, role: Role, verksamheter: list[Verksamhet],
+    *,
+    actor_role: Role,
+    email: str,
+    namn: str,
+    role: Role,
+    verksamheter: list[Verksamhet],
     password: str | None = None,
 ) -> tuple[User, str]:
     """Create an account; return it with its first password (generated when not given)."""
     _check_role(actor_role, role)
     if find_user_by_email(email):
-        raise ValidationError(N_("Det finns redan ett konto med den e-postadressen."), field="email")
+        raise ValidationError(
+            N_("Det finns redan ett konto med den e-postadressen."), field="email"
+        )
     if role != Role.ADMIN and not verksamheter:
         raise ValidationError(N_("Välj minst en verksamhet."), field="verksamheter")
     user = User(
-        email=email.strip().lower(), namn=namn.strip(), role=role, verksamheter=verksamheter,
-        password_hash="!", session_token=new_session_token(),
+        email=email.strip().lower(),
+        namn=namn.strip(),
+        role=role,
+        verksamheter=verksamheter,
+        password_hash="!",  # noqa: S106 - not a usable hash; the real one is set just below
+        session_token=new_session_token(),
     )
     db.session.add(user)
     password = password or generate_temporary_password()
@@ -116,7 +131,12 @@ def create_user(
 
 
 def update_user(
-    *, actor_role: Role, user: User, namn: str, role: Role, verksamheter: list[Verksamhet],
+    *,
+    actor_role: Role,
+    user: User,
+    namn: str,
+    role: Role,
+    verksamheter: list[Verksamhet],
     is_active: bool,
 ) -> None:
     """Change an account's name, role, verksamheter or active flag; deactivating logs out."""

@@ -58,8 +58,12 @@ def _save(form, action, success: str, target: str):  # noqa: ANN001, ANN202
 
 def _form_page(form, title: str, verksamhet: Verksamhet | None, fields: list[str], back: str):  # noqa: ANN001, ANN202
     return render_template(
-        "admin/form.html", form=form, title=title, verksamhet=verksamhet,
-        fields=[form[name] for name in fields], back=back,
+        "admin/form.html",
+        form=form,
+        title=title,
+        verksamhet=verksamhet,
+        fields=[form[name] for name in fields],
+        back=back,
     ), status_for(form)
 
 
@@ -82,15 +86,19 @@ def create_verksamhet():  # noqa: ANN201
         created: list[Verksamhet] = []
         response = _save(
             form,
-            lambda: created.append(services.create_verksamhet(
-                namn=form.namn.data, kommuner=parse_kommuner(form.kommuner.data))),
+            lambda: created.append(
+                services.create_verksamhet(
+                    namn=form.namn.data, kommuner=parse_kommuner(form.kommuner.data)
+                )
+            ),
             gettext("Verksamheten är skapad."),
             url_for("admin.index"),
         )
         if response:
             return response
-    return _form_page(form, gettext("Ny verksamhet"), None, ["namn", "kommuner"],
-                      url_for("admin.index"))
+    return _form_page(
+        form, gettext("Ny verksamhet"), None, ["namn", "kommuner"], url_for("admin.index")
+    )
 
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>", methods=["GET", "POST"])
@@ -106,8 +114,8 @@ def verksamhet(verksamhet_id: int):  # noqa: ANN201
         response = _save(
             form,
             lambda: services.update_verksamhet(
-                verksamhet=current, namn=form.namn.data,
-                kommuner=parse_kommuner(form.kommuner.data)),
+                verksamhet=current, namn=form.namn.data, kommuner=parse_kommuner(form.kommuner.data)
+            ),
             gettext("Verksamheten är sparad."),
             url_for("admin.verksamhet", verksamhet_id=current.id),
         )
@@ -144,9 +152,13 @@ def myndighet(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
         response = _save(
             form,
             lambda: services.save_myndighet(
-                verksamhet_id=current.id, namn=form.namn.data, typ=MyndighetTyp(form.typ.data),
-                epost=parse_emails(form.epost.data or ""), is_active=form.is_active.data,
-                myndighet=item),
+                verksamhet_id=current.id,
+                namn=form.namn.data,
+                typ=MyndighetTyp(form.typ.data),
+                epost=parse_emails(form.epost.data or ""),
+                is_active=form.is_active.data,
+                myndighet=item,
+            ),
             gettext("Myndigheten är sparad."),
             back,
         )
@@ -180,8 +192,11 @@ def omrade(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
         response = _save(
             form,
             lambda: services.save_omrade(
-                verksamhet_id=current.id, namn=form.namn.data, is_active=form.is_active.data,
-                omrade=item),
+                verksamhet_id=current.id,
+                namn=form.namn.data,
+                is_active=form.is_active.data,
+                omrade=item,
+            ),
             gettext("Området är sparat."),
             back,
         )
@@ -207,7 +222,9 @@ def users(verksamhet_id: int):  # noqa: ANN201
 
 def _user_form(item: User | None) -> UserForm:
     form = UserForm(obj=item if request.method == "GET" else None)
-    form.role.choices = [(r.value, gettext(r.label)) for r in roles_assignable_by(current_user.role)]
+    form.role.choices = [
+        (r.value, gettext(r.label)) for r in roles_assignable_by(current_user.role)
+    ]
     form.verksamheter.choices = [(v.id, v.namn) for v in _managed()]
     if request.method == "GET" and item:
         form.role.data = item.role.value
@@ -241,24 +258,45 @@ def user(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
     back = url_for("admin.users", verksamhet_id=current.id)
     if form.validate_on_submit():
         if item:
-            response = _save(form, lambda: services.update_user(
-                actor_role=current_user.role, user=item, namn=form.namn.data,
-                role=Role(form.role.data), verksamheter=_chosen_verksamheter(form, item),
-                is_active=form.is_active.data,
-            ), gettext("Kontot är sparat."), back)
+            response = _save(
+                form,
+                lambda: services.update_user(
+                    actor_role=current_user.role,
+                    user=item,
+                    namn=form.namn.data,
+                    role=Role(form.role.data),
+                    verksamheter=_chosen_verksamheter(form, item),
+                    is_active=form.is_active.data,
+                ),
+                gettext("Kontot är sparat."),
+                back,
+            )
             if response:
                 return response
         else:
             created: list[tuple[User, str]] = []
-            response = _save(form, lambda: created.append(services.create_user(
-                actor_role=current_user.role, email=form.email.data, namn=form.namn.data,
-                role=Role(form.role.data), verksamheter=_chosen_verksamheter(form, None),
-            )), gettext("Kontot är skapat."), back)
+            response = _save(
+                form,
+                lambda: created.append(
+                    services.create_user(
+                        actor_role=current_user.role,
+                        email=form.email.data,
+                        namn=form.namn.data,
+                        role=Role(form.role.data),
+                        verksamheter=_chosen_verksamheter(form, None),
+                    )
+                ),
+                gettext("Kontot är skapat."),
+                back,
+            )
             if response:
                 new_user, password = created[0]
                 return render_template(
-                    "admin/password_shown.html", verksamhet=current, user=new_user,
-                    password=password, back=back,
+                    "admin/password_shown.html",
+                    verksamhet=current,
+                    user=new_user,
+                    password=password,
+                    back=back,
                 )
     fields = ["namn", "role", "verksamheter", "is_active"]
     if not item:
@@ -285,6 +323,9 @@ def reset_password(verksamhet_id: int, item_id: int):  # noqa: ANN201
         flash(gettext(error.message), "error")
         return redirect(url_for("admin.user", verksamhet_id=current.id, item_id=item.id))
     return render_template(
-        "admin/password_shown.html", verksamhet=current, user=item, password=password,
+        "admin/password_shown.html",
+        verksamhet=current,
+        user=item,
+        password=password,
         back=url_for("admin.users", verksamhet_id=current.id),
     )

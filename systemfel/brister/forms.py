@@ -78,7 +78,9 @@ class BristForm(GuardedForm):
     forslag_atgard = TextAreaField(
         _l("Förslag till åtgärd"), validators=[Optional(), Length(max=10000)]
     )
-    ansvarig_id = SelectField(_l("Ansvarigt ombud"), coerce=optional_int, validators=[InputRequired(CHOOSE)])
+    ansvarig_id = SelectField(
+        _l("Ansvarigt ombud"), coerce=optional_int, validators=[InputRequired(CHOOSE)]
+    )
     version = HiddenField()
 
 

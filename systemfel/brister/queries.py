@@ -140,15 +140,18 @@ def list_brister(criteria: BristFilter, sort: str, page: int, page_size: int) ->
             .offset((page - 1) * page_size)
         )
     )
-    return Page(items=items, total=total, page=page, page_size=page_size,
-                totals=totals_for(items))
+    return Page(items=items, total=total, page=page, page_size=page_size, totals=totals_for(items))
 
 
-def iter_brister(criteria: BristFilter, sort: str, batch: int = 500) -> Iterator[tuple[Brist, Totals]]:
+def iter_brister(
+    criteria: BristFilter, sort: str, batch: int = 500
+) -> Iterator[tuple[Brist, Totals]]:
     """Yield every matching brist with its totals, batch by batch, for exports."""
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    query = _filtered(criteria).order_by(*order).options(
-        *_list_options(), selectinload(Brist.other_myndigheter)
+    query = (
+        _filtered(criteria)
+        .order_by(*order)
+        .options(*_list_options(), selectinload(Brist.other_myndigheter))
     )
     offset = 0
     while True:
@@ -164,13 +167,17 @@ def iter_brister(criteria: BristFilter, sort: str, batch: int = 500) -> Iterator
 
 def get_brist(brist_id: int, verksamhet_ids: frozenset[int] | None) -> Brist | None:
     """Return a brist with everything its page shows, if it is in `verksamhet_ids`."""
-    query = select(Brist).where(Brist.id == brist_id).options(
-        *_list_options(),
-        selectinload(Brist.other_myndigheter),
-        selectinload(Brist.created_by),
-        selectinload(Brist.merged_into),
-        selectinload(Brist.observations).selectinload(Observation.created_by),
-        selectinload(Brist.handelser).selectinload(Handelse.user),
+    query = (
+        select(Brist)
+        .where(Brist.id == brist_id)
+        .options(
+            *_list_options(),
+            selectinload(Brist.other_myndigheter),
+            selectinload(Brist.created_by),
+            selectinload(Brist.merged_into),
+            selectinload(Brist.observations).selectinload(Observation.created_by),
+            selectinload(Brist.handelser).selectinload(Handelse.user),
+        )
     )
     if verksamhet_ids is not None:
         query = query.where(Brist.verksamhet_id.in_(verksamhet_ids))

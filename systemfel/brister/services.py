@@ -98,8 +98,12 @@ def _check_fields(verksamhet_id: int, fields: BristFields, today: date) -> dict[
     ansvarig = db.session.get(User, fields.ansvarig_id)
     if ansvarig is None or verksamhet_id not in ansvarig.verksamhet_ids:
         raise ValidationError(N_("Välj ett ombud i verksamheten."), field="ansvarig_id")
-    return {"myndighet": myndighet, "other_myndigheter": others, "omrade": omrade,
-            "ansvarig": ansvarig}
+    return {
+        "myndighet": myndighet,
+        "other_myndigheter": others,
+        "omrade": omrade,
+        "ansvarig": ansvarig,
+    }
 
 
 def snapshot(brist: Brist) -> dict[str, str]:
@@ -120,8 +124,12 @@ def snapshot(brist: Brist) -> dict[str, str]:
 
 
 def _record(
-    brist: Brist, user: User | None, typ: HandelseTyp, text: str = "",
-    changes: list[Change] | None = None, now: datetime | None = None,
+    brist: Brist,
+    user: User | None,
+    typ: HandelseTyp,
+    text: str = "",
+    changes: list[Change] | None = None,
+    now: datetime | None = None,
     version: int | None = None,
 ) -> Handelse:
     """Add an entry to the brist's history, stamped with the version it leads to.
@@ -184,7 +192,11 @@ def _next_serial(verksamhet_id: int, year: int) -> int:
 
 
 def register_brist(
-    *, verksamhet: Verksamhet, user: User, fields: BristFields, prefix: str,
+    *,
+    verksamhet: Verksamhet,
+    user: User,
+    fields: BristFields,
+    prefix: str,
     now: datetime | None = None,
 ) -> Brist:
     """Register a new brist in `verksamhet` and give it the next number of the year."""
@@ -218,7 +230,11 @@ def register_brist(
 
 
 def update_brist(
-    *, brist: Brist, user: User, fields: BristFields, expected_version: int,
+    *,
+    brist: Brist,
+    user: User,
+    fields: BristFields,
+    expected_version: int,
     now: datetime | None = None,
 ) -> list[Change]:
     """Save an edit; refuse it if someone changed the brist since `expected_version`."""
@@ -248,7 +264,12 @@ def update_brist(
 
 
 def add_observation(
-    *, brist: Brist, user: User, observed_on: date, antal_klienter: int, anteckning: str,
+    *,
+    brist: Brist,
+    user: User,
+    observed_on: date,
+    antal_klienter: int,
+    anteckning: str,
     now: datetime | None = None,
 ) -> Observation:
     """Record that the flaw was seen again; it does not touch the brist's own fields."""
@@ -259,8 +280,12 @@ def add_observation(
     if not 1 <= antal_klienter <= MAX_CLIENTS:
         raise ValidationError(N_("Ange ett antal mellan 1 och 100 000."), field="antal_klienter")
     observation = Observation(
-        brist=brist, observed_on=observed_on, antal_klienter=antal_klienter,
-        anteckning=anteckning.strip(), created_by=user, created_at=now,
+        brist=brist,
+        observed_on=observed_on,
+        antal_klienter=antal_klienter,
+        anteckning=anteckning.strip(),
+        created_by=user,
+        created_at=now,
     )
     db.session.add(observation)
     text = f"{observed_on.isoformat()}: {antal_klienter}. {anteckning.strip()}".strip()
@@ -274,7 +299,12 @@ def _refused(error: TransitionRefused, field: str | None = None) -> ValidationEr
 
 
 def escalate_brist(
-    *, brist: Brist, user: User, to_niva: Niva, reason: str, expected_version: int,
+    *,
+    brist: Brist,
+    user: User,
+    to_niva: Niva,
+    reason: str,
+    expected_version: int,
     now: datetime | None = None,
 ) -> None:
     """Move the brist to a higher level, with the reason in its history."""
@@ -294,7 +324,12 @@ def escalate_brist(
 
 
 def move_brist(
-    *, brist: Brist, user: User, to_status: Status, comment: str, expected_version: int,
+    *,
+    brist: Brist,
+    user: User,
+    to_status: Status,
+    comment: str,
+    expected_version: int,
     now: datetime | None = None,
 ) -> None:
     """Change the status of an open brist along the state machine."""
@@ -312,8 +347,14 @@ def move_brist(
 
 
 def close_brist(
-    *, brist: Brist, user: User, utfall: Utfall, comment: str, expected_version: int,
-    merged_into: Brist | None = None, now: datetime | None = None,
+    *,
+    brist: Brist,
+    user: User,
+    utfall: Utfall,
+    comment: str,
+    expected_version: int,
+    merged_into: Brist | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Close the brist with an outcome; a merge points at the brist it was merged into."""
     _check_version(brist, expected_version)
@@ -322,7 +363,9 @@ def close_brist(
     try:
         domain.check_close(brist.status, closing, brist.id)
     except TransitionRefused as error:
-        raise _refused(error, "merged_into" if utfall == Utfall.SAMMANSLAGEN else "utfall") from error
+        raise _refused(
+            error, "merged_into" if utfall == Utfall.SAMMANSLAGEN else "utfall"
+        ) from error
     if merged_into is not None and (
         merged_into.verksamhet_id != brist.verksamhet_id or merged_into.is_closed
     ):
@@ -338,7 +381,11 @@ def close_brist(
     if merged_into is not None:
         changes.append(Change(N_("Sammanslagen med"), "", merged_into.nummer))
         _record(
-            merged_into, user, HandelseTyp.SAMMANSLAGEN_HIT, text=brist.nummer, now=now,
+            merged_into,
+            user,
+            HandelseTyp.SAMMANSLAGEN_HIT,
+            text=brist.nummer,
+            now=now,
             version=merged_into.version,
         )
     brist.status = Status.STANGD
@@ -351,7 +398,12 @@ def close_brist(
 
 
 def reopen_brist(
-    *, brist: Brist, user: User, reason: str, expected_version: int, now: datetime | None = None,
+    *,
+    brist: Brist,
+    user: User,
+    reason: str,
+    expected_version: int,
+    now: datetime | None = None,
 ) -> None:
     """Open a closed brist again; its history stays."""
     _check_version(brist, expected_version)

@@ -126,10 +126,23 @@ def list_brister():  # noqa: ANN201
 
 
 CSV_HEADER = [
-    "Nummer", "Rubrik", "Verksamhet", "Nivå", "Status", "Utfall", "Myndighet",
-    "Övriga myndigheter", "Område", "Först observerad", "Antal observationer",
-    "Antal klienter totalt", "Ansvarig", "Registrerad", "Beskrivning",
-    "Konsekvenser för målgruppen", "Förslag till åtgärd",
+    "Nummer",
+    "Rubrik",
+    "Verksamhet",
+    "Nivå",
+    "Status",
+    "Utfall",
+    "Myndighet",
+    "Övriga myndigheter",
+    "Område",
+    "Först observerad",
+    "Antal observationer",
+    "Antal klienter totalt",
+    "Ansvarig",
+    "Registrerad",
+    "Beskrivning",
+    "Konsekvenser för målgruppen",
+    "Förslag till åtgärd",
 ]
 
 
@@ -140,15 +153,27 @@ def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Itera
     buffer.write("\ufeff")
     writer.writerow(CSV_HEADER)
     for brist, totals in queries.iter_brister(criteria, sort):
-        writer.writerow([
-            brist.nummer, brist.titel, brist.verksamhet.namn, gettext(brist.niva.label),
-            gettext(brist.status.label), gettext(brist.utfall.label) if brist.utfall else "",
-            brist.myndighet.namn, ", ".join(m.namn for m in brist.other_myndigheter),
-            brist.omrade.namn, brist.first_observed_on.isoformat(), totals.times,
-            suppress_small(totals.clients, threshold), brist.ansvarig.namn,
-            local_today(brist.created_at).isoformat(), brist.beskrivning, brist.konsekvenser,
-            brist.forslag_atgard,
-        ])
+        writer.writerow(
+            [
+                brist.nummer,
+                brist.titel,
+                brist.verksamhet.namn,
+                gettext(brist.niva.label),
+                gettext(brist.status.label),
+                gettext(brist.utfall.label) if brist.utfall else "",
+                brist.myndighet.namn,
+                ", ".join(m.namn for m in brist.other_myndigheter),
+                brist.omrade.namn,
+                brist.first_observed_on.isoformat(),
+                totals.times,
+                suppress_small(totals.clients, threshold),
+                brist.ansvarig.namn,
+                local_today(brist.created_at).isoformat(),
+                brist.beskrivning,
+                brist.konsekvenser,
+                brist.forslag_atgard,
+            ]
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -180,15 +205,21 @@ def _load(brist_id: int) -> Brist:
 def _fill_choices(form: BristForm, verksamhet_id: int, brist: Brist | None = None) -> None:
     """Offer the verksamhet's active lists, keeping values an existing brist already has."""
     choices = queries.choices_for(frozenset({verksamhet_id}))
-    kept_myndigheter = {brist.myndighet_id, *(m.id for m in brist.other_myndigheter)} if brist else set()
+    kept_myndigheter = (
+        {brist.myndighet_id, *(m.id for m in brist.other_myndigheter)} if brist else set()
+    )
     myndigheter = [m for m in choices["myndigheter"] if m.is_active or m.id in kept_myndigheter]
-    form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [(m.id, m.namn) for m in myndigheter]
+    form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [
+        (m.id, m.namn) for m in myndigheter
+    ]
     form.other_myndighet_ids.choices = [(m.id, m.namn) for m in myndigheter]
     omraden = [o for o in choices["omraden"] if o.is_active or (brist and o.id == brist.omrade_id)]
     form.omrade_id.choices = [("", gettext("Välj område"))] + [(o.id, o.namn) for o in omraden]
     staff = [
-        u for u in choices["users"]
-        if (u.is_active_account and u.role.can_work_brister) or (brist and u.id == brist.ansvarig_id)
+        u
+        for u in choices["users"]
+        if (u.is_active_account and u.role.can_work_brister)
+        or (brist and u.id == brist.ansvarig_id)
     ]
     form.ansvarig_id.choices = [("", gettext("Välj ansvarig"))] + [(u.id, u.namn) for u in staff]
 
@@ -232,7 +263,9 @@ def register():  # noqa: ANN201
     if form.validate_on_submit():
         try:
             brist = services.register_brist(
-                verksamhet=verksamhet, user=current_user, fields=_fields(form),
+                verksamhet=verksamhet,
+                user=current_user,
+                fields=_fields(form),
                 prefix=current_app.config["BRIST_NUMBER_PREFIX"],
             )
             db.session.commit()
@@ -282,7 +315,9 @@ def edit(brist_id: int):  # noqa: ANN201
     if form.validate_on_submit():
         try:
             changes = services.update_brist(
-                brist=brist, user=current_user, fields=_fields(form),
+                brist=brist,
+                user=current_user,
+                fields=_fields(form),
                 expected_version=submitted_version(form),
             )
             db.session.commit()
@@ -299,7 +334,10 @@ def edit(brist_id: int):  # noqa: ANN201
             return redirect(url_for("brister.detail", brist_id=brist.id))
     status = 409 if conflict else status_for(form)
     return render_template(
-        "brister/form.html", form=form, verksamhet=brist.verksamhet, brist=brist,
+        "brister/form.html",
+        form=form,
+        verksamhet=brist.verksamhet,
+        brist=brist,
         conflict=conflict,
     ), status
 
@@ -336,10 +374,18 @@ def observe(brist_id: int):  # noqa: ANN201
         form.observed_on.data = local_today()
         form.antal_klienter.data = 1
     if form.validate_on_submit():
-        outcome = _run(form, brist, lambda: services.add_observation(
-            brist=brist, user=current_user, observed_on=form.observed_on.data,
-            antal_klienter=form.antal_klienter.data, anteckning=form.anteckning.data or "",
-        ), gettext("Observationen är sparad."))
+        outcome = _run(
+            form,
+            brist,
+            lambda: services.add_observation(
+                brist=brist,
+                user=current_user,
+                observed_on=form.observed_on.data,
+                antal_klienter=form.antal_klienter.data,
+                anteckning=form.anteckning.data or "",
+            ),
+            gettext("Observationen är sparad."),
+        )
         if not isinstance(outcome, DomainError | None):
             return outcome
     return _action_page("brister/observe.html", brist, form)
@@ -351,17 +397,25 @@ def escalate(brist_id: int):  # noqa: ANN201
     """Escalate a brist to a higher level, with a reason."""
     brist = _load(brist_id)
     form = EscalateForm()
-    higher = list(Niva)[list(Niva).index(brist.niva) + 1:]
+    higher = list(Niva)[list(Niva).index(brist.niva) + 1 :]
     form.niva.choices = [(n.value, gettext(n.label)) for n in higher]
     if request.method == "GET":
         form.version.data = str(brist.version)
         form.niva.data = higher[0].value if higher else None
     conflict = None
     if form.validate_on_submit():
-        outcome = _run(form, brist, lambda: services.escalate_brist(
-            brist=brist, user=current_user, to_niva=Niva(form.niva.data),
-            reason=form.reason.data, expected_version=submitted_version(form),
-        ), gettext("Bristen är eskalerad."))
+        outcome = _run(
+            form,
+            brist,
+            lambda: services.escalate_brist(
+                brist=brist,
+                user=current_user,
+                to_niva=Niva(form.niva.data),
+                reason=form.reason.data,
+                expected_version=submitted_version(form),
+            ),
+            gettext("Bristen är eskalerad."),
+        )
         if isinstance(outcome, ConflictError):
             conflict = outcome
         elif outcome is not None:
@@ -380,10 +434,18 @@ def change_status(brist_id: int):  # noqa: ANN201
         form.version.data = str(brist.version)
     conflict = None
     if form.validate_on_submit():
-        outcome = _run(form, brist, lambda: services.move_brist(
-            brist=brist, user=current_user, to_status=Status(form.status.data),
-            comment=form.comment.data or "", expected_version=submitted_version(form),
-        ), gettext("Statusen är ändrad."))
+        outcome = _run(
+            form,
+            brist,
+            lambda: services.move_brist(
+                brist=brist,
+                user=current_user,
+                to_status=Status(form.status.data),
+                comment=form.comment.data or "",
+                expected_version=submitted_version(form),
+            ),
+            gettext("Statusen är ändrad."),
+        )
         if isinstance(outcome, ConflictError):
             conflict = outcome
         elif outcome is not None:
@@ -407,11 +469,19 @@ def close(brist_id: int):  # noqa: ANN201
             if merged_into is None:
                 form.merged_into.errors.append(gettext("Det finns ingen brist med det numret."))
                 return _action_page("brister/close.html", brist, form)
-        outcome = _run(form, brist, lambda: services.close_brist(
-            brist=brist, user=current_user, utfall=Utfall(form.utfall.data),
-            merged_into=merged_into, comment=form.comment.data or "",
-            expected_version=submitted_version(form),
-        ), gettext("Bristen är stängd."))
+        outcome = _run(
+            form,
+            brist,
+            lambda: services.close_brist(
+                brist=brist,
+                user=current_user,
+                utfall=Utfall(form.utfall.data),
+                merged_into=merged_into,
+                comment=form.comment.data or "",
+                expected_version=submitted_version(form),
+            ),
+            gettext("Bristen är stängd."),
+        )
         if isinstance(outcome, ConflictError):
             conflict = outcome
         elif outcome is not None:
@@ -429,10 +499,17 @@ def reopen(brist_id: int):  # noqa: ANN201
         form.version.data = str(brist.version)
     conflict = None
     if form.validate_on_submit():
-        outcome = _run(form, brist, lambda: services.reopen_brist(
-            brist=brist, user=current_user, reason=form.reason.data,
-            expected_version=submitted_version(form),
-        ), gettext("Bristen är öppnad igen."))
+        outcome = _run(
+            form,
+            brist,
+            lambda: services.reopen_brist(
+                brist=brist,
+                user=current_user,
+                reason=form.reason.data,
+                expected_version=submitted_version(form),
+            ),
+            gettext("Bristen är öppnad igen."),
+        )
         if isinstance(outcome, ConflictError):
             conflict = outcome
         elif outcome is not None:

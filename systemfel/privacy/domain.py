@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 # 10 or 12 digits: (century)YYMMDD, an optional separator (-, + or a space), then NNNC.
-# Not part of a longer run of digits, so account and case numbers are not matched.
-_PERSONNUMMER = re.compile(r"(?<![\d-])(\d{2})?(\d{6})[-+ ]?(\d{4})(?![\d])")
+# Not part of a longer run of digits (nor of "2023-..." style case numbers), so account and
+# case numbers are not matched; after a letter and a hyphen ("pnr-811218-9876") it is.
+_PERSONNUMMER = re.compile(r"(?<!\d)(?<!\d-)(\d{2})?(\d{6})[-+ ]?(\d{4})(?![\d])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Swedish numbers: 07X mobile and area codes (0X / 0XX), or +46, with spaces or dashes.
 _PHONE = re.compile(

@@ -392,3 +392,12 @@ def test_luhn_accepts_valid_numbers(digits):
 @pytest.mark.parametrize("digits", ["8112189877", "8112189866", "6403273814", "1234567890"])
 def test_luhn_refuses_invalid_numbers(digits):
     assert not luhn_valid(digits)
+
+
+@pytest.mark.parametrize("text", ["pnr-811218-9876", "pnr-198112189876", "(811218-9876)"])
+def test_number_after_punctuation_is_found(text):
+    assert [f.kind for f in find_personnummer(text)] == ["personnummer"]
+
+
+def test_number_continuing_a_case_number_is_not_flagged():
+    assert find_personnummer("Dnr 2023-8112189876") == []
