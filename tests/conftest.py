@@ -86,9 +86,11 @@ class Client:
 
     def token(self) -> str:
         if self._token is None:
-            page = self.http.get("/login").get_data(as_text=True)
+            # Every page carries a token (the logout and language forms); anonymous users
+            # are sent on to the login page, which has one too.
+            page = self.http.get("/brister", follow_redirects=True).get_data(as_text=True)
             match = CSRF.search(page)
-            assert match, "no csrf token on the login page"
+            assert match, "no csrf token on the page"
             self._token = match.group(1) or match.group(2)
         return self._token
 
@@ -113,12 +115,21 @@ def client(app):
 
 @pytest.fixture
 def world(app):
-    """Two verksamheter with one user of each role, and a brist in each."""
+    """Two verksamheter with one user of each role, and a brist in each.
+
+    Built in an app context that is closed before the test runs: a context left open would be
+    shared by every request of the test client, and with it `g` (Flask-WTF keeps its token
+    there).
+    """
     with app.app_context():
         data = factories.world()
         db.session.commit()
-        yield data
+        # Load every attribute now, so tests can read ids and values after the session ends.
+        for item in [data.home, data.other, data.brist, data.other_brist, *data.users.values()]:
+            db.session.refresh(item)
+        db.session.expunge_all()
         db.session.remove()
+    return data
 
 
 @pytest.fixture

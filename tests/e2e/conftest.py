@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,10 +32,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+class _QuietRequestHandler(WSGIRequestHandler):
+    """No access log line per request; errors are still logged by the app."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """Serve the session app on a free local port from a daemon thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
@@ -89,29 +98,62 @@ def page_without_js(browser, live_server):
     context.close()
 
 
-def axe_check(page) -> None:
-    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; fail listing every violation."""
+def axe_report(page) -> str | None:
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; describe any violations."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    if results.violations_count > 0:
-        lines = [f"axe found {results.violations_count} violation(s) on {page.url}:"]
-        for violation in results.response["violations"]:
-            lines.append(
-                f"- {violation['id']} ({violation['impact']}): {violation['help']}"
-                f" <{violation['helpUrl']}>"
-            )
-            for node in violation["nodes"]:
-                target = " ".join(str(part) for part in node["target"])
-                lines.append(f"    target: {target}")
-                lines.append(f"    html:   {node['html'].strip()[:200]}")
-                if node.get("failureSummary"):
-                    summary = node["failureSummary"].replace("\n", "\n            ")
-                    lines.append(f"    why:    {summary}")
-        pytest.fail("\n".join(lines), pytrace=False)
+    if results.violations_count == 0:
+        return None
+    lines = [f"axe found {results.violations_count} violation(s) on {page.url}:"]
+    for violation in results.response["violations"]:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" <{violation['helpUrl']}>"
+        )
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            lines.append(f"    target: {target}")
+            lines.append(f"    html:   {node['html'].strip()[:200]}")
+            if node.get("failureSummary"):
+                summary = node["failureSummary"].replace("\n", "\n            ")
+                lines.append(f"    why:    {summary}")
+    return "\n".join(lines)
+
+
+def axe_check(page) -> None:
+    """Fail now, listing every violation, unless the page passes axe."""
+    report = axe_report(page)
+    if report:
+        pytest.fail(report, pytrace=False)
+
+
+class AxeAudit:
+    """Check several pages of a flow and fail once at the end with every page's violations.
+
+    The flow still runs to the end (and takes its screenshots) when a page has violations, and
+    one run reports them all; `assert_clean` fails if any page had any.
+    """
+
+    def __init__(self):
+        self.reports: list[str] = []
+
+    def check(self, page) -> None:
+        report = axe_report(page)
+        if report:
+            self.reports.append(report)
+
+    def assert_clean(self) -> None:
+        if self.reports:
+            pytest.fail("\n\n".join(self.reports), pytrace=False)
 
 
 @pytest.fixture(name="axe_check")
 def axe_check_fixture():
     """The axe_check helper, for test modules that would rather not import a conftest."""
     return axe_check
+
+
+@pytest.fixture
+def axe_audit():
+    return AxeAudit()

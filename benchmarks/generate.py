@@ -1,0 +1,635 @@
+"""Fill a database with a national-scale Systemfel register for the load benchmark.
+
+300 verksamheter, each with the standard myndigheter and områden, four staff accounts and
+1,000 brister spread over 2022–2026, plus about a million rows of history and observations.
+The schema comes from the real migrations (`systemfel db upgrade`); rows go in with SQLAlchemy
+Core executemany in chunks (or COPY on PostgreSQL, the default there).
+
+    .venv/bin/python benchmarks/generate.py --scale 0.01            # quick try, 3 verksamheter
+    .venv/bin/python benchmarks/generate.py --reset                 # SQLite, full scale
+    .venv/bin/python benchmarks/generate.py --reset \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+Every staff account has the password `bench-losen-2026`; the ombud load.py logs in as is
+ombud1@v1.bench. An admin account admin@bench.se (no verksamhet, sees everything) exists too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, make_url
+from werkzeug.security import generate_password_hash
+
+from systemfel.admin.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN
+from systemfel.admin.models import Kommun, Myndighet, Omrade, Verksamhet
+from systemfel.auth.models import User, new_session_token, user_verksamhet
+from systemfel.brister.domain import (
+    NIVA_LABELS,
+    STATUS_LABELS,
+    UTFALL_LABELS,
+    HandelseTyp,
+    Niva,
+    Status,
+    Utfall,
+    format_number,
+    search_text,
+)
+from systemfel.brister.models import Brist, Handelse, Observation, brist_myndighet
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+DEFAULT_URL = f"sqlite:///{RESULTS / 'national.db'}"
+SYSTEMFEL_CLI = ROOT / ".venv" / "bin" / "systemfel"
+
+PASSWORD = "bench-losen-2026"
+PREFIX = "SF"
+YEARS = (2022, 2023, 2024, 2025, 2026)
+# "Now" for the generated history: nothing happens after this moment.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+VERKSAMHETER = 300
+PER_VERKSAMHET = 1000
+CHUNK_VERKSAMHETER = 10  # verksamheter generated and inserted per transaction
+EXECUTEMANY_ROWS = 5000  # rows per executemany call
+
+# Share of a year's brister that are closed by now: old ones mostly are.
+CLOSED_SHARE = {2022: 0.88, 2023: 0.78, 2024: 0.62, 2025: 0.42, 2026: 0.15}
+NIVA_WEIGHTS = [(Niva.HANDLAGGARE, 30), (Niva.LOKAL, 45), (Niva.CENTRAL, 25)]
+OPEN_STATUS_WEIGHTS = [(Status.REGISTRERAD, 35), (Status.LYFT, 35), (Status.BEVAKAS, 30)]
+UTFALL_WEIGHTS = [
+    (Utfall.ATGARDAD, 33), (Utfall.DELVIS_ATGARDAD, 25), (Utfall.EJ_ATGARDAD, 30),
+    (Utfall.SAMMANSLAGEN, 12),
+]
+# How many further observations a brist gets (beyond the first one on registration).
+OBSERVATION_WEIGHTS = [(0, 60), (1, 25), (2, 9), (3, 4), (6, 2)]
+# Brister are not spread evenly over the myndigheter: Försäkringskassan dominates.
+MYNDIGHET_WEIGHTS = [30, 12, 8, 6, 3, 4, 10, 6, 4, 2, 14, 6, 4, 6, 5]
+
+# Words a title is made of; "sjukpenning", "e-legitimation", "boendestöd" recur on purpose.
+TITLE_PROBLEMS = [
+    "Beslut om {sak} saknar förklaring av vad som fattas",
+    "Lång handläggningstid för {sak}",
+    "Svårt att nå handläggare i ärenden om {sak}",
+    "Digitala kontaktvägar för {sak} kräver e-legitimation",
+    "Klienter nekas hjälp på plats med {sak}",
+    "Brev om {sak} skickas bara till digital brevlåda",
+    "Ingen samordning mellan myndigheter kring {sak}",
+    "Krav på dokument som klienten inte kan skaffa för {sak}",
+    "Bristande bemötande vid frågor om {sak}",
+    "Avslag på {sak} utan utredning av behovet",
+    "Återkrav av {sak} utan dialog",
+    "Tidsfrister för {sak} är för korta för målgruppen",
+]
+TITLE_SUBJECTS = [
+    "sjukpenning", "sjukersättning", "aktivitetsersättning", "bostadstillägg",
+    "försörjningsstöd", "boendestöd", "god man", "skuldsanering", "folkbokföring",
+    "LSS-insatser", "samordnad individuell plan", "arbetslivsinriktad rehabilitering",
+    "förstahandskontrakt", "läkarintyg", "betalningsplan", "färdtjänst", "id-kort",
+    "aktivitetsstöd", "bostadsbidrag", "hemtjänst",
+]
+SENTENCES = [
+    "Klienterna förstår inte vad de ska komplettera med och missar tidsfristen.",
+    "Det går bara att nå handläggaren under en timme två dagar i veckan.",
+    "Mottagningarna hänvisar till varandra och ingen tar ansvar för samordningen.",
+    "Under väntetiden finns inga pengar till hyra och mat.",
+    "Klienter har blivit tillsagda att klara de digitala tjänsterna själva.",
+    "Flera klienter kan inte få e-legitimation och nekas då service.",
+    "Informationen skickas till digital brevlåda, som många i målgruppen inte öppnar.",
+    "Beslutet räknar upp paragrafer men säger inte vilket underlag som saknas.",
+    "Ombudet har fått ringa om flera gånger för samma ärende.",
+    "Handläggaren byts ofta och klienten får börja om från början varje gång.",
+    "Klienten har fått avslag på sjukpenning trots läkarintyg om nedsatt arbetsförmåga.",
+    "Väntetiden för ett första möte är längre än tre månader.",
+    "Blanketterna finns bara på svenska och är svåra att fylla i.",
+    "Kontoret har stängt för spontanbesök och tidsbokning kräver BankID.",
+    "Beslut om boendestöd ger oftast en timme i veckan, också när behovet är större.",
+    "Det tar ofta över ett halvår innan en god man förordnas.",
+    "Räkningar blir obetalda och skulderna växer hos Kronofogden.",
+    "Klienten kallas till möten utan att få veta vad mötet gäller.",
+    "Ingen återkoppling ges när ett ärende har skickats vidare internt.",
+    "Myndigheten kräver ett personligt besök som klienten inte klarar av.",
+    "Kommunen och regionen är oense om vem som ska betala insatsen.",
+    "Ansökan avvisas för att en bilaga saknas, utan att klienten fått chans att komplettera.",
+    "Klienter med ångest ger upp kontakten när kön bryts.",
+    "Hyresvärden godtar inte sjukersättning eller försörjningsstöd som inkomst.",
+]
+KONSEKVENSER = [
+    "Ärenden avslutas i onödan och klienter blir utan inkomst i flera månader.",
+    "Risk att förlora bostaden och ökad isolering.",
+    "Vården uteblir eller kommer sent, med ökad risk för akuta inläggningar.",
+    "Hyresskulder, risk för vräkning och beroende av tillfälliga lån.",
+    "Klienterna skrivs ut från myndigheten och förlorar ersättning.",
+    "Skulder hos Kronofogden som hade kunnat undvikas.",
+    "",
+]
+FORSLAG = [
+    "Beslutsbreven bör ange konkret vilket underlag som behövs och hur det lämnas.",
+    "Möjlighet att boka telefontid, eller en särskild kontaktväg för ombud.",
+    "Gemensam rutin för samsjuklighet och att SIP erbjuds utan att ombudet påkallar det.",
+    "Alternativa kontaktvägar som inte kräver e-legitimation ska finnas och vara kända.",
+    "Papperspost som standard när den enskilde inte aktivt valt digital brevlåda.",
+    "Information till personalen om målgruppen och om serviceskyldigheten.",
+    "",
+]
+ANTECKNINGAR = [
+    "", "", "Samma sak igen.", "Ny klient med samma problem.", "Ringde tre gånger utan svar.",
+    "Handläggaren hänvisade till webben.", "Beslutet kom efter sju veckor.",
+]
+COMMENTS = [
+    "", "Lyft på samverkansmöte.", "Skickat skrivelse till myndigheten.",
+    "Myndigheten har svarat att de ser över rutinen.", "Följs upp nästa kvartal.",
+]
+FIRST_NAMES = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Ali", "Fatima",
+               "Mikael", "Elin", "Omar", "Linnea", "Per", "Aisha", "Jonas"]
+LAST_NAMES = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson",
+              "Olsson", "Persson", "Svensson", "Gustafsson", "Hussein", "Lindberg"]
+# (email local part, role, can work brister)
+STAFF = [("ombud1", "ombud", True), ("ombud2", "ombud", True),
+         ("samordnare", "samordnare", True), ("ledning", "ledningsgrupp", False)]
+
+BRIST_COLUMNS = [
+    "id", "verksamhet_id", "year", "serial", "nummer", "titel", "beskrivning", "niva",
+    "status", "utfall", "merged_into_id", "myndighet_id", "omrade_id", "first_observed_on",
+    "antal_klienter", "konsekvenser", "forslag_atgard", "ansvarig_id", "created_by_id",
+    "created_at", "updated_at", "closed_at", "search_text", "version",
+]
+HANDELSE_COLUMNS = ["brist_id", "typ", "user_id", "created_at", "version", "text", "changes"]
+OBSERVATION_COLUMNS = [
+    "brist_id", "observed_on", "antal_klienter", "anteckning", "created_by_id", "created_at",
+]
+
+
+def weighted(rng: random.Random, pairs: Sequence[tuple[Any, int]]) -> Any:
+    """Pick a value from (value, weight) pairs."""
+    return rng.choices([value for value, _ in pairs], [weight for _, weight in pairs])[0]
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def absolute_url(url: str) -> str:
+    """Make a relative SQLite path absolute (relative to the current directory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            return str(parsed.set(database=str(path.resolve())))
+    return url
+
+
+def psql(url: str, sql: str) -> str:
+    """Run SQL with psql against the server's maintenance database `postgres`."""
+    parsed = make_url(url)
+    command = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+               "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432),
+               "-U", parsed.username or "postgres", "-d", "postgres", "-c", sql]
+    env = dict(os.environ)
+    if parsed.password:
+        env["PGPASSWORD"] = parsed.password
+    return subprocess.run(command, check=True, capture_output=True, text=True, env=env,
+                          timeout=120).stdout.strip()
+
+
+def prepare_database(url: str, reset: bool) -> None:
+    """Create (or with `reset`, recreate) the empty database the migrations will fill."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = Path(parsed.database)
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        if path.exists():
+            if not reset:
+                sys.exit(f"{path} exists; pass --reset to replace it.")
+            for file in files:
+                file.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "postgresql":
+        name = parsed.database
+        if not name or not name.replace("_", "").isalnum():
+            sys.exit(f"Refusing unusual database name {name!r}.")
+        exists = psql(url, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+        if exists:
+            if not reset:
+                sys.exit(f"Database {name} exists; pass --reset to drop and recreate it.")
+            psql(url, f'DROP DATABASE "{name}" WITH (FORCE)')
+        psql(url, f'CREATE DATABASE "{name}"')
+    else:
+        sys.exit(f"Unsupported database {backend}.")
+
+
+def run_migrations(url: str) -> None:
+    """Create the schema the way production does: `systemfel db upgrade`."""
+    instance = RESULTS / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        SYSTEMFEL_ENV="production",
+        SYSTEMFEL_DATABASE_URL=url,
+        SYSTEMFEL_SECRET_KEY="benchmark-only-not-secret",
+        SYSTEMFEL_INSTANCE_PATH=str(instance),
+    )
+    subprocess.run([str(SYSTEMFEL_CLI), "db", "upgrade"], check=True, env=env, cwd=ROOT,
+                   timeout=300)
+
+
+# --- generating rows ------------------------------------------------------------------------
+
+
+class Generator:
+    """Make the rows of one verksamhet at a time, with ids assigned here."""
+
+    def __init__(self, seed: int, per_verksamhet: int):
+        self.rng = random.Random(seed)
+        self.per_verksamhet = per_verksamhet
+        self.password_hash = generate_password_hash(PASSWORD)  # hashed once, reused
+        self.next_brist_id = 1
+        self.next_user_id = 1
+        self.myndighet_cumweights = list(_cumulative(MYNDIGHET_WEIGHTS))
+
+    def admin_user(self) -> dict[str, Any]:
+        """The system administrator, who belongs to no verksamhet."""
+        return self._user("admin@bench.se", "Bench Admin", "admin")
+
+    def _user(self, email: str, namn: str, role: str) -> dict[str, Any]:
+        user = {
+            "id": self.next_user_id, "email": email, "namn": namn,
+            "password_hash": self.password_hash, "role": role, "is_active": True,
+            "session_token": new_session_token(), "failed_logins": 0, "locked_until": None,
+            "last_login_at": None, "created_at": datetime(2021, 12, 1, 9, tzinfo=UTC),
+        }
+        self.next_user_id += 1
+        return user
+
+    def verksamhet(self, number: int) -> dict[str, list[dict[str, Any]]]:
+        """All rows of verksamhet number `number` (1-based): lists, staff, brister, history."""
+        rng = self.rng
+        rows: dict[str, list[dict[str, Any]]] = {
+            "verksamhet": [], "kommun": [], "myndighet": [], "omrade": [], "user_account": [],
+            "user_verksamhet": [], "brist": [], "brist_myndighet": [], "handelse": [],
+            "observation": [],
+        }
+        rows["verksamhet"].append({
+            "id": number, "namn": f"PO Bench {number:03d}",
+            "created_at": datetime(2021, 12, 1, 9, tzinfo=UTC),
+        })
+        for k in range(1 + number % 3):
+            rows["kommun"].append({"verksamhet_id": number, "namn": f"Benchkommun {number}-{k + 1}"})
+        myndighet_ids = []
+        for position, (namn, typ) in enumerate(STANDARD_MYNDIGHETER):
+            myndighet_id = (number - 1) * len(STANDARD_MYNDIGHETER) + position + 1
+            myndighet_ids.append(myndighet_id)
+            rows["myndighet"].append({
+                "id": myndighet_id, "verksamhet_id": number, "namn": namn, "typ": typ.value,
+                "epost": "", "is_active": True,
+            })
+        omrade_ids = []
+        for position, namn in enumerate(STANDARD_OMRADEN):
+            omrade_id = (number - 1) * len(STANDARD_OMRADEN) + position + 1
+            omrade_ids.append(omrade_id)
+            rows["omrade"].append(
+                {"id": omrade_id, "verksamhet_id": number, "namn": namn, "is_active": True}
+            )
+        workers = []
+        for local, role, can_work in STAFF:
+            namn = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            user = self._user(f"{local}@v{number}.bench", namn, role)
+            rows["user_account"].append(user)
+            rows["user_verksamhet"].append({"user_id": user["id"], "verksamhet_id": number})
+            if can_work:
+                workers.append(user["id"])
+
+        per_year = _split(self.per_verksamhet, len(YEARS))
+        open_ids: list[tuple[int, str]] = []  # (id, nummer) of open brister, for merges
+        for year, count in zip(YEARS, per_year, strict=True):
+            start = datetime(year, 1, 2, 8, tzinfo=UTC)
+            end = min(datetime(year, 12, 30, 16, tzinfo=UTC), NOW - timedelta(days=1))
+            span = (end - start).total_seconds()
+            moments = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
+            for serial, created_at in enumerate(moments, start=1):
+                brist = self._brist(number, year, serial, created_at, myndighet_ids, omrade_ids,
+                                    workers, open_ids, rows)
+                if brist["status"] != Status.STANGD.value:
+                    open_ids.append((brist["id"], brist["nummer"]))
+        return rows
+
+    def _brist(self, verksamhet_id: int, year: int, serial: int, created_at: datetime,
+               myndighet_ids: list[int], omrade_ids: list[int], workers: list[int],
+               open_ids: list[tuple[int, str]], rows: dict[str, list]) -> dict[str, Any]:
+        rng = self.rng
+        brist_id = self.next_brist_id
+        self.next_brist_id += 1
+        nummer = format_number(PREFIX, year, serial)
+        subject = rng.choice(TITLE_SUBJECTS)
+        titel = rng.choice(TITLE_PROBLEMS).format(sak=subject)
+        beskrivning = " ".join(rng.sample(SENTENCES, rng.randint(2, 4)))
+        niva = weighted(rng, NIVA_WEIGHTS)
+        closed = rng.random() < CLOSED_SHARE[year]
+        status = Status.STANGD if closed else weighted(rng, OPEN_STATUS_WEIGHTS)
+        utfall = weighted(rng, UTFALL_WEIGHTS) if closed else None
+        merged_into = None
+        if utfall == Utfall.SAMMANSLAGEN:
+            if open_ids:
+                merged_into = rng.choice(open_ids)
+            else:
+                utfall = Utfall.EJ_ATGARDAD
+        creator = rng.choice(workers)
+        ansvarig = creator if rng.random() < 0.8 else rng.choice(workers)
+        antal = rng.choice([1, 1, 1, 2, 2, 3, 4, 5, 8])
+        first_observed = (created_at - timedelta(days=rng.randint(0, 60))).date()
+
+        # The history, oldest first: what happened to the brist after it was registered.
+        events: list[tuple[str, Any]] = [("observation", None)] * weighted(rng, OBSERVATION_WEIGHTS)
+        if rng.random() < 0.10:
+            events.append(("andrad", None))
+        if niva != Niva.HANDLAGGARE and rng.random() < 0.08:
+            events.append(("eskalerad", None))
+        rng.shuffle(events)
+        moves: list[Status] = []
+        if status == Status.LYFT or (closed and rng.random() < 0.4):
+            moves = [Status.LYFT]
+        elif status == Status.BEVAKAS:
+            moves = [Status.LYFT, Status.BEVAKAS] if rng.random() < 0.5 else [Status.BEVAKAS]
+        position = 0
+        for move in moves:
+            position = rng.randint(position, len(events))
+            events.insert(position, ("status", move))
+            position += 1
+        if closed:
+            events.append(("stangd", None))
+
+        horizon = min(NOW, created_at + timedelta(days=rng.randint(30, 500)))
+        span = (horizon - created_at).total_seconds()
+        times = sorted(created_at + timedelta(seconds=rng.random() * span) for _ in events)
+
+        history = rows["handelse"]
+        history.append(_handelse(brist_id, HandelseTyp.REGISTRERAD, creator, created_at, 1))
+        version = 1
+        current = Status.REGISTRERAD
+        closed_at = None
+        for (kind, move), moment in zip(events, times, strict=True):
+            user = rng.choice(workers)
+            if kind == "observation":
+                observed_on = min(moment.date(), first_observed + timedelta(
+                    days=rng.randint(0, max(0, (moment.date() - first_observed).days))))
+                clients = rng.choice([1, 1, 1, 2, 3])
+                note = rng.choice(ANTECKNINGAR)
+                rows["observation"].append({
+                    "brist_id": brist_id, "observed_on": observed_on, "antal_klienter": clients,
+                    "anteckning": note, "created_by_id": user, "created_at": moment,
+                })
+                text = f"{observed_on.isoformat()}: {clients}. {note}".strip()
+                history.append(_handelse(brist_id, HandelseTyp.OBSERVATION, user, moment,
+                                         version, text))
+            elif kind == "andrad":
+                version += 1
+                old = rng.choice([1, 2, 3])
+                history.append(_handelse(brist_id, HandelseTyp.ANDRAD, user, moment, version,
+                                         changes=[["Antal klienter", str(old), str(antal)]]))
+            elif kind == "eskalerad":
+                version += 1
+                lower = list(Niva)[list(Niva).index(niva) - 1]
+                history.append(_handelse(
+                    brist_id, HandelseTyp.ESKALERAD, user, moment, version,
+                    "Frågan kan inte lösas lokalt.",
+                    [["Nivå", NIVA_LABELS[lower], NIVA_LABELS[niva]]]))
+            elif kind == "status":
+                version += 1
+                history.append(_handelse(
+                    brist_id, HandelseTyp.STATUS, user, moment, version, rng.choice(COMMENTS),
+                    [["Status", STATUS_LABELS[current], STATUS_LABELS[move]]]))
+                current = move
+            else:  # stangd
+                version += 1
+                changes = [["Status", STATUS_LABELS[current], STATUS_LABELS[Status.STANGD]],
+                           ["Utfall", "", UTFALL_LABELS[utfall]]]
+                if merged_into is not None:
+                    changes.append(["Sammanslagen med", "", merged_into[1]])
+                    history.append(_handelse(merged_into[0], HandelseTyp.SAMMANSLAGEN_HIT, user,
+                                             moment, 1, nummer))
+                history.append(_handelse(brist_id, HandelseTyp.STANGD, user, moment, version,
+                                         rng.choice(COMMENTS), changes))
+                closed_at = moment
+        updated_at = times[-1] if times else created_at
+
+        if rng.random() < 0.2:
+            main_position = _pick(rng, self.myndighet_cumweights)
+            others = rng.sample(
+                [m for i, m in enumerate(myndighet_ids) if i != main_position], rng.randint(1, 2))
+            for other in others:
+                rows["brist_myndighet"].append({"brist_id": brist_id, "myndighet_id": other})
+        else:
+            main_position = _pick(rng, self.myndighet_cumweights)
+        brist = {
+            "id": brist_id, "verksamhet_id": verksamhet_id, "year": year, "serial": serial,
+            "nummer": nummer, "titel": titel, "beskrivning": beskrivning, "niva": niva.value,
+            "status": status.value, "utfall": utfall.value if utfall else None,
+            "merged_into_id": merged_into[0] if merged_into else None,
+            "myndighet_id": myndighet_ids[main_position],
+            "omrade_id": rng.choice(omrade_ids), "first_observed_on": first_observed,
+            "antal_klienter": antal, "konsekvenser": rng.choice(KONSEKVENSER),
+            "forslag_atgard": rng.choice(FORSLAG), "ansvarig_id": ansvarig,
+            "created_by_id": creator, "created_at": created_at, "updated_at": updated_at,
+            "closed_at": closed_at, "search_text": search_text(nummer, titel, beskrivning),
+            "version": version,
+        }
+        rows["brist"].append(brist)
+        return brist
+
+
+def _handelse(brist_id: int, typ: HandelseTyp, user_id: int | None, created_at: datetime,
+              version: int, text: str = "", changes: list | None = None) -> dict[str, Any]:
+    return {"brist_id": brist_id, "typ": typ.value, "user_id": user_id, "created_at": created_at,
+            "version": version, "text": text, "changes": changes or []}
+
+
+def _split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def _cumulative(weights: Iterable[int]) -> Iterator[int]:
+    total = 0
+    for weight in weights:
+        total += weight
+        yield total
+
+
+def _pick(rng: random.Random, cumulative: list[int]) -> int:
+    target = rng.random() * cumulative[-1]
+    for index, bound in enumerate(cumulative):
+        if target < bound:
+            return index
+    return len(cumulative) - 1
+
+
+# --- inserting ------------------------------------------------------------------------------
+
+TABLES: dict[str, sa.Table] = {
+    "verksamhet": Verksamhet.__table__, "kommun": Kommun.__table__,
+    "myndighet": Myndighet.__table__, "omrade": Omrade.__table__,
+    "user_account": User.__table__, "user_verksamhet": user_verksamhet,
+    "brist": Brist.__table__, "brist_myndighet": brist_myndighet,
+    "handelse": Handelse.__table__, "observation": Observation.__table__,
+}
+# Parents before children, so foreign keys always point at existing rows.
+INSERT_ORDER = ["verksamhet", "kommun", "myndighet", "omrade", "user_account", "user_verksamhet",
+                "brist", "brist_myndighet", "handelse", "observation"]
+
+
+def insert_executemany(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    """SQLAlchemy Core executemany, a few thousand rows a call."""
+    table = TABLES[name]
+    for start in range(0, len(rows), EXECUTEMANY_ROWS):
+        conn.execute(table.insert(), rows[start:start + EXECUTEMANY_ROWS])
+
+
+def insert_copy(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY through psycopg 3; JSON goes in as text, the rest as Python values."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    json_columns = {column for column in columns if column == "changes"}
+    cursor = conn.connection.driver_connection.cursor()
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([
+                json.dumps(row[column]) if column in json_columns else row[column]
+                for column in columns
+            ])
+    cursor.close()
+
+
+def insert_all(engine: Engine, batches: Iterable[dict[str, list]], method: str,
+               counts: dict[str, int]) -> None:
+    """Insert each batch of rows in its own transaction, parents first."""
+    insert = insert_copy if method == "copy" else insert_executemany
+    for batch in batches:
+        with engine.begin() as conn:
+            for name in INSERT_ORDER:
+                rows = batch.get(name) or []
+                if rows:
+                    insert(conn, name, rows)
+                    counts[name] = counts.get(name, 0) + len(rows)
+
+
+def batches(generator: Generator, verksamheter: int) -> Iterator[dict[str, list]]:
+    """Rows for CHUNK_VERKSAMHETER verksamheter at a time (the admin account comes first)."""
+    yield {"user_account": [generator.admin_user()]}
+    batch: dict[str, list] = {}
+    started = time.monotonic()
+    for number in range(1, verksamheter + 1):
+        for name, rows in generator.verksamhet(number).items():
+            batch.setdefault(name, []).extend(rows)
+        if number % CHUNK_VERKSAMHETER == 0 or number == verksamheter:
+            yield batch
+            batch = {}
+            elapsed = time.monotonic() - started
+            print(f"  {number}/{verksamheter} verksamheter, {elapsed:.0f} s", flush=True)
+
+
+def finish(engine: Engine) -> None:
+    """Move sequences past the ids given here (PostgreSQL), refresh planner statistics."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            for name in TABLES:
+                if "id" in TABLES[name].c:
+                    conn.execute(sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"COALESCE((SELECT max(id) FROM \"{name}\"), 0) + 1, false)"))
+        # A live server's autovacuum would have done this minutes after such a load.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    """Row counts of every table, from the database itself."""
+    with engine.connect() as conn:
+        return {name: conn.scalar(sa.select(sa.func.count()).select_from(TABLES[name]))
+                for name in INSERT_ORDER}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments, build the schema by migration, fill it and report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL,
+                        help=f"SQLAlchemy URL (default {DEFAULT_URL})")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="fraction of the 300 verksamheter to generate (0.01 = 3)")
+    parser.add_argument("--per-verksamhet", type=int, default=PER_VERKSAMHET,
+                        help="brister per verksamhet (default 1000)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--method", choices=["auto", "executemany", "copy"], default="auto",
+                        help="auto: COPY on PostgreSQL, executemany on SQLite")
+    parser.add_argument("--reset", action="store_true",
+                        help="replace an existing database (SQLite file / PostgreSQL database)")
+    args = parser.parse_args(argv)
+
+    url = absolute_url(args.database_url)
+    backend = make_url(url).get_backend_name()
+    method = args.method if args.method != "auto" else (
+        "copy" if backend == "postgresql" else "executemany")
+    if method == "copy" and backend != "postgresql":
+        parser.error("--method copy needs PostgreSQL")
+    verksamheter = max(1, round(VERKSAMHETER * args.scale))
+    safe_url = make_url(url).render_as_string(hide_password=True)
+    print(f"Database: {safe_url}  ({verksamheter} verksamheter x {args.per_verksamhet} brister, "
+          f"insert by {method})", flush=True)
+
+    started = time.monotonic()
+    prepare_database(url, args.reset)
+    run_migrations(url)
+    migrated = time.monotonic()
+    print(f"Schema migrated in {migrated - started:.1f} s", flush=True)
+
+    engine = sa.create_engine(url)
+    if backend == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _fast_load(dbapi_connection, _record) -> None:  # noqa: ANN001
+            # The app runs SQLite in WAL mode; skip fsyncs while loading a throwaway database.
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+            dbapi_connection.execute("PRAGMA cache_size=-200000")
+
+    generator = Generator(args.seed, args.per_verksamhet)
+    counts: dict[str, int] = {}
+    insert_all(engine, batches(generator, verksamheter), method, counts)
+    inserted = time.monotonic()
+    finish(engine)
+    finished = time.monotonic()
+    actual = count_rows(engine)
+    engine.dispose()
+
+    print(f"Rows inserted in {inserted - migrated:.1f} s; "
+          f"{'VACUUM ANALYZE' if backend == 'postgresql' else 'checkpoint'} "
+          f"{finished - inserted:.1f} s; total {finished - started:.1f} s")
+    for name in INSERT_ORDER:
+        print(f"  {name:16} {actual[name]:>10,}")
+    print(f"  {'handelse+observation':16} {actual['handelse'] + actual['observation']:>10,}")
+    if backend == "sqlite":
+        size = sum(Path(make_url(url).database + suffix).stat().st_size
+                   for suffix in ("", "-wal") if Path(make_url(url).database + suffix).exists())
+        print(f"  file size        {size / 2**20:>10,.0f} MB")
+    print(f"Log in as ombud1@v1.bench / {PASSWORD} (or admin@bench.se).")
+    mismatched = {name: (counts.get(name, 0), actual[name]) for name in INSERT_ORDER
+                  if counts.get(name, 0) != actual[name]}
+    if mismatched:
+        sys.exit(f"Row counts differ from what was inserted: {mismatched}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""The brist pages end to end through the test client: conflicts, counts, export, headers."""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+
+from systemfel.brister.models import Brist, Handelse, Observation
+from systemfel.extensions import db
+from tests import factories
+
+
+@contextmanager
+def count_statements(app):
+    """Count the SQL statements sent while the block runs."""
+    counter = {"n": 0}
+
+    def count(*_args):
+        counter["n"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _add_brister(app, world, how_many):
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
+        for n in range(how_many):
+            brist = factories.brist(home, ombud, titel=f"Brist nummer {n}")
+            db.session.add(Observation(brist=brist, observed_on=brist.first_observed_on,
+                                       antal_klienter=1, created_by=ombud))
+        db.session.commit()
+
+
+def _edit_data(world, **changes):
+    with_defaults = {
+        "titel": "Beslut saknar motivering",
+        "beskrivning": "Besluten förklarar inte vad som saknas.",
+        "niva": "handlaggare",
+        "myndighet_id": str(world.brist.myndighet_id),
+        "omrade_id": str(world.brist.omrade_id),
+        "first_observed_on": "2026-01-15",
+        "antal_klienter": "2",
+        "ansvarig_id": str(world.users["ombud"].id),
+        "version": "1",
+    }
+    with_defaults.update(changes)
+    return with_defaults
+
+
+@pytest.mark.parametrize("url", ["/brister", "/brister?q=brist&status=oppna", "/brister.csv"])
+def test_list_statement_count_does_not_grow_with_rows(app, world, login, url):
+    client = login("ombud")
+    _add_brister(app, world, 2)
+    client.get(url)  # warm up: first-request work is not per row
+    with count_statements(app) as few:
+        assert client.get(url).status_code == 200
+    _add_brister(app, world, 30)
+    with count_statements(app) as many:
+        assert client.get(url).status_code == 200
+    assert many["n"] == few["n"]
+    assert few["n"] <= 16
+
+
+def test_detail_statement_count_does_not_grow_with_history(app, world, login):
+    client = login("ombud")
+    url = f"/brister/{world.brist.id}"
+    client.post(f"{url}/observation", {"observed_on": "2026-02-01", "antal_klienter": "1"})
+    client.get(url)
+    with count_statements(app) as few:
+        client.get(url)
+    for n in range(10):
+        client.post(f"{url}/observation", {"observed_on": "2026-02-01", "antal_klienter": "1",
+                                           "anteckning": f"Igen {n}"})
+    with count_statements(app) as many:
+        page = client.get(url).get_data(as_text=True)
+    assert "Igen 9" in page
+    assert many["n"] == few["n"]
+
+
+def test_second_save_on_outdated_copy_is_refused_and_shows_what_changed(app, world, login):
+    anna, bo = login("ombud"), login("samordnare")
+    url = f"/brister/{world.brist.id}/redigera"
+    first = anna.post(url, _edit_data(world, titel="Annas rubrik"))
+    assert first.status_code == 302
+    second = bo.post(url, _edit_data(world, titel="Bos rubrik", beskrivning="Bos text"))
+    page = second.get_data(as_text=True)
+    assert second.status_code == 409
+    assert "Någon annan har ändrat bristen" in page
+    assert "Annas rubrik" in page  # what the other person changed
+    assert "Bos text" in page  # Bo's input is kept
+    assert 'name="version" type="hidden" value="2"' in page
+    with app.app_context():
+        brist = db.session.get(Brist, world.brist.id)
+        assert brist.titel == "Annas rubrik"
+        assert brist.beskrivning == "Besluten förklarar inte vad som saknas."
+    # Saving again, having seen the change, goes through.
+    third = bo.post(url, _edit_data(world, titel="Bos rubrik", version="2"))
+    assert third.status_code == 302
+
+
+def test_edit_records_old_and_new_values_in_history(app, world, login):
+    client = login("ombud")
+    client.post(f"/brister/{world.brist.id}/redigera", _edit_data(world, antal_klienter="7"))
+    page = client.get(f"/brister/{world.brist.id}").get_data(as_text=True)
+    assert re.search(r"Antal klienter: <span class=\"old\">2</span> → <span class=\"new\">7</span>", page)
+
+
+def test_observations_add_up_in_list(app, world, login):
+    client = login("ombud")
+    client.post(f"/brister/{world.brist.id}/observation",
+                {"observed_on": "2026-02-01", "antal_klienter": "4", "anteckning": ""})
+    page = client.get("/brister").get_data(as_text=True)
+    row = page[page.index(world.brist.nummer):]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)[:2]
+    assert cells == ["2", "6"]  # two times; 2 + 4 clients
+
+
+def test_csv_export_has_bom_semicolons_and_suppresses_small_counts(world, login):
+    response = login("ombud").get("/brister.csv")
+    body = response.data.decode("utf-8")
+    assert response.mimetype == "text/csv"
+    assert body.startswith("\ufeffNummer;Rubrik;")
+    assert world.brist.nummer in body
+    assert world.other_brist.titel not in body
+    line = next(line for line in body.splitlines() if line.startswith(world.brist.nummer))
+    assert ";<3;" in line  # 2 clients: shown as "<3"
+
+
+def test_csv_respects_filters(world, login):
+    body = login("ombud").get("/brister.csv?status=stangd").data.decode("utf-8")
+    assert world.brist.nummer not in body
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_session_cookie_is_httponly_and_lax(client, world):
+    response = client.login(world.users["ombud"].email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_nothing_half_saved_when_service_refuses(app, world, login):
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Handelse))
+    response = login("ombud").post(
+        f"/brister/{world.brist.id}/eskalera", {"niva": "lokal", "reason": "", "version": "1"}
+    )
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Handelse)) == before
+        assert db.session.get(Brist, world.brist.id).niva.value == "handlaggare"
+
+
+def test_english_can_be_chosen(client, world):
+    client.login(world.users["ombud"].email)
+    client.post("/sprak", {"lang": "en", "next": "/brister"})
+    page = client.get("/brister").get_data(as_text=True)
+    assert '<html lang="en">' in page
