@@ -46,7 +46,9 @@ def update_verksamhet(*, verksamhet: Verksamhet, namn: str, kommuner: list[str])
     db.session.flush()
 
 
-def _unique_name(model: type[Myndighet] | type[Omrade], verksamhet_id: int, namn: str, own_id: int | None) -> None:
+def _unique_name(
+    model: type[Myndighet] | type[Omrade], verksamhet_id: int, namn: str, own_id: int | None
+) -> None:
     clash = db.session.scalar(
         select(model.id).where(
             model.verksamhet_id == verksamhet_id,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -178,9 +178,16 @@ def _flush(brist: Brist, expected_version: int) -> None:
 
 
 def _next_serial(verksamhet_id: int, year: int) -> int:
-    """Return the next serial number for the verksamhet and year, holding a lock while counting."""
+    """Return the next serial of the verksamhet and year, counting under a write lock.
+
+    The no-op UPDATE takes the verksamhet's row lock on PostgreSQL and the write lock on
+    SQLite (where SELECT ... FOR UPDATE does nothing), so two registrations never count alike.
+    """
     db.session.execute(
-        select(Verksamhet.id).where(Verksamhet.id == verksamhet_id).with_for_update()
+        update(Verksamhet)
+        .where(Verksamhet.id == verksamhet_id)
+        .values(id=Verksamhet.id)
+        .execution_options(synchronize_session=False)
     )
     last = db.session.scalar(
         select(Brist.serial)

@@ -34,8 +34,14 @@ def _add_brister(app, world, how_many):
         ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
         for n in range(how_many):
             brist = factories.brist(home, ombud, titel=f"Brist nummer {n}")
-            db.session.add(Observation(brist=brist, observed_on=brist.first_observed_on,
-                                       antal_klienter=1, created_by=ombud))
+            db.session.add(
+                Observation(
+                    brist=brist,
+                    observed_on=brist.first_observed_on,
+                    antal_klienter=1,
+                    created_by=ombud,
+                )
+            )
         db.session.commit()
 
 
@@ -77,8 +83,10 @@ def test_detail_statement_count_does_not_grow_with_history(app, world, login):
     with count_statements(app) as few:
         client.get(url)
     for n in range(10):
-        client.post(f"{url}/observation", {"observed_on": "2026-02-01", "antal_klienter": "1",
-                                           "anteckning": f"Igen {n}"})
+        client.post(
+            f"{url}/observation",
+            {"observed_on": "2026-02-01", "antal_klienter": "1", "anteckning": f"Igen {n}"},
+        )
     with count_statements(app) as many:
         page = client.get(url).get_data(as_text=True)
     assert "Igen 9" in page
@@ -110,15 +118,19 @@ def test_edit_records_old_and_new_values_in_history(app, world, login):
     client = login("ombud")
     client.post(f"/brister/{world.brist.id}/redigera", _edit_data(world, antal_klienter="7"))
     page = client.get(f"/brister/{world.brist.id}").get_data(as_text=True)
-    assert re.search(r"Antal klienter: <span class=\"old\">2</span> → <span class=\"new\">7</span>", page)
+    assert re.search(
+        r"Antal klienter: <span class=\"old\">2</span> → <span class=\"new\">7</span>", page
+    )
 
 
 def test_observations_add_up_in_list(app, world, login):
     client = login("ombud")
-    client.post(f"/brister/{world.brist.id}/observation",
-                {"observed_on": "2026-02-01", "antal_klienter": "4", "anteckning": ""})
+    client.post(
+        f"/brister/{world.brist.id}/observation",
+        {"observed_on": "2026-02-01", "antal_klienter": "4", "anteckning": ""},
+    )
     page = client.get("/brister").get_data(as_text=True)
-    row = page[page.index(world.brist.nummer):]
+    row = page[page.index(world.brist.nummer) :]
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)[:2]
     assert cells == ["2", "6"]  # two times; 2 + 4 clients
 
