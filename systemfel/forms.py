@@ -31,7 +31,7 @@ class GuardedForm(FlaskForm):
                     gettext(
                         "Texten innehåller ett %(kind)s (%(shown)s). Ta bort det: en brist får "
                         "aldrig kunna identifiera en klient.",
-                        kind=finding.kind,
+                        kind=gettext(finding.kind),
                         shown=finding.shown,
                     ),
                 ]

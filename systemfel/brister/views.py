@@ -40,6 +40,7 @@ from systemfel.clock import local_today
 from systemfel.errors import ConflictError, DomainError
 from systemfel.extensions import db
 from systemfel.formtools import show_error, status_for, submitted_version
+from systemfel.i18n import N_
 from systemfel.privacy.domain import suppress_small
 
 blueprint = Blueprint("brister", __name__)
@@ -98,13 +99,13 @@ def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
 
 
 SORT_LABELS = {
-    "nummer": "Nyast först",
-    "aldst": "Äldst först",
-    "rubrik": "Rubrik",
-    "niva": "Nivå",
-    "status": "Status",
-    "observerad": "Senast observerad först",
-    "uppdaterad": "Senast ändrad först",
+    "nummer": N_("Nyast först"),
+    "aldst": N_("Äldst först"),
+    "rubrik": N_("Rubrik"),
+    "niva": N_("Nivå"),
+    "status": N_("Status"),
+    "observerad": N_("Först observerad, senaste först"),
+    "uppdaterad": N_("Senast ändrad först"),
 }
 
 
@@ -347,21 +348,25 @@ def _action_page(template: str, brist: Brist, form, conflict=None, status=None, 
     return render_template(template, brist=brist, form=form, conflict=conflict, **context), code
 
 
-def _run(form, brist: Brist, action, success: str):  # noqa: ANN001, ANN202
-    """Call a service for a posted action form; commit, or keep the input and show why not."""
+def _apply(form, brist: Brist, action, success: str):  # noqa: ANN001, ANN202
+    """Run a service for a posted form and commit.
+
+    Returns (redirect, None) when done, (None, conflict) when someone else changed the brist
+    first, and (None, None) when the service refused the values (shown beside the fields).
+    """
     try:
         action()
         db.session.commit()
-    except ConflictError as error:
+    except ConflictError as conflict:
         db.session.rollback()
-        form.version.data = str(error.current_version)
-        return error
+        form.version.data = str(conflict.current_version)
+        return None, conflict
     except DomainError as error:
         db.session.rollback()
         show_error(form, error)
-        return None
+        return None, None
     flash(success, "success")
-    return redirect(url_for("brister.detail", brist_id=brist.id))
+    return redirect(url_for("brister.detail", brist_id=brist.id)), None
 
 
 @blueprint.route("/brister/<int:brist_id>/observation", methods=["GET", "POST"])
@@ -374,7 +379,7 @@ def observe(brist_id: int):  # noqa: ANN201
         form.observed_on.data = local_today()
         form.antal_klienter.data = 1
     if form.validate_on_submit():
-        outcome = _run(
+        done, conflict = _apply(
             form,
             brist,
             lambda: services.add_observation(
@@ -386,8 +391,8 @@ def observe(brist_id: int):  # noqa: ANN201
             ),
             gettext("Observationen är sparad."),
         )
-        if not isinstance(outcome, DomainError | None):
-            return outcome
+        if done:
+            return done
     return _action_page("brister/observe.html", brist, form)
 
 
@@ -404,7 +409,7 @@ def escalate(brist_id: int):  # noqa: ANN201
         form.niva.data = higher[0].value if higher else None
     conflict = None
     if form.validate_on_submit():
-        outcome = _run(
+        done, conflict = _apply(
             form,
             brist,
             lambda: services.escalate_brist(
@@ -416,10 +421,8 @@ def escalate(brist_id: int):  # noqa: ANN201
             ),
             gettext("Bristen är eskalerad."),
         )
-        if isinstance(outcome, ConflictError):
-            conflict = outcome
-        elif outcome is not None:
-            return outcome
+        if done:
+            return done
     return _action_page("brister/escalate.html", brist, form, conflict, higher=higher)
 
 
@@ -434,7 +437,7 @@ def change_status(brist_id: int):  # noqa: ANN201
         form.version.data = str(brist.version)
     conflict = None
     if form.validate_on_submit():
-        outcome = _run(
+        done, conflict = _apply(
             form,
             brist,
             lambda: services.move_brist(
@@ -446,10 +449,8 @@ def change_status(brist_id: int):  # noqa: ANN201
             ),
             gettext("Statusen är ändrad."),
         )
-        if isinstance(outcome, ConflictError):
-            conflict = outcome
-        elif outcome is not None:
-            return outcome
+        if done:
+            return done
     return _action_page("brister/status.html", brist, form, conflict)
 
 
@@ -469,7 +470,7 @@ def close(brist_id: int):  # noqa: ANN201
             if merged_into is None:
                 form.merged_into.errors.append(gettext("Det finns ingen brist med det numret."))
                 return _action_page("brister/close.html", brist, form)
-        outcome = _run(
+        done, conflict = _apply(
             form,
             brist,
             lambda: services.close_brist(
@@ -482,10 +483,8 @@ def close(brist_id: int):  # noqa: ANN201
             ),
             gettext("Bristen är stängd."),
         )
-        if isinstance(outcome, ConflictError):
-            conflict = outcome
-        elif outcome is not None:
-            return outcome
+        if done:
+            return done
     return _action_page("brister/close.html", brist, form, conflict)
 
 
@@ -499,7 +498,7 @@ def reopen(brist_id: int):  # noqa: ANN201
         form.version.data = str(brist.version)
     conflict = None
     if form.validate_on_submit():
-        outcome = _run(
+        done, conflict = _apply(
             form,
             brist,
             lambda: services.reopen_brist(
@@ -510,8 +509,6 @@ def reopen(brist_id: int):  # noqa: ANN201
             ),
             gettext("Bristen är öppnad igen."),
         )
-        if isinstance(outcome, ConflictError):
-            conflict = outcome
-        elif outcome is not None:
-            return outcome
+        if done:
+            return done
     return _action_page("brister/reopen.html", brist, form, conflict)

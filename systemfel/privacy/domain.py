@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from systemfel.i18n import N_
+
 # 10 or 12 digits: (century)YYMMDD, an optional separator (-, + or a space), then NNNC.
 # Not part of a longer run of digits (nor of "2023-..." style case numbers), so account and
 # case numbers are not matched; after a letter and a hyphen ("pnr-811218-9876") it is.
@@ -63,7 +65,7 @@ def find_personnummer(text: str) -> list[Finding]:
         if century is not None and century not in {"18", "19", "20"}:
             continue
         if _is_birth_date(century, yymmdd) and luhn_valid(yymmdd + serial):
-            kind = "samordningsnummer" if int(yymmdd[4:]) > 60 else "personnummer"
+            kind = N_("samordningsnummer") if int(yymmdd[4:]) > 60 else N_("personnummer")
             found.append(Finding(kind, f"{match.group(0)[:-4]}****"))
     return found
 
