@@ -90,8 +90,16 @@ def page(browser, live_server):
     needed: the tests see the page exactly as users get it, CSP included.
     """
     context, page = _new_page(browser, base_url=live_server)
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
     yield page
     context.close()
+    assert refused == [], "the page broke its own Content-Security-Policy"
 
 
 @pytest.fixture
