@@ -5,6 +5,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from systemfel import create_app
+from systemfel import demo as demo_data
+from systemfel.admin import services as admin_services
 from systemfel.admin.models import Verksamhet
 from systemfel.auth.domain import Role
 from systemfel.errors import DomainError
@@ -32,8 +34,6 @@ def create_user(
     email: str, namn: str, role: str, verksamheter: tuple[str, ...], password: str
 ) -> None:
     """Create an account; a verksamhet that does not exist yet is created."""
-    from systemfel.admin import services as admin_services
-
     try:
         chosen = [_verksamhet_named(name) for name in verksamheter]
         user, _password = admin_services.create_user(
@@ -52,8 +52,6 @@ def create_user(
 
 
 def _verksamhet_named(name: str) -> Verksamhet:
-    from systemfel.admin import services as admin_services
-
     existing = db.session.scalar(select(Verksamhet).where(Verksamhet.namn == name))
     return existing or admin_services.create_verksamhet(namn=name, kommuner=[name])
 
@@ -68,8 +66,6 @@ def demo() -> None:
 @with_appcontext
 def load_demo(if_empty: bool) -> None:
     """Load anonymous demo data and print the demo logins."""
-    from systemfel import demo as demo_data
-
     if if_empty and demo_data.has_data():
         click.echo("Demo data: the database has data already; nothing loaded.")
         return

@@ -182,3 +182,27 @@ def test_english_can_be_chosen(client, world):
     client.post("/sprak", {"lang": "en", "next": "/brister"})
     page = client.get("/brister").get_data(as_text=True)
     assert '<html lang="en">' in page
+
+
+def test_session_cookie_is_secure_when_configured(app, world):
+    from systemfel import create_app
+
+    https_app = create_app(
+        "testing",
+        overrides={"DATABASE_URL": app.config["DATABASE_URL"], "SESSION_COOKIE_SECURE": True},
+    )
+    client = https_app.test_client()
+    page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        data={
+            "email": world.users["ombud"].email,
+            "password": factories.PASSWORD,
+            "csrf_token": token,
+        },
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},  # Flask-WTF checks it over HTTPS
+    )
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
