@@ -217,7 +217,24 @@ def users(verksamhet_id: int):  # noqa: ANN201
         .where(user_verksamhet.c.verksamhet_id == current.id)
         .order_by(User.namn)
     ).all()
-    return render_template("admin/users.html", verksamhet=current, items=items)
+    return render_template(
+        "admin/users.html", verksamhet=current, items=items, scope=scope_of(current_user)
+    )
+
+
+def _user_or_404(verksamhet: Verksamhet, user_id: int) -> User:
+    """Return a user of the verksamhet that the current user may manage.
+
+    An account that also belongs to a verksamhet the current user does not manage is left to
+    an admin: changing it (or resetting its password) would reach into that verksamhet.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or verksamhet.id not in user.verksamhet_ids:
+        abort(404)
+    scope = scope_of(current_user)
+    if scope is not None and not user.verksamhet_ids <= scope:
+        abort(403)
+    return user
 
 
 def _user_form(item: User | None) -> UserForm:
@@ -226,6 +243,8 @@ def _user_form(item: User | None) -> UserForm:
         (r.value, gettext(r.label)) for r in roles_assignable_by(current_user.role)
     ]
     form.verksamheter.choices = [(v.id, v.namn) for v in _managed()]
+    if item:
+        del form.email  # the address identifies the account; it is not edited here
     if request.method == "GET" and item:
         form.role.data = item.role.value
         form.verksamheter.data = list(item.verksamhet_ids)
@@ -249,9 +268,7 @@ def _chosen_verksamheter(form: UserForm, item: User | None) -> list[Verksamhet]:
 def user(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
     """Create or edit a user account of the verksamhet."""
     current = _verksamhet_or_404(verksamhet_id)
-    item = db.session.get(User, item_id) if item_id else None
-    if item_id and (item is None or current.id not in item.verksamhet_ids):
-        abort(404)
+    item = _user_or_404(current, item_id) if item_id else None
     form = _user_form(item)
     if request.method == "GET" and not item:
         form.verksamheter.data = [current.id]
@@ -312,9 +329,7 @@ def user(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
 def reset_password(verksamhet_id: int, item_id: int):  # noqa: ANN201
     """Give a user a new temporary password, shown once."""
     current = _verksamhet_or_404(verksamhet_id)
-    item = db.session.get(User, item_id)
-    if item is None or current.id not in item.verksamhet_ids:
-        abort(404)
+    item = _user_or_404(current, item_id)
     try:
         password = services.reset_password(actor_role=current_user.role, user=item)
         db.session.commit()

@@ -280,6 +280,8 @@ def add_observation(
     now: datetime | None = None,
 ) -> Observation:
     """Record that the flaw was seen again; it does not touch the brist's own fields."""
+    if brist.is_closed:
+        raise ValidationError(N_("Bristen är stängd. Öppna den igen om felet har kommit tillbaka."))
     now = now or utcnow()
     _guard_text(anteckning=anteckning)
     if observed_on > local_today(now):

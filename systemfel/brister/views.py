@@ -38,6 +38,7 @@ from systemfel.brister.forms import (
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError, DomainError
+from systemfel.exports import csv_cell
 from systemfel.extensions import db
 from systemfel.formtools import show_error, status_for, submitted_version
 from systemfel.i18n import N_
@@ -154,27 +155,26 @@ def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Itera
     buffer.write("\ufeff")
     writer.writerow(CSV_HEADER)
     for brist, totals in queries.iter_brister(criteria, sort):
-        writer.writerow(
-            [
-                brist.nummer,
-                brist.titel,
-                brist.verksamhet.namn,
-                gettext(brist.niva.label),
-                gettext(brist.status.label),
-                gettext(brist.utfall.label) if brist.utfall else "",
-                brist.myndighet.namn,
-                ", ".join(m.namn for m in brist.other_myndigheter),
-                brist.omrade.namn,
-                brist.first_observed_on.isoformat(),
-                totals.times,
-                suppress_small(totals.clients, threshold),
-                brist.ansvarig.namn,
-                local_today(brist.created_at).isoformat(),
-                brist.beskrivning,
-                brist.konsekvenser,
-                brist.forslag_atgard,
-            ]
-        )
+        row = [
+            brist.nummer,
+            brist.titel,
+            brist.verksamhet.namn,
+            gettext(brist.niva.label),
+            gettext(brist.status.label),
+            gettext(brist.utfall.label) if brist.utfall else "",
+            brist.myndighet.namn,
+            ", ".join(m.namn for m in brist.other_myndigheter),
+            brist.omrade.namn,
+            brist.first_observed_on.isoformat(),
+            totals.times,
+            suppress_small(totals.clients, threshold),
+            brist.ansvarig.namn,
+            local_today(brist.created_at).isoformat(),
+            brist.beskrivning,
+            brist.konsekvenser,
+            brist.forslag_atgard,
+        ]
+        writer.writerow([csv_cell(value) for value in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

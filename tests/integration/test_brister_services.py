@@ -216,3 +216,19 @@ def test_myndighet_filter_includes_other_myndigheter(ctx, home):
     concerned = factories.brist(verksamhet, ombud, other_myndighet_ids=[also.id])
     criteria = queries.BristFilter(verksamhet_ids=frozenset({verksamhet.id}), myndighet_id=also.id)
     assert [b.id for b in queries.list_brister(criteria, "nummer", 1, 25).items] == [concerned.id]
+
+
+def test_no_observation_on_a_closed_brist(ctx, home):
+    verksamhet, ombud = home
+    brist = factories.brist(verksamhet, ombud)
+    services.close_brist(
+        brist=brist, user=ombud, utfall=Utfall.ATGARDAD, comment="", expected_version=1
+    )
+    with pytest.raises(ValidationError):
+        services.add_observation(
+            brist=brist,
+            user=ombud,
+            observed_on=date(2026, 3, 1),
+            antal_klienter=1,
+            anteckning="",
+        )

@@ -4,7 +4,9 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "systemfel/translations/en/LC_MESSAGES/messages.po"
+CATALOGUE = (
+    Path(__file__).resolve().parents[2] / "systemfel/translations/en/LC_MESSAGES/messages.po"
+)
 
 
 def test_every_message_is_translated_and_none_is_fuzzy():
@@ -14,7 +16,9 @@ def test_every_message_is_translated_and_none_is_fuzzy():
         message.id
         for message in catalog
         if message.id
-        and (message.fuzzy or not all(message.string if isinstance(message.string, tuple)
-                                      else [message.string]))
+        and (
+            message.fuzzy
+            or not all(message.string if isinstance(message.string, tuple) else [message.string])
+        )
     ]
     assert missing == []

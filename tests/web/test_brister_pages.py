@@ -206,3 +206,11 @@ def test_session_cookie_is_secure_when_configured(app, world):
     )
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(app, world, login):
+    _add_brister(app, world, 0)
+    client = login("ombud")
+    client.post(f"/brister/{world.brist.id}/redigera", _edit_data(world, titel="=HYPERLINK(1)"))
+    body = login("ombud").get("/brister.csv").data.decode("utf-8")
+    assert ";'=HYPERLINK(1);" in body

@@ -1,0 +1,1 @@
+"""Follow-ups (bevakning) of brister, contacts with myndigheter and their answers."""

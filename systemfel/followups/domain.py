@@ -1,0 +1,133 @@
+"""Working days, the next follow-up date, answer deadlines, reminders and office hours.
+
+Plain functions on plain values. A WorkCalendar knows Sweden's public holidays and the
+de facto ones (midsommarafton, julafton, nyårsafton); weekends are never working days.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+import holidays
+
+from systemfel.brister.domain import Niva
+from systemfel.i18n import N_
+
+# Days from the last follow-up to the next, by level, unless config says otherwise.
+DEFAULT_INTERVAL_DAYS = {Niva.HANDLAGGARE: 14, Niva.LOKAL: 30, Niva.CENTRAL: 90}
+OFFICE_OPENS = time(8, 0)
+OFFICE_CLOSES = time(17, 0)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days are working days: Monday to Friday, except the given holidays."""
+
+    holidays: frozenset[date]
+
+    def is_working_day(self, day: date) -> bool:
+        """Is `day` a weekday that is not a holiday?"""
+        return day.weekday() < 5 and day not in self.holidays
+
+    def on_or_after(self, day: date) -> date:
+        """Return `day` if it is a working day, else the next one."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """Return the working day `count` working days after `day`."""
+        while count > 0:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count -= 1
+        return day
+
+
+def swedish_calendar(first_year: int, last_year: int) -> WorkCalendar:
+    """Sweden's public and de facto holidays for the years given (inclusive)."""
+    found = holidays.country_holidays(
+        "SE", years=range(first_year, last_year + 1), categories=("public", "de_facto")
+    )
+    return WorkCalendar(frozenset(found))
+
+
+def next_followup(
+    last: date, niva: Niva, interval_days: dict[Niva, int], calendar: WorkCalendar
+) -> date:
+    """Propose the next follow-up: the level's interval after `last`, on a working day."""
+    return calendar.on_or_after(last + timedelta(days=interval_days[niva]))
+
+
+def is_office_hours(local: datetime, calendar: WorkCalendar) -> bool:
+    """Is `local` (Stockholm time) within 08–17 on a working day?"""
+    return calendar.is_working_day(local.date()) and OFFICE_OPENS <= local.time() < OFFICE_CLOSES
+
+
+class Kanal(StrEnum):
+    """How a brist was raised with a myndighet."""
+
+    EPOST = "epost"
+    BREV = "brev"
+    MOTE = "mote"
+    TELEFON = "telefon"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the channel."""
+        return KANAL_LABELS[self]
+
+
+KANAL_LABELS = {
+    Kanal.EPOST: N_("E-post"),
+    Kanal.BREV: N_("Brev"),
+    Kanal.MOTE: N_("Möte"),
+    Kanal.TELEFON: N_("Telefon"),
+}
+
+
+class SvarTyp(StrEnum):
+    """What a myndighet answered."""
+
+    MOTTAGET = "mottaget"
+    ATGARD_UTLOVAD = "atgard_utlovad"
+    ATGARDAT = "atgardat"
+    EJ_VART_ANSVAR = "ej_vart_ansvar"
+    AVVISAT = "avvisat"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the kind of answer."""
+        return SVAR_LABELS[self]
+
+
+SVAR_LABELS = {
+    SvarTyp.MOTTAGET: N_("Mottaget – vi återkommer"),
+    SvarTyp.ATGARD_UTLOVAD: N_("Åtgärd utlovad"),
+    SvarTyp.ATGARDAT: N_("Åtgärdat"),
+    SvarTyp.EJ_VART_ANSVAR: N_("Inte vårt ansvar"),
+    SvarTyp.AVVISAT: N_("Avvisat"),
+}
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When a late answer is reminded about, and how often."""
+
+    interval_working_days: int = 10
+    max_reminders: int = 2
+
+
+def next_reminder_on(
+    answer_due_on: date, reminders_sent: int, policy: ReminderPolicy, calendar: WorkCalendar
+) -> date | None:
+    """The day the next reminder is due: at the deadline, then every interval; None when done."""
+    if reminders_sent >= policy.max_reminders:
+        return None
+    first = calendar.on_or_after(answer_due_on)
+    return calendar.add_working_days(first, policy.interval_working_days * reminders_sent)
+
+
+def escalation_proposed(reminders_sent: int, policy: ReminderPolicy) -> bool:
+    """After the last reminder goes unanswered, escalation is proposed."""
+    return reminders_sent >= policy.max_reminders
