@@ -1,0 +1,114 @@
+"""Working days, follow-up dates, office hours and reminder schedules (no app, no database)."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from systemfel.brister.domain import Niva
+from systemfel.followups.domain import (
+    DEFAULT_INTERVAL_DAYS,
+    ReminderPolicy,
+    escalation_proposed,
+    is_office_hours,
+    next_followup,
+    next_reminder_on,
+    swedish_calendar,
+)
+
+CALENDAR = swedish_calendar(2024, 2030)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 6, 19),  # midsommarafton
+        date(2026, 12, 24),  # julafton
+        date(2026, 12, 31),  # nyårsafton
+        date(2027, 3, 26),  # långfredag 2027
+        date(2027, 3, 29),  # annandag påsk 2027
+        date(2028, 5, 25),  # Kristi himmelsfärd 2028
+        date(2026, 6, 6),  # nationaldagen (a Saturday in 2026)
+        date(2029, 6, 6),  # nationaldagen on a Wednesday
+        date(2026, 11, 28),  # a Saturday
+        date(2026, 11, 29),  # a Sunday
+    ],
+)
+def test_holidays_and_weekends_are_not_working_days(day):
+    assert not CALENDAR.is_working_day(day)
+
+
+@pytest.mark.parametrize(
+    "day", [date(2026, 11, 25), date(2026, 12, 23), date(2026, 12, 28), date(2027, 1, 7)]
+)
+def test_ordinary_weekdays_are_working_days(day):
+    assert CALENDAR.is_working_day(day)
+
+
+def test_christmas_week_rolls_to_the_next_working_day():
+    # 24, 25, 26 (Saturday), 27 (Sunday) are off; Monday the 28th is the next working day.
+    assert CALENDAR.on_or_after(date(2026, 12, 24)) == date(2026, 12, 28)
+
+
+def test_add_working_days_skips_the_new_year():
+    assert CALENDAR.add_working_days(date(2026, 12, 30), 1) == date(2027, 1, 4)
+    assert CALENDAR.add_working_days(date(2026, 12, 30), 3) == date(2027, 1, 7)  # 6th is off
+
+
+@pytest.mark.parametrize(
+    ("niva", "expected"),
+    [
+        (Niva.HANDLAGGARE, date(2026, 6, 22)),  # 5 June + 14 = 19 June, midsommarafton → 22
+        (Niva.LOKAL, date(2026, 7, 6)),  # + 30 = 5 July, a Sunday → 6 July
+        (Niva.CENTRAL, date(2026, 9, 3)),  # + 90 = 3 September, a Thursday
+    ],
+)
+def test_next_followup_by_level_lands_on_a_working_day(niva, expected):
+    assert next_followup(date(2026, 6, 5), niva, DEFAULT_INTERVAL_DAYS, CALENDAR) == expected
+
+
+@given(
+    st.dates(min_value=date(2024, 1, 1), max_value=date(2029, 12, 1)), st.sampled_from(list(Niva))
+)
+def test_next_followup_is_always_a_working_day_after_the_interval(last, niva):
+    proposed = next_followup(last, niva, DEFAULT_INTERVAL_DAYS, CALENDAR)
+    assert CALENDAR.is_working_day(proposed)
+    assert timedelta(days=DEFAULT_INTERVAL_DAYS[niva]) <= proposed - last
+    assert proposed - last <= timedelta(days=DEFAULT_INTERVAL_DAYS[niva] + 5)
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        (datetime(2026, 11, 25, 8, 0), True),
+        (datetime(2026, 11, 25, 16, 59), True),
+        (datetime(2026, 11, 25, 17, 0), False),
+        (datetime(2026, 11, 25, 7, 59), False),
+        (datetime(2026, 11, 28, 10, 0), False),  # Saturday
+        (datetime(2026, 12, 24, 10, 0), False),  # julafton
+    ],
+)
+def test_office_hours(local, expected):
+    assert is_office_hours(local.replace(tzinfo=STOCKHOLM), CALENDAR) is expected
+
+
+def test_office_hours_follow_stockholm_time_across_daylight_saving():
+    # 06:30 UTC is 08:30 in summer (CEST) but 07:30 in winter (CET).
+    summer = datetime(2026, 6, 24, 6, 30, tzinfo=ZoneInfo("UTC")).astimezone(STOCKHOLM)
+    winter = datetime(2026, 11, 25, 6, 30, tzinfo=ZoneInfo("UTC")).astimezone(STOCKHOLM)
+    assert is_office_hours(summer, CALENDAR) is True
+    assert is_office_hours(winter, CALENDAR) is False
+
+
+def test_reminders_at_the_deadline_then_every_interval_then_escalation():
+    policy = ReminderPolicy(interval_working_days=10, max_reminders=2)
+    due = date(2026, 12, 24)  # julafton: the first reminder waits for the next working day
+    assert next_reminder_on(due, 0, policy, CALENDAR) == date(2026, 12, 28)
+    # Ten working days on: 31 Dec, 1 Jan and 6 Jan are holidays besides the weekends.
+    assert next_reminder_on(due, 1, policy, CALENDAR) == date(2027, 1, 14)
+    assert next_reminder_on(due, 2, policy, CALENDAR) is None
+    assert not escalation_proposed(1, policy)
+    assert escalation_proposed(2, policy)
