@@ -1,10 +1,13 @@
 """The `systemfel` command: Flask's commands (run, db ...) plus users and demo data."""
 
+import logging
+
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from systemfel import create_app
+from systemfel import create_app, scheduler
 from systemfel import demo as demo_data
 from systemfel.admin import services as admin_services
 from systemfel.admin.models import Verksamhet
@@ -74,3 +77,21 @@ def load_demo(if_empty: bool) -> None:
     click.echo("Demo logins (e-post / lösenord):")
     for email, password, role in logins:
         click.echo(f"  {email:38} {password:20} {role}")
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler: reminders, daily digests and the outbox (its own process)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo("Systemfel scheduler: sweeping reminders, digests and the outbox. Ctrl+C stops.")
+    scheduler.run(current_app._get_current_object())
+
+
+@main.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Run every scheduler job once, now (for cron, or to try things out)."""
+    for job, _setting in scheduler.JOBS:
+        scheduler.run_job(current_app._get_current_object(), job)
+    click.echo("Done.")

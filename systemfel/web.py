@@ -64,10 +64,14 @@ def configure(app: Flask) -> None:
     from systemfel.admin.views import blueprint as admin_blueprint
     from systemfel.auth.views import blueprint as auth_blueprint
     from systemfel.brister.views import blueprint as brister_blueprint
+    from systemfel.followups.views import blueprint as followups_blueprint
+    from systemfel.notifications.views import blueprint as notifications_blueprint
 
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(brister_blueprint)
+    app.register_blueprint(followups_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(notifications_blueprint)
 
     app.after_request(_security_headers)
     app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)
@@ -120,6 +124,10 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(error):  # noqa: ANN001, ANN202
         return render(404, gettext("Sidan finns inte"), gettext("Kontrollera adressen."))
+
+    @app.errorhandler(429)
+    def too_many(error):  # noqa: ANN001, ANN202
+        return render(429, gettext("För många försök"), gettext("Vänta en stund och försök igen."))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):  # noqa: ANN001, ANN202

@@ -62,3 +62,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class RateLimitWindow(db.Model):
+    """How many requests one key (e.g. an address on the answer page) made in one window.
+
+    Kept in the database so the limit holds across web workers.
+    """
+
+    __tablename__ = "rate_limit_window"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<RateLimitWindow {self.key} {self.window_start} {self.count}>"

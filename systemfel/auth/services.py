@@ -2,11 +2,11 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from systemfel.auth.domain import after_failed_login, is_locked, password_problem
-from systemfel.auth.models import User, new_session_token
+from systemfel.auth.models import RateLimitWindow, User, new_session_token
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
@@ -76,3 +76,26 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not user.is_active_account or user.session_token != token:
         return None
     return user
+
+
+def allow_request(*, key: str, limit: int, window: timedelta, now: datetime) -> bool:
+    """Count a request for `key` in the current window; False once `limit` is exceeded."""
+    start = datetime.fromtimestamp(
+        now.timestamp() // window.total_seconds() * window.total_seconds(), tz=now.tzinfo
+    )
+    counted = db.session.execute(
+        update(RateLimitWindow)
+        .where(RateLimitWindow.key == key, RateLimitWindow.window_start == start)
+        .values(count=RateLimitWindow.count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not counted:
+        db.session.add(RateLimitWindow(key=key, window_start=start, count=1))
+        db.session.flush()
+        return True
+    current = db.session.scalar(
+        select(RateLimitWindow.count).where(
+            RateLimitWindow.key == key, RateLimitWindow.window_start == start
+        )
+    )
+    return (current or 0) <= limit

@@ -40,14 +40,14 @@ def safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             if not target.startswith("//"):
                 return target
-    return url_for("brister.index")
+    return url_for("followups.my_work")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():  # noqa: ANN201
     """Show the login form; sign in."""
     if current_user.is_authenticated:
-        return redirect(url_for("brister.index"))
+        return redirect(url_for("followups.my_work"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
@@ -97,7 +97,7 @@ def change_password():  # noqa: ANN201
                 db.session.commit()
                 login_user(current_user)  # the session token changed; stay signed in here
                 flash(gettext("Lösenordet är bytt. Andra inloggningar har avslutats."), "success")
-                return redirect(url_for("brister.index"))
+                return redirect(url_for("followups.my_work"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("auth/password.html", form=form), status
 

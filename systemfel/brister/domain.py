@@ -182,6 +182,12 @@ class HandelseTyp(StrEnum):
     STANGD = "stangd"
     ATEROPPNAD = "ateroppnad"
     SAMMANSLAGEN_HIT = "sammanslagen_hit"
+    UPPFOLJNING = "uppfoljning"
+    BEVAKNING_FLYTTAD = "bevakning_flyttad"
+    KONTAKT = "kontakt"
+    SVAR = "svar"
+    PAMINNELSE = "paminnelse"
+    ESKALERING_FORESLAS = "eskalering_foreslas"
 
     @property
     def label(self) -> str:
@@ -198,6 +204,12 @@ HANDELSE_LABELS = {
     HandelseTyp.STANGD: N_("Stängd"),
     HandelseTyp.ATEROPPNAD: N_("Öppnad igen"),
     HandelseTyp.SAMMANSLAGEN_HIT: N_("En annan brist slogs samman hit"),
+    HandelseTyp.UPPFOLJNING: N_("Uppföljning"),
+    HandelseTyp.BEVAKNING_FLYTTAD: N_("Bevakningsdatum ändrat"),
+    HandelseTyp.KONTAKT: N_("Lyft med myndighet"),
+    HandelseTyp.SVAR: N_("Svar från myndighet"),
+    HandelseTyp.PAMINNELSE: N_("Påminnelse till myndighet"),
+    HandelseTyp.ESKALERING_FORESLAS: N_("Föreslås eskalering"),
 }
 
 

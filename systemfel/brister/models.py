@@ -51,6 +51,8 @@ class Brist(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a myndighet left every reminder unanswered; cleared when the brist is escalated.
+    escalation_proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Case-folded title, description and number: what free-text search looks in.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     version: Mapped[int] = mapped_column(default=1)

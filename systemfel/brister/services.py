@@ -17,6 +17,7 @@ from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
 from systemfel.errors import ConflictError, ValidationError
 from systemfel.extensions import db
+from systemfel.followups import services as followups
 from systemfel.i18n import N_
 from systemfel.privacy.domain import find_personnummer
 
@@ -233,6 +234,7 @@ def register_brist(
     db.session.add(brist)
     _record(brist, user, HandelseTyp.REGISTRERAD, now=now, version=1)
     db.session.flush()
+    followups.start_followups(brist=brist, now=now)
     return brist
 
 
@@ -327,6 +329,7 @@ def escalate_brist(
         raise ValidationError(N_("Ange varför bristen eskaleras."), field="reason")
     change = Change(FIELD_LABELS["niva"], brist.niva.label, to_niva.label)
     brist.niva = to_niva
+    brist.escalation_proposed_at = None
     brist.updated_at = now or utcnow()
     _record(brist, user, HandelseTyp.ESKALERAD, text=reason.strip(), changes=[change], now=now)
     _flush(brist, expected_version)
@@ -404,6 +407,7 @@ def close_brist(
     brist.updated_at = now
     _record(brist, user, HandelseTyp.STANGD, text=comment.strip(), changes=changes, now=now)
     _flush(brist, expected_version)
+    followups.end_followups(brist=brist, user=user, finding=comment.strip(), now=now)
 
 
 def reopen_brist(
@@ -435,3 +439,4 @@ def reopen_brist(
     brist.updated_at = now
     _record(brist, user, HandelseTyp.ATEROPPNAD, text=reason.strip(), changes=changes, now=now)
     _flush(brist, expected_version)
+    followups.start_followups(brist=brist, now=now)

@@ -40,6 +40,7 @@ from systemfel.clock import local_today
 from systemfel.errors import ConflictError, DomainError
 from systemfel.exports import csv_cell
 from systemfel.extensions import db
+from systemfel.followups import queries as followups_queries
 from systemfel.formtools import show_error, status_for, submitted_version
 from systemfel.i18n import N_
 from systemfel.privacy.domain import suppress_small
@@ -51,13 +52,6 @@ blueprint = Blueprint("brister", __name__)
 def niva_help() -> dict:
     """Kunskapsguiden's definitions, shown wherever a level is chosen."""
     return {"niva_help": {niva.value: gettext(niva.help) for niva in Niva}}
-
-
-@blueprint.route("/")
-@login_required
-def index():  # noqa: ANN201
-    """The start page: the brist list."""
-    return redirect(url_for("brister.list_brister"))
 
 
 def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
@@ -295,6 +289,8 @@ def detail(brist_id: int):  # noqa: ANN201
         can_close=current_user.role.can_close_brister,
         moves=allowed_moves(brist.status),
         next_niva=next_level(brist.niva),
+        followups=followups_queries.for_brist(brist),
+        today=local_today(),
     )
 
 

@@ -25,6 +25,9 @@ def log_in(page, email: str) -> None:
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(factories.PASSWORD)
     page.get_by_role("button", name="Logga in").click()
+    # An ombud starts on their follow-ups; the brist list is one click away.
+    expect(page.get_by_role("heading", level=1, name="Mina bevakningar")).to_be_visible()
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Brister").click()
     expect(page).to_have_url(re.compile(r"/brister$"))
     expect(page.get_by_role("heading", level=1, name="Brister")).to_be_visible()
 

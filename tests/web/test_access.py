@@ -107,7 +107,7 @@ def _assert_login_redirect(response, url: str) -> None:
 # (method, url template, roles allowed, status when allowed, per-role status when allowed)
 # POSTs send an empty form: allowed roles get the form back with errors (422).
 ROUTES = [
-    ("GET", "/", READ, 302, {}),
+    ("GET", "/", READ, 302, {"ombud": 200, "samordnare": 200}),
     ("GET", "/brister", READ, 200, {}),
     ("GET", "/brister.csv", READ, 200, {}),
     ("GET", "/brister/{brist}", READ, 200, {}),
@@ -124,6 +124,13 @@ ROUTES = [
     ("POST", "/brister/{brist}/status", WORK, 422, {}),
     ("GET", "/brister/{brist}/stang", CLOSE, 200, {}),
     ("POST", "/brister/{brist}/stang", CLOSE, 422, {}),
+    ("GET", "/brister/{brist}/uppfoljning", WORK, 200, {}),
+    ("POST", "/brister/{brist}/uppfoljning", WORK, 422, {}),
+    ("GET", "/brister/{brist}/bevakning", WORK, 200, {}),
+    ("POST", "/brister/{brist}/bevakning", WORK, 422, {}),
+    ("GET", "/brister/{brist}/kontakt", WORK, 200, {}),
+    ("POST", "/brister/{brist}/kontakt", WORK, 422, {}),
+    ("GET", "/admin/utskick/", SYSTEM, 200, {}),
     ("GET", "/brister/{brist}/oppna-igen", WORK, 200, {}),
     ("POST", "/brister/{brist}/oppna-igen", WORK, 422, {}),
     ("GET", "/konto/losenord", READ, 200, {}),
@@ -177,11 +184,18 @@ def test_route_access(app, ids, login, method, url, role, expected):
         assert 'class="error-summary"' in body
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_start_page_redirects_to_the_list(login, role):
+@pytest.mark.parametrize("role", ["ledningsgrupp", "admin"])
+def test_start_page_of_readers_and_admin_is_the_list(login, role):
     response = login(role).get("/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/brister"
+
+
+@pytest.mark.parametrize(("role", "heading"), [("ombud", "Mina bevakningar"),
+                                                ("samordnare", "Mina bevakningar")])
+def test_start_page_of_those_who_work_brister_is_their_follow_ups(login, world, role, heading):
+    body = login(role).get("/").get_data(as_text=True)
+    assert heading in body
 
 
 def test_samordnare_with_one_verksamhet_goes_straight_to_it(login, ids):
@@ -235,6 +249,9 @@ BRIST_PAGES = {
     "/status": WORK,
     "/stang": CLOSE,
     "/oppna-igen": WORK,
+    "/uppfoljning": WORK,
+    "/bevakning": WORK,
+    "/kontakt": WORK,
 }
 
 
@@ -257,6 +274,10 @@ def _valid_posts(app, world) -> dict[str, dict]:
         "/status": {"status": "lyft", "comment": "", "version": "1"},
         "/stang": {"utfall": "atgardad", "comment": "", "version": "1"},
         "/oppna-igen": {"reason": "Kapad", "version": "1"},
+        "/uppfoljning": {"finding": "Kapad", "next_on": "2030-01-07"},
+        "/bevakning": {"due_on": "2030-01-07"},
+        "/kontakt": {"myndighet_id": myndighet, "contacted_on": today, "kanal": "epost",
+                     "summary": "Kapad"},
     }
 
 

@@ -1,0 +1,131 @@
+"""Follow-ups (bevakning), contacts with myndigheter (kontakt) and their answers (svar)."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from systemfel.admin.models import Myndighet
+from systemfel.auth.models import User
+from systemfel.brister.models import Brist
+from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
+from systemfel.extensions import db
+from systemfel.followups.domain import Kanal, SvarTyp
+
+
+class Bevakning(db.Model):
+    """One follow-up of a brist: due on a day, completed with what was found.
+
+    An open brist has exactly one open follow-up (completed_at IS NULL); a partial unique
+    index holds that on SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "bevakning"
+    __table_args__ = (
+        sa.Index(
+            "uq_bevakning_open_per_brist",
+            "brist_id",
+            unique=True,
+            sqlite_where=sa.text("completed_at IS NULL"),
+            postgresql_where=sa.text("completed_at IS NULL"),
+        ),
+        sa.Index("ix_bevakning_due_on", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brist_id: Mapped[int] = mapped_column(sa.ForeignKey("brist.id", ondelete="CASCADE"))
+    due_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    finding: Mapped[str] = mapped_column(sa.Text, default="")
+
+    brist: Mapped[Brist] = relationship()
+    completed_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Bevakning {self.id} brist={self.brist_id} due={self.due_on}>"
+
+
+class Kontakt(db.Model):
+    """A brist raised with a myndighet; when e-mailed, it carries a link to answer."""
+
+    __tablename__ = "kontakt"
+    __table_args__ = (sa.Index("ix_kontakt_next_reminder_on", "next_reminder_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brist_id: Mapped[int] = mapped_column(sa.ForeignKey("brist.id", ondelete="CASCADE"), index=True)
+    myndighet_id: Mapped[int] = mapped_column(sa.ForeignKey("myndighet.id"))
+    contacted_on: Mapped[date]
+    kanal: Mapped[Kanal] = mapped_column(text_enum(Kanal))
+    summary: Mapped[str] = mapped_column(sa.Text)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the request went out by e-mail: where, and by when an answer is due.
+    emailed_to: Mapped[str] = mapped_column(sa.Text, default="")
+    answer_due_on: Mapped[date | None]
+    # Revoking stops every answer link of the contact and its reminders.
+    links_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    next_reminder_on: Mapped[date | None]
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    brist: Mapped[Brist] = relationship()
+    myndighet: Mapped[Myndighet] = relationship()
+    created_by: Mapped[User] = relationship()
+    svar: Mapped[list["Svar"]] = relationship(
+        back_populates="kontakt", order_by="Svar.received_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def awaits_answer(self) -> bool:
+        """Was an answer requested and has none come?"""
+        return self.answer_due_on is not None and self.answered_at is None
+
+    def __repr__(self) -> str:
+        return f"<Kontakt {self.id} brist={self.brist_id} myndighet={self.myndighet_id}>"
+
+
+class AnswerLink(db.Model):
+    """A link to answer one contact. Only the token's SHA-256 is stored.
+
+    The request and each reminder carry a link of their own, so a reminder can be sent
+    without keeping any token; every link works until it expires or the contact is revoked.
+    """
+
+    __tablename__ = "answer_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kontakt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("kontakt.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    kontakt: Mapped[Kontakt] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AnswerLink {self.id} kontakt={self.kontakt_id}>"
+
+
+class Svar(db.Model):
+    """A myndighet's answer, given through the link in the request."""
+
+    __tablename__ = "svar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kontakt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("kontakt.id", ondelete="CASCADE"), index=True
+    )
+    typ: Mapped[SvarTyp] = mapped_column(text_enum(SvarTyp))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    diarienummer: Mapped[str] = mapped_column(sa.String(100), default="")
+    promised_on: Mapped[date | None]
+    responsible_body: Mapped[str] = mapped_column(sa.String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    kontakt: Mapped[Kontakt] = relationship(back_populates="svar")
+
+    def __repr__(self) -> str:
+        return f"<Svar {self.id} {self.typ}>"

@@ -1,0 +1,122 @@
+"""Reading follow-ups: one brist's, a person's or a verksamhet's work list, late answers."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from systemfel.admin.models import Myndighet
+from systemfel.brister.domain import Status
+from systemfel.brister.models import Brist
+from systemfel.extensions import db
+from systemfel.followups.models import Bevakning, Kontakt, Svar
+
+COMING_DAYS = 21
+
+
+@dataclass
+class BristFollowups:
+    """What the brist page shows of follow-ups: the open one, the done ones, the contacts."""
+
+    open: Bevakning | None
+    done: list[Bevakning]
+    kontakter: list[Kontakt]
+
+
+def for_brist(brist: Brist) -> BristFollowups:
+    """Return a brist's follow-ups and contacts in a fixed number of queries."""
+    bevakningar = db.session.scalars(
+        select(Bevakning)
+        .where(Bevakning.brist_id == brist.id)
+        .options(selectinload(Bevakning.completed_by))
+        .order_by(Bevakning.id.desc())
+    ).all()
+    kontakter = db.session.scalars(
+        select(Kontakt)
+        .where(Kontakt.brist_id == brist.id)
+        .options(
+            selectinload(Kontakt.myndighet),
+            selectinload(Kontakt.created_by),
+            selectinload(Kontakt.svar),
+        )
+        .order_by(Kontakt.id.desc())
+    ).all()
+    open_one = next((b for b in bevakningar if b.completed_at is None), None)
+    return BristFollowups(open_one, [b for b in bevakningar if b.completed_at], list(kontakter))
+
+
+@dataclass
+class WorkList:
+    """A start page: follow-ups overdue, due today and coming; escalations; late answers."""
+
+    overdue: list[Bevakning] = field(default_factory=list)
+    today: list[Bevakning] = field(default_factory=list)
+    coming: list[Bevakning] = field(default_factory=list)
+    late_answers: list[tuple[Myndighet, int, date]] = field(default_factory=list)
+
+
+def work_list(
+    *,
+    verksamhet_ids: frozenset[int],
+    ansvarig_id: int | None,
+    today: date,
+    with_late_answers: bool,
+) -> WorkList:
+    """Open follow-ups up to three weeks ahead, for one person or for whole verksamheter."""
+    query = (
+        select(Bevakning)
+        .join(Brist, Brist.id == Bevakning.brist_id)
+        .where(
+            Bevakning.completed_at.is_(None),
+            Bevakning.due_on <= today + timedelta(days=COMING_DAYS),
+            Brist.status != Status.STANGD,
+            Brist.verksamhet_id.in_(verksamhet_ids),
+        )
+        .options(
+            selectinload(Bevakning.brist).selectinload(Brist.ansvarig),
+            selectinload(Bevakning.brist).selectinload(Brist.myndighet),
+        )
+        .order_by(Bevakning.due_on, Bevakning.id)
+    )
+    if ansvarig_id is not None:
+        query = query.where(Brist.ansvarig_id == ansvarig_id)
+    result = WorkList()
+    for bevakning in db.session.scalars(query):
+        if bevakning.due_on < today:
+            result.overdue.append(bevakning)
+        elif bevakning.due_on == today:
+            result.today.append(bevakning)
+        else:
+            result.coming.append(bevakning)
+    if with_late_answers:
+        result.late_answers = late_answers(verksamhet_ids, today)
+    return result
+
+
+def late_answers(verksamhet_ids: frozenset[int], today: date) -> list[tuple[Myndighet, int, date]]:
+    """Myndigheter with answers past due: how many, and the oldest deadline; most first."""
+    rows = db.session.execute(
+        select(Kontakt.myndighet_id, func.count(), func.min(Kontakt.answer_due_on))
+        .join(Brist, Brist.id == Kontakt.brist_id)
+        .where(
+            Brist.verksamhet_id.in_(verksamhet_ids),
+            Kontakt.answered_at.is_(None),
+            Kontakt.links_revoked_at.is_(None),
+            Kontakt.answer_due_on < today,
+        )
+        .group_by(Kontakt.myndighet_id)
+    ).all()
+    names = {
+        m.id: m
+        for m in db.session.scalars(
+            select(Myndighet).where(Myndighet.id.in_([row[0] for row in rows]))
+        )
+    }
+    found = [(names[myndighet_id], count, oldest) for myndighet_id, count, oldest in rows]
+    return sorted(found, key=lambda item: (-item[1], item[2]))
+
+
+def latest_answer(kontakt: Kontakt) -> Svar | None:
+    """Return the newest answer of a contact."""
+    return kontakt.svar[-1] if kontakt.svar else None

@@ -1,0 +1,355 @@
+"""Verbs on follow-ups: schedule, record, move; raise with a myndighet; take its answer.
+
+Called by brister.services when a brist is registered, closed or reopened, so an open brist
+always has exactly one open follow-up. Never imports brister.services (no cycle).
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import select
+
+from systemfel.admin.models import Myndighet
+from systemfel.auth.models import User
+from systemfel.brister.domain import Change, HandelseTyp, Niva
+from systemfel.brister.models import Brist, Handelse
+from systemfel.clock import local_today
+from systemfel.dbtypes import utcnow
+from systemfel.errors import ValidationError
+from systemfel.extensions import db
+from systemfel.followups import domain
+from systemfel.followups.domain import Kanal, ReminderPolicy, SvarTyp, WorkCalendar
+from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
+from systemfel.i18n import N_
+from systemfel.notifications.services import enqueue
+from systemfel.privacy.domain import find_personnummer
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The follow-up rules as configured."""
+
+    interval_days: dict[Niva, int]
+    answer_working_days: int
+    reminders: ReminderPolicy
+    link_days: int
+
+
+def settings() -> Settings:
+    """Read the follow-up settings from the application's configuration."""
+    config = current_app.config
+    return Settings(
+        interval_days={
+            Niva.HANDLAGGARE: config["FOLLOWUP_DAYS_HANDLAGGARE"],
+            Niva.LOKAL: config["FOLLOWUP_DAYS_LOKAL"],
+            Niva.CENTRAL: config["FOLLOWUP_DAYS_CENTRAL"],
+        },
+        answer_working_days=config["ANSWER_WORKING_DAYS"],
+        reminders=ReminderPolicy(config["REMINDER_INTERVAL_WORKING_DAYS"], config["REMINDER_MAX"]),
+        link_days=config["ANSWER_LINK_DAYS"],
+    )
+
+
+@lru_cache(maxsize=8)
+def _calendar_from(year: int) -> WorkCalendar:
+    return domain.swedish_calendar(year - 1, year + 5)
+
+
+def calendar(today: date | None = None) -> WorkCalendar:
+    """Sweden's working days around `today`."""
+    return _calendar_from((today or local_today()).year)
+
+
+def history(
+    brist: Brist,
+    user: User | None,
+    typ: HandelseTyp,
+    text: str,
+    now: datetime,
+    changes: list[Change] | None = None,
+) -> None:
+    """An entry in the brist's history that leaves the brist's own fields (and version) alone."""
+    db.session.add(
+        Handelse(
+            brist=brist,
+            user=user,
+            typ=typ,
+            text=text,
+            created_at=now,
+            version=brist.version,
+            changes=[[c.field, c.old, c.new] for c in changes or []],
+        )
+    )
+
+
+def _guard(**texts: str) -> None:
+    for field, text in texts.items():
+        if find_personnummer(text or ""):
+            raise ValidationError(
+                N_("Texten innehåller ett personnummer eller samordningsnummer. Ta bort det."),
+                field=field,
+            )
+
+
+def open_followup(brist: Brist) -> Bevakning | None:
+    """Return the brist's open follow-up, if it has one."""
+    return db.session.scalar(
+        select(Bevakning).where(Bevakning.brist_id == brist.id, Bevakning.completed_at.is_(None))
+    )
+
+
+def proposed_date(brist: Brist, today: date) -> date:
+    """The next follow-up date the level proposes, on a working day."""
+    return domain.next_followup(today, brist.niva, settings().interval_days, calendar(today))
+
+
+def start_followups(*, brist: Brist, now: datetime | None = None) -> Bevakning:
+    """Schedule the first follow-up of a new or reopened brist."""
+    today = local_today(now)
+    bevakning = Bevakning(
+        brist=brist, due_on=proposed_date(brist, today), created_at=now or utcnow()
+    )
+    db.session.add(bevakning)
+    db.session.flush()
+    return bevakning
+
+
+def end_followups(
+    *, brist: Brist, user: User | None, finding: str, now: datetime | None = None
+) -> None:
+    """Complete the open follow-up of a brist that is being closed."""
+    current = open_followup(brist)
+    if current is not None:
+        current.completed_at = now or utcnow()
+        current.completed_by = user
+        current.finding = finding
+        db.session.flush()
+
+
+def _check_next_date(next_on: date, today: date, field: str) -> None:
+    if next_on <= today:
+        raise ValidationError(N_("Nästa bevakning måste ligga efter i dag."), field=field)
+    if not calendar(today).is_working_day(next_on):
+        suggestion = calendar(today).on_or_after(next_on).isoformat()
+        raise ValidationError(
+            N_("Datumet är inte en arbetsdag. Närmaste arbetsdag är %(day)s.")
+            % {"day": suggestion},
+            field=field,
+        )
+
+
+def record_followup(
+    *, brist: Brist, user: User, finding: str, next_on: date, now: datetime | None = None
+) -> Bevakning:
+    """Complete the open follow-up with what was found and schedule the next one."""
+    now = now or utcnow()
+    today = local_today(now)
+    _guard(finding=finding)
+    if not finding.strip():
+        raise ValidationError(N_("Skriv vad uppföljningen visade."), field="finding")
+    _check_next_date(next_on, today, "next_on")
+    current = open_followup(brist)
+    if current is None:
+        raise ValidationError(N_("Bristen har ingen öppen bevakning."))
+    current.completed_at, current.completed_by, current.finding = now, user, finding.strip()
+    db.session.flush()
+    following = Bevakning(brist=brist, due_on=next_on, created_at=now)
+    db.session.add(following)
+    change = Change(N_("Nästa bevakning"), current.due_on.isoformat(), next_on.isoformat())
+    history(brist, user, HandelseTyp.UPPFOLJNING, finding.strip(), now, [change])
+    db.session.flush()
+    return following
+
+
+def move_followup(
+    *, brist: Brist, user: User | None, due_on: date, reason: str = "", now: datetime | None = None
+) -> None:
+    """Give the open follow-up another date (edited by hand, or promised by a myndighet)."""
+    now = now or utcnow()
+    current = open_followup(brist)
+    if current is None:
+        raise ValidationError(N_("Bristen har ingen öppen bevakning."))
+    if user is not None:
+        _check_next_date(due_on, local_today(now), "due_on")
+    change = Change(N_("Nästa bevakning"), current.due_on.isoformat(), due_on.isoformat())
+    current.due_on = due_on
+    history(brist, user, HandelseTyp.BEVAKNING_FLYTTAD, reason, now, [change])
+    db.session.flush()
+
+
+def hash_token(token: str) -> str:
+    """Return how an answer link's token is stored: only its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def raise_with_myndighet(
+    *,
+    brist: Brist,
+    user: User,
+    myndighet: Myndighet,
+    contacted_on: date,
+    kanal: Kanal,
+    summary: str,
+    send_email: bool,
+    answer_due_on: date | None,
+    now: datetime | None = None,
+) -> Kontakt:
+    """Record a contact with a myndighet; by e-mail, send it with a link to answer."""
+    now = now or utcnow()
+    today = local_today(now)
+    _guard(summary=summary)
+    if myndighet.verksamhet_id != brist.verksamhet_id:
+        raise ValidationError(N_("Välj en myndighet i listan."), field="myndighet_id")
+    if not summary.strip():
+        raise ValidationError(N_("Beskriv vad som lyftes."), field="summary")
+    if contacted_on > today:
+        raise ValidationError(N_("Datumet kan inte ligga i framtiden."), field="contacted_on")
+    kontakt = Kontakt(
+        brist=brist,
+        myndighet=myndighet,
+        contacted_on=contacted_on,
+        kanal=kanal,
+        summary=summary.strip(),
+        created_by=user,
+        created_at=now,
+    )
+    db.session.add(kontakt)
+    db.session.flush()
+    if send_email:
+        _send_request(kontakt, answer_due_on, today, now)
+    history(
+        brist,
+        user,
+        HandelseTyp.KONTAKT,
+        f"{myndighet.namn} ({kanal.value}): {summary.strip()}",
+        now,
+    )
+    db.session.flush()
+    return kontakt
+
+
+def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now: datetime) -> None:
+    """E-mail the request with a new answer link, and schedule its reminders."""
+    addresses = [a for a in kontakt.myndighet.epost.splitlines() if a.strip()]
+    if not addresses:
+        raise ValidationError(
+            N_("Myndigheten har ingen funktionsbrevlåda. Lägg till en under Administration."),
+            field="send_email",
+        )
+    rules = settings()
+    due = answer_due_on or calendar(today).add_working_days(today, rules.answer_working_days)
+    if due <= today:
+        raise ValidationError(N_("Svarsdatumet måste ligga efter i dag."), field="answer_due_on")
+    kontakt.emailed_to = "\n".join(addresses)
+    kontakt.answer_due_on = due
+    token = new_answer_link(kontakt, now)
+    kontakt.next_reminder_on = domain.next_reminder_on(due, 0, rules.reminders, calendar(today))
+    enqueue(
+        key=f"kontakt:{kontakt.id}",
+        to=addresses,
+        subject=f"Uppmärksammad brist: {kontakt.brist.titel}",
+        template="request",
+        context={"kontakt": kontakt, "token": token},
+        now=now,
+    )
+
+
+def new_answer_link(kontakt: Kontakt, now: datetime) -> str:
+    """Create a link to answer `kontakt`; return its token (shown once, in the e-mail)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AnswerLink(
+            kontakt=kontakt,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + timedelta(days=settings().link_days),
+        )
+    )
+    return token
+
+
+def find_by_token(token: str, now: datetime | None = None) -> Kontakt | None:
+    """Return the contact an answer link belongs to, if the link is valid now."""
+    now = now or utcnow()
+    if not token or len(token) > 100:
+        return None
+    link = db.session.scalar(select(AnswerLink).where(AnswerLink.token_hash == hash_token(token)))
+    if link is None or link.expires_at <= now or link.kontakt.links_revoked_at is not None:
+        return None
+    return link.kontakt
+
+
+def record_answer(
+    *,
+    kontakt: Kontakt,
+    typ: SvarTyp,
+    text: str,
+    diarienummer: str,
+    promised_on: date | None,
+    responsible_body: str,
+    now: datetime | None = None,
+) -> Svar:
+    """Take a myndighet's answer: into the history, to the responsible ombud, into follow-ups."""
+    now = now or utcnow()
+    _guard(text=text, diarienummer=diarienummer, responsible_body=responsible_body)
+    if typ == SvarTyp.ATGARD_UTLOVAD and promised_on is None:
+        raise ValidationError(N_("Ange när åtgärden ska vara klar."), field="promised_on")
+    if typ == SvarTyp.EJ_VART_ANSVAR and not responsible_body.strip():
+        raise ValidationError(
+            N_("Ange vilken myndighet eller verksamhet som ansvarar."), field="responsible_body"
+        )
+    svar = Svar(
+        kontakt=kontakt,
+        typ=typ,
+        text=text.strip(),
+        diarienummer=diarienummer.strip(),
+        promised_on=promised_on,
+        responsible_body=responsible_body.strip(),
+        received_at=now,
+    )
+    db.session.add(svar)
+    kontakt.answered_at = kontakt.answered_at or now
+    kontakt.next_reminder_on = None
+    brist = kontakt.brist
+    history(brist, None, HandelseTyp.SVAR, _answer_summary(kontakt, svar), now)
+    if promised_on is not None and not brist.is_closed and open_followup(brist) is not None:
+        move_followup(
+            brist=brist,
+            user=None,
+            due_on=calendar(promised_on).on_or_after(promised_on),
+            reason=N_("Datum som myndigheten utlovat."),
+            now=now,
+        )
+    db.session.flush()
+    enqueue(
+        key=f"svar:{svar.id}",
+        to=[brist.ansvarig.email],
+        subject=f"Svar från {kontakt.myndighet.namn}: {brist.nummer}",
+        template="answer_received",
+        context={"kontakt": kontakt, "svar": svar},
+        now=now,
+    )
+    return svar
+
+
+def _answer_summary(kontakt: Kontakt, svar: Svar) -> str:
+    parts = [f"{kontakt.myndighet.namn}: {svar.typ.label}"]
+    if svar.promised_on:
+        parts.append(f"(klart {svar.promised_on.isoformat()})")
+    if svar.responsible_body:
+        parts.append(f"(ansvarig: {svar.responsible_body})")
+    if svar.diarienummer:
+        parts.append(f"dnr {svar.diarienummer}")
+    text = " ".join(parts)
+    return f"{text}. {svar.text}" if svar.text else text
+
+
+def revoke_link(*, kontakt: Kontakt, now: datetime | None = None) -> None:
+    """Make the answer link stop working and stop the reminders."""
+    kontakt.links_revoked_at = now or utcnow()
+    kontakt.next_reminder_on = None
+    db.session.flush()

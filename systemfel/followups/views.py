@@ -1,0 +1,243 @@
+"""Pages for follow-ups: the start page, recording a follow-up, contacts, the answer page."""
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from systemfel.access import requires, scope_of
+from systemfel.admin.models import Myndighet
+from systemfel.auth.services import allow_request
+from systemfel.brister import queries as brister_queries
+from systemfel.brister import services as brister_services
+from systemfel.brister.domain import Status, Utfall
+from systemfel.brister.models import Brist
+from systemfel.clock import local_today
+from systemfel.dbtypes import utcnow
+from systemfel.errors import DomainError
+from systemfel.extensions import db
+from systemfel.followups import queries, services
+from systemfel.followups.domain import Kanal, SvarTyp
+from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
+from systemfel.followups.models import Kontakt
+from systemfel.formtools import show_error, status_for
+
+blueprint = Blueprint("followups", __name__)
+
+
+@blueprint.route("/")
+@login_required
+def my_work():  # noqa: ANN201
+    """The start page: what is due for me (ombud) or for the verksamhet (samordnare)."""
+    if not current_user.role.can_work_brister or current_user.role.is_system_wide:
+        return redirect(url_for("brister.list_brister"))
+    is_samordnare = current_user.role.can_close_brister
+    whole = request.args.get("visa") == "alla" and is_samordnare
+    work = queries.work_list(
+        verksamhet_ids=frozenset(current_user.verksamhet_ids),
+        ansvarig_id=None if whole else current_user.id,
+        today=local_today(),
+        with_late_answers=is_samordnare,
+    )
+    return render_template(
+        "followups/my_work.html",
+        work=work,
+        whole=whole,
+        is_samordnare=is_samordnare,
+        today=local_today(),
+    )
+
+
+def _load(brist_id: int) -> Brist:
+    brist = brister_queries.get_brist(brist_id, scope_of(current_user))
+    if brist is None:
+        abort(404)
+    return brist
+
+
+def _commit_or_show(form, action) -> bool:  # noqa: ANN001
+    """Run a service and commit; on a refusal keep the input and show why."""
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return False
+    return True
+
+
+@blueprint.route("/brister/<int:brist_id>/uppfoljning", methods=["GET", "POST"])
+@requires("can_work_brister")
+def record(brist_id: int):  # noqa: ANN201
+    """Record a follow-up: what was found, and the next date or closing."""
+    brist = _load(brist_id)
+    if brist.is_closed:
+        flash(gettext("Bristen är stängd och har ingen bevakning."), "error")
+        return redirect(url_for("brister.detail", brist_id=brist.id))
+    form = FollowupForm()
+    proposed = services.proposed_date(brist, local_today())
+    if request.method == "GET":
+        form.next_on.data = proposed
+    if form.validate_on_submit() and _valid_outcome(form):
+        if _commit_or_show(form, lambda: _record(form, brist)):
+            flash(gettext("Uppföljningen är sparad."), "success")
+            return redirect(url_for("brister.detail", brist_id=brist.id))
+    return render_template(
+        "followups/record.html", brist=brist, form=form, proposed=proposed
+    ), status_for(form)
+
+
+def _valid_outcome(form: FollowupForm) -> bool:
+    """Closing needs the right and an outcome; going on needs a next date."""
+    if form.close.data:
+        if not current_user.role.can_close_brister:
+            form.close.errors = [gettext("Bara samordnaren kan stänga en brist.")]
+        elif not form.utfall.data:
+            form.utfall.errors = [gettext("Välj ett utfall.")]
+    elif form.next_on.data is None:
+        form.next_on.errors = [gettext("Ange datum för nästa bevakning som ÅÅÅÅ-MM-DD.")]
+    return not form.errors
+
+
+def _record(form: FollowupForm, brist: Brist) -> None:
+    if form.close.data:
+        brister_services.close_brist(
+            brist=brist,
+            user=current_user,
+            utfall=Utfall(form.utfall.data),
+            comment=form.finding.data,
+            expected_version=brist.version,
+        )
+    else:
+        services.record_followup(
+            brist=brist, user=current_user, finding=form.finding.data, next_on=form.next_on.data
+        )
+
+
+@blueprint.route("/brister/<int:brist_id>/bevakning", methods=["GET", "POST"])
+@requires("can_work_brister")
+def move(brist_id: int):  # noqa: ANN201
+    """Give the open follow-up another date."""
+    brist = _load(brist_id)
+    current = services.open_followup(brist)
+    if current is None:
+        flash(gettext("Bristen har ingen öppen bevakning."), "error")
+        return redirect(url_for("brister.detail", brist_id=brist.id))
+    form = MoveForm()
+    if request.method == "GET":
+        form.due_on.data = current.due_on
+    if form.validate_on_submit() and _commit_or_show(
+        form,
+        lambda: services.move_followup(
+            brist=brist,
+            user=current_user,
+            due_on=form.due_on.data,
+            reason=form.reason.data or "",
+        ),
+    ):
+        flash(gettext("Bevakningsdatumet är ändrat."), "success")
+        return redirect(url_for("brister.detail", brist_id=brist.id))
+    return render_template("followups/move.html", brist=brist, form=form), status_for(form)
+
+
+@blueprint.route("/brister/<int:brist_id>/kontakt", methods=["GET", "POST"])
+@requires("can_work_brister")
+def raise_contact(brist_id: int):  # noqa: ANN201
+    """Record that the brist was raised with a myndighet, optionally sending it by e-mail."""
+    brist = _load(brist_id)
+    form = KontaktForm()
+    concerned = [brist.myndighet, *brist.other_myndigheter]
+    form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [
+        (m.id, m.namn) for m in concerned
+    ]
+    if request.method == "GET":
+        form.myndighet_id.data = brist.myndighet_id
+        form.contacted_on.data = local_today()
+        form.kanal.data = Kanal.EPOST.value
+    if form.validate_on_submit() and _commit_or_show(form, lambda: _raise(form, brist)):
+        flash(gettext("Kontakten med myndigheten är sparad."), "success")
+        return redirect(url_for("brister.detail", brist_id=brist.id))
+    default_due = services.calendar().add_working_days(
+        local_today(), current_app.config["ANSWER_WORKING_DAYS"]
+    )
+    return render_template(
+        "followups/raise.html", brist=brist, form=form, default_due=default_due, concerned=concerned
+    ), status_for(form)
+
+
+def _raise(form: KontaktForm, brist: Brist) -> None:
+    services.raise_with_myndighet(
+        brist=brist,
+        user=current_user,
+        myndighet=db.session.get(Myndighet, form.myndighet_id.data),
+        contacted_on=form.contacted_on.data,
+        kanal=Kanal(form.kanal.data),
+        summary=form.summary.data,
+        send_email=form.send_email.data,
+        answer_due_on=form.answer_due_on.data,
+    )
+    if brist.status == Status.REGISTRERAD:
+        brister_services.move_brist(
+            brist=brist,
+            user=current_user,
+            to_status=Status.LYFT,
+            comment="",
+            expected_version=brist.version,
+        )
+
+
+@blueprint.route("/kontakter/<int:kontakt_id>/aterkalla", methods=["POST"])
+@requires("can_work_brister")
+def revoke(kontakt_id: int):  # noqa: ANN201
+    """Stop the answer links of a contact and its reminders."""
+    kontakt = db.session.get(Kontakt, kontakt_id)
+    scope = scope_of(current_user)
+    if kontakt is None or (scope is not None and kontakt.brist.verksamhet_id not in scope):
+        abort(404)
+    services.revoke_link(kontakt=kontakt)
+    db.session.commit()
+    flash(gettext("Svarslänken är återkallad och påminnelserna stoppade."), "success")
+    return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))
+
+
+@blueprint.route("/svar/<token>", methods=["GET", "POST"])
+def answer(token: str):  # noqa: ANN201
+    """A myndighet answers one request, without an account. Anything wrong is a plain 404."""
+    now = utcnow()
+    allowed = allow_request(
+        key=f"svar:{request.remote_addr}",
+        limit=current_app.config["ANSWER_LINK_ATTEMPTS_PER_HOUR"],
+        window=timedelta(hours=1),
+        now=now,
+    )
+    db.session.commit()
+    if not allowed:
+        abort(429)
+    kontakt = services.find_by_token(token, now)
+    if kontakt is None:
+        abort(404)
+    form = SvarForm()
+    if form.validate_on_submit() and _commit_or_show(
+        form,
+        lambda: services.record_answer(
+            kontakt=kontakt,
+            typ=SvarTyp(form.typ.data),
+            text=form.text.data or "",
+            diarienummer=form.diarienummer.data or "",
+            promised_on=form.promised_on.data,
+            responsible_body=form.responsible_body.data or "",
+        ),
+    ):
+        return render_template("followups/answer_thanks.html", kontakt=kontakt)
+    return render_template("followups/answer.html", kontakt=kontakt, form=form), status_for(form)
