@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from systemfel.auth.domain import after_failed_login, is_locked, password_problem
@@ -83,13 +83,13 @@ def allow_request(*, key: str, limit: int, window: timedelta, now: datetime) -> 
     start = datetime.fromtimestamp(
         now.timestamp() // window.total_seconds() * window.total_seconds(), tz=now.tzinfo
     )
-    counted = db.session.execute(
+    counted: CursorResult = db.session.execute(  # type: ignore[assignment]
         update(RateLimitWindow)
         .where(RateLimitWindow.key == key, RateLimitWindow.window_start == start)
         .values(count=RateLimitWindow.count + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if not counted:
+    )
+    if not counted.rowcount:
         db.session.add(RateLimitWindow(key=key, window_start=start, count=1))
         db.session.flush()
         return True
