@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test lint install clean-db
+.PHONY: run run-all test lint install clean-db
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,19 @@ run: install
 	@echo ""
 	@echo "Systemfel: http://127.0.0.1:5000  (stop with Ctrl+C)"
 	@echo "PostgreSQL instead of SQLite: SYSTEMFEL_DATABASE_URL=postgresql+psycopg://USER@HOST:5432/DB make run"
+	@echo "Reminders, digests and e-mail are sent by the scheduler, a process of its own:"
+	@echo "  .venv/bin/systemfel scheduler      (in another terminal), or use 'make run-all'"
+	@echo "Without SMTP settings, e-mails are written to instance/mail/ and shown under Utskick."
 	@echo ""
+	$(VENV)/bin/systemfel run --host 127.0.0.1 --port 5000
+
+## make run-all: like make run, with the scheduler beside the web server (both stop on Ctrl+C).
+run-all: install
+	$(VENV)/bin/systemfel db upgrade
+	$(VENV)/bin/systemfel demo load --if-empty
+	@echo "Systemfel: http://127.0.0.1:5000 and the scheduler (stop both with Ctrl+C)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/systemfel scheduler & \
 	$(VENV)/bin/systemfel run --host 127.0.0.1 --port 5000
 
 ## make lint: ruff, the import contract (domain.py stays plain Python), mypy on domain and services.
