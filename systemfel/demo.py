@@ -1,6 +1,6 @@
 """Anonymous demo data: two fictional verksamheter, their staff and a year of brister."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -10,9 +10,12 @@ from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva, Status, Utfall
+from systemfel.brister.models import Brist
 from systemfel.brister.services import BristFields
 from systemfel.clock import local_today
 from systemfel.extensions import db
+from systemfel.followups import services as followups
+from systemfel.followups.domain import Kanal, SvarTyp
 
 PASSWORD = "demo-losen-2026"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -209,11 +212,70 @@ def load() -> list[tuple[str, str, str]]:
         )
         users.append(user)
     today = local_today()
+    brister = []
     for position, row in enumerate(BRISTER):
         verksamhet = verksamheter[0] if position < 8 else verksamheter[1]
         staff = [u for u in users if verksamhet in u.verksamheter and u.role.can_work_brister]
-        _demo_brist(verksamhet, staff[position % len(staff)], row, today)
+        brister.append(_demo_brist(verksamhet, staff[position % len(staff)], row, today))
+    _demo_contacts(brister, today)
     return [(email, PASSWORD, role.value) for email, _n, role, _v in STAFF]
+
+
+def _demo_contacts(brister: list[Brist], today: date) -> None:
+    """A late request, an answered one with a promise, a meeting; two overdue follow-ups."""
+    now = datetime.now(UTC)
+    late = brister[0]
+    followups.raise_with_myndighet(
+        brist=late,
+        user=late.ansvarig,
+        myndighet=late.myndighet,
+        kanal=Kanal.EPOST,
+        contacted_on=today - timedelta(days=45),
+        send_email=True,
+        answer_due_on=None,
+        summary="Vi ser att beslutsbreven inte anger vilket underlag som saknas.",
+        now=now - timedelta(days=45),
+    )
+    answered = brister[2]
+    kontakt = followups.raise_with_myndighet(
+        brist=answered,
+        user=answered.ansvarig,
+        myndighet=answered.myndighet,
+        kanal=Kanal.EPOST,
+        contacted_on=today - timedelta(days=20),
+        send_email=False,
+        answer_due_on=None,
+        summary="Samverkansmöte om samsjuklighet begärt.",
+        now=now - timedelta(days=20),
+    )
+    followups.record_answer(
+        kontakt=kontakt,
+        typ=SvarTyp.ATGARD_UTLOVAD,
+        diarienummer="RS 2026/0412",
+        text="En gemensam rutin tas fram under våren.",
+        responsible_body="",
+        promised_on=today + timedelta(days=60),
+        now=now - timedelta(days=5),
+    )
+    meeting = brister[3]
+    followups.raise_with_myndighet(
+        brist=meeting,
+        user=meeting.ansvarig,
+        myndighet=meeting.myndighet,
+        kanal=Kanal.MOTE,
+        contacted_on=today - timedelta(days=10),
+        send_email=False,
+        answer_due_on=None,
+        summary="Togs upp på samverkansmöte med enhetschefen.",
+        now=now - timedelta(days=10),
+    )
+    for brist in (brister[1], brister[4]):
+        followups.move_followup(
+            brist=brist,
+            user=None,
+            due_on=today - timedelta(days=3),
+            reason="Demodata: försenad bevakning.",
+        )
 
 
 def _add_addresses(verksamhet: Verksamhet) -> None:
@@ -226,7 +288,7 @@ def _add_addresses(verksamhet: Verksamhet) -> None:
         _named(Myndighet, verksamhet, namn).epost = address
 
 
-def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> None:
+def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> Brist:
     (
         titel,
         beskrivning,
@@ -289,3 +351,4 @@ def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> 
             expected_version=brist.version,
             comment="Myndigheten har ändrat sin rutin.",
         )
+    return brist

@@ -3,7 +3,7 @@
 import logging
 from datetime import date, datetime, timedelta
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -80,7 +80,9 @@ def configure(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    """The user's chosen language, else Swedish."""
+    """The user's chosen language, else Swedish (always outside a request: e-mails, jobs)."""
+    if not has_request_context():
+        return "sv"
     chosen = session.get("lang")
     return chosen if chosen in LOCALES else "sv"
 
