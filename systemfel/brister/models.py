@@ -39,7 +39,7 @@ class Brist(db.Model):
     niva: Mapped[Niva] = mapped_column(text_enum(Niva))
     status: Mapped[Status] = mapped_column(text_enum(Status), default=Status.REGISTRERAD)
     utfall: Mapped[Utfall | None] = mapped_column(text_enum(Utfall))
-    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("brist.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("brist.id"), index=True)
     myndighet_id: Mapped[int] = mapped_column(sa.ForeignKey("myndighet.id"), index=True)
     omrade_id: Mapped[int] = mapped_column(sa.ForeignKey("omrade.id"), index=True)
     first_observed_on: Mapped[date]
