@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from systemfel.extensions import babel, csrf, db, login_manager, migrate
 from systemfel.paths import shipped
@@ -73,6 +74,9 @@ def configure(app: Flask) -> None:
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(notifications_blueprint)
 
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(_security_headers)
     app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)
     app.context_processor(lambda: {"locales": LOCALES, "current_locale": _select_locale()})

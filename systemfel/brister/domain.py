@@ -188,6 +188,7 @@ class HandelseTyp(StrEnum):
     SVAR = "svar"
     PAMINNELSE = "paminnelse"
     ESKALERING_FORESLAS = "eskalering_foreslas"
+    LANK_ATERKALLAD = "lank_aterkallad"
 
     @property
     def label(self) -> str:
@@ -210,6 +211,7 @@ HANDELSE_LABELS = {
     HandelseTyp.SVAR: N_("Svar från myndighet"),
     HandelseTyp.PAMINNELSE: N_("Påminnelse till myndighet"),
     HandelseTyp.ESKALERING_FORESLAS: N_("Föreslås eskalering"),
+    HandelseTyp.LANK_ATERKALLAD: N_("Svarslänk återkallad"),
 }
 
 

@@ -89,6 +89,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: A
         template="reminder",
         context={"kontakt": kontakt, "token": token, "number": number},
         now=now,
+        secret=token,
     )
     brist = kontakt.brist
     services.history(

@@ -33,9 +33,7 @@ class Bevakning(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    brist_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("brist.id", ondelete="CASCADE"), index=True
-    )
+    brist_id: Mapped[int] = mapped_column(sa.ForeignKey("brist.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,9 @@ from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.domain import find_personnummer
 
+# A promise further ahead than this would hide the brist from every work list.
+PROMISE_HORIZON = timedelta(days=3 * 366)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -255,6 +258,7 @@ def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now
         template="request",
         context={"kontakt": kontakt, "token": token},
         now=now,
+        secret=token,
     )
 
 
@@ -298,6 +302,11 @@ def record_answer(
     _guard(text=text, diarienummer=diarienummer, responsible_body=responsible_body)
     if typ == SvarTyp.ATGARD_UTLOVAD and promised_on is None:
         raise ValidationError(N_("Ange när åtgärden ska vara klar."), field="promised_on")
+    today = local_today(now)
+    if promised_on is not None and not today < promised_on <= today + PROMISE_HORIZON:
+        raise ValidationError(
+            N_("Ange ett datum efter i dag och inom tre år."), field="promised_on"
+        )
     if typ == SvarTyp.EJ_VART_ANSVAR and not responsible_body.strip():
         raise ValidationError(
             N_("Ange vilken myndighet eller verksamhet som ansvarar."), field="responsible_body"
@@ -348,8 +357,10 @@ def _answer_summary(kontakt: Kontakt, svar: Svar) -> str:
     return f"{text}. {svar.text}" if svar.text else text
 
 
-def revoke_link(*, kontakt: Kontakt, now: datetime | None = None) -> None:
-    """Make the answer link stop working and stop the reminders."""
-    kontakt.links_revoked_at = now or utcnow()
+def revoke_link(*, kontakt: Kontakt, user: User, now: datetime | None = None) -> None:
+    """Make the answer links stop working and stop the reminders."""
+    now = now or utcnow()
+    kontakt.links_revoked_at = now
     kontakt.next_reminder_on = None
+    history(kontakt.brist, user, HandelseTyp.LANK_ATERKALLAD, kontakt.myndighet.namn, now)
     db.session.flush()

@@ -87,6 +87,9 @@ def record(brist_id: int):  # noqa: ANN201
         return redirect(url_for("brister.detail", brist_id=brist.id))
     form = FollowupForm()
     proposed = services.proposed_date(brist, local_today())
+    current = services.open_followup(brist)
+    if current is not None and current.due_on > proposed:
+        proposed = current.due_on  # a later date, e.g. what a myndighet promised
     if request.method == "GET":
         form.next_on.data = proposed
     if form.validate_on_submit() and _valid_outcome(form):
@@ -205,7 +208,7 @@ def revoke(kontakt_id: int):  # noqa: ANN201
     scope = scope_of(current_user)
     if kontakt is None or (scope is not None and kontakt.brist.verksamhet_id not in scope):
         abort(404)
-    services.revoke_link(kontakt=kontakt)
+    services.revoke_link(kontakt=kontakt, user=current_user)
     db.session.commit()
     flash(gettext("Svarslänken är återkallad och påminnelserna stoppade."), "success")
     return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))

@@ -78,6 +78,7 @@ def _attempt(message_id: int, now: datetime) -> int:
         db.session.commit()
         return 0
     message.status = OutboxStatus.SENT
+    message.scrub()
     message.sent_at = utcnow()
     message.claimed_at = None
     db.session.commit()

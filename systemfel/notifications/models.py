@@ -10,6 +10,11 @@ from systemfel.extensions import db
 from systemfel.notifications.domain import OutboxStatus
 
 
+def mask(text: str, secret: str) -> str:
+    """Replace every occurrence of `secret` in `text`."""
+    return text.replace(secret, "[borttaget]") if secret else text
+
+
 class OutboxMessage(db.Model):
     """One e-mail on its way out; the idempotency key makes sure it is written only once."""
 
@@ -31,11 +36,25 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    # A one-time secret in the body (an answer link's token): masked on the admin page and
+    # removed from the stored body once the message is sent.
+    secret: Mapped[str] = mapped_column(sa.String(200), default="")
 
     @property
     def recipients(self) -> list[str]:
         """Return the addresses, one a line in the column."""
         return [line for line in self.to_addresses.splitlines() if line]
+
+    @property
+    def shown_text(self) -> str:
+        """The body as admins see it: the secret masked."""
+        return mask(self.body_text, self.secret)
+
+    def scrub(self) -> None:
+        """Remove the secret from the stored message (after it was sent)."""
+        self.body_text = mask(self.body_text, self.secret)
+        self.body_html = mask(self.body_html, self.secret) if self.body_html else None
+        self.secret = ""
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.idempotency_key} {self.status}>"

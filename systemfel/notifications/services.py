@@ -21,6 +21,7 @@ def enqueue(
     template: str,
     context: dict[str, Any],
     now: datetime | None = None,
+    secret: str = "",
 ) -> OutboxMessage | None:
     """Add an e-mail rendered from templates/email/<template>.txt (and .html if there is one).
 
@@ -41,6 +42,7 @@ def enqueue(
         body_html=_render_optional(f"email/{template}.html", context),
         created_at=now or utcnow(),
         next_attempt_at=now or utcnow(),
+        secret=secret,
     )
     db.session.add(message)
     db.session.flush()
