@@ -38,9 +38,11 @@ def sweep_agency_reminders(now: datetime | None = None) -> int:
     if not _office_hours(now):
         return 0
     today = local_today(now)
+    open_brister = select(Brist.id).where(Brist.status != Status.STANGD)
     due = db.session.execute(
         select(Kontakt.id, Kontakt.reminders_sent)
         .where(
+            Kontakt.brist_id.in_(open_brister),
             Kontakt.next_reminder_on <= today,
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
@@ -64,14 +66,18 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: A
     kontakt = db.session.get(Kontakt, kontakt_id)
     rules = services.settings()
     number = seen + 1
-    following = domain.next_reminder_on(
-        kontakt.answer_due_on, number, rules.reminders, services.calendar(today)
-    )
+    calendar = services.calendar(today)
+    following = domain.next_reminder_on(kontakt.answer_due_on, number, rules.reminders, calendar)
+    if following is not None:
+        # After downtime the schedule may lie in the past: the next one waits a full interval.
+        interval = calendar.add_working_days(today, rules.reminders.interval_working_days)
+        following = max(following, interval)
     claimed = db.session.execute(
         update(Kontakt)
         .where(
             Kontakt.id == kontakt_id,
             Kontakt.reminders_sent == seen,
+            Kontakt.brist_id.in_(select(Brist.id).where(Brist.status != Status.STANGD)),
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
         )
@@ -151,7 +157,7 @@ def sweep_digests(now: datetime | None = None) -> int:
 
 def _write_digest(key: str, user: User, items: list[Bevakning], today, now: datetime) -> int:  # noqa: ANN001
     try:
-        enqueue(
+        written = enqueue(
             key=key,
             to=[user.email],
             subject=f"Systemfel: {len(items)} bevakningar att följa upp",
@@ -159,6 +165,9 @@ def _write_digest(key: str, user: User, items: list[Bevakning], today, now: date
             context={"user": user, "items": items, "today": today},
             now=now,
         )
+        if written is None:  # another scheduler wrote today's digest meanwhile
+            db.session.rollback()
+            return 0
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # another scheduler wrote today's digest first

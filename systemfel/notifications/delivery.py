@@ -1,11 +1,12 @@
 """Handing one message to SMTP, or to a folder when no SMTP server is configured."""
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from systemfel.notifications.models import OutboxMessage
 
@@ -14,15 +15,22 @@ class PermanentFailure(Exception):
     """The server refused the message for good (5xx): trying again will not help."""
 
 
-def build(message: OutboxMessage, sender: str) -> EmailMessage:
+class PartlyDelivered(Exception):
+    """Some recipients got the message and some were refused: recorded, not retried."""
+
+
+def message_id(key: str, domain: str) -> str:
+    """The same Message-ID every time a message is delivered: a repeat can be recognised."""
+    return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', key)}@{domain}>"
+
+
+def build(message: OutboxMessage, sender: str, domain: str = "systemfel") -> EmailMessage:
     """Return the e-mail; its Message-ID comes from the idempotency key, so repeats can be told."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = ", ".join(message.recipients)
     mail["Subject"] = message.subject
-    mail["Message-ID"] = make_msgid(
-        idstring=message.idempotency_key.replace(":", "."), domain="systemfel"
-    )
+    mail["Message-ID"] = message_id(message.idempotency_key, domain)
     mail.set_content(message.body_text)
     if message.body_html:
         mail.add_alternative(message.body_html, subtype="html")
@@ -31,7 +39,7 @@ def build(message: OutboxMessage, sender: str) -> EmailMessage:
 
 def deliver(message: OutboxMessage, config: dict[str, Any], mail_dir: Path) -> None:
     """Send over SMTP as configured, or write an .eml file when SMTP_HOST is empty."""
-    mail = build(message, config["MAIL_FROM"])
+    mail = build(message, config["MAIL_FROM"], urlsplit(config["BASE_URL"]).hostname or "systemfel")
     if not config["SMTP_HOST"]:
         mail_dir.mkdir(parents=True, exist_ok=True)
         (mail_dir / f"{message.id:08d}.eml").write_bytes(bytes(mail))
@@ -40,13 +48,15 @@ def deliver(message: OutboxMessage, config: dict[str, Any], mail_dir: Path) -> N
         with _connect(config) as smtp:
             if config["SMTP_USERNAME"]:
                 smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-            smtp.send_message(mail)
+            refused = smtp.send_message(mail)
     except smtplib.SMTPRecipientsRefused as error:
         raise PermanentFailure(str(error)) from error
     except smtplib.SMTPResponseException as error:
         if 500 <= error.smtp_code < 600:
             raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
         raise
+    if refused:
+        raise PartlyDelivered(f"refused: {refused!r}")
 
 
 def _connect(config: dict[str, Any]) -> smtplib.SMTP:

@@ -66,6 +66,10 @@ def _attempt(message_id: int, now: datetime) -> int:
     message.attempts += 1
     try:
         delivery.deliver(message, config, Path(current_app.instance_path) / "mail")
+    except delivery.PartlyDelivered as partly:
+        # Sending again would repeat it to those who got it: kept as sent, the refusal noted.
+        message.last_error = str(partly)[:2000]
+        logger.warning("Outbox %s partly delivered: %s", message.id, partly)
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
         permanent = isinstance(error, delivery.PermanentFailure)
         message.status, next_attempt = after_failure(

@@ -1,0 +1,253 @@
+"""Fixtures for the follow-up, reminder and outbox tests.
+
+`smtp_server` runs a real SMTP server (aiosmtpd) on 127.0.0.1 and points the app at it;
+`scene` builds a verksamhet with two ombud, a myndighet with a functional mailbox and a brist,
+all registered at a fixed time (`T0`), and offers shortcuts that go through the real services.
+"""
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from systemfel.admin.models import Myndighet, Omrade, Verksamhet
+from systemfel.auth.models import User
+from systemfel.brister import services as brister_services
+from systemfel.brister.domain import Niva
+from systemfel.brister.models import Brist
+from systemfel.extensions import db
+from systemfel.followups import services as followups
+from systemfel.followups.domain import Kanal
+from systemfel.followups.models import Kontakt
+from systemfel.notifications.models import OutboxMessage
+from tests import factories
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MAILBOX = "registrator@fk.example"
+MAIL_FROM_ADDRESS = "noreply@systemfel.invalid"
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """The aware UTC instant of `hour:minute` Stockholm time on `day`."""
+    return datetime.combine(day, time(hour, minute), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+# Monday 2 November 2026, 10:00 in Stockholm: a working day in office hours. A request sent
+# then is due 20 working days later, on Monday 30 November.
+T0 = at(date(2026, 11, 2))
+
+
+# --- SMTP -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    """One message as the SMTP server got it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def body(self) -> str:
+        text = self.message.get_body(preferencelist=("plain",)).get_content()
+        return text.replace("\r\n", "\n")
+
+
+class Inbox:
+    """aiosmtpd handler: keeps what it is given, or refuses it with `refuse` ("550 ...")."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.refuse: str | None = None
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802, ANN001
+        if self.refuse:
+            return self.refuse
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server on 127.0.0.1:`port` that can be taken down and brought back."""
+
+    port: int
+    inbox: Inbox = field(default_factory=Inbox)
+    controller: Controller | None = None
+
+    @property
+    def received(self) -> list[Received]:
+        return list(self.inbox.received)
+
+    @property
+    def running(self) -> bool:
+        return self.controller is not None
+
+    def start(self) -> None:
+        assert self.controller is None, "already running"
+        # A stopped controller has closed its event loop: each start gets a new one.
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, server_hostname="smtp.test"
+        )
+        self.controller.start()
+
+    def stop(self) -> None:
+        """Take the server down: connections to the port are refused until start()."""
+        assert self.controller is not None, "not running"
+        self.controller.stop()
+        self.controller = None
+
+    def with_key(self, key: str) -> list[Received]:
+        """The received messages whose Message-ID names the outbox key."""
+        prefix = "<" + key.replace(":", ".") + "@"
+        return [r for r in self.received if r.message["Message-ID"].startswith(prefix)]
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A running SMTP server the app sends to (no TLS, no login); settings restored after."""
+    server = SmtpServer(_free_port())
+    server.start()
+    for key, value in {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": server.port,
+        "SMTP_SECURITY": "none",
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_TIMEOUT_SECONDS": 5,
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield server
+    if server.running:
+        server.stop()
+
+
+# --- Data -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Scene:
+    """A verksamhet, two ombud, Försäkringskassan with a mailbox, one brist (registered T0)."""
+
+    verksamhet: Verksamhet
+    ombud: User
+    ombud2: User
+    myndighet: Myndighet
+    brist: Brist
+
+    def new_brist(self, user: User | None = None, now: datetime = T0, **overrides) -> Brist:
+        """Register a brist at `now` through the real service."""
+        values = dict(
+            titel="Beslut saknar motivering",
+            beskrivning="Besluten förklarar inte vad som saknas.",
+            niva=Niva.HANDLAGGARE,
+            myndighet_id=self.myndighet.id,
+            other_myndighet_ids=[],
+            omrade_id=db.session.scalar(
+                select(Omrade.id).where(Omrade.verksamhet_id == self.verksamhet.id).limit(1)
+            ),
+            first_observed_on=date(2026, 1, 15),
+            antal_klienter=2,
+            konsekvenser="",
+            forslag_atgard="",
+            ansvarig_id=(user or self.ombud).id,
+        )
+        values.update(overrides)
+        return brister_services.register_brist(
+            verksamhet=self.verksamhet,
+            user=user or self.ombud,
+            fields=brister_services.BristFields(**values),
+            prefix="SF",
+            now=now,
+        )
+
+    def email_request(
+        self, brist: Brist | None = None, now: datetime = T0, answer_due_on: date | None = None
+    ) -> Kontakt:
+        """Raise the brist with the myndighet by e-mail (request + answer link + outbox)."""
+        return followups.raise_with_myndighet(
+            brist=brist or self.brist,
+            user=self.ombud,
+            myndighet=self.myndighet,
+            contacted_on=now.astimezone(STOCKHOLM).date(),
+            kanal=Kanal.EPOST,
+            summary="Besluten saknar motivering i flera ärenden.",
+            send_email=True,
+            answer_due_on=answer_due_on,
+            now=now,
+        )
+
+    def due_kontakter(self, count: int, due_on: date) -> list[int]:
+        """`count` e-mailed contacts whose first reminder is due on `due_on` (rows only)."""
+        rows = [
+            Kontakt(
+                brist_id=self.brist.id,
+                myndighet_id=self.myndighet.id,
+                contacted_on=T0.astimezone(STOCKHOLM).date(),
+                kanal=Kanal.EPOST,
+                summary=f"Fråga {number}",
+                created_by_id=self.ombud.id,
+                created_at=T0,
+                emailed_to=MAILBOX,
+                answer_due_on=due_on,
+                next_reminder_on=due_on,
+            )
+            for number in range(count)
+        ]
+        db.session.add_all(rows)
+        db.session.flush()
+        return [row.id for row in rows]
+
+
+@pytest.fixture
+def scene(ctx) -> Scene:
+    verksamhet = factories.verksamhet("PO Bevakning")
+    ombud = factories.UserFactory(
+        email="ombud1@bevakning.example", namn="Olle Ombud", verksamheter=[verksamhet]
+    )
+    ombud2 = factories.UserFactory(
+        email="ombud2@bevakning.example", namn="Tova Ombud", verksamheter=[verksamhet]
+    )
+    myndighet = db.session.scalar(
+        select(Myndighet).where(
+            Myndighet.verksamhet_id == verksamhet.id, Myndighet.namn == "Försäkringskassan"
+        )
+    )
+    myndighet.epost = MAILBOX
+    made = Scene(verksamhet, ombud, ombud2, myndighet, brist=None)  # type: ignore[arg-type]
+    made.brist = made.new_brist()
+    db.session.commit()
+    return made
+
+
+def outbox_keys(pattern: str = "%") -> list[str]:
+    """The idempotency keys in the outbox matching a LIKE pattern, in id order."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage.idempotency_key)
+            .where(OutboxMessage.idempotency_key.like(pattern))
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def count(model, *where) -> int:  # noqa: ANN001
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))

@@ -1,0 +1,228 @@
+"""The outbox against a real SMTP server: delivered once, retried through an outage, failed
+for good on a 5xx, re-sent on request, written to files without SMTP, stale claims released."""
+
+import email
+import email.policy
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import time_machine
+from sqlalchemy import select, update
+
+from systemfel.extensions import db
+from systemfel.followups.services import find_by_token
+from systemfel.notifications import services
+from systemfel.notifications.domain import OutboxStatus
+from systemfel.notifications.jobs import send_due_messages
+from systemfel.notifications.models import OutboxMessage
+from tests.integration.conftest import MAIL_FROM_ADDRESS, MAILBOX, T0, count
+
+TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")
+
+
+def enqueue_note(key: str, user, to: list[str] | None = None) -> OutboxMessage | None:  # noqa: ANN001
+    """A small real e-mail (the digest template with nothing in it)."""
+    return services.enqueue(
+        key=key,
+        to=to or [user.email],
+        subject=f"Systemfel: {key}",
+        template="digest",
+        context={"user": user, "items": [], "today": date(2026, 11, 2)},
+        now=T0,
+    )
+
+
+def rows() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_request_is_delivered_exactly_once_as_written(scene, smtp_server):
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    written = rows()[0].body_text
+    sent_at = T0 + timedelta(minutes=1)
+
+    with time_machine.travel(sent_at, tick=False):
+        assert send_due_messages() == 1
+        assert send_due_messages() == 0
+
+    [got] = smtp_server.received
+    assert got.mail_from == MAIL_FROM_ADDRESS
+    assert got.rcpt_tos == [MAILBOX]
+    assert got.message["To"] == MAILBOX
+    assert got.message["From"] == "Systemfel <noreply@systemfel.invalid>"
+    assert got.message["Subject"] == "Uppmärksammad brist: Beslut saknar motivering"
+    assert got.message["Message-ID"] == f"<kontakt.{kontakt.id}@127.0.0.1>"  # from BASE_URL
+    assert got.body.strip() == written.strip()
+    assert "senast 2026-11-30" in got.body
+    [token] = TOKEN.findall(got.body)
+    assert find_by_token(token, now=sent_at) == kontakt
+    [row] = rows()
+    assert token not in row.body_text + (row.body_html or "")  # scrubbed once sent
+    assert (row.status, row.attempts, row.sent_at, row.claimed_at) == (
+        OutboxStatus.SENT,
+        1,
+        sent_at,
+        None,
+    )
+
+
+def test_the_same_key_is_written_once(scene):
+    assert enqueue_note("note:1", scene.ombud) is not None
+    assert enqueue_note("note:1", scene.ombud) is None  # same transaction
+    db.session.commit()
+    assert enqueue_note("note:1", scene.ombud, to=["someone@else.example"]) is None
+    db.session.commit()
+    [row] = rows()
+    assert (row.idempotency_key, row.recipients) == ("note:1", [scene.ombud.email])
+
+
+def test_an_outage_delays_delivery_and_loses_nothing(scene, smtp_server):
+    keys = [f"note:{n}" for n in range(5)]
+    for key in keys:
+        enqueue_note(key, scene.ombud)
+    db.session.commit()
+    smtp_server.stop()
+
+    with time_machine.travel(T0, tick=False):
+        assert send_due_messages() == 0
+    for row in rows():
+        assert (row.status, row.attempts, row.claimed_at) == (OutboxStatus.PENDING, 1, None)
+        assert row.next_attempt_at == T0 + timedelta(minutes=1)  # backoff after attempt 1
+        assert row.last_error.startswith("ConnectionRefusedError")
+
+    smtp_server.start()
+    with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
+        assert send_due_messages() == 0  # still waiting out the backoff
+    assert smtp_server.received == []
+    assert {row.attempts for row in rows()} == {1}
+
+    with time_machine.travel(T0 + timedelta(minutes=1, seconds=1), tick=False):
+        assert send_due_messages() == 5
+        assert send_due_messages() == 0
+    assert len(smtp_server.received) == 5
+    for key in keys:
+        assert len(smtp_server.with_key(key)) == 1, key
+    assert {(row.status, row.attempts) for row in rows()} == {(OutboxStatus.SENT, 2)}
+
+
+def test_retries_stop_at_the_maximum(scene, smtp_server, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 2)
+    enqueue_note("note:1", scene.ombud)
+    db.session.commit()
+    smtp_server.stop()
+
+    send_due_messages(now=T0)
+    assert (rows()[0].status, rows()[0].attempts) == (OutboxStatus.PENDING, 1)
+    send_due_messages(now=T0 + timedelta(minutes=2))
+    [row] = rows()
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 2)
+    smtp_server.start()
+    assert send_due_messages(now=T0 + timedelta(days=1)) == 0
+    assert smtp_server.received == []
+
+
+def test_a_temporary_refusal_is_retried(scene, smtp_server):
+    enqueue_note("note:1", scene.ombud)
+    db.session.commit()
+    smtp_server.inbox.refuse = "451 4.3.0 Try again later"
+
+    assert send_due_messages(now=T0) == 0
+    [row] = rows()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    assert row.next_attempt_at == T0 + timedelta(minutes=1)
+
+    smtp_server.inbox.refuse = None
+    assert send_due_messages(now=T0 + timedelta(minutes=1)) == 1
+    assert len(smtp_server.with_key("note:1")) == 1
+
+
+def test_a_permanent_refusal_fails_at_once_and_resend_delivers(scene, smtp_server):
+    enqueue_note("note:1", scene.ombud)
+    db.session.commit()
+    smtp_server.inbox.refuse = "550 5.1.1 Mailbox unavailable"
+
+    assert send_due_messages(now=T0) == 0
+    [row] = rows()
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert "550" in row.last_error
+    assert send_due_messages(now=T0 + timedelta(days=1)) == 0
+    assert rows()[0].attempts == 1  # failed for good: not tried again
+
+    smtp_server.inbox.refuse = None
+    resent_at = T0 + timedelta(days=1, hours=1)
+    services.resend(message=rows()[0], now=resent_at)
+    db.session.commit()
+    [row] = rows()
+    assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == (
+        OutboxStatus.PENDING,
+        0,
+        "",
+        resent_at,
+    )
+    assert send_due_messages(now=resent_at) == 1
+    assert len(smtp_server.with_key("note:1")) == 1
+    assert (rows()[0].status, rows()[0].attempts) == (OutboxStatus.SENT, 1)
+
+
+def test_without_an_smtp_host_mails_are_written_to_the_instance_folder(
+    scene, app, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    written = rows()[0].body_text
+
+    assert send_due_messages(now=T0) == 1
+    [row] = rows()
+    files = list((Path(tmp_path) / "mail").iterdir())
+    assert [f.name for f in files] == [f"{row.id:08d}.eml"]
+    mail = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert mail["To"] == MAILBOX
+    assert mail["Subject"] == "Uppmärksammad brist: Beslut saknar motivering"
+    assert mail["Message-ID"] == f"<kontakt.{kontakt.id}@127.0.0.1>"
+    assert mail.get_body(("plain",)).get_content().strip() == written.strip()
+    assert row.status == OutboxStatus.SENT
+
+
+def test_a_stale_claim_is_released_and_a_fresh_one_is_left_alone(scene, smtp_server):
+    enqueue_note("note:stale", scene.ombud)
+    enqueue_note("note:fresh", scene.ombud)
+    db.session.commit()
+    now = T0 + timedelta(hours=1)
+    for key, claimed in [
+        ("note:stale", now - timedelta(minutes=11)),
+        ("note:fresh", now - timedelta(minutes=5)),
+    ]:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.idempotency_key == key)
+            .values(status=OutboxStatus.SENDING, claimed_at=claimed)
+        )
+    db.session.commit()
+
+    assert send_due_messages(now=now) == 1
+    assert len(smtp_server.with_key("note:stale")) == 1
+    assert smtp_server.with_key("note:fresh") == []
+    states = {row.idempotency_key: row.status for row in rows()}
+    assert states == {"note:stale": OutboxStatus.SENT, "note:fresh": OutboxStatus.SENDING}
+    assert count(OutboxMessage) == 2
+
+
+def test_a_repeated_delivery_carries_the_same_message_id(scene, smtp_server):
+    enqueue_note("note:1", scene.ombud)
+    db.session.commit()
+    assert send_due_messages(now=T0) == 1
+    # The sender dies after the server took the message but before 'sent' was committed:
+    # the row is still claimed, and once the claim is stale it is delivered again.
+    db.session.execute(
+        update(OutboxMessage).values(status=OutboxStatus.SENDING, claimed_at=T0, sent_at=None)
+    )
+    db.session.commit()
+    assert send_due_messages(now=T0 + timedelta(minutes=11)) == 1
+
+    first, second = smtp_server.with_key("note:1")
+    assert first.message["Message-ID"] == second.message["Message-ID"]

@@ -1,0 +1,265 @@
+"""The scheduler's sweeps on a real database: reminders to myndigheter whose answer is late,
+escalation after the last one, and the daily digest to each responsible ombud."""
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from systemfel.brister import services as brister_services
+from systemfel.brister.domain import HandelseTyp, Utfall
+from systemfel.brister.models import Brist, Handelse
+from systemfel.extensions import db
+from systemfel.followups import services
+from systemfel.followups.domain import SvarTyp
+from systemfel.followups.jobs import sweep_agency_reminders, sweep_digests
+from systemfel.followups.models import AnswerLink
+from systemfel.notifications.models import OutboxMessage
+from tests import factories
+from tests.integration.conftest import MAILBOX, T0, at, count, outbox_keys
+
+TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")
+DEADLINE = date(2026, 11, 30)  # of a request sent at T0: 20 working days on
+SECOND = date(2026, 12, 14)  # 10 working days after the deadline
+
+
+def body(key: str) -> str:
+    return db.session.scalar(
+        select(OutboxMessage.body_text).where(OutboxMessage.idempotency_key == key)
+    )
+
+
+def token_of(key: str) -> str:
+    [token] = TOKEN.findall(body(key))
+    return token
+
+
+def history(brist: Brist, typ: HandelseTyp) -> list[Handelse]:
+    return list(
+        db.session.scalars(
+            select(Handelse)
+            .where(Handelse.brist_id == brist.id, Handelse.typ == typ)
+            .order_by(Handelse.id)
+        )
+    )
+
+
+def sweep(day: date, hour: int = 10, minute: int = 0) -> int:
+    done = sweep_agency_reminders(now=at(day, hour, minute))
+    db.session.expire_all()
+    return done
+
+
+# --- Reminders to myndigheter -------------------------------------------------------------
+
+
+def test_the_first_reminder_goes_out_on_the_deadline_in_office_hours_once(scene):
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    key = f"paminnelse:{kontakt.id}:1"
+    request_token = token_of(f"kontakt:{kontakt.id}")
+
+    assert sweep(date(2026, 11, 27)) == 0  # the Friday before
+    assert sweep(DEADLINE, 7, 59) == 0
+    assert sweep(DEADLINE, 17, 0) == 0
+    assert outbox_keys("paminnelse:%") == []
+
+    assert sweep(DEADLINE, 8, 0) == 1
+    assert sweep(DEADLINE, 8, 5) == 0
+    assert sweep(DEADLINE, 16, 59) == 0
+
+    assert outbox_keys("paminnelse:%") == [key]
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+    assert message.recipients == [MAILBOX]
+    assert message.subject == "Påminnelse: Beslut saknar motivering"
+    assert "Det här är påminnelse 1." in message.body_text
+    assert "senast 2026-11-30" in message.body_text
+    assert (kontakt.reminders_sent, kontakt.next_reminder_on) == (1, SECOND)
+    [entry] = history(scene.brist, HandelseTyp.PAMINNELSE)
+    assert (entry.text, entry.created_at) == ("Försäkringskassan: påminnelse 1", at(DEADLINE, 8))
+    # The reminder has a link of its own; the request's link still works too.
+    reminder_token = token_of(key)
+    assert reminder_token != request_token
+    assert count(AnswerLink, AnswerLink.kontakt_id == kontakt.id) == 2
+    later = at(date(2026, 12, 1))
+    assert services.find_by_token(reminder_token, now=later) == kontakt
+    assert services.find_by_token(request_token, now=later) == kontakt
+    assert scene.brist.escalation_proposed_at is None
+
+
+def test_no_reminder_on_weekends_or_holidays(scene):
+    kontakt = scene.email_request(now=at(date(2026, 11, 20)))
+    db.session.commit()
+    assert kontakt.next_reminder_on == date(2026, 12, 18)  # a Friday
+
+    assert sweep(date(2026, 12, 17)) == 0
+    for day in [
+        date(2026, 12, 19),  # Saturday
+        date(2026, 12, 20),  # Sunday
+        date(2026, 12, 24),  # julafton
+        date(2026, 12, 25),  # juldagen
+        date(2026, 12, 26),  # annandag jul, a Saturday
+    ]:
+        assert sweep(day) == 0, day
+    assert outbox_keys("paminnelse:%") == []
+
+    assert sweep(date(2026, 12, 28)) == 1
+    assert outbox_keys("paminnelse:%") == [f"paminnelse:{kontakt.id}:1"]
+
+
+def test_the_second_reminder_after_the_interval_proposes_escalation_and_is_the_last(scene):
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    brist = scene.brist
+
+    assert sweep(DEADLINE) == 1
+    assert sweep(date(2026, 12, 11)) == 0  # nine working days on
+    assert brist.escalation_proposed_at is None
+    assert history(brist, HandelseTyp.ESKALERING_FORESLAS) == []
+
+    assert sweep(SECOND, 9) == 1
+    assert sweep(SECOND, 15) == 0
+    assert "Det här är påminnelse 2." in body(f"paminnelse:{kontakt.id}:2")
+    assert (kontakt.reminders_sent, kontakt.next_reminder_on) == (2, None)
+    assert brist.escalation_proposed_at == at(SECOND, 9)
+    [proposal] = history(brist, HandelseTyp.ESKALERING_FORESLAS)
+    assert proposal.text == "Försäkringskassan har inte svarat efter 2 påminnelser."
+
+    for day in [date(2026, 12, 28), date(2027, 1, 11), date(2027, 3, 1)]:
+        assert sweep(day) == 0
+    assert outbox_keys("paminnelse:%") == [
+        f"paminnelse:{kontakt.id}:1",
+        f"paminnelse:{kontakt.id}:2",
+    ]
+    assert len(history(brist, HandelseTyp.PAMINNELSE)) == 2
+    assert len(history(brist, HandelseTyp.ESKALERING_FORESLAS)) == 1
+
+
+def test_answered_and_revoked_contacts_get_no_reminder(scene):
+    answered = scene.email_request(now=T0)
+    revoked = scene.email_request(now=T0)
+    waiting = scene.email_request(now=T0)
+    db.session.commit()
+    services.record_answer(
+        kontakt=answered,
+        typ=SvarTyp.MOTTAGET,
+        text="Vi återkommer.",
+        diarienummer="",
+        promised_on=None,
+        responsible_body="",
+        now=at(date(2026, 11, 20)),
+    )
+    services.revoke_link(kontakt=revoked, user=scene.ombud, now=at(date(2026, 11, 20)))
+    db.session.commit()
+
+    assert sweep(DEADLINE) == 1
+    assert sweep(SECOND) == 1
+    assert outbox_keys("paminnelse:%") == [
+        f"paminnelse:{waiting.id}:1",
+        f"paminnelse:{waiting.id}:2",
+    ]
+    assert (answered.reminders_sent, revoked.reminders_sent) == (0, 0)
+
+
+def test_catching_up_after_downtime_sends_one_reminder_and_waits_an_interval(scene):
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    back = date(2026, 12, 15)  # the scheduler was down from before the deadline until now
+
+    assert sweep(back, 10, 0) == 1
+    assert sweep(back, 10, 5) == 0
+    assert kontakt.reminders_sent == 1
+    assert scene.brist.escalation_proposed_at is None
+
+
+def test_a_closed_brist_gets_no_reminders_and_no_escalation_proposal(scene):
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    brister_services.close_brist(
+        brist=scene.brist,
+        user=scene.ombud,
+        utfall=Utfall.ATGARDAD,
+        comment="Åtgärdat av myndigheten.",
+        expected_version=scene.brist.version,
+        now=at(date(2026, 11, 20)),
+    )
+    db.session.commit()
+
+    sweep(DEADLINE)
+    sweep(SECOND)
+    assert outbox_keys("paminnelse:%") == []
+    assert kontakt.reminders_sent == 0
+    assert scene.brist.escalation_proposed_at is None
+
+
+# --- Daily digests ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def due_work(scene):
+    """ombud: one follow-up overdue and one due on Wednesday 2 Dec; ombud2: one overdue;
+    a third ombud: one due later only."""
+    third = factories.UserFactory(
+        email="ombud3@bevakning.example", namn="Tredje Ombud", verksamheter=[scene.verksamhet]
+    )
+    today = scene.new_brist(titel="Inget beslut inom tid")
+    other = scene.new_brist(user=scene.ombud2, titel="Handläggaren nås inte")
+    later = scene.new_brist(user=third, titel="Blanketten är otydlig")
+    for brist, due_on in [
+        (scene.brist, date(2026, 11, 16)),
+        (today, date(2026, 12, 2)),
+        (other, date(2026, 11, 20)),
+        (later, date(2026, 12, 3)),
+    ]:
+        services.open_followup(brist).due_on = due_on
+    db.session.commit()
+    return {"overdue": scene.brist, "today": today, "other": other, "later": later, "third": third}
+
+
+def test_each_ombud_with_due_work_gets_one_digest_a_day(scene, due_work):
+    wednesday = date(2026, 12, 2)
+    assert sweep_digests(now=at(wednesday, 8, 0)) == 2
+    assert sweep_digests(now=at(wednesday, 8, 5)) == 0
+    assert sweep_digests(now=at(wednesday, 16, 59)) == 0
+
+    mine, theirs = f"digest:{scene.ombud.id}:2026-12-02", f"digest:{scene.ombud2.id}:2026-12-02"
+    assert sorted(outbox_keys()) == sorted([mine, theirs])
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == mine))
+    assert message.recipients == [scene.ombud.email]
+    assert message.subject == "Systemfel: 2 bevakningar att följa upp"
+    text = message.body_text
+    assert f"{due_work['overdue'].nummer} Beslut saknar motivering" in text
+    assert "Försenad sedan 2026-11-16" in text
+    assert f"{due_work['today'].nummer} Inget beslut inom tid" in text
+    assert "I dag" in text
+    assert due_work["other"].nummer not in text
+    assert due_work["later"].nummer not in text
+    other_text = body(theirs)
+    assert f"{due_work['other'].nummer} Handläggaren nås inte" in other_text
+    assert "Försenad sedan 2026-11-20" in other_text
+    assert due_work["overdue"].nummer not in other_text
+
+    # The next working day: a new digest each, and the third ombud's work is due now.
+    assert sweep_digests(now=at(date(2026, 12, 3))) == 3
+    assert f"digest:{due_work['third'].id}:2026-12-03" in outbox_keys()
+
+
+def test_no_digest_on_weekends_holidays_or_outside_office_hours(scene, due_work):
+    for moment in [
+        at(date(2026, 12, 5)),  # Saturday
+        at(date(2026, 12, 6), 12),  # Sunday
+        at(date(2026, 12, 24)),  # julafton
+        at(date(2026, 12, 2), 7, 59),
+        at(date(2026, 12, 2), 17, 0),
+        at(date(2026, 12, 2), 23, 30),
+    ]:
+        assert sweep_digests(now=moment) == 0, moment
+    assert outbox_keys() == []
+
+
+def test_a_deactivated_ombud_gets_no_digest(scene, due_work):
+    scene.ombud2.is_active_account = False
+    db.session.commit()
+    assert sweep_digests(now=at(date(2026, 12, 2))) == 1
+    assert outbox_keys() == [f"digest:{scene.ombud.id}:2026-12-02"]
