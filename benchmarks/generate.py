@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from werkzeug.security import generate_password_hash
 
 from systemfel.admin.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN
-from systemfel.admin.models import Kommun, Myndighet, Omrade, Verksamhet
-from systemfel.auth.models import User, new_session_token, user_verksamhet
+from systemfel.auth.models import new_session_token
 from systemfel.brister.domain import (
     NIVA_LABELS,
     STATUS_LABELS,
@@ -46,7 +45,6 @@ from systemfel.brister.domain import (
     format_number,
     search_text,
 )
-from systemfel.brister.models import Brist, Handelse, Observation, brist_myndighet
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -54,7 +52,7 @@ RESULTS = HERE / "results"
 DEFAULT_URL = f"sqlite:///{RESULTS / 'national.db'}"
 SYSTEMFEL_CLI = ROOT / ".venv" / "bin" / "systemfel"
 
-PASSWORD = "bench-losen-2026"
+PASSWORD = "bench-losen-2026"  # noqa: S105 - a throwaway benchmark database
 PREFIX = "SF"
 YEARS = (2022, 2023, 2024, 2025, 2026)
 # "Now" for the generated history: nothing happens after this moment.
@@ -155,6 +153,11 @@ FIRST_NAMES = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Ali",
                "Mikael", "Elin", "Omar", "Linnea", "Per", "Aisha", "Jonas"]
 LAST_NAMES = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson",
               "Olsson", "Persson", "Svensson", "Gustafsson", "Hussein", "Lindberg"]
+FINDINGS = [
+    "Ingen förändring.", "Myndigheten har inte svarat.", "Fortfarande samma problem.",
+    "Rutinen ses över enligt myndigheten.", "Färre klienter drabbas nu.", "",
+]
+MAX_DONE_BEVAKNINGAR = 4
 # (email local part, role, can work brister)
 STAFF = [("ombud1", "ombud", True), ("ombud2", "ombud", True),
          ("samordnare", "samordnare", True), ("ledning", "ledningsgrupp", False)]
@@ -219,7 +222,8 @@ def prepare_database(url: str, reset: bool) -> None:
         name = parsed.database
         if not name or not name.replace("_", "").isalnum():
             sys.exit(f"Refusing unusual database name {name!r}.")
-        exists = psql(url, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+        # The name was checked to be alphanumeric above.
+        exists = psql(url, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"  # noqa: S608
         if exists:
             if not reset:
                 sys.exit(f"Database {name} exists; pass --reset to drop and recreate it.")
@@ -237,7 +241,7 @@ def run_migrations(url: str) -> None:
     env.update(
         SYSTEMFEL_ENV="production",
         SYSTEMFEL_DATABASE_URL=url,
-        SYSTEMFEL_SECRET_KEY="benchmark-only-not-secret",
+        SYSTEMFEL_SECRET_KEY="benchmark-only-not-secret",  # noqa: S106 - migrations only
         SYSTEMFEL_INSTANCE_PATH=str(instance),
     )
     subprocess.run([str(SYSTEMFEL_CLI), "db", "upgrade"], check=True, env=env, cwd=ROOT,
@@ -252,6 +256,9 @@ class Generator:
 
     def __init__(self, seed: int, per_verksamhet: int):
         self.rng = random.Random(seed)
+        # Follow-ups draw from their own generator: the rest of the data stays the same
+        # whether or not the schema has them.
+        self.followup_rng = random.Random(seed + 1)
         self.per_verksamhet = per_verksamhet
         self.password_hash = generate_password_hash(PASSWORD)  # hashed once, reused
         self.next_brist_id = 1
@@ -278,14 +285,15 @@ class Generator:
         rows: dict[str, list[dict[str, Any]]] = {
             "verksamhet": [], "kommun": [], "myndighet": [], "omrade": [], "user_account": [],
             "user_verksamhet": [], "brist": [], "brist_myndighet": [], "handelse": [],
-            "observation": [],
+            "observation": [], "bevakning": [],
         }
         rows["verksamhet"].append({
             "id": number, "namn": f"PO Bench {number:03d}",
             "created_at": datetime(2021, 12, 1, 9, tzinfo=UTC),
         })
         for k in range(1 + number % 3):
-            rows["kommun"].append({"verksamhet_id": number, "namn": f"Benchkommun {number}-{k + 1}"})
+            rows["kommun"].append(
+                {"verksamhet_id": number, "namn": f"Benchkommun {number}-{k + 1}"})
         myndighet_ids = []
         for position, (namn, typ) in enumerate(STANDARD_MYNDIGHETER):
             myndighet_id = (number - 1) * len(STANDARD_MYNDIGHETER) + position + 1
@@ -422,6 +430,7 @@ class Generator:
                                          rng.choice(COMMENTS), changes))
                 closed_at = moment
         updated_at = times[-1] if times else created_at
+        self._bevakningar(brist_id, created_at, closed_at, workers, rows["bevakning"])
 
         if rng.random() < 0.2:
             main_position = _pick(rng, self.myndighet_cumweights)
@@ -446,6 +455,36 @@ class Generator:
         }
         rows["brist"].append(brist)
         return brist
+
+
+    def _bevakningar(self, brist_id: int, created_at: datetime, closed_at: datetime | None,
+                     workers: list[int], rows: list[dict[str, Any]]) -> None:
+        """Follow-ups about every three months while the brist is open.
+
+        As the app requires, an open brist has exactly one open follow-up (which may be
+        overdue); a closed one has only completed ones. This is a register after years of
+        use: the migration that introduced follow-ups gave old brister only the open one.
+        """
+        rng = self.followup_rng
+        end = closed_at or NOW
+        started = created_at
+        for _ in range(MAX_DONE_BEVAKNINGAR):
+            done_at = started + timedelta(days=rng.randint(60, 120))
+            if done_at >= end:
+                break
+            rows.append({
+                "brist_id": brist_id, "due_on": done_at.date(), "created_at": started,
+                "completed_at": done_at, "completed_by_id": rng.choice(workers),
+                "finding": rng.choice(FINDINGS),
+            })
+            started = done_at
+        if closed_at is None:
+            rows.append({
+                "brist_id": brist_id,
+                "due_on": (started + timedelta(days=rng.randint(30, 120))).date(),
+                "created_at": started, "completed_at": None, "completed_by_id": None,
+                "finding": "",
+            })
 
 
 def _handelse(brist_id: int, typ: HandelseTyp, user_id: int | None, created_at: datetime,
@@ -475,26 +514,28 @@ def _pick(rng: random.Random, cumulative: list[int]) -> int:
 
 # --- inserting ------------------------------------------------------------------------------
 
-TABLES: dict[str, sa.Table] = {
-    "verksamhet": Verksamhet.__table__, "kommun": Kommun.__table__,
-    "myndighet": Myndighet.__table__, "omrade": Omrade.__table__,
-    "user_account": User.__table__, "user_verksamhet": user_verksamhet,
-    "brist": Brist.__table__, "brist_myndighet": brist_myndighet,
-    "handelse": Handelse.__table__, "observation": Observation.__table__,
-}
 # Parents before children, so foreign keys always point at existing rows.
 INSERT_ORDER = ["verksamhet", "kommun", "myndighet", "omrade", "user_account", "user_verksamhet",
-                "brist", "brist_myndighet", "handelse", "observation"]
+                "brist", "brist_myndighet", "handelse", "observation", "bevakning"]
 
 
-def insert_executemany(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+def reflect(engine: Engine) -> dict[str, sa.Table]:
+    """The tables as the migrations made them (not as the models say: those may be ahead)."""
+    metadata = sa.MetaData()
+    metadata.reflect(bind=engine)
+    missing = [name for name in INSERT_ORDER if name not in metadata.tables]
+    if missing:
+        print(f"Not in this schema, left out: {', '.join(missing)}")
+    return {name: metadata.tables[name] for name in INSERT_ORDER if name in metadata.tables}
+
+
+def insert_executemany(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """SQLAlchemy Core executemany, a few thousand rows a call."""
-    table = TABLES[name]
     for start in range(0, len(rows), EXECUTEMANY_ROWS):
         conn.execute(table.insert(), rows[start:start + EXECUTEMANY_ROWS])
 
 
-def insert_copy(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+def insert_copy(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """PostgreSQL COPY through psycopg 3; JSON goes in as text, the rest as Python values."""
     if not rows:
         return
@@ -502,7 +543,7 @@ def insert_copy(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None
     json_columns = {column for column in columns if column == "changes"}
     cursor = conn.connection.driver_connection.cursor()
     quoted = ", ".join(f'"{column}"' for column in columns)
-    with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([
                 json.dumps(row[column]) if column in json_columns else row[column]
@@ -511,16 +552,16 @@ def insert_copy(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None
     cursor.close()
 
 
-def insert_all(engine: Engine, batches: Iterable[dict[str, list]], method: str,
-               counts: dict[str, int]) -> None:
+def insert_all(engine: Engine, tables: dict[str, sa.Table], batches: Iterable[dict[str, list]],
+               method: str, counts: dict[str, int]) -> None:
     """Insert each batch of rows in its own transaction, parents first."""
     insert = insert_copy if method == "copy" else insert_executemany
     for batch in batches:
         with engine.begin() as conn:
             for name in INSERT_ORDER:
                 rows = batch.get(name) or []
-                if rows:
-                    insert(conn, name, rows)
+                if rows and name in tables:
+                    insert(conn, tables[name], rows)
                     counts[name] = counts.get(name, 0) + len(rows)
 
 
@@ -539,15 +580,16 @@ def batches(generator: Generator, verksamheter: int) -> Iterator[dict[str, list]
             print(f"  {number}/{verksamheter} verksamheter, {elapsed:.0f} s", flush=True)
 
 
-def finish(engine: Engine) -> None:
+def finish(engine: Engine, tables: dict[str, sa.Table]) -> None:
     """Move sequences past the ids given here (PostgreSQL), refresh planner statistics."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for name in TABLES:
-                if "id" in TABLES[name].c:
-                    conn.execute(sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                        f"COALESCE((SELECT max(id) FROM \"{name}\"), 0) + 1, false)"))
+            for name, table in tables.items():
+                if "id" in table.c:
+                    top = sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1)
+                    conn.execute(sa.select(sa.func.setval(
+                        sa.func.pg_get_serial_sequence(name, "id"), top.scalar_subquery(),
+                        False)))
         # A live server's autovacuum would have done this minutes after such a load.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
@@ -556,11 +598,11 @@ def finish(engine: Engine) -> None:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def count_rows(engine: Engine) -> dict[str, int]:
+def count_rows(engine: Engine, tables: dict[str, sa.Table]) -> dict[str, int]:
     """Row counts of every table, from the database itself."""
     with engine.connect() as conn:
-        return {name: conn.scalar(sa.select(sa.func.count()).select_from(TABLES[name]))
-                for name in INSERT_ORDER}
+        return {name: conn.scalar(sa.select(sa.func.count()).select_from(table))
+                for name, table in tables.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -605,19 +647,20 @@ def main(argv: list[str] | None = None) -> None:
             dbapi_connection.execute("PRAGMA synchronous=OFF")
             dbapi_connection.execute("PRAGMA cache_size=-200000")
 
+    tables = reflect(engine)
     generator = Generator(args.seed, args.per_verksamhet)
     counts: dict[str, int] = {}
-    insert_all(engine, batches(generator, verksamheter), method, counts)
+    insert_all(engine, tables, batches(generator, verksamheter), method, counts)
     inserted = time.monotonic()
-    finish(engine)
+    finish(engine, tables)
     finished = time.monotonic()
-    actual = count_rows(engine)
+    actual = count_rows(engine, tables)
     engine.dispose()
 
     print(f"Rows inserted in {inserted - migrated:.1f} s; "
           f"{'VACUUM ANALYZE' if backend == 'postgresql' else 'checkpoint'} "
           f"{finished - inserted:.1f} s; total {finished - started:.1f} s")
-    for name in INSERT_ORDER:
+    for name in tables:
         print(f"  {name:16} {actual[name]:>10,}")
     print(f"  {'handelse+observation':16} {actual['handelse'] + actual['observation']:>10,}")
     if backend == "sqlite":
@@ -625,7 +668,7 @@ def main(argv: list[str] | None = None) -> None:
                    for suffix in ("", "-wal") if Path(make_url(url).database + suffix).exists())
         print(f"  file size        {size / 2**20:>10,.0f} MB")
     print(f"Log in as ombud1@v1.bench / {PASSWORD} (or admin@bench.se).")
-    mismatched = {name: (counts.get(name, 0), actual[name]) for name in INSERT_ORDER
+    mismatched = {name: (counts.get(name, 0), actual[name]) for name in tables
                   if counts.get(name, 0) != actual[name]}
     if mismatched:
         sys.exit(f"Row counts differ from what was inserted: {mismatched}")

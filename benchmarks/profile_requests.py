@@ -1,7 +1,8 @@
 """Where a request's time goes: SQL statements per request, their time, and a Python profile.
 
-    .venv/bin/python benchmarks/profile_requests.py                               # SQLite national.db
-    .venv/bin/python benchmarks/profile_requests.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    .venv/bin/python benchmarks/profile_requests.py                  # SQLite national.db
+    .venv/bin/python benchmarks/profile_requests.py \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python benchmarks/profile_requests.py --cprofile detail --explain
 
 Runs the app in-process (Flask test client, production config) logged in as the bench ombud,
@@ -81,8 +82,10 @@ def main() -> None:
     with app.app_context():
         log.attach(db.engine)
         user = db.session.scalar(select(User).where(User.email == args.email))
-        scope = user.verksamhet_ids
-        ids = list(db.session.scalars(select(Brist.id).where(Brist.verksamhet_id.in_(scope))))
+        query = select(Brist.id)
+        if not user.role.is_system_wide:  # an admin sees every verksamhet
+            query = query.where(Brist.verksamhet_id.in_(user.verksamhet_ids))
+        ids = list(db.session.scalars(query))
         session_id = user.get_id()
     ids = random.Random(7).sample(ids, min(len(ids), args.repeat))
     endpoints = {
@@ -137,7 +140,10 @@ def main() -> None:
                     print("     ", " | ".join(str(value) for value in row))
         if profiler:
             print()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats("psycopg|pool|connect", 25)
 
 
 if __name__ == "__main__":
