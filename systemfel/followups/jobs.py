@@ -8,7 +8,8 @@ same moment) finds the rest and cannot claim an item twice.
 
 import logging
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +39,11 @@ def sweep_agency_reminders(now: datetime | None = None) -> int:
     if not _office_hours(now):
         return 0
     today = local_today(now)
-    open_brister = select(Brist.id).where(Brist.status != Status.STANGD)
     due = db.session.execute(
         select(Kontakt.id, Kontakt.reminders_sent)
+        .join(Brist, Brist.id == Kontakt.brist_id)
         .where(
-            Kontakt.brist_id.in_(open_brister),
+            Brist.status != Status.STANGD,
             Kontakt.next_reminder_on <= today,
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
@@ -63,7 +64,17 @@ def sweep_agency_reminders(now: datetime | None = None) -> int:
 
 def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: ANN001
     """Claim one reminder (reminders_sent seen → seen + 1) and write its e-mail; 0 if taken."""
-    kontakt = db.session.get(Kontakt, kontakt_id)
+    kontakt = db.session.scalar(
+        select(Kontakt)
+        .where(Kontakt.id == kontakt_id)
+        .options(
+            selectinload(Kontakt.brist).selectinload(Brist.verksamhet),
+            selectinload(Kontakt.myndighet),
+            selectinload(Kontakt.created_by),
+        )
+    )
+    if kontakt.brist.is_closed:  # closed since the sweep began
+        return 0
     rules = services.settings()
     number = seen + 1
     calendar = services.calendar(today)
@@ -77,7 +88,6 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: A
         .where(
             Kontakt.id == kontakt_id,
             Kontakt.reminders_sent == seen,
-            Kontakt.brist_id.in_(select(Brist.id).where(Brist.status != Status.STANGD)),
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
         )
@@ -118,26 +128,57 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: A
     return 1
 
 
+@dataclass(frozen=True)
+class DigestItem:
+    """One line of a digest, as plain values: they outlive each digest's commit."""
+
+    brist_id: int
+    nummer: str
+    titel: str
+    due_on: date
+    escalation_proposed: bool
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a digest goes to."""
+
+    id: int
+    namn: str
+    email: str
+
+
 def sweep_digests(now: datetime | None = None) -> int:
     """Write each responsible ombud one e-mail a working day with what is due or overdue."""
     now = now or utcnow()
     if not _office_hours(now):
         return 0
     today = local_today(now)
-    rows = db.session.scalars(
-        select(Bevakning)
+    rows = db.session.execute(
+        select(
+            User.id,
+            User.namn,
+            User.email,
+            Brist.id,
+            Brist.nummer,
+            Brist.titel,
+            Bevakning.due_on,
+            Brist.escalation_proposed_at,
+        )
         .join(Brist, Brist.id == Bevakning.brist_id)
+        .join(User, User.id == Brist.ansvarig_id)
         .where(
             Bevakning.completed_at.is_(None),
             Bevakning.due_on <= today,
             Brist.status != Status.STANGD,
+            User.is_active_account.is_(True),
         )
-        .options(selectinload(Bevakning.brist).selectinload(Brist.ansvarig))
-        .order_by(Bevakning.due_on)
+        .order_by(Bevakning.due_on, Brist.id)
     ).all()
-    per_user: dict[int, list[Bevakning]] = defaultdict(list)
-    for bevakning in rows:
-        per_user[bevakning.brist.ansvarig_id].append(bevakning)
+    per_user: dict[Recipient, list[DigestItem]] = defaultdict(list)
+    for user_id, namn, email, brist_id, nummer, titel, due_on, proposed in rows:
+        item = DigestItem(brist_id, nummer, titel, due_on, proposed is not None)
+        per_user[Recipient(user_id, namn, email)].append(item)
     done = set(
         db.session.scalars(
             select(OutboxMessage.idempotency_key).where(
@@ -146,16 +187,14 @@ def sweep_digests(now: datetime | None = None) -> int:
         )
     )
     written = 0
-    for user_id, items in per_user.items():
-        key = f"digest:{user_id}:{today.isoformat()}"
-        user = items[0].brist.ansvarig
-        if key in done or not user.is_active_account:
-            continue
-        written += _write_digest(key, user, items, today, now)
+    for user, items in per_user.items():
+        key = f"digest:{user.id}:{today.isoformat()}"
+        if key not in done:
+            written += _write_digest(key, user, items, today, now)
     return written
 
 
-def _write_digest(key: str, user: User, items: list[Bevakning], today, now: datetime) -> int:  # noqa: ANN001
+def _write_digest(key: str, user: Recipient, items: list[DigestItem], today, now: datetime) -> int:  # noqa: ANN001
     try:
         written = enqueue(
             key=key,

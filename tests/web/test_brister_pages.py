@@ -204,6 +204,8 @@ def test_session_cookie_is_secure_when_configured(app, world):
         base_url="https://localhost",
         headers={"Referer": "https://localhost/login"},  # Flask-WTF checks it over HTTPS
     )
+    with https_app.app_context():
+        db.engine.dispose()  # its own engine: close its connections now, not at collection
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"]
 
