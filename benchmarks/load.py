@@ -236,49 +236,71 @@ def cpu_jiffies() -> tuple[int, int]:
     return total - idle, total
 
 
-def process_table() -> dict[int, tuple[str, int]]:
-    """Return {pid: (command name, user+system jiffies)} of every process now."""
+def steal_jiffies() -> int:
+    """Return the jiffies the hypervisor gave to other guests (0 where it does not say)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return int(fields[7]) if len(fields) > 7 else 0
+
+
+def process_table(database: str | None) -> dict[int, tuple[str, int]]:
+    """Return {pid: (kind, user+system jiffies)} of every process now.
+
+    The kind is "database" for the PostgreSQL processes that serve `database`, and the
+    server's own background processes; a backend of another database (another job's test
+    suite, say) is "other", like every process that is not PostgreSQL.
+    """
     table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            head, _, rest = stat.rpartition(")")
+            fields = rest.split()
+            kind = "other"
+            if head.partition("(")[2] in ("postgres", "postmaster") and database:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                    "utf-8", "replace")
+                # A client backend's title is "postgres: 15/main: <user> <database> <host>(...".
+                is_client = "(" in title or "[local]" in title
+                if not is_client or f" {database} " in title:
+                    kind = "database"
         except OSError:
             continue
-        head, _, rest = stat.rpartition(")")
-        fields = rest.split()
-        table[int(entry.name)] = (head.partition("(")[2], int(fields[11]) + int(fields[12]))
+        table[int(entry.name)] = (kind, int(fields[11]) + int(fields[12]))
     return table
 
 
 class CpuMonitor(threading.Thread):
     """Sample every process's CPU time during a run and split it: server, other work.
 
-    The server is gunicorn (`ours`) and PostgreSQL (every process named postgres, including
-    the parallel-query workers that come and go). Everything else, except this script and
-    wrk, is other work on the machine that competes for the CPUs and skews the numbers.
+    The server is gunicorn (`ours`) and PostgreSQL serving the benchmark database (with the
+    parallel-query workers that come and go). Everything else, except this script and wrk,
+    is other work on the machine that competes for the CPUs and skews the numbers.
     """
 
-    def __init__(self, ours: list[int], interval: float = 0.5):
+    def __init__(self, ours: list[int], database: str | None, interval: float = 0.5):
         super().__init__(daemon=True)
         self.ours = set(ours) | {os.getpid()}
+        self.database = database
         self.interval = interval
-        self.first = process_table()
+        self.first = process_table(database)
         self.last = dict(self.first)
         self.stopping = threading.Event()
         self.busy0, self.total0 = cpu_jiffies()
+        self.steal0 = steal_jiffies()
 
     def run(self) -> None:
         while not self.stopping.wait(self.interval):
-            self.last.update(process_table())
+            self.last.update(process_table(self.database))
 
     def finish(self, exclude: set[int]) -> dict[str, float]:
         """Stop sampling; return server and other CPU as percent of the whole machine."""
         self.stopping.set()
         self.join()
-        self.last.update(process_table())
+        self.last.update(process_table(self.database))
         busy1, total1 = cpu_jiffies()
+        steal = steal_jiffies() - self.steal0
         total = max(1, total1 - self.total0)
         app = database = other = 0
         for pid, (name, jiffies) in self.last.items():
@@ -287,7 +309,7 @@ class CpuMonitor(threading.Thread):
             used = jiffies - self.first.get(pid, (name, 0))[1]
             if pid in self.ours:
                 app += used
-            elif name in ("postgres", "postmaster"):
+            elif name == "database":
                 database += used
             else:
                 other += used
@@ -295,7 +317,8 @@ class CpuMonitor(threading.Thread):
                 "cpu_app_pct": round(100 * app / total, 1),
                 "cpu_database_pct": round(100 * database / total, 1),
                 "cpu_other_pct": round(100 * other / total, 1),
-                "cpu_machine_busy_pct": round(100 * (busy1 - self.busy0) / total, 1)}
+                "cpu_machine_busy_pct": round(100 * (busy1 - self.busy0 - steal) / total, 1),
+                "cpu_steal_pct": round(100 * steal / total, 1)}
 
 
 def machine_busy(seconds: float = 1.0) -> float:
@@ -378,7 +401,8 @@ class Gunicorn:
 
 
 def run_wrk(base: str, paths: list[str], cookie: str, seconds: float, threads: int,
-            connections: int, workdir: Path, ours: list[int] | None = None) -> dict[str, Any]:
+            connections: int, workdir: Path, ours: list[int] | None = None,
+            database: str | None = None) -> dict[str, Any]:
     """Run wrk for `seconds` over `paths` in turn; return its JSON summary.
 
     With `ours` (the server's process ids) the summary also says how much CPU the machine
@@ -389,7 +413,7 @@ def run_wrk(base: str, paths: list[str], cookie: str, seconds: float, threads: i
     script.write_text(LUA.replace("{PATHS}", lua_paths).replace("{COOKIE}", cookie))
     command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
                "-s", str(script), base + paths[0]]
-    monitor = CpuMonitor(ours or [])
+    monitor = CpuMonitor(ours or [], database)
     monitor.start()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     process: subprocess.Popen | None = None
@@ -461,6 +485,8 @@ def main(argv: list[str] | None = None) -> int:
                         "of the CPU (the least disturbed run is kept)")
     parser.add_argument("--quiet-timeout", type=float, default=60,
                         help="seconds to wait for a quiet machine before measuring anyway")
+    parser.add_argument("--label", default="",
+                        help="free text kept in the JSON, e.g. the commit of an exported snapshot")
     parser.add_argument("--output", type=Path, help="JSON path (default results/<db>-<time>.json)")
     args = parser.parse_args(argv)
 
@@ -492,7 +518,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{visible:,} brister; detail rotates over {len(ids)} of them", flush=True)
 
     port = args.port or free_port()
-    server = Gunicorn(url, port, args.workers, RESULTS / f"gunicorn-{backend}-{stamp}.log",
+    (RESULTS / "logs").mkdir(exist_ok=True)
+    server = Gunicorn(url, port, args.workers, RESULTS / "logs" / f"gunicorn-{backend}-{stamp}.log",
                       args.app)
     workdir = Path(tempfile.mkdtemp(prefix="systemfel-wrk-"))
     results: list[dict[str, Any]] = []
@@ -517,7 +544,8 @@ def main(argv: list[str] | None = None) -> int:
                             args.connections, workdir)
                 print(f"  {name}: {args.duration:g} s ...", flush=True)
                 run = run_wrk(server.base, paths, cookie, args.duration, args.threads,
-                              args.connections, workdir, ours)
+                              args.connections, workdir, ours,
+                              parsed.database if backend == "postgresql" else None)
                 run["attempts"] = attempt + 1
                 # Keep the run least disturbed by other work on the machine.
                 if not summary or run["cpu_other_pct"] < summary["cpu_other_pct"]:
@@ -546,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
                                        "wrk": summary["cpu_wrk_pct"],
                                        "other": summary["cpu_other_pct"],
                                        "short_lived": summary["cpu_short_lived_pct"],
-                                       "all": summary["cpu_machine_busy_pct"]},
+                                       "all": summary["cpu_machine_busy_pct"],
+                                       "stolen_by_hypervisor": summary["cpu_steal_pct"]},
                 "machine_busy_before_pct": round(100 * busy, 1),
                 "attempts": summary["attempts"],
                 "target_p95_ms": TARGETS_P95_MS[name],
@@ -562,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     peaks = [round(values["VmHWM"], 1) for values in memory.values()]
     report = {
         "started_at": stamp,
+        "label": args.label,
         "app_revision": git_revision(),
         # Set when the app is imported from elsewhere, e.g. an exported snapshot of a commit.
         "pythonpath": os.environ.get("PYTHONPATH", ""),

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = f"sqlite:///{HERE / 'results' / 'national.db'}"
+INSTANCE = tempfile.TemporaryDirectory(prefix="systemfel-profile-")  # removed on exit
 
 
 class SqlLog:
@@ -70,7 +71,7 @@ def main() -> None:
     os.environ.update(
         SYSTEMFEL_ENV="production", SYSTEMFEL_DATABASE_URL=url,
         SYSTEMFEL_SECRET_KEY=secrets.token_hex(16),
-        SYSTEMFEL_INSTANCE_PATH=tempfile.mkdtemp(prefix="systemfel-profile-"),
+        SYSTEMFEL_INSTANCE_PATH=INSTANCE.name,
     )
     from systemfel import create_app
     from systemfel.auth.models import User
