@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from systemfel.access import requires, scope_of
 from systemfel.admin import services
@@ -213,6 +214,7 @@ def users(verksamhet_id: int):  # noqa: ANN201
     current = _verksamhet_or_404(verksamhet_id)
     items = db.session.scalars(
         select(User)
+        .options(selectinload(User.verksamheter))
         .join(user_verksamhet, user_verksamhet.c.user_id == User.id)
         .where(user_verksamhet.c.verksamhet_id == current.id)
         .order_by(User.namn)

@@ -42,8 +42,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Loaded on use; the signed-in user's are loaded with the user (load_session_user).
     verksamheter: Mapped[list[Verksamhet]] = relationship(
-        secondary=user_verksamhet, order_by=Verksamhet.namn, lazy="selectin"
+        secondary=user_verksamhet, order_by=Verksamhet.namn
     )
 
     @property

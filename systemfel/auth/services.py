@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from systemfel.auth.domain import after_failed_login, is_locked, password_problem
@@ -72,7 +73,7 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=[selectinload(User.verksamheter)])
     if user is None or not user.is_active_account or user.session_token != token:
         return None
     return user

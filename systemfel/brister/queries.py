@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.admin.models import Myndighet, Omrade
 from systemfel.auth.models import User, user_verksamhet
@@ -101,11 +101,12 @@ def _filtered(criteria: BristFilter) -> Select:
 
 
 def _list_options():  # noqa: ANN202
+    """Many-to-one: joined into the same query, one row per brist either way."""
     return (
-        selectinload(Brist.myndighet),
-        selectinload(Brist.omrade),
-        selectinload(Brist.ansvarig),
-        selectinload(Brist.verksamhet),
+        joinedload(Brist.myndighet),
+        joinedload(Brist.omrade),
+        joinedload(Brist.ansvarig),
+        joinedload(Brist.verksamhet),
     )
 
 
