@@ -8,6 +8,8 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from systemfel.auth.models import User
+from systemfel.brister.models import Brist
+from systemfel.brister.queries import get_brist
 
 
 def scope_of(user: User) -> frozenset[int] | None:
@@ -31,3 +33,11 @@ def requires(permission: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def brist_or_404(brist_id: int) -> Brist:
+    """Return the brist if the current user may see it; another verksamhet's is a plain 404."""
+    brist = get_brist(brist_id, scope_of(current_user))
+    if brist is None:
+        abort(404)
+    return brist

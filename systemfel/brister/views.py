@@ -20,7 +20,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from systemfel.access import requires, scope_of
+from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Verksamhet
 from systemfel.brister import queries, services
 from systemfel.brister.domain import Niva, Status, Utfall, allowed_moves, next_level
@@ -189,14 +189,6 @@ def export_csv():  # noqa: ANN201
     )
 
 
-def _load(brist_id: int) -> Brist:
-    """Return the brist if the user may see it; another verksamhet's is a plain 404."""
-    brist = queries.get_brist(brist_id, scope_of(current_user))
-    if brist is None:
-        abort(404)
-    return brist
-
-
 def _fill_choices(form: BristForm, verksamhet_id: int, brist: Brist | None = None) -> None:
     """Offer the verksamhet's active lists, keeping values an existing brist already has."""
     choices = queries.choices_for(frozenset({verksamhet_id}))
@@ -279,7 +271,7 @@ def register():  # noqa: ANN201
 @login_required
 def detail(brist_id: int):  # noqa: ANN201
     """Everything about one brist, with its observations and full history."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     return render_template(
         "brister/detail.html",
         brist=brist,
@@ -298,7 +290,7 @@ def detail(brist_id: int):  # noqa: ANN201
 @requires("can_work_brister")
 def edit(brist_id: int):  # noqa: ANN201
     """Edit a brist; a save on an outdated copy is refused and shows what changed."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     if brist.is_closed:
         flash(gettext("En stängd brist kan inte ändras. Öppna den igen först."), "error")
         return redirect(url_for("brister.detail", brist_id=brist.id))
@@ -369,7 +361,7 @@ def _apply(form, brist: Brist, action, success: str):  # noqa: ANN001, ANN202
 @requires("can_work_brister")
 def observe(brist_id: int):  # noqa: ANN201
     """Record that the flaw was seen again."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     form = ObservationForm()
     if request.method == "GET":
         form.observed_on.data = local_today()
@@ -396,7 +388,7 @@ def observe(brist_id: int):  # noqa: ANN201
 @requires("can_work_brister")
 def escalate(brist_id: int):  # noqa: ANN201
     """Escalate a brist to a higher level, with a reason."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     form = EscalateForm()
     higher = list(Niva)[list(Niva).index(brist.niva) + 1 :]
     form.niva.choices = [(n.value, gettext(n.label)) for n in higher]
@@ -426,7 +418,7 @@ def escalate(brist_id: int):  # noqa: ANN201
 @requires("can_work_brister")
 def change_status(brist_id: int):  # noqa: ANN201
     """Move an open brist to another status."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     form = StatusForm()
     form.status.choices = [(s.value, gettext(s.label)) for s in sorted(allowed_moves(brist.status))]
     if request.method == "GET":
@@ -454,7 +446,7 @@ def change_status(brist_id: int):  # noqa: ANN201
 @requires("can_close_brister")
 def close(brist_id: int):  # noqa: ANN201
     """Close a brist with an outcome (samordnare)."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     form = CloseForm()
     if request.method == "GET":
         form.version.data = str(brist.version)
@@ -488,7 +480,7 @@ def close(brist_id: int):  # noqa: ANN201
 @requires("can_work_brister")
 def reopen(brist_id: int):  # noqa: ANN201
     """Open a closed brist again; it keeps its history."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     form = ReopenForm()
     if request.method == "GET":
         form.version.data = str(brist.version)

@@ -15,10 +15,9 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from systemfel.access import requires, scope_of
+from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Myndighet
 from systemfel.auth.services import allow_request
-from systemfel.brister import queries as brister_queries
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Status, Utfall
 from systemfel.brister.models import Brist
@@ -58,13 +57,6 @@ def my_work():  # noqa: ANN201
     )
 
 
-def _load(brist_id: int) -> Brist:
-    brist = brister_queries.get_brist(brist_id, scope_of(current_user))
-    if brist is None:
-        abort(404)
-    return brist
-
-
 def _commit_or_show(form, action) -> bool:  # noqa: ANN001
     """Run a service and commit; on a refusal keep the input and show why."""
     try:
@@ -81,7 +73,7 @@ def _commit_or_show(form, action) -> bool:  # noqa: ANN001
 @requires("can_work_brister")
 def record(brist_id: int):  # noqa: ANN201
     """Record a follow-up: what was found, and the next date or closing."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     if brist.is_closed:
         flash(gettext("Bristen är stängd och har ingen bevakning."), "error")
         return redirect(url_for("brister.detail", brist_id=brist.id))
@@ -132,7 +124,7 @@ def _record(form: FollowupForm, brist: Brist) -> None:
 @requires("can_work_brister")
 def move(brist_id: int):  # noqa: ANN201
     """Give the open follow-up another date."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     current = services.open_followup(brist)
     if current is None:
         flash(gettext("Bristen har ingen öppen bevakning."), "error")
@@ -158,7 +150,7 @@ def move(brist_id: int):  # noqa: ANN201
 @requires("can_work_brister")
 def raise_contact(brist_id: int):  # noqa: ANN201
     """Record that the brist was raised with a myndighet, optionally sending it by e-mail."""
-    brist = _load(brist_id)
+    brist = brist_or_404(brist_id)
     form = KontaktForm()
     concerned = [brist.myndighet, *brist.other_myndigheter]
     form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [

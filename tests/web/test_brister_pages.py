@@ -1,31 +1,14 @@
 """The brist pages end to end through the test client: conflicts, counts, export, headers."""
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.extensions import db
 from tests import factories
-
-
-@contextmanager
-def count_statements(app):
-    """Count the SQL statements sent while the block runs."""
-    counter = {"n": 0}
-
-    def count(*_args):
-        counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.sql import count_statements
 
 
 def _add_brister(app, world, how_many):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import lxml.html
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from systemfel.admin.models import Myndighet, Verksamhet
 from systemfel.auth.models import User
@@ -25,6 +25,7 @@ from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage
 from tests import factories
 from tests.conftest import Client
+from tests.sql import count_statements
 
 PERSONNUMMER = "811218-9876"  # a valid personnummer (the Luhn digit checks out)
 MASKED = "811218-****"
@@ -1074,23 +1075,6 @@ def test_outbox_needs_a_login(app, outbox):
 
 
 # --- statement counts ---------------------------------------------------------------------
-
-
-@contextmanager
-def count_statements(app):
-    """Count the SQL statements sent while the block runs."""
-    counter = {"n": 0}
-
-    def count(*_args):
-        counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _busy_brist(app, world, owner: str, titel: str, due, late: bool) -> int:
