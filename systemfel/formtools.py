@@ -1,9 +1,12 @@
-"""Small helpers views share: putting a domain error beside its field, reading a version."""
+"""Small helpers views share: committing a service call or showing why not, versions."""
+
+from collections.abc import Callable
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
 from systemfel.errors import DomainError
+from systemfel.extensions import db
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
@@ -25,3 +28,15 @@ def submitted_version(form: FlaskForm) -> int:
 def status_for(form: FlaskForm) -> int:
     """422 when a posted form has errors, so tests and clients can tell; else 200."""
     return 422 if form.errors else 200
+
+
+def commit_or_show(form: FlaskForm, action: Callable[[], object]) -> bool:
+    """Run a service call and commit; on a refusal roll back, keep the input and show why."""
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return False
+    return True

@@ -15,7 +15,7 @@ from systemfel.auth.domain import Role, roles_assignable_by
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.errors import DomainError
 from systemfel.extensions import db
-from systemfel.formtools import show_error, status_for
+from systemfel.formtools import commit_or_show, status_for
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,12 +46,7 @@ def _in_verksamhet_or_404(model: type, item_id: int, verksamhet: Verksamhet):  #
 
 def _save(form, action, success: str, target: str):  # noqa: ANN001, ANN202
     """Call a service; commit and redirect, or keep the input and show the error."""
-    try:
-        action()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
+    if not commit_or_show(form, action):
         return None
     flash(success, "success")
     return redirect(target)

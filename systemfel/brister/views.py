@@ -41,7 +41,7 @@ from systemfel.errors import ConflictError, DomainError
 from systemfel.exports import csv_cell
 from systemfel.extensions import db
 from systemfel.followups import queries as followups_queries
-from systemfel.formtools import show_error, status_for, submitted_version
+from systemfel.formtools import commit_or_show, show_error, status_for, submitted_version
 from systemfel.i18n import N_
 from systemfel.privacy.domain import suppress_small
 
@@ -248,18 +248,19 @@ def register():  # noqa: ANN201
         if verksamhet.id in current_user.verksamhet_ids:
             form.ansvarig_id.data = current_user.id
     if form.validate_on_submit():
-        try:
-            brist = services.register_brist(
-                verksamhet=verksamhet,
-                user=current_user,
-                fields=_fields(form),
-                prefix=current_app.config["BRIST_NUMBER_PREFIX"],
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        registered: list[Brist] = []
+        if commit_or_show(
+            form,
+            lambda: registered.append(
+                services.register_brist(
+                    verksamhet=verksamhet,
+                    user=current_user,
+                    fields=_fields(form),
+                    prefix=current_app.config["BRIST_NUMBER_PREFIX"],
+                )
+            ),
+        ):
+            brist = registered[0]
             flash(gettext("Bristen %(nummer)s är registrerad.", nummer=brist.nummer), "success")
             return redirect(url_for("brister.detail", brist_id=brist.id))
     return render_template(

@@ -23,13 +23,12 @@ from systemfel.brister.domain import Status, Utfall
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
-from systemfel.errors import DomainError
 from systemfel.extensions import db
 from systemfel.followups import queries, services
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
 from systemfel.followups.models import Kontakt
-from systemfel.formtools import show_error, status_for
+from systemfel.formtools import commit_or_show, status_for
 
 blueprint = Blueprint("followups", __name__)
 
@@ -57,18 +56,6 @@ def my_work():  # noqa: ANN201
     )
 
 
-def _commit_or_show(form, action) -> bool:  # noqa: ANN001
-    """Run a service and commit; on a refusal keep the input and show why."""
-    try:
-        action()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return False
-    return True
-
-
 @blueprint.route("/brister/<int:brist_id>/uppfoljning", methods=["GET", "POST"])
 @requires("can_work_brister")
 def record(brist_id: int):  # noqa: ANN201
@@ -85,7 +72,7 @@ def record(brist_id: int):  # noqa: ANN201
     if request.method == "GET":
         form.next_on.data = proposed
     if form.validate_on_submit() and _valid_outcome(form):
-        if _commit_or_show(form, lambda: _record(form, brist)):
+        if commit_or_show(form, lambda: _record(form, brist)):
             flash(gettext("Uppföljningen är sparad."), "success")
             return redirect(url_for("brister.detail", brist_id=brist.id))
     return render_template(
@@ -132,7 +119,7 @@ def move(brist_id: int):  # noqa: ANN201
     form = MoveForm()
     if request.method == "GET":
         form.due_on.data = current.due_on
-    if form.validate_on_submit() and _commit_or_show(
+    if form.validate_on_submit() and commit_or_show(
         form,
         lambda: services.move_followup(
             brist=brist,
@@ -160,7 +147,7 @@ def raise_contact(brist_id: int):  # noqa: ANN201
         form.myndighet_id.data = brist.myndighet_id
         form.contacted_on.data = local_today()
         form.kanal.data = Kanal.EPOST.value
-    if form.validate_on_submit() and _commit_or_show(form, lambda: _raise(form, brist)):
+    if form.validate_on_submit() and commit_or_show(form, lambda: _raise(form, brist)):
         flash(gettext("Kontakten med myndigheten är sparad."), "success")
         return redirect(url_for("brister.detail", brist_id=brist.id))
     default_due = services.calendar().add_working_days(
@@ -223,7 +210,7 @@ def answer(token: str):  # noqa: ANN201
     if kontakt is None:
         abort(404)
     form = SvarForm()
-    if form.validate_on_submit() and _commit_or_show(
+    if form.validate_on_submit() and commit_or_show(
         form,
         lambda: services.record_answer(
             kontakt=kontakt,
