@@ -3,7 +3,15 @@
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    FormField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 
 from systemfel.privacy.domain import find_personnummer, find_warnings
 
@@ -22,7 +30,7 @@ class GuardedForm(FlaskForm):
         """Validate the fields, then guard every free-text field against client identity."""
         is_valid = super().validate(extra_validators)
         self.privacy_warnings: dict[str, list[str]] = {}
-        for field in self:
+        for field in _leaves(self):
             if not _is_free_text(field):
                 continue
             for finding in find_personnummer(field.data or ""):
@@ -49,6 +57,17 @@ class GuardedForm(FlaskForm):
             )
             is_valid = False
         return is_valid
+
+
+def _leaves(form):  # noqa: ANN001, ANN202
+    """Every field of the form, including those of sub-forms and lists (minutes have many)."""
+    for field in form:
+        if isinstance(field, FormField):
+            yield from _leaves(field.form)
+        elif isinstance(field, FieldList):
+            yield from _leaves(field.entries)
+        else:
+            yield field
 
 
 def _is_free_text(field) -> bool:  # noqa: ANN001

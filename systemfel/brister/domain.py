@@ -189,6 +189,8 @@ class HandelseTyp(StrEnum):
     PAMINNELSE = "paminnelse"
     ESKALERING_FORESLAS = "eskalering_foreslas"
     LANK_ATERKALLAD = "lank_aterkallad"
+    TAS_UPP_I_LEDNINGSGRUPP = "tas_upp_i_ledningsgrupp"
+    BESLUT = "beslut"
 
     @property
     def label(self) -> str:
@@ -212,6 +214,8 @@ HANDELSE_LABELS = {
     HandelseTyp.PAMINNELSE: N_("Påminnelse till myndighet"),
     HandelseTyp.ESKALERING_FORESLAS: N_("Föreslås eskalering"),
     HandelseTyp.LANK_ATERKALLAD: N_("Svarslänk återkallad"),
+    HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP: N_("Ska tas upp i ledningsgruppen"),
+    HandelseTyp.BESLUT: N_("Beslut i ledningsgrupp"),
 }
 
 

@@ -53,6 +53,9 @@ class Brist(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when a myndighet left every reminder unanswered; cleared when the brist is escalated.
     escalation_proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an ombud asks for the brist to be taken up in the ledningsgrupp; cleared when
+    # a meeting has dealt with it.
+    marked_for_group_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Case-folded title, description and number: what free-text search looks in.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     version: Mapped[int] = mapped_column(default=1)

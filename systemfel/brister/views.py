@@ -43,6 +43,7 @@ from systemfel.extensions import db
 from systemfel.followups import queries as followups_queries
 from systemfel.formtools import commit_or_show, show_error, status_for, submitted_version
 from systemfel.i18n import N_
+from systemfel.meetings import queries as meetings_queries
 from systemfel.privacy.domain import suppress_small
 
 blueprint = Blueprint("brister", __name__)
@@ -283,6 +284,7 @@ def detail(brist_id: int):  # noqa: ANN201
         moves=allowed_moves(brist.status),
         next_niva=next_level(brist.niva),
         followups=followups_queries.for_brist(brist),
+        meetings=meetings_queries.meetings_with_brist(brist),
         today=local_today(),
     )
 

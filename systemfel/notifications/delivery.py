@@ -1,5 +1,6 @@
 """Handing one message to SMTP, or to a folder when no SMTP server is configured."""
 
+import base64
 import re
 import smtplib
 import ssl
@@ -34,6 +35,17 @@ def build(message: OutboxMessage, sender: str, domain: str = "systemfel") -> Ema
     mail.set_content(message.body_text)
     if message.body_html:
         mail.add_alternative(message.body_html, subtype="html")
+    for filename, content_type, data in message.attachments or []:
+        kind, _, params = content_type.partition(";")
+        maintype, _, subtype = kind.strip().partition("/")
+        extra = dict(part.strip().split("=", 1) for part in params.split(";") if "=" in part)
+        mail.add_attachment(
+            base64.b64decode(data),
+            maintype=maintype,
+            subtype=subtype,
+            filename=filename,
+            params=extra,
+        )
     return mail
 
 

@@ -1,6 +1,7 @@
 """The outbox: every e-mail is a row first, written in the transaction that caused it."""
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,6 +40,8 @@ class OutboxMessage(db.Model):
     # A one-time secret in the body (an answer link's token): masked on the admin page and
     # removed from the stored body once the message is sent.
     secret: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Files sent along (a calendar invitation, the agenda): [[filename, content type, base64]].
+    attachments: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
 
     @property
     def recipients(self) -> list[str]:

@@ -1,5 +1,6 @@
 """Writing e-mails to the outbox, inside the transaction of the change that causes them."""
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ def enqueue(
     context: dict[str, Any],
     now: datetime | None = None,
     secret: str = "",
+    attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> OutboxMessage | None:
     """Add an e-mail rendered from templates/email/<template>.txt (and .html if there is one).
 
@@ -43,6 +45,10 @@ def enqueue(
         created_at=now or utcnow(),
         next_attempt_at=now or utcnow(),
         secret=secret,
+        attachments=[
+            [filename, content_type, base64.b64encode(data).decode("ascii")]
+            for filename, content_type, data in attachments or []
+        ],
     )
     db.session.add(message)
     db.session.flush()

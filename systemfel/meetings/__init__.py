@@ -1,0 +1,1 @@
+"""Ledningsgrupp meetings: agendas, minutes and their decisions."""

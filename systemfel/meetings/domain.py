@@ -1,0 +1,489 @@
+"""The rules of ledningsgrupp meetings: statuses, what goes on the agenda and why, decisions."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from systemfel.brister.domain import Niva, Utfall, next_level
+from systemfel.followups.domain import SvarTyp
+from systemfel.i18n import N_
+
+
+class GruppTyp(StrEnum):
+    """A working group meets on the brister; a strategic one steers the service."""
+
+    ARBETANDE = "arbetande"
+    STRATEGISK = "strategisk"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the kind of group."""
+        return GRUPP_LABELS[self]
+
+
+GRUPP_LABELS = {
+    GruppTyp.ARBETANDE: N_("Arbetande ledningsgrupp"),
+    GruppTyp.STRATEGISK: N_("Strategisk ledningsgrupp"),
+}
+
+
+class MotesStatus(StrEnum):
+    """Where a meeting is: planned, agenda settled, held, minutes approved."""
+
+    PLANERAT = "planerat"
+    DAGORDNING_FASTSTALLD = "dagordning_faststalld"
+    GENOMFORT = "genomfort"
+    PROTOKOLL_JUSTERAT = "protokoll_justerat"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the status."""
+        return MOTES_STATUS_LABELS[self]
+
+
+MOTES_STATUS_LABELS = {
+    MotesStatus.PLANERAT: N_("Planerat"),
+    MotesStatus.DAGORDNING_FASTSTALLD: N_("Dagordning fastställd"),
+    MotesStatus.GENOMFORT: N_("Genomfört"),
+    MotesStatus.PROTOKOLL_JUSTERAT: N_("Protokoll justerat"),
+}
+
+
+class MeetingRefused(ValueError):
+    """A step the meeting's status does not allow; the message is for the user."""
+
+
+def check_agenda_editable(status: MotesStatus) -> None:
+    """Only a planned meeting's agenda may change; a fastställd agenda is a record."""
+    if status != MotesStatus.PLANERAT:
+        raise MeetingRefused(N_("Dagordningen är fastställd och kan inte ändras."))
+
+
+def check_minutes_editable(status: MotesStatus) -> None:
+    """Minutes are written once the agenda is settled, and locked by justering."""
+    if status == MotesStatus.PLANERAT:
+        raise MeetingRefused(N_("Fastställ dagordningen innan protokollet skrivs."))
+    if status == MotesStatus.PROTOKOLL_JUSTERAT:
+        raise MeetingRefused(N_("Protokollet är justerat och kan inte ändras."))
+
+
+def check_decisions_open(status: MotesStatus) -> None:
+    """Decisions are applied once, when the minutes are saved as held."""
+    check_minutes_editable(status)
+    if status == MotesStatus.GENOMFORT:
+        raise MeetingRefused(
+            N_("Besluten är redan verkställda. Bara anteckningarna kan ändras före justering.")
+        )
+
+
+def check_justering(status: MotesStatus) -> None:
+    """Minutes are approved after the meeting is held, and only once."""
+    if status == MotesStatus.PROTOKOLL_JUSTERAT:
+        raise MeetingRefused(N_("Protokollet är redan justerat."))
+    if status != MotesStatus.GENOMFORT:
+        raise MeetingRefused(N_("Spara protokollet med besluten innan det justeras."))
+
+
+class Sektion(StrEnum):
+    """The parts of an agenda, in the order they are taken."""
+
+    OPPNING = "oppning"
+    NYA = "nya"
+    UPPFOLJNING = "uppfoljning"
+    FORSLAG = "forslag"
+    OVERFORDA = "overforda"
+    STAENDE = "staende"
+    AVSLUTNING = "avslutning"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish heading of the section."""
+        return SEKTION_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """Return the section's place on the agenda."""
+        return list(Sektion).index(self)
+
+
+SEKTION_LABELS = {
+    Sektion.OPPNING: N_("Inledning"),
+    Sektion.NYA: N_("Nya brister"),
+    Sektion.UPPFOLJNING: N_("Uppföljning av tidigare brister"),
+    Sektion.FORSLAG: N_("Förslag till eskalering och avslut"),
+    Sektion.OVERFORDA: N_("Överförda från föregående möte"),
+    Sektion.STAENDE: N_("Stående punkter"),
+    Sektion.AVSLUTNING: N_("Avslutning"),
+}
+
+
+class Skal(StrEnum):
+    """Why an item is on the proposed agenda."""
+
+    NY = "ny"
+    MARKERAD = "markerad"
+    BEVAKNING_FORFALLEN = "bevakning_forfallen"
+    SVAR_INKOMMET = "svar_inkommet"
+    LOFTE_PASSERAT = "lofte_passerat"
+    ESKALERING = "eskalering"
+    AVSLUT = "avslut"
+    OVERFORD = "overford"
+
+    @property
+    def label(self) -> str:
+        """Return the reason as the agenda shows it."""
+        return SKAL_LABELS[self]
+
+
+SKAL_LABELS = {
+    Skal.NY: N_("ny sedan föregående möte"),
+    Skal.MARKERAD: N_("ombud vill ta upp den i ledningsgruppen"),
+    Skal.BEVAKNING_FORFALLEN: N_("bevakning förfallen"),
+    Skal.SVAR_INKOMMET: N_("svar inkommet"),
+    Skal.LOFTE_PASSERAT: N_("utlovat datum passerat"),
+    Skal.ESKALERING: N_("påminnelser obesvarade — föreslås eskalering"),
+    Skal.AVSLUT: N_("myndigheten anger att bristen är åtgärdad — föreslås avslut"),
+    Skal.OVERFORD: N_("inte behandlad vid föregående möte"),
+}
+
+
+class BeslutTyp(StrEnum):
+    """The decision the ledningsgrupp takes on a brist."""
+
+    INFORMATION = "information"
+    ATGARD = "atgard"
+    ESKALERA = "eskalera"
+    AVSLUTA = "avsluta"
+    BEVAKA = "bevaka"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the decision."""
+        return BESLUT_LABELS[self]
+
+
+BESLUT_LABELS = {
+    BeslutTyp.INFORMATION: N_("Information, inget beslut"),
+    BeslutTyp.ATGARD: N_("Åtgärd"),
+    BeslutTyp.ESKALERA: N_("Eskalera"),
+    BeslutTyp.AVSLUTA: N_("Avsluta"),
+    BeslutTyp.BEVAKA: N_("Bevaka"),
+}
+
+# Which section a brist lands in: the first of its reasons in this order decides.
+SECTION_OF_REASON: dict[Skal, Sektion] = {
+    Skal.ESKALERING: Sektion.FORSLAG,
+    Skal.AVSLUT: Sektion.FORSLAG,
+    Skal.OVERFORD: Sektion.OVERFORDA,
+    Skal.BEVAKNING_FORFALLEN: Sektion.UPPFOLJNING,
+    Skal.SVAR_INKOMMET: Sektion.UPPFOLJNING,
+    Skal.LOFTE_PASSERAT: Sektion.UPPFOLJNING,
+    Skal.NY: Sektion.NYA,
+    Skal.MARKERAD: Sektion.NYA,
+}
+
+# The decision proposed for a brist, by the reason that placed it.
+PROPOSED_DECISION: dict[Skal, BeslutTyp | None] = {
+    Skal.ESKALERING: BeslutTyp.ESKALERA,
+    Skal.AVSLUT: BeslutTyp.AVSLUTA,
+    Skal.OVERFORD: None,
+    Skal.BEVAKNING_FORFALLEN: BeslutTyp.BEVAKA,
+    Skal.SVAR_INKOMMET: BeslutTyp.BEVAKA,
+    Skal.LOFTE_PASSERAT: BeslutTyp.BEVAKA,
+    Skal.NY: BeslutTyp.INFORMATION,
+    Skal.MARKERAD: BeslutTyp.INFORMATION,
+}
+
+# Brister new since the previous meeting are put before the group from these levels;
+# handläggare-level brister reach it only when an ombud marks them.
+NEW_LEVELS = frozenset({Niva.LOKAL, Niva.CENTRAL})
+
+# A group's first meeting looks back this far for new brister.
+FIRST_MEETING_LOOKBACK = timedelta(days=365)
+
+# Fixed items: (key, section, heading). Headings are msgids, translated when shown.
+OPENING_ITEMS = (
+    ("oppnande", N_("Mötets öppnande")),
+    ("justerare", N_("Val av justerare")),
+    ("foregaende_protokoll", N_("Föregående mötes protokoll")),
+)
+CLOSING_ITEMS = (
+    ("ovriga_fragor", N_("Övriga frågor")),
+    ("nasta_mote", N_("Nästa möte")),
+    ("avslutning", N_("Mötets avslutning")),
+)
+
+
+@dataclass(frozen=True)
+class BristLage:
+    """What the agenda rules know of one open or closed brist of the group's verksamheter."""
+
+    brist_id: int
+    niva: Niva
+    registered_on: date
+    is_closed: bool = False
+    marked_for_group: bool = False
+    # On a fastställd agenda of this group before.
+    discussed_before: bool = False
+    followup_due_on: date | None = None
+    last_answer_on: date | None = None
+    last_answer_typ: SvarTyp | None = None
+    promised_on: date | None = None
+    escalation_proposed: bool = False
+
+
+@dataclass(frozen=True)
+class CarriedItem:
+    """An item the previous meeting did not deal with."""
+
+    key: str
+    rubrik: str
+    brist_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AgendaInput:
+    """Everything the rules look at to propose an agenda."""
+
+    meeting_on: date
+    previous_meeting_on: date | None
+    brister: Sequence[BristLage]
+    carried_over: Sequence[CarriedItem] = ()
+    standing_items: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class ProposedItem:
+    """One item of a proposed agenda, with why it is there and the decision proposed."""
+
+    key: str
+    sektion: Sektion
+    rubrik: str = ""
+    brist_id: int | None = None
+    skal: tuple[Skal, ...] = ()
+    forslag: BeslutTyp | None = None
+
+
+def brist_key(brist_id: int) -> str:
+    """Return the key of a brist's item: one item per brist on an agenda."""
+    return f"brist:{brist_id}"
+
+
+def standing_key(text: str) -> str:
+    """Return the key of a standing item, so renaming it makes a new one."""
+    return "staende:" + " ".join(text.split()).casefold()
+
+
+def reasons_for(brist: BristLage, agenda: AgendaInput, carried: frozenset[int]) -> tuple[Skal, ...]:
+    """Return why a brist belongs on the agenda, in the order of SECTION_OF_REASON."""
+    if brist.is_closed:
+        return ()
+    since = agenda.previous_meeting_on
+    found: set[Skal] = set()
+    if brist.escalation_proposed:
+        found.add(Skal.ESKALERING)
+    if brist.last_answer_typ == SvarTyp.ATGARDAT and _after(brist.last_answer_on, since):
+        found.add(Skal.AVSLUT)
+    if brist.brist_id in carried:
+        found.add(Skal.OVERFORD)
+    if brist.discussed_before:
+        if brist.followup_due_on is not None and brist.followup_due_on <= agenda.meeting_on:
+            found.add(Skal.BEVAKNING_FORFALLEN)
+        if _after(brist.last_answer_on, since):
+            found.add(Skal.SVAR_INKOMMET)
+        if (
+            brist.promised_on is not None
+            and brist.promised_on <= agenda.meeting_on
+            and _after(brist.promised_on, since)
+        ):
+            found.add(Skal.LOFTE_PASSERAT)
+    elif brist.niva in NEW_LEVELS and _is_new(brist, agenda):
+        found.add(Skal.NY)
+    if brist.marked_for_group:
+        found.add(Skal.MARKERAD)
+    return tuple(reason for reason in SECTION_OF_REASON if reason in found)
+
+
+def _after(day: date | None, since: date | None) -> bool:
+    """Did `day` happen after the previous meeting (any day counts before a first meeting)?"""
+    return day is not None and (since is None or day > since)
+
+
+def _is_new(brist: BristLage, agenda: AgendaInput) -> bool:
+    since = agenda.previous_meeting_on
+    if since is None:
+        return brist.registered_on >= agenda.meeting_on - FIRST_MEETING_LOOKBACK
+    # The meeting's own day counts: a brist on that day's agenda is "discussed before" instead.
+    return brist.registered_on >= since
+
+
+def _brist_order(brist: BristLage) -> tuple[int, date, int]:
+    """Central level first, then the oldest."""
+    return (-list(Niva).index(brist.niva), brist.registered_on, brist.brist_id)
+
+
+def propose_agenda(agenda: AgendaInput) -> list[ProposedItem]:
+    """Return the proposed agenda: fixed opening, brister by section, standing items, closing."""
+    items = [
+        ProposedItem(key, Sektion.OPPNING, rubrik)
+        for key, rubrik in OPENING_ITEMS
+        if key != "foregaende_protokoll" or agenda.previous_meeting_on is not None
+    ]
+    carried = frozenset(item.brist_id for item in agenda.carried_over if item.brist_id)
+    by_section: dict[Sektion, list[ProposedItem]] = {}
+    for brist in sorted(agenda.brister, key=_brist_order):
+        reasons = reasons_for(brist, agenda, carried)
+        if reasons:
+            section = SECTION_OF_REASON[reasons[0]]
+            item = ProposedItem(
+                brist_key(brist.brist_id),
+                section,
+                brist_id=brist.brist_id,
+                skal=reasons,
+                forslag=PROPOSED_DECISION[reasons[0]],
+            )
+            by_section.setdefault(section, []).append(item)
+    for section in (Sektion.NYA, Sektion.UPPFOLJNING, Sektion.FORSLAG, Sektion.OVERFORDA):
+        items.extend(by_section.get(section, []))
+        if section == Sektion.OVERFORDA:
+            items.extend(
+                ProposedItem(item.key, Sektion.OVERFORDA, item.rubrik, skal=(Skal.OVERFORD,))
+                for item in agenda.carried_over
+                if item.brist_id is None
+            )
+    items.extend(_standing(agenda.standing_items))
+    items.extend(ProposedItem(key, Sektion.AVSLUTNING, rubrik) for key, rubrik in CLOSING_ITEMS)
+    return _once_each(items)
+
+
+def _once_each(items: list[ProposedItem]) -> list[ProposedItem]:
+    """One item per key: a carried-over standing item is not proposed twice."""
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        if item.key not in seen:
+            seen.add(item.key)
+            unique.append(item)
+    return unique
+
+
+def _standing(texts: Sequence[str]) -> list[ProposedItem]:
+    """The group's standing items, once each, blank lines skipped."""
+    seen: set[str] = set()
+    items = []
+    for text in texts:
+        key = standing_key(text)
+        if text.strip() and key not in seen:
+            seen.add(key)
+            items.append(ProposedItem(key, Sektion.STAENDE, " ".join(text.split())))
+    return items
+
+
+@dataclass(frozen=True)
+class DraftItem:
+    """An item already on a draft agenda, as the merge sees it."""
+
+    key: str
+    sektion: Sektion
+    position: int
+    is_manual: bool = False
+    is_removed: bool = False
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """How a fresh proposal meets the draft: the visible order, and rule items to drop."""
+
+    order: tuple[str, ...]
+    add: tuple[ProposedItem, ...]
+    delete: frozenset[str]
+
+
+def merge_draft(existing: Sequence[DraftItem], proposed: Sequence[ProposedItem]) -> MergePlan:
+    """Regenerate without losing manual edits.
+
+    Items added by hand stay where they are; items the user removed stay removed; items the
+    user moved keep their place in their section. A rule item no longer proposed goes away;
+    one whose reasons changed moves to its new section. New items join the end of their
+    section. Merging the same proposal again changes nothing.
+    """
+    proposed_sections = {item.key: item.sektion for item in proposed}
+    proposed_keys = set(proposed_sections)
+    kept = [
+        item
+        for item in existing
+        if (item.is_manual or item.key in proposed_keys) and not item.is_removed
+    ]
+    delete = frozenset(
+        item.key for item in existing if not item.is_manual and item.key not in proposed_keys
+    )
+    known = {item.key for item in existing}
+    add = tuple(item for item in proposed if item.key not in known)
+    # A rule item follows its brist into the section it belongs to now (new → proposal).
+    rows: list[tuple[int, int, int, str]] = [
+        (
+            item.sektion.rank if item.is_manual else proposed_sections[item.key].rank,
+            0,
+            item.position,
+            item.key,
+        )
+        for item in kept
+    ]
+    rows += [(item.sektion.rank, 1, index, item.key) for index, item in enumerate(add)]
+    order = tuple(key for *_, key in sorted(rows))
+    return MergePlan(order=order, add=add, delete=delete)
+
+
+def move_in_section(order: Sequence[tuple[str, Sektion]], key: str, step: int) -> list[str]:
+    """Move an item one place up (-1) or down (+1) within its section; edges stay put."""
+    keys = [item_key for item_key, _ in order]
+    sections = dict(order)
+    index = keys.index(key)
+    target = index + step
+    if 0 <= target < len(keys) and sections[keys[target]] == sections[key]:
+        keys[index], keys[target] = keys[target], keys[index]
+    return keys
+
+
+@dataclass(frozen=True)
+class Beslut:
+    """A decision on a brist item, as the minutes record it."""
+
+    typ: BeslutTyp
+    text: str = ""
+    ansvarig: str = ""
+    senast_on: date | None = None
+    till_niva: Niva | None = None
+    utfall: Utfall | None = None
+
+
+# Closing by decision: merging needs another brist and is done on the brist itself.
+DECISION_OUTCOMES = (Utfall.ATGARDAD, Utfall.DELVIS_ATGARDAD, Utfall.EJ_ATGARDAD)
+
+
+def decision_problem(beslut: Beslut, niva: Niva, meeting_on: date) -> tuple[str, str] | None:
+    """Return (field, message) for what is missing or wrong in a decision, or None."""
+    if beslut.typ == BeslutTyp.ATGARD:
+        if not beslut.text.strip():
+            return "text", N_("Beskriv åtgärden.")
+        if not beslut.ansvarig.strip():
+            return "ansvarig", N_("Ange vilken organisation som ansvarar.")
+        if beslut.senast_on is None or beslut.senast_on <= meeting_on:
+            return "senast_on", N_("Ange ett datum efter mötet.")
+    if beslut.typ == BeslutTyp.BEVAKA and (
+        beslut.senast_on is None or beslut.senast_on <= meeting_on
+    ):
+        return "senast_on", N_("Ange ett datum efter mötet.")
+    if beslut.typ == BeslutTyp.ESKALERA:
+        order = list(Niva)
+        if beslut.till_niva is None or order.index(beslut.till_niva) <= order.index(niva):
+            return "till_niva", N_("Välj en högre nivå än bristens nuvarande.")
+    if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall not in DECISION_OUTCOMES:
+        return "utfall", N_("Välj ett utfall.")
+    return None
+
+
+def default_escalation(niva: Niva) -> Niva | None:
+    """The level a proposed escalation goes to."""
+    return next_level(niva)

@@ -1,0 +1,177 @@
+"""Ledningsgrupper, their members, meetings and the items of each meeting's agenda and minutes."""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from systemfel.admin.models import Verksamhet
+from systemfel.auth.models import User
+from systemfel.brister.domain import Niva, Utfall
+from systemfel.brister.models import Brist
+from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
+from systemfel.extensions import db
+from systemfel.meetings.domain import BeslutTyp, GruppTyp, MotesStatus, Sektion
+
+ledningsgrupp_verksamhet = sa.Table(
+    "ledningsgrupp_verksamhet",
+    db.metadata,
+    sa.Column(
+        "ledningsgrupp_id", sa.ForeignKey("ledningsgrupp.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("verksamhet_id", sa.ForeignKey("verksamhet.id"), primary_key=True, index=True),
+)
+
+
+class Ledningsgrupp(db.Model):
+    """A steering group over one or more verksamheter."""
+
+    __tablename__ = "ledningsgrupp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    namn: Mapped[str] = mapped_column(sa.String(200))
+    typ: Mapped[GruppTyp] = mapped_column(text_enum(GruppTyp))
+    # One standing agenda item a line, e.g. "Ledningsgruppens sammansättning".
+    staende_punkter: Mapped[str] = mapped_column(sa.Text, default="")
+    # The secret in the calendar feed's address; a new one stops the old address.
+    ics_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    verksamheter: Mapped[list[Verksamhet]] = relationship(
+        secondary=ledningsgrupp_verksamhet, order_by=Verksamhet.namn
+    )
+    ledamoter: Mapped[list["Ledamot"]] = relationship(
+        back_populates="ledningsgrupp", cascade="all, delete-orphan", order_by="Ledamot.namn"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def verksamhet_ids(self) -> frozenset[int]:
+        """Return the ids of the verksamheter the group covers."""
+        return frozenset(v.id for v in self.verksamheter)
+
+    @property
+    def standing_items(self) -> list[str]:
+        """Return the standing agenda items, one a line, blank lines skipped."""
+        return [line.strip() for line in self.staende_punkter.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Ledningsgrupp {self.id} {self.namn!r}>"
+
+
+class Ledamot(db.Model):
+    """A member of a ledningsgrupp and the organisation they represent; a login is optional."""
+
+    __tablename__ = "ledamot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledningsgrupp_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ledningsgrupp.id", ondelete="CASCADE"), index=True
+    )
+    namn: Mapped[str] = mapped_column(sa.String(200))
+    organisation: Mapped[str] = mapped_column(sa.String(200))
+    epost: Mapped[str] = mapped_column(sa.String(254), default="")
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+
+    ledningsgrupp: Mapped[Ledningsgrupp] = relationship(back_populates="ledamoter")
+    user: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Ledamot {self.id} {self.namn!r}>"
+
+
+class Mote(db.Model):
+    """A meeting of a ledningsgrupp: planned, agenda fastställd, held, minutes approved."""
+
+    __tablename__ = "mote"
+    __table_args__ = (sa.Index("ix_mote_ledningsgrupp_starts_at", "ledningsgrupp_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledningsgrupp_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ledningsgrupp.id", ondelete="CASCADE")
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plats: Mapped[str] = mapped_column(sa.String(500), default="")
+    status: Mapped[MotesStatus] = mapped_column(
+        text_enum(MotesStatus), default=MotesStatus.PLANERAT
+    )
+    justerare_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ledamot.id", ondelete="SET NULL")
+    )
+    # Kept as text: the minutes name their justerare even if the member later leaves.
+    justerare_namn: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    faststalld_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    faststalld_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    genomfort_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    justerad_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    justerad_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    agenda_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped when time or place changes, so calendars replace the event they have.
+    ics_sequence: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+
+    ledningsgrupp: Mapped[Ledningsgrupp] = relationship()
+    justerare: Mapped[Ledamot | None] = relationship()
+    faststalld_by: Mapped[User | None] = relationship(foreign_keys=[faststalld_by_id])
+    justerad_by: Mapped[User | None] = relationship(foreign_keys=[justerad_by_id])
+    punkter: Mapped[list["Punkt"]] = relationship(
+        back_populates="mote", cascade="all, delete-orphan", order_by="Punkt.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def visible_punkter(self) -> list["Punkt"]:
+        """Return the agenda's items in order, without those the samordnare removed."""
+        # Sorted here: positions change within a session while the loaded list keeps its order.
+        return sorted((p for p in self.punkter if not p.is_removed), key=lambda p: p.position)
+
+    def __repr__(self) -> str:
+        return f"<Mote {self.id} {self.starts_at:%Y-%m-%d} {self.status}>"
+
+
+class Punkt(db.Model):
+    """One agenda item, and what the minutes say of it.
+
+    A brist item keeps a snapshot of the brist (`facts`) taken when the agenda was proposed
+    and again when it was fastställd; later changes to the brist do not alter the agenda.
+    """
+
+    __tablename__ = "punkt"
+    __table_args__ = (sa.UniqueConstraint("mote_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mote_id: Mapped[int] = mapped_column(sa.ForeignKey("mote.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(300))
+    sektion: Mapped[Sektion] = mapped_column(text_enum(Sektion))
+    position: Mapped[int]
+    rubrik: Mapped[str] = mapped_column(sa.Text, default="")
+    brist_id: Mapped[int | None] = mapped_column(sa.ForeignKey("brist.id"), index=True)
+    skal: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    forslag: Mapped[BeslutTyp | None] = mapped_column(text_enum(BeslutTyp))
+    facts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    is_manual: Mapped[bool] = mapped_column(default=False)
+    is_removed: Mapped[bool] = mapped_column(default=False)
+    # The minutes.
+    anteckning: Mapped[str] = mapped_column(sa.Text, default="")
+    is_deferred: Mapped[bool] = mapped_column(default=False)
+    beslut_typ: Mapped[BeslutTyp | None] = mapped_column(text_enum(BeslutTyp))
+    beslut_text: Mapped[str] = mapped_column(sa.Text, default="")
+    beslut_ansvarig: Mapped[str] = mapped_column(sa.String(200), default="")
+    beslut_senast_on: Mapped[date | None]
+    beslut_till_niva: Mapped[Niva | None] = mapped_column(text_enum(Niva))
+    beslut_utfall: Mapped[Utfall | None] = mapped_column(text_enum(Utfall))
+
+    mote: Mapped[Mote] = relationship(back_populates="punkter")
+    brist: Mapped[Brist | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Punkt {self.id} {self.key} mote={self.mote_id}>"

@@ -1,0 +1,135 @@
+"""A meeting as pages and documents show it: numbered items with reasons, facts and decisions."""
+
+from datetime import date, timedelta
+
+from flask_babel import format_date, gettext
+
+from systemfel.brister.domain import Niva, Status
+from systemfel.clock import STOCKHOLM
+from systemfel.followups.domain import SvarTyp
+from systemfel.meetings.documents import DocItem, IcsEvent, MeetingDoc
+from systemfel.meetings.domain import BeslutTyp, MotesStatus, Sektion, Skal
+from systemfel.meetings.models import Mote, Punkt
+
+DEFAULT_LENGTH = timedelta(hours=2)
+
+
+def facts_of(punkt: Punkt) -> tuple[tuple[str, str], ...]:
+    """The brist as it was when the agenda was proposed or fastställd."""
+    facts = punkt.facts or {}
+    if not facts:
+        return ()
+    rows = [
+        (gettext("Nivå"), gettext(Niva(facts["niva"]).label)),
+        (gettext("Myndighet"), facts["myndighet"]),
+        (gettext("Status"), gettext(Status(facts["status"]).label)),
+    ]
+    if facts.get("svar_typ"):
+        answer = f"{facts['svar_on']}: {gettext(SvarTyp(facts['svar_typ']).label)}"
+        if facts.get("svar_text"):
+            answer += f" – {facts['svar_text']}"
+        rows.append((gettext("Senaste svar"), answer))
+    if punkt.forslag is not None:
+        rows.append((gettext("Förslag till beslut"), gettext(punkt.forslag.label)))
+    return tuple(rows)
+
+
+def decision_of(punkt: Punkt) -> str:
+    """The decision as one sentence, for the minutes."""
+    if punkt.beslut_typ is None:
+        return ""
+    parts = [gettext("Beslut: %(typ)s.", typ=gettext(punkt.beslut_typ.label))]
+    if punkt.beslut_typ == BeslutTyp.ESKALERA and punkt.beslut_till_niva:
+        parts.append(gettext("Till %(niva)s.", niva=gettext(punkt.beslut_till_niva.label)))
+    if punkt.beslut_typ == BeslutTyp.AVSLUTA and punkt.beslut_utfall:
+        parts.append(gettext("Utfall: %(utfall)s.", utfall=gettext(punkt.beslut_utfall.label)))
+    if punkt.beslut_ansvarig:
+        parts.append(gettext("Ansvarig: %(vem)s.", vem=punkt.beslut_ansvarig))
+    if punkt.beslut_senast_on:
+        parts.append(gettext("Senast: %(datum)s.", datum=punkt.beslut_senast_on.isoformat()))
+    if punkt.beslut_text:
+        parts.append(punkt.beslut_text)
+    return " ".join(parts)
+
+
+def doc_items(mote: Mote) -> tuple[DocItem, ...]:
+    """The visible items, numbered in order, with what the agenda and minutes say of each."""
+    return tuple(
+        DocItem(
+            number=number,
+            rubrik=gettext(punkt.rubrik)
+            if not punkt.is_manual and not punkt.brist_id
+            else punkt.rubrik,
+            section=gettext(punkt.sektion.label),
+            reasons=tuple(gettext(Skal(reason).label) for reason in punkt.skal),
+            facts=facts_of(punkt),
+            notes=punkt.anteckning,
+            decision=decision_of(punkt),
+            not_dealt_with=punkt.is_deferred,
+        )
+        for number, punkt in enumerate(mote.visible_punkter, start=1)
+    )
+
+
+def status_line(mote: Mote) -> str:
+    """Where the meeting stands, for the head of its documents."""
+    if mote.status == MotesStatus.PROTOKOLL_JUSTERAT and mote.justerad_at:
+        return gettext(
+            "Protokollet justerat %(datum)s av %(vem)s.",
+            datum=_day(mote.justerad_at.astimezone(STOCKHOLM).date()),
+            vem=mote.justerare_namn or (mote.justerad_by.namn if mote.justerad_by else ""),
+        )
+    if mote.faststalld_at:
+        return gettext(
+            "Dagordningen fastställd %(datum)s.",
+            datum=_day(mote.faststalld_at.astimezone(STOCKHOLM).date()),
+        )
+    return gettext("Förslag till dagordning – inte fastställd.")
+
+
+def _day(day: date) -> str:
+    return format_date(day, "d MMMM y")
+
+
+def meeting_doc(mote: Mote) -> MeetingDoc:
+    """What a document of the meeting shows; never client data."""
+    group = mote.ledningsgrupp
+    return MeetingDoc(
+        ledningsgrupp=group.namn,
+        verksamheter=tuple(v.namn for v in group.verksamheter),
+        kommuner=tuple(k.namn for v in group.verksamheter for k in v.kommuner),
+        starts_at=mote.starts_at.astimezone(STOCKHOLM),
+        ends_at=mote.ends_at.astimezone(STOCKHOLM) if mote.ends_at else None,
+        plats=mote.plats,
+        items=doc_items(mote),
+        status_line=status_line(mote),
+        members=tuple((m.namn, m.organisation) for m in group.ledamoter),
+        justerare=mote.justerare_namn,
+    )
+
+
+def ics_event(mote: Mote, url: str, organizer_email: str = "") -> IcsEvent:
+    """The meeting as a calendar event; its UID stays, its sequence moves with each change."""
+    group = mote.ledningsgrupp
+    return IcsEvent(
+        uid=f"mote-{mote.id}@systemfel",
+        sequence=mote.ics_sequence,
+        summary=f"{group.namn}: {gettext('möte')}",
+        starts_at=mote.starts_at.astimezone(STOCKHOLM),
+        ends_at=(mote.ends_at or mote.starts_at + DEFAULT_LENGTH).astimezone(STOCKHOLM),
+        location=mote.plats,
+        url=url,
+        organizer_email=organizer_email,
+        # Only an invitation names the attendees: a shared feed must not hand out addresses.
+        attendee_emails=tuple(m.epost for m in group.ledamoter if m.epost)
+        if organizer_email
+        else (),
+    )
+
+
+def sections_of(mote: Mote) -> list[tuple[Sektion, list[tuple[int, Punkt, DocItem]]]]:
+    """The visible items grouped by section for the meeting page, with their numbers."""
+    grouped: dict[Sektion, list[tuple[int, Punkt, DocItem]]] = {}
+    for punkt, item in zip(mote.visible_punkter, doc_items(mote), strict=True):
+        grouped.setdefault(punkt.sektion, []).append((item.number, punkt, item))
+    return [(sektion, grouped[sektion]) for sektion in Sektion if sektion in grouped]

@@ -1,0 +1,221 @@
+"""Reading ledningsgrupper and meetings, and what the agenda rules need to know of the brister."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from systemfel.brister.domain import Status
+from systemfel.brister.models import Brist
+from systemfel.clock import STOCKHOLM
+from systemfel.extensions import db
+from systemfel.followups.models import Bevakning, Kontakt, Svar
+from systemfel.meetings.domain import AgendaInput, BristLage, CarriedItem, MotesStatus
+from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt, ledningsgrupp_verksamhet
+
+HELD = (MotesStatus.GENOMFORT, MotesStatus.PROTOKOLL_JUSTERAT)
+
+
+def local_date(moment: datetime) -> date:
+    """Return the Stockholm calendar day of a UTC moment."""
+    return moment.astimezone(STOCKHOLM).date()
+
+
+def groups_for(verksamhet_ids: frozenset[int] | None) -> list[Ledningsgrupp]:
+    """Return the groups covering any of the verksamheter (every group when None)."""
+    query = select(Ledningsgrupp).options(selectinload(Ledningsgrupp.verksamheter))
+    if verksamhet_ids is not None:
+        covering = select(ledningsgrupp_verksamhet.c.ledningsgrupp_id).where(
+            ledningsgrupp_verksamhet.c.verksamhet_id.in_(verksamhet_ids)
+        )
+        query = query.where(Ledningsgrupp.id.in_(covering))
+    return list(db.session.scalars(query.order_by(Ledningsgrupp.namn)))
+
+
+def get_group(group_id: int, verksamhet_ids: frozenset[int] | None) -> Ledningsgrupp | None:
+    """Return the group if it covers one of the verksamheter the user sees."""
+    group = db.session.get(Ledningsgrupp, group_id)
+    if group is None or (verksamhet_ids is not None and not group.verksamhet_ids & verksamhet_ids):
+        return None
+    return group
+
+
+def get_meeting(mote_id: int, verksamhet_ids: frozenset[int] | None) -> Mote | None:
+    """Return the meeting if its group is visible to the user."""
+    mote = db.session.get(Mote, mote_id)
+    if mote is None or get_group(mote.ledningsgrupp_id, verksamhet_ids) is None:
+        return None
+    return mote
+
+
+def meetings_of(group: Ledningsgrupp) -> list[Mote]:
+    """Return the group's meetings, the latest first."""
+    return list(
+        db.session.scalars(
+            select(Mote).where(Mote.ledningsgrupp_id == group.id).order_by(Mote.starts_at.desc())
+        )
+    )
+
+
+def previous_meeting(mote: Mote) -> Mote | None:
+    """Return the group's last held meeting before this one."""
+    return db.session.scalar(
+        select(Mote)
+        .where(
+            Mote.ledningsgrupp_id == mote.ledningsgrupp_id,
+            Mote.starts_at < mote.starts_at,
+            Mote.status.in_(HELD),
+            Mote.id != mote.id,
+        )
+        .order_by(Mote.starts_at.desc())
+        .limit(1)
+    )
+
+
+def agenda_input(mote: Mote) -> AgendaInput:
+    """Gather what the agenda rules look at, in a fixed number of queries."""
+    group = mote.ledningsgrupp
+    previous = previous_meeting(mote)
+    brister = db.session.execute(
+        select(
+            Brist.id,
+            Brist.niva,
+            Brist.created_at,
+            Brist.marked_for_group_at,
+            Brist.escalation_proposed_at,
+        ).where(Brist.verksamhet_id.in_(group.verksamhet_ids), Brist.status != Status.STANGD)
+    ).all()
+    ids = [row.id for row in brister]
+    due = _followups_due(ids)
+    answers = _latest_answers(ids)
+    discussed = _discussed_before(group.id, ids)
+    lagen = [
+        BristLage(
+            brist_id=row.id,
+            niva=row.niva,
+            registered_on=local_date(row.created_at),
+            marked_for_group=row.marked_for_group_at is not None,
+            discussed_before=row.id in discussed,
+            followup_due_on=due.get(row.id),
+            last_answer_on=answers[row.id][0] if row.id in answers else None,
+            last_answer_typ=answers[row.id][1] if row.id in answers else None,
+            promised_on=answers[row.id][2] if row.id in answers else None,
+            escalation_proposed=row.escalation_proposed_at is not None,
+        )
+        for row in brister
+    ]
+    return AgendaInput(
+        meeting_on=local_date(mote.starts_at),
+        previous_meeting_on=local_date(previous.starts_at) if previous else None,
+        brister=lagen,
+        carried_over=_carried_over(previous) if previous else (),
+        standing_items=group.standing_items,
+    )
+
+
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    """Split long id lists: SQLite allows only so many bound parameters."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _followups_due(ids: list[int]) -> dict[int, date]:
+    due: dict[int, date] = {}
+    for chunk in _chunks(ids):
+        rows = db.session.execute(
+            select(Bevakning.brist_id, Bevakning.due_on).where(
+                Bevakning.brist_id.in_(chunk), Bevakning.completed_at.is_(None)
+            )
+        )
+        due.update({row.brist_id: row.due_on for row in rows})
+    return due
+
+
+def _latest_answers(ids: list[int]) -> dict[int, tuple[date, object, date | None]]:
+    """Return per brist: the day of its latest answer, that answer's kind, the latest promise."""
+    latest: dict[int, tuple[date, object, date | None]] = {}
+    for chunk in _chunks(ids):
+        rows = db.session.execute(
+            select(Kontakt.brist_id, Svar.received_at, Svar.typ, Svar.promised_on)
+            .join(Svar, Svar.kontakt_id == Kontakt.id)
+            .where(Kontakt.brist_id.in_(chunk))
+            .order_by(Svar.received_at)
+        )
+        for row in rows:
+            promised = row.promised_on or (latest.get(row.brist_id) or (None, None, None))[2]
+            latest[row.brist_id] = (local_date(row.received_at), row.typ, promised)
+    return latest
+
+
+def _discussed_before(group_id: int, ids: list[int]) -> set[int]:
+    """Return the brister that were on the agenda of a held meeting of the group."""
+    held = select(Mote.id).where(Mote.ledningsgrupp_id == group_id, Mote.status.in_(HELD))
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        found.update(
+            db.session.scalars(
+                select(Punkt.brist_id).where(
+                    Punkt.mote_id.in_(held), Punkt.brist_id.in_(chunk), Punkt.is_removed.is_(False)
+                )
+            )
+        )
+    return found
+
+
+def _carried_over(previous: Mote) -> list[CarriedItem]:
+    """The items the previous meeting did not deal with."""
+    return [
+        CarriedItem(key=punkt.key, rubrik=punkt.rubrik, brist_id=punkt.brist_id)
+        for punkt in previous.visible_punkter
+        if punkt.is_deferred
+    ]
+
+
+def brister_by_id(ids: Iterable[int]) -> dict[int, Brist]:
+    """Load brister with what an agenda item shows of them."""
+    wanted = list(set(ids))
+    found: dict[int, Brist] = {}
+    for chunk in _chunks(wanted):
+        found.update(
+            (brist.id, brist)
+            for brist in db.session.scalars(
+                select(Brist).where(Brist.id.in_(chunk)).options(selectinload(Brist.myndighet))
+            )
+        )
+    return found
+
+
+def latest_answer_texts(ids: Iterable[int]) -> dict[int, tuple[str, str, date]]:
+    """Return per brist its latest answer: kind, text, the day it came."""
+    wanted = list(set(ids))
+    texts: dict[int, tuple[str, str, date]] = {}
+    for chunk in _chunks(wanted):
+        rows = db.session.execute(
+            select(Kontakt.brist_id, Svar.typ, Svar.text, Svar.received_at)
+            .join(Svar, Svar.kontakt_id == Kontakt.id)
+            .where(Kontakt.brist_id.in_(chunk))
+            .order_by(Svar.received_at)
+        )
+        for row in rows:
+            texts[row.brist_id] = (row.typ.value, row.text, local_date(row.received_at))
+    return texts
+
+
+def meetings_with_brist(brist: Brist) -> list[tuple[Mote, Punkt]]:
+    """Return the meetings whose agenda has the brist, the latest first."""
+    rows = db.session.execute(
+        select(Mote, Punkt)
+        .join(Punkt, Punkt.mote_id == Mote.id)
+        .where(Punkt.brist_id == brist.id, Punkt.is_removed.is_(False))
+        .options(selectinload(Mote.ledningsgrupp))
+        .order_by(Mote.starts_at.desc())
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def count_meetings(group: Ledningsgrupp) -> int:
+    """Return how many meetings the group has had or planned."""
+    return (
+        db.session.scalar(select(func.count(Mote.id)).where(Mote.ledningsgrupp_id == group.id)) or 0
+    )

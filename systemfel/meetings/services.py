@@ -1,0 +1,546 @@
+"""Verbs on ledningsgrupper and meetings: agendas, minutes, decisions. Never commit."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from systemfel.admin.models import Verksamhet
+from systemfel.auth.models import User
+from systemfel.brister import services as brister_services
+from systemfel.brister.domain import HandelseTyp, Niva, Utfall
+from systemfel.brister.models import Brist, Handelse
+from systemfel.dbtypes import utcnow
+from systemfel.errors import ConflictError, PermissionDenied, ValidationError
+from systemfel.extensions import db
+from systemfel.followups import services as followups
+from systemfel.i18n import N_
+from systemfel.meetings import domain, queries
+from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MeetingRefused, MotesStatus
+from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
+from systemfel.privacy.domain import find_personnummer
+
+CONFLICT = N_("Någon annan har ändrat mötet medan du arbetade. Ingenting sparades.")
+
+
+def _guard(**texts: str) -> None:
+    """Refuse any text with a personnummer (the forms check first; this is the backstop)."""
+    for field, text in texts.items():
+        if find_personnummer(text or ""):
+            raise ValidationError(
+                N_("Texten innehåller ett personnummer. Ta bort det innan du sparar."), field=field
+            )
+
+
+def _refused(error: MeetingRefused) -> ValidationError:
+    return ValidationError(str(error))
+
+
+def _check_version(record: Ledningsgrupp | Mote, expected_version: int) -> None:
+    if record.version != expected_version:
+        raise ConflictError(CONFLICT, current_version=record.version)
+
+
+def _flush(expected_version: int) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConflictError(CONFLICT, current_version=expected_version + 1) from error
+
+
+# --- Ledningsgrupper -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupFields:
+    """What a samordnare fills in for a ledningsgrupp."""
+
+    namn: str
+    typ: GruppTyp
+    verksamheter: list[Verksamhet]
+    staende_punkter: str
+
+
+def _check_group(fields: GroupFields) -> None:
+    _guard(namn=fields.namn, staende_punkter=fields.staende_punkter)
+    if not fields.namn.strip():
+        raise ValidationError(N_("Ange ett namn."), field="namn")
+    if not fields.verksamheter:
+        raise ValidationError(N_("Välj minst en verksamhet."), field="verksamhet_ids")
+
+
+def create_group(*, fields: GroupFields) -> Ledningsgrupp:
+    """Create a ledningsgrupp over one or more verksamheter, with a secret calendar address."""
+    _check_group(fields)
+    group = Ledningsgrupp(
+        namn=fields.namn.strip(),
+        typ=fields.typ,
+        verksamheter=fields.verksamheter,
+        staende_punkter=fields.staende_punkter.strip(),
+        ics_token=secrets.token_urlsafe(24),
+    )
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def update_group(*, group: Ledningsgrupp, fields: GroupFields, expected_version: int) -> None:
+    """Change a group's name, kind, verksamheter and standing items."""
+    _check_version(group, expected_version)
+    _check_group(fields)
+    group.namn = fields.namn.strip()
+    group.typ = fields.typ
+    group.verksamheter = fields.verksamheter
+    group.staende_punkter = fields.staende_punkter.strip()
+    _flush(expected_version)
+
+
+def new_calendar_token(*, group: Ledningsgrupp) -> None:
+    """Give the calendar feed a new secret address; the old one stops working."""
+    group.ics_token = secrets.token_urlsafe(24)
+    db.session.flush()
+
+
+def add_member(
+    *, group: Ledningsgrupp, namn: str, organisation: str, epost: str, user: User | None
+) -> Ledamot:
+    """Add a member; a member with a login (role ledningsgrupp) reads the group's meetings."""
+    _guard(namn=namn, organisation=organisation)
+    if not namn.strip():
+        raise ValidationError(N_("Ange ett namn."), field="namn")
+    if not organisation.strip():
+        raise ValidationError(
+            N_("Ange vilken organisation ledamoten företräder."), field="organisation"
+        )
+    if user is not None and not set(user.verksamhet_ids) & group.verksamhet_ids:
+        raise ValidationError(
+            N_("Inloggningen måste höra till någon av gruppens verksamheter."), field="user_id"
+        )
+    member = Ledamot(
+        ledningsgrupp=group,
+        namn=namn.strip(),
+        organisation=organisation.strip(),
+        epost=epost.strip().lower(),
+        user=user,
+    )
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def remove_member(*, member: Ledamot) -> None:
+    """Remove a member; minutes they approved keep their name."""
+    db.session.delete(member)
+    db.session.flush()
+
+
+# --- Meetings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingFields:
+    """When and where a meeting is, and who approves its minutes."""
+
+    starts_at: datetime
+    ends_at: datetime | None
+    plats: str
+    justerare: Ledamot | None
+
+
+def _check_meeting(group: Ledningsgrupp, fields: MeetingFields) -> None:
+    _guard(plats=fields.plats)
+    if fields.ends_at is not None and fields.ends_at <= fields.starts_at:
+        raise ValidationError(N_("Sluttiden måste vara efter starttiden."), field="sluttid")
+    if fields.justerare is not None and fields.justerare.ledningsgrupp_id != group.id:
+        raise ValidationError(N_("Välj en ledamot i gruppen."), field="justerare_id")
+
+
+def plan_meeting(*, group: Ledningsgrupp, fields: MeetingFields) -> Mote:
+    """Plan a meeting of the group."""
+    _check_meeting(group, fields)
+    mote = Mote(
+        ledningsgrupp=group,
+        starts_at=fields.starts_at,
+        ends_at=fields.ends_at,
+        plats=fields.plats.strip(),
+        justerare=fields.justerare,
+        justerare_namn=fields.justerare.namn if fields.justerare else "",
+    )
+    db.session.add(mote)
+    db.session.flush()
+    return mote
+
+
+def update_meeting(*, mote: Mote, fields: MeetingFields, expected_version: int) -> None:
+    """Change time, place or justerare; calendars get the change through a new sequence."""
+    _check_version(mote, expected_version)
+    if mote.status in queries.HELD:
+        raise ValidationError(N_("Mötet är genomfört. Tid och plats kan inte längre ändras."))
+    _check_meeting(mote.ledningsgrupp, fields)
+    if (fields.starts_at, fields.ends_at, fields.plats.strip()) != (
+        mote.starts_at,
+        mote.ends_at,
+        mote.plats,
+    ):
+        mote.ics_sequence += 1
+    mote.starts_at, mote.ends_at, mote.plats = (
+        fields.starts_at,
+        fields.ends_at,
+        fields.plats.strip(),
+    )
+    mote.justerare = fields.justerare
+    mote.justerare_namn = fields.justerare.namn if fields.justerare else ""
+    _flush(expected_version)
+
+
+# --- The agenda -------------------------------------------------------------------------------
+
+
+def _check_agenda(mote: Mote, expected_version: int) -> None:
+    _check_version(mote, expected_version)
+    try:
+        domain.check_agenda_editable(mote.status)
+    except MeetingRefused as error:
+        raise _refused(error) from error
+
+
+def propose_agenda(*, mote: Mote, expected_version: int) -> None:
+    """Build or regenerate the draft agenda from the rules, keeping the samordnare's edits."""
+    _check_agenda(mote, expected_version)
+    proposal = domain.propose_agenda(queries.agenda_input(mote))
+    existing = {punkt.key: punkt for punkt in mote.punkter}
+    plan = domain.merge_draft(
+        [
+            domain.DraftItem(p.key, p.sektion, p.position, p.is_manual, p.is_removed)
+            for p in existing.values()
+        ],
+        proposal,
+    )
+    for key in plan.delete:
+        mote.punkter.remove(existing.pop(key))
+    fresh = {item.key: item for item in proposal}
+    for item in plan.add:
+        existing[item.key] = Punkt(key=item.key, sektion=item.sektion, position=0)
+        mote.punkter.append(existing[item.key])
+    for key, punkt in existing.items():
+        if key in fresh:
+            item = fresh[key]
+            punkt.rubrik = item.rubrik if item.brist_id is None else punkt.rubrik
+            punkt.brist_id, punkt.forslag, punkt.sektion = item.brist_id, item.forslag, item.sektion
+            punkt.skal = [reason.value for reason in item.skal]
+    _renumber(mote, plan.order)
+    _take_snapshots(mote)
+    _touch(mote, expected_version)
+
+
+def _renumber(mote: Mote, order: tuple[str, ...] | list[str]) -> None:
+    """Give the visible items positions 1..n in `order`; removed ones go after them."""
+    by_key = {punkt.key: punkt for punkt in mote.punkter}
+    for position, key in enumerate(order, start=1):
+        by_key[key].position = position
+    hidden = [p for p in mote.punkter if p.key not in set(order)]
+    for offset, punkt in enumerate(hidden, start=len(order) + 1):
+        punkt.position = offset
+
+
+def _take_snapshots(mote: Mote) -> None:
+    """Copy what each brist item shows from the brist as it is now."""
+    ids = [p.brist_id for p in mote.punkter if p.brist_id is not None]
+    brister = queries.brister_by_id(ids)
+    answers = queries.latest_answer_texts(ids)
+    for punkt in mote.punkter:
+        brist = brister.get(punkt.brist_id) if punkt.brist_id else None
+        if brist is None:
+            continue
+        punkt.rubrik = f"{brist.nummer} {brist.titel}"
+        answer = answers.get(brist.id)
+        punkt.facts = {
+            "nummer": brist.nummer,
+            "titel": brist.titel,
+            "niva": brist.niva.value,
+            "status": brist.status.value,
+            "myndighet": brist.myndighet.namn,
+            "svar_typ": answer[0] if answer else "",
+            "svar_text": answer[1] if answer else "",
+            "svar_on": answer[2].isoformat() if answer else "",
+        }
+
+
+def _touch(mote: Mote, expected_version: int) -> None:
+    """Mark the meeting changed, so concurrent edits of its agenda or minutes conflict.
+
+    Changing only its items would leave the meeting's row (and version) alone.
+    """
+    mote.updated_at = utcnow()
+    _flush(expected_version)
+
+
+def move_item(*, mote: Mote, punkt: Punkt, step: int, expected_version: int) -> None:
+    """Move an item one place up or down within its section."""
+    _check_agenda(mote, expected_version)
+    visible = mote.visible_punkter
+    order = domain.move_in_section([(p.key, p.sektion) for p in visible], punkt.key, step)
+    _renumber(mote, order)
+    _touch(mote, expected_version)
+
+
+def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int) -> None:
+    """Take an item off the draft; a proposed one stays off when the agenda is regenerated."""
+    _check_agenda(mote, expected_version)
+    if punkt.is_manual:
+        mote.punkter.remove(punkt)
+    else:
+        punkt.is_removed = True
+    _renumber(mote, [p.key for p in mote.visible_punkter])
+    _touch(mote, expected_version)
+
+
+def restore_item(*, mote: Mote, punkt: Punkt, expected_version: int) -> None:
+    """Put a removed proposed item back at the end of its section."""
+    _check_agenda(mote, expected_version)
+    punkt.is_removed = False
+    punkt.position = 10_000
+    visible = sorted(mote.visible_punkter, key=lambda p: (p.sektion.rank, p.position))
+    _renumber(mote, [p.key for p in visible])
+    _touch(mote, expected_version)
+
+
+def add_item(
+    *, mote: Mote, rubrik: str, sektion: domain.Sektion, brist: Brist | None, expected_version: int
+) -> Punkt:
+    """Add an item by hand: free text, or a brist of the group's verksamheter."""
+    _check_agenda(mote, expected_version)
+    _guard(rubrik=rubrik)
+    if brist is not None:
+        if brist.verksamhet_id not in mote.ledningsgrupp.verksamhet_ids:
+            raise ValidationError(N_("Bristen hör inte till gruppens verksamheter."), field="brist")
+        key = domain.brist_key(brist.id)
+        if any(p.key == key and not p.is_removed for p in mote.punkter):
+            raise ValidationError(N_("Bristen finns redan på dagordningen."), field="brist")
+        existing = next((p for p in mote.punkter if p.key == key), None)
+        if existing is not None:
+            mote.punkter.remove(existing)
+            db.session.flush()
+    elif not rubrik.strip():
+        raise ValidationError(N_("Skriv en rubrik."), field="rubrik")
+    else:
+        key = f"fri:{secrets.token_hex(6)}"
+    punkt = Punkt(
+        key=key,
+        sektion=sektion,
+        position=10_000,
+        rubrik=" ".join(rubrik.split()),
+        brist_id=brist.id if brist else None,
+        is_manual=True,
+    )
+    mote.punkter.append(punkt)
+    visible = sorted(mote.visible_punkter, key=lambda p: (p.sektion.rank, p.position))
+    _renumber(mote, [p.key for p in visible])
+    _take_snapshots(mote)
+    _touch(mote, expected_version)
+    return punkt
+
+
+def faststall_agenda(
+    *, mote: Mote, user: User, expected_version: int, now: datetime | None = None
+) -> None:
+    """Settle the agenda: its items and their snapshots no longer change."""
+    _check_agenda(mote, expected_version)
+    if not mote.visible_punkter:
+        raise ValidationError(N_("Dagordningen är tom. Föreslå dagordning först."))
+    _take_snapshots(mote)
+    mote.status = MotesStatus.DAGORDNING_FASTSTALLD
+    mote.faststalld_at = now or utcnow()
+    mote.faststalld_by = user
+    _touch(mote, expected_version)
+
+
+# --- Minutes and decisions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Minute:
+    """What the minutes say of one item."""
+
+    punkt: Punkt
+    anteckning: str
+    is_deferred: bool
+    beslut: Beslut | None
+
+
+def save_minutes(
+    *,
+    mote: Mote,
+    minutes: list[Minute],
+    expected_version: int,
+    apply: bool,
+    user: User,
+    now: datetime | None = None,
+) -> None:
+    """Save the minutes; with `apply`, carry out every decision on its brist in this transaction.
+
+    Before the decisions are applied, everything can be saved as a draft. Afterwards only the
+    notes change until the minutes are justerade.
+    """
+    _check_version(mote, expected_version)
+    try:
+        if apply:
+            domain.check_decisions_open(mote.status)
+        else:
+            domain.check_minutes_editable(mote.status)
+    except MeetingRefused as error:
+        raise _refused(error) from error
+    _guard(**{f"anteckning-{m.punkt.id}": m.anteckning for m in minutes})
+    decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
+    for minute in minutes:
+        minute.punkt.anteckning = minute.anteckning.strip()
+        if decisions_open:
+            _write_decision(minute)
+    if apply:
+        now = now or utcnow()
+        _check_decisions(mote, minutes)
+        for minute in minutes:
+            if minute.beslut is not None and not minute.is_deferred and minute.punkt.brist:
+                _apply(mote, minute.punkt.brist, minute.beslut, user, now)
+            if not minute.is_deferred and minute.punkt.brist:
+                minute.punkt.brist.marked_for_group_at = None
+        mote.status = MotesStatus.GENOMFORT
+        mote.genomfort_at = now
+    _touch(mote, expected_version)
+
+
+def _write_decision(minute: Minute) -> None:
+    punkt, beslut = minute.punkt, minute.beslut
+    _guard(**{f"beslut_text-{punkt.id}": beslut.text if beslut else ""})
+    punkt.is_deferred = minute.is_deferred
+    punkt.beslut_typ = beslut.typ if beslut else None
+    punkt.beslut_text = beslut.text.strip() if beslut else ""
+    punkt.beslut_ansvarig = beslut.ansvarig.strip() if beslut else ""
+    punkt.beslut_senast_on = beslut.senast_on if beslut else None
+    punkt.beslut_till_niva = beslut.till_niva if beslut else None
+    punkt.beslut_utfall = beslut.utfall if beslut else None
+
+
+def _check_decisions(mote: Mote, minutes: list[Minute]) -> None:
+    """Refuse the whole save when any decision is incomplete or no longer fits its brist."""
+    meeting_on = queries.local_date(mote.starts_at)
+    for minute in minutes:
+        brist = minute.punkt.brist
+        if minute.beslut is None or minute.is_deferred or brist is None:
+            continue
+        problem = domain.decision_problem(minute.beslut, brist.niva, meeting_on)
+        if problem is None and brist.is_closed and minute.beslut.typ != BeslutTyp.INFORMATION:
+            problem = ("typ", N_("Bristen är redan stängd. Välj information eller öppna den igen."))
+        if problem is not None:
+            field, message = problem
+            raise ValidationError(message, field=f"{field}-{minute.punkt.id}")
+
+
+def decision_text(group: Ledningsgrupp, mote: Mote, beslut: Beslut) -> str:
+    """The line each decision leaves in the brist's history."""
+    head = f"Beslut i {group.namn} {queries.local_date(mote.starts_at).isoformat()}"
+    return f"{head}: {summary(beslut)}"
+
+
+def summary(beslut: Beslut) -> str:
+    """The decision as one Swedish sentence (stored in history, which keeps what was said)."""
+    if beslut.typ == BeslutTyp.ATGARD:
+        text = f"åtgärd – {beslut.text.strip()} (ansvarig: {beslut.ansvarig.strip()}"
+        return text + f", senast {beslut.senast_on.isoformat() if beslut.senast_on else ''})."
+    if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
+        return f"eskaleras till {NIVA_WORDS[beslut.till_niva]}. {beslut.text.strip()}".strip()
+    if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall is not None:
+        return f"avslutas som {UTFALL_WORDS[beslut.utfall]}. {beslut.text.strip()}".strip()
+    if beslut.typ == BeslutTyp.BEVAKA:
+        day = beslut.senast_on.isoformat() if beslut.senast_on else ""
+        return f"bevakas till {day}. {beslut.text.strip()}".strip()
+    return f"information. {beslut.text.strip()}".strip()
+
+
+NIVA_WORDS = {
+    Niva.HANDLAGGARE: "handläggarnivå",
+    Niva.LOKAL: "lokal nivå",
+    Niva.CENTRAL: "central nivå",
+}
+UTFALL_WORDS = {
+    Utfall.ATGARDAD: "åtgärdad",
+    Utfall.DELVIS_ATGARDAD: "delvis åtgärdad",
+    Utfall.EJ_ATGARDAD: "ej åtgärdad / avskriven",
+    Utfall.SAMMANSLAGEN: "sammanslagen",
+}
+
+
+def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) -> None:
+    """Carry out one decision on its brist, leaving "Beslut i <grupp> <datum>" in its history."""
+    text = decision_text(mote.ledningsgrupp, mote, beslut)
+    if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
+        brister_services.escalate_brist(
+            brist=brist,
+            user=user,
+            to_niva=beslut.till_niva,
+            reason=text,
+            expected_version=brist.version,
+            now=now,
+        )
+    elif beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall is not None:
+        brister_services.close_brist(
+            brist=brist,
+            user=user,
+            utfall=beslut.utfall,
+            comment=text,
+            expected_version=brist.version,
+            now=now,
+        )
+    else:
+        followups.history(brist, user, HandelseTyp.BESLUT, text, now)
+        if beslut.typ in (BeslutTyp.ATGARD, BeslutTyp.BEVAKA) and beslut.senast_on is not None:
+            if followups.open_followup(brist) is not None:
+                followups.move_followup(
+                    brist=brist, user=None, due_on=beslut.senast_on, reason=text, now=now
+                )
+        db.session.flush()
+
+
+def justera(*, mote: Mote, user: User, expected_version: int, now: datetime | None = None) -> None:
+    """Approve the minutes: by the justerare's own login, or recorded by a samordnare."""
+    _check_version(mote, expected_version)
+    try:
+        domain.check_justering(mote.status)
+    except MeetingRefused as error:
+        raise _refused(error) from error
+    is_justerare = mote.justerare is not None and mote.justerare.user_id == user.id
+    if not (is_justerare or user.role.can_manage_verksamhet):
+        raise PermissionDenied(N_("Bara den valda justeraren eller samordnaren kan justera."))
+    if mote.justerare is None and not mote.justerare_namn:
+        raise ValidationError(N_("Välj justerare för mötet först."))
+    mote.status = MotesStatus.PROTOKOLL_JUSTERAT
+    mote.justerad_at = now or utcnow()
+    mote.justerad_by = user
+    _touch(mote, expected_version)
+
+
+# --- Brister marked for the group -------------------------------------------------------------
+
+
+def mark_for_group(*, brist: Brist, user: User, marked: bool, now: datetime | None = None) -> None:
+    """An ombud asks for the brist to be taken up at the next meeting (or takes that back)."""
+    now = now or utcnow()
+    if marked == (brist.marked_for_group_at is not None):
+        return
+    brist.marked_for_group_at = now if marked else None
+    entry = Handelse(
+        brist=brist,
+        user=user,
+        typ=HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP,
+        text="" if marked else "Återtaget",
+        created_at=now,
+        version=brist.version + 1,  # the brist's row changes: its version moves on
+    )
+    db.session.add(entry)
+    db.session.flush()
+
+
+def meeting_day(mote: Mote) -> date:
+    """Return the meeting's day in Stockholm."""
+    return queries.local_date(mote.starts_at)

@@ -1,0 +1,361 @@
+"""Meetings against the real database: proposing, fastställa, minutes whose decisions act."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall
+from systemfel.brister.models import Handelse
+from systemfel.errors import ConflictError, PermissionDenied, ValidationError
+from systemfel.extensions import db
+from systemfel.followups import services as followups
+from systemfel.followups.domain import SvarTyp
+from systemfel.meetings import services
+from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MotesStatus, Sektion
+from systemfel.meetings.models import Mote, Punkt
+from tests import factories
+from tests.integration.conftest import STOCKHOLM, T0, at
+
+MEETING_DAY = date(2026, 12, 8)
+
+
+def group_for(scene, standing: str = "Ledningsgruppens sammansättning"):
+    return services.create_group(
+        fields=services.GroupFields(
+            namn="Ledningsgruppen PO Bevakning",
+            typ=GruppTyp.ARBETANDE,
+            verksamheter=[scene.verksamhet],
+            staende_punkter=standing,
+        )
+    )
+
+
+def meeting_on(group, day: date, justerare=None) -> Mote:
+    return services.plan_meeting(
+        group=group,
+        fields=services.MeetingFields(
+            starts_at=datetime.combine(day, datetime.min.time().replace(hour=13), STOCKHOLM),
+            ends_at=None,
+            plats="Stadshuset, rum 3",
+            justerare=justerare,
+        ),
+    )
+
+
+def keys(mote: Mote) -> list[str]:
+    return [p.key for p in mote.visible_punkter]
+
+
+def propose(mote: Mote) -> None:
+    services.propose_agenda(mote=mote, expected_version=mote.version)
+
+
+def hold(mote: Mote, user, decisions: dict[int, Beslut] | None = None, deferred=()) -> None:
+    """Fastställ the agenda, then save the minutes with decisions and apply them."""
+    if mote.status == MotesStatus.PLANERAT:
+        services.faststall_agenda(mote=mote, user=user, expected_version=mote.version)
+    decisions = decisions or {}
+    minutes = [
+        services.Minute(
+            punkt=p,
+            anteckning=f"Diskuterades {p.key}",
+            is_deferred=p.brist_id in deferred,
+            beslut=decisions.get(p.brist_id) if p.brist_id else None,
+        )
+        for p in mote.visible_punkter
+    ]
+    services.save_minutes(
+        mote=mote, minutes=minutes, expected_version=mote.version, apply=True, user=user
+    )
+
+
+@pytest.fixture
+def samordnare(scene):
+    user = factories.UserFactory(
+        email="chef@bevakning.example",
+        namn="Sara Samordnare",
+        role=factories.Role.SAMORDNARE,
+        verksamheter=[scene.verksamhet],
+    )
+    db.session.commit()
+    return user
+
+
+def test_a_first_agenda_has_new_lokal_brister_standing_items_and_fixed_items(scene, samordnare):
+    lokal = scene.new_brist(titel="Ingen kontinuitet", niva=Niva.LOKAL)
+    group = group_for(scene)
+    mote = meeting_on(group, MEETING_DAY)
+    propose(mote)
+    assert keys(mote) == [
+        "oppnande",
+        "justerare",
+        f"brist:{lokal.id}",
+        "staende:ledningsgruppens sammansättning",
+        "ovriga_fragor",
+        "nasta_mote",
+        "avslutning",
+    ]
+    item = mote.visible_punkter[2]
+    assert item.sektion == Sektion.NYA
+    assert item.skal == ["ny"]
+    assert item.facts["nummer"] == lokal.nummer
+    assert item.facts["myndighet"] == "Försäkringskassan"
+    assert item.rubrik == f"{lokal.nummer} Ingen kontinuitet"
+
+
+def test_regenerating_keeps_manual_edits_and_is_idempotent(scene, samordnare):
+    first = scene.new_brist(niva=Niva.LOKAL, titel="Första")
+    second = scene.new_brist(niva=Niva.CENTRAL, titel="Andra")
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    propose(mote)
+    assert keys(mote)[2:4] == [f"brist:{second.id}", f"brist:{first.id}"]  # central first
+    punkter = {p.key: p for p in mote.punkter}
+    services.move_item(
+        mote=mote, punkt=punkter[f"brist:{first.id}"], step=-1, expected_version=mote.version
+    )
+    services.remove_item(mote=mote, punkt=punkter["justerare"], expected_version=mote.version)
+    services.add_item(
+        mote=mote,
+        rubrik="Budget 2027",
+        sektion=Sektion.STAENDE,
+        brist=None,
+        expected_version=mote.version,
+    )
+    edited = keys(mote)
+    propose(mote)
+    assert keys(mote) == edited
+    propose(mote)
+    assert keys(mote) == edited
+    assert "justerare" not in edited
+    assert edited.index(f"brist:{first.id}") < edited.index(f"brist:{second.id}")
+    assert any(p.rubrik == "Budget 2027" for p in mote.visible_punkter)
+
+
+def test_a_fastställd_agenda_is_a_snapshot_and_cannot_change(scene, samordnare):
+    lokal = scene.new_brist(niva=Niva.LOKAL, titel="Före")
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    propose(mote)
+    services.faststall_agenda(mote=mote, user=samordnare, expected_version=mote.version)
+    db.session.commit()
+    lokal.titel = "Efter"
+    lokal.status = Status.BEVAKAS
+    db.session.commit()
+    item = next(p for p in mote.punkter if p.brist_id == lokal.id)
+    assert item.facts["titel"] == "Före"
+    assert item.facts["status"] == "registrerad"
+    with pytest.raises(ValidationError, match="fastställd"):
+        propose(mote)
+    with pytest.raises(ValidationError, match="fastställd"):
+        services.remove_item(mote=mote, punkt=item, expected_version=mote.version)
+
+
+def test_a_stale_version_is_a_conflict_and_changes_nothing(scene, samordnare):
+    scene.new_brist(niva=Niva.LOKAL)
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    stale = mote.version
+    propose(mote)
+    db.session.commit()
+    with pytest.raises(ConflictError):
+        services.faststall_agenda(mote=mote, user=samordnare, expected_version=stale)
+    assert mote.status == MotesStatus.PLANERAT
+
+
+def test_decisions_act_on_the_brister_in_one_step(scene, samordnare):
+    escalated = scene.new_brist(niva=Niva.LOKAL, titel="Eskaleras")
+    closed = scene.new_brist(niva=Niva.LOKAL, titel="Avslutas")
+    action = scene.new_brist(niva=Niva.CENTRAL, titel="Åtgärd")
+    watched = scene.new_brist(niva=Niva.CENTRAL, titel="Bevakas")
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    propose(mote)
+    later = MEETING_DAY + timedelta(days=60)
+    hold(
+        mote,
+        samordnare,
+        {
+            escalated.id: Beslut(BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL),
+            closed.id: Beslut(BeslutTyp.AVSLUTA, utfall=Utfall.ATGARDAD, text="Rutinen ändrad"),
+            action.id: Beslut(BeslutTyp.ATGARD, "Utbilda handläggare", "Kommunen", later),
+            watched.id: Beslut(BeslutTyp.BEVAKA, senast_on=later),
+        },
+    )
+    db.session.commit()
+    assert mote.status == MotesStatus.GENOMFORT
+    assert escalated.niva == Niva.CENTRAL
+    assert closed.status == Status.STANGD and closed.utfall == Utfall.ATGARDAD
+    assert followups.open_followup(action).due_on == later
+    assert followups.open_followup(watched).due_on == later
+    head = "Beslut i Ledningsgruppen PO Bevakning 2026-12-08: "
+    for brist, typ in [
+        (escalated, HandelseTyp.ESKALERAD),
+        (closed, HandelseTyp.STANGD),
+        (action, HandelseTyp.BESLUT),
+        (watched, HandelseTyp.BESLUT),
+    ]:
+        texts = db.session.scalars(
+            select(Handelse.text).where(Handelse.brist_id == brist.id, Handelse.typ == typ)
+        ).all()
+        assert any(text.startswith(head) for text in texts), (brist.titel, texts)
+
+
+def test_one_bad_decision_refuses_the_whole_save(scene, samordnare):
+    good = scene.new_brist(niva=Niva.LOKAL, titel="Bra")
+    bad = scene.new_brist(niva=Niva.CENTRAL, titel="Dålig")
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    propose(mote)
+    services.faststall_agenda(mote=mote, user=samordnare, expected_version=mote.version)
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        hold(
+            mote,
+            samordnare,
+            {
+                good.id: Beslut(BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL),
+                bad.id: Beslut(BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL),  # already central
+            },
+        )
+    db.session.rollback()
+    bad_punkt = next(p for p in mote.punkter if p.brist_id == bad.id)
+    assert refused.value.field == f"till_niva-{bad_punkt.id}"
+    assert good.niva == Niva.LOKAL
+    assert mote.status == MotesStatus.DAGORDNING_FASTSTALLD
+
+
+def test_items_not_dealt_with_are_carried_to_the_next_meeting(scene, samordnare):
+    carried = scene.new_brist(niva=Niva.LOKAL, titel="Hanns inte med")
+    done = scene.new_brist(niva=Niva.LOKAL, titel="Klar")
+    group = group_for(scene)
+    first = meeting_on(group, MEETING_DAY)
+    propose(first)
+    hold(first, samordnare, deferred={carried.id})
+    db.session.commit()
+    second = meeting_on(group, MEETING_DAY + timedelta(days=90))
+    propose(second)
+    item = next(p for p in second.visible_punkter if p.brist_id == carried.id)
+    assert item.sektion == Sektion.OVERFORDA
+    # Its first follow-up (set when it was registered) is due by now as well.
+    assert item.skal == ["overford", "bevakning_forfallen"]
+    followed = next(p for p in second.visible_punkter if p.brist_id == done.id)
+    assert (followed.sektion, followed.skal) == (Sektion.UPPFOLJNING, ["bevakning_forfallen"])
+    assert "foregaende_protokoll" in keys(second)
+
+
+def test_follow_up_rules_see_answers_and_escalation_proposals(scene, samordnare):
+    answered = scene.new_brist(niva=Niva.LOKAL, titel="Besvarad")
+    group = group_for(scene)
+    first = meeting_on(group, MEETING_DAY)
+    propose(first)
+    hold(first, samordnare)
+    db.session.commit()
+    kontakt = scene.email_request(brist=answered, now=at(MEETING_DAY + timedelta(days=3)))
+    followups.record_answer(
+        kontakt=kontakt,
+        typ=SvarTyp.ATGARDAT,
+        text="Vi har ändrat rutinen.",
+        diarienummer="",
+        promised_on=None,
+        responsible_body="",
+        now=at(MEETING_DAY + timedelta(days=10)),
+    )
+    escalate = scene.new_brist(niva=Niva.HANDLAGGARE, titel="Obesvarad")
+    escalate.escalation_proposed_at = T0
+    db.session.commit()
+    second = meeting_on(group, MEETING_DAY + timedelta(days=90))
+    propose(second)
+    by_brist = {p.brist_id: p for p in second.visible_punkter if p.brist_id}
+    assert by_brist[answered.id].sektion == Sektion.FORSLAG
+    assert by_brist[answered.id].skal == ["avslut", "bevakning_forfallen", "svar_inkommet"]
+    assert by_brist[answered.id].facts["svar_typ"] == "atgardat"
+    assert by_brist[escalate.id].skal == ["eskalering"]
+    assert by_brist[escalate.id].forslag == BeslutTyp.ESKALERA
+
+
+def test_an_ombud_mark_puts_a_handlaggare_brist_on_the_agenda_until_dealt_with(scene, samordnare):
+    marked = scene.new_brist(niva=Niva.HANDLAGGARE, titel="Markerad")
+    services.mark_for_group(brist=marked, user=scene.ombud, marked=True)
+    group = group_for(scene)
+    mote = meeting_on(group, MEETING_DAY)
+    propose(mote)
+    assert f"brist:{marked.id}" in keys(mote)
+    hold(mote, samordnare)
+    db.session.commit()
+    assert marked.marked_for_group_at is None
+    history = [h.typ for h in marked.handelser]
+    assert HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP in history
+
+
+def test_justering_locks_the_minutes(scene, samordnare):
+    member = services.add_member(
+        group=group_for(scene), namn="Jan Justerare", organisation="Psykiatrin", epost="", user=None
+    )
+    mote = meeting_on(member.ledningsgrupp, MEETING_DAY, justerare=member)
+    propose(mote)
+    with pytest.raises(ValidationError, match="Spara protokollet"):
+        services.justera(mote=mote, user=samordnare, expected_version=mote.version)
+    hold(mote, samordnare)
+    with pytest.raises(PermissionDenied):
+        services.justera(mote=mote, user=scene.ombud, expected_version=mote.version)
+    services.justera(mote=mote, user=samordnare, expected_version=mote.version)
+    db.session.commit()
+    assert mote.status == MotesStatus.PROTOKOLL_JUSTERAT
+    with pytest.raises(ValidationError, match="justerat"):
+        services.save_minutes(
+            mote=mote, minutes=[], expected_version=mote.version, apply=False, user=samordnare
+        )
+
+
+def test_notes_can_be_corrected_after_the_decisions_but_decisions_stay(scene, samordnare):
+    brist = scene.new_brist(niva=Niva.LOKAL)
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    propose(mote)
+    hold(mote, samordnare, {brist.id: Beslut(BeslutTyp.INFORMATION)})
+    punkt = next(p for p in mote.punkter if p.brist_id == brist.id)
+    services.save_minutes(
+        mote=mote,
+        minutes=[
+            services.Minute(
+                punkt=punkt,
+                anteckning="Rättad anteckning",
+                is_deferred=True,
+                beslut=Beslut(BeslutTyp.AVSLUTA, utfall=Utfall.ATGARDAD),
+            )
+        ],
+        expected_version=mote.version,
+        apply=False,
+        user=samordnare,
+    )
+    db.session.commit()
+    assert punkt.anteckning == "Rättad anteckning"
+    assert punkt.beslut_typ == BeslutTyp.INFORMATION
+    assert not punkt.is_deferred
+    assert brist.status != Status.STANGD
+    with pytest.raises(ValidationError, match="redan verkställda"):
+        hold(mote, samordnare)
+
+
+def test_personnummer_in_minutes_is_refused(scene, samordnare):
+    scene.new_brist(niva=Niva.LOKAL)
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    propose(mote)
+    services.faststall_agenda(mote=mote, user=samordnare, expected_version=mote.version)
+    punkt = mote.visible_punkter[0]
+    with pytest.raises(ValidationError, match="personnummer"):
+        services.save_minutes(
+            mote=mote,
+            minutes=[services.Minute(punkt, "Gäller 811218-9876", False, None)],
+            expected_version=mote.version,
+            apply=False,
+            user=samordnare,
+        )
+
+
+def test_agenda_items_survive_in_the_database(scene, samordnare):
+    scene.new_brist(niva=Niva.LOKAL)
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    propose(mote)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.scalars(
+        select(Punkt.key).where(Punkt.mote_id == mote.id).order_by(Punkt.position)
+    ).all()
+    assert stored == keys(mote)

@@ -1,0 +1,902 @@
+"""The rules of ledningsgrupp meetings: the proposed agenda, regenerating a draft, statuses,
+decisions (no app, no database)."""
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from systemfel.brister.domain import Niva, Utfall
+from systemfel.followups.domain import SvarTyp
+from systemfel.meetings.domain import (
+    DECISION_OUTCOMES,
+    FIRST_MEETING_LOOKBACK,
+    SECTION_OF_REASON,
+    AgendaInput,
+    Beslut,
+    BeslutTyp,
+    BristLage,
+    CarriedItem,
+    DraftItem,
+    MeetingRefused,
+    MotesStatus,
+    Sektion,
+    Skal,
+    check_agenda_editable,
+    check_decisions_open,
+    check_justering,
+    check_minutes_editable,
+    decision_problem,
+    merge_draft,
+    move_in_section,
+    propose_agenda,
+    reasons_for,
+)
+
+MEETING = date(2026, 3, 10)
+PREVIOUS = date(2025, 11, 20)
+BETWEEN = date(2026, 1, 15)  # after the previous meeting, before this one
+LONG_AGO = date(2025, 3, 1)  # before the previous meeting
+
+OPENING = [
+    ("oppnande", Sektion.OPPNING, (), None),
+    ("justerare", Sektion.OPPNING, (), None),
+    ("foregaende_protokoll", Sektion.OPPNING, (), None),
+]
+CLOSING = [
+    ("ovriga_fragor", Sektion.AVSLUTNING, (), None),
+    ("nasta_mote", Sektion.AVSLUTNING, (), None),
+    ("avslutning", Sektion.AVSLUTNING, (), None),
+]
+
+
+def brist(brist_id, niva=Niva.LOKAL, registered_on=LONG_AGO, **changes):
+    """Build a BristLage; by default an old, open, lokal brist with no reason to be on."""
+    return BristLage(brist_id=brist_id, niva=niva, registered_on=registered_on, **changes)
+
+
+def agenda(*brister, previous=PREVIOUS, meeting=MEETING, carried=(), standing=()):
+    return AgendaInput(
+        meeting_on=meeting,
+        previous_meeting_on=previous,
+        brister=brister,
+        carried_over=carried,
+        standing_items=standing,
+    )
+
+
+def rows(items):
+    return [(item.key, item.sektion, item.skal, item.forslag) for item in items]
+
+
+def brist_rows(items):
+    return [row for row in rows(items) if row[0].startswith("brist:")]
+
+
+def reasons(lage, agenda_input=None, carried=frozenset()):
+    return reasons_for(lage, agenda_input or agenda(lage), frozenset(carried))
+
+
+# --- the proposed agenda: the full scenario ----------------------------------------------
+
+
+def full_scenario():
+    return agenda(
+        brist(1, Niva.LOKAL, date(2026, 1, 15)),
+        brist(2, Niva.CENTRAL, date(2026, 2, 1)),
+        brist(3, Niva.HANDLAGGARE, date(2026, 1, 5)),
+        brist(4, Niva.HANDLAGGARE, date(2026, 1, 10), marked_for_group=True),
+        brist(
+            5, Niva.LOKAL, date(2025, 6, 1), discussed_before=True, followup_due_on=date(2026, 3, 1)
+        ),
+        brist(
+            6,
+            Niva.CENTRAL,
+            date(2025, 9, 1),
+            discussed_before=True,
+            last_answer_on=date(2026, 1, 20),
+            last_answer_typ=SvarTyp.MOTTAGET,
+        ),
+        brist(
+            7, Niva.LOKAL, date(2025, 5, 1), discussed_before=True, promised_on=date(2026, 2, 15)
+        ),
+        brist(8, Niva.LOKAL, date(2025, 8, 1), discussed_before=True),
+        brist(9, Niva.LOKAL, date(2025, 4, 1), discussed_before=True, escalation_proposed=True),
+        brist(
+            10,
+            Niva.CENTRAL,
+            date(2025, 7, 1),
+            discussed_before=True,
+            last_answer_on=date(2026, 2, 10),
+            last_answer_typ=SvarTyp.ATGARDAT,
+        ),
+        brist(
+            11,
+            Niva.CENTRAL,
+            date(2026, 2, 1),
+            is_closed=True,
+            marked_for_group=True,
+            escalation_proposed=True,
+            last_answer_on=date(2026, 2, 2),
+            last_answer_typ=SvarTyp.ATGARDAT,
+        ),
+        brist(
+            12,
+            Niva.LOKAL,
+            date(2025, 2, 1),
+            discussed_before=True,
+            followup_due_on=date(2026, 6, 1),
+            last_answer_on=date(2025, 10, 1),
+            last_answer_typ=SvarTyp.ATGARD_UTLOVAD,
+            promised_on=date(2026, 5, 1),
+        ),
+        carried=(
+            CarriedItem("brist:8", "Bristen om boendestöd", brist_id=8),
+            CarriedItem("fri:3", "Lokalfrågan i Värmdö"),
+        ),
+        standing=["Ekonomi", "  Rapport från   RSMH ", "ekonomi", "   "],
+    )
+
+
+def test_full_scenario_gives_the_exact_agenda():
+    assert rows(propose_agenda(full_scenario())) == [
+        *OPENING,
+        ("brist:2", Sektion.NYA, (Skal.NY,), BeslutTyp.INFORMATION),
+        ("brist:1", Sektion.NYA, (Skal.NY,), BeslutTyp.INFORMATION),
+        ("brist:4", Sektion.NYA, (Skal.MARKERAD,), BeslutTyp.INFORMATION),
+        ("brist:6", Sektion.UPPFOLJNING, (Skal.SVAR_INKOMMET,), BeslutTyp.BEVAKA),
+        ("brist:7", Sektion.UPPFOLJNING, (Skal.LOFTE_PASSERAT,), BeslutTyp.BEVAKA),
+        ("brist:5", Sektion.UPPFOLJNING, (Skal.BEVAKNING_FORFALLEN,), BeslutTyp.BEVAKA),
+        ("brist:10", Sektion.FORSLAG, (Skal.AVSLUT, Skal.SVAR_INKOMMET), BeslutTyp.AVSLUTA),
+        ("brist:9", Sektion.FORSLAG, (Skal.ESKALERING,), BeslutTyp.ESKALERA),
+        ("brist:8", Sektion.OVERFORDA, (Skal.OVERFORD,), None),
+        ("fri:3", Sektion.OVERFORDA, (Skal.OVERFORD,), None),
+        ("staende:ekonomi", Sektion.STAENDE, (), None),
+        ("staende:rapport från rsmh", Sektion.STAENDE, (), None),
+        *CLOSING,
+    ]
+
+
+def test_full_scenario_headings_of_free_and_standing_items():
+    by_key = {item.key: item for item in propose_agenda(full_scenario())}
+    assert by_key["fri:3"].rubrik == "Lokalfrågan i Värmdö"
+    assert by_key["fri:3"].brist_id is None
+    assert by_key["staende:ekonomi"].rubrik == "Ekonomi"
+    assert by_key["staende:rapport från rsmh"].rubrik == "Rapport från RSMH"
+    assert by_key["foregaende_protokoll"].rubrik == "Föregående mötes protokoll"
+    assert by_key["brist:10"].brist_id == 10
+
+
+def test_full_scenario_leaves_out_unmarked_handlaggare_closed_and_quiet_brister():
+    keys = {item.key for item in propose_agenda(full_scenario())}
+    assert {"brist:3", "brist:11", "brist:12"}.isdisjoint(keys)
+
+
+def test_every_brist_key_appears_once():
+    keys = [item.key for item in propose_agenda(full_scenario())]
+    assert len(keys) == len(set(keys))
+
+
+def test_no_brister_gives_only_the_fixed_items():
+    assert rows(propose_agenda(agenda())) == [*OPENING, *CLOSING]
+
+
+# --- the first meeting -------------------------------------------------------------------
+
+
+def test_first_meeting_has_no_previous_minutes_item():
+    keys = [item.key for item in propose_agenda(agenda(previous=None))]
+    assert keys == ["oppnande", "justerare", "ovriga_fragor", "nasta_mote", "avslutning"]
+
+
+def test_first_meeting_looks_back_a_year_for_new_brister():
+    edge = MEETING - FIRST_MEETING_LOOKBACK
+    proposal = propose_agenda(
+        agenda(
+            brist(1, Niva.LOKAL, edge),
+            brist(2, Niva.LOKAL, edge - timedelta(days=1)),
+            brist(3, Niva.CENTRAL, MEETING - timedelta(days=30)),
+            brist(4, Niva.HANDLAGGARE, MEETING - timedelta(days=30)),
+            previous=None,
+        )
+    )
+    assert brist_rows(proposal) == [
+        ("brist:3", Sektion.NYA, (Skal.NY,), BeslutTyp.INFORMATION),
+        ("brist:1", Sektion.NYA, (Skal.NY,), BeslutTyp.INFORMATION),
+    ]
+
+
+def test_first_meeting_lookback_is_a_year():
+    assert timedelta(days=365) == FIRST_MEETING_LOOKBACK
+
+
+def test_first_meeting_takes_any_atgardat_answer_as_closure_proposal():
+    lage = brist(1, last_answer_on=date(2020, 1, 1), last_answer_typ=SvarTyp.ATGARDAT)
+    assert reasons(lage, agenda(lage, previous=None)) == (Skal.AVSLUT,)
+
+
+def test_first_meeting_marked_old_brist_is_on_it():
+    lage = brist(1, Niva.HANDLAGGARE, date(2020, 1, 1), marked_for_group=True)
+    assert reasons(lage, agenda(lage, previous=None)) == (Skal.MARKERAD,)
+
+
+# --- single rules and their edges --------------------------------------------------------
+
+
+def test_new_means_registered_after_the_previous_meeting():
+    assert reasons(brist(1, registered_on=PREVIOUS + timedelta(days=1))) == (Skal.NY,)
+    assert reasons(brist(1, registered_on=PREVIOUS - timedelta(days=1))) == ()
+
+
+def test_brist_registered_on_previous_meeting_day_but_not_discussed_is_new():
+    assert reasons(brist(1, registered_on=PREVIOUS)) == (Skal.NY,)
+
+
+def test_new_brist_discussed_before_is_not_new_again():
+    assert reasons(brist(1, registered_on=BETWEEN, discussed_before=True)) == ()
+
+
+def test_new_handlaggare_brist_needs_a_mark():
+    assert reasons(brist(1, Niva.HANDLAGGARE, BETWEEN)) == ()
+    assert reasons(brist(1, Niva.HANDLAGGARE, BETWEEN, marked_for_group=True)) == (Skal.MARKERAD,)
+
+
+def test_followup_due_on_the_meeting_day_counts():
+    due_today = brist(1, discussed_before=True, followup_due_on=MEETING)
+    due_tomorrow = brist(1, discussed_before=True, followup_due_on=MEETING + timedelta(days=1))
+    assert reasons(due_today) == (Skal.BEVAKNING_FORFALLEN,)
+    assert reasons(due_tomorrow) == ()
+
+
+def test_followup_rules_need_the_brist_discussed_before():
+    lage = brist(
+        1,
+        followup_due_on=BETWEEN,
+        last_answer_on=BETWEEN,
+        last_answer_typ=SvarTyp.MOTTAGET,
+        promised_on=BETWEEN,
+    )
+    assert reasons(lage) == ()
+
+
+def test_answer_counts_only_after_the_previous_meeting():
+    before = brist(
+        1,
+        discussed_before=True,
+        last_answer_on=PREVIOUS - timedelta(days=1),
+        last_answer_typ=SvarTyp.MOTTAGET,
+    )
+    after = brist(
+        1,
+        discussed_before=True,
+        last_answer_on=PREVIOUS + timedelta(days=1),
+        last_answer_typ=SvarTyp.MOTTAGET,
+    )
+    assert reasons(before) == ()
+    assert reasons(after) == (Skal.SVAR_INKOMMET,)
+
+
+def test_promised_date_passed_since_the_previous_meeting():
+    passed = brist(1, discussed_before=True, promised_on=BETWEEN)
+    on_meeting_day = brist(1, discussed_before=True, promised_on=MEETING)
+    still_ahead = brist(1, discussed_before=True, promised_on=MEETING + timedelta(days=1))
+    passed_before_last_meeting = brist(1, discussed_before=True, promised_on=LONG_AGO)
+    assert reasons(passed) == (Skal.LOFTE_PASSERAT,)
+    assert reasons(on_meeting_day) == (Skal.LOFTE_PASSERAT,)
+    assert reasons(still_ahead) == ()
+    assert reasons(passed_before_last_meeting) == ()
+
+
+def test_closure_proposal_needs_an_atgardat_answer_since_the_previous_meeting():
+    other = brist(1, last_answer_on=BETWEEN, last_answer_typ=SvarTyp.AVVISAT)
+    old = brist(1, last_answer_on=LONG_AGO, last_answer_typ=SvarTyp.ATGARDAT)
+    fresh = brist(1, last_answer_on=BETWEEN, last_answer_typ=SvarTyp.ATGARDAT)
+    assert reasons(other) == ()
+    assert reasons(old) == ()
+    assert reasons(fresh) == (Skal.AVSLUT,)
+
+
+def test_escalation_proposal_is_on_without_other_reasons():
+    assert reasons(brist(1, escalation_proposed=True)) == (Skal.ESKALERING,)
+
+
+def test_carried_over_brist_is_on_by_its_id():
+    lage = brist(1)
+    assert reasons(lage, carried={1}) == (Skal.OVERFORD,)
+    assert reasons(lage, carried={2}) == ()
+
+
+def test_closed_brist_is_never_on_it():
+    lage = brist(
+        1,
+        Niva.CENTRAL,
+        BETWEEN,
+        is_closed=True,
+        marked_for_group=True,
+        discussed_before=True,
+        followup_due_on=BETWEEN,
+        escalation_proposed=True,
+    )
+    carried = (CarriedItem("brist:1", "x", brist_id=1),)
+    assert reasons(lage, carried={1}) == ()
+    assert brist_rows(propose_agenda(agenda(lage, carried=carried))) == []
+
+
+def test_standing_items_are_deduplicated_by_normalised_text_and_blanks_skipped():
+    proposal = propose_agenda(agenda(standing=["Ekonomi ", "EKONOMI", "", "  ", "Övrigt  läge"]))
+    staende = [(i.key, i.rubrik) for i in proposal if i.sektion == Sektion.STAENDE]
+    assert staende == [("staende:ekonomi", "Ekonomi"), ("staende:övrigt läge", "Övrigt läge")]
+
+
+# --- ordering within a section -----------------------------------------------------------
+
+
+def test_section_order_is_central_first_then_oldest_then_id():
+    proposal = propose_agenda(
+        agenda(
+            brist(5, Niva.LOKAL, date(2026, 1, 1)),
+            brist(4, Niva.HANDLAGGARE, date(2025, 12, 1), marked_for_group=True),
+            brist(3, Niva.CENTRAL, date(2026, 2, 1)),
+            brist(2, Niva.LOKAL, date(2025, 12, 15)),
+            brist(7, Niva.LOKAL, date(2025, 12, 15)),
+            brist(1, Niva.CENTRAL, date(2026, 1, 20)),
+        )
+    )
+    assert [item.key for item in proposal if item.sektion == Sektion.NYA] == [
+        "brist:1",
+        "brist:3",
+        "brist:2",
+        "brist:7",
+        "brist:5",
+        "brist:4",
+    ]
+
+
+def test_input_order_does_not_change_the_agenda():
+    scenario = full_scenario()
+    reversed_input = AgendaInput(
+        meeting_on=scenario.meeting_on,
+        previous_meeting_on=scenario.previous_meeting_on,
+        brister=list(reversed(scenario.brister)),
+        carried_over=scenario.carried_over,
+        standing_items=scenario.standing_items,
+    )
+    assert propose_agenda(reversed_input) == propose_agenda(scenario)
+
+
+def test_carried_brister_come_before_carried_free_items():
+    proposal = propose_agenda(
+        agenda(
+            brist(1),
+            carried=(CarriedItem("fri:1", "Fri"), CarriedItem("brist:1", "B", brist_id=1)),
+        )
+    )
+    assert [i.key for i in proposal if i.sektion == Sektion.OVERFORDA] == ["brist:1", "fri:1"]
+
+
+# --- several reasons ---------------------------------------------------------------------
+
+
+def test_brist_with_several_reasons_is_on_once_in_the_section_of_its_first_reason():
+    lage = brist(
+        1,
+        Niva.LOKAL,
+        LONG_AGO,
+        discussed_before=True,
+        escalation_proposed=True,
+        followup_due_on=BETWEEN,
+        marked_for_group=True,
+    )
+    carried = (CarriedItem("brist:1", "B", brist_id=1),)
+    assert brist_rows(propose_agenda(agenda(lage, carried=carried))) == [
+        (
+            "brist:1",
+            Sektion.FORSLAG,
+            (Skal.ESKALERING, Skal.OVERFORD, Skal.BEVAKNING_FORFALLEN, Skal.MARKERAD),
+            BeslutTyp.ESKALERA,
+        )
+    ]
+
+
+def test_carried_brist_with_an_answer_is_in_carried_section():
+    lage = brist(
+        1, discussed_before=True, last_answer_on=BETWEEN, last_answer_typ=SvarTyp.EJ_VART_ANSVAR
+    )
+    carried = (CarriedItem("brist:1", "B", brist_id=1),)
+    assert brist_rows(propose_agenda(agenda(lage, carried=carried))) == [
+        ("brist:1", Sektion.OVERFORDA, (Skal.OVERFORD, Skal.SVAR_INKOMMET), None)
+    ]
+
+
+def test_new_and_marked_brist_is_in_new_section_with_both_reasons():
+    lage = brist(1, Niva.CENTRAL, BETWEEN, marked_for_group=True)
+    assert brist_rows(propose_agenda(agenda(lage))) == [
+        ("brist:1", Sektion.NYA, (Skal.NY, Skal.MARKERAD), BeslutTyp.INFORMATION)
+    ]
+
+
+def test_all_followup_reasons_listed_in_rule_order():
+    lage = brist(
+        1,
+        discussed_before=True,
+        followup_due_on=BETWEEN,
+        promised_on=BETWEEN,
+        last_answer_on=BETWEEN,
+        last_answer_typ=SvarTyp.ATGARD_UTLOVAD,
+    )
+    assert reasons(lage) == (
+        Skal.BEVAKNING_FORFALLEN,
+        Skal.SVAR_INKOMMET,
+        Skal.LOFTE_PASSERAT,
+    )
+
+
+def test_section_of_reason_covers_every_reason():
+    assert set(SECTION_OF_REASON) == set(Skal)
+
+
+# --- merging a regenerated proposal into a draft ------------------------------------------
+
+
+def draft_from(proposal):
+    """A draft saved straight from a proposal: rule items at their index."""
+    return [DraftItem(item.key, item.sektion, index) for index, item in enumerate(proposal)]
+
+
+def apply(existing, plan):
+    """Save a plan the way the app would: positions follow the order, tombstones stay."""
+    sections = {item.key: item.sektion for item in existing}
+    sections.update({item.key: item.sektion for item in plan.add})
+    manual = {item.key for item in existing if item.is_manual}
+    visible = [
+        DraftItem(key, sections[key], index, is_manual=key in manual)
+        for index, key in enumerate(plan.order)
+    ]
+    removed = [item for item in existing if item.is_removed and item.key not in plan.delete]
+    return visible + removed
+
+
+def proposal_of(*brister, **kwargs):
+    return propose_agenda(agenda(*brister, **kwargs))
+
+
+def nya_lokal(brist_id, day):
+    return brist(brist_id, Niva.LOKAL, day)
+
+
+def test_merge_into_an_empty_draft_adds_the_whole_proposal_in_order():
+    proposal = propose_agenda(full_scenario())
+    plan = merge_draft([], proposal)
+    assert plan.order == tuple(item.key for item in proposal)
+    assert plan.add == tuple(proposal)
+    assert plan.delete == frozenset()
+
+
+def test_merging_the_same_proposal_again_changes_nothing():
+    proposal = propose_agenda(full_scenario())
+    saved = apply([], merge_draft([], proposal))
+    again = merge_draft(saved, proposal)
+    assert again.order == tuple(item.key for item in proposal)
+    assert again.add == ()
+    assert again.delete == frozenset()
+
+
+def with_manual_after(saved, after_key, manual_key):
+    """Insert a hand-added item right after `after_key`, renumbering positions."""
+    result = []
+    for item in saved:
+        result.append(replace(item, position=len(result)))
+        if item.key == after_key:
+            result.append(DraftItem(manual_key, item.sektion, len(result), is_manual=True))
+    return result
+
+
+def test_manual_item_stays_in_place_and_new_item_joins_end_of_its_section():
+    first = proposal_of(nya_lokal(1, date(2026, 1, 1)), nya_lokal(2, date(2026, 1, 2)))
+    saved = with_manual_after(draft_from(first), "brist:1", "fri:1")
+    regenerated = proposal_of(
+        nya_lokal(1, date(2026, 1, 1)),
+        nya_lokal(2, date(2026, 1, 2)),
+        brist(3, Niva.CENTRAL, date(2026, 1, 3)),
+        brist(4, discussed_before=True, followup_due_on=BETWEEN),
+    )
+    plan = merge_draft(saved, regenerated)
+    assert plan.order == (
+        "oppnande",
+        "justerare",
+        "foregaende_protokoll",
+        "brist:1",
+        "fri:1",
+        "brist:2",
+        "brist:3",
+        "brist:4",
+        "ovriga_fragor",
+        "nasta_mote",
+        "avslutning",
+    )
+    assert [item.key for item in plan.add] == ["brist:3", "brist:4"]
+    assert plan.delete == frozenset()
+
+
+def test_manual_item_in_the_closing_section_stays_among_the_closing_items():
+    saved = with_manual_after(draft_from(proposal_of()), "ovriga_fragor", "fri:9")
+    plan = merge_draft(saved, proposal_of(nya_lokal(1, BETWEEN)))
+    assert plan.order[-4:] == ("ovriga_fragor", "fri:9", "nasta_mote", "avslutning")
+    assert plan.order.index("brist:1") < plan.order.index("ovriga_fragor")
+
+
+def test_removed_item_is_not_added_again():
+    proposal = proposal_of(nya_lokal(1, BETWEEN), nya_lokal(2, BETWEEN))
+    saved = [
+        DraftItem(i.key, i.sektion, i.position, is_removed=i.key == "brist:1")
+        for i in draft_from(proposal)
+    ]
+    plan = merge_draft(saved, proposal)
+    assert "brist:1" not in plan.order
+    assert plan.add == ()
+    assert plan.delete == frozenset()
+
+
+def test_moved_items_keep_their_place():
+    proposal = proposal_of(brist(1, Niva.CENTRAL, BETWEEN), nya_lokal(2, BETWEEN))
+    saved = draft_from(proposal)
+    sections = {item.key: item.sektion for item in saved}
+    keys = move_in_section([(i.key, i.sektion) for i in saved], "brist:2", -1)
+    saved = [DraftItem(key, sections[key], n) for n, key in enumerate(keys)]
+    plan = merge_draft(saved, proposal)
+    assert plan.order.index("brist:2") < plan.order.index("brist:1")
+    assert plan.order == tuple(keys)
+    assert plan.add == ()
+
+
+def test_rule_item_no_longer_proposed_is_deleted():
+    saved = draft_from(proposal_of(nya_lokal(1, BETWEEN), nya_lokal(2, BETWEEN)))
+    plan = merge_draft(saved, proposal_of(nya_lokal(2, BETWEEN)))
+    assert "brist:1" not in plan.order
+    assert plan.delete == frozenset({"brist:1"})
+    assert plan.add == ()
+
+
+def test_removed_rule_item_no_longer_proposed_is_deleted_too():
+    proposal = proposal_of(nya_lokal(1, BETWEEN))
+    saved = [
+        DraftItem(i.key, i.sektion, i.position, is_removed=i.key == "brist:1")
+        for i in draft_from(proposal)
+    ]
+    assert merge_draft(saved, proposal_of()).delete == frozenset({"brist:1"})
+
+
+def test_manual_items_are_never_deleted():
+    saved = with_manual_after(draft_from(proposal_of()), "justerare", "fri:1")
+    saved.append(DraftItem("fri:2", Sektion.STAENDE, 99, is_manual=True, is_removed=True))
+    plan = merge_draft(saved, proposal_of())
+    assert plan.delete == frozenset()
+    assert "fri:1" in plan.order
+    assert "fri:2" not in plan.order
+
+
+def test_standing_item_renamed_replaces_the_old_one():
+    saved = draft_from(proposal_of(standing=["Ekonomi"]))
+    plan = merge_draft(saved, proposal_of(standing=["Ekonomi och budget"]))
+    assert plan.delete == frozenset({"staende:ekonomi"})
+    assert [item.key for item in plan.add] == ["staende:ekonomi och budget"]
+
+
+# --- merge as a property ------------------------------------------------------------------
+
+DAYS = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 6, 30))
+MAYBE_DAY = st.none() | DAYS
+
+
+@st.composite
+def brist_lagen(draw):
+    ids = draw(st.lists(st.integers(1, 30), unique=True, max_size=12))
+    return [
+        BristLage(
+            brist_id=brist_id,
+            niva=draw(st.sampled_from(list(Niva))),
+            registered_on=draw(DAYS),
+            is_closed=draw(st.booleans()),
+            marked_for_group=draw(st.booleans()),
+            discussed_before=draw(st.booleans()),
+            followup_due_on=draw(MAYBE_DAY),
+            last_answer_on=draw(MAYBE_DAY),
+            last_answer_typ=draw(st.none() | st.sampled_from(list(SvarTyp))),
+            promised_on=draw(MAYBE_DAY),
+            escalation_proposed=draw(st.booleans()),
+        )
+        for brist_id in ids
+    ]
+
+
+@st.composite
+def agenda_inputs(draw):
+    brister = draw(brist_lagen())
+    carried_ids = draw(
+        st.lists(st.sampled_from([b.brist_id for b in brister] or [0]), unique=True, max_size=4)
+    )
+    carried = [CarriedItem(f"brist:{i}", "B", brist_id=i) for i in carried_ids if i]
+    carried += [CarriedItem(f"fri:{n}", "Fri") for n in draw(st.sets(st.integers(1, 3)))]
+    standing = draw(
+        st.lists(st.sampled_from(["Ekonomi", "ekonomi ", "RSMH", " ", "Läget"]), max_size=4)
+    )
+    return AgendaInput(
+        meeting_on=date(2026, 3, 10),
+        previous_meeting_on=draw(st.none() | st.just(date(2025, 11, 20))),
+        brister=brister,
+        carried_over=carried,
+        standing_items=standing,
+    )
+
+
+@st.composite
+def edited_drafts(draw):
+    """A draft saved from one proposal, then edited: items moved, removed, added by hand."""
+    saved = apply([], merge_draft([], propose_agenda(draw(agenda_inputs()))))
+    for _ in range(draw(st.integers(0, 5))):
+        if not saved:
+            break
+        key = draw(st.sampled_from([item.key for item in saved]))
+        sections = {item.key: item.sektion for item in saved}
+        keys = move_in_section(
+            [(i.key, i.sektion) for i in saved], key, draw(st.sampled_from([-1, 1]))
+        )
+        saved = [DraftItem(k, sections[k], n) for n, k in enumerate(keys)]
+    removed = draw(st.sets(st.sampled_from([i.key for i in saved]), max_size=3))
+    saved = [DraftItem(i.key, i.sektion, i.position, is_removed=i.key in removed) for i in saved]
+    for n in draw(st.sets(st.integers(100, 105), max_size=3)):
+        after = draw(st.sampled_from([i.key for i in saved if not i.is_removed]))
+        saved = with_manual_after(saved, after, f"fri:{n}")
+    return saved
+
+
+def sections_now(existing, proposal):
+    """Manual items keep their section; rule items take the one proposed now."""
+    sections = {item.key: item.sektion for item in existing}
+    sections.update({item.key: item.sektion for item in proposal})
+    sections.update({item.key: item.sektion for item in existing if item.is_manual})
+    return sections
+
+
+def sections_in_order(order, existing, plan, proposal=()):
+    sections = sections_now(existing, proposal)
+    sections.update({item.key: item.sektion for item in plan.add})
+    ranks = [sections[key].rank for key in order]
+    return ranks == sorted(ranks)
+
+
+@given(agenda_inputs())
+def test_proposal_keys_are_unique_and_sections_in_agenda_order(agenda_input):
+    proposal = propose_agenda(agenda_input)
+    keys = [item.key for item in proposal]
+    ranks = [item.sektion.rank for item in proposal]
+    assert len(keys) == len(set(keys))
+    assert ranks == sorted(ranks)
+
+
+@given(agenda_inputs())
+def test_brist_items_sit_in_the_section_of_their_first_reason(agenda_input):
+    for item in propose_agenda(agenda_input):
+        if item.brist_id is not None:
+            assert item.skal
+            assert item.sektion == SECTION_OF_REASON[item.skal[0]]
+
+
+@given(edited_drafts(), agenda_inputs())
+def test_regenerating_twice_is_idempotent(draft, agenda_input):
+    proposal = propose_agenda(agenda_input)
+    first = merge_draft(draft, proposal)
+    saved = apply(draft, first)
+    second = merge_draft(saved, proposal)
+    assert second.order == first.order
+    assert second.add == ()
+    assert second.delete == frozenset()
+
+
+@given(edited_drafts(), agenda_inputs())
+def test_regenerating_keeps_manual_edits(draft, agenda_input):
+    proposal = propose_agenda(agenda_input)
+    plan = merge_draft(draft, proposal)
+    proposed = {item.key for item in proposal}
+    visible_manual = [
+        i.key for i in sorted(draft, key=lambda i: i.position) if i.is_manual and not i.is_removed
+    ]
+    removed = {i.key for i in draft if i.is_removed}
+    position = {i.key: i.position for i in draft}
+    kept_rule = [
+        i.key
+        for i in sorted(draft, key=lambda i: i.position)
+        if not i.is_manual and not i.is_removed and i.key in proposed
+    ]
+    sections = sections_now(draft, proposal)
+    kept = visible_manual + kept_rule
+    for sektion in Sektion:
+        # Within each section, the items that were there keep their relative order.
+        before = [k for k in sorted(kept, key=lambda k: position[k]) if sections[k] == sektion]
+        assert [k for k in plan.order if k in set(before)] == before
+    assert removed.isdisjoint(plan.order)
+    assert not plan.delete & {i.key for i in draft if i.is_manual}
+    assert plan.delete == {i.key for i in draft if not i.is_manual} - proposed
+    assert len(plan.order) == len(set(plan.order))
+    assert set(kept) <= set(plan.order)
+    assert sections_in_order(plan.order, draft, plan, proposal)
+
+
+@given(edited_drafts(), agenda_inputs())
+def test_regenerating_adds_exactly_the_unknown_proposed_items(draft, agenda_input):
+    proposal = propose_agenda(agenda_input)
+    plan = merge_draft(draft, proposal)
+    known = {i.key for i in draft}
+    assert [i.key for i in plan.add] == [i.key for i in proposal if i.key not in known]
+    order = list(plan.order)
+    sections = sections_now(draft, proposal)
+    for item in plan.add:
+        later_in_section = [
+            k
+            for k in order[order.index(item.key) + 1 :]
+            if k in known and sections[k] == item.sektion
+        ]
+        assert later_in_section == []
+
+
+# --- moving within a section -------------------------------------------------------------
+
+ORDER = [
+    ("oppnande", Sektion.OPPNING),
+    ("justerare", Sektion.OPPNING),
+    ("brist:1", Sektion.NYA),
+    ("brist:2", Sektion.NYA),
+    ("brist:3", Sektion.NYA),
+    ("brist:4", Sektion.UPPFOLJNING),
+]
+KEYS = [key for key, _ in ORDER]
+
+
+def test_move_up_within_section():
+    assert move_in_section(ORDER, "brist:2", -1) == [
+        "oppnande",
+        "justerare",
+        "brist:2",
+        "brist:1",
+        "brist:3",
+        "brist:4",
+    ]
+
+
+def test_move_down_within_section():
+    assert move_in_section(ORDER, "brist:2", 1) == [
+        "oppnande",
+        "justerare",
+        "brist:1",
+        "brist:3",
+        "brist:2",
+        "brist:4",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "step"),
+    [
+        ("brist:1", -1),  # would cross into the opening
+        ("brist:3", 1),  # would cross into follow-up
+        ("brist:4", -1),  # first of its section
+        ("justerare", 1),
+        ("oppnande", -1),  # top of the agenda
+        ("brist:4", 1),  # bottom of the agenda
+    ],
+)
+def test_move_across_a_section_or_past_an_edge_stays_put(key, step):
+    assert move_in_section(ORDER, key, step) == KEYS
+
+
+def test_move_does_not_change_its_input():
+    order = list(ORDER)
+    move_in_section(order, "brist:2", -1)
+    assert order == ORDER
+
+
+# --- meeting status ----------------------------------------------------------------------
+
+CHECKS_ALLOWED = {
+    check_agenda_editable: {MotesStatus.PLANERAT},
+    check_minutes_editable: {MotesStatus.DAGORDNING_FASTSTALLD, MotesStatus.GENOMFORT},
+    check_decisions_open: {MotesStatus.DAGORDNING_FASTSTALLD},
+    check_justering: {MotesStatus.GENOMFORT},
+}
+
+
+@pytest.mark.parametrize("status", list(MotesStatus))
+@pytest.mark.parametrize("check", list(CHECKS_ALLOWED), ids=lambda check: check.__name__)
+def test_status_check(check, status):
+    if status in CHECKS_ALLOWED[check]:
+        assert check(status) is None
+    else:
+        with pytest.raises(MeetingRefused):
+            check(status)
+
+
+@pytest.mark.parametrize(
+    ("check", "status", "message"),
+    [
+        (check_agenda_editable, MotesStatus.GENOMFORT, "Dagordningen är fastställd"),
+        (check_minutes_editable, MotesStatus.PLANERAT, "Fastställ dagordningen"),
+        (check_minutes_editable, MotesStatus.PROTOKOLL_JUSTERAT, "Protokollet är justerat"),
+        (check_decisions_open, MotesStatus.GENOMFORT, "Besluten är redan verkställda"),
+        (check_decisions_open, MotesStatus.PLANERAT, "Fastställ dagordningen"),
+        (check_justering, MotesStatus.PROTOKOLL_JUSTERAT, "Protokollet är redan justerat"),
+        (check_justering, MotesStatus.DAGORDNING_FASTSTALLD, "Spara protokollet"),
+    ],
+)
+def test_status_refusal_explains_itself(check, status, message):
+    with pytest.raises(MeetingRefused, match=message):
+        check(status)
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+AFTER = MEETING + timedelta(days=1)
+VALID = [
+    Beslut(BeslutTyp.INFORMATION),
+    Beslut(
+        BeslutTyp.ATGARD, text="Rutin ses över", ansvarig="Regionens psykiatri", senast_on=AFTER
+    ),
+    Beslut(BeslutTyp.BEVAKA, senast_on=AFTER),
+    Beslut(BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL),
+    *[Beslut(BeslutTyp.AVSLUTA, utfall=utfall) for utfall in DECISION_OUTCOMES],
+]
+
+
+@pytest.mark.parametrize("beslut", VALID, ids=lambda b: f"{b.typ}-{b.utfall}")
+def test_valid_decision_has_no_problem(beslut):
+    assert decision_problem(beslut, Niva.LOKAL, MEETING) is None
+
+
+def test_decision_outcomes_are_all_but_merged():
+    assert set(DECISION_OUTCOMES) == set(Utfall) - {Utfall.SAMMANSLAGEN}
+
+
+ATGARD = VALID[1]
+
+
+@pytest.mark.parametrize(
+    ("beslut", "field"),
+    [
+        (replace(ATGARD, text=""), "text"),
+        (replace(ATGARD, text="   \n"), "text"),
+        (replace(ATGARD, ansvarig=""), "ansvarig"),
+        (replace(ATGARD, ansvarig="  "), "ansvarig"),
+        (replace(ATGARD, senast_on=None), "senast_on"),
+        (replace(ATGARD, senast_on=MEETING), "senast_on"),
+        (replace(ATGARD, senast_on=MEETING - timedelta(days=1)), "senast_on"),
+        (replace(ATGARD, text="", ansvarig="", senast_on=None), "text"),
+        (Beslut(BeslutTyp.BEVAKA), "senast_on"),
+        (Beslut(BeslutTyp.BEVAKA, senast_on=MEETING), "senast_on"),
+        (Beslut(BeslutTyp.ESKALERA), "till_niva"),
+        (Beslut(BeslutTyp.ESKALERA, till_niva=Niva.LOKAL), "till_niva"),
+        (Beslut(BeslutTyp.ESKALERA, till_niva=Niva.HANDLAGGARE), "till_niva"),
+        (Beslut(BeslutTyp.AVSLUTA), "utfall"),
+        (Beslut(BeslutTyp.AVSLUTA, utfall=Utfall.SAMMANSLAGEN), "utfall"),
+    ],
+)
+def test_invalid_decision_names_the_field(beslut, field):
+    problem = decision_problem(beslut, Niva.LOKAL, MEETING)
+    assert problem is not None
+    assert problem[0] == field
+    assert problem[1]
+
+
+def test_escalation_from_central_level_is_refused():
+    beslut = Beslut(BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL)
+    assert decision_problem(beslut, Niva.CENTRAL, MEETING)[0] == "till_niva"
+
+
+def test_escalation_from_handlaggare_to_lokal_is_valid():
+    beslut = Beslut(BeslutTyp.ESKALERA, till_niva=Niva.LOKAL)
+    assert decision_problem(beslut, Niva.HANDLAGGARE, MEETING) is None
+
+
+def test_information_ignores_other_fields():
+    beslut = Beslut(BeslutTyp.INFORMATION, senast_on=MEETING, utfall=Utfall.SAMMANSLAGEN)
+    assert decision_problem(beslut, Niva.CENTRAL, MEETING) is None

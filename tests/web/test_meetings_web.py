@@ -1,0 +1,485 @@
+"""Meeting pages through the test client: every route for every role, bad input on every form,
+documents that read back, the calendar feed and the agenda e-mail."""
+
+import io
+from datetime import date, datetime, time
+
+import docx
+import pytest
+from icalendar import Calendar
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from systemfel.brister.domain import Niva
+from systemfel.brister.models import Brist
+from systemfel.clock import STOCKHOLM
+from systemfel.extensions import db
+from systemfel.meetings import services
+from systemfel.meetings.domain import GruppTyp, MotesStatus
+from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
+from systemfel.notifications.models import OutboxMessage
+from tests import factories
+from tests.sql import count_statements
+
+ROLES = ("ombud", "samordnare", "ledningsgrupp", "admin", "other_ombud", "other_samordnare")
+READ = {"ombud", "samordnare", "ledningsgrupp", "admin"}
+MANAGE = {"samordnare", "admin"}
+WORK = {"ombud", "samordnare", "admin"}
+DAY = date(2026, 12, 8)
+
+
+@pytest.fixture
+def meeting(app, world):
+    """A group over the home verksamhet with two members, a lokal brist, a planned meeting."""
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
+        brist = factories.brist(home, ombud, titel="Ingen kontinuitet", niva=Niva.LOKAL)
+        group = services.create_group(
+            fields=services.GroupFields(
+                "Ledningsgruppen Hemma", GruppTyp.ARBETANDE, [home], "Sammansättning"
+            )
+        )
+        login_user = db.session.get(type(ombud), world.users["ledningsgrupp"].id)
+        member = services.add_member(
+            group=group,
+            namn="Lena Ledamot",
+            organisation="Psykiatrin",
+            epost="lena@psykiatrin.example",
+            user=login_user,
+        )
+        services.add_member(
+            group=group, namn="Kurt Kommun", organisation="Kommunen", epost="", user=None
+        )
+        mote = services.plan_meeting(
+            group=group,
+            fields=services.MeetingFields(
+                datetime.combine(DAY, time(13), STOCKHOLM), None, "Stadshuset", member
+            ),
+        )
+        db.session.commit()
+        values = {
+            "group": group.id,
+            "mote": mote.id,
+            "brist": brist.id,
+            "member": member.id,
+            "token": group.ics_token,
+        }
+        db.session.remove()
+    return values
+
+
+def _mote(app, mote_id):
+    with app.app_context():
+        mote = db.session.get(Mote, mote_id)
+        db.session.expunge(mote)
+        db.session.remove()
+    return mote
+
+
+def _version(app, mote_id) -> str:
+    return str(_mote(app, mote_id).version)
+
+
+def _propose_and_faststall(app, meeting, client):
+    mote = meeting["mote"]
+    assert (
+        client.post(
+            f"/moten/{mote}/dagordning/foresla", {"version": _version(app, mote)}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"/moten/{mote}/dagordning/faststall", {"version": _version(app, mote)}
+        ).status_code
+        == 302
+    )
+    assert _mote(app, mote).status == MotesStatus.DAGORDNING_FASTSTALLD
+
+
+def _punkter(app, mote_id) -> list[Punkt]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Punkt)
+            .where(Punkt.mote_id == mote_id, Punkt.is_removed.is_(False))
+            .order_by(Punkt.position)
+        ).all()
+        db.session.expunge_all()
+        db.session.remove()
+    return list(rows)
+
+
+def _minutes_data(app, meeting, overrides=None, **extra):
+    """The minutes form as a browser posts it, every item dealt with and no decisions."""
+    data = {"version": _version(app, meeting["mote"]), **extra}
+    for index, punkt in enumerate(_punkter(app, meeting["mote"])):
+        data[f"punkter-{index}-punkt_id"] = str(punkt.id)
+        data[f"punkter-{index}-anteckning"] = f"Anteckning {index}"
+        if punkt.brist_id:
+            data[f"punkter-{index}-beslut_typ"] = "information"
+        for key, value in (overrides or {}).get(punkt.brist_id, {}).items():
+            data[f"punkter-{index}-{key}"] = value
+    return data
+
+
+# --- Who may do what ----------------------------------------------------------------------------
+
+READ_PAGES = [
+    "/ledningsgrupper/{group}",
+    "/moten/{mote}",
+    "/moten/{mote}/dagordning/utskrift",
+    "/moten/{mote}/dagordning.docx",
+    "/moten/{mote}/kallelse.ics",
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", READ_PAGES)
+def test_members_and_staff_of_the_verksamhet_read_the_group(app, meeting, login, role, url):
+    response = login(role).get(url.format(**meeting))
+    assert response.status_code == (200 if role in READ else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_group_list_shows_only_groups_over_ones_verksamheter(app, meeting, login, role):
+    page = login(role).get("/ledningsgrupper").get_data(as_text=True)
+    assert ("Ledningsgruppen Hemma" in page) == (role in READ)
+
+
+MANAGE_PAGES = [
+    "/ledningsgrupper/ny",
+    "/ledningsgrupper/{group}/andra",
+    "/ledningsgrupper/{group}/moten/nytt",
+    "/moten/{mote}/andra",
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", MANAGE_PAGES)
+def test_only_samordnare_manage_groups_and_meetings(app, meeting, login, role, url):
+    response = login(role).get(url.format(**meeting))
+    if role in MANAGE or (role == "other_samordnare" and "{" not in url):
+        expected = 200  # a samordnare elsewhere creates groups for their own verksamhet
+    elif role == "other_samordnare":
+        expected = 404
+    else:
+        expected = 403
+    assert response.status_code == expected
+
+
+MANAGE_POSTS = [
+    "/moten/{mote}/dagordning/foresla",
+    "/moten/{mote}/dagordning/faststall",
+    "/moten/{mote}/dagordning/skicka",
+    "/moten/{mote}/dagordning/punkter",
+    "/ledningsgrupper/{group}/ledamoter",
+    "/ledningsgrupper/{group}/kalenderlank",
+    "/ledningsgrupper/{group}/ledamoter/{member}/ta-bort",
+]
+
+
+@pytest.mark.parametrize("role", ["ombud", "ledningsgrupp", "other_samordnare"])
+@pytest.mark.parametrize("url", MANAGE_POSTS)
+def test_others_cannot_change_agendas_or_groups(app, meeting, login, role, url):
+    before = _mote(app, meeting["mote"]).version
+    response = login(role).post(url.format(**meeting), {"version": str(before), "rubrik": "X"})
+    assert response.status_code == (404 if role == "other_samordnare" else 403)
+    assert _mote(app, meeting["mote"]).version == before
+
+
+def test_anonymous_users_are_sent_to_login(client, meeting):
+    response = client.get(f"/moten/{meeting['mote']}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["ombud", "samordnare", "ledningsgrupp"])
+def test_ombud_propose_items_by_marking_brister(app, meeting, login, role):
+    response = login(role).post(f"/brister/{meeting['brist']}/ledningsgrupp", {"markera": "ja"})
+    assert response.status_code == (403 if role == "ledningsgrupp" else 302)
+    with app.app_context():
+        marked = db.session.get(Brist, meeting["brist"]).marked_for_group_at is not None
+        db.session.remove()
+    assert marked == (role != "ledningsgrupp")
+
+
+def test_minutes_are_read_by_members_and_written_by_the_samordnare(app, meeting, login):
+    _propose_and_faststall(app, meeting, login("samordnare"))
+    member = login("ledningsgrupp")
+    assert member.get(f"/moten/{meeting['mote']}/protokoll").status_code == 200
+    response = member.post(f"/moten/{meeting['mote']}/protokoll", _minutes_data(app, meeting))
+    assert response.status_code == 403
+    assert _mote(app, meeting["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD
+
+
+def test_the_chosen_justerare_approves_with_their_own_login(app, meeting, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, meeting, samordnare)
+    samordnare.post(
+        f"/moten/{meeting['mote']}/protokoll", _minutes_data(app, meeting, verkstall="1")
+    )
+    assert _mote(app, meeting["mote"]).status == MotesStatus.GENOMFORT
+    ombud = login("ombud")
+    assert (
+        ombud.post(
+            f"/moten/{meeting['mote']}/protokoll/justera",
+            {"version": _version(app, meeting["mote"])},
+        ).status_code
+        == 403
+    )
+    justerare = login("ledningsgrupp")
+    response = justerare.post(
+        f"/moten/{meeting['mote']}/protokoll/justera", {"version": _version(app, meeting["mote"])}
+    )
+    assert response.status_code == 302
+    assert _mote(app, meeting["mote"]).status == MotesStatus.PROTOKOLL_JUSTERAT
+
+
+# --- Bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"namn": "", "typ": "arbetande"}, "namn", "Fyll i fältet."),
+        ({"namn": "Grupp", "typ": ""}, "typ", "Gör ett val."),
+        (
+            {"namn": "Grupp", "typ": "arbetande", "staende_punkter": "Fråga om 811218-9876"},
+            "staende_punkter",
+            "personnummer",
+        ),
+    ],
+)
+def test_bad_group_input_is_shown_and_kept(app, world, login, data, field, message):
+    response = login("samordnare").post(
+        "/ledningsgrupper/ny", {"verksamhet_ids": str(world.home.id), **data}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    assert f'id="{field}-error"' in page or f"{field}" in page
+    with app.app_context():
+        assert db.session.scalar(select(Ledningsgrupp.id)) is None
+        db.session.remove()
+
+
+def test_a_group_needs_a_verksamhet(app, world, login):
+    response = login("samordnare").post(
+        "/ledningsgrupper/ny", {"namn": "Grupp", "typ": "arbetande"}
+    )
+    assert response.status_code == 422
+    assert 'value="Grupp"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"namn": "", "organisation": "Kommunen"}, "Fyll i fältet."),
+        ({"namn": "Ann", "organisation": ""}, "Fyll i fältet."),
+        (
+            {"namn": "Ann", "organisation": "FK", "epost": "inte-en-adress"},
+            "Ange en giltig e-postadress.",
+        ),
+        ({"namn": "Ann 811218-9876", "organisation": "FK"}, "personnummer"),
+    ],
+)
+def test_bad_member_input_is_shown_and_kept(app, meeting, login, data, message):
+    response = login("samordnare").post(f"/ledningsgrupper/{meeting['group']}/ledamoter", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    with app.app_context():
+        assert len(db.session.scalars(select(Ledamot)).all()) == 2
+        db.session.remove()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"datum": "8/12", "starttid": "13:00", "plats": "Rum 1"}, "Inte ett giltigt datum"),
+        ({"datum": "2026-12-08", "starttid": "", "plats": "Rum 1"}, "Ange en tid som TT:MM."),
+        ({"datum": "2026-12-08", "starttid": "13:00", "plats": ""}, "Fyll i fältet."),
+        (
+            {"datum": "2026-12-08", "starttid": "13:00", "sluttid": "12:00", "plats": "Rum"},
+            "Sluttiden måste vara efter starttiden.",
+        ),
+    ],
+)
+def test_bad_meeting_input_is_shown_and_kept(app, meeting, login, data, message):
+    response = login("samordnare").post(f"/ledningsgrupper/{meeting['group']}/moten/nytt", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    with app.app_context():
+        assert len(db.session.scalars(select(Mote)).all()) == 1
+        db.session.remove()
+
+
+def test_adding_an_item_needs_a_heading_or_a_known_brist(app, meeting, login):
+    client = login("samordnare")
+    client.post(
+        f"/moten/{meeting['mote']}/dagordning/foresla", {"version": _version(app, meeting["mote"])}
+    )
+    for data, message in [
+        ({"rubrik": "", "brist": "", "sektion": "staende"}, "Skriv en rubrik."),
+        (
+            {"rubrik": "", "brist": "SF-1999-0001", "sektion": "nya"},
+            "Det finns ingen brist med det numret",
+        ),
+        ({"rubrik": "Om 811218-9876", "sektion": "staende"}, "personnummer"),
+    ]:
+        response = client.post(
+            f"/moten/{meeting['mote']}/dagordning/punkter",
+            {"version": _version(app, meeting["mote"]), **data},
+        )
+        assert response.status_code == 422, data
+        assert message in response.get_data(as_text=True)
+
+
+def test_an_incomplete_decision_is_shown_beside_its_item_and_nothing_is_applied(
+    app, meeting, login
+):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    data = _minutes_data(
+        app,
+        meeting,
+        {
+            meeting["brist"]: {
+                "beslut_typ": "atgard",
+                "beslut_text": "Utbilda",
+                "anteckning": "Min text",
+            }
+        },
+        verkstall="1",
+    )
+    response = client.post(f"/moten/{meeting['mote']}/protokoll", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Ange vilken organisation som ansvarar." in page
+    assert "Min text" in page and "Utbilda" in page
+    assert _mote(app, meeting["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD
+
+
+def test_a_stale_minutes_save_is_a_conflict_and_keeps_the_text(app, meeting, login):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    stale = _minutes_data(app, meeting, {meeting["brist"]: {"anteckning": "Min egen text"}})
+    client.post(f"/moten/{meeting['mote']}/protokoll", _minutes_data(app, meeting))
+    response = client.post(f"/moten/{meeting['mote']}/protokoll", stale)
+    assert response.status_code == 409
+    assert "Min egen text" in response.get_data(as_text=True)
+
+
+def test_a_locked_agenda_says_so(app, meeting, login):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    response = client.post(
+        f"/moten/{meeting['mote']}/dagordning/foresla",
+        {"version": _version(app, meeting["mote"])},
+        follow_redirects=True,
+    )
+    assert "Dagordningen är fastställd och kan inte ändras." in response.get_data(as_text=True)
+
+
+# --- The whole way, documents, calendar, e-mail -------------------------------------------------
+
+
+def test_decisions_reach_the_brister_and_the_minutes_read_back(app, meeting, login):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    data = _minutes_data(
+        app,
+        meeting,
+        {
+            meeting["brist"]: {
+                "beslut_typ": "eskalera",
+                "beslut_till_niva": "central",
+                "beslut_text": "Till regionen",
+            }
+        },
+        verkstall="1",
+    )
+    assert client.post(f"/moten/{meeting['mote']}/protokoll", data).status_code == 302
+    detail = client.get(f"/brister/{meeting['brist']}").get_data(as_text=True)
+    assert "Beslut i Ledningsgruppen Hemma 2026-12-08: eskaleras till central nivå." in detail
+    minutes = client.get(f"/moten/{meeting['mote']}/protokoll.docx")
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(minutes.data)).paragraphs)
+    assert "Protokoll" in text and "Beslut: Eskalera. Till Central nivå. Till regionen" in text
+    assert "Lena Ledamot" in text
+
+
+def test_the_agenda_as_docx_pdf_and_print_page(app, meeting, login):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    agenda = client.get(f"/moten/{meeting['mote']}/dagordning.docx")
+    assert (
+        agenda.headers["Content-Disposition"] == 'attachment; filename="dagordning-2026-12-08.docx"'
+    )
+    document = docx.Document(io.BytesIO(agenda.data))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:3] == ["Kallade", "Inledning", "§ 1 Mötets öppnande"]
+    assert any(h.endswith("Ingen kontinuitet") for h in headings)
+    pdf = client.get(f"/moten/{meeting['mote']}/dagordning.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Dagordning" in text and "Ingen kontinuitet" in text and "Stadshuset" in text
+    page = client.get(f"/moten/{meeting['mote']}/dagordning/utskrift").get_data(as_text=True)
+    assert "§ 3" in page and "tisdag 8 december 2026" in page.lower()
+
+
+def test_the_calendar_feed_needs_the_secret_and_shows_every_meeting(app, client, meeting):
+    assert client.get(f"/ledningsgrupper/{meeting['group']}/kalender/fel.ics").status_code == 404
+    response = client.get(f"/ledningsgrupper/{meeting['group']}/kalender/{meeting['token']}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["UID"]) for e in events] == [f"mote-{meeting['mote']}@systemfel"]
+    assert events[0]["DTSTART"].dt == datetime.combine(DAY, time(13), STOCKHOLM)
+    assert "ATTENDEE" not in events[0]  # a shared feed does not hand out members' addresses
+
+
+def test_a_new_calendar_address_stops_the_old_one(app, meeting, login):
+    login("samordnare").post(f"/ledningsgrupper/{meeting['group']}/kalenderlank", {})
+    old = login("ombud").get(f"/ledningsgrupper/{meeting['group']}/kalender/{meeting['token']}.ics")
+    assert old.status_code == 404
+
+
+def test_sending_the_agenda_puts_one_message_per_member_with_an_invitation(app, meeting, login):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    response = client.post(
+        f"/moten/{meeting['mote']}/dagordning/skicka", {"version": _version(app, meeting["mote"])}
+    )
+    assert response.status_code == 302
+    client.post(
+        f"/moten/{meeting['mote']}/dagordning/skicka", {"version": _version(app, meeting["mote"])}
+    )
+    with app.app_context():
+        messages = db.session.scalars(select(OutboxMessage)).all()
+        assert [m.recipients for m in messages] == [["lena@psykiatrin.example"]]
+        names = [name for name, _, _ in messages[0].attachments]
+        assert names == ["kallelse.ics", "dagordning.docx"]
+        assert "§ 3" in messages[0].body_text
+        db.session.remove()
+
+
+def test_the_meeting_page_statement_count_does_not_grow_with_items(app, meeting, login, world):
+    client = login("samordnare")
+    url = f"/moten/{meeting['mote']}"
+    client.post(f"{url}/dagordning/foresla", {"version": _version(app, meeting["mote"])})
+    client.get(url)
+    with count_statements(app) as few:
+        assert client.get(url).status_code == 200
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
+        for n in range(15):
+            factories.brist(home, ombud, titel=f"Lokal {n}", niva=Niva.LOKAL)
+        db.session.commit()
+        db.session.remove()
+    client.post(f"{url}/dagordning/foresla", {"version": _version(app, meeting["mote"])})
+    with count_statements(app) as many:
+        assert client.get(url).status_code == 200
+    assert len(_punkter(app, meeting["mote"])) > 20
+    assert many["n"] == few["n"]
