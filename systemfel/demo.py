@@ -1,6 +1,6 @@
 """Anonymous demo data: two fictional verksamheter, their staff and a year of brister."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -12,10 +12,13 @@ from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva, Status, Utfall
 from systemfel.brister.models import Brist
 from systemfel.brister.services import BristFields
-from systemfel.clock import local_today
+from systemfel.clock import STOCKHOLM, local_today
 from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.followups.domain import Kanal, SvarTyp
+from systemfel.meetings import services as meetings
+from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp
+from systemfel.meetings.models import Ledamot
 
 PASSWORD = "demo-losen-2026"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -218,6 +221,7 @@ def load() -> list[tuple[str, str, str]]:
         staff = [u for u in users if verksamhet in u.verksamheter and u.role.can_work_brister]
         brister.append(_demo_brist(verksamhet, staff[position % len(staff)], row, today))
     _demo_contacts(brister, today)
+    _demo_meetings(verksamheter[0], users, brister, today)
     return [(email, PASSWORD, role.value) for email, _n, role, _v in STAFF]
 
 
@@ -276,6 +280,70 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
             due_on=today - timedelta(days=3),
             reason="Demodata: försenad bevakning.",
         )
+
+
+def _demo_meetings(
+    verksamhet: Verksamhet, users: list[User], brister: list[Brist], today: date
+) -> None:
+    """A ledningsgrupp with members, a held and justerat meeting, and the next one planned."""
+    samordnare = next(u for u in users if u.role == Role.SAMORDNARE)
+    group = meetings.create_group(
+        fields=meetings.GroupFields(
+            namn="Ledningsgruppen för personligt ombud Sjöstad–Norrvik",
+            typ=GruppTyp.ARBETANDE,
+            verksamheter=[verksamhet],
+            staende_punkter="Ledningsgruppens sammansättning\nRapport från verksamheten",
+        )
+    )
+    login = next(u for u in users if u.role == Role.LEDNINGSGRUPP)
+    members = [
+        meetings.add_member(
+            group=group,
+            namn=login.namn,
+            organisation="Regionens psykiatri",
+            epost=login.email,
+            user=login,
+        )
+    ]
+    for namn, organisation in [
+        ("Kim Kommun", "Sjöstads kommun, socialförvaltningen"),
+        ("Fia Försäkring", "Försäkringskassan"),
+        ("Ruben RSMH", "RSMH Sjöstad"),
+    ]:
+        members.append(
+            meetings.add_member(
+                group=group, namn=namn, organisation=organisation, epost="", user=None
+            )
+        )
+    held = meetings.plan_meeting(
+        group=group, fields=_meeting_fields(today - timedelta(days=60), members[0])
+    )
+    meetings.propose_agenda(mote=held, expected_version=held.version)
+    meetings.faststall_agenda(mote=held, user=samordnare, expected_version=held.version)
+    minutes = [
+        meetings.Minute(
+            punkt=punkt,
+            anteckning="Ledningsgruppen informerades." if punkt.brist_id else "",
+            is_deferred=False,
+            beslut=Beslut(BeslutTyp.INFORMATION) if punkt.brist_id else None,
+        )
+        for punkt in held.visible_punkter
+    ]
+    meetings.save_minutes(
+        mote=held, minutes=minutes, expected_version=held.version, apply=True, user=samordnare
+    )
+    meetings.justera(mote=held, user=samordnare, expected_version=held.version)
+    meetings.mark_for_group(brist=brister[5], user=brister[5].ansvarig, marked=True)
+    meetings.plan_meeting(
+        group=group, fields=_meeting_fields(today + timedelta(days=14), members[0])
+    )
+
+
+def _meeting_fields(day: date, justerare: Ledamot) -> meetings.MeetingFields:
+    starts = datetime.combine(day, time(13), STOCKHOLM)
+    return meetings.MeetingFields(
+        starts, starts + timedelta(hours=2), "Stadshuset, sal 2", justerare
+    )
 
 
 def _add_addresses(verksamhet: Verksamhet) -> None:

@@ -226,3 +226,29 @@ def test_a_repeated_delivery_carries_the_same_message_id(scene, smtp_server):
 
     first, second = smtp_server.with_key("note:1")
     assert first.message["Message-ID"] == second.message["Message-ID"]
+
+
+def test_attachments_arrive_as_files_beside_the_text(scene, smtp_server):
+    """An agenda goes out with its calendar invitation and document attached."""
+    invitation = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    services.enqueue(
+        key="agenda:test",
+        to=[scene.ombud.email],
+        subject="Dagordning",
+        template="digest",
+        context={"user": scene.ombud, "items": [], "today": date(2026, 11, 2)},
+        now=T0,
+        attachments=[
+            ("kallelse.ics", "text/calendar; method=REQUEST", invitation),
+            ("dagordning.docx", "application/octet-stream", b"\x00\x01binary"),
+        ],
+    )
+    db.session.commit()
+    assert send_due_messages(now=T0) == 1
+    [received] = smtp_server.with_key("agenda:test")
+    parts = {part.get_filename(): part for part in received.message.iter_attachments()}
+    assert parts["kallelse.ics"].get_content_type() == "text/calendar"
+    assert parts["kallelse.ics"].get_param("method") == "REQUEST"
+    assert parts["kallelse.ics"].get_payload(decode=True) == invitation
+    assert parts["dagordning.docx"].get_payload(decode=True) == b"\x00\x01binary"
+    assert "Hej Olle Ombud" in received.message.get_body(("plain",)).get_content()
