@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from systemfel.brister.domain import Niva, Utfall, next_level
+from systemfel.brister.domain import Niva, Utfall
 from systemfel.followups.domain import SvarTyp
 from systemfel.i18n import N_
 
@@ -482,8 +482,3 @@ def decision_problem(beslut: Beslut, niva: Niva, meeting_on: date) -> tuple[str,
     if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall not in DECISION_OUTCOMES:
         return "utfall", N_("Välj ett utfall.")
     return None
-
-
-def default_escalation(niva: Niva) -> Niva | None:
-    """The level a proposed escalation goes to."""
-    return next_level(niva)

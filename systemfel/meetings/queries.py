@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from systemfel.brister.domain import Status
@@ -212,10 +212,3 @@ def meetings_with_brist(brist: Brist) -> list[tuple[Mote, Punkt]]:
         .order_by(Mote.starts_at.desc())
     ).all()
     return [(row[0], row[1]) for row in rows]
-
-
-def count_meetings(group: Ledningsgrupp) -> int:
-    """Return how many meetings the group has had or planned."""
-    return (
-        db.session.scalar(select(func.count(Mote.id)).where(Mote.ledningsgrupp_id == group.id)) or 0
-    )

@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -539,8 +539,3 @@ def mark_for_group(*, brist: Brist, user: User, marked: bool, now: datetime | No
     )
     db.session.add(entry)
     db.session.flush()
-
-
-def meeting_day(mote: Mote) -> date:
-    """Return the meeting's day in Stockholm."""
-    return queries.local_date(mote.starts_at)

@@ -26,6 +26,7 @@ from systemfel.auth.models import User, user_verksamhet
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.queries import find_by_nummer
 from systemfel.clock import STOCKHOLM
+from systemfel.dbtypes import utcnow
 from systemfel.errors import ConflictError, DomainError
 from systemfel.extensions import db
 from systemfel.formtools import commit_or_show, show_error, status_for, submitted_version
@@ -467,7 +468,7 @@ def send_agenda(mote_id: int):  # noqa: ANN201
         flash(gettext("Ingen ledamot har en e-postadress."), "error")
         return redirect(url_for("meetings.meeting", mote_id=mote.id))
     _enqueue_agenda(mote, members)
-    mote.agenda_sent_at = datetime.now(STOCKHOLM)
+    mote.agenda_sent_at = utcnow()
     db.session.commit()
     flash(
         gettext("Dagordningen läggs i utkorgen till %(antal)d ledamöter.", antal=len(members)),

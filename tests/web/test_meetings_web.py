@@ -483,3 +483,85 @@ def test_the_meeting_page_statement_count_does_not_grow_with_items(app, meeting,
         assert client.get(url).status_code == 200
     assert len(_punkter(app, meeting["mote"])) > 20
     assert many["n"] == few["n"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", ["upp", "ned", "ta-bort", "aterstall"])
+def test_only_samordnare_rearrange_the_draft(app, meeting, login, role, action):
+    login("samordnare").post(
+        f"/moten/{meeting['mote']}/dagordning/foresla", {"version": _version(app, meeting["mote"])}
+    )
+    punkt = _punkter(app, meeting["mote"])[3]
+    before = _mote(app, meeting["mote"]).version
+    response = login(role).post(
+        f"/moten/{meeting['mote']}/dagordning/punkter/{punkt.id}/{action}", {"version": str(before)}
+    )
+    if role in MANAGE:
+        assert response.status_code == 302
+        assert _mote(app, meeting["mote"]).version == before + 1
+    else:
+        assert response.status_code == (404 if role == "other_samordnare" else 403)
+        assert _mote(app, meeting["mote"]).version == before
+
+
+def test_an_unknown_item_action_is_not_found(app, meeting, login):
+    client = login("samordnare")
+    client.post(
+        f"/moten/{meeting['mote']}/dagordning/foresla", {"version": _version(app, meeting["mote"])}
+    )
+    punkt = _punkter(app, meeting["mote"])[0]
+    url = f"/moten/{meeting['mote']}/dagordning/punkter/{punkt.id}/kasta"
+    assert client.post(url, {"version": _version(app, meeting["mote"])}).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "url",
+    ["/moten/{mote}/protokoll", "/moten/{mote}/protokoll/utskrift", "/moten/{mote}/protokoll.docx"],
+)
+def test_held_minutes_are_read_by_everyone_in_the_verksamhet(app, meeting, login, role, url):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, meeting, samordnare)
+    samordnare.post(
+        f"/moten/{meeting['mote']}/protokoll", _minutes_data(app, meeting, verkstall="1")
+    )
+    response = login(role).get(url.format(**meeting))
+    assert response.status_code == (200 if role in READ else 404)
+
+
+def test_minutes_documents_do_not_exist_before_the_meeting_is_held(app, meeting, login):
+    client = login("samordnare")
+    assert client.get(f"/moten/{meeting['mote']}/protokoll.docx").status_code == 404
+    assert client.get(f"/moten/{meeting['mote']}/dagordning.txt").status_code == 404
+
+
+def test_changing_the_time_moves_the_calendar_event_on(app, meeting, login):
+    client = login("samordnare")
+    before = _mote(app, meeting["mote"])
+    response = client.post(
+        f"/moten/{meeting['mote']}/andra",
+        {
+            "datum": "2026-12-09",
+            "starttid": "09:00",
+            "sluttid": "11:00",
+            "plats": "Stadshuset",
+            "justerare_id": str(meeting["member"]),
+            "version": str(before.version),
+        },
+    )
+    assert response.status_code == 302
+    after = _mote(app, meeting["mote"])
+    assert after.ics_sequence == before.ics_sequence + 1
+    assert after.starts_at == datetime(2026, 12, 9, 9, tzinfo=STOCKHOLM)
+    stale = client.post(
+        f"/moten/{meeting['mote']}/andra",
+        {
+            "datum": "2026-12-10",
+            "starttid": "09:00",
+            "plats": "Annat rum",
+            "version": str(before.version),
+        },
+    )
+    assert stale.status_code == 422
+    assert "Någon annan har ändrat mötet" in stale.get_data(as_text=True)
+    assert 'value="Annat rum"' in stale.get_data(as_text=True)
