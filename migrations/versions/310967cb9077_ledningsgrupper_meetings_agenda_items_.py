@@ -72,6 +72,7 @@ def upgrade():
     sa.Column('justerad_by_id', sa.Integer(), nullable=True),
     sa.Column('agenda_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ics_sequence', sa.Integer(), nullable=False),
+    sa.Column('narvarande', sa.JSON(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['faststalld_by_id'], ['user_account.id'], name=op.f('fk_mote_faststalld_by_id_user_account')),
     sa.ForeignKeyConstraint(['justerad_by_id'], ['user_account.id'], name=op.f('fk_mote_justerad_by_id_user_account')),

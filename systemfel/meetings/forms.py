@@ -143,5 +143,6 @@ class ItemMinutesForm(Form):
 class MinutesForm(GuardedForm):
     """The minutes of a meeting: one entry per agenda item."""
 
+    narvarande = CheckboxListField(_l("Närvarande"), coerce=int, validators=[Optional()])
     punkter = FieldList(FormField(ItemMinutesForm))
     version = HiddenField()

@@ -114,6 +114,8 @@ class Mote(db.Model):
     justerad_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     justerad_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     agenda_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who attended, as the minutes name them: [[namn, organisation], ...].
+    narvarande: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # Bumped when time or place changes, so calendars replace the event they have.
     ics_sequence: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)

@@ -103,9 +103,16 @@ def meeting_doc(mote: Mote) -> MeetingDoc:
         plats=mote.plats,
         items=doc_items(mote),
         status_line=status_line(mote),
-        members=tuple((m.namn, m.organisation) for m in group.ledamoter),
+        members=attendees(mote),
         justerare=mote.justerare_namn,
     )
+
+
+def attendees(mote: Mote) -> tuple[tuple[str, str], ...]:
+    """Who the minutes name as present; before the minutes say, every member (the invited)."""
+    if mote.status in (MotesStatus.GENOMFORT, MotesStatus.PROTOKOLL_JUSTERAT) and mote.narvarande:
+        return tuple((namn, organisation) for namn, organisation in mote.narvarande)
+    return tuple((m.namn, m.organisation) for m in mote.ledningsgrupp.ledamoter)
 
 
 def ics_event(mote: Mote, url: str, organizer_email: str = "") -> IcsEvent:

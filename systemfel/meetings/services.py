@@ -376,6 +376,7 @@ def save_minutes(
     expected_version: int,
     apply: bool,
     user: User,
+    present: list[Ledamot] | None = None,
     now: datetime | None = None,
 ) -> None:
     """Save the minutes; with `apply`, carry out every decision on its brist in this transaction.
@@ -392,6 +393,8 @@ def save_minutes(
     except MeetingRefused as error:
         raise _refused(error) from error
     _guard(**{f"anteckning-{m.punkt.id}": m.anteckning for m in minutes})
+    if present is not None:
+        mote.narvarande = [[member.namn, member.organisation] for member in present]
     decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
     for minute in minutes:
         minute.punkt.anteckning = minute.anteckning.strip()

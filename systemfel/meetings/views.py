@@ -518,6 +518,8 @@ def minutes(mote_id: int):  # noqa: ANN201
         return redirect(url_for("meetings.meeting", mote_id=mote.id))
     punkter = mote.visible_punkter
     form = MinutesForm(data=None if request.method == "POST" else _minutes_data(mote))
+    members = mote.ledningsgrupp.ledamoter
+    form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in members]
     conflict = None
     if can_edit and form.validate_on_submit():
         entries = {entry.form.punkt_id.data: entry.form for entry in form.punkter}
@@ -531,6 +533,7 @@ def minutes(mote_id: int):  # noqa: ANN201
                 expected_version=submitted_version(form),
                 apply=apply,
                 user=current_user,
+                present=[m for m in members if m.id in set(form.narvarande.data or [])],
             )
             db.session.commit()
             flash(
@@ -563,8 +566,11 @@ def minutes(mote_id: int):  # noqa: ANN201
 
 
 def _minutes_data(mote: Mote) -> dict:
+    named = {tuple(row) for row in mote.narvarande}
+    members = mote.ledningsgrupp.ledamoter
     return {
         "version": mote.version,
+        "narvarande": [m.id for m in members if not named or (m.namn, m.organisation) in named],
         "punkter": [
             {
                 "punkt_id": str(p.id),

@@ -399,6 +399,7 @@ def test_decisions_reach_the_brister_and_the_minutes_read_back(app, meeting, log
             }
         },
         verkstall="1",
+        narvarande=str(meeting["member"]),
     )
     assert client.post(f"/moten/{meeting['mote']}/protokoll", data).status_code == 302
     detail = client.get(f"/brister/{meeting['brist']}").get_data(as_text=True)
@@ -406,7 +407,8 @@ def test_decisions_reach_the_brister_and_the_minutes_read_back(app, meeting, log
     minutes = client.get(f"/moten/{meeting['mote']}/protokoll.docx")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(minutes.data)).paragraphs)
     assert "Protokoll" in text and "Beslut: Eskalera. Till Central nivå. Till regionen" in text
-    assert "Lena Ledamot" in text
+    assert "Lena Ledamot, Psykiatrin" in text
+    assert "Kurt Kommun" not in text  # not ticked as present
 
 
 def test_the_agenda_as_docx_pdf_and_print_page(app, meeting, login):
