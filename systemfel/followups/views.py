@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Myndighet
+from systemfel.auth.domain import Role
 from systemfel.auth.services import allow_request
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Status, Utfall
@@ -37,6 +38,8 @@ blueprint = Blueprint("followups", __name__)
 @login_required
 def my_work():  # noqa: ANN201
     """The start page: what is due for me (ombud) or for the verksamhet (samordnare)."""
+    if current_user.role == Role.LEDNINGSGRUPP:
+        return redirect(url_for("meetings.groups"))  # their work is the group's meetings
     if not current_user.role.can_work_brister or current_user.role.is_system_wide:
         return redirect(url_for("brister.list_brister"))
     is_samordnare = current_user.role.can_close_brister

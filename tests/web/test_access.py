@@ -184,11 +184,12 @@ def test_route_access(app, ids, login, method, url, role, expected):
         assert 'class="error-summary"' in body
 
 
-@pytest.mark.parametrize("role", ["ledningsgrupp", "admin"])
-def test_start_page_of_readers_and_admin_is_the_list(login, role):
+@pytest.mark.parametrize(("role", "start"), [("ledningsgrupp", "/ledningsgrupper"),
+                                              ("admin", "/brister")])
+def test_start_page_of_readers_and_admin(login, role, start):
     response = login(role).get("/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/brister"
+    assert response.headers["Location"] == start
 
 
 @pytest.mark.parametrize(("role", "heading"), [("ombud", "Mina bevakningar"),
