@@ -226,9 +226,11 @@ def propose_agenda(*, mote: Mote, expected_version: int) -> None:
     for key, punkt in existing.items():
         if key in fresh:
             item = fresh[key]
-            punkt.rubrik = item.rubrik if item.brist_id is None else punkt.rubrik
-            punkt.brist_id, punkt.forslag, punkt.sektion = item.brist_id, item.forslag, item.sektion
+            punkt.brist_id, punkt.forslag = item.brist_id, item.forslag
             punkt.skal = [reason.value for reason in item.skal]
+            if not punkt.is_manual:  # an item placed by hand stays where it was put
+                punkt.sektion = item.sektion
+                punkt.rubrik = item.rubrik if item.brist_id is None else punkt.rubrik
     _renumber(mote, plan.order)
     _take_snapshots(mote)
     _touch(mote, expected_version)

@@ -359,3 +359,17 @@ def test_agenda_items_survive_in_the_database(scene, samordnare):
         select(Punkt.key).where(Punkt.mote_id == mote.id).order_by(Punkt.position)
     ).all()
     assert stored == keys(mote)
+
+
+def test_a_brist_added_by_hand_stays_in_its_section_when_the_rules_find_it(scene, samordnare):
+    lokal = scene.new_brist(niva=Niva.LOKAL, titel="För hand")
+    mote = meeting_on(group_for(scene), MEETING_DAY)
+    services.add_item(
+        mote=mote, rubrik="", sektion=Sektion.STAENDE, brist=lokal, expected_version=mote.version
+    )
+    propose(mote)
+    propose(mote)
+    item = next(p for p in mote.visible_punkter if p.brist_id == lokal.id)
+    assert (item.sektion, item.is_manual, item.skal) == (Sektion.STAENDE, True, ["ny"])
+    ranks = [p.sektion.rank for p in mote.visible_punkter]
+    assert ranks == sorted(ranks)
