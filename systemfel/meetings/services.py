@@ -249,8 +249,10 @@ def _renumber(mote: Mote, order: tuple[str, ...] | list[str]) -> None:
 def _take_snapshots(mote: Mote) -> None:
     """Copy what each brist item shows from the brist as it is now."""
     ids = [p.brist_id for p in mote.punkter if p.brist_id is not None]
-    brister = queries.brister_by_id(ids)
-    answers = queries.latest_answer_texts(ids)
+    # Not flushed first: new items are inserted once, with their snapshot, not then updated.
+    with db.session.no_autoflush:
+        brister = queries.brister_by_id(ids)
+        answers = queries.latest_answer_texts(ids)
     for punkt in mote.punkter:
         brist = brister.get(punkt.brist_id) if punkt.brist_id else None
         if brist is None:
