@@ -68,11 +68,13 @@ def configure(app: Flask) -> None:
     from systemfel.followups.views import blueprint as followups_blueprint
     from systemfel.meetings.views import blueprint as meetings_blueprint
     from systemfel.notifications.views import blueprint as notifications_blueprint
+    from systemfel.reports.views import blueprint as reports_blueprint
 
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(brister_blueprint)
     app.register_blueprint(followups_blueprint)
     app.register_blueprint(meetings_blueprint)
+    app.register_blueprint(reports_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(notifications_blueprint)
 

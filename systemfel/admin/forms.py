@@ -21,6 +21,10 @@ class VerksamhetForm(GuardedForm):
         description=_l("En kommun per rad."),
         validators=[DataRequired(_l("Ange minst en kommun.")), Length(max=4000)],
     )
+    has_routines = BooleanField(
+        _l("Det finns rutiner för att hantera uppmärksammade brister"),
+        description=_l("Anges i redovisningen till länsstyrelsen (ja/nej)."),
+    )
 
 
 class MyndighetForm(GuardedForm):

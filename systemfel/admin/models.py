@@ -18,6 +18,8 @@ class Verksamhet(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     namn: Mapped[str] = mapped_column(sa.String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The annual report asks: are there routines for handling uppmärksammade brister?
+    has_routines: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     kommuner: Mapped[list["Kommun"]] = relationship(
         back_populates="verksamhet", cascade="all, delete-orphan", order_by="Kommun.namn"

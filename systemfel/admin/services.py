@@ -30,8 +30,10 @@ def create_verksamhet(*, namn: str, kommuner: list[str]) -> Verksamhet:
     return verksamhet
 
 
-def update_verksamhet(*, verksamhet: Verksamhet, namn: str, kommuner: list[str]) -> None:
-    """Rename a verksamhet and set its kommuner."""
+def update_verksamhet(
+    *, verksamhet: Verksamhet, namn: str, kommuner: list[str], has_routines: bool | None = None
+) -> None:
+    """Rename a verksamhet, set its kommuner and whether it has routines for brister."""
     namn = namn.strip()
     clash = db.session.scalar(
         select(Verksamhet.id).where(
@@ -41,6 +43,8 @@ def update_verksamhet(*, verksamhet: Verksamhet, namn: str, kommuner: list[str])
     if clash:
         raise ValidationError(N_("Det finns redan en verksamhet med det namnet."), field="namn")
     verksamhet.namn = namn
+    if has_routines is not None:
+        verksamhet.has_routines = has_routines
     existing = {kommun.namn: kommun for kommun in verksamhet.kommuner}
     verksamhet.kommuner = [existing.get(name) or Kommun(namn=name) for name in kommuner]
     db.session.flush()

@@ -106,11 +106,15 @@ def verksamhet(verksamhet_id: int):  # noqa: ANN201
     if request.method == "GET":
         form.namn.data = current.namn
         form.kommuner.data = "\n".join(kommun.namn for kommun in current.kommuner)
+        form.has_routines.data = current.has_routines
     if form.validate_on_submit():
         response = _save(
             form,
             lambda: services.update_verksamhet(
-                verksamhet=current, namn=form.namn.data, kommuner=parse_kommuner(form.kommuner.data)
+                verksamhet=current,
+                namn=form.namn.data,
+                kommuner=parse_kommuner(form.kommuner.data),
+                has_routines=form.has_routines.data,
             ),
             gettext("Verksamheten är sparad."),
             url_for("admin.verksamhet", verksamhet_id=current.id),

@@ -1,0 +1,1 @@
+"""The annual report on uppmärksammade brister and the statistics behind it."""

@@ -1,0 +1,602 @@
+"""The rules of the annual report's section on uppmärksammade brister (SFS 2013:522).
+
+Which brister a year's report covers, how they are grouped (nivå, then myndighet), what is
+said about each, the examples of measures taken, the counts, the roll-up over several
+verksamheter, and comparing a frozen version with a fresh one. Plain functions on plain
+values. The report is a Swedish document for the county board, so its sentences are written
+here in Swedish and not translated.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from systemfel.brister.domain import Niva, Utfall
+from systemfel.followups.domain import SVAR_LABELS, SvarTyp
+from systemfel.privacy.domain import suppress_small
+
+# The words the report's sentences use, lower case as they stand inside a sentence.
+NIVA_WORDS = {
+    Niva.HANDLAGGARE: "handläggarnivå",
+    Niva.LOKAL: "lokal nivå",
+    Niva.CENTRAL: "central nivå",
+}
+UTFALL_WORDS = {
+    Utfall.ATGARDAD: "Åtgärdad",
+    Utfall.DELVIS_ATGARDAD: "Delvis åtgärdad",
+    Utfall.EJ_ATGARDAD: "Ej åtgärdad / avskriven",
+    Utfall.SAMMANSLAGEN: "Sammanslagen",
+}
+# What counts as a measure taken, for "Exempel på åtgärder som vidtagits".
+EXAMPLE_OUTCOMES = frozenset({Utfall.ATGARDAD, Utfall.DELVIS_ATGARDAD})
+EXAMPLE_ANSWERS = {
+    SvarTyp.ATGARDAT: "har åtgärdat bristen",
+    SvarTyp.ATGARD_UTLOVAD: "har utlovat en åtgärd",
+}
+EXAMPLE_SOURCES = ("stangning", "svar", "beslut")
+DEFAULT_THRESHOLD = 3
+
+
+class Kind(StrEnum):
+    """What happened to a brist, as its history tells it."""
+
+    REGISTERED = "registered"
+    NIVA = "niva"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    ANSWER = "answer"
+    DECISION = "decision"
+    OBSERVATION = "observation"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated step in a brist's history; only the fields of its kind are filled in."""
+
+    on: date
+    kind: Kind
+    niva: Niva | None = None
+    utfall: Utfall | None = None
+    merged_into_id: int | None = None
+    svar: SvarTyp | None = None
+    text: str = ""
+    myndighet: str = ""
+    antal_klienter: int = 0
+
+
+@dataclass(frozen=True)
+class BristFacts:
+    """One brist as the report rules see it: what it is about and everything that happened."""
+
+    brist_id: int
+    nummer: str
+    titel: str
+    summary: str
+    verksamhet: str
+    myndighet: str
+    omrade: str
+    first_niva: Niva
+    events: tuple[Event, ...]
+
+    def __post_init__(self) -> None:
+        # Kept in date order once (events of one day keep the order given): every rule
+        # replays them, many times per report.
+        ordered = tuple(sorted(self.events, key=lambda event: event.on))
+        object.__setattr__(self, "events", ordered)
+
+
+@dataclass(frozen=True)
+class YearState:
+    """A brist as it stood at the end of a day: level, open or closed, how it ended."""
+
+    niva: Niva
+    status_open: bool
+    utfall: Utfall | None
+    merged_into_id: int | None
+
+
+# --- One brist through the year ------------------------------------------------------------
+
+
+def _in_order(brist: BristFacts, until: date | None = None) -> list[Event]:
+    """The events up to `until`, by date; events of one day keep the order given."""
+    if until is None:
+        return list(brist.events)
+    return [event for event in brist.events if event.on <= until]
+
+
+def _registered_on(brist: BristFacts) -> date:
+    """The day the brist was registered (the REGISTERED event is always there)."""
+    return min(event.on for event in brist.events if event.kind == Kind.REGISTERED)
+
+
+def _apply(state: YearState, event: Event) -> YearState:
+    if event.kind == Kind.NIVA and event.niva is not None:
+        return replace(state, niva=event.niva)
+    if event.kind == Kind.CLOSED:
+        return YearState(state.niva, False, event.utfall, event.merged_into_id)
+    if event.kind == Kind.REOPENED:
+        return YearState(state.niva, True, None, None)
+    return state
+
+
+def state_at(brist: BristFacts, day: date) -> YearState:
+    """Return the brist's level and status at the end of `day`, replaying its history."""
+    state = YearState(brist.first_niva, True, None, None)
+    for event in _in_order(brist, day):
+        state = _apply(state, event)
+    return state
+
+
+def _year_events(brist: BristFacts, year: int, *kinds: Kind) -> list[Event]:
+    return [event for event in _in_order(brist) if event.on.year == year and event.kind in kinds]
+
+
+def is_active(brist: BristFacts, year: int) -> bool:
+    """Was the brist registered in the year, open at any time during it, or closed in it?"""
+    registered = _registered_on(brist)
+    if registered.year > year:
+        return False
+    if registered.year == year or _year_events(brist, year, Kind.CLOSED, Kind.REOPENED):
+        return True
+    return state_at(brist, date(year - 1, 12, 31)).status_open
+
+
+def observed(brist: BristFacts, until: date) -> tuple[int, int]:
+    """Return (times observed, clients) counting the registration and observations to `until`."""
+    seen = [
+        event
+        for event in _in_order(brist, until)
+        if event.kind in (Kind.REGISTERED, Kind.OBSERVATION)
+    ]
+    return len(seen), sum(event.antal_klienter for event in seen)
+
+
+# --- The entries of the report -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One brist as the year's report presents it."""
+
+    brist_id: int
+    nummer: str
+    titel: str
+    summary: str
+    verksamhet: str
+    myndighet: str
+    omrade: str
+    niva: Niva
+    is_open: bool
+    utfall: Utfall | None
+    times_observed: int
+    clients: int
+    history: tuple[str, ...]
+    actions: tuple[str, ...]
+    merged: tuple[str, ...]
+
+
+def history_lines(brist: BristFacts, until: date) -> tuple[str, ...]:
+    """Changes of level and reopenings up to `until`; the registration only if the level moved."""
+    lines: list[str] = []
+    niva, moved = brist.first_niva, False
+    for event in _in_order(brist, until):
+        if event.kind == Kind.NIVA and event.niva is not None and event.niva != niva:
+            upward = list(Niva).index(event.niva) > list(Niva).index(niva)
+            verb = "Eskalerad" if upward else "Flyttad"
+            lines.append(
+                f"{verb} från {NIVA_WORDS[niva]} till {NIVA_WORDS[event.niva]} {event.on}."
+            )
+            niva, moved = event.niva, True
+        elif event.kind == Kind.REOPENED:
+            lines.append(f"Öppnad igen {event.on}.")
+    if moved:
+        lines.insert(0, f"Registrerad på {NIVA_WORDS[brist.first_niva]} {_registered_on(brist)}.")
+    return tuple(lines)
+
+
+def _action_line(event: Event) -> str | None:
+    if event.kind == Kind.ANSWER:
+        label = SVAR_LABELS[event.svar] if event.svar else "Svar"
+        line = f"{event.on} {event.myndighet or 'Myndigheten'}: {label}"
+        return f"{line} – {event.text.strip()}" if event.text.strip() else line
+    if event.kind == Kind.DECISION:
+        return event.text.strip() or None
+    if event.kind == Kind.CLOSED:
+        word = UTFALL_WORDS[event.utfall] if event.utfall else "Utan utfall"
+        line = f"Stängd {event.on}: {word}."
+        return f"{line} {event.text.strip()}" if event.text.strip() else line
+    return None
+
+
+def action_lines(brist: BristFacts, year: int) -> tuple[str, ...]:
+    """What was done in the year: answers, decisions and closings, oldest first."""
+    events = _year_events(brist, year, Kind.ANSWER, Kind.DECISION, Kind.CLOSED)
+    return tuple(line for line in map(_action_line, events) if line)
+
+
+def to_entry(brist: BristFacts, year: int) -> ReportEntry:
+    """Return the brist as the report for `year` shows it, before anything is merged into it."""
+    end = date(year, 12, 31)
+    state = state_at(brist, end)
+    times, clients = observed(brist, end)
+    return ReportEntry(
+        brist_id=brist.brist_id,
+        nummer=brist.nummer,
+        titel=brist.titel,
+        summary=brist.summary,
+        verksamhet=brist.verksamhet,
+        myndighet=brist.myndighet,
+        omrade=brist.omrade,
+        niva=state.niva,
+        is_open=state.status_open,
+        utfall=None if state.status_open else state.utfall,
+        times_observed=times,
+        clients=clients,
+        history=history_lines(brist, end),
+        actions=action_lines(brist, year),
+        merged=(),
+    )
+
+
+def _merged_by(brister: Sequence[BristFacts], end: date) -> dict[int, int]:
+    """The brist each one was merged into, for those merged (and not reopened) by `end`."""
+    into: dict[int, int] = {}
+    for brist in brister:
+        state = state_at(brist, end)
+        if state.utfall == Utfall.SAMMANSLAGEN and state.merged_into_id is not None:
+            into[brist.brist_id] = state.merged_into_id
+    return into
+
+
+def _last_active(source: int, into: dict[int, int], active: set[int]) -> int | None:
+    """Follow a chain of merges while it stays among the active brister."""
+    seen, current, target = {source}, into.get(source), None
+    while current is not None and current in active and current not in seen:
+        target, current = current, into.get(current)
+        seen.add(target)
+    return target
+
+
+def _merge_targets(brister: Sequence[BristFacts], year: int, active: set[int]) -> dict[int, int]:
+    """For each brist merged by year end, the active brist it ends up in.
+
+    Brister merged into each other in a circle end nowhere: they are listed on their own.
+    """
+    into = _merged_by(brister, date(year, 12, 31))
+    targets = {source: _last_active(source, into, active) for source in into}
+    return {
+        source: target
+        for source, target in targets.items()
+        if target is not None and targets.get(target) is None
+    }
+
+
+def select_year(brister: Sequence[BristFacts], year: int) -> list[ReportEntry]:
+    """Return the year's entries: active brister, those merged by year end folded into theirs.
+
+    A brist merged into one the report does not show (not given, or not active in the year)
+    is listed on its own, closed as sammanslagen, so nothing drops out of the report unseen.
+    """
+    active = {brist.brist_id for brist in brister if is_active(brist, year)}
+    targets = _merge_targets(brister, year, active)
+    entries = {
+        brist.brist_id: to_entry(brist, year)
+        for brist in brister
+        if brist.brist_id in active and brist.brist_id not in targets
+    }
+    end = date(year, 12, 31)
+    for brist in sorted(brister, key=lambda brist: brist.nummer):
+        target = targets.get(brist.brist_id)
+        if target is not None and target in entries:
+            times, clients = observed(brist, end)
+            entry = entries[target]
+            entries[target] = replace(
+                entry,
+                times_observed=entry.times_observed + times,
+                clients=entry.clients + clients,
+                merged=(*entry.merged, brist.nummer),
+            )
+    return sorted(entries.values(), key=_entry_order)
+
+
+def _entry_order(entry: ReportEntry) -> tuple[str, str, int]:
+    return (entry.nummer, entry.verksamhet, entry.brist_id)
+
+
+# --- Grouping ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyndighetGroup:
+    """The entries of one myndighet within a level."""
+
+    myndighet: str
+    entries: tuple[ReportEntry, ...]
+
+
+@dataclass(frozen=True)
+class NivaSection:
+    """The entries of one level, by myndighet."""
+
+    niva: Niva
+    groups: tuple[MyndighetGroup, ...]
+
+
+def name_key(name: str) -> str:
+    """Return the key two spellings of one name share (each verksamhet keeps its own lists)."""
+    return " ".join(name.split()).casefold()
+
+
+def _display_names(names: Iterable[str]) -> dict[str, str]:
+    """One spelling per key, the same wherever the name is shown."""
+    shown: dict[str, str] = {}
+    for name in sorted(set(names)):
+        shown.setdefault(name_key(name), name)
+    return shown
+
+
+def group_by_niva(entries: Sequence[ReportEntry]) -> list[NivaSection]:
+    """Group entries by level (lowest first), then by myndighet (by name), each by number."""
+    shown = _display_names(entry.myndighet for entry in entries)
+    sections = []
+    for niva in Niva:
+        by_name: dict[str, list[ReportEntry]] = defaultdict(list)
+        for entry in entries:
+            if entry.niva == niva:
+                by_name[name_key(entry.myndighet)].append(entry)
+        groups = tuple(
+            MyndighetGroup(shown[key], tuple(sorted(by_name[key], key=_entry_order)))
+            for key in sorted(by_name)
+        )
+        if groups:
+            sections.append(NivaSection(niva, groups))
+    return sections
+
+
+# --- Counts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A year's numbers: new, closed, open at the end, and the reported brister by level."""
+
+    new: int
+    closed: int
+    open_at_end: int
+    by_niva: dict[Niva, int]
+    by_myndighet: dict[str, int]
+
+
+def closed_in(brist: BristFacts, year: int) -> bool:
+    """Was the brist closed in the year and not reopened after that within it?"""
+    steps = _year_events(brist, year, Kind.CLOSED, Kind.REOPENED)
+    return bool(steps) and steps[-1].kind == Kind.CLOSED
+
+
+def count_year(
+    brister: Sequence[BristFacts], year: int, entries: Sequence[ReportEntry] | None = None
+) -> Counts:
+    """Count the year: every brist for new, closed and open; the reported entries by level.
+
+    `entries` are the year's report entries when the caller has them already.
+    """
+    end = date(year, 12, 31)
+    entries = select_year(brister, year) if entries is None else entries
+    shown = _display_names(entry.myndighet for entry in entries)
+    per_name = Counter(shown[name_key(entry.myndighet)] for entry in entries)
+    per_niva = Counter(entry.niva for entry in entries)
+    return Counts(
+        new=sum(_registered_on(brist).year == year for brist in brister),
+        closed=sum(closed_in(brist, year) for brist in brister),
+        open_at_end=sum(
+            _registered_on(brist) <= end and state_at(brist, end).status_open for brist in brister
+        ),
+        by_niva={niva: per_niva[niva] for niva in Niva},
+        by_myndighet={name: per_name[name] for name in sorted(per_name, key=name_key)},
+    )
+
+
+def breakdown(
+    brister: Sequence[BristFacts], year: int, entries: Sequence[ReportEntry] | None = None
+) -> dict[str, Counts]:
+    """Return the year's counts for each verksamhet, by name."""
+    entries = select_year(brister, year) if entries is None else entries
+    by_verksamhet: dict[str, list[BristFacts]] = defaultdict(list)
+    for brist in brister:
+        by_verksamhet[brist.verksamhet].append(brist)
+    entries_of: dict[str, list[ReportEntry]] = defaultdict(list)
+    for entry in entries:
+        entries_of[entry.verksamhet].append(entry)
+    names = sorted(by_verksamhet, key=lambda name: (name_key(name), name))
+    return {name: count_year(by_verksamhet[name], year, entries_of[name]) for name in names}
+
+
+def shown_count(n: int, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """Show a count that leaves the system: "<3" when 0 < n < threshold; 0 stays "0"."""
+    return suppress_small(n, threshold)
+
+
+# --- Exempel på åtgärder som vidtagits -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    """One measure taken in the year, as the report mentions it."""
+
+    on: date
+    nummer: str
+    text: str
+    source: str
+
+
+def _with_rest(sentence: str, rest: str) -> str:
+    return f"{sentence} {rest.strip()}" if rest.strip() else sentence
+
+
+def _example(brist: BristFacts, event: Event) -> Example | None:
+    """The event as an example of a measure, or None when it is not one."""
+    if event.kind == Kind.CLOSED and event.utfall in EXAMPLE_OUTCOMES:
+        word = UTFALL_WORDS[event.utfall].lower()
+        text = _with_rest(f"{brist.titel}: stängd som {word}.", event.text)
+        return Example(event.on, brist.nummer, text, "stangning")
+    if event.kind == Kind.ANSWER and event.svar in EXAMPLE_ANSWERS:
+        who = event.myndighet or brist.myndighet
+        text = _with_rest(f"{brist.titel}: {who} {EXAMPLE_ANSWERS[event.svar]}.", event.text)
+        return Example(event.on, brist.nummer, text, "svar")
+    if event.kind == Kind.DECISION and event.text.strip():
+        return Example(event.on, brist.nummer, f"{brist.titel}: {event.text.strip()}", "beslut")
+    return None
+
+
+def _newest_first(example: Example) -> tuple[int, str]:
+    return (-example.on.toordinal(), example.nummer)
+
+
+def examples(brister: Sequence[BristFacts], year: int, limit: int = 10) -> list[Example]:
+    """Up to `limit` measures of the year, taken in turn from closings, answers and decisions.
+
+    Each source gives its newest first; the chosen ones are shown newest first.
+    """
+    found: dict[str, list[Example]] = {source: [] for source in EXAMPLE_SOURCES}
+    for brist in brister:
+        for event in _in_order(brist):
+            example = _example(brist, event) if event.on.year == year else None
+            if example is not None:
+                found[example.source].append(example)
+    queues = [sorted(found[source], key=_newest_first) for source in EXAMPLE_SOURCES]
+    chosen: list[Example] = []
+    while len(chosen) < limit and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    return sorted(chosen, key=_newest_first)
+
+
+# --- Roll-up over several verksamheter -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommonBrist:
+    """A myndighet and område whose brister several verksamheter have seen."""
+
+    myndighet: str
+    omrade: str
+    verksamheter: tuple[str, ...]
+    nummer: tuple[str, ...]
+
+
+def common_brister(entries: Sequence[ReportEntry], min_verksamheter: int = 2) -> list[CommonBrist]:
+    """Return the myndighet and område pairs seen by at least `min_verksamheter` verksamheter."""
+    myndigheter = _display_names(entry.myndighet for entry in entries)
+    omraden = _display_names(entry.omrade for entry in entries)
+    pairs: dict[tuple[str, str], list[ReportEntry]] = defaultdict(list)
+    for entry in sorted(entries, key=_entry_order):
+        pairs[(name_key(entry.myndighet), name_key(entry.omrade))].append(entry)
+    common = [
+        CommonBrist(
+            myndighet=myndigheter[myndighet],
+            omrade=omraden[omrade],
+            verksamheter=tuple(sorted({entry.verksamhet for entry in found})),
+            nummer=tuple(entry.nummer for entry in found),
+        )
+        for (myndighet, omrade), found in pairs.items()
+    ]
+    common = [item for item in common if len(item.verksamheter) >= min_verksamheter]
+    return sorted(
+        common,
+        key=lambda c: (-len(c.verksamheter), name_key(c.myndighet), name_key(c.omrade)),
+    )
+
+
+# --- Frozen versions -----------------------------------------------------------------------
+
+
+def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
+    """Return the entry as JSON-safe values (enums by value, tuples as lists)."""
+    return {
+        "brist_id": entry.brist_id,
+        "nummer": entry.nummer,
+        "titel": entry.titel,
+        "summary": entry.summary,
+        "verksamhet": entry.verksamhet,
+        "myndighet": entry.myndighet,
+        "omrade": entry.omrade,
+        "niva": entry.niva.value,
+        "is_open": entry.is_open,
+        "utfall": entry.utfall.value if entry.utfall else None,
+        "times_observed": entry.times_observed,
+        "clients": entry.clients,
+        "history": list(entry.history),
+        "actions": list(entry.actions),
+        "merged": list(entry.merged),
+    }
+
+
+def entry_from_dict(data: dict[str, Any]) -> ReportEntry:
+    """Return the entry `entry_to_dict` stored."""
+    return ReportEntry(
+        brist_id=data["brist_id"],
+        nummer=data["nummer"],
+        titel=data["titel"],
+        summary=data["summary"],
+        verksamhet=data["verksamhet"],
+        myndighet=data["myndighet"],
+        omrade=data["omrade"],
+        niva=Niva(data["niva"]),
+        is_open=data["is_open"],
+        utfall=Utfall(data["utfall"]) if data["utfall"] else None,
+        times_observed=data["times_observed"],
+        clients=data["clients"],
+        history=tuple(data["history"]),
+        actions=tuple(data["actions"]),
+        merged=tuple(data["merged"]),
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What differs for one brist between a frozen version and the report as it is now."""
+
+    nummer: str
+    what: str
+
+
+def status_words(entry: ReportEntry) -> str:
+    """Return "öppen", or "stängd" with the outcome in brackets."""
+    if entry.is_open:
+        return "öppen"
+    return f"stängd ({UTFALL_WORDS[entry.utfall]})" if entry.utfall else "stängd"
+
+
+def entry_changes(old: ReportEntry, new: ReportEntry) -> list[str]:
+    """Describe, in Swedish, how one entry changed."""
+    found = []
+    if status_words(old) != status_words(new):
+        found.append(f"status ändrad: {status_words(old)} → {status_words(new)}")
+    if old.niva != new.niva:
+        found.append(f"nivå ändrad: {NIVA_WORDS[old.niva]} → {NIVA_WORDS[new.niva]}")
+    if old.times_observed != new.times_observed:
+        more = "fler" if new.times_observed > old.times_observed else "färre"
+        found.append(f"{more} observationer: {old.times_observed} → {new.times_observed}")
+    if set(new.actions) - set(old.actions):
+        found.append("nya åtgärder")
+    return found
+
+
+def compare(frozen: Sequence[ReportEntry], fresh: Sequence[ReportEntry]) -> list[Change]:
+    """List what changed since a version was frozen, by brist number."""
+    before = {(entry.nummer, entry.verksamhet): entry for entry in frozen}
+    after = {(entry.nummer, entry.verksamhet): entry for entry in fresh}
+    changes = []
+    for key in sorted(before.keys() | after.keys()):
+        if key not in before:
+            changes.append(Change(key[0], "ny i rapporten"))
+        elif key not in after:
+            changes.append(Change(key[0], "inte längre med"))
+        else:
+            changes.extend(Change(key[0], what) for what in entry_changes(before[key], after[key]))
+    return changes

@@ -1,0 +1,214 @@
+"""Verbs on the annual report: generate, edit the draft texts, freeze a version. Never commit."""
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from systemfel.auth.models import User
+from systemfel.brister.domain import Niva
+from systemfel.dbtypes import utcnow
+from systemfel.errors import ConflictError, ValidationError
+from systemfel.extensions import db
+from systemfel.i18n import N_
+from systemfel.privacy.domain import find_personnummer
+from systemfel.reports import domain, queries
+from systemfel.reports.documents import ReportDocument
+from systemfel.reports.domain import CommonBrist, Counts, Example, MyndighetGroup, NivaSection
+from systemfel.reports.models import Rapport, RapportVersion, scope_key
+
+CONFLICT = N_("Någon annan har ändrat rapporten medan du arbetade. Ingenting sparades.")
+
+
+def draft_for(verksamhet_ids: frozenset[int], year: int) -> Rapport | None:
+    """Return the texts written for this report, if any."""
+    return db.session.scalar(
+        select(Rapport).where(Rapport.scope == scope_key(verksamhet_ids), Rapport.year == year)
+    )
+
+
+def generate(
+    verksamhet_ids: frozenset[int], year: int, rapport: Rapport | None, threshold: int
+) -> tuple[ReportDocument, list[domain.ReportEntry]]:
+    """Build the report from the brister as they are now, with the draft's texts."""
+    facts = queries.brist_facts(verksamhet_ids, year)
+    entries = domain.select_year(facts, year)
+    verksamheter = queries.verksamheter(verksamhet_ids)
+    rollup = len(verksamhet_ids) > 1
+    document = ReportDocument(
+        year=year,
+        verksamheter=tuple(v.namn for v in verksamheter),
+        kommuner=tuple(queries.kommuner(verksamhet_ids)),
+        has_routines=bool(verksamheter) and all(v.has_routines for v in verksamheter),
+        introduction=rapport.introduction if rapport else "",
+        closing=rapport.closing if rapport else "",
+        sections=tuple(domain.group_by_niva(entries)),
+        summaries={int(k): v for k, v in (rapport.summaries if rapport else {}).items()},
+        counts=domain.count_year(facts, year, entries),
+        previous=domain.count_year(facts, year - 1),
+        examples=tuple(domain.examples(facts, year)),
+        breakdown=domain.breakdown(facts, year, entries) if rollup else {},
+        common=tuple(domain.common_brister(entries)) if rollup else (),
+        threshold=threshold,
+    )
+    return document, entries
+
+
+def save_draft(
+    *,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    introduction: str,
+    closing: str,
+    summaries: dict[int, str],
+    expected_version: int,
+    user: User,
+) -> Rapport:
+    """Keep the samordnare's texts for the report; a save on an outdated copy is refused."""
+    _guard(introduction=introduction, closing=closing)
+    for brist_id, text in summaries.items():
+        _guard(**{f"summary-{brist_id}": text})
+    rapport = draft_for(verksamhet_ids, year)
+    if rapport is None:
+        if expected_version != 0:
+            raise ConflictError(CONFLICT, current_version=0)
+        rapport = Rapport(scope=scope_key(verksamhet_ids), year=year)
+        db.session.add(rapport)
+    elif rapport.version != expected_version:
+        raise ConflictError(CONFLICT, current_version=rapport.version)
+    rapport.introduction, rapport.closing = introduction.strip(), closing.strip()
+    rapport.summaries = {str(k): v.strip() for k, v in summaries.items() if v.strip()}
+    rapport.updated_by = user
+    rapport.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConflictError(CONFLICT, current_version=expected_version + 1) from error
+    return rapport
+
+
+def _guard(**texts: str) -> None:
+    for field, text in texts.items():
+        if find_personnummer(text or ""):
+            raise ValidationError(
+                N_("Texten innehåller ett personnummer. Ta bort det innan du sparar."), field=field
+            )
+
+
+def freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:
+    """Store the report as it reads now; it never changes after this."""
+    number = 1 + max((v.number for v in rapport.versions), default=0)
+    version = RapportVersion(
+        rapport=rapport,
+        number=number,
+        frozen_by=user,
+        frozen_at=utcnow(),
+        content=document_to_dict(document),
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def latest_version(rapport: Rapport | None) -> RapportVersion | None:
+    """Return the last frozen version of the report."""
+    return rapport.versions[-1] if rapport and rapport.versions else None
+
+
+def entries_of(document: ReportDocument) -> list[domain.ReportEntry]:
+    """Every entry of the report, in order."""
+    return [e for section in document.sections for group in section.groups for e in group.entries]
+
+
+# --- Frozen versions as JSON ----------------------------------------------------------------
+
+
+def _counts_to_dict(counts: Counts) -> dict[str, Any]:
+    return {
+        "new": counts.new,
+        "closed": counts.closed,
+        "open_at_end": counts.open_at_end,
+        "by_niva": {niva.value: n for niva, n in counts.by_niva.items()},
+        "by_myndighet": dict(counts.by_myndighet),
+    }
+
+
+def _counts_from_dict(data: dict[str, Any]) -> Counts:
+    return Counts(
+        new=data["new"],
+        closed=data["closed"],
+        open_at_end=data["open_at_end"],
+        by_niva={Niva(k): n for k, n in data["by_niva"].items()},
+        by_myndighet=dict(data["by_myndighet"]),
+    )
+
+
+def document_to_dict(document: ReportDocument) -> dict[str, Any]:
+    """Everything the report says, JSON-safe."""
+    return {
+        "year": document.year,
+        "verksamheter": list(document.verksamheter),
+        "kommuner": list(document.kommuner),
+        "has_routines": document.has_routines,
+        "introduction": document.introduction,
+        "closing": document.closing,
+        "entries": [domain.entry_to_dict(e) for e in entries_of(document)],
+        "summaries": {str(k): v for k, v in document.summaries.items()},
+        "counts": _counts_to_dict(document.counts),
+        "previous": _counts_to_dict(document.previous),
+        "examples": [
+            {**asdict(example), "on": example.on.isoformat()} for example in document.examples
+        ],
+        "breakdown": {name: _counts_to_dict(c) for name, c in document.breakdown.items()},
+        "common": [asdict(common) for common in document.common],
+        "threshold": document.threshold,
+    }
+
+
+def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDocument:
+    """The frozen report, as it was."""
+    entries = [domain.entry_from_dict(e) for e in data["entries"]]
+    return ReportDocument(
+        year=data["year"],
+        verksamheter=tuple(data["verksamheter"]),
+        kommuner=tuple(data["kommuner"]),
+        has_routines=data["has_routines"],
+        introduction=data["introduction"],
+        closing=data["closing"],
+        sections=tuple(_regroup(entries)),
+        summaries={int(k): v for k, v in data["summaries"].items()},
+        counts=_counts_from_dict(data["counts"]),
+        previous=_counts_from_dict(data["previous"]),
+        examples=tuple(
+            Example(**{**e, "on": date.fromisoformat(e["on"])}) for e in data["examples"]
+        ),
+        version_line=version_line,
+        breakdown={name: _counts_from_dict(c) for name, c in data["breakdown"].items()},
+        common=tuple(
+            CommonBrist(
+                myndighet=c["myndighet"],
+                omrade=c["omrade"],
+                verksamheter=tuple(c["verksamheter"]),
+                nummer=tuple(c["nummer"]),
+            )
+            for c in data["common"]
+        ),
+        threshold=data["threshold"],
+    )
+
+
+def _regroup(entries: list[domain.ReportEntry]) -> list[NivaSection]:
+    """The stored order, grouped again (the frozen text keeps the order it had)."""
+    sections: list[NivaSection] = []
+    for entry in entries:
+        if not sections or sections[-1].niva != entry.niva:
+            sections.append(NivaSection(entry.niva, ()))
+        section = sections[-1]
+        groups = list(section.groups)
+        if not groups or groups[-1].myndighet != entry.myndighet:
+            groups.append(MyndighetGroup(entry.myndighet, ()))
+        groups[-1] = MyndighetGroup(groups[-1].myndighet, (*groups[-1].entries, entry))
+        sections[-1] = NivaSection(section.niva, tuple(groups))
+    return sections

@@ -1,0 +1,445 @@
+"""Statistics on brister and on the myndigheters' answers, counted in the database.
+
+`gather` sends four aggregate statements whatever the number of rows: brister by nivå ×
+myndighet × område, new brister per year, closed brister per year × days to closure, and
+requests per myndighet × days to answer. Medians are taken from those day histograms, so no
+row is ever fetched one by one. Days are calendar days in Stockholm; the conversion from the
+stored UTC timestamps is done in SQL (`LocalDate`), portably for SQLite and PostgreSQL.
+
+Myndigheter and områden are grouped by name: every verksamhet has its own rows for
+"Försäkringskassan", and across verksamheter they are one agency.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from systemfel.admin.models import Myndighet, Omrade
+from systemfel.brister.domain import Niva
+from systemfel.brister.models import Brist
+from systemfel.clock import local_today
+from systemfel.extensions import db
+from systemfel.followups.models import Kontakt
+from systemfel.i18n import N_
+from systemfel.privacy.domain import suppress_small
+
+MOST_LATE = 5
+
+
+# --- Plain values -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart: its label, its exact value, and the text that may leave the system."""
+
+    label: str
+    value: int | float
+    shown: str
+
+    @property
+    def is_suppressed(self) -> bool:
+        """Is the value hidden as "<threshold"?"""
+        return self.shown.startswith("<")
+
+    @property
+    def extent(self) -> float:
+        """How long to draw the bar: the value, or the threshold for a suppressed count.
+
+        A suppressed bar must never be drawn at its exact length, or the picture would tell
+        what the text hides; it is drawn as long as the threshold (the most it can be).
+        """
+        return float(self.shown[1:]) if self.is_suppressed else float(self.value)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart: title and description (translatable texts), the unit, the bars in order."""
+
+    title: str
+    description: str
+    unit: str
+    bars: tuple[Bar, ...]
+
+    @property
+    def scale(self) -> float:
+        """The longest bar's extent (at least 1), which the drawing scales to."""
+        return max((bar.extent for bar in self.bars), default=0.0) or 1.0
+
+
+@dataclass(frozen=True)
+class AgencyAnswers:
+    """How one myndighet answered the requests sent to it by e-mail."""
+
+    myndighet: str
+    requests: int
+    answered: int
+    answer_rate: float | None
+    median_days: float | None
+    late: int
+    threshold: int = 0
+
+    @property
+    def is_small(self) -> bool:
+        """Too few requests to show rate and median without revealing the small counts."""
+        return self.threshold > 0 and 0 < self.requests < self.threshold
+
+    @property
+    def requests_shown(self) -> str:
+        """The number of requests, suppressed when small."""
+        return suppress_small(self.requests, self.threshold)
+
+    @property
+    def answered_shown(self) -> str:
+        """The number of answered requests, suppressed when small."""
+        return suppress_small(self.answered, self.threshold)
+
+    @property
+    def late_shown(self) -> str:
+        """The number of late answers, suppressed when small."""
+        return suppress_small(self.late, self.threshold)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Everything the statistics page shows."""
+
+    years: tuple[int, ...]
+    by_niva: Chart
+    by_myndighet: Chart
+    by_omrade: Chart
+    by_year: Chart
+    closed_by_year: Chart
+    median_days_to_close: float | None
+    agencies: tuple[AgencyAnswers, ...]
+    most_late: tuple[AgencyAnswers, ...]
+
+
+# --- Pure helpers ---------------------------------------------------------------------------
+
+
+def median_of_counts(counts: Iterable[tuple[float, int]]) -> float | None:
+    """Return the median of values given as (value, how many times); None when empty."""
+    ordered = sorted((value, n) for value, n in counts if n > 0)
+    total = sum(n for _, n in ordered)
+    if total == 0:
+        return None
+    # The middle position(s), 0-based: one for an odd total, two for an even one.
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found: list[float] = []
+    seen = 0
+    for value, n in ordered:
+        while wanted and wanted[0] < seen + n:
+            found.append(float(value))
+            wanted.pop(0)
+        seen += n
+    return sum(found) / len(found)
+
+
+def median(values: Iterable[float]) -> float | None:
+    """Return the median of `values`; None when there are none."""
+    return median_of_counts(Counter(values).items())
+
+
+def rate(part: int, whole: int) -> float | None:
+    """Return part / whole, or None when there is no whole."""
+    return part / whole if whole else None
+
+
+def bar(label: str, value: int, threshold: int) -> Bar:
+    """A bar for a count; `shown` is "<threshold" when the count is small enough to identify."""
+    return Bar(label=label, value=value, shown=suppress_small(value, threshold))
+
+
+def chart(
+    title: str, description: str, unit: str, counts: Iterable[tuple[str, int]], threshold: int
+) -> Chart:
+    """A chart of counts, in the order given."""
+    return Chart(
+        title=title,
+        description=description,
+        unit=unit,
+        bars=tuple(bar(label, value, threshold) for label, value in counts),
+    )
+
+
+def rank(count: int, threshold: int) -> int:
+    """The size to order a count by: a suppressed count ranks as the threshold.
+
+    Ordering by the exact count would tell which of two "<3" is the larger.
+    """
+    return threshold if threshold > 0 and 0 < count < threshold else count
+
+
+def largest_first(counts: Mapping[str, int], threshold: int) -> list[tuple[str, int]]:
+    """Order counts by size as shown, then by label; zero counts are left out."""
+    return sorted(
+        ((label, n) for label, n in counts.items() if n),
+        key=lambda item: (-rank(item[1], threshold), item[0]),
+    )
+
+
+def year_span(*years: Iterable[int]) -> tuple[int, ...]:
+    """Every year from the first to the last found, so a trend shows the empty years too."""
+    found = {year for group in years for year in group}
+    return tuple(range(min(found), max(found) + 1)) if found else ()
+
+
+# --- Dates in SQL, portably -----------------------------------------------------------------
+
+
+class LocalDate(FunctionElement[date]):
+    """The Stockholm calendar date of a UTC timestamp column."""
+
+    type = sa.Date()
+    name = "local_date"
+    inherit_cache = True
+
+
+class YearOf(FunctionElement[int]):
+    """The year of a date expression, as an integer."""
+
+    type = sa.Integer()
+    name = "year_of"
+    inherit_cache = True
+
+
+class DaysBetween(FunctionElement[int]):
+    """Whole days from the first date expression to the second."""
+
+    type = sa.Integer()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(LocalDate, "postgresql")
+def _local_date_postgresql(element: LocalDate, compiler: SQLCompiler, **kw: object) -> str:
+    (moment,) = element.clauses
+    return f"CAST(timezone('Europe/Stockholm', {compiler.process(moment, **kw)}) AS DATE)"
+
+
+@compiles(LocalDate, "sqlite")
+def _local_date_sqlite(element: LocalDate, compiler: SQLCompiler, **kw: object) -> str:
+    # SQLite has no time zones, and stores the UTC time as 'YYYY-MM-DD HH:MM:SS...'.
+    # Stockholm is UTC+1, or UTC+2 from 01:00 UTC on the last Sunday of March (the first
+    # Sunday on or after the 25th) to 01:00 UTC on the last Sunday of October. So before
+    # 22:00 UTC the date is the UTC date, from 23:00 it is the next day, and only at 22 does
+    # summer time matter. String tests first: the date functions are slow on many rows.
+    (moment,) = element.clauses
+    ts = compiler.process(moment, **kw)
+
+    def switch(month: str) -> str:
+        return f"datetime(date(strftime('%Y', {ts}) || '-{month}-25', 'weekday 0'), '+1 hours')"
+
+    is_summer = (
+        f"(substr({ts}, 6, 2) BETWEEN '04' AND '09' OR (substr({ts}, 6, 2) IN ('03', '10') "
+        f"AND {ts} >= {switch('03')} AND {ts} < {switch('10')}))"
+    )
+    return (
+        f"(CASE WHEN substr({ts}, 12, 2) < '22' THEN substr({ts}, 1, 10) "
+        f"WHEN substr({ts}, 12, 2) = '23' OR {is_summer} THEN date({ts}, '+1 days') "
+        f"ELSE substr({ts}, 1, 10) END)"
+    )
+
+
+@compiles(YearOf, "postgresql")
+def _year_of_postgresql(element: YearOf, compiler: SQLCompiler, **kw: object) -> str:
+    (day,) = element.clauses
+    return f"CAST(EXTRACT(YEAR FROM {compiler.process(day, **kw)}) AS INTEGER)"
+
+
+@compiles(YearOf, "sqlite")
+def _year_of_sqlite(element: YearOf, compiler: SQLCompiler, **kw: object) -> str:
+    (day,) = element.clauses
+    return f"CAST(substr({compiler.process(day, **kw)}, 1, 4) AS INTEGER)"
+
+
+@compiles(DaysBetween, "postgresql")
+def _days_between_postgresql(element: DaysBetween, compiler: SQLCompiler, **kw: object) -> str:
+    start, end = element.clauses
+    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
+
+
+@compiles(DaysBetween, "sqlite")
+def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: object) -> str:
+    start, end = element.clauses
+    return (
+        f"CAST(julianday({compiler.process(end, **kw)}) "
+        f"- julianday({compiler.process(start, **kw)}) AS INTEGER)"
+    )
+
+
+# --- Gathering ------------------------------------------------------------------------------
+
+
+def _in_scope(column: sa.ColumnElement[int], verksamhet_ids: frozenset[int] | None) -> list:
+    return [] if verksamhet_ids is None else [column.in_(verksamhet_ids)]
+
+
+def gather(
+    verksamhet_ids: frozenset[int] | None,
+    year: int | None,
+    threshold: int,
+    *,
+    today: date | None = None,
+) -> Statistics:
+    """Count the brister and answers of the verksamheter (None: all) for a year (None: all).
+
+    Nivå, myndighet and område count the brister registered in the year; the time to closure
+    is taken over the brister closed in it, and the answers over the requests sent in it. The
+    trend charts always span every year. Brister merged into another are not counted, nor the
+    requests about them; a request whose links were revoked before any answer came is not held
+    against the myndighet.
+    A late answer came after the day it was due, or has not come and that day is past.
+    """
+    today = today or local_today()
+    live = [Brist.merged_into_id.is_(None), *_in_scope(Brist.verksamhet_id, verksamhet_ids)]
+
+    # 1. Brister of the year by nivå × myndighet × område (a few hundred rows at most).
+    # Counting by ids first and naming afterwards is faster than grouping joined names.
+    by_ids = (
+        sa.select(Brist.niva, Brist.myndighet_id, Brist.omrade_id, sa.func.count().label("n"))
+        .where(*live, *([] if year is None else [Brist.year == year]))
+        .group_by(Brist.niva, Brist.myndighet_id, Brist.omrade_id)
+        .subquery()
+    )
+    combined = db.session.execute(
+        sa.select(by_ids.c.niva, Myndighet.namn, Omrade.namn, sa.func.sum(by_ids.c.n))
+        .join(Myndighet, Myndighet.id == by_ids.c.myndighet_id)
+        .join(Omrade, Omrade.id == by_ids.c.omrade_id)
+        .group_by(by_ids.c.niva, Myndighet.namn, Omrade.namn)
+    ).all()
+    by_niva: Counter[Niva] = Counter()
+    by_myndighet: Counter[str] = Counter()
+    by_omrade: Counter[str] = Counter()
+    for niva, myndighet, omrade, n in combined:
+        by_niva[niva] += int(n)
+        by_myndighet[myndighet] += int(n)
+        by_omrade[omrade] += int(n)
+
+    # 2. New brister per year of registration (Brist.year is the Stockholm year).
+    new_per_year = dict(
+        db.session.execute(
+            sa.select(Brist.year, sa.func.count()).where(*live).group_by(Brist.year)
+        ).all()
+    )
+
+    # 3. Closed brister per year of closure × calendar days from registration to closure.
+    closed_year = YearOf(LocalDate(Brist.closed_at))
+    days_to_close = DaysBetween(LocalDate(Brist.created_at), LocalDate(Brist.closed_at))
+    closures = db.session.execute(
+        sa.select(closed_year, days_to_close, sa.func.count())
+        .where(*live, Brist.closed_at.is_not(None))
+        .group_by(closed_year, days_to_close)
+    )
+    closed_per_year: Counter[int] = Counter()
+    close_days: Counter[int] = Counter()
+    for closed_in, days, n in closures:
+        closed_per_year[closed_in] += n
+        if year is None or closed_in == year:
+            close_days[days] += n
+
+    # 4. Requests per myndighet × days to answer (None: unanswered), with the late ones.
+    sent_on = LocalDate(Kontakt.created_at)
+    answer_days = DaysBetween(sent_on, LocalDate(Kontakt.answered_at))
+    is_late = sa.case(
+        (
+            sa.and_(
+                Kontakt.answered_at.is_not(None),
+                LocalDate(Kontakt.answered_at) > Kontakt.answer_due_on,
+            ),
+            1,
+        ),
+        (sa.and_(Kontakt.answered_at.is_(None), Kontakt.answer_due_on < today), 1),
+        else_=0,
+    )
+    answers = db.session.execute(
+        sa.select(Myndighet.namn, answer_days, sa.func.count(), sa.func.sum(is_late))
+        .join(Myndighet, Myndighet.id == Kontakt.myndighet_id)
+        .join(Brist, Brist.id == Kontakt.brist_id)
+        .where(
+            *live,
+            Kontakt.answer_due_on.is_not(None),
+            sa.or_(Kontakt.answered_at.is_not(None), Kontakt.links_revoked_at.is_(None)),
+            *([] if year is None else [YearOf(sent_on) == year]),
+        )
+        .group_by(Myndighet.namn, answer_days)
+    )
+    requests: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    days_by_agency: dict[str, Counter[int]] = defaultdict(Counter)
+    for namn, days, n, late_n in answers:
+        requests[namn] += n
+        late[namn] += int(late_n or 0)
+        if days is not None:
+            answered[namn] += n
+            days_by_agency[namn][days] += n
+
+    agencies = tuple(
+        AgencyAnswers(
+            myndighet=namn,
+            requests=requests[namn],
+            answered=answered[namn],
+            answer_rate=rate(answered[namn], requests[namn]),
+            median_days=median_of_counts(days_by_agency[namn].items()),
+            late=late[namn],
+            threshold=threshold,
+        )
+        for namn in sorted(requests)
+    )
+    most_late = tuple(
+        sorted(
+            (a for a in agencies if a.late),
+            key=lambda a: (-rank(a.late, threshold), a.myndighet),
+        )[:MOST_LATE]
+    )
+
+    years = year_span(new_per_year, closed_per_year)
+    return Statistics(
+        years=years,
+        by_niva=chart(
+            N_("Brister per nivå"),
+            N_("Antal brister per nivå: handläggarnivå, lokal nivå och central nivå."),
+            N_("brister"),
+            [(niva.label, by_niva[niva]) for niva in Niva],
+            threshold,
+        ),
+        by_myndighet=chart(
+            N_("Brister per myndighet"),
+            N_("Antal brister per myndighet som bristen gäller, flest först."),
+            N_("brister"),
+            largest_first(by_myndighet, threshold),
+            threshold,
+        ),
+        by_omrade=chart(
+            N_("Brister per område"),
+            N_("Antal brister per område, flest först."),
+            N_("brister"),
+            largest_first(by_omrade, threshold),
+            threshold,
+        ),
+        by_year=chart(
+            N_("Nya brister per år"),
+            N_("Antal brister som registrerats varje år."),
+            N_("brister"),
+            [(str(y), new_per_year.get(y, 0)) for y in years],
+            threshold,
+        ),
+        closed_by_year=chart(
+            N_("Stängda brister per år"),
+            N_("Antal brister som stängts varje år."),
+            N_("brister"),
+            [(str(y), closed_per_year.get(y, 0)) for y in years],
+            threshold,
+        ),
+        median_days_to_close=median_of_counts(close_days.items()),
+        agencies=agencies,
+        most_late=most_late,
+    )

@@ -1,0 +1,286 @@
+"""Pages for the annual report on uppmärksammade brister, its exports, and the statistics."""
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from systemfel.access import scope_of
+from systemfel.admin.models import Verksamhet
+from systemfel.brister.domain import Niva
+from systemfel.clock import local_today
+from systemfel.errors import ConflictError, DomainError
+from systemfel.extensions import db
+from systemfel.forms import GuardedForm
+from systemfel.formtools import show_error, submitted_version
+from systemfel.reports import documents, queries, services, statistics
+from systemfel.reports.documents import ReportDocument
+from systemfel.reports.models import Rapport, RapportVersion
+
+blueprint = Blueprint("reports", __name__)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportTextForm(GuardedForm):
+    """The samordnare's texts: introduction, closing, and (added per brist) summaries."""
+
+    introduction = TextAreaField(
+        _l("Inledande text"),
+        description=_l("Till exempel hur verksamheten arbetar med brister."),
+        validators=[Optional(), Length(max=20000)],
+    )
+    closing = TextAreaField(_l("Avslutande text"), validators=[Optional(), Length(max=20000)])
+    version = HiddenField()
+
+
+def _text_form(entries: list, formdata=None) -> ReportTextForm:  # noqa: ANN001
+    """A form with one summary field per brist in the report (the privacy guard sees them all)."""
+    fields = {
+        f"summary_{entry.brist_id}": TextAreaField(
+            entry.nummer, validators=[Optional(), Length(max=10000)]
+        )
+        for entry in entries
+    }
+    form_class = type("ReportTexts", (ReportTextForm,), fields)
+    return form_class(formdata=formdata)
+
+
+def _doc_context(document: ReportDocument) -> dict:
+    """What the report templates need beside the document: levels in order, suppression."""
+    return {
+        "doc": document,
+        "niva_order": list(Niva),
+        "shown": lambda n: services.domain.shown_count(n, document.threshold),
+    }
+
+
+def _threshold() -> int:
+    return int(current_app.config["SMALL_COUNT_THRESHOLD"])
+
+
+def _chosen() -> tuple[frozenset[int], int]:
+    """The verksamheter and year asked for; a verksamhet outside the user's scope is a 404."""
+    scope = scope_of(current_user)
+    asked = frozenset(request.values.getlist("verksamhet", type=int))
+    if not asked and scope is not None and len(scope) == 1:
+        asked = scope
+    if scope is not None and not asked <= scope:
+        abort(404)
+    if asked and len(queries.verksamheter(asked)) != len(asked):
+        abort(404)
+    year = request.values.get("ar", type=int) or local_today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return asked, year
+
+
+def _choices() -> list:
+    scope = scope_of(current_user)
+    query = select(Verksamhet).order_by(Verksamhet.namn)
+    if scope is not None:
+        query = query.where(Verksamhet.id.in_(scope))
+    return list(db.session.scalars(query))
+
+
+@blueprint.route("/rapport", methods=["GET", "POST"])
+@login_required
+def report():  # noqa: ANN201
+    """Generate the report for verksamheter and a year; the samordnare edits and freezes it."""
+    ids, year = _chosen()
+    if not ids:
+        return render_template("reports/choose.html", choices=_choices(), year=year)
+    rapport = services.draft_for(ids, year)
+    document, entries = services.generate(ids, year, rapport, _threshold())
+    form = _text_form(entries, formdata=request.form if request.method == "POST" else None)
+    can_edit = current_user.role.can_close_brister
+    status, conflict = 200, None
+    if request.method == "POST":
+        if not can_edit:
+            abort(403)
+        status, conflict = _save_texts(form, ids, year, entries)
+        if status == 302:
+            flash(gettext("Texterna är sparade."), "success")
+            return redirect(_report_url(ids, year))
+    else:
+        _fill_texts(form, rapport, entries)
+    latest = services.latest_version(rapport)
+    changes = []
+    if latest is not None:
+        frozen = services.document_from_dict(latest.content)
+        changes = services.domain.compare(services.entries_of(frozen), entries)
+    return render_template(
+        "reports/report.html",
+        form=form,
+        ids=sorted(ids),
+        year=year,
+        rapport=rapport,
+        latest=latest,
+        changes=changes,
+        can_edit=can_edit,
+        conflict=conflict,
+        **_doc_context(document),
+    ), status
+
+
+def _report_url(ids: frozenset[int], year: int, endpoint: str = "reports.report", **more) -> str:
+    return url_for(endpoint, ar=year, verksamhet=sorted(ids), **more)
+
+
+def _fill_texts(form: ReportTextForm, rapport: Rapport | None, entries: list) -> None:
+    form.version.data = rapport.version if rapport else 0
+    form.introduction.data = rapport.introduction if rapport else ""
+    form.closing.data = rapport.closing if rapport else ""
+    edited = rapport.summaries if rapport else {}
+    for entry in entries:
+        getattr(form, f"summary_{entry.brist_id}").data = edited.get(str(entry.brist_id), "")
+
+
+def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: list):  # noqa: ANN202
+    if not form.validate():
+        return 422, None
+    summaries = {e.brist_id: getattr(form, f"summary_{e.brist_id}").data or "" for e in entries}
+    try:
+        services.save_draft(
+            verksamhet_ids=ids,
+            year=year,
+            introduction=form.introduction.data or "",
+            closing=form.closing.data or "",
+            summaries=summaries,
+            expected_version=submitted_version(form) if form.version.data else 0,
+            user=current_user,
+        )
+        db.session.commit()
+    except ConflictError as error:
+        db.session.rollback()
+        return 409, error
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return 422, None
+    return 302, None
+
+
+@blueprint.route("/rapport/frys", methods=["POST"])
+@login_required
+def freeze():  # noqa: ANN201
+    """Freeze the report as it reads now; only the samordnare does."""
+    ids, year = _chosen()
+    if not current_user.role.can_close_brister:
+        abort(403)
+    if not ids or not ReportTextForm().validate_on_submit():
+        abort(400)
+    rapport = services.draft_for(ids, year)
+    if rapport is None:
+        services.save_draft(
+            verksamhet_ids=ids, year=year, introduction="", closing="", summaries={},
+            expected_version=0, user=current_user,
+        )
+        rapport = services.draft_for(ids, year)
+    document, _ = services.generate(ids, year, rapport, _threshold())
+    version = services.freeze(rapport=rapport, document=document, user=current_user)
+    db.session.commit()
+    flash(gettext("Version %(n)d är fryst.", n=version.number), "success")
+    return redirect(url_for("reports.version", version_id=version.id))
+
+
+def _version_or_404(version_id: int) -> RapportVersion:
+    version = db.session.get(RapportVersion, version_id)
+    scope = scope_of(current_user)
+    if version is None or (scope is not None and not version.rapport.verksamhet_ids <= scope):
+        abort(404)
+    return version
+
+
+def _version_line(version: RapportVersion) -> str:
+    return gettext(
+        "Fryst version %(n)d, %(datum)s, %(vem)s",
+        n=version.number,
+        datum=version.frozen_at.date().isoformat(),
+        vem=version.frozen_by.namn,
+    )
+
+
+@blueprint.route("/rapport/versioner/<int:version_id>")
+@login_required
+def version(version_id: int):  # noqa: ANN201
+    """A frozen version, exactly as it was frozen."""
+    frozen = _version_or_404(version_id)
+    document = services.document_from_dict(frozen.content, _version_line(frozen))
+    return render_template(
+        "reports/version.html",
+        version=frozen,
+        ids=sorted(frozen.rapport.verksamhet_ids),
+        **_doc_context(document),
+    )
+
+
+def _document_for_export() -> tuple[ReportDocument, str]:
+    version_id = request.args.get("version", type=int)
+    if version_id:
+        frozen = _version_or_404(version_id)
+        stem = f"uppmarksammade-brister-{frozen.rapport.year}-v{frozen.number}"
+        return services.document_from_dict(frozen.content, _version_line(frozen)), stem
+    ids, year = _chosen()
+    if not ids:
+        abort(404)
+    document, _ = services.generate(ids, year, services.draft_for(ids, year), _threshold())
+    return document, f"uppmarksammade-brister-{year}-utkast"
+
+
+@blueprint.route("/rapport/export.<fmt>")
+@login_required
+def export(fmt: str):  # noqa: ANN201
+    """The report as DOCX, PDF, plain text, or its data as CSV or XLSX."""
+    document, stem = _document_for_export()
+    with force_locale("sv"):
+        if fmt == "docx":
+            body, mimetype = documents.report_docx(document), DOCX
+        elif fmt == "txt":
+            body, mimetype = documents.report_text(document), "text/plain; charset=utf-8"
+        elif fmt == "csv":
+            body, mimetype = documents.entries_csv(document), "text/csv; charset=utf-8"
+        elif fmt == "xlsx":
+            body, mimetype = documents.report_xlsx(document), XLSX
+        elif fmt == "pdf":
+            body, mimetype = _pdf(document), "application/pdf"
+        else:
+            abort(404)
+    disposition = f'attachment; filename="{stem}.{fmt}"'
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
+def _pdf(document: ReportDocument) -> bytes:
+    from weasyprint import CSS, HTML
+
+    html = render_template("reports/print.html", **_doc_context(document))
+    stylesheet = Path(current_app.static_folder or "") / "css" / "print.css"
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
+
+
+@blueprint.route("/statistik", endpoint="statistics")
+@login_required
+def statistics_page():  # noqa: ANN201
+    """Brister by nivå, myndighet, område and year; closure times; agencies' answers."""
+    year = request.args.get("ar", type=int)
+    if year is not None and not 2000 <= year <= 2100:
+        year = None
+    stats = statistics.gather(scope_of(current_user), year, _threshold())
+    years = sorted(stats.years, reverse=True)
+    return render_template("reports/statistics.html", stats=stats, year=year, years=years)

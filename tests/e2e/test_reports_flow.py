@@ -1,0 +1,50 @@
+"""A samordnare takes out the year's report, writes its introduction, freezes a version and
+looks at the statistics, in a real browser; every page passes axe."""
+
+import pytest
+from playwright.sync_api import expect
+
+from systemfel.clock import local_today
+from tests import factories
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOT = "/tmp/e2e-report.png"  # noqa: S108 - a person looks at it after a run
+
+
+def test_generate_edit_freeze_and_statistics(page, world, axe_audit):
+    year = local_today().year
+    page.goto("/login")
+    page.get_by_label("E-postadress").fill(world.users["samordnare"].email)
+    page.get_by_label("Lösenord").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+
+    # With one verksamhet, the samordnare goes straight to its report for this year.
+    page.get_by_role("link", name="Redovisning").click()
+    page.get_by_label("År").fill(str(year - 1))
+    page.get_by_role("button", name="Visa år").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Uppmärksammade brister {year - 1}")
+    axe_audit.check(page)
+    page.get_by_label("År").fill(str(year))
+    page.get_by_role("button", name="Visa år").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Uppmärksammade brister {year}")
+    expect(page.locator(".report-document")).to_contain_text(world.brist.nummer)
+    axe_audit.check(page)
+
+    intro = "Verksamheten har under året sett brister i bemötandet."
+    page.get_by_label("Inledande text").fill(intro)
+    page.get_by_role("button", name="Spara texterna").click()
+    expect(page.get_by_text("Texterna är sparade.")).to_be_visible()
+    expect(page.locator(".report-document")).to_contain_text("sett brister i bemötandet")
+
+    page.get_by_role("button", name="Frys en version").click()
+    expect(page.get_by_text("Version 1 är fryst.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Fryst version 1")
+    axe_audit.check(page)
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    page.goto("/statistik")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Statistik")
+    expect(page.locator("svg[role=img]").first).to_be_visible()
+    axe_audit.check(page)
+    axe_audit.assert_clean()

@@ -1,0 +1,161 @@
+"""The report pages: who may see, generate, edit and freeze; exports that read back; bad input."""
+
+import csv
+import io
+
+import docx
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from systemfel.extensions import db
+from systemfel.reports.models import Rapport, RapportVersion
+
+ROLES = ("ombud", "samordnare", "ledningsgrupp", "admin", "other_ombud", "other_samordnare")
+READ = {"ombud", "samordnare", "ledningsgrupp", "admin"}
+FREEZE = {"samordnare", "admin"}
+YEAR = 2026
+
+
+def _url(world, path="/rapport", **more):
+    query = f"ar={YEAR}&verksamhet={world.home.id}"
+    extra = "".join(f"&{k}={v}" for k, v in more.items())
+    return f"{path}?{query}{extra}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_report_of_a_verksamhet_is_for_its_staff(login, world, role):
+    response = login(role).get(_url(world))
+    assert response.status_code == (200 if role in READ else 404)
+    if role in READ:
+        assert world.brist.nummer in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_samordnare_freeze(app, login, world, role):
+    response = login(role).post(_url(world, "/rapport/frys"), {})
+    expected = 302 if role in FREEZE else (404 if role.startswith("other") else 403)
+    assert response.status_code == expected
+    with app.app_context():
+        frozen = db.session.scalars(select(RapportVersion)).all()
+        assert len(frozen) == (1 if role in FREEZE else 0)
+        db.session.remove()
+
+
+@pytest.mark.parametrize("role", ["ombud", "ledningsgrupp"])
+def test_only_samordnare_edit_the_texts(app, login, world, role):
+    response = login(role).post(_url(world), {"introduction": "Min text", "version": "0"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(Rapport.id)) is None
+        db.session.remove()
+
+
+@pytest.mark.parametrize("role", ["samordnare", "ombud"])
+def test_a_roll_up_needs_rights_over_every_verksamhet(login, world, role):
+    both = f"/rapport?ar={YEAR}&verksamhet={world.home.id}&verksamhet={world.other.id}"
+    assert login(role).get(both).status_code == 404
+
+
+def test_admin_rolls_up_several_verksamheter_with_a_breakdown(login, world):
+    both = f"/rapport?ar={YEAR}&verksamhet={world.home.id}&verksamhet={world.other.id}"
+    page = login("admin").get(both).get_data(as_text=True)
+    assert "Per verksamhet" in page and "PO Hemma" in page and "PO Borta" in page
+    assert "Gemensamma brister" in page
+    assert "Försäkringskassan" in page
+
+
+def test_texts_are_saved_and_a_personnummer_is_refused(app, login, world):
+    client = login("samordnare")
+    field = f"summary_{world.brist.id}"
+    bad = client.post(
+        _url(world), {"introduction": "Gäller 811218-9876", field: "Kort", "version": "0"}
+    )
+    assert bad.status_code == 422
+    assert "personnummer" in bad.get_data(as_text=True)
+    assert "Kort" in bad.get_data(as_text=True)
+    good = client.post(
+        _url(world),
+        {"introduction": "Året i korthet.", field: "Kort sammanfattning.", "version": "0"},
+    )
+    assert good.status_code == 302
+    page = client.get(_url(world)).get_data(as_text=True)
+    assert "Året i korthet." in page and "Kort sammanfattning." in page
+
+
+def test_a_stale_text_save_is_a_conflict_and_keeps_the_text(login, world):
+    client = login("samordnare")
+    client.post(_url(world), {"introduction": "Först", "version": "0"})
+    stale = client.post(_url(world), {"introduction": "Min andra text", "version": "0"})
+    assert stale.status_code == 409
+    assert "Min andra text" in stale.get_data(as_text=True)
+
+
+def test_a_frozen_version_is_shown_and_exported_as_it_was(app, login, world):
+    client = login("samordnare")
+    client.post(_url(world), {"introduction": "Fryst inledning.", "version": "0"})
+    response = client.post(_url(world, "/rapport/frys"), {})
+    version_url = response.headers["Location"]
+    page = client.get(version_url).get_data(as_text=True)
+    assert "Fryst version 1" in page and "Fryst inledning." in page
+    client.post(_url(world), {"introduction": "Ny inledning.", "version": "1"})
+    assert "Fryst inledning." in client.get(version_url).get_data(as_text=True)
+    version_id = version_url.rsplit("/", 1)[1]
+    document = docx.Document(
+        io.BytesIO(client.get(f"/rapport/export.docx?version={version_id}").data)
+    )
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Fryst inledning." in text and "Ny inledning." not in text
+
+
+def test_every_export_reads_back(login, world):
+    client = login("ombud")
+    report = docx.Document(io.BytesIO(client.get(_url(world, "/rapport/export.docx")).data))
+    headings = [p.text for p in report.paragraphs if p.style.name.startswith("Heading")]
+    assert "Exempel på åtgärder som vidtagits" in headings
+    pdf = client.get(_url(world, "/rapport/export.pdf"))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Uppmärksammade brister 2026" in text and world.brist.nummer in text
+    plain = client.get(_url(world, "/rapport/export.txt")).get_data(as_text=True)
+    assert world.brist.nummer in plain
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(_url(world, "/rapport/export.csv"))
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            ),
+            delimiter=";",
+        )
+    )
+    assert rows[1][2] == world.brist.nummer
+    assert "<3" in rows[1]  # two clients: suppressed
+    book = openpyxl.load_workbook(io.BytesIO(client.get(_url(world, "/rapport/export.xlsx")).data))
+    assert "Brister" in book.sheetnames
+    assert client.get(_url(world, "/rapport/export.exe")).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_statistics_show_only_ones_own_verksamheter(login, world, role):
+    response = login(role).get("/statistik")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'role="img"' in page
+
+
+def test_a_year_outside_reason_is_not_found(login, world):
+    assert login("ombud").get(f"/rapport?ar=1200&verksamhet={world.home.id}").status_code == 404
+
+
+def test_the_routines_flag_is_a_setting_of_the_verksamhet(app, login, world):
+    client = login("samordnare")
+    page = client.get(_url(world)).get_data(as_text=True)
+    assert "Det finns rutiner för att hantera uppmärksammade brister: <strong>Nej</strong>" in page
+    response = client.post(
+        f"/admin/verksamheter/{world.home.id}",
+        {"namn": "PO Hemma", "kommuner": "PO Hemma", "has_routines": "y"},
+    )
+    assert response.status_code == 302
+    page = client.get(_url(world)).get_data(as_text=True)
+    assert "Det finns rutiner för att hantera uppmärksammade brister: <strong>Ja</strong>" in page
