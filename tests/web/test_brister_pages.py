@@ -168,6 +168,15 @@ def test_english_can_be_chosen(client, world):
     assert '<html lang="en">' in page
 
 
+def test_list_filter_messages_follow_the_language(client, world):
+    client.login(world.users["ombud"].email)
+    swedish = client.get("/brister?year=1999").get_data(as_text=True)
+    client.post("/sprak", {"lang": "en", "next": "/brister"})
+    english = client.get("/brister?year=1999").get_data(as_text=True)
+    assert "Numret måste vara mellan 2000 och 2100." in swedish
+    assert "Number must be between 2000 and 2100." in english
+
+
 def test_session_cookie_is_secure_when_configured(app, world):
     from systemfel import create_app
 
