@@ -1,6 +1,9 @@
 """The base of every form: the privacy guard runs on each free-text field before saving."""
 
-from flask_babel import gettext
+from functools import lru_cache
+
+from babel.support import Translations
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -12,8 +15,24 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 
 from systemfel.privacy.domain import find_personnummer, find_warnings
+
+
+def wtforms_messages() -> Translations:
+    """WTForms' own messages in the request's language, for a form's Meta.get_translations.
+
+    Flask-WTF reads WTForms' catalogue from disk in every request that needs a message, and
+    the list filters need one in every request (a select without a value is checked against
+    its choices before Optional() clears the error). Read once per language instead.
+    """
+    return _wtforms_catalogue(str(get_locale()))
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> Translations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class GuardedForm(FlaskForm):

@@ -2,9 +2,19 @@
 
 import logging
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from flask import Flask, has_request_context, render_template, request, session
-from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext
+from babel.numbers import format_decimal
+from babel.support import NullTranslations
+from flask import Flask, g, has_request_context, render_template, request, session
+from flask_babel import (
+    format_date,
+    format_datetime,
+    get_locale,
+    get_translations,
+    gettext,
+    lazy_gettext,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -57,6 +67,15 @@ def configure(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _request_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, text: _request_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: _request_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Logga in för att fortsätta.")
@@ -85,6 +104,21 @@ def configure(app: Flask) -> None:
     app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)
     app.context_processor(lambda: {"locales": LOCALES, "current_locale": _select_locale()})
     _register_error_pages(app)
+
+
+def _request_translations() -> NullTranslations:
+    """The request's catalogue, looked up once: templates ask for it for every string.
+
+    Flask-Babel finds it anew for each string (~10 µs, 80 strings on the brist list). The
+    memo is keyed by the locale: documents are rendered in Swedish with force_locale()
+    inside a request that may be in English.
+    """
+    locale = get_locale()
+    cached = g.get("systemfel_translations")
+    if cached is None or cached[0] is not locale:  # force_locale() gives another locale
+        cached = (locale, get_translations())
+        g.systemfel_translations = cached
+    return cached[1]
 
 
 def _select_locale() -> str:
@@ -118,7 +152,13 @@ def _tidpunkt(value: datetime | None) -> str:
 
 def _tal(value: int | float | None) -> str:
     """Format a number in the user's language (1 234 in Swedish)."""
-    return format_decimal(value) if value is not None else ""
+    return _format_number(value, str(get_locale())) if value is not None else ""
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _format_number(value: int | float, locale: str) -> str:
+    """Babel's formatting, remembered: a list page shows the same few small counts many times."""
+    return format_decimal(value, locale=locale)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from systemfel.brister.domain import Niva, Status, Utfall
-from systemfel.forms import GuardedForm
+from systemfel.forms import GuardedForm, wtforms_messages
 
 REQUIRED = _l("Fyll i fältet.")
 CHOOSE = _l("Gör ett val.")
@@ -149,6 +149,10 @@ class FilterForm(FlaskForm):
 
     class Meta:
         csrf = False
+
+        def get_translations(self, form):  # noqa: ANN001, ANN201
+            """WTForms' messages, read once per language (see wtforms_messages)."""
+            return wtforms_messages()
 
     q = StringField(_l("Fritext"), validators=[Optional(), Length(max=200)])
     status = SelectField(_l("Status"), validators=[Optional()])

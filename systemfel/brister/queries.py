@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.admin.models import Myndighet, Omrade
@@ -128,6 +128,14 @@ def totals_for(brister: list[Brist]) -> dict[int, Totals]:
     }
 
 
+def totals_of(brist: Brist) -> Totals:
+    """Return the totals of a brist whose observations are loaded (its page), without a query."""
+    return Totals(
+        times=1 + len(brist.observations),
+        clients=brist.antal_klienter + sum(o.antal_klienter for o in brist.observations),
+    )
+
+
 def list_brister(criteria: BristFilter, sort: str, page: int, page_size: int) -> Page:
     """Return one page of brister with the total count; a constant number of queries."""
     query = _filtered(criteria)
@@ -173,11 +181,11 @@ def get_brist(brist_id: int, verksamhet_ids: frozenset[int] | None) -> Brist | N
         .where(Brist.id == brist_id)
         .options(
             *_list_options(),
+            joinedload(Brist.created_by),
+            joinedload(Brist.merged_into),
             selectinload(Brist.other_myndigheter),
-            selectinload(Brist.created_by),
-            selectinload(Brist.merged_into),
-            selectinload(Brist.observations).selectinload(Observation.created_by),
-            selectinload(Brist.handelser).selectinload(Handelse.user),
+            selectinload(Brist.observations).joinedload(Observation.created_by),
+            selectinload(Brist.handelser).joinedload(Handelse.user),
         )
     )
     if verksamhet_ids is not None:
@@ -197,6 +205,45 @@ def find_by_nummer(nummer: str, verksamhet_id: int) -> Brist | None:
 def merged_here(brist: Brist) -> list[Brist]:
     """Return the brister that were merged into `brist`."""
     return list(db.session.scalars(select(Brist).where(Brist.merged_into_id == brist.id)))
+
+
+@dataclass
+class FilterChoices:
+    """What the list's filters offer, as (id, name) pairs sorted by name."""
+
+    myndigheter: list[tuple[int, str]] = field(default_factory=list)
+    omraden: list[tuple[int, str]] = field(default_factory=list)
+    users: list[tuple[int, str]] = field(default_factory=list)
+
+
+def filter_choices(verksamhet_ids: frozenset[int]) -> FilterChoices:
+    """Return the myndigheter, områden and staff of the verksamheter, in one query.
+
+    Only ids and names: the list's filters show nothing else, and every list page asks.
+    """
+    kind = literal("myndighet").label("kind")
+    rows = db.session.execute(
+        union_all(
+            select(kind, Myndighet.id, Myndighet.namn).where(
+                Myndighet.verksamhet_id.in_(verksamhet_ids)
+            ),
+            select(literal("omrade"), Omrade.id, Omrade.namn).where(
+                Omrade.verksamhet_id.in_(verksamhet_ids)
+            ),
+            select(literal("user"), User.id, User.namn).where(
+                User.id.in_(
+                    select(user_verksamhet.c.user_id).where(
+                        user_verksamhet.c.verksamhet_id.in_(verksamhet_ids)
+                    )
+                )
+            ),
+        ).order_by("kind", "namn")
+    ).all()
+    choices = FilterChoices()
+    lists = {"myndighet": choices.myndigheter, "omrade": choices.omraden, "user": choices.users}
+    for row_kind, row_id, namn in rows:
+        lists[row_kind].append((row_id, namn))
+    return choices
 
 
 def choices_for(verksamhet_ids: frozenset[int] | None) -> dict[str, list]:

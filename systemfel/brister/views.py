@@ -62,16 +62,20 @@ def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
     chosen = request.args.get("verksamhet", type=int)
     chosen = chosen if chosen in {v.id for v in verksamheter} else None
     choice_scope = frozenset({chosen}) if chosen else scope
-    choices = queries.choices_for(choice_scope) if choice_scope is not None else {}
+    choices = (
+        queries.filter_choices(choice_scope)
+        if choice_scope is not None
+        else queries.FilterChoices()
+    )
     form = FilterForm(request.args)
     anything = [("", gettext("Alla"))]
     form.status.choices = STATUS_CHOICES
     form.niva.choices = anything + [(n.value, gettext(n.label)) for n in Niva]
     form.sort.choices = [(key, gettext(label)) for key, label in SORT_LABELS.items()]
     form.verksamhet.choices = anything + [(v.id, v.namn) for v in verksamheter]
-    form.myndighet.choices = anything + [(m.id, m.namn) for m in choices.get("myndigheter", [])]
-    form.omrade.choices = anything + [(o.id, o.namn) for o in choices.get("omraden", [])]
-    form.ansvarig.choices = anything + [(u.id, u.namn) for u in choices.get("users", [])]
+    form.myndighet.choices = anything + choices.myndigheter
+    form.omrade.choices = anything + choices.omraden
+    form.ansvarig.choices = anything + choices.users
     form.validate()
 
     def valid(field):  # noqa: ANN001, ANN202
@@ -106,10 +110,10 @@ SORT_LABELS = {
 
 
 def _verksamheter_for(scope: frozenset[int] | None) -> list[Verksamhet]:
-    query = select(Verksamhet).order_by(Verksamhet.namn)
-    if scope is not None:
-        query = query.where(Verksamhet.id.in_(scope))
-    return list(db.session.scalars(query))
+    """The verksamheter in `scope` by name; a user's own are loaded with the user already."""
+    if scope is None:
+        return list(db.session.scalars(select(Verksamhet).order_by(Verksamhet.namn)))
+    return [verksamhet for verksamhet in current_user.verksamheter if verksamhet.id in scope]
 
 
 @blueprint.route("/brister")
@@ -277,7 +281,7 @@ def detail(brist_id: int):  # noqa: ANN201
     return render_template(
         "brister/detail.html",
         brist=brist,
-        totals=queries.totals_for([brist])[brist.id],
+        totals=queries.totals_of(brist),
         merged_here=queries.merged_here(brist),
         can_work=current_user.role.can_work_brister,
         can_close=current_user.role.can_close_brister,

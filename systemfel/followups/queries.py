@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.admin.models import Myndighet
 from systemfel.brister.domain import Status
@@ -29,15 +29,15 @@ def for_brist(brist: Brist) -> BristFollowups:
     bevakningar = db.session.scalars(
         select(Bevakning)
         .where(Bevakning.brist_id == brist.id)
-        .options(selectinload(Bevakning.completed_by))
+        .options(joinedload(Bevakning.completed_by))
         .order_by(Bevakning.id.desc())
     ).all()
     kontakter = db.session.scalars(
         select(Kontakt)
         .where(Kontakt.brist_id == brist.id)
         .options(
-            selectinload(Kontakt.myndighet),
-            selectinload(Kontakt.created_by),
+            joinedload(Kontakt.myndighet),
+            joinedload(Kontakt.created_by),
             selectinload(Kontakt.svar),
         )
         .order_by(Kontakt.id.desc())

@@ -87,6 +87,19 @@ def test_observations_add_up_and_do_not_bump_the_version(ctx, home):
     assert brist.version == 1
 
 
+def test_filter_choices_are_the_verksamhetens_lists_by_name(ctx, home):
+    verksamhet, ombud = home
+    factories.UserFactory(namn="Åsa Annan", verksamheter=[factories.verksamhet("PO Annan")])
+    factories.UserFactory(namn="Bo Kollega", verksamheter=[verksamhet])
+    scope = frozenset({verksamhet.id})
+    full = queries.choices_for(scope)
+    choices = queries.filter_choices(scope)
+    assert choices.myndigheter == [(m.id, m.namn) for m in full["myndigheter"]]
+    assert choices.omraden == [(o.id, o.namn) for o in full["omraden"]]
+    assert choices.users == [(u.id, u.namn) for u in full["users"]]
+    assert [namn for _id, namn in choices.users] == sorted([ombud.namn, "Bo Kollega"])
+
+
 def test_escalation_records_old_and_new_level(ctx, home):
     verksamhet, ombud = home
     brist = factories.brist(verksamhet, ombud)

@@ -567,3 +567,17 @@ def test_changing_the_time_moves_the_calendar_event_on(app, meeting, login):
     assert stale.status_code == 422
     assert "Någon annan har ändrat mötet" in stale.get_data(as_text=True)
     assert 'value="Annat rum"' in stale.get_data(as_text=True)
+
+
+def test_documents_are_swedish_even_when_the_user_reads_english(app, meeting, login):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    client.post("/sprak", {"lang": "en", "next": "/"})
+    page = client.get(f"/moten/{meeting['mote']}").get_data(as_text=True)
+    assert "Settle the agenda" in page or "Minutes" in page
+    pdf = client.get(f"/moten/{meeting['mote']}/dagordning.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Dagordning" in text and "Mötets öppnande" in text
+    assert "Opening of the meeting" not in text
+    page = client.get(f"/moten/{meeting['mote']}").get_data(as_text=True)
+    assert "Minutes" in page  # the request's own language is back after the document
