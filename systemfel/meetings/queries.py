@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
@@ -208,7 +208,7 @@ def meetings_with_brist(brist: Brist) -> list[tuple[Mote, Punkt]]:
         select(Mote, Punkt)
         .join(Punkt, Punkt.mote_id == Mote.id)
         .where(Punkt.brist_id == brist.id, Punkt.is_removed.is_(False))
-        .options(selectinload(Mote.ledningsgrupp))
+        .options(joinedload(Mote.ledningsgrupp))
         .order_by(Mote.starts_at.desc())
     ).all()
     return [(row[0], row[1]) for row in rows]

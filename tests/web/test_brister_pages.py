@@ -74,7 +74,7 @@ def test_detail_statement_count_does_not_grow_with_history(app, world, login):
         page = client.get(url).get_data(as_text=True)
     assert "Igen 9" in page
     assert many["n"] == few["n"]
-    assert few["n"] <= 9
+    assert few["n"] <= 10  # 9 for the brist and its follow-ups, 1 for its meetings
 
 
 def test_second_save_on_outdated_copy_is_refused_and_shows_what_changed(app, world, login):
