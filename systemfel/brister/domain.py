@@ -89,6 +89,19 @@ UTFALL_LABELS = {
     Utfall.SAMMANSLAGEN: N_("Sammanslagen med annan brist"),
 }
 
+# The words documents use (always Swedish: reports to the county board, minutes).
+NIVA_WORDS = {
+    Niva.HANDLAGGARE: "handläggarnivå",
+    Niva.LOKAL: "lokal nivå",
+    Niva.CENTRAL: "central nivå",
+}
+UTFALL_WORDS = {
+    Utfall.ATGARDAD: "Åtgärdad",
+    Utfall.DELVIS_ATGARDAD: "Delvis åtgärdad",
+    Utfall.EJ_ATGARDAD: "Ej åtgärdad / avskriven",
+    Utfall.SAMMANSLAGEN: "Sammanslagen",
+}
+
 # Moves between open statuses. Closing and reopening have rules of their own below.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.REGISTRERAD: frozenset({Status.LYFT, Status.BEVAKAS}),

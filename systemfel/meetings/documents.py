@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import docx
 from docx.document import Document
-from docx.enum.style import WD_STYLE_TYPE
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm
+from docx.shared import Cm
 from icalendar import Calendar, Event, vCalAddress
+
+from systemfel.docx_tools import TABLE_STYLE, new_document
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -40,8 +39,6 @@ NOT_DEALT_WITH = "Ej behandlad – förs över till nästa möte"
 SIGNATURE_LINE = "_" * 40
 ICS_METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 
-FACT_TABLE_STYLE = "Table Grid"
-KEPT_TABLE_STYLES = ("Normal Table", FACT_TABLE_STYLE)
 # A4 with Word's default margins of 2.54 cm leaves 15.92 cm for text.
 FACT_LABEL_WIDTH = Cm(4.5)
 FACT_VALUE_WIDTH = Cm(11.4)
@@ -134,31 +131,6 @@ def swedish_datetime_range(starts_at: datetime, ends_at: datetime | None) -> str
     return text[0].upper() + text[1:]
 
 
-def _new_document(title: str) -> Document:
-    """An empty A4 document in Swedish, titled `title`."""
-    document = docx.Document()
-    properties = document.core_properties
-    properties.title = title
-    properties.language = "sv-SE"
-    properties.author = "Systemfel"
-    # python-docx writes these with a "Z" whatever the tzinfo, so they must be in UTC.
-    now = datetime.now(UTC)
-    properties.created = now
-    properties.modified = now
-    # Spelling and hyphenation follow the language of the default run properties.
-    for lang in document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang"):
-        lang.set(qn("w:val"), "sv-SE")
-    # python-docx finds a style by scanning all of them, for every paragraph: without the
-    # template's 98 unused table styles a long agenda is built about 30 % faster.
-    for style in list(document.styles):
-        if style.type == WD_STYLE_TYPE.TABLE and style.name not in KEPT_TABLE_STYLES:
-            style.delete()
-    section = document.sections[0]
-    section.page_width = Mm(210)
-    section.page_height = Mm(297)
-    return document
-
-
 def _names(singular: str, plural: str, names: tuple[str, ...]) -> str:
     """E.g. "Kommuner: Nacka kommun, Värmdö kommun"."""
     return f"{singular if len(names) == 1 else plural}: {', '.join(names)}"
@@ -192,7 +164,7 @@ def _add_members(document: Document, heading: str, members: tuple[tuple[str, str
 
 def _add_facts(document: Document, facts: tuple[tuple[str, str], ...]) -> None:
     """Label/value pairs as a two-column table, labels in bold."""
-    table = document.add_table(rows=len(facts), cols=2, style=FACT_TABLE_STYLE)
+    table = document.add_table(rows=len(facts), cols=2, style=TABLE_STYLE)
     table.autofit = False
     # Word reads the cell widths, LibreOffice the grid's: set both.
     table.columns[0].width = FACT_LABEL_WIDTH
@@ -244,7 +216,7 @@ def _title(kind: str, doc: MeetingDoc) -> str:
 
 def agenda_docx(doc: MeetingDoc) -> bytes:
     """The agenda ("Dagordning") as DOCX: head, "Kallade", then each item with why and facts."""
-    document = _new_document(_title("Dagordning", doc))
+    document = new_document(_title("Dagordning", doc))
     _add_head(document, "Dagordning", doc, with_status=True)
     _add_members(document, "Kallade", doc.members)
     for section, item in _sections(doc.items):
@@ -261,7 +233,7 @@ def minutes_docx(doc: MeetingDoc) -> bytes:
 
     The agenda's reasons and facts are left out: the minutes record what was said and decided.
     """
-    document = _new_document(_title("Protokoll", doc))
+    document = new_document(_title("Protokoll", doc))
     _add_head(document, "Protokoll", doc, with_status=False)
     _add_members(document, "Närvarande", doc.members)
     for section, item in _sections(doc.items):

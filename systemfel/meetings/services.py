@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
-from systemfel.brister.domain import HandelseTyp, Niva, Utfall
+from systemfel.brister.domain import NIVA_WORDS, UTFALL_WORDS, HandelseTyp
 from systemfel.brister.models import Brist, Handelse
 from systemfel.dbtypes import utcnow
 from systemfel.errors import ConflictError, PermissionDenied, ValidationError
@@ -458,24 +458,11 @@ def summary(beslut: Beslut) -> str:
     if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
         return f"eskaleras till {NIVA_WORDS[beslut.till_niva]}. {beslut.text.strip()}".strip()
     if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall is not None:
-        return f"avslutas som {UTFALL_WORDS[beslut.utfall]}. {beslut.text.strip()}".strip()
+        return f"avslutas som {UTFALL_WORDS[beslut.utfall].lower()}. {beslut.text.strip()}".strip()
     if beslut.typ == BeslutTyp.BEVAKA:
         day = beslut.senast_on.isoformat() if beslut.senast_on else ""
         return f"bevakas till {day}. {beslut.text.strip()}".strip()
     return f"information. {beslut.text.strip()}".strip()
-
-
-NIVA_WORDS = {
-    Niva.HANDLAGGARE: "handläggarnivå",
-    Niva.LOKAL: "lokal nivå",
-    Niva.CENTRAL: "central nivå",
-}
-UTFALL_WORDS = {
-    Utfall.ATGARDAD: "åtgärdad",
-    Utfall.DELVIS_ATGARDAD: "delvis åtgärdad",
-    Utfall.EJ_ATGARDAD: "ej åtgärdad / avskriven",
-    Utfall.SAMMANSLAGEN: "sammanslagen",
-}
 
 
 def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) -> None:

@@ -10,14 +10,11 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-import docx
 from docx.document import Document
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Cm, Length, Mm
+from docx.shared import Cm, Length
 from lxml.etree import SubElement
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,6 +23,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from systemfel.brister.domain import Niva
+from systemfel.docx_tools import TABLE_STYLE, new_document
 from systemfel.exports import csv_cell
 from systemfel.reports.domain import (
     DEFAULT_THRESHOLD,
@@ -81,8 +79,6 @@ BREAKDOWN_COLUMNS = (
     *(NIVA_WORDS[niva].capitalize() for niva in Niva),  # as _niva_name() says them
 )
 
-TABLE_STYLE = "Table Grid"
-KEPT_TABLE_STYLES = ("Normal Table", TABLE_STYLE)
 # A4 with Word's default margins of 2.54 cm leaves 15.92 cm for text.
 COUNTS_WIDTHS = (Cm(9.9), Cm(3.0), Cm(3.0))
 BREAKDOWN_WIDTHS = (Cm(4.4), *([Cm(1.9)] * 6))
@@ -269,30 +265,6 @@ def _suppression_note(doc: ReportDocument) -> str:
 # DOCX
 
 
-def _new_document(title: str) -> Document:
-    """An empty A4 document in Swedish, titled `title`."""
-    document = docx.Document()
-    properties = document.core_properties
-    properties.title = title
-    properties.language = "sv-SE"
-    properties.author = "Systemfel"
-    # python-docx writes these with a "Z" whatever the tzinfo, so they must be in UTC.
-    now = datetime.now(UTC)
-    properties.created = now
-    properties.modified = now
-    # Spelling and hyphenation follow the language of the default run properties.
-    for lang in document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang"):
-        lang.set(qn("w:val"), "sv-SE")
-    # python-docx finds a style by scanning all of them: drop the template's unused table styles.
-    for style in list(document.styles):
-        if style.type == WD_STYLE_TYPE.TABLE and style.name not in KEPT_TABLE_STYLES:
-            style.delete()
-    section = document.sections[0]
-    section.page_width = Mm(210)
-    section.page_height = Mm(297)
-    return document
-
-
 W_P, W_PPR, W_PSTYLE = qn("w:p"), qn("w:pPr"), qn("w:pStyle")
 W_R, W_RPR, W_B, W_I = qn("w:r"), qn("w:rPr"), qn("w:b"), qn("w:i")
 W_T, W_BR, W_TAB, W_VAL = qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:val")
@@ -421,7 +393,7 @@ def _add_entry(writer: _Writer, doc: ReportDocument, entry: ReportEntry) -> None
 
 def report_docx(doc: ReportDocument) -> bytes:
     """The section as DOCX: routines, summary by nivå and myndighet, examples, counts."""
-    document = _new_document(_title(doc))
+    document = new_document(_title(doc))
     writer = _Writer(document)
     writer.heading(_title(doc), 0)
     if who := _who_line(doc):

@@ -14,22 +14,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from systemfel.brister.domain import Niva, Utfall
+from systemfel.brister.domain import NIVA_WORDS, UTFALL_WORDS, Niva, Utfall
 from systemfel.followups.domain import SVAR_LABELS, SvarTyp
 from systemfel.privacy.domain import suppress_small
 
 # The words the report's sentences use, lower case as they stand inside a sentence.
-NIVA_WORDS = {
-    Niva.HANDLAGGARE: "handläggarnivå",
-    Niva.LOKAL: "lokal nivå",
-    Niva.CENTRAL: "central nivå",
-}
-UTFALL_WORDS = {
-    Utfall.ATGARDAD: "Åtgärdad",
-    Utfall.DELVIS_ATGARDAD: "Delvis åtgärdad",
-    Utfall.EJ_ATGARDAD: "Ej åtgärdad / avskriven",
-    Utfall.SAMMANSLAGEN: "Sammanslagen",
-}
 # What counts as a measure taken, for "Exempel på åtgärder som vidtagits".
 EXAMPLE_OUTCOMES = frozenset({Utfall.ATGARDAD, Utfall.DELVIS_ATGARDAD})
 EXAMPLE_ANSWERS = {
