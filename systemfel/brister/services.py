@@ -19,7 +19,7 @@ from systemfel.errors import ConflictError, ValidationError
 from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.i18n import N_
-from systemfel.privacy.domain import find_personnummer
+from systemfel.privacy.guard import refuse_personnummer
 
 MAX_CLIENTS = 100_000
 
@@ -56,19 +56,9 @@ class BristFields:
     ansvarig_id: int
 
 
-def _guard_text(**texts: str) -> None:
-    """Refuse any text with a personnummer (the forms check first; this is the backstop)."""
-    for field, text in texts.items():
-        if find_personnummer(text or ""):
-            raise ValidationError(
-                N_("Texten innehåller ett personnummer eller samordningsnummer. Ta bort det."),
-                field=field,
-            )
-
-
 def _check_fields(verksamhet_id: int, fields: BristFields, today: date) -> dict[str, Any]:
     """Check the fields against the verksamhet's lists; return the objects they refer to."""
-    _guard_text(
+    refuse_personnummer(
         titel=fields.titel,
         beskrivning=fields.beskrivning,
         konsekvenser=fields.konsekvenser,
@@ -285,7 +275,7 @@ def add_observation(
     if brist.is_closed:
         raise ValidationError(N_("Bristen är stängd. Öppna den igen om felet har kommit tillbaka."))
     now = now or utcnow()
-    _guard_text(anteckning=anteckning)
+    refuse_personnummer(anteckning=anteckning)
     if observed_on > local_today(now):
         raise ValidationError(N_("Datumet kan inte ligga i framtiden."), field="observed_on")
     if not 1 <= antal_klienter <= MAX_CLIENTS:
@@ -320,7 +310,7 @@ def escalate_brist(
 ) -> None:
     """Move the brist to a higher level, with the reason in its history."""
     _check_version(brist, expected_version)
-    _guard_text(reason=reason)
+    refuse_personnummer(reason=reason)
     try:
         domain.check_escalate(brist.status, brist.niva, to_niva)
     except TransitionRefused as error:
@@ -346,7 +336,7 @@ def move_brist(
 ) -> None:
     """Change the status of an open brist along the state machine."""
     _check_version(brist, expected_version)
-    _guard_text(comment=comment)
+    refuse_personnummer(comment=comment)
     try:
         domain.check_move(brist.status, to_status)
     except TransitionRefused as error:
@@ -370,7 +360,7 @@ def close_brist(
 ) -> None:
     """Close the brist with an outcome; a merge points at the brist it was merged into."""
     _check_version(brist, expected_version)
-    _guard_text(comment=comment)
+    refuse_personnummer(comment=comment)
     closing = domain.Closing(utfall, merged_into.id if merged_into else None)
     try:
         domain.check_close(brist.status, closing, brist.id)
@@ -420,7 +410,7 @@ def reopen_brist(
 ) -> None:
     """Open a closed brist again; its history stays."""
     _check_version(brist, expected_version)
-    _guard_text(reason=reason)
+    refuse_personnummer(reason=reason)
     try:
         domain.check_reopen(brist.status)
     except TransitionRefused as error:

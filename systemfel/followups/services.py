@@ -26,7 +26,7 @@ from systemfel.followups.domain import Kanal, ReminderPolicy, SvarTyp, WorkCalen
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
-from systemfel.privacy.domain import find_personnummer
+from systemfel.privacy.guard import refuse_personnummer
 
 # A promise further ahead than this would hide the brist from every work list.
 PROMISE_HORIZON = timedelta(days=3 * 366)
@@ -89,15 +89,6 @@ def history(
     )
 
 
-def _guard(**texts: str) -> None:
-    for field, text in texts.items():
-        if find_personnummer(text or ""):
-            raise ValidationError(
-                N_("Texten innehåller ett personnummer eller samordningsnummer. Ta bort det."),
-                field=field,
-            )
-
-
 def open_followup(brist: Brist) -> Bevakning | None:
     """Return the brist's open follow-up, if it has one."""
     return db.session.scalar(
@@ -151,7 +142,7 @@ def record_followup(
     """Complete the open follow-up with what was found and schedule the next one."""
     now = now or utcnow()
     today = local_today(now)
-    _guard(finding=finding)
+    refuse_personnummer(finding=finding)
     if not finding.strip():
         raise ValidationError(N_("Skriv vad uppföljningen visade."), field="finding")
     _check_next_date(next_on, today, "next_on")
@@ -204,7 +195,7 @@ def raise_with_myndighet(
     """Record a contact with a myndighet; by e-mail, send it with a link to answer."""
     now = now or utcnow()
     today = local_today(now)
-    _guard(summary=summary)
+    refuse_personnummer(summary=summary)
     if myndighet.verksamhet_id != brist.verksamhet_id:
         raise ValidationError(N_("Välj en myndighet i listan."), field="myndighet_id")
     if not summary.strip():
@@ -299,7 +290,7 @@ def record_answer(
 ) -> Svar:
     """Take a myndighet's answer: into the history, to the responsible ombud, into follow-ups."""
     now = now or utcnow()
-    _guard(text=text, diarienummer=diarienummer, responsible_body=responsible_body)
+    refuse_personnummer(text=text, diarienummer=diarienummer, responsible_body=responsible_body)
     if typ == SvarTyp.ATGARD_UTLOVAD and promised_on is None:
         raise ValidationError(N_("Ange när åtgärden ska vara klar."), field="promised_on")
     today = local_today(now)

@@ -19,18 +19,9 @@ from systemfel.i18n import N_
 from systemfel.meetings import domain, queries
 from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MeetingRefused, MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
-from systemfel.privacy.domain import find_personnummer
+from systemfel.privacy.guard import refuse_personnummer
 
 CONFLICT = N_("Någon annan har ändrat mötet medan du arbetade. Ingenting sparades.")
-
-
-def _guard(**texts: str) -> None:
-    """Refuse any text with a personnummer (the forms check first; this is the backstop)."""
-    for field, text in texts.items():
-        if find_personnummer(text or ""):
-            raise ValidationError(
-                N_("Texten innehåller ett personnummer. Ta bort det innan du sparar."), field=field
-            )
 
 
 def _refused(error: MeetingRefused) -> ValidationError:
@@ -63,7 +54,7 @@ class GroupFields:
 
 
 def _check_group(fields: GroupFields) -> None:
-    _guard(namn=fields.namn, staende_punkter=fields.staende_punkter)
+    refuse_personnummer(namn=fields.namn, staende_punkter=fields.staende_punkter)
     if not fields.namn.strip():
         raise ValidationError(N_("Ange ett namn."), field="namn")
     if not fields.verksamheter:
@@ -106,7 +97,7 @@ def add_member(
     *, group: Ledningsgrupp, namn: str, organisation: str, epost: str, user: User | None
 ) -> Ledamot:
     """Add a member; a member with a login (role ledningsgrupp) reads the group's meetings."""
-    _guard(namn=namn, organisation=organisation)
+    refuse_personnummer(namn=namn, organisation=organisation)
     if not namn.strip():
         raise ValidationError(N_("Ange ett namn."), field="namn")
     if not organisation.strip():
@@ -149,7 +140,7 @@ class MeetingFields:
 
 
 def _check_meeting(group: Ledningsgrupp, fields: MeetingFields) -> None:
-    _guard(plats=fields.plats)
+    refuse_personnummer(plats=fields.plats)
     if fields.ends_at is not None and fields.ends_at <= fields.starts_at:
         raise ValidationError(N_("Sluttiden måste vara efter starttiden."), field="sluttid")
     if fields.justerare is not None and fields.justerare.ledningsgrupp_id != group.id:
@@ -315,7 +306,7 @@ def add_item(
 ) -> Punkt:
     """Add an item by hand: free text, or a brist of the group's verksamheter."""
     _check_agenda(mote, expected_version)
-    _guard(rubrik=rubrik)
+    refuse_personnummer(rubrik=rubrik)
     if brist is not None:
         if brist.verksamhet_id not in mote.ledningsgrupp.verksamhet_ids:
             raise ValidationError(N_("Bristen hör inte till gruppens verksamheter."), field="brist")
@@ -396,7 +387,7 @@ def save_minutes(
             domain.check_minutes_editable(mote.status)
     except MeetingRefused as error:
         raise _refused(error) from error
-    _guard(**{f"anteckning-{m.punkt.id}": m.anteckning for m in minutes})
+    refuse_personnummer(**{f"anteckning-{m.punkt.id}": m.anteckning for m in minutes})
     if present is not None:
         mote.narvarande = [[member.namn, member.organisation] for member in present]
     decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
@@ -419,7 +410,7 @@ def save_minutes(
 
 def _write_decision(minute: Minute) -> None:
     punkt, beslut = minute.punkt, minute.beslut
-    _guard(**{f"beslut_text-{punkt.id}": beslut.text if beslut else ""})
+    refuse_personnummer(**{f"beslut_text-{punkt.id}": beslut.text if beslut else ""})
     punkt.is_deferred = minute.is_deferred
     punkt.beslut_typ = beslut.typ if beslut else None
     punkt.beslut_text = beslut.text.strip() if beslut else ""

@@ -10,10 +10,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from systemfel.auth.models import User
 from systemfel.brister.domain import Niva
 from systemfel.dbtypes import utcnow
-from systemfel.errors import ConflictError, ValidationError
+from systemfel.errors import ConflictError
 from systemfel.extensions import db
 from systemfel.i18n import N_
-from systemfel.privacy.domain import find_personnummer
+from systemfel.privacy.guard import refuse_personnummer
 from systemfel.reports import domain, queries
 from systemfel.reports.documents import ReportDocument
 from systemfel.reports.domain import CommonBrist, Counts, Example, MyndighetGroup, NivaSection
@@ -67,9 +67,9 @@ def save_draft(
     user: User,
 ) -> Rapport:
     """Keep the samordnare's texts for the report; a save on an outdated copy is refused."""
-    _guard(introduction=introduction, closing=closing)
+    refuse_personnummer(introduction=introduction, closing=closing)
     for brist_id, text in summaries.items():
-        _guard(**{f"summary-{brist_id}": text})
+        refuse_personnummer(**{f"summary-{brist_id}": text})
     rapport = draft_for(verksamhet_ids, year)
     if rapport is None:
         if expected_version != 0:
@@ -87,14 +87,6 @@ def save_draft(
     except StaleDataError as error:
         raise ConflictError(CONFLICT, current_version=expected_version + 1) from error
     return rapport
-
-
-def _guard(**texts: str) -> None:
-    for field, text in texts.items():
-        if find_personnummer(text or ""):
-            raise ValidationError(
-                N_("Texten innehåller ett personnummer. Ta bort det innan du sparar."), field=field
-            )
 
 
 def freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:

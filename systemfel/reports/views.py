@@ -28,7 +28,7 @@ from systemfel.errors import ConflictError, DomainError
 from systemfel.extensions import db
 from systemfel.forms import GuardedForm
 from systemfel.formtools import show_error, submitted_version
-from systemfel.reports import documents, queries, services, statistics
+from systemfel.reports import documents, domain, queries, services, statistics
 from systemfel.reports.documents import ReportDocument
 from systemfel.reports.models import Rapport, RapportVersion
 
@@ -67,7 +67,7 @@ def _doc_context(document: ReportDocument) -> dict:
     return {
         "doc": document,
         "niva_order": list(Niva),
-        "shown": lambda n: services.domain.shown_count(n, document.threshold),
+        "shown": lambda n: domain.shown_count(n, document.threshold),
     }
 
 
@@ -104,16 +104,16 @@ def _choices() -> list:
 def report():  # noqa: ANN201
     """Generate the report for verksamheter and a year; the samordnare edits and freezes it."""
     ids, year = _chosen()
+    can_edit = current_user.role.can_close_brister
+    if request.method == "POST" and not can_edit:
+        abort(403)  # before the report is built: that is the expensive part
     if not ids:
         return render_template("reports/choose.html", choices=_choices(), year=year)
     rapport = services.draft_for(ids, year)
     document, entries = services.generate(ids, year, rapport, _threshold())
     form = _text_form(entries, formdata=request.form if request.method == "POST" else None)
-    can_edit = current_user.role.can_close_brister
     status, conflict = 200, None
     if request.method == "POST":
-        if not can_edit:
-            abort(403)
         status, conflict = _save_texts(form, ids, year, entries)
         if status == 302:
             flash(gettext("Texterna är sparade."), "success")
@@ -124,7 +124,7 @@ def report():  # noqa: ANN201
     changes = []
     if latest is not None:
         frozen = services.document_from_dict(latest.content)
-        changes = services.domain.compare(services.entries_of(frozen), entries)
+        changes = domain.compare(services.entries_of(frozen), entries)
     return render_template(
         "reports/report.html",
         form=form,
