@@ -581,3 +581,26 @@ def test_documents_are_swedish_even_when_the_user_reads_english(app, meeting, lo
     assert "Opening of the meeting" not in text
     page = client.get(f"/moten/{meeting['mote']}").get_data(as_text=True)
     assert "Minutes" in page  # the request's own language is back after the document
+
+
+def test_the_minutes_page_statement_count_does_not_grow_with_items(app, meeting, login, world):
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    url = f"/moten/{meeting['mote']}/protokoll"
+    client.get(url)
+    with count_statements(app) as few:
+        assert client.get(url).status_code == 200
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
+        mote = db.session.get(Mote, meeting["mote"])
+        for n in range(8):
+            brist = factories.brist(home, ombud, titel=f"Extra {n}", niva=Niva.LOKAL)
+            mote.punkter.append(
+                Punkt(key=f"brist:{brist.id}", sektion="nya", position=100 + n, brist_id=brist.id)
+            )
+        db.session.commit()
+        db.session.remove()
+    with count_statements(app) as many:
+        assert client.get(url).status_code == 200
+    assert many["n"] == few["n"]

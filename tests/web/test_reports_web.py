@@ -159,3 +159,25 @@ def test_the_routines_flag_is_a_setting_of_the_verksamhet(app, login, world):
     assert response.status_code == 302
     page = client.get(_url(world)).get_data(as_text=True)
     assert "Det finns rutiner för att hantera uppmärksammade brister: <strong>Ja</strong>" in page
+
+
+def test_the_report_page_statement_count_does_not_grow_with_brister(app, login, world):
+    from systemfel.brister.domain import Niva
+    from tests import factories
+    from tests.sql import count_statements
+
+    client = login("samordnare")
+    client.get(_url(world))
+    with count_statements(app) as few:
+        assert client.get(_url(world)).status_code == 200
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
+        for n in range(12):
+            factories.brist(home, ombud, titel=f"Brist {n}", niva=Niva.LOKAL)
+        db.session.commit()
+        db.session.remove()
+    with count_statements(app) as many:
+        page = client.get(_url(world)).get_data(as_text=True)
+    assert "Brist 11" in page
+    assert many["n"] == few["n"]
