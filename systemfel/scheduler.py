@@ -1,14 +1,22 @@
 """The scheduler process (`systemfel scheduler`): one table of interval jobs, nothing else.
 
 It runs on its own, never inside a web worker. Each job sweeps the database for what is due
-and claims every row atomically, so a restart catches up and two schedulers send nothing
-twice. APScheduler keeps no state of its own here: the database is the schedule.
+and claims every row atomically, so a restart catches up and two schedulers write each
+reminder once. APScheduler keeps no state of its own here: the database is the schedule.
+Every job runs at start and then at its interval for as long as the process lives.
+
+SIGTERM or SIGINT stops it gracefully: the jobs finish the item in hand (the e-mail being
+delivered, the reminder being written) and stop before the next; nothing is left half done.
 """
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from systemfel.extensions import db
@@ -17,19 +25,21 @@ from systemfel.notifications.jobs import send_due_messages
 
 logger = logging.getLogger(__name__)
 
+Job = Callable[..., int]
+
 # (job, the setting with its interval in seconds)
-JOBS: list[tuple[Callable[[], int], str]] = [
+JOBS: list[tuple[Job, str]] = [
     (sweep_agency_reminders, "SCHEDULER_SWEEP_SECONDS"),
     (sweep_digests, "SCHEDULER_SWEEP_SECONDS"),
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
 ]
 
 
-def run_job(app: Flask, job: Callable[[], int]) -> None:
+def run_job(app: Flask, job: Job, stop: threading.Event | None = None) -> None:
     """Run one job in an application context; a failure is logged and rolled back."""
     with app.app_context():
         try:
-            done = job()
+            done = job(stop=stop)
             db.session.commit()
             if done:
                 logger.info("%s: %s", job.__name__, done)
@@ -40,25 +50,39 @@ def run_job(app: Flask, job: Callable[[], int]) -> None:
             db.session.remove()
 
 
-def build(app: Flask) -> BlockingScheduler:
-    """Return a scheduler with every job on its interval."""
-    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
+def build(app: Flask, stop: threading.Event) -> BackgroundScheduler:
+    """Return a scheduler with every job due now and then at its interval."""
+    zone = app.config["TIMEZONE"]
+    scheduler = BackgroundScheduler(timezone=zone)
     for job, setting in JOBS:
         scheduler.add_job(
             run_job,
             "interval",
             seconds=app.config[setting],
-            args=[app, job],
+            args=[app, job, stop],
             id=job.__name__,
-            next_run_time=None,
+            next_run_time=datetime.now(scheduler.timezone),
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,
         )
     return scheduler
 
 
 def run(app: Flask) -> None:
-    """Catch up once, then run the jobs until stopped."""
-    for job, _setting in JOBS:
-        run_job(app, job)
-    build(app).start()
+    """Run the jobs until SIGTERM or SIGINT, then let the running ones finish their item."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:  # noqa: ANN401 - a signal frame
+        logger.info("Signal %s: stopping after the item in hand", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    scheduler = build(app, stop)
+    scheduler.start()
+    # The main thread only waits; the jobs run in the scheduler's worker threads.
+    while not stop.wait(1):
+        pass
+    scheduler.shutdown(wait=True)
+    logger.info("Scheduler stopped")

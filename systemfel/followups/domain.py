@@ -1,55 +1,25 @@
 """Working days, the next follow-up date, answer deadlines, reminders and office hours.
 
-Plain functions on plain values. A WorkCalendar knows Sweden's public holidays and the
-de facto ones (midsommarafton, julafton, nyårsafton); weekends are never working days.
+Plain functions on plain values. Working days and office hours live in `systemfel.workdays`
+(the outbox needs them too); they are imported here for the follow-up rules.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
-
-import holidays
 
 from systemfel.brister.domain import Niva
 from systemfel.i18n import N_
+from systemfel.workdays import (  # noqa: F401 - part of the follow-up rules' vocabulary
+    OFFICE_CLOSES,
+    OFFICE_OPENS,
+    WorkCalendar,
+    is_office_hours,
+    swedish_calendar,
+)
 
 # Days from the last follow-up to the next, by level, unless config says otherwise.
 DEFAULT_INTERVAL_DAYS = {Niva.HANDLAGGARE: 14, Niva.LOKAL: 30, Niva.CENTRAL: 90}
-OFFICE_OPENS = time(8, 0)
-OFFICE_CLOSES = time(17, 0)
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    """Which days are working days: Monday to Friday, except the given holidays."""
-
-    holidays: frozenset[date]
-
-    def is_working_day(self, day: date) -> bool:
-        """Is `day` a weekday that is not a holiday?"""
-        return day.weekday() < 5 and day not in self.holidays
-
-    def on_or_after(self, day: date) -> date:
-        """Return `day` if it is a working day, else the next one."""
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
-
-    def add_working_days(self, day: date, count: int) -> date:
-        """Return the working day `count` working days after `day`."""
-        while count > 0:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count -= 1
-        return day
-
-
-def swedish_calendar(first_year: int, last_year: int) -> WorkCalendar:
-    """Sweden's public and de facto holidays for the years given (inclusive)."""
-    found = holidays.country_holidays(
-        "SE", years=range(first_year, last_year + 1), categories=("public", "de_facto")
-    )
-    return WorkCalendar(frozenset(found))
 
 
 def next_followup(
@@ -57,11 +27,6 @@ def next_followup(
 ) -> date:
     """Propose the next follow-up: the level's interval after `last`, on a working day."""
     return calendar.on_or_after(last + timedelta(days=interval_days[niva]))
-
-
-def is_office_hours(local: datetime, calendar: WorkCalendar) -> bool:
-    """Is `local` (Stockholm time) within 08–17 on a working day?"""
-    return calendar.is_working_day(local.date()) and OFFICE_OPENS <= local.time() < OFFICE_CLOSES
 
 
 class Kanal(StrEnum):

@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from threading import Event
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,25 +19,25 @@ from sqlalchemy.orm import selectinload
 from systemfel.auth.models import User
 from systemfel.brister.domain import HandelseTyp, Status
 from systemfel.brister.models import Brist
-from systemfel.clock import STOCKHOLM, local_today
+from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.followups import domain, services
 from systemfel.followups.models import Bevakning, Kontakt
 from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
+from systemfel.workdays import office_hours_now
 
 logger = logging.getLogger(__name__)
 
 
-def _office_hours(now: datetime) -> bool:
-    return domain.is_office_hours(now.astimezone(STOCKHOLM), services.calendar(local_today(now)))
+def sweep_agency_reminders(now: datetime | None = None, stop: Event | None = None) -> int:
+    """Remind myndigheter whose answer is late; after the last reminder, propose escalation.
 
-
-def sweep_agency_reminders(now: datetime | None = None) -> int:
-    """Remind myndigheter whose answer is late; after the last reminder, propose escalation."""
+    Stops between two reminders when `stop` is set; the next sweep writes the rest.
+    """
     now = now or utcnow()
-    if not _office_hours(now):
+    if not office_hours_now(now):
         return 0
     today = local_today(now)
     due = db.session.execute(
@@ -53,6 +54,8 @@ def sweep_agency_reminders(now: datetime | None = None) -> int:
     db.session.commit()
     sent = 0
     for kontakt_id, seen in due:
+        if stop is not None and stop.is_set():
+            break
         try:
             sent += _remind(kontakt_id, seen, now, today)
             db.session.commit()
@@ -106,6 +109,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: A
         context={"kontakt": kontakt, "token": token, "number": number},
         now=now,
         secret=token,
+        office_hours_only=True,
     )
     brist = kontakt.brist
     services.history(
@@ -148,10 +152,10 @@ class Recipient:
     email: str
 
 
-def sweep_digests(now: datetime | None = None) -> int:
+def sweep_digests(now: datetime | None = None, stop: Event | None = None) -> int:
     """Write each responsible ombud one e-mail a working day with what is due or overdue."""
     now = now or utcnow()
-    if not _office_hours(now):
+    if not office_hours_now(now):
         return 0
     today = local_today(now)
     rows = db.session.execute(
@@ -188,6 +192,8 @@ def sweep_digests(now: datetime | None = None) -> int:
     )
     written = 0
     for user, items in per_user.items():
+        if stop is not None and stop.is_set():
+            break
         key = f"digest:{user.id}:{today.isoformat()}"
         if key not in done:
             written += _write_digest(key, user, items, today, now)
@@ -203,6 +209,7 @@ def _write_digest(key: str, user: Recipient, items: list[DigestItem], today, now
             template="digest",
             context={"user": user, "items": items, "today": today},
             now=now,
+            office_hours_only=True,
         )
         if written is None:  # another scheduler wrote today's digest meanwhile
             db.session.rollback()

@@ -8,7 +8,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
+from systemfel.workdays import calendar_around
 
 # A promise further ahead than this would hide the brist from every work list.
 PROMISE_HORIZON = timedelta(days=3 * 366)
@@ -57,14 +57,9 @@ def settings() -> Settings:
     )
 
 
-@lru_cache(maxsize=8)
-def _calendar_from(year: int) -> WorkCalendar:
-    return domain.swedish_calendar(year - 1, year + 5)
-
-
 def calendar(today: date | None = None) -> WorkCalendar:
     """Sweden's working days around `today`."""
-    return _calendar_from((today or local_today()).year)
+    return calendar_around((today or local_today()).year)
 
 
 def history(

@@ -1,23 +1,36 @@
-"""Handing one message to SMTP, or to a folder when no SMTP server is configured."""
+"""Handing one message to SMTP, or to a folder when no SMTP server is configured.
+
+One SMTP transaction per message, step by step (MAIL, RCPT per recipient, DATA), so that
+every reply is read for what it is: 2xx delivered, 4xx refused for now, 5xx refused for good
+(per recipient at RCPT, for the whole message at DATA). A fault in our own settings — a wrong
+password, TLS that cannot be set up, a server that will not take our sender — is no fault of
+the message: it is raised as `ConfigurationFailure` and sending pauses.
+"""
 
 import base64
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
+from datetime import datetime
+from email.generator import BytesGenerator
 from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from systemfel.notifications.domain import Outcome
 from systemfel.notifications.models import OutboxMessage
 
 
-class PermanentFailure(Exception):
-    """The server refused the message for good (5xx): trying again will not help."""
+class ConfigurationFailure(Exception):
+    """Our SMTP settings are wrong (login, TLS, sender): no message can go out until fixed."""
 
 
-class PartlyDelivered(Exception):
-    """Some recipients got the message and some were refused: recorded, not retried."""
+class LostClaim(Exception):
+    """Another sender holds the message now: this one must not send it."""
 
 
 def message_id(key: str, domain: str) -> str:
@@ -25,12 +38,15 @@ def message_id(key: str, domain: str) -> str:
     return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', key)}@{domain}>"
 
 
-def build(message: OutboxMessage, sender: str, domain: str = "systemfel") -> EmailMessage:
+def build(
+    message: OutboxMessage, sender: str, now: datetime, domain: str = "systemfel"
+) -> EmailMessage:
     """Return the e-mail; its Message-ID comes from the idempotency key, so repeats can be told."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = ", ".join(message.recipients)
     mail["Subject"] = message.subject
+    mail["Date"] = format_datetime(now)
     mail["Message-ID"] = message_id(message.idempotency_key, domain)
     mail.set_content(message.body_text)
     if message.body_html:
@@ -49,26 +65,135 @@ def build(message: OutboxMessage, sender: str, domain: str = "systemfel") -> Ema
     return mail
 
 
-def deliver(message: OutboxMessage, config: dict[str, Any], mail_dir: Path) -> None:
-    """Send over SMTP as configured, or write an .eml file when SMTP_HOST is empty."""
-    mail = build(message, config["MAIL_FROM"], urlsplit(config["BASE_URL"]).hostname or "systemfel")
+def deliver(
+    message: OutboxMessage,
+    recipients: list[str],
+    config: dict[str, Any],
+    mail_dir: Path,
+    now: datetime,
+    before_data: Callable[[], None] = lambda: None,
+) -> Outcome:
+    """Deliver to `recipients` over SMTP as configured (or to an .eml file without SMTP_HOST).
+
+    `before_data` is called just before the message itself is sent: it raises LostClaim when
+    this sender no longer holds the message.
+    """
+    domain = urlsplit(config["BASE_URL"]).hostname or "systemfel"
+    mail = build(message, config["MAIL_FROM"], now, domain)
     if not config["SMTP_HOST"]:
         mail_dir.mkdir(parents=True, exist_ok=True)
         (mail_dir / f"{message.id:08d}.eml").write_bytes(bytes(mail))
+        return Outcome(delivered=tuple(recipients))
+    try:
+        smtp = _connect(config)
+    except (smtplib.SMTPNotSupportedError, ssl.SSLError) as error:
+        raise ConfigurationFailure(_describe(error)) from error
+    except smtplib.SMTPResponseException as error:
+        if error.smtp_code >= 500:  # a server that will not talk to us at all
+            raise ConfigurationFailure(_describe(error)) from error
+        return Outcome.all_temporary(recipients, _describe(error))
+    except OSError as error:  # refused, reset, timed out (smtplib's errors are OSErrors too)
+        return Outcome.all_temporary(recipients, _describe(error))
+    try:
+        return _transaction(smtp, mail, recipients, config, before_data)
+    except smtplib.SMTPResponseException as error:  # a 4xx from a step that raises (AUTH)
+        if error.smtp_code >= 500:
+            raise ConfigurationFailure(_describe(error)) from error
+        return Outcome.all_temporary(recipients, _describe(error))
+    except OSError as error:  # dropped, reset or timed out midway: nothing was delivered
+        return Outcome.all_temporary(recipients, _describe(error))
+    finally:
+        _quit(smtp)
+
+
+def _transaction(
+    smtp: smtplib.SMTP,
+    mail: EmailMessage,
+    recipients: list[str],
+    config: dict[str, Any],
+    before_data: Callable[[], None],
+) -> Outcome:
+    """MAIL, RCPT for each recipient, DATA: every reply read for what it says."""
+    smtp.ehlo_or_helo_if_needed()
+    _login(smtp, config)
+    payload = _as_bytes(mail)
+    sender = parseaddr(config["MAIL_FROM"])[1]
+    code, reply = smtp.mail(sender, _options(smtp, sender, recipients))
+    if code >= 500:
+        raise ConfigurationFailure(f"MAIL FROM {sender}: {code} {_text(reply)}")
+    if code >= 400:
+        return Outcome.all_temporary(recipients, f"{code} {_text(reply)}")
+    accepted, temporary, permanent = [], {}, {}
+    for address in recipients:
+        code, reply = smtp.rcpt(address)
+        if code < 300:
+            accepted.append(address)
+        elif code < 500:
+            temporary[address] = f"{code} {_text(reply)}"
+        else:
+            permanent[address] = f"{code} {_text(reply)}"
+    if not accepted:
+        smtp.rset()
+        return Outcome(temporary=temporary, permanent=permanent)
+    before_data()
+    # RFC 5321 gives the server up to ten minutes to confirm a message: waiting that long
+    # (rather than the short command timeout) keeps a slow server from getting it twice.
+    smtp.sock.settimeout(config["SMTP_DATA_TIMEOUT_SECONDS"])
+    try:
+        code, reply = smtp.data(payload)
+    except smtplib.SMTPDataError as error:  # DATA itself refused (no 354)
+        code, reply = error.smtp_code, error.smtp_error
+    except OSError as error:  # lost after the message was sent: it may have arrived
+        lost = dict.fromkeys(accepted, _describe(error))
+        return Outcome(temporary=temporary | lost, permanent=permanent)
+    if code < 300:
+        return Outcome(delivered=tuple(accepted), temporary=temporary, permanent=permanent)
+    error = f"{code} {_text(reply)}"
+    if code < 500:
+        return Outcome(temporary=temporary | dict.fromkeys(accepted, error), permanent=permanent)
+    return Outcome(temporary=temporary, permanent=permanent | dict.fromkeys(accepted, error))
+
+
+def _login(smtp: smtplib.SMTP, config: dict[str, Any]) -> None:
+    """Log in when a username is configured; a server with no usable AUTH is a setting fault."""
+    user, password = config["SMTP_USERNAME"], config["SMTP_PASSWORD"]
+    if not user:
         return
     try:
-        with _connect(config) as smtp:
-            if config["SMTP_USERNAME"]:
-                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-            refused = smtp.send_message(mail)
-    except smtplib.SMTPRecipientsRefused as error:
-        raise PermanentFailure(str(error)) from error
-    except smtplib.SMTPResponseException as error:
-        if 500 <= error.smtp_code < 600:
-            raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
+        if f"{user}{password}".isascii():
+            smtp.login(user, password)
+            return
+        # smtplib sends only ASCII; PLAIN is UTF-8 by its RFC (4616), so "lösenord" works too.
+        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+        code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, reply)
+    except (smtplib.SMTPResponseException, smtplib.SMTPServerDisconnected):
         raise
-    if refused:
-        raise PartlyDelivered(f"refused: {refused!r}")
+    except smtplib.SMTPException as error:  # no AUTH offered, no method in common
+        raise ConfigurationFailure(_describe(error)) from error
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Say goodbye; a server that hangs up instead changes nothing about what was delivered."""
+    try:
+        smtp.quit()
+    except OSError:
+        smtp.close()
+
+
+def _as_bytes(mail: EmailMessage) -> bytes:
+    """The message as SMTP carries it: CRLF line ends, UTF-8 headers where needed."""
+    out = BytesIO()
+    BytesGenerator(out, policy=mail.policy.clone(linesep="\r\n", utf8=True)).flatten(mail)
+    return out.getvalue()
+
+
+def _options(smtp: smtplib.SMTP, sender: str, recipients: list[str]) -> list[str]:
+    """Ask for SMTPUTF8 when an address is not plain ASCII and the server offers it."""
+    if all(address.isascii() for address in [sender, *recipients]):
+        return []
+    return ["SMTPUTF8", "BODY=8BITMIME"] if smtp.has_extn("smtputf8") else []
 
 
 def _connect(config: dict[str, Any]) -> smtplib.SMTP:
@@ -78,5 +203,20 @@ def _connect(config: dict[str, Any]) -> smtplib.SMTP:
         return smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     smtp = smtplib.SMTP(host, port, timeout=timeout)
     if config["SMTP_SECURITY"] == "starttls":
-        smtp.starttls(context=ssl.create_default_context())
+        try:
+            smtp.starttls(context=ssl.create_default_context())
+        except BaseException:
+            smtp.close()
+            raise
     return smtp
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _describe(error: BaseException) -> str:
+    """A short line for the admin: the SMTP code and text, or the kind of network fault."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return f"{type(error).__name__}: {error}"[:500]

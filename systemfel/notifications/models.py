@@ -34,9 +34,19 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sender that holds the message while it is delivered, and until when: the sender
+    # renews the lease while it works, and marks the message only while it still holds it.
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    # Per recipient: who has it (one address a line) and who refused it for good, and why.
+    delivered_to: Mapped[str] = mapped_column(sa.Text, default="")
+    refused: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # When the current run of temporary failures began: retries stop some days after it.
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reminders and digests reach people only in office hours; other mail leaves at once.
+    office_hours_only: Mapped[bool] = mapped_column(default=False)
     # A one-time secret in the body (an answer link's token): masked on the admin page and
     # removed from the stored body once the message is sent.
     secret: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -49,15 +59,32 @@ class OutboxMessage(db.Model):
         return [line for line in self.to_addresses.splitlines() if line]
 
     @property
+    def delivered(self) -> list[str]:
+        """Return the addresses the message has reached."""
+        return [line for line in self.delivered_to.splitlines() if line]
+
+    @property
     def shown_text(self) -> str:
         """The body as admins see it: the secret masked."""
         return mask(self.body_text, self.secret)
 
-    def scrub(self) -> None:
-        """Remove the secret from the stored message (after it was sent)."""
-        self.body_text = mask(self.body_text, self.secret)
-        self.body_html = mask(self.body_html, self.secret) if self.body_html else None
-        self.secret = ""
-
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.idempotency_key} {self.status}>"
+
+
+class SenderState(db.Model):
+    """One row: when the sender last ran, and whether sending is paused by a configuration fault.
+
+    A wrong SMTP password or a TLS failure is no fault of any message: sending pauses (nothing
+    is marked failed), admins are told, and every run tries once more until it works.
+    """
+
+    __tablename__ = "outbox_sender"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<SenderState last run {self.last_run_at} paused {self.paused_since}>"

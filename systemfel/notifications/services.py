@@ -7,11 +7,12 @@ from typing import Any
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
-from systemfel.notifications.domain import OutboxStatus
-from systemfel.notifications.models import OutboxMessage
+from systemfel.notifications.domain import MailKind, OutboxStatus
+from systemfel.notifications.models import OutboxMessage, SenderState, mask
 
 
 def enqueue(
@@ -24,12 +25,14 @@ def enqueue(
     now: datetime | None = None,
     secret: str = "",
     attachments: list[tuple[str, str, bytes]] | None = None,
+    office_hours_only: bool = False,
 ) -> OutboxMessage | None:
     """Add an e-mail rendered from templates/email/<template>.txt (and .html if there is one).
 
     Nothing is added when a message with the same key exists: callers use keys that name
-    the event ("reminder:<kontakt>:<n>"), so repeating a step never sends twice. A racing
-    writer is stopped by the unique key when its transaction commits.
+    the event ("reminder:<kontakt>:<n>"), so repeating a step never writes it twice. A racing
+    writer is stopped by the unique key when its transaction commits. `office_hours_only`
+    mail (reminders, digests) is delivered only 08–17 on working days.
     """
     if not to:
         return None
@@ -45,6 +48,7 @@ def enqueue(
         created_at=now or utcnow(),
         next_attempt_at=now or utcnow(),
         secret=secret,
+        office_hours_only=office_hours_only,
         attachments=[
             [filename, content_type, base64.b64encode(data).decode("ascii")]
             for filename, content_type, data in attachments or []
@@ -63,10 +67,77 @@ def _render_optional(name: str, context: dict[str, Any]) -> str | None:
 
 
 def resend(*, message: OutboxMessage, now: datetime | None = None) -> None:
-    """Queue a failed message again, from the first attempt."""
+    """Queue a failed message again, from the first attempt, to those who have not got it."""
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = now or utcnow()
-    message.claimed_at = None
+    message.claim_token = None
+    message.lease_until = None
+    message.refused = {}
+    message.first_failure_at = None
     message.last_error = ""
     db.session.flush()
+
+
+def resend_failed(
+    *, kind: MailKind | None = None, recipient: str = "", now: datetime | None = None
+) -> int:
+    """Queue every failed or partly delivered message again (of one kind, or to one address)."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.PARTLY])
+    )
+    if kind is not None:
+        query = query.where(OutboxMessage.idempotency_key.startswith(f"{kind.value}:"))
+    chosen = [
+        message
+        for message in db.session.scalars(query.order_by(OutboxMessage.id))
+        if not recipient or recipient.casefold() in (a.casefold() for a in message.recipients)
+    ]
+    for message in chosen:
+        resend(message=message, now=now)
+    return len(chosen)
+
+
+def scrubbed(message: OutboxMessage) -> dict[str, str | None]:
+    """The stored body with the secret removed, as column values (once it has been sent)."""
+    return {
+        "body_text": mask(message.body_text, message.secret),
+        "body_html": mask(message.body_html, message.secret) if message.body_html else None,
+        "secret": "",
+    }
+
+
+def sender_state() -> SenderState:
+    """The sender's one row of state (made on first use)."""
+    state = db.session.get(SenderState, 1)
+    if state is not None:
+        return state
+    try:
+        with db.session.begin_nested():
+            db.session.add(SenderState(id=1, pause_reason=""))
+    except IntegrityError:  # made by another process at the same moment
+        pass
+    return db.session.get_one(SenderState, 1)
+
+
+def note_run(now: datetime) -> bool:
+    """Record that the sender runs (readiness checks read it); return whether it is paused."""
+    state = sender_state()
+    state.last_run_at = now
+    paused = state.paused_since is not None
+    db.session.commit()
+    return paused
+
+
+def pause_sending(reason: str, now: datetime) -> None:
+    """Our SMTP settings fail: nothing leaves until a run gets through again."""
+    state = sender_state()
+    state.paused_since = state.paused_since or now
+    state.pause_reason = reason[:2000]
+
+
+def resume_sending() -> None:
+    """A message went through: the pause is over."""
+    state = sender_state()
+    state.paused_since = None
+    state.pause_reason = ""

@@ -1,21 +1,16 @@
 """Fixtures for the follow-up, reminder and outbox tests.
 
-`smtp_server` runs a real SMTP server (aiosmtpd) on 127.0.0.1 and points the app at it;
+`smtp_server` runs a real SMTP server (aiosmtpd, with faults on request: tests/faultsmtp.py)
+on 127.0.0.1 and points the app at it;
 `scene` builds a verksamhet with two ombud, a myndighet with a functional mailbox and a brist,
 all registered at a fixed time (`T0`), and offers shortcuts that go through the real services.
 """
 
-import email
-import email.policy
-import socket
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from systemfel.admin.models import Myndighet, Omrade, Verksamhet
@@ -29,6 +24,7 @@ from systemfel.followups.domain import Kanal
 from systemfel.followups.models import Kontakt
 from systemfel.notifications.models import OutboxMessage
 from tests import factories
+from tests.faultsmtp import SmtpServer
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MAILBOX = "registrator@fk.example"
@@ -48,83 +44,10 @@ T0 = at(date(2026, 11, 2))
 # --- SMTP -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Received:
-    """One message as the SMTP server got it."""
-
-    mail_from: str
-    rcpt_tos: list[str]
-    message: EmailMessage
-
-    @property
-    def body(self) -> str:
-        text = self.message.get_body(preferencelist=("plain",)).get_content()
-        return text.replace("\r\n", "\n")
-
-
-class Inbox:
-    """aiosmtpd handler: keeps what it is given, or refuses it with `refuse` ("550 ...")."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.refuse: str | None = None
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802, ANN001
-        if self.refuse:
-            return self.refuse
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1:`port` that can be taken down and brought back."""
-
-    port: int
-    inbox: Inbox = field(default_factory=Inbox)
-    controller: Controller | None = None
-
-    @property
-    def received(self) -> list[Received]:
-        return list(self.inbox.received)
-
-    @property
-    def running(self) -> bool:
-        return self.controller is not None
-
-    def start(self) -> None:
-        assert self.controller is None, "already running"
-        # A stopped controller has closed its event loop: each start gets a new one.
-        self.controller = Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, server_hostname="smtp.test"
-        )
-        self.controller.start()
-
-    def stop(self) -> None:
-        """Take the server down: connections to the port are refused until start()."""
-        assert self.controller is not None, "not running"
-        self.controller.stop()
-        self.controller = None
-
-    def with_key(self, key: str) -> list[Received]:
-        """The received messages whose Message-ID names the outbox key."""
-        prefix = "<" + key.replace(":", ".") + "@"
-        return [r for r in self.received if r.message["Message-ID"].startswith(prefix)]
-
-
 @pytest.fixture
 def smtp_server(app, monkeypatch):
     """A running SMTP server the app sends to (no TLS, no login); settings restored after."""
-    server = SmtpServer(_free_port())
+    server = SmtpServer()
     server.start()
     for key, value in {
         "SMTP_HOST": "127.0.0.1",

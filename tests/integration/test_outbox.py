@@ -1,5 +1,7 @@
 """The outbox against a real SMTP server: delivered once, retried through an outage, failed
-for good on a 5xx, re-sent on request, written to files without SMTP, stale claims released."""
+for good on a 5xx, re-sent on request, written to files without SMTP, expired leases released.
+
+Faults at every SMTP stage are in test_outbox_faults.py."""
 
 import email
 import email.policy
@@ -55,18 +57,21 @@ def test_a_request_is_delivered_exactly_once_as_written(scene, smtp_server):
     assert got.message["From"] == "Systemfel <noreply@systemfel.invalid>"
     assert got.message["Subject"] == "Uppmärksammad brist: Beslut saknar motivering"
     assert got.message["Message-ID"] == f"<kontakt.{kontakt.id}@127.0.0.1>"  # from BASE_URL
+    assert got.message["Date"].datetime == sent_at
     assert got.body.strip() == written.strip()
     assert "senast 2026-11-30" in got.body
     [token] = TOKEN.findall(got.body)
     assert find_by_token(token, now=sent_at) == kontakt
     [row] = rows()
     assert token not in row.body_text + (row.body_html or "")  # scrubbed once sent
-    assert (row.status, row.attempts, row.sent_at, row.claimed_at) == (
+    assert (row.status, row.attempts, row.sent_at, row.claim_token, row.lease_until) == (
         OutboxStatus.SENT,
         1,
         sent_at,
         None,
+        None,
     )
+    assert row.delivered == [MAILBOX]
 
 
 def test_the_same_key_is_written_once(scene):
@@ -89,9 +94,10 @@ def test_an_outage_delays_delivery_and_loses_nothing(scene, smtp_server):
     with time_machine.travel(T0, tick=False):
         assert send_due_messages() == 0
     for row in rows():
-        assert (row.status, row.attempts, row.claimed_at) == (OutboxStatus.PENDING, 1, None)
+        assert (row.status, row.attempts, row.claim_token) == (OutboxStatus.PENDING, 1, None)
         assert row.next_attempt_at == T0 + timedelta(minutes=1)  # backoff after attempt 1
-        assert row.last_error.startswith("ConnectionRefusedError")
+        assert row.first_failure_at == T0
+        assert "ConnectionRefusedError" in row.last_error
 
     smtp_server.start()
     with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
@@ -108,20 +114,46 @@ def test_an_outage_delays_delivery_and_loses_nothing(scene, smtp_server):
     assert {(row.status, row.attempts) for row in rows()} == {(OutboxStatus.SENT, 2)}
 
 
-def test_retries_stop_at_the_maximum(scene, smtp_server, app, monkeypatch):
-    monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 2)
+def test_a_long_outage_is_waited_out_an_hour_apart_and_only_then_fails(scene, smtp_server):
     enqueue_note("note:1", scene.ombud)
     db.session.commit()
     smtp_server.stop()
 
-    send_due_messages(now=T0)
-    assert (rows()[0].status, rows()[0].attempts) == (OutboxStatus.PENDING, 1)
-    send_due_messages(now=T0 + timedelta(minutes=2))
+    moments, now = [], T0
+    while rows()[0].status == OutboxStatus.PENDING:
+        moments.append(now)
+        send_due_messages(now=now)
+        now = rows()[0].next_attempt_at or now
     [row] = rows()
-    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 2)
+    waits = [later - earlier for earlier, later in zip(moments, moments[1:], strict=False)]
+    assert waits[:7] == [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 60)]
+    assert set(waits[6:]) == {timedelta(hours=1)}  # never longer apart than an hour
+    assert moments[-1] - T0 >= timedelta(hours=72)  # three days of trying (the default)
+    assert moments[-1] - T0 < timedelta(hours=73)
+    assert row.status == OutboxStatus.FAILED
+    assert "gav upp efter 72 timmar" in row.refused[scene.ombud.email]
     smtp_server.start()
-    assert send_due_messages(now=T0 + timedelta(days=1)) == 0
+    assert send_due_messages(now=now + timedelta(days=1)) == 0
     assert smtp_server.received == []
+
+
+def test_two_and_a_half_hours_of_outage_lose_nothing(scene, smtp_server):
+    """Measured from outside: all queued reminders ended failed after 8 attempts (≈ 2 h)."""
+    keys = [f"note:{n}" for n in range(20)]
+    for key in keys:
+        enqueue_note(key, scene.ombud)
+    db.session.commit()
+    smtp_server.stop()
+    now = T0
+    while now < T0 + timedelta(hours=2, minutes=30):
+        send_due_messages(now=now)
+        now += timedelta(minutes=5)
+    assert {row.status for row in rows()} == {OutboxStatus.PENDING}
+
+    smtp_server.start()
+    send_due_messages(now=now + timedelta(hours=1))
+    assert {row.status for row in rows()} == {OutboxStatus.SENT}
+    assert sorted(smtp_server.deliveries().values()) == [1] * 20
 
 
 def test_a_temporary_refusal_is_retried(scene, smtp_server):
@@ -188,19 +220,19 @@ def test_without_an_smtp_host_mails_are_written_to_the_instance_folder(
     assert row.status == OutboxStatus.SENT
 
 
-def test_a_stale_claim_is_released_and_a_fresh_one_is_left_alone(scene, smtp_server):
+def test_an_expired_lease_is_released_and_a_live_one_is_left_alone(scene, smtp_server):
     enqueue_note("note:stale", scene.ombud)
     enqueue_note("note:fresh", scene.ombud)
     db.session.commit()
     now = T0 + timedelta(hours=1)
-    for key, claimed in [
-        ("note:stale", now - timedelta(minutes=11)),
-        ("note:fresh", now - timedelta(minutes=5)),
+    for key, lease_until in [
+        ("note:stale", now - timedelta(seconds=1)),
+        ("note:fresh", now + timedelta(seconds=30)),
     ]:
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.idempotency_key == key)
-            .values(status=OutboxStatus.SENDING, claimed_at=claimed)
+            .values(status=OutboxStatus.SENDING, claim_token="dead", lease_until=lease_until)
         )
     db.session.commit()
 
@@ -217,12 +249,18 @@ def test_a_repeated_delivery_carries_the_same_message_id(scene, smtp_server):
     db.session.commit()
     assert send_due_messages(now=T0) == 1
     # The sender dies after the server took the message but before 'sent' was committed:
-    # the row is still claimed, and once the claim is stale it is delivered again.
+    # the row is still claimed, and once the lease has run out it is delivered again.
     db.session.execute(
-        update(OutboxMessage).values(status=OutboxStatus.SENDING, claimed_at=T0, sent_at=None)
+        update(OutboxMessage).values(
+            status=OutboxStatus.SENDING,
+            claim_token="dead",
+            lease_until=T0,
+            sent_at=None,
+            delivered_to="",
+        )
     )
     db.session.commit()
-    assert send_due_messages(now=T0 + timedelta(minutes=11)) == 1
+    assert send_due_messages(now=T0 + timedelta(minutes=1)) == 1
 
     first, second = smtp_server.with_key("note:1")
     assert first.message["Message-ID"] == second.message["Message-ID"]
