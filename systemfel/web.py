@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from systemfel.extensions import babel, csrf, db, login_manager, migrate
+from systemfel.notifications.services import paused_sending
 from systemfel.paths import shipped
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def configure(app: Flask) -> None:
     from systemfel.auth.views import blueprint as auth_blueprint
     from systemfel.brister.views import blueprint as brister_blueprint
     from systemfel.followups.views import blueprint as followups_blueprint
+    from systemfel.health import blueprint as health_blueprint
     from systemfel.meetings.views import blueprint as meetings_blueprint
     from systemfel.notifications.views import blueprint as notifications_blueprint
     from systemfel.reports.views import blueprint as reports_blueprint
@@ -96,6 +98,7 @@ def configure(app: Flask) -> None:
     app.register_blueprint(reports_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(notifications_blueprint)
+    app.register_blueprint(health_blueprint)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -103,6 +106,7 @@ def configure(app: Flask) -> None:
     app.after_request(_security_headers)
     app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)
     app.context_processor(lambda: {"locales": LOCALES, "current_locale": _select_locale()})
+    app.context_processor(_sending_paused)
     _register_error_pages(app)
 
 
@@ -127,6 +131,13 @@ def _select_locale() -> str:
         return "sv"
     chosen = session.get("lang")
     return chosen if chosen in LOCALES else "sv"
+
+
+def _sending_paused() -> dict[str, object]:
+    """For admins on every page: the SMTP settings fault that has paused sending, if any."""
+    if not (current_user and current_user.is_authenticated and current_user.role.is_system_wide):
+        return {}
+    return {"sending_paused": paused_sending()}
 
 
 def _security_headers(response):  # noqa: ANN001, ANN202

@@ -120,6 +120,12 @@ def sender_state() -> SenderState:
     return db.session.get_one(SenderState, 1)
 
 
+def paused_sending() -> SenderState | None:
+    """The sender's state when sending is paused, else None (read only: nothing is made)."""
+    state = db.session.get(SenderState, 1)
+    return state if state is not None and state.paused_since is not None else None
+
+
 def note_run(now: datetime) -> bool:
     """Record that the sender runs (readiness checks read it); return whether it is paused."""
     state = sender_state()

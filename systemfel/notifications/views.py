@@ -1,13 +1,14 @@
 """The outbox page for admins: what was sent, what failed, re-sending; the demo's mails."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import case, select
 
 from systemfel.access import requires
 from systemfel.extensions import db
 from systemfel.notifications import services
-from systemfel.notifications.domain import OutboxStatus
+from systemfel.notifications.domain import MailKind, OutboxStatus
+from systemfel.notifications.forms import ResendFailedForm
 from systemfel.notifications.models import OutboxMessage
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/admin/utskick")
@@ -17,19 +18,45 @@ PAGE_SIZE = 50
 
 @blueprint.route("/")
 @requires("is_system_wide")
-def index():  # noqa: ANN201
-    """Messages, failed ones first, newest first."""
+def index(form: ResendFailedForm | None = None):  # noqa: ANN201
+    """Messages, failed ones first, newest first; the sender's state; sending again in bulk."""
     status = request.args.get("status", "")
     query = select(OutboxMessage)
     if status in {s.value for s in OutboxStatus}:
         query = query.where(OutboxMessage.status == OutboxStatus(status))
-    failed_first = case((OutboxMessage.status == OutboxStatus.FAILED, 0), else_=1)
+    failed_first = case(
+        (OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.PARTLY]), 0), else_=1
+    )
     messages = db.session.scalars(
         query.order_by(failed_first, OutboxMessage.id.desc()).limit(PAGE_SIZE)
     ).all()
     return render_template(
-        "notifications/index.html", messages=messages, status=status, statuses=list(OutboxStatus)
+        "notifications/index.html",
+        messages=messages,
+        status=status,
+        statuses=list(OutboxStatus),
+        form=form or ResendFailedForm(),
+        sender=services.sender_state(),
     )
+
+
+@blueprint.route("/skicka-om", methods=["POST"])
+@requires("is_system_wide")
+def resend_failed():  # noqa: ANN201
+    """Queue failed and partly delivered messages again: all, of one kind, or to one address."""
+    form = ResendFailedForm()
+    if not form.validate():
+        return index(form), 422
+    queued = services.resend_failed(
+        kind=MailKind(form.kind.data) if form.kind.data else None,
+        recipient=(form.recipient.data or "").strip(),
+    )
+    db.session.commit()
+    flash(
+        ngettext("%(num)s meddelande skickas igen.", "%(num)s meddelanden skickas igen.", queued),
+        "success",
+    )
+    return redirect(url_for("notifications.index"))
 
 
 @blueprint.route("/<int:message_id>")
@@ -43,8 +70,11 @@ def show(message_id: int):  # noqa: ANN201
 @blueprint.route("/<int:message_id>/skicka-igen", methods=["POST"])
 @requires("is_system_wide")
 def resend(message_id: int):  # noqa: ANN201
-    """Queue a failed message again."""
+    """Queue a failed or partly delivered message again, to those who have not got it."""
     message = db.session.get(OutboxMessage, message_id) or abort(404)
+    if not message.status.can_resend:  # sent or on its way meanwhile (another tab, a bulk retry)
+        flash(gettext("Meddelandet väntar redan på att skickas eller har skickats."), "info")
+        return redirect(url_for("notifications.show", message_id=message.id))
     services.resend(message=message)
     db.session.commit()
     flash(gettext("Meddelandet skickas igen vid nästa körning."), "success")

@@ -131,6 +131,7 @@ ROUTES = [
     ("GET", "/brister/{brist}/kontakt", WORK, 200, {}),
     ("POST", "/brister/{brist}/kontakt", WORK, 422, {}),
     ("GET", "/admin/utskick/", SYSTEM, 200, {}),
+    ("POST", "/admin/utskick/skicka-om", SYSTEM, 302, {}),
     ("GET", "/brister/{brist}/oppna-igen", WORK, 200, {}),
     ("POST", "/brister/{brist}/oppna-igen", WORK, 422, {}),
     ("GET", "/konto/losenord", READ, 200, {}),

@@ -1,0 +1,62 @@
+"""Health checks for the municipality's monitoring: is the web up, can it serve, is mail moving.
+
+`/healthz` answers as long as the process does. `/readyz` answers 503 when the database cannot
+be reached; otherwise 200 with what monitoring should watch: whether sending is paused by a
+fault in the SMTP settings, when the scheduler last ran, and how much mail waits or failed.
+Neither page needs a login, and neither says more than states and counts.
+"""
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from systemfel.dbtypes import utcnow
+from systemfel.extensions import csrf, db
+from systemfel.notifications.domain import OutboxStatus
+from systemfel.notifications.models import OutboxMessage, SenderState
+
+blueprint = Blueprint("health", __name__)
+csrf.exempt(blueprint)
+
+
+@blueprint.route("/healthz")
+def healthz():  # noqa: ANN201
+    """The process is alive."""
+    return jsonify(status="ok")
+
+
+@blueprint.route("/readyz")
+def readyz():  # noqa: ANN201
+    """The database answers; the state of sending, for monitoring to alert on."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        mail = _mail_state()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok", mail=mail)
+
+
+def _mail_state() -> dict[str, object]:
+    now = utcnow()
+    state = db.session.get(SenderState, 1)
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
+    # The sender runs every SCHEDULER_OUTBOX_SECONDS: three missed runs and it is not running.
+    expected = timedelta(seconds=3 * current_app.config["SCHEDULER_OUTBOX_SECONDS"] + 60)
+    last_run = state.last_run_at if state else None
+    return {
+        "sending": "paused" if state and state.paused_since else "ok",
+        "paused_since": state.paused_since.isoformat() if state and state.paused_since else None,
+        "scheduler": "ok" if last_run and now - last_run <= expected else "not running",
+        "scheduler_last_run": last_run.isoformat() if last_run else None,
+        "pending": counts.get(OutboxStatus.PENDING, 0),
+        "failed": counts.get(OutboxStatus.FAILED, 0),
+    }
