@@ -1,10 +1,13 @@
-"""Column types shared by all models: aware UTC datetimes and enums stored as text."""
+"""Column types shared by all models (aware UTC datetimes, enums stored as text), row locks."""
 
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+
+from systemfel.extensions import db
 
 
 def utcnow() -> datetime:
@@ -41,4 +44,19 @@ def text_enum(enum_class: type[Enum]) -> sa.Enum:
         length=32,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
+    )
+
+
+def lock_row(model: Any, row_id: int) -> None:
+    """Hold `model`'s row `row_id` until the transaction ends, changing nothing in it.
+
+    The no-op UPDATE takes the row's lock on PostgreSQL and the write lock on SQLite (where
+    SELECT ... FOR UPDATE does nothing), so of two transactions doing the same thing at once
+    the second waits, then reads what the first committed.
+    """
+    db.session.execute(
+        sa.update(model)
+        .where(model.id == row_id)
+        .values(id=model.id)
+        .execution_options(synchronize_session=False)
     )

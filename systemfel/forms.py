@@ -11,6 +11,7 @@ from wtforms import (
     EmailField,
     FieldList,
     FormField,
+    HiddenField,
     PasswordField,
     StringField,
     TextAreaField,
@@ -76,6 +77,20 @@ class GuardedForm(FlaskForm):
             )
             is_valid = False
         return is_valid
+
+
+class VersionedForm(GuardedForm):
+    """A guarded form that edits a versioned record, so two people's saves can conflict.
+
+    `version` is the version the user's copy was loaded at. A save on an outdated copy is
+    refused and keeps that version, so saving the same copy again is refused again; the page
+    sets `seen_version` to the version it shows, and the user may tick `overwrite` to save
+    their input over it once they have gone through the other person's changes.
+    """
+
+    version = HiddenField()
+    seen_version = HiddenField()
+    overwrite = BooleanField(_l("Jag har gått igenom ändringarna – spara min version"))
 
 
 def _leaves(form):  # noqa: ANN001, ANN202

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
-from systemfel.errors import DomainError
+from systemfel.errors import ConflictError, DomainError
 from systemfel.extensions import db
 
 
@@ -20,8 +20,13 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 
 
 def submitted_version(form: FlaskForm) -> int:
-    """Return the version the user's copy was loaded at (0 if missing: always a conflict)."""
-    raw = form.version.data
+    """Return the version the user's copy was loaded at (0 if missing: always a conflict).
+
+    After a conflict, a user who ticks `overwrite` saves over the version the conflict page
+    showed them (`seen_version`) instead.
+    """
+    overwrite = getattr(form, "overwrite", None)
+    raw = form.seen_version.data if overwrite is not None and overwrite.data else form.version.data
     return int(raw) if raw and str(raw).isdigit() else 0
 
 
@@ -30,13 +35,45 @@ def status_for(form: FlaskForm) -> int:
     return 422 if form.errors else 200
 
 
-def commit_or_show(form: FlaskForm, action: Callable[[], object]) -> bool:
-    """Run a service call and commit; on a refusal roll back, keep the input and show why."""
+def commit_or_refuse(
+    form: FlaskForm,
+    action: Callable[[], object],
+    show: Callable[[FlaskForm, DomainError], None] = show_error,
+) -> tuple[bool, ConflictError | None]:
+    """Run a service call and commit; on a refusal roll back and keep the user's input.
+
+    Returns (True, None) when saved, (False, conflict) when someone else saved first, and
+    (False, None) when the service refused the values (shown on the form by `show`).
+    """
     try:
         action()
         db.session.commit()
+    except ConflictError as conflict:
+        db.session.rollback()
+        return False, conflict
     except DomainError as error:
         db.session.rollback()
-        show_error(form, error)
-        return False
-    return True
+        show(form, error)
+        return False, None
+    return True, None
+
+
+def commit_or_show(form: FlaskForm, action: Callable[[], object]) -> bool:
+    """Run a service call and commit; on a refusal roll back, keep the input and show why."""
+    saved, conflict = commit_or_refuse(form, action)
+    if conflict is not None:
+        show_error(form, conflict)
+    return saved
+
+
+def show_conflict(form: FlaskForm, *, saved_version: int, theirs: dict[str, str]) -> None:
+    """Prepare a refused save's form for the conflict page (a form with VersionedForm's fields).
+
+    The form keeps the version the user edited, so saving it as it is stays refused, and
+    offers `overwrite` at `saved_version`, the version the page shows. `theirs` is the saved
+    value of each field (by the field's name) where the user's input differs from it.
+    """
+    form.version.data = str(submitted_version(form))
+    form.seen_version.data = str(saved_version)
+    form.overwrite.data = False
+    form.theirs = theirs

@@ -1,5 +1,6 @@
 """The rules of a brist: levels, the status state machine, closing, escalation, numbering."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -248,3 +249,21 @@ def diff(labels: dict[str, str], old: dict[str, str], new: dict[str, str]) -> li
         for key in labels
         if old.get(key, "") != new.get(key, "")
     ]
+
+
+def differing(saved: Mapping[str, object], mine: Mapping[str, object]) -> list[str]:
+    """Name the fields of `mine` whose value is not the saved one, in `mine`'s order.
+
+    Surrounding blanks, line endings and the order of a multiple choice make no difference:
+    a save changes none of them.
+    """
+    return [name for name, value in mine.items() if _same(value) != _same(saved.get(name))]
+
+
+def _same(value: object) -> object:
+    """The value as a save would store it, for comparing."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    if isinstance(value, list | tuple | set | frozenset):
+        return frozenset(value)
+    return value

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from systemfel.brister.domain import Niva, Status, Utfall
-from systemfel.forms import GuardedForm, wtforms_messages
+from systemfel.forms import GuardedForm, VersionedForm, wtforms_messages
 
 REQUIRED = _l("Fyll i fältet.")
 CHOOSE = _l("Gör ett val.")
@@ -36,7 +36,7 @@ class CheckboxListField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class BristForm(GuardedForm):
+class BristForm(VersionedForm):
     """Everything that describes a brist. Counts only: never who."""
 
     titel = StringField(
@@ -81,7 +81,6 @@ class BristForm(GuardedForm):
     ansvarig_id = SelectField(
         _l("Ansvarigt ombud"), coerce=optional_int, validators=[InputRequired(CHOOSE)]
     )
-    version = HiddenField()
 
 
 class ObservationForm(GuardedForm):

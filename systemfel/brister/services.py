@@ -1,10 +1,10 @@
 """Verbs on brister: register, edit, observe, escalate, move, close, reopen. Never commit."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -14,7 +14,7 @@ from systemfel.brister import domain
 from systemfel.brister.domain import Change, HandelseTyp, Niva, Status, TransitionRefused, Utfall
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import local_today
-from systemfel.dbtypes import utcnow
+from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ConflictError, ValidationError
 from systemfel.extensions import db
 from systemfel.followups import services as followups
@@ -23,19 +23,20 @@ from systemfel.privacy.guard import refuse_personnummer
 
 MAX_CLIENTS = 100_000
 
-# The fields a user edits, with the labels history and conflict messages show.
+# The fields a user edits (named as in BristFields), with the labels history and conflict
+# messages show.
 FIELD_LABELS = {
     "titel": N_("Rubrik"),
     "beskrivning": N_("Beskrivning"),
     "niva": N_("Nivå"),
-    "myndighet": N_("Myndighet"),
-    "other_myndigheter": N_("Övriga myndigheter"),
-    "omrade": N_("Område"),
+    "myndighet_id": N_("Myndighet"),
+    "other_myndighet_ids": N_("Övriga myndigheter"),
+    "omrade_id": N_("Område"),
     "first_observed_on": N_("Först observerad"),
     "antal_klienter": N_("Antal klienter"),
     "konsekvenser": N_("Konsekvenser för målgruppen"),
     "forslag_atgard": N_("Förslag till åtgärd"),
-    "ansvarig": N_("Ansvarigt ombud"),
+    "ansvarig_id": N_("Ansvarigt ombud"),
 }
 
 
@@ -103,15 +104,37 @@ def snapshot(brist: Brist) -> dict[str, str]:
         "titel": brist.titel,
         "beskrivning": brist.beskrivning,
         "niva": brist.niva.label,
-        "myndighet": brist.myndighet.namn,
-        "other_myndigheter": ", ".join(m.namn for m in brist.other_myndigheter),
-        "omrade": brist.omrade.namn,
+        "myndighet_id": brist.myndighet.namn,
+        "other_myndighet_ids": ", ".join(m.namn for m in brist.other_myndigheter),
+        "omrade_id": brist.omrade.namn,
         "first_observed_on": brist.first_observed_on.isoformat(),
         "antal_klienter": str(brist.antal_klienter),
         "konsekvenser": brist.konsekvenser,
         "forslag_atgard": brist.forslag_atgard,
-        "ansvarig": brist.ansvarig.namn,
+        "ansvarig_id": brist.ansvarig.namn,
     }
+
+
+def fields_of(brist: Brist) -> BristFields:
+    """Return the brist's editable fields as saved, the way a user submits them."""
+    return BristFields(
+        titel=brist.titel,
+        beskrivning=brist.beskrivning,
+        niva=brist.niva,
+        myndighet_id=brist.myndighet_id,
+        other_myndighet_ids=[m.id for m in brist.other_myndigheter],
+        omrade_id=brist.omrade_id,
+        first_observed_on=brist.first_observed_on,
+        antal_klienter=brist.antal_klienter,
+        konsekvenser=brist.konsekvenser,
+        forslag_atgard=brist.forslag_atgard,
+        ansvarig_id=brist.ansvarig_id,
+    )
+
+
+def differing_fields(brist: Brist, fields: BristFields) -> list[str]:
+    """Name the fields where `fields` say something other than the brist as saved."""
+    return domain.differing(asdict(fields_of(brist)), asdict(fields))
 
 
 def _record(
@@ -169,17 +192,11 @@ def _flush(brist: Brist, expected_version: int) -> None:
 
 
 def _next_serial(verksamhet_id: int, year: int) -> int:
-    """Return the next serial of the verksamhet and year, counting under a write lock.
+    """Return the next serial of the verksamhet and year, counting under its row lock.
 
-    The no-op UPDATE takes the verksamhet's row lock on PostgreSQL and the write lock on
-    SQLite (where SELECT ... FOR UPDATE does nothing), so two registrations never count alike.
+    Two registrations in the same verksamhet take turns, so they never count alike.
     """
-    db.session.execute(
-        update(Verksamhet)
-        .where(Verksamhet.id == verksamhet_id)
-        .values(id=Verksamhet.id)
-        .execution_options(synchronize_session=False)
-    )
+    lock_row(Verksamhet, verksamhet_id)
     last = db.session.scalar(
         select(Brist.serial)
         .where(Brist.verksamhet_id == verksamhet_id, Brist.year == year)

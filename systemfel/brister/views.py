@@ -23,7 +23,7 @@ from sqlalchemy import select
 from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Verksamhet
 from systemfel.brister import queries, services
-from systemfel.brister.domain import Niva, Status, Utfall, allowed_moves, next_level
+from systemfel.brister.domain import Change, Niva, Status, Utfall, allowed_moves, next_level
 from systemfel.brister.forms import (
     STATUS_CHOICES,
     STATUS_FILTER_OPEN,
@@ -37,11 +37,17 @@ from systemfel.brister.forms import (
 )
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
-from systemfel.errors import ConflictError, DomainError
+from systemfel.errors import ConflictError
 from systemfel.exports import csv_cell
 from systemfel.extensions import db
 from systemfel.followups import queries as followups_queries
-from systemfel.formtools import commit_or_show, show_error, status_for, submitted_version
+from systemfel.formtools import (
+    commit_or_refuse,
+    commit_or_show,
+    show_conflict,
+    status_for,
+    submitted_version,
+)
 from systemfel.i18n import N_
 from systemfel.meetings import queries as meetings_queries
 from systemfel.privacy.domain import suppress_small
@@ -298,7 +304,7 @@ def detail(brist_id: int):  # noqa: ANN201
 def edit(brist_id: int):  # noqa: ANN201
     """Edit a brist; a save on an outdated copy is refused and shows what changed."""
     brist = brist_or_404(brist_id)
-    if brist.is_closed:
+    if brist.is_closed and request.method == "GET":  # a post keeps its input and says why
         flash(gettext("En stängd brist kan inte ändras. Öppna den igen först."), "error")
         return redirect(url_for("brister.detail", brist_id=brist.id))
     form = BristForm(obj=brist if request.method == "GET" else None)
@@ -309,22 +315,8 @@ def edit(brist_id: int):  # noqa: ANN201
         form.version.data = str(brist.version)
     conflict = None
     if form.validate_on_submit():
-        try:
-            changes = services.update_brist(
-                brist=brist,
-                user=current_user,
-                fields=_fields(form),
-                expected_version=submitted_version(form),
-            )
-            db.session.commit()
-        except ConflictError as error:
-            db.session.rollback()
-            conflict = error
-            form.version.data = str(error.current_version)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        changes, conflict = _save_edit(form, brist)
+        if changes is not None:
             message = gettext("Ändringarna är sparade.") if changes else gettext("Inget ändrades.")
             flash(message, "success")
             return redirect(url_for("brister.detail", brist_id=brist.id))
@@ -338,6 +330,32 @@ def edit(brist_id: int):  # noqa: ANN201
     ), status
 
 
+def _save_edit(form: BristForm, brist: Brist) -> tuple[list[Change] | None, ConflictError | None]:
+    """Save the posted edit: (changes, None) when saved, else (None, the conflict if any).
+
+    After a conflict the form shows, beside each field the user filled in differently, the
+    value saved now.
+    """
+    fields = _fields(form)
+    changes: list[Change] = []
+    saved, conflict = commit_or_refuse(
+        form,
+        lambda: changes.extend(
+            services.update_brist(
+                brist=brist,
+                user=current_user,
+                fields=fields,
+                expected_version=submitted_version(form),
+            )
+        ),
+    )
+    if conflict:
+        shown = services.snapshot(brist)
+        theirs = {name: shown[name] for name in services.differing_fields(brist, fields)}
+        show_conflict(form, saved_version=brist.version, theirs=theirs)
+    return (changes if saved else None), conflict
+
+
 def _action_page(template: str, brist: Brist, form, conflict=None, status=None, **context):  # noqa: ANN001, ANN202
     code = status or (409 if conflict else status_for(form))
     return render_template(template, brist=brist, form=form, conflict=conflict, **context), code
@@ -349,17 +367,11 @@ def _apply(form, brist: Brist, action, success: str):  # noqa: ANN001, ANN202
     Returns (redirect, None) when done, (None, conflict) when someone else changed the brist
     first, and (None, None) when the service refused the values (shown beside the fields).
     """
-    try:
-        action()
-        db.session.commit()
-    except ConflictError as conflict:
-        db.session.rollback()
+    saved, conflict = commit_or_refuse(form, action)
+    if conflict:
         form.version.data = str(conflict.current_version)
+    if not saved:
         return None, conflict
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return None, None
     flash(success, "success")
     return redirect(url_for("brister.detail", brist_id=brist.id)), None
 

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from systemfel.brister.domain import Niva
 from systemfel.brister.forms import CHOOSE, REQUIRED, CheckboxListField, optional_int
-from systemfel.forms import GuardedForm
+from systemfel.forms import GuardedForm, VersionedForm
 from systemfel.meetings.domain import DECISION_OUTCOMES, BeslutTyp, GruppTyp, Sektion
 
 DATE_MESSAGE = _l("Ange ett datum som ÅÅÅÅ-MM-DD.")
@@ -140,9 +140,8 @@ class ItemMinutesForm(Form):
     )
 
 
-class MinutesForm(GuardedForm):
+class MinutesForm(VersionedForm):
     """The minutes of a meeting: one entry per agenda item."""
 
     narvarande = CheckboxListField(_l("Närvarande"), coerce=int, validators=[Optional()])
     punkter = FieldList(FormField(ItemMinutesForm))
-    version = HiddenField()

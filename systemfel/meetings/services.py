@@ -1,7 +1,7 @@
 """Verbs on ledningsgrupper and meetings: agendas, minutes, decisions. Never commit."""
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
-from systemfel.brister.domain import NIVA_WORDS, UTFALL_WORDS, HandelseTyp
+from systemfel.brister.domain import NIVA_WORDS, UTFALL_WORDS, HandelseTyp, differing
 from systemfel.brister.models import Brist, Handelse
 from systemfel.dbtypes import utcnow
 from systemfel.errors import ConflictError, PermissionDenied, ValidationError
@@ -406,6 +406,53 @@ def save_minutes(
         mote.status = MotesStatus.GENOMFORT
         mote.genomfort_at = now
     _touch(mote, expected_version)
+
+
+def differing_minutes(
+    *, mote: Mote, minutes: list[Minute], present: list[Ledamot] | None = None
+) -> list[str]:
+    """Name the fields where `minutes` say something other than the minutes as saved.
+
+    Names are those errors use: "anteckning-<punkt id>", "typ-<punkt id>" (the decision),
+    "is_deferred-<punkt id>" and "narvarande". Decisions count only while they are open.
+    """
+    decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
+    saved = _by_field([_saved_minute(m.punkt) for m in minutes], decisions_open)
+    mine = _by_field(minutes, decisions_open)
+    if present is not None:
+        saved["narvarande"] = [f"{namn}, {organisation}" for namn, organisation in mote.narvarande]
+        mine["narvarande"] = [f"{m.namn}, {m.organisation}" for m in present]
+    return differing(saved, mine)
+
+
+def _saved_minute(punkt: Punkt) -> Minute:
+    """What the minutes say of the item as saved."""
+    beslut = None
+    if punkt.beslut_typ is not None:
+        beslut = Beslut(
+            typ=punkt.beslut_typ,
+            text=punkt.beslut_text,
+            ansvarig=punkt.beslut_ansvarig,
+            senast_on=punkt.beslut_senast_on,
+            till_niva=punkt.beslut_till_niva,
+            utfall=punkt.beslut_utfall,
+        )
+    return Minute(punkt, punkt.anteckning, punkt.is_deferred, beslut)
+
+
+def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[str, object]:
+    """Each item's notes and, while decisions are open, whether and how it was dealt with."""
+    fields: dict[str, object] = {}
+    for minute in minutes:
+        punkt, beslut = minute.punkt, minute.beslut
+        fields[f"anteckning-{punkt.id}"] = minute.anteckning
+        if decisions_open:
+            fields[f"is_deferred-{punkt.id}"] = minute.is_deferred
+        if decisions_open and punkt.brist_id is not None:
+            fields[f"typ-{punkt.id}"] = beslut and replace(
+                beslut, text=beslut.text.strip(), ansvarig=beslut.ansvarig.strip()
+            )
+    return fields
 
 
 def _write_decision(minute: Minute) -> None:

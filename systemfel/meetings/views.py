@@ -29,7 +29,14 @@ from systemfel.clock import STOCKHOLM
 from systemfel.dbtypes import utcnow
 from systemfel.errors import ConflictError, DomainError
 from systemfel.extensions import db
-from systemfel.formtools import commit_or_show, show_error, status_for, submitted_version
+from systemfel.formtools import (
+    commit_or_refuse,
+    commit_or_show,
+    show_conflict,
+    show_error,
+    status_for,
+    submitted_version,
+)
 from systemfel.meetings import documents, present, queries, services
 from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MotesStatus, Sektion
 from systemfel.meetings.forms import (
@@ -522,20 +529,9 @@ def minutes(mote_id: int):  # noqa: ANN201
     form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in members]
     conflict = None
     if can_edit and form.validate_on_submit():
-        entries = {entry.form.punkt_id.data: entry.form for entry in form.punkter}
-        if sorted(entries) != sorted(str(p.id) for p in punkter):
-            abort(400)
         apply = "verkstall" in request.form
-        try:
-            services.save_minutes(
-                mote=mote,
-                minutes=[_minute(p, entries[str(p.id)]) for p in punkter],
-                expected_version=submitted_version(form),
-                apply=apply,
-                user=current_user,
-                present=[m for m in members if m.id in set(form.narvarande.data or [])],
-            )
-            db.session.commit()
+        saved, conflict = _save_minutes(mote, punkter, form, apply)
+        if saved:
             flash(
                 gettext("Protokollet är sparat och besluten är verkställda.")
                 if apply
@@ -543,13 +539,6 @@ def minutes(mote_id: int):  # noqa: ANN201
                 "success",
             )
             return redirect(url_for("meetings.minutes", mote_id=mote.id))
-        except ConflictError as error:
-            db.session.rollback()
-            conflict = error
-            form.version.data = mote.version
-        except DomainError as error:
-            db.session.rollback()
-            _show_item_error(form, error)
     return render_template(
         "meetings/minutes.html",
         mote=mote,
@@ -563,6 +552,37 @@ def minutes(mote_id: int):  # noqa: ANN201
         conflict=conflict,
         status_line=present.status_line(mote),
     ), 409 if conflict else status_for(form)
+
+
+def _save_minutes(
+    mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bool
+) -> tuple[bool, ConflictError | None]:
+    """Save the posted minutes; after a conflict the form shows what is saved now."""
+    entries = {entry.form.punkt_id.data: entry.form for entry in form.punkter}
+    if sorted(entries) != sorted(str(p.id) for p in punkter):
+        abort(400)
+    minutes = [_minute(p, entries[str(p.id)]) for p in punkter]
+    chosen = set(form.narvarande.data or [])
+    present_members = [m for m in mote.ledningsgrupp.ledamoter if m.id in chosen]
+    saved, conflict = commit_or_refuse(
+        form,
+        lambda: services.save_minutes(
+            mote=mote,
+            minutes=minutes,
+            expected_version=submitted_version(form),
+            apply=apply,
+            user=current_user,
+            present=present_members,
+        ),
+        show=_show_item_error,
+    )
+    if conflict:
+        differing = services.differing_minutes(mote=mote, minutes=minutes, present=present_members)
+        words = present.minutes_in_words(mote)
+        fields = {key: _field_named(form, key) for key in differing}
+        theirs = {field.name: words[key] for key, field in fields.items() if field}
+        show_conflict(form, saved_version=mote.version, theirs=theirs)
+    return saved, conflict
 
 
 def _minutes_data(mote: Mote) -> dict:
@@ -609,20 +629,24 @@ def _minute(punkt: Punkt, entry) -> services.Minute:  # noqa: ANN001
     )
 
 
-def _show_item_error(form: MinutesForm, error: DomainError) -> None:
-    """Put an error named "<field>-<punkt id>" beside that item's field."""
-    name, _, punkt_id = (error.field or "").rpartition("-")
+def _field_named(form: MinutesForm, key: str):  # noqa: ANN202
+    """The field a service names: "<field>-<punkt id>" is an item's, else one of the form's."""
+    name, _, punkt_id = key.rpartition("-")
     for entry in form.punkter:
         if entry.form.punkt_id.data == punkt_id:
-            field = getattr(
-                entry.form, {"text": "beslut_text", "typ": "beslut_typ"}.get(name, name), None
-            )
-            field = field or getattr(entry.form, f"beslut_{name}", None)
-            if field is not None:
-                field.errors = [*field.errors, gettext(error.message)]
-                form.form_errors.append(gettext(error.message))
-                return
-    show_error(form, error)
+            name = {"text": "beslut_text", "typ": "beslut_typ"}.get(name, name)
+            return getattr(entry.form, name, None) or getattr(entry.form, f"beslut_{name}", None)
+    return getattr(form, key, None) if key else None
+
+
+def _show_item_error(form: MinutesForm, error: DomainError) -> None:
+    """Put an error beside the field it names (an item's too), and in the summary."""
+    field = _field_named(form, error.field or "")
+    if field is None:
+        show_error(form, error)
+        return
+    field.errors = [*field.errors, gettext(error.message)]
+    form.form_errors.append(gettext(error.message))
 
 
 @blueprint.route("/moten/<int:mote_id>/protokoll/justera", methods=["POST"])

@@ -4,12 +4,13 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
-from systemfel.brister.domain import Niva
-from systemfel.dbtypes import utcnow
+from systemfel.brister.domain import Niva, differing
+from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ConflictError
 from systemfel.extensions import db
 from systemfel.i18n import N_
@@ -20,6 +21,10 @@ from systemfel.reports.domain import CommonBrist, Counts, Example, MyndighetGrou
 from systemfel.reports.models import Rapport, RapportVersion, scope_key
 
 CONFLICT = N_("Någon annan har ändrat rapporten medan du arbetade. Ingenting sparades.")
+FROZEN_AT_ONCE = N_(
+    "Någon annan sparade eller frös rapporten i samma stund. Ingen version frystes. Se efter "
+    "nedan och frys igen om det behövs."
+)
 
 
 def draft_for(verksamhet_ids: frozenset[int], year: int) -> Rapport | None:
@@ -66,10 +71,14 @@ def save_draft(
     expected_version: int,
     user: User,
 ) -> Rapport:
-    """Keep the samordnare's texts for the report; a save on an outdated copy is refused."""
+    """Keep the samordnare's texts for the report; a save on an outdated copy is refused.
+
+    So is the second of two first saves at the same moment: the report's (scope, year) is
+    unique, and whoever comes second finds the other's draft there.
+    """
     refuse_personnummer(introduction=introduction, closing=closing)
     for brist_id, text in summaries.items():
-        refuse_personnummer(**{f"summary-{brist_id}": text})
+        refuse_personnummer(**{f"summary_{brist_id}": text})
     rapport = draft_for(verksamhet_ids, year)
     if rapport is None:
         if expected_version != 0:
@@ -84,17 +93,60 @@ def save_draft(
     rapport.updated_at = utcnow()
     try:
         db.session.flush()
-    except StaleDataError as error:
+    except (StaleDataError, IntegrityError) as error:
         raise ConflictError(CONFLICT, current_version=expected_version + 1) from error
     return rapport
 
 
+def texts_of(rapport: Rapport | None) -> dict[str, str]:
+    """Return the draft's texts by field: introduction, closing, summary_<brist id>."""
+    if rapport is None:
+        return {"introduction": "", "closing": ""}
+    summaries = {f"summary_{brist_id}": text for brist_id, text in rapport.summaries.items()}
+    return {"introduction": rapport.introduction, "closing": rapport.closing, **summaries}
+
+
+def differing_texts(rapport: Rapport | None, texts: dict[str, str]) -> list[str]:
+    """Name the fields (as texts_of names them) where `texts` differ from the saved draft."""
+    saved = {name: "" for name in texts} | texts_of(rapport)
+    return differing(saved, texts)
+
+
+def freeze_report(
+    *, verksamhet_ids: frozenset[int], year: int, user: User, threshold: int
+) -> RapportVersion:
+    """Freeze the report as it reads now; one nobody has written texts for gets a draft first."""
+    rapport = draft_for(verksamhet_ids, year)
+    if rapport is None:
+        try:
+            rapport = save_draft(
+                verksamhet_ids=verksamhet_ids,
+                year=year,
+                introduction="",
+                closing="",
+                summaries={},
+                expected_version=0,
+                user=user,
+            )
+        except ConflictError as error:
+            raise ConflictError(FROZEN_AT_ONCE, current_version=error.current_version) from error
+    document, _ = generate(verksamhet_ids, year, rapport, threshold)
+    return freeze(rapport=rapport, document=document, user=user)
+
+
 def freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:
-    """Store the report as it reads now; it never changes after this."""
-    number = 1 + max((v.number for v in rapport.versions), default=0)
+    """Store the report as it reads now; it never changes after this.
+
+    Freezes of one report take turns (its draft's row is locked), so two at the same moment
+    get a number each.
+    """
+    lock_row(Rapport, rapport.id)
+    last = db.session.scalar(
+        select(func.max(RapportVersion.number)).where(RapportVersion.rapport_id == rapport.id)
+    )
     version = RapportVersion(
         rapport=rapport,
-        number=number,
+        number=(last or 0) + 1,
         frozen_by=user,
         frozen_at=utcnow(),
         content=document_to_dict(document),

@@ -17,17 +17,17 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import HiddenField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from systemfel.access import scope_of
 from systemfel.admin.models import Verksamhet
 from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
-from systemfel.errors import ConflictError, DomainError
+from systemfel.errors import ConflictError
 from systemfel.extensions import db
-from systemfel.forms import GuardedForm
-from systemfel.formtools import show_error, submitted_version
+from systemfel.forms import VersionedForm
+from systemfel.formtools import commit_or_refuse, show_conflict, submitted_version
 from systemfel.reports import documents, domain, queries, services, statistics
 from systemfel.reports.documents import ReportDocument
 from systemfel.reports.models import Rapport, RapportVersion
@@ -38,7 +38,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ReportTextForm(GuardedForm):
+class ReportTextForm(VersionedForm):
     """The samordnare's texts: introduction, closing, and (added per brist) summaries."""
 
     introduction = TextAreaField(
@@ -47,7 +47,6 @@ class ReportTextForm(GuardedForm):
         validators=[Optional(), Length(max=20000)],
     )
     closing = TextAreaField(_l("Avslutande text"), validators=[Optional(), Length(max=20000)])
-    version = HiddenField()
 
 
 def _text_form(entries: list, formdata=None) -> ReportTextForm:  # noqa: ANN001
@@ -104,22 +103,48 @@ def _choices() -> list:
 def report():  # noqa: ANN201
     """Generate the report for verksamheter and a year; the samordnare edits and freezes it."""
     ids, year = _chosen()
-    can_edit = current_user.role.can_close_brister
-    if request.method == "POST" and not can_edit:
+    if request.method == "POST" and not current_user.role.can_close_brister:
         abort(403)  # before the report is built: that is the expensive part
     if not ids:
         return render_template("reports/choose.html", choices=_choices(), year=year)
+    if request.method == "GET":
+        return _report_as_saved(ids, year)
     rapport = services.draft_for(ids, year)
     document, entries = services.generate(ids, year, rapport, _threshold())
-    form = _text_form(entries, formdata=request.form if request.method == "POST" else None)
-    status, conflict = 200, None
-    if request.method == "POST":
-        status, conflict = _save_texts(form, ids, year, entries)
-        if status == 302:
-            flash(gettext("Texterna är sparade."), "success")
-            return redirect(_report_url(ids, year))
-    else:
-        _fill_texts(form, rapport, entries)
+    form = _text_form(entries, formdata=request.form)
+    status, conflict = _save_texts(form, ids, year, entries)
+    if status == 302:
+        flash(gettext("Texterna är sparade."), "success")
+        return redirect(_report_url(ids, year))
+    rapport = services.draft_for(ids, year)  # as saved now, beside the texts that were refused
+    return _render_report(ids, year, rapport, document, entries, form, status, conflict=conflict)
+
+
+def _report_as_saved(
+    ids: frozenset[int], year: int, status: int = 200, freeze_refusal: ConflictError | None = None
+):  # noqa: ANN202
+    """The report page with the draft's texts in the form."""
+    rapport = services.draft_for(ids, year)
+    document, entries = services.generate(ids, year, rapport, _threshold())
+    form = _text_form(entries)
+    _fill_texts(form, rapport)
+    return _render_report(
+        ids, year, rapport, document, entries, form, status, freeze_refusal=freeze_refusal
+    )
+
+
+def _render_report(
+    ids: frozenset[int],
+    year: int,
+    rapport: Rapport | None,
+    document: ReportDocument,
+    entries: list,
+    form: ReportTextForm,
+    status: int,
+    conflict: ConflictError | None = None,
+    freeze_refusal: ConflictError | None = None,
+):  # noqa: ANN202
+    """The report page: the document, its frozen versions and what changed since, the texts."""
     latest = services.latest_version(rapport)
     changes = []
     if latest is not None:
@@ -133,8 +158,9 @@ def report():  # noqa: ANN201
         rapport=rapport,
         latest=latest,
         changes=changes,
-        can_edit=can_edit,
+        can_edit=current_user.role.can_close_brister,
         conflict=conflict,
+        freeze_refusal=freeze_refusal,
         **_doc_context(document),
     ), status
 
@@ -143,38 +169,41 @@ def _report_url(ids: frozenset[int], year: int, endpoint: str = "reports.report"
     return url_for(endpoint, ar=year, verksamhet=sorted(ids), **more)
 
 
-def _fill_texts(form: ReportTextForm, rapport: Rapport | None, entries: list) -> None:
+def _texts(form: ReportTextForm) -> dict[str, str]:
+    """The texts in the form by field name, as services.texts_of names them."""
+    return {field.name: field.data or "" for field in form if isinstance(field, TextAreaField)}
+
+
+def _fill_texts(form: ReportTextForm, rapport: Rapport | None) -> None:
     form.version.data = rapport.version if rapport else 0
-    form.introduction.data = rapport.introduction if rapport else ""
-    form.closing.data = rapport.closing if rapport else ""
-    edited = rapport.summaries if rapport else {}
-    for entry in entries:
-        getattr(form, f"summary_{entry.brist_id}").data = edited.get(str(entry.brist_id), "")
+    saved = services.texts_of(rapport)
+    for name in _texts(form):
+        form[name].data = saved.get(name, "")
 
 
 def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: list):  # noqa: ANN202
+    """Save the posted texts: 302, or 422 or 409 with the form ready to show why."""
     if not form.validate():
         return 422, None
-    summaries = {e.brist_id: getattr(form, f"summary_{e.brist_id}").data or "" for e in entries}
-    try:
-        services.save_draft(
+    texts = _texts(form)
+    saved, conflict = commit_or_refuse(
+        form,
+        lambda: services.save_draft(
             verksamhet_ids=ids,
             year=year,
-            introduction=form.introduction.data or "",
-            closing=form.closing.data or "",
-            summaries=summaries,
-            expected_version=submitted_version(form) if form.version.data else 0,
+            introduction=texts["introduction"],
+            closing=texts["closing"],
+            summaries={e.brist_id: texts[f"summary_{e.brist_id}"] for e in entries},
+            expected_version=submitted_version(form),
             user=current_user,
-        )
-        db.session.commit()
-    except ConflictError as error:
-        db.session.rollback()
-        return 409, error
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return 422, None
-    return 302, None
+        ),
+    )
+    if conflict:
+        rapport = services.draft_for(ids, year)
+        shown = services.texts_of(rapport)
+        theirs = {name: shown.get(name, "") for name in services.differing_texts(rapport, texts)}
+        show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
+    return (302 if saved else 409 if conflict else 422), conflict
 
 
 @blueprint.route("/rapport/frys", methods=["POST"])
@@ -186,16 +215,14 @@ def freeze():  # noqa: ANN201
         abort(403)
     if not ids or not ReportTextForm().validate_on_submit():
         abort(400)
-    rapport = services.draft_for(ids, year)
-    if rapport is None:
-        services.save_draft(
-            verksamhet_ids=ids, year=year, introduction="", closing="", summaries={},
-            expected_version=0, user=current_user,
+    try:
+        version = services.freeze_report(
+            verksamhet_ids=ids, year=year, user=current_user, threshold=_threshold()
         )
-        rapport = services.draft_for(ids, year)
-    document, _ = services.generate(ids, year, rapport, _threshold())
-    version = services.freeze(rapport=rapport, document=document, user=current_user)
-    db.session.commit()
+        db.session.commit()
+    except ConflictError as refusal:
+        db.session.rollback()
+        return _report_as_saved(ids, year, status=409, freeze_refusal=refusal)
     flash(gettext("Version %(n)d är fryst.", n=version.number), "success")
     return redirect(url_for("reports.version", version_id=version.id))
 

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.notifications import services
-from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage, SenderState
 from tests.faultsmtp import SmtpServer
 
@@ -129,7 +128,7 @@ def interrupted_runs(app, tmp_path, signum: int, stops: int, total: int):  # noq
         for _ in range(stops):
             with scheduler(app, smtp, tmp_path, OUTBOX_LEASE_SECONDS=1) as process:
                 seen = len(smtp.received)
-                wait_for(lambda: len(smtp.received) > seen, 30, "the scheduler to send")
+                wait_for(lambda seen=seen: len(smtp.received) > seen, 30, "the scheduler to send")
                 time.sleep(rng.uniform(0.0, 0.4))
                 process.send_signal(signum)
                 code = process.wait(timeout=20)

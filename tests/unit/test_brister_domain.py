@@ -19,6 +19,7 @@ from systemfel.brister.domain import (
     check_move,
     check_reopen,
     diff,
+    differing,
     format_number,
     next_level,
     search_text,
@@ -251,3 +252,18 @@ def test_diff_treats_a_missing_value_as_empty():
 
 def test_diff_ignores_keys_without_a_label():
     assert diff(LABELS, {"intern": "a"}, {"intern": "b"}) == []
+
+
+# --- differing: what a refused save shows beside the user's input ---------------------------
+
+
+def test_differing_names_the_fields_the_user_filled_in_otherwise_in_their_order():
+    saved = {"titel": "Annas rubrik", "antal": 2, "niva": Niva.LOKAL, "andra": [1, 2]}
+    mine = {"andra": [3], "antal": 2, "titel": "Bos rubrik", "niva": Niva.CENTRAL}
+    assert differing(saved, mine) == ["andra", "titel", "niva"]
+
+
+def test_differing_ignores_what_a_save_would_not_keep():
+    saved = {"text": "Rad ett\nRad två", "andra": [2, 1], "tom": ""}
+    mine = {"text": "  Rad ett\r\nRad två\n", "andra": [1, 2], "tom": "  "}
+    assert differing(saved, mine) == []

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.extensions import db
 from tests import factories
+from tests.pages import resubmitted, saved_beside
 from tests.sql import count_statements
 
 
@@ -77,25 +78,79 @@ def test_detail_statement_count_does_not_grow_with_history(app, world, login):
     assert few["n"] <= 10  # 9 for the brist and its follow-ups, 1 for its meetings
 
 
-def test_second_save_on_outdated_copy_is_refused_and_shows_what_changed(app, world, login):
+def _titel(app, world) -> str:
+    with app.app_context():
+        titel = db.session.get(Brist, world.brist.id).titel
+        db.session.remove()
+    return titel
+
+
+def _conflict(world, login):
+    """Anna saves a new heading; Bo, on the copy he opened before, saves his own: a 409."""
     anna, bo = login("ombud"), login("samordnare")
     url = f"/brister/{world.brist.id}/redigera"
-    first = anna.post(url, _edit_data(world, titel="Annas rubrik"))
-    assert first.status_code == 302
-    second = bo.post(url, _edit_data(world, titel="Bos rubrik", beskrivning="Bos text"))
-    page = second.get_data(as_text=True)
-    assert second.status_code == 409
+    assert anna.post(url, _edit_data(world, titel="Annas rubrik")).status_code == 302
+    refused = bo.post(url, _edit_data(world, titel="Bos rubrik", beskrivning="Bos text"))
+    assert refused.status_code == 409
+    return bo, url, refused
+
+
+def test_a_conflict_shows_the_other_change_beside_the_users_own_input(world, login):
+    _bo, _url, refused = _conflict(world, login)
+    page = refused.get_data(as_text=True)
     assert "Någon annan har ändrat bristen" in page
-    assert "Annas rubrik" in page  # what the other person changed
-    assert "Bos text" in page  # Bo's input is kept
-    assert 'name="version" type="hidden" value="2"' in page
-    with app.app_context():
-        brist = db.session.get(Brist, world.brist.id)
-        assert brist.titel == "Annas rubrik"
-        assert brist.beskrivning == "Besluten förklarar inte vad som saknas."
-    # Saving again, having seen the change, goes through.
-    third = bo.post(url, _edit_data(world, titel="Bos rubrik", version="2"))
-    assert third.status_code == 302
+    assert "„Beslut saknar motivering” → „Annas rubrik”" in page  # the entry Bo missed
+    again = resubmitted(refused)
+    assert again["titel"] == "Bos rubrik" and again["beskrivning"] == "Bos text"  # kept
+    assert saved_beside(refused) == {
+        "titel": "Annas rubrik",
+        "beskrivning": "Besluten förklarar inte vad som saknas.",
+    }
+    assert again["version"] == "1"  # the version Bo edited, not the one Anna saved
+    assert again["seen_version"] == "2"
+    assert "overwrite" not in again  # offered, not ticked
+    assert 'name="overwrite"' in page
+
+
+def test_saving_the_outdated_copy_again_is_refused_again(app, world, login):
+    bo, url, refused = _conflict(world, login)
+    response = bo.post(url, resubmitted(refused))
+    assert response.status_code == 409
+    assert saved_beside(response)["titel"] == "Annas rubrik"
+    assert _titel(app, world) == "Annas rubrik"
+
+
+def test_having_gone_through_the_changes_the_user_saves_over_them(app, world, login):
+    bo, url, refused = _conflict(world, login)
+    response = bo.post(url, {**resubmitted(refused), "overwrite": "y"})
+    assert response.status_code == 302
+    assert _titel(app, world) == "Bos rubrik"
+
+
+def test_taking_over_is_refused_when_someone_saved_again_meanwhile(app, world, login):
+    bo, url, refused = _conflict(world, login)
+    cecilia = login("admin")
+    cecilias = _edit_data(world, titel="Cecilias rubrik", version="2")
+    assert cecilia.post(url, cecilias).status_code == 302
+    response = bo.post(url, {**resubmitted(refused), "overwrite": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "„Annas rubrik” → „Cecilias rubrik”" in page
+    assert "„Beslut saknar motivering” → „Annas rubrik”" not in page  # Bo has seen that one
+    again = resubmitted(response)
+    assert (again["version"], again["seen_version"]) == ("2", "3")
+    assert _titel(app, world) == "Cecilias rubrik"
+
+
+def test_a_save_on_a_brist_closed_meanwhile_keeps_the_input_and_says_why(app, world, login):
+    close = {"utfall": "atgardad", "comment": "Löst.", "version": "1"}
+    assert login("samordnare").post(f"/brister/{world.brist.id}/stang", close).status_code == 302
+    url = f"/brister/{world.brist.id}/redigera"
+    response = login("ombud").post(url, _edit_data(world, titel="Min rubrik"))
+    assert response.status_code == 422
+    assert "En stängd brist kan inte ändras" in response.get_data(as_text=True)
+    assert resubmitted(response)["titel"] == "Min rubrik"
+    assert _titel(app, world) == "Beslut saknar motivering"
 
 
 def test_edit_records_old_and_new_values_in_history(app, world, login):

@@ -19,6 +19,7 @@ from systemfel.meetings.domain import GruppTyp, MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
 from systemfel.notifications.models import OutboxMessage
 from tests import factories
+from tests.pages import resubmitted, saved_beside
 from tests.sql import count_statements
 
 ROLES = ("ombud", "samordnare", "ledningsgrupp", "admin", "other_ombud", "other_samordnare")
@@ -369,6 +370,58 @@ def test_a_stale_minutes_save_is_a_conflict_and_keeps_the_text(app, meeting, log
     response = client.post(f"/moten/{meeting['mote']}/protokoll", stale)
     assert response.status_code == 409
     assert "Min egen text" in response.get_data(as_text=True)
+
+
+def _brist_note(app, meeting) -> tuple[str, str]:
+    """The brist item's field name in the minutes form, and its notes as saved."""
+    punkter = _punkter(app, meeting["mote"])
+    index = next(i for i, p in enumerate(punkter) if p.brist_id == meeting["brist"])
+    return f"punkter-{index}-anteckning", punkter[index].anteckning
+
+
+def _minutes_conflict(app, meeting, login):
+    """Bo opens the minutes; Anna saves hers; Bo writes his note on his copy and saves: 409."""
+    anna, bo = login("samordnare"), login("admin")
+    _propose_and_faststall(app, meeting, anna)
+    url = f"/moten/{meeting['mote']}/protokoll"
+    bos_copy = bo.get(url)
+    annas = _minutes_data(
+        app,
+        meeting,
+        {
+            meeting["brist"]: {
+                "anteckning": "Annas anteckning",
+                "beslut_typ": "atgard",
+                "beslut_text": "Utbilda handläggarna",
+            }
+        },
+    )
+    assert anna.post(url, annas).status_code == 302
+    field, _ = _brist_note(app, meeting)
+    refused = bo.post(url, {**resubmitted(bos_copy, spara="1"), field: "Bos anteckning"})
+    assert refused.status_code == 409
+    return bo, url, refused
+
+
+def test_a_minutes_conflict_shows_the_saved_minutes_beside_the_users_own(app, meeting, login):
+    _bo, _url, refused = _minutes_conflict(app, meeting, login)
+    field, _ = _brist_note(app, meeting)
+    assert "Någon annan har sparat protokollet medan du arbetade" in refused.get_data(as_text=True)
+    assert resubmitted(refused)[field] == "Bos anteckning"  # Bo's input is kept
+    saved = saved_beside(refused)
+    assert saved[field] == "Annas anteckning"  # beside it, what Anna saved
+    assert "Utbilda handläggarna" in saved[field.replace("anteckning", "beslut_typ")]
+    assert field.replace("anteckning", "is_deferred") not in saved  # the same on both sides
+
+
+def test_saving_stale_minutes_again_is_refused_until_the_user_takes_over(app, meeting, login):
+    bo, url, refused = _minutes_conflict(app, meeting, login)
+    again = bo.post(url, resubmitted(refused, spara="1"))
+    assert again.status_code == 409
+    assert _brist_note(app, meeting)[1] == "Annas anteckning"  # Anna's note is intact
+    taken_over = bo.post(url, {**resubmitted(again, spara="1"), "overwrite": "y"})
+    assert taken_over.status_code == 302
+    assert _brist_note(app, meeting)[1] == "Bos anteckning"
 
 
 def test_a_locked_agenda_says_so(app, meeting, login):

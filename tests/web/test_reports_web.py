@@ -2,6 +2,8 @@
 
 import csv
 import io
+import threading
+from functools import partial
 
 import docx
 import openpyxl
@@ -11,6 +13,7 @@ from sqlalchemy import select
 
 from systemfel.extensions import db
 from systemfel.reports.models import Rapport, RapportVersion
+from tests.pages import resubmitted, saved_beside
 
 ROLES = ("ombud", "samordnare", "ledningsgrupp", "admin", "other_ombud", "other_samordnare")
 READ = {"ombud", "samordnare", "ledningsgrupp", "admin"}
@@ -90,6 +93,108 @@ def test_a_stale_text_save_is_a_conflict_and_keeps_the_text(login, world):
     stale = client.post(_url(world), {"introduction": "Min andra text", "version": "0"})
     assert stale.status_code == 409
     assert "Min andra text" in stale.get_data(as_text=True)
+
+
+def _introduction(app, year=YEAR) -> str | None:
+    with app.app_context():
+        text = db.session.scalar(select(Rapport.introduction).where(Rapport.year == year))
+        db.session.remove()
+    return text
+
+
+def test_stale_texts_are_refused_again_until_the_user_takes_over(app, login, world):
+    anna, bo = login("samordnare"), login("admin")
+    bos_copy = bo.get(_url(world))
+    annas = {"introduction": "Annas inledning", "version": "0"}
+    assert anna.post(_url(world), annas).status_code == 302
+    refused = bo.post(_url(world), {**resubmitted(bos_copy), "introduction": "Bos inledning"})
+    assert refused.status_code == 409
+    assert saved_beside(refused) == {"introduction": "Annas inledning"}
+    assert resubmitted(refused)["introduction"] == "Bos inledning"
+    again = bo.post(_url(world), resubmitted(refused))
+    assert again.status_code == 409
+    assert _introduction(app) == "Annas inledning"
+    assert bo.post(_url(world), {**resubmitted(again), "overwrite": "y"}).status_code == 302
+    assert _introduction(app) == "Bos inledning"
+
+
+# --- Two at once ------------------------------------------------------------------------------
+
+ROUNDS = 5
+
+
+def at_once(*calls):
+    """Run each call in a thread of its own, released together; return their results in order.
+
+    Each request pushes its own application context, as in a server's worker threads.
+    """
+    start = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            start.wait(timeout=10)
+            results[index] = calls[index]()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return results
+
+
+def _two_samordnare(login):
+    anna, bo = login("samordnare"), login("admin")
+    anna.token(), bo.token()  # fetched now, not inside the race
+    return anna, bo
+
+
+def test_two_first_saves_at_once_give_one_draft_and_show_it_to_the_second(app, login, world):
+    anna, bo = _two_samordnare(login)
+    for year in range(2030, 2030 + ROUNDS):
+        url = f"/rapport?ar={year}&verksamhet={world.home.id}"
+        responses = at_once(
+            partial(anna.post, url, {"introduction": "Annas inledning", "version": "0"}),
+            partial(bo.post, url, {"introduction": "Bos inledning", "version": "0"}),
+        )
+        assert sorted(r.status_code for r in responses) == [302, 409], year
+        refused = next(r for r in responses if r.status_code == 409)
+        saved = _introduction(app, year)
+        assert saved_beside(refused) == {"introduction": saved}  # the first save's text
+        assert resubmitted(refused)["introduction"] not in ("", saved)  # and the user's own
+
+
+def _numbers(app, year: int) -> list[int]:
+    with app.app_context():
+        numbers = db.session.scalars(
+            select(RapportVersion.number)
+            .join(Rapport)
+            .where(Rapport.year == year)
+            .order_by(RapportVersion.number)
+        ).all()
+        db.session.remove()
+    return list(numbers)
+
+
+def test_two_freezes_at_once_number_their_versions_in_turn(app, login, world):
+    anna, bo = _two_samordnare(login)
+    for year in range(2040, 2040 + ROUNDS):
+        url = f"/rapport/frys?ar={year}&verksamhet={world.home.id}"
+        # No draft yet: both try to start one; the second may be told to look again.
+        first = at_once(partial(anna.post, url, {}), partial(bo.post, url, {}))
+        assert {r.status_code for r in first} <= {302, 409}, year
+        for refused in (r for r in first if r.status_code == 409):
+            assert "Ingen version frystes" in refused.get_data(as_text=True)
+        # With a draft: both freezes go through, one after the other.
+        second = at_once(partial(anna.post, url, {}), partial(bo.post, url, {}))
+        assert [r.status_code for r in second] == [302, 302], year
+        frozen = sum(r.status_code == 302 for r in first + second)
+        assert _numbers(app, year) == list(range(1, frozen + 1)), year
 
 
 def test_a_frozen_version_is_shown_and_exported_as_it_was(app, login, world):
