@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.i18n import messages_path
 
-from systemfel.privacy.domain import find_personnummer, find_warnings
+from systemfel.privacy.domain import Finding, find_personnummer, find_warnings
 
 
 def wtforms_messages() -> Translations:
@@ -47,36 +47,52 @@ class GuardedForm(FlaskForm):
     )
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
-        """Validate the fields, then guard every free-text field against client identity."""
+        """Validate the fields, then guard every free-text field against client identity.
+
+        A field already refused (too long, say) is not searched: the limits come first, so
+        no input is read at length before it is known to fit.
+        """
         is_valid = super().validate(extra_validators)
         self.privacy_warnings: dict[str, list[str]] = {}
         for field in _leaves(self):
-            if not _is_free_text(field):
+            if not _is_free_text(field) or field.errors:
                 continue
-            for finding in find_personnummer(field.data or ""):
-                field.errors = [
-                    *field.errors,
-                    gettext(
-                        "Texten innehåller ett %(kind)s (%(shown)s). Ta bort det: en brist får "
-                        "aldrig kunna identifiera en klient.",
-                        kind=gettext(finding.kind),
-                        shown=finding.shown,
-                    ),
-                ]
+            refusals = [_refusal(finding) for finding in find_personnummer(field.data or "")]
+            if refusals:
+                field.errors = [*field.errors, *refusals]
                 is_valid = False
-            if field.name not in self.contact_fields:
-                warnings = [finding.shown for finding in find_warnings(field.data or "")]
+            elif field.name not in self.contact_fields:
+                warnings = [_warning(finding) for finding in find_warnings(field.data or "")]
                 if warnings:
                     self.privacy_warnings[field.name] = warnings
         if self.privacy_warnings and not self.confirm_identifying.data:
             self.form_errors.append(
                 gettext(
-                    "Texten innehåller e-postadresser eller telefonnummer. Kontrollera att de "
-                    "inte går till en klient och bekräfta längst ned i formuläret."
+                    "Texten innehåller e-postadresser, telefonnummer eller något som liknar ett "
+                    "personnummer. Kontrollera att det inte går till en klient och bekräfta "
+                    "längst ned i formuläret."
                 )
             )
             is_valid = False
         return is_valid
+
+
+def _refusal(finding: Finding) -> str:
+    """Why a text with a personnummer is refused, and (for a mobile number) what to do."""
+    message = gettext(
+        "Texten innehåller ett %(kind)s (%(shown)s). Ta bort det: en brist får "
+        "aldrig kunna identifiera en klient.",
+        kind=gettext(finding.kind),
+        shown=finding.shown,
+    )
+    return f"{message} {gettext(finding.advice)}" if finding.advice else message
+
+
+def _warning(finding: Finding) -> str:
+    """A warning as shown beside the field; a mistyped personnummer says what it may be."""
+    if finding.kind in {"e-post", "telefon"}:
+        return finding.shown
+    return f"{finding.shown} ({gettext(finding.kind)})"
 
 
 class VersionedForm(GuardedForm):

@@ -5,41 +5,158 @@ only warn, because agencies' functional addresses and switchboard numbers are fi
 """
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date
 
 from systemfel.i18n import N_
 
-# 10 or 12 digits: (century)YYMMDD, an optional separator (-, + or a space), then NNNC.
-# Not part of a longer run of digits (nor of "2023-..." style case numbers), so account and
-# case numbers are not matched; after a letter and a hyphen ("pnr-811218-9876") it is.
-_PERSONNUMMER = re.compile(r"(?<!\d)(?<!\d-)(\d{2})?(\d{6})[-+ ]?(\d{4})(?![\d])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Swedish numbers: 07X mobile and area codes (0X / 0XX), or +46, with spaces or dashes.
-_PHONE = re.compile(
-    r"(?<![\d/])(?:\+46[ -]?|0)(?:7\d|[1-9]\d{0,2})[ -]?\d{2,3}[ -]?\d{2}[ -]?\d{2}(?![\d/])"
+# --- Reading text as people paste it -------------------------------------------------------
+# Word turns " - " into an en dash, PDFs carry non-breaking and narrow spaces, wrapped lines
+# break numbers in two, and soft hyphens or zero-width spaces hide inside them. Before
+# looking, every dash becomes "-", every space-like character (line breaks too) " ", every
+# digit its ASCII form (fullwidth "８"), and invisible formatting characters are removed.
+
+
+def _plain_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(c): " " for c in "\t\n\r\x0b\x0c\x85"}
+    table[0x2212] = "-"  # the minus sign is a math symbol, not a dash, to Unicode
+    for code in range(0x80, 0x10000):
+        char = chr(code)
+        category = unicodedata.category(char)
+        if category == "Pd":
+            table[code] = "-"
+        elif category in {"Zs", "Zl", "Zp"}:
+            table[code] = " "
+        elif category == "Cf":
+            table[code] = None  # soft hyphen, zero-width space, BOM, direction marks
+        elif category == "Nd":
+            table[code] = str(unicodedata.digit(char))
+    return table
+
+
+_PLAIN = _plain_table()
+_INVISIBLE = re.compile("[" + "".join(chr(c) for c, v in _PLAIN.items() if v is None) + "]")
+
+
+def plain(text: str) -> tuple[str, list[int]]:
+    """Return `text` as the detectors read it, and where characters were removed from it."""
+    return text.translate(_PLAIN), [match.start() for match in _INVISIBLE.finditer(text)]
+
+
+def original_index(index: int, removed: list[int]) -> int:
+    """Map a position in the plain text back to the text as written."""
+    for position in removed:
+        if position <= index:
+            index += 1
+        else:
+            break
+    return index
+
+
+# --- Personnummer and samordningsnummer ----------------------------------------------------
+# Digit groups are joined by one separator: "-", "+", ".", "/" or "_" with up to three spaces
+# around it, or up to three spaces alone (a line break counts as a space).
+_SEPARATOR = r"[ ]{0,3}[-+./_][ ]{0,3}|[ ]{1,3}"
+_DASH = r"[ ]{0,3}[-+][ ]{0,3}"
+
+# How a personnummer is written, as the lengths of its digit groups. True: the date is split
+# into parts; then they are joined alike and a dash or plus stands before the last four (else
+# two dates in a row, "2024-05-03 2024-05-03", would read as one number).
+LAYOUTS: dict[tuple[int, ...], bool] = {
+    (10,): False,  # 8112189876
+    (6, 4): False,  # 811218-9876, 811218 9876, 811218–9876
+    (6, 2, 2): False,  # 811218-98 76
+    (3, 3, 4): False,  # 811 218 9876
+    (2, 2, 2, 4): True,  # 81-12-18-9876
+    (2, 2, 2, 2, 2): True,  # 81 12 18-98 76
+    (12,): False,  # 198112189876
+    (8, 4): False,  # 19811218-9876
+    (8, 2, 2): False,  # 19811218-98 76
+    (2, 6, 4): False,  # 19 811218-9876
+    (2, 10): False,  # 19 8112189876
+    (4, 2, 2, 4): True,  # 1981-12-18-9876
+    (4, 2, 2, 2, 2): True,  # 1981 12 18-98 76
+}
+
+
+def _layout_pattern(number: int, sizes: tuple[int, ...], split_date: bool) -> str:
+    """The regex of one layout: its digit groups and the separators between them.
+
+    Where the date is split, its parts are joined by the same separator ("81 12 18", not
+    "81-12 18") and a dash or plus stands before the last four digits.
+    """
+    serial_gap = len(sizes) - (1 if sizes[-1] == 4 else 2)
+    parts = [rf"\d{{{sizes[0]}}}"]
+    for index, size in enumerate(sizes[1:], start=1):
+        if not split_date:
+            parts.append(f"(?:{_SEPARATOR})")
+        elif index == 1:
+            parts.append(f"(?P<date{number}>{_SEPARATOR})")
+        elif index < serial_gap:
+            parts.append(f"(?P=date{number})")
+        elif index == serial_gap:
+            parts.append(f"(?:{_DASH})")
+        else:
+            parts.append(f"(?:{_SEPARATOR})")
+        parts.append(rf"\d{{{size}}}")
+    return "".join(parts)
+
+
+# Every layout at once, as a look-ahead, so that matches may overlap ("12 811218-9876").
+# At most one layout can match at a place: the separators split the digits into groups.
+# Not after a digit, nor after "digit-" (it would continue a case number, "2023-811218...").
+_NUMBER = re.compile(
+    r"(?<!\d)(?<!\d-)(?=("
+    + "|".join(
+        _layout_pattern(number, sizes, split)
+        for number, (sizes, split) in enumerate(LAYOUTS.items())
+    )
+    + r")(?!\d))"
 )
+_PARTS = re.compile(r"\d+|\D+")
+# Where a number could be at all: ten characters or more of digits and separators. Looking
+# only there keeps the check fast on long text with few digits.
+_REGION = re.compile(r"\d[\d \-+./_]{9,}")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One identifying pattern found in a text; `shown` is safe to display back."""
+    """One identifying pattern found in a text; `shown` is safe to display back.
+
+    `start` and `end` locate it in the text as written (for redaction); `advice` is an
+    extra sentence for the user, where the finding needs one.
+    """
 
     kind: str
     shown: str
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+    advice: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    digits: str
+    sizes: tuple[int, ...]
+    separators: tuple[str, ...]
+    start: int
+    end: int
+    text: str
+
+
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit times two, its digits added
 
 
 def luhn_valid(digits: str) -> bool:
     """Check the Luhn check digit of a 10-digit personnummer (YYMMDDNNNC)."""
-    total = 0
-    for position, char in enumerate(digits):
-        product = int(char) * (2 if position % 2 == 0 else 1)
-        total += product - 9 if product > 9 else product
+    total = sum(_DOUBLED[int(char)] for char in digits[0::2])
+    total += sum(int(char) for char in digits[1::2])
     return total % 10 == 0
 
 
-def _is_birth_date(century: str | None, yymmdd: str) -> bool:
-    """Is YYMMDD a real date? Samordningsnummer add 60 to the day."""
+def _is_birth_date(century: str | None, yymmdd: str, today: date) -> bool:
+    """Is YYMMDD a real date, not in the future? Samordningsnummer add 60 to the day."""
     year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
     if day > 60:
         day -= 60
@@ -47,34 +164,154 @@ def _is_birth_date(century: str | None, yymmdd: str) -> bool:
     if full_year < 1800:
         return False
     try:
-        date(full_year, month, day)
+        born = date(full_year, month, day)
     except ValueError:
         # 29 February of a year that is not a leap year in this century may be one in the
         # other: without a century the number is still a date in 1900 + YY.
         if century is None and month == 2 and day == 29:
             return (1900 + year) % 4 == 0
         return False
-    return True
+    return century is None or born <= today
 
 
-def find_personnummer(text: str) -> list[Finding]:
-    """Return every valid personnummer or samordningsnummer in `text`, masked."""
+def _candidates(text: str) -> list[_Candidate]:
+    """Every number written the way a personnummer is (see LAYOUTS) with a plausible date.
+
+    Linear in the text: one regex looks once at every place.
+    """
     found = []
-    for match in _PERSONNUMMER.finditer(text or ""):
-        century, yymmdd, serial = match.groups()
-        if century is not None and century not in {"18", "19", "20"}:
+    matches = (
+        match
+        for region in _REGION.finditer(text)
+        for match in _NUMBER.finditer(text, region.start(), region.end())
+    )
+    for match in matches:
+        written = match.group(1)
+        parts = _PARTS.findall(written)
+        digits = "".join(parts[::2])
+        month, day = int(digits[-8:-6]), int(digits[-6:-4])
+        if 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91):
+            sizes = tuple(len(part) for part in parts[::2])
+            start = match.start()
+            found.append(
+                _Candidate(digits, sizes, tuple(parts[1::2]), start, start + len(written), written)
+            )
+    return found
+
+
+def _serial_separator(candidate: _Candidate) -> str | None:
+    """The separator just before the last four digits (None when they are not apart)."""
+    written = 0
+    for size, separator in zip(candidate.sizes, candidate.separators, strict=False):
+        written += size
+        if written == len(candidate.digits) - 4:
+            return separator
+    return None
+
+
+def _well_formed(candidate: _Candidate) -> bool:
+    """Not a mobile number: "070 123 4567" is how people write those."""
+    return not (candidate.sizes == (3, 3, 4) and candidate.digits.startswith("07"))
+
+
+def _masked(candidate: _Candidate) -> str:
+    """The number as written, its last four digits replaced by stars."""
+    text, hidden, out = candidate.text, 0, []
+    for char in reversed(text):
+        if char.isdigit() and hidden < 4:
+            out.append("*")
+            hidden += 1
+        else:
+            out.append(char)
+    return "".join(reversed(out))
+
+
+def _split(candidate: _Candidate) -> tuple[str | None, str, str]:
+    digits = candidate.digits
+    century = digits[:2] if len(digits) == 12 else None
+    return century, digits[-10:-4], digits[-4:]
+
+
+def find_personnummer(text: str, today: date | None = None) -> list[Finding]:
+    """Return every valid personnummer or samordningsnummer in `text`, masked.
+
+    However it is written: with any dash or space, spread over a line break, grouped
+    ("81 12 18-98 76", "811 218 9876"), or with invisible characters inside.
+    """
+    if not text:
+        return []
+    today = today or date.today()
+    readable, removed = plain(text)
+    found = []
+    for candidate in _candidates(readable):
+        century, yymmdd, serial = _split(candidate)
+        if not luhn_valid(yymmdd + serial) or century not in {None, "18", "19", "20"}:
             continue
-        if _is_birth_date(century, yymmdd) and luhn_valid(yymmdd + serial):
-            kind = N_("samordningsnummer") if int(yymmdd[4:]) > 60 else N_("personnummer")
-            found.append(Finding(kind, f"{match.group(0)[:-4]}****"))
+        if _well_formed(candidate) and _is_birth_date(century, yymmdd, today):
+            found.append(_finding(candidate, yymmdd, removed))
     return found
 
 
-def find_warnings(text: str) -> list[Finding]:
-    """Return e-mail addresses and phone numbers in `text`: they may identify a person."""
-    found = [Finding("e-post", match.group(0)) for match in _EMAIL.finditer(text or "")]
-    found += [Finding("telefon", match.group(0)) for match in _PHONE.finditer(text or "")]
+def _finding(candidate: _Candidate, yymmdd: str, removed: list[int]) -> Finding:
+    kind = N_("samordningsnummer") if int(yymmdd[4:]) > 60 else N_("personnummer")
+    advice = ""
+    if candidate.sizes == (10,) and candidate.digits.startswith("07"):
+        advice = N_(
+            "Personnummer eller telefonnummer? Ett telefonnummer kan skrivas med mellanslag "
+            "eller bindestreck (070-123 45 67)."
+        )
+    start = original_index(candidate.start, removed)
+    end = original_index(candidate.end - 1, removed) + 1
+    return Finding(kind, _masked(candidate), start, end, advice)
+
+
+def find_mistyped_personnummer(text: str, today: date | None = None) -> list[Finding]:
+    """Numbers written like a personnummer, with a real date, whose check digit is wrong.
+
+    A mistyped personnummer still points at one person: the user is asked to confirm. Only
+    numbers that set the last four apart, or carry a century, count; ten digits in a row are
+    as often something else.
+    """
+    if not text:
+        return []
+    today = today or date.today()
+    readable, removed = plain(text)
+    found = []
+    for candidate in _candidates(readable):
+        century, yymmdd, serial = _split(candidate)
+        apart = _serial_separator(candidate) is not None or century in {"19", "20"}
+        if not (apart and _well_formed(candidate) and _is_birth_date(century, yymmdd, today)):
+            continue
+        if century not in {None, "19", "20"} or luhn_valid(yymmdd + serial):
+            continue
+        start = original_index(candidate.start, removed)
+        found.append(
+            Finding(N_("möjligt personnummer med fel kontrollsiffra"), _masked(candidate), start)
+        )
     return found
+
+
+# --- What only warns: e-mail addresses and phone numbers -----------------------------------
+# Each pattern starts only where a word starts (the look-behind), so a long word without
+# an "@" is read once, not once per letter: the check is linear in the length of the text.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Swedish numbers: 07X mobile and area codes (0X / 0XX), or +46, with spaces or dashes.
+_PHONE = re.compile(
+    r"(?<![\d/])(?:\+46[ -]?|0)(?:7\d|[1-9]\d{0,2})[ -]?\d{2,3}[ -]?\d{2}[ -]?\d{2}(?![\d/])"
+)
+
+
+def find_warnings(text: str, today: date | None = None) -> list[Finding]:
+    """Return e-mail addresses, phone numbers and mistyped personnummer in `text`.
+
+    They may identify a person: the user is asked to confirm that they do not.
+    """
+    if not text:
+        return []
+    readable, _removed = plain(text)
+    found = [Finding("e-post", match.group(0)) for match in _EMAIL.finditer(readable)]
+    found += [Finding("telefon", match.group(0)) for match in _PHONE.finditer(readable)]
+    return found + find_mistyped_personnummer(text, today)
 
 
 def suppress_small(count: int, threshold: int) -> str:

@@ -275,7 +275,7 @@ def test_register_with_email_or_phone_needs_confirmation(app, world, refs, login
 
     response = ombud.post("/brister/ny", data)
 
-    doc = assert_form_error(response, "Texten innehåller e-postadresser eller telefonnummer")
+    doc = assert_form_error(response, "Texten innehåller e-postadresser, telefonnummer")
     warning = doc.xpath(f'//*[@id="{field}-warning"]')
     assert warning and shown in warning[0].text_content()
     assert doc.xpath('//input[@name="confirm_identifying"]'), "no box to confirm with"
@@ -335,7 +335,7 @@ def test_edit_with_email_needs_confirmation(app, world, refs, login):
 
     response = ombud.post(f"/brister/{world.brist.id}/redigera", data)
 
-    doc = assert_form_error(response, "Texten innehåller e-postadresser eller telefonnummer")
+    doc = assert_form_error(response, "Texten innehåller e-postadresser, telefonnummer")
     assert value(doc, "forslag_atgard") == "Skriv till chef@fk.example"
     assert everything(app) == before
 
@@ -401,7 +401,7 @@ def test_observation_with_email_needs_confirmation(app, world, login):
 
     response = ombud.post(f"/brister/{world.brist.id}/observation", data)
 
-    doc = assert_form_error(response, "Texten innehåller e-postadresser eller telefonnummer")
+    doc = assert_form_error(response, "Texten innehåller e-postadresser, telefonnummer")
     assert value(doc, "anteckning") == data["anteckning"]
     assert counts(app) == before
 
@@ -881,3 +881,38 @@ def test_edit_user_without_verksamhet_is_refused(app, world, login):
     doc = assert_refused(response, "verksamheter", "Välj minst en verksamhet.")
     assert value(doc, "namn") == "Nytt namn"
     assert everything(app) == before
+
+
+# --- the privacy guard reads text as it is pasted -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["811218\u20139876", "811218\u00a09876", "811218\r\n9876", "81 12 18-98 76",
+     "8112\u00ad189876"],
+)
+def test_a_personnummer_pasted_from_word_or_a_pdf_is_refused(app, world, refs, login, written):
+    before = counts(app)
+    text = f"Klienten {written} fick avslag."
+    response = login("ombud").post("/brister/ny", brist_data(world, refs, beskrivning=text))
+    doc = assert_refused(response, "beskrivning", "personnummer")
+    assert "9876" not in doc.xpath('//*[@id="beskrivning-error"]')[0].text_content()
+    assert value(doc, "beskrivning").replace("\r\n", "\n") == text.replace("\r\n", "\n")
+    assert counts(app) == before
+
+
+def test_a_mistyped_personnummer_must_be_confirmed_and_says_why(app, world, refs, login):
+    ombud = login("ombud")
+    data = brist_data(world, refs, beskrivning="Nummer 811218\u20139877 i beslutet.")
+    response = ombud.post("/brister/ny", data)
+    doc = assert_form_error(response, "något som liknar ett personnummer")
+    warning = doc.xpath('//*[@id="beskrivning-warning"]')[0].text_content()
+    assert "fel kontrollsiffra" in warning and "9877" not in warning
+    assert ombud.post("/brister/ny", {**data, "confirm_identifying": "y"}).status_code == 302
+
+
+def test_ten_digits_of_a_mobile_number_are_refused_with_advice(app, world, refs, login):
+    response = login("ombud").post(
+        "/brister/ny", brist_data(world, refs, konsekvenser="Ring 0701234569 vid frågor.")
+    )
+    assert_refused(response, "konsekvenser", "Personnummer eller telefonnummer?")
