@@ -12,8 +12,10 @@ from systemfel import demo as demo_data
 from systemfel.admin import services as admin_services
 from systemfel.admin.models import Verksamhet
 from systemfel.auth.domain import Role
+from systemfel.dbtypes import utcnow
 from systemfel.errors import DomainError
 from systemfel.extensions import db
+from systemfel.privacy import stored
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app())
@@ -77,6 +79,38 @@ def load_demo(if_empty: bool) -> None:
     click.echo("Demo logins (e-post / lösenord):")
     for email, password, role in logins:
         click.echo(f"  {email:38} {password:20} {role}")
+
+
+@main.group()
+def privacy() -> None:
+    """Stored text that fails the privacy guard."""
+
+
+@privacy.command("scan")
+@with_appcontext
+def privacy_scan() -> None:
+    """List every stored field holding a personnummer or samordningsnummer, masked."""
+    found = stored.scan()
+    for finding in found.findings:
+        click.echo(f"{finding.table}\t{finding.row_id}\t{finding.column}\t{finding.shown}")
+    click.echo(f"{len(found.findings)} fields.")
+
+
+@privacy.command("redact")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def privacy_redact(yes: bool) -> None:
+    """Replace every such number by "[borttaget]", recording which field, when — not the number."""
+    found = stored.scan()
+    if not found.findings:
+        click.echo("No stored text holds a personnummer.")
+        return
+    click.echo(f"{len(found.findings)} fields hold a personnummer or samordningsnummer.")
+    if not yes:
+        click.confirm("Replace them by [borttaget]? This cannot be undone", abort=True)
+    changed = stored.redact(found.findings, user_id=None, now=utcnow())
+    db.session.commit()
+    click.echo(f"Redacted {changed} fields.")
 
 
 @main.command("scheduler")

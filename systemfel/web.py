@@ -89,6 +89,7 @@ def configure(app: Flask) -> None:
     from systemfel.health import blueprint as health_blueprint
     from systemfel.meetings.views import blueprint as meetings_blueprint
     from systemfel.notifications.views import blueprint as notifications_blueprint
+    from systemfel.privacy.views import blueprint as privacy_blueprint
     from systemfel.reports.views import blueprint as reports_blueprint
 
     app.register_blueprint(auth_blueprint)
@@ -99,6 +100,7 @@ def configure(app: Flask) -> None:
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(notifications_blueprint)
     app.register_blueprint(health_blueprint)
+    app.register_blueprint(privacy_blueprint)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

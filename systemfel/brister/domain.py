@@ -205,6 +205,7 @@ class HandelseTyp(StrEnum):
     LANK_ATERKALLAD = "lank_aterkallad"
     TAS_UPP_I_LEDNINGSGRUPP = "tas_upp_i_ledningsgrupp"
     BESLUT = "beslut"
+    UPPGIFT_BORTTAGEN = "uppgift_borttagen"
 
     @property
     def label(self) -> str:
@@ -230,6 +231,7 @@ HANDELSE_LABELS = {
     HandelseTyp.LANK_ATERKALLAD: N_("Svarslänk återkallad"),
     HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP: N_("Ska tas upp i ledningsgruppen"),
     HandelseTyp.BESLUT: N_("Beslut i ledningsgrupp"),
+    HandelseTyp.UPPGIFT_BORTTAGEN: N_("Personnummer borttaget"),
 }
 
 

@@ -132,6 +132,8 @@ ROUTES = [
     ("POST", "/brister/{brist}/kontakt", WORK, 422, {}),
     ("GET", "/admin/utskick/", SYSTEM, 200, {}),
     ("POST", "/admin/utskick/skicka-om", SYSTEM, 302, {}),
+    ("GET", "/admin/integritet/", SYSTEM, 200, {}),
+    ("POST", "/admin/integritet/ta-bort", SYSTEM, 422, {}),
     ("GET", "/brister/{brist}/oppna-igen", WORK, 200, {}),
     ("POST", "/brister/{brist}/oppna-igen", WORK, 422, {}),
     ("GET", "/konto/losenord", READ, 200, {}),
