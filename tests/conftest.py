@@ -7,10 +7,16 @@ import re
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from hypothesis import settings
 
 from systemfel import create_app
 from systemfel.extensions import db
 from tests import factories
+
+# Hypothesis everywhere: no example database written into the repository (runs repeat as
+# written), and no per-example deadline (a busy CI machine is slow, not wrong).
+settings.register_profile("systemfel", database=None, deadline=None)
+settings.load_profile("systemfel")
 
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
