@@ -70,7 +70,11 @@ def demo() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when there are accounts already.")
 @with_appcontext
 def load_demo(if_empty: bool) -> None:
-    """Load anonymous demo data and print the demo logins."""
+    """Load anonymous demo data and print the demo logins (never in production)."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException(
+            "Demo data is never loaded in production: its accounts have published passwords."
+        )
     if if_empty and demo_data.has_data():
         click.echo("Demo data: the database has data already; nothing loaded.")
         return

@@ -33,11 +33,29 @@ def _parse_env_value(raw: str) -> Any:
         return raw
 
 
+ENVIRONMENTS = ("development", "testing", "production")
+# What an environment sets before its file does: production is served over HTTPS.
+_ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {"production": {"SESSION_COOKIE_SECURE": True}}
+MIN_SECRET_KEY_BYTES = 32
+
+
+def environment_name(raw: str) -> str:
+    """Return the environment `raw` names, in any case; refuse a name that is none of them."""
+    env = raw.strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"SYSTEMFEL_ENV={raw!r} is not an environment; use one of: {', '.join(ENVIRONMENTS)}."
+        )
+    return env
+
+
 def load(env: str, instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the settings for `env`: defaults, then the env's file, environment, overrides."""
+    env = environment_name(env)
     config_dir = shipped("config")
     settings = _read_toml(config_dir / "default.toml")
     known = set(settings)
+    settings.update(_ENVIRONMENT_DEFAULTS.get(env, {}))
     env_file = config_dir / f"{env}.toml"
     layers: list[tuple[str, dict[str, Any]]] = []
     if env_file.is_file():
@@ -56,6 +74,8 @@ def load(env: str, instance_path: Path, overrides: dict[str, Any] | None = None)
     settings["ENV"] = env
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _development_secret(env, instance_path)
+    if env == "production":
+        _check_production(settings)
     settings["DATABASE_URL"] = _resolve_sqlite_path(settings["DATABASE_URL"], instance_path)
     return settings
 
@@ -70,6 +90,20 @@ def _development_secret(env: str, instance_path: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _check_production(settings: dict[str, Any]) -> None:
+    """Refuse a secret key that can be guessed; warn when cookies may travel without HTTPS."""
+    if len(str(settings["SECRET_KEY"]).encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SYSTEMFEL_SECRET_KEY is too short for production: use at least "
+            f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. the output of "
+            '`python -c "import secrets; print(secrets.token_hex(32))"`.'
+        )
+    if not settings["SESSION_COOKIE_SECURE"]:
+        logger.warning(
+            "SESSION_COOKIE_SECURE is off in production: session cookies may be sent over HTTP"
+        )
 
 
 def _resolve_sqlite_path(url: str, instance_path: Path) -> str:

@@ -1,7 +1,16 @@
-"""The base of every form: the privacy guard runs on each free-text field before saving."""
+"""The base of every form: input cleaned and bounded, the privacy guard on free text.
 
+Every form derives from `BaseForm` (a sub-form from `SubForm`): text fields lose control
+characters (and, unless multi-line, line breaks) before anything reads them, and integers
+beyond the database's integer are refused beside their field.
+"""
+
+import secrets
+from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
 
+import wtforms
 from babel.support import Translations
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -10,14 +19,19 @@ from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
+    Form,
     FormField,
     HiddenField,
+    IntegerField,
     PasswordField,
     StringField,
     TextAreaField,
 )
 from wtforms.i18n import messages_path
+from wtforms.validators import ValidationError
 
+from systemfel.bounds import FIRST_DAY, LARGEST_INT, LAST_DAY, SMALLEST_INT
+from systemfel.exports import clean_text
 from systemfel.privacy.domain import Finding, find_personnummer, find_warnings
 
 
@@ -36,7 +50,87 @@ def _wtforms_catalogue(locale: str) -> Translations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
-class GuardedForm(FlaskForm):
+def _multiline_text(value: object) -> object:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _single_line_text(value: object) -> object:
+    return clean_text(value, multiline=False) if isinstance(value, str) else value
+
+
+def _database_integer(value: object) -> object:
+    if isinstance(value, int) and not SMALLEST_INT <= value <= LARGEST_INT:
+        raise ValueError(gettext("Talet är för stort."))
+    return value
+
+
+def input_filters(field_class: type) -> list[Callable[[object], object]]:
+    """The cleaning every field of this class gets, before validation and before any use."""
+    if issubclass(field_class, TextAreaField):
+        return [_multiline_text]
+    if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+        return [_single_line_text]
+    if issubclass(field_class, IntegerField):
+        return [_database_integer]
+    return []
+
+
+class CleanInput:
+    """Meta of every form: each field gets `input_filters` after its own filters."""
+
+    def bind_field(self, form, unbound_field, options):  # noqa: ANN001, ANN201
+        """Bind the field with the cleaning filters of its class added."""
+        extra = input_filters(unbound_field.field_class)
+        if extra:
+            options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()), *extra]}
+        return super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+
+
+class BaseForm(FlaskForm):
+    """A form of the application: its input is cleaned (see `CleanInput`)."""
+
+    class Meta(CleanInput):
+        """WTForms joins this with Flask-WTF's Meta (CSRF) and every subclass's Meta."""
+
+
+class SubForm(Form):
+    """A form inside another (FormField): cleaned like every `BaseForm`."""
+
+    class Meta(CleanInput):
+        """WTForms joins this with its DefaultMeta."""
+
+
+class DateField(wtforms.DateField):
+    """A date as ÅÅÅÅ-MM-DD between 1990 and 2100, shown exactly as it is read back."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+    def pre_validate(self, form) -> None:  # noqa: ANN001
+        """Refuse a date outside the sane range, with the range in the message."""
+        if isinstance(self.data, date) and not FIRST_DAY <= self.data <= LAST_DAY:
+            raise ValidationError(
+                gettext(
+                    "Ange ett datum mellan %(first)s och %(last)s.",
+                    first=FIRST_DAY.isoformat(),
+                    last=LAST_DAY.isoformat(),
+                )
+            )
+
+
+class SubmittedOnce:
+    """Mixin for a form that creates something: a token new for each form shown.
+
+    A second submit of the same form (a reload, a double click) carries the same token, and
+    the view sends it where the first one went instead of creating the thing twice.
+    """
+
+    submission = HiddenField(default=lambda: secrets.token_urlsafe(16))
+
+
+class GuardedForm(BaseForm):
     """A form whose text fields refuse personnummer and ask to confirm e-mail or phone numbers."""
 
     # Fields that hold staff or agency contact details, where e-mail addresses belong.

@@ -6,7 +6,15 @@ from functools import lru_cache
 
 from babel.numbers import format_decimal
 from babel.support import NullTranslations
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import (
     format_date,
     format_datetime,
@@ -21,7 +29,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from systemfel.bounds import IdConverter
 from systemfel.extensions import babel, csrf, db, login_manager, migrate
+from systemfel.logs import mask_answer_tokens_in_logs
 from systemfel.notifications.services import paused_sending
 from systemfel.paths import shipped
 
@@ -33,6 +43,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
 )
+# Sent when the site is served over HTTPS (SESSION_COOKIE_SECURE): browsers then refuse plain
+# HTTP to it for a year. Not includeSubDomains: a municipality's other hosts are not ours.
+HSTS = "max-age=31536000"
 
 
 @event.listens_for(Engine, "connect")
@@ -81,6 +94,9 @@ def configure(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Logga in för att fortsätta.")
     login_manager.login_message_category = "info"
+    # Before any route is added: every <int:...> in a URL is an id the database can hold.
+    app.url_map.converters["int"] = IdConverter
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH_MB"] * 1024 * 1024
 
     from systemfel.admin.views import blueprint as admin_blueprint
     from systemfel.auth.views import blueprint as auth_blueprint
@@ -106,6 +122,7 @@ def configure(app: Flask) -> None:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(_security_headers)
+    mask_answer_tokens_in_logs()
     app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)
     app.context_processor(lambda: {"locales": LOCALES, "current_locale": _select_locale()})
     app.context_processor(_sending_paused)
@@ -143,13 +160,20 @@ def _sending_paused() -> dict[str, object]:
 
 
 def _security_headers(response):  # noqa: ANN001, ANN202
-    """Add the security headers every response carries."""
+    """Add the security headers every response carries.
+
+    Whether someone is signed in is read from the session, not from `current_user`: loading
+    the user here would cost a query on every response, and a hook that resolves the proxy
+    runs after every view, whatever state the view left Flask-Login in.
+    """
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    if current_user and current_user.is_authenticated:
+    if session.get("_user_id"):
         response.headers["Cache-Control"] = "no-store"
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers["Strict-Transport-Security"] = HSTS
     return response
 
 
@@ -180,6 +204,14 @@ def _register_error_pages(app: Flask) -> None:
     def render(code: int, title: str, text: str):  # noqa: ANN202
         return render_template("errors/error.html", code=code, title=title, text=text), code
 
+    @app.errorhandler(400)
+    def bad_request(error):  # noqa: ANN001, ANN202
+        return render(
+            400,
+            gettext("Felaktig begäran"),
+            gettext("Det som skickades gick inte att läsa. Gå tillbaka och försök igen."),
+        )
+
     @app.errorhandler(403)
     def forbidden(error):  # noqa: ANN001, ANN202
         return render(403, gettext("Ingen behörighet"), gettext("Din roll ger inte tillgång hit."))
@@ -187,6 +219,21 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(error):  # noqa: ANN001, ANN202
         return render(404, gettext("Sidan finns inte"), gettext("Kontrollera adressen."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):  # noqa: ANN001, ANN202
+        body, code = render(
+            405, gettext("Sidan finns inte"), gettext("Adressen kan inte användas så här.")
+        )
+        return body, code, {"Allow": ", ".join(error.valid_methods or ())}
+
+    @app.errorhandler(413)
+    def too_large(error):  # noqa: ANN001, ANN202
+        return render(
+            413,
+            gettext("För mycket på en gång"),
+            gettext("Det som skickades var för stort. Korta texten och försök igen."),
+        )
 
     @app.errorhandler(429)
     def too_many(error):  # noqa: ANN001, ANN202

@@ -1,7 +1,7 @@
 """Factories for test data: accounts with factory_boy, brister through the real services."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import factory
 from werkzeug.security import generate_password_hash
@@ -13,7 +13,11 @@ from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva
 from systemfel.brister.models import Brist
+from systemfel.clock import STOCKHOLM, local_today
 from systemfel.extensions import db
+from systemfel.meetings import services as meetings_services
+from systemfel.meetings.domain import GruppTyp
+from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote
 
 PASSWORD = "test-losen-123"
 # Hashing is slow on purpose; tests share one hash.
@@ -111,3 +115,25 @@ def world() -> World:
     data.brist = brist(home, data.users["ombud"])
     data.other_brist = brist(other, data.users["other_ombud"], titel="Bortabristen syns inte")
     return data
+
+
+def settled_meeting(
+    verksamhet: Verksamhet, samordnare: User, member_user: User | None = None
+) -> tuple[Ledningsgrupp, Ledamot, Mote]:
+    """A ledningsgrupp with one member, and its meeting next week with a settled agenda."""
+    group = meetings_services.create_group(
+        fields=meetings_services.GroupFields(
+            "Ledningsgruppen", GruppTyp.ARBETANDE, [verksamhet], "Sammansättning"
+        )
+    )
+    member = meetings_services.add_member(
+        group=group, namn="Lena", organisation="Psykiatrin", epost="lena@example.org",
+        user=member_user,
+    )
+    starts = datetime.combine(local_today() + timedelta(days=7), time(13), STOCKHOLM)
+    mote = meetings_services.plan_meeting(
+        group=group, fields=meetings_services.MeetingFields(starts, None, "Stadshuset", member)
+    )
+    meetings_services.propose_agenda(mote=mote, expected_version=mote.version)
+    meetings_services.faststall_agenda(mote=mote, user=samordnare, expected_version=mote.version)
+    return group, member, mote

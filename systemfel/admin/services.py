@@ -117,9 +117,7 @@ def create_user(
     """Create an account; return it with its first password (generated when not given)."""
     _check_role(actor_role, role)
     if find_user_by_email(email):
-        raise ValidationError(
-            N_("Det finns redan ett konto med den e-postadressen."), field="email"
-        )
+        raise ValidationError(_address_taken(actor_role), field="email")
     if role != Role.ADMIN and not verksamheter:
         raise ValidationError(N_("Välj minst en verksamhet."), field="verksamheter")
     user = User(
@@ -134,6 +132,20 @@ def create_user(
     password = password or generate_temporary_password()
     set_password(user=user, password=password)
     return user, password
+
+
+def _address_taken(actor_role: Role) -> str:
+    """What to say when the address has an account, whichever verksamhet it is in.
+
+    Only an admin, who sees every verksamhet, is told that it exists; a samordnare would
+    otherwise learn who works in a verksamhet they cannot see.
+    """
+    if actor_role.is_system_wide:
+        return N_("Det finns redan ett konto med den e-postadressen.")
+    return N_(
+        "Den e-postadressen kan inte användas för ett nytt konto. Kontakta "
+        "systemadministratören om personen ska ha ett konto här."
+    )
 
 
 def update_user(

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -34,8 +35,11 @@ def load_user(session_id: str):  # noqa: ANN201
 
 
 def safe_next(target: str | None) -> str:
-    """Return `target` if it is a path on this site, else the start page."""
-    if target:
+    """Return `target` if it is a path on this site, else the start page.
+
+    A target with a control character or a line break is refused: it cannot be a header.
+    """
+    if target and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             if not target.startswith("//"):
@@ -54,10 +58,12 @@ def login():  # noqa: ANN201
             user = services.authenticate(
                 email=form.email.data,
                 password=form.password.data,
+                address=request.remote_addr or "",
                 now=utcnow(),
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lockout=timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]),
+                rules=_login_rules(),
             )
+        except services.LoginThrottled:
+            abort(429)
         except services.LoginRefused as refused:
             db.session.commit()  # the failure count must stick
             form.form_errors.append(gettext(refused.message))
@@ -70,10 +76,21 @@ def login():  # noqa: ANN201
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
 
+def _login_rules() -> services.LoginRules:
+    config = current_app.config
+    return services.LoginRules(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        lockout=timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]),
+        failures_per_address=config["LOGIN_FAILURES_PER_ADDRESS"],
+    )
+
+
 @blueprint.route("/logout", methods=["POST"])
 @login_required
 def logout():  # noqa: ANN201
-    """Sign out."""
+    """Sign out, here and everywhere: a copy of the session cookie no longer works."""
+    services.end_sessions(user=current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(gettext("Du är utloggad."), "info")
@@ -95,7 +112,9 @@ def change_password():  # noqa: ANN201
                 form.password.errors.append(gettext(error.message))
             else:
                 db.session.commit()
-                login_user(current_user)  # the session token changed; stay signed in here
+                # The session token changed; stay signed in here. The user itself, not the
+                # proxy: a stored proxy would resolve to itself on every later use.
+                login_user(current_user._get_current_object())
                 flash(gettext("Lösenordet är bytt. Andra inloggningar har avslutats."), "success")
                 return redirect(url_for("followups.my_work"))
     status = 422 if form.errors or form.form_errors else 200

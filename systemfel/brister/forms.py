@@ -1,9 +1,7 @@
 """Forms for registering, editing and working a brist, and the list's filters."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -16,7 +14,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from systemfel.brister.domain import Niva, Status, Utfall
-from systemfel.forms import GuardedForm, VersionedForm, wtforms_messages
+from systemfel.forms import (
+    BaseForm,
+    DateField,
+    GuardedForm,
+    SubmittedOnce,
+    VersionedForm,
+    wtforms_messages,
+)
 
 REQUIRED = _l("Fyll i fältet.")
 CHOOSE = _l("Gör ett val.")
@@ -83,7 +88,11 @@ class BristForm(VersionedForm):
     )
 
 
-class ObservationForm(GuardedForm):
+class NewBristForm(SubmittedOnce, BristForm):
+    """A brist being registered: a second submit of the same form registers nothing more."""
+
+
+class ObservationForm(SubmittedOnce, GuardedForm):
     """The flaw seen again."""
 
     observed_on = DateField(
@@ -143,7 +152,7 @@ class ReopenForm(GuardedForm):
     version = HiddenField()
 
 
-class FilterForm(FlaskForm):
+class FilterForm(BaseForm):
     """The list's filters, read from the query string."""
 
     class Meta:

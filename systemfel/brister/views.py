@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Verksamhet
+from systemfel.bounds import whole_number
 from systemfel.brister import queries, services
 from systemfel.brister.domain import Change, Niva, Status, Utfall, allowed_moves, next_level
 from systemfel.brister.forms import (
@@ -31,6 +32,7 @@ from systemfel.brister.forms import (
     CloseForm,
     EscalateForm,
     FilterForm,
+    NewBristForm,
     ObservationForm,
     ReopenForm,
     StatusForm,
@@ -44,13 +46,15 @@ from systemfel.followups import queries as followups_queries
 from systemfel.formtools import (
     commit_or_refuse,
     commit_or_show,
+    remember_saved,
+    saved_before,
     show_conflict,
     status_for,
     submitted_version,
 )
 from systemfel.i18n import N_
 from systemfel.meetings import queries as meetings_queries
-from systemfel.privacy.domain import suppress_small
+from systemfel.privacy.domain import shown_observed
 
 blueprint = Blueprint("brister", __name__)
 
@@ -65,7 +69,7 @@ def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
     """Read the list's filters from the query string; invalid values are shown and ignored."""
     scope = scope_of(current_user)
     verksamheter = _verksamheter_for(scope)
-    chosen = request.args.get("verksamhet", type=int)
+    chosen = request.args.get("verksamhet", type=whole_number)
     chosen = chosen if chosen in {v.id for v in verksamheter} else None
     choice_scope = frozenset({chosen}) if chosen else scope
     choices = (
@@ -100,7 +104,7 @@ def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
         verksamhet_id=chosen,
         text=valid(form.q) or "",
     )
-    page = request.args.get("sida", type=int) or 1
+    page = request.args.get("sida", type=whole_number) or 1
     return form, criteria, valid(form.sort) or queries.DEFAULT_SORT, max(page, 1)
 
 
@@ -160,6 +164,7 @@ def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Itera
     buffer.write("\ufeff")
     writer.writerow(CSV_HEADER)
     for brist, totals in queries.iter_brister(criteria, sort):
+        observed = shown_observed(totals.times, totals.clients, threshold)
         row = [
             brist.nummer,
             brist.titel,
@@ -171,8 +176,8 @@ def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Itera
             ", ".join(m.namn for m in brist.other_myndigheter),
             brist.omrade.namn,
             brist.first_observed_on.isoformat(),
-            totals.times,
-            suppress_small(totals.clients, threshold),
+            observed.times,
+            observed.clients,
             brist.ansvarig.namn,
             local_today(brist.created_at).isoformat(),
             brist.beskrivning,
@@ -189,7 +194,7 @@ def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Itera
 @blueprint.route("/brister.csv")
 @login_required
 def export_csv():  # noqa: ANN201
-    """The filtered list as CSV for Excel; small client counts are suppressed."""
+    """The filtered list as CSV for Excel; small client counts are suppressed, as in the report."""
     _form, criteria, sort, _page = _read_filters()
     rows = _csv_rows(criteria, sort, current_app.config["SMALL_COUNT_THRESHOLD"])
     filename = f"brister-{local_today().isoformat()}.csv"
@@ -243,7 +248,7 @@ def _fields(form: BristForm) -> services.BristFields:
 def register():  # noqa: ANN201
     """Register a new brist; with several verksamheter, choose which one first."""
     verksamheter = _verksamheter_for(scope_of(current_user))
-    chosen = request.args.get("verksamhet", type=int)
+    chosen = request.args.get("verksamhet", type=whole_number)
     if len(verksamheter) == 1:
         chosen = verksamheter[0].id
     verksamhet = next((v for v in verksamheter if v.id == chosen), None)
@@ -251,7 +256,9 @@ def register():  # noqa: ANN201
         if chosen is not None:
             abort(404)
         return render_template("brister/choose_verksamhet.html", verksamheter=verksamheter)
-    form = BristForm()
+    form = NewBristForm()
+    if earlier := saved_before(form):
+        return earlier
     _fill_choices(form, verksamhet.id)
     if request.method == "GET":
         form.first_observed_on.data = local_today()
@@ -273,7 +280,7 @@ def register():  # noqa: ANN201
         ):
             brist = registered[0]
             flash(gettext("Bristen %(nummer)s är registrerad.", nummer=brist.nummer), "success")
-            return redirect(url_for("brister.detail", brist_id=brist.id))
+            return remember_saved(form, url_for("brister.detail", brist_id=brist.id))
     return render_template(
         "brister/form.html", form=form, verksamhet=verksamhet, brist=None
     ), status_for(form)
@@ -382,6 +389,8 @@ def observe(brist_id: int):  # noqa: ANN201
     """Record that the flaw was seen again."""
     brist = brist_or_404(brist_id)
     form = ObservationForm()
+    if earlier := saved_before(form):
+        return earlier
     if request.method == "GET":
         form.observed_on.data = local_today()
         form.antal_klienter.data = 1
@@ -399,7 +408,7 @@ def observe(brist_id: int):  # noqa: ANN201
             gettext("Observationen är sparad."),
         )
         if done:
-            return done
+            return remember_saved(form, done.location)
     return _action_page("brister/observe.html", brist, form)
 
 

@@ -1,13 +1,13 @@
 """Forms for follow-ups, contacts with myndigheter and a myndighet's answer."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from systemfel.brister.domain import Utfall
 from systemfel.brister.forms import optional_int
 from systemfel.followups.domain import Kanal, SvarTyp
-from systemfel.forms import GuardedForm
+from systemfel.forms import DateField, GuardedForm, SubmittedOnce
 
 DATE_MESSAGE = _l("Ange ett datum som ÅÅÅÅ-MM-DD.")
 
@@ -41,7 +41,7 @@ class MoveForm(GuardedForm):
     reason = StringField(_l("Varför?"), validators=[Optional(), Length(max=500)])
 
 
-class KontaktForm(GuardedForm):
+class KontaktForm(SubmittedOnce, GuardedForm):
     """A brist raised with a myndighet, optionally sent by e-mail with a link to answer."""
 
     myndighet_id = SelectField(

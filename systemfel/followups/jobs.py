@@ -104,7 +104,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: A
     enqueue(
         key=f"paminnelse:{kontakt.id}:{number}",
         to=kontakt.emailed_to.splitlines(),
-        subject=f"Påminnelse: {kontakt.brist.titel}",
+        subject=f"Påminnelse: {kontakt.sent_titel or kontakt.brist.titel}",
         template="reminder",
         context={"kontakt": kontakt, "token": token, "number": number},
         now=now,

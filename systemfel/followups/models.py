@@ -63,6 +63,9 @@ class Kontakt(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the request went out by e-mail: where, and by when an answer is due.
     emailed_to: Mapped[str] = mapped_column(sa.Text, default="")
+    # The brist's title as the request carried it: the answer page and reminders show what was
+    # sent, not a title edited since. Empty for requests sent before it was kept.
+    sent_titel: Mapped[str] = mapped_column(sa.String(200), default="")
     answer_due_on: Mapped[date | None]
     # Revoking stops every answer link of the contact and its reminders.
     links_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

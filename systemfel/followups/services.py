@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from systemfel.auth.models import User
 from systemfel.brister.domain import Change, HandelseTyp, Niva
 from systemfel.brister.models import Brist, Handelse
 from systemfel.clock import local_today
-from systemfel.dbtypes import utcnow
+from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.followups import domain
@@ -234,13 +235,14 @@ def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now
     if due <= today:
         raise ValidationError(N_("Svarsdatumet måste ligga efter i dag."), field="answer_due_on")
     kontakt.emailed_to = "\n".join(addresses)
+    kontakt.sent_titel = kontakt.brist.titel
     kontakt.answer_due_on = due
     token = new_answer_link(kontakt, now)
     kontakt.next_reminder_on = domain.next_reminder_on(due, 0, rules.reminders, calendar(today))
     enqueue(
         key=f"kontakt:{kontakt.id}",
         to=addresses,
-        subject=f"Uppmärksammad brist: {kontakt.brist.titel}",
+        subject=f"Uppmärksammad brist: {kontakt.sent_titel}",
         template="request",
         context={"kontakt": kontakt, "token": token},
         now=now,
@@ -297,15 +299,18 @@ def record_answer(
         raise ValidationError(
             N_("Ange vilken myndighet eller verksamhet som ansvarar."), field="responsible_body"
         )
-    svar = Svar(
-        kontakt=kontakt,
-        typ=typ,
-        text=text.strip(),
-        diarienummer=diarienummer.strip(),
-        promised_on=promised_on,
-        responsible_body=responsible_body.strip(),
-        received_at=now,
-    )
+    lock_row(Kontakt, kontakt.id)  # the same answer posted twice at once: the second waits
+    given = {
+        "typ": typ,
+        "text": text.strip(),
+        "diarienummer": diarienummer.strip(),
+        "promised_on": promised_on,
+        "responsible_body": responsible_body.strip(),
+    }
+    repeated = _same_answer(kontakt, given)
+    if repeated is not None:
+        return repeated
+    svar = Svar(kontakt=kontakt, received_at=now, **given)
     db.session.add(svar)
     kontakt.answered_at = kontakt.answered_at or now
     kontakt.next_reminder_on = None
@@ -329,6 +334,15 @@ def record_answer(
         now=now,
     )
     return svar
+
+
+def _same_answer(kontakt: Kontakt, given: dict[str, Any]) -> Svar | None:
+    """An answer to `kontakt` with exactly these values: a form sent twice, not news."""
+    return db.session.scalar(
+        select(Svar)
+        .where(Svar.kontakt_id == kontakt.id, *(getattr(Svar, k) == v for k, v in given.items()))
+        .limit(1)
+    )
 
 
 def _answer_summary(kontakt: Kontakt, svar: Svar) -> str:

@@ -1,24 +1,30 @@
 """Pages for follow-ups: the start page, recording a follow-up, contacts, the answer page."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
+from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Myndighet
 from systemfel.auth.domain import Role
-from systemfel.auth.services import allow_request
+from systemfel.auth.services import allow_request, count_request, counted_requests
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Status, Utfall
 from systemfel.brister.models import Brist
@@ -29,7 +35,7 @@ from systemfel.followups import queries, services
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
 from systemfel.followups.models import Kontakt
-from systemfel.formtools import commit_or_show, status_for
+from systemfel.formtools import commit_or_show, remember_saved, saved_before, status_for
 
 blueprint = Blueprint("followups", __name__)
 
@@ -142,6 +148,8 @@ def raise_contact(brist_id: int):  # noqa: ANN201
     """Record that the brist was raised with a myndighet, optionally sending it by e-mail."""
     brist = brist_or_404(brist_id)
     form = KontaktForm()
+    if earlier := saved_before(form):
+        return earlier
     concerned = [brist.myndighet, *brist.other_myndigheter]
     form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [
         (m.id, m.namn) for m in concerned
@@ -152,7 +160,7 @@ def raise_contact(brist_id: int):  # noqa: ANN201
         form.kanal.data = Kanal.EPOST.value
     if form.validate_on_submit() and commit_or_show(form, lambda: _raise(form, brist)):
         flash(gettext("Kontakten med myndigheten är sparad."), "success")
-        return redirect(url_for("brister.detail", brist_id=brist.id))
+        return remember_saved(form, url_for("brister.detail", brist_id=brist.id))
     default_due = services.calendar().add_working_days(
         local_today(), current_app.config["ANSWER_WORKING_DAYS"]
     )
@@ -196,22 +204,52 @@ def revoke(kontakt_id: int):  # noqa: ANN201
     return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))
 
 
-@blueprint.route("/svar/<token>", methods=["GET", "POST"])
-def answer(token: str):  # noqa: ANN201
-    """A myndighet answers one request, without an account. Anything wrong is a plain 404."""
-    now = utcnow()
+def _not_stored(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
+    """The page carries the link's token in its address: no cache may keep it."""
+
+    @wraps(view)
+    def not_stored(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return not_stored
+
+
+def _answering(token: str) -> Kontakt:
+    """The contact a working answer link belongs to; 404 for any other link, 429 past a limit.
+
+    Two limits per hour: links that do not work, per client address (a guesser is then
+    refused every link, the right one too), and requests per working link. A working link
+    never counts against its address, so one office behind one proxy cannot use up another's.
+    """
+    now, hour, config = utcnow(), timedelta(hours=1), current_app.config
+    address = f"svar:{request.remote_addr}"
+    failed = counted_requests(key=address, window=hour, now=now)
+    if failed >= config["ANSWER_LINK_ATTEMPTS_PER_HOUR"]:
+        abort(429)
+    kontakt = services.find_by_token(token, now)
+    if kontakt is None:
+        count_request(key=address, window=hour, now=now)
+        db.session.commit()
+        abort(404)
     allowed = allow_request(
-        key=f"svar:{request.remote_addr}",
-        limit=current_app.config["ANSWER_LINK_ATTEMPTS_PER_HOUR"],
-        window=timedelta(hours=1),
+        key=f"svar-link:{services.hash_token(token)}",
+        limit=config["ANSWER_LINK_REQUESTS_PER_LINK_PER_HOUR"],
+        window=hour,
         now=now,
     )
     db.session.commit()
     if not allowed:
         abort(429)
-    kontakt = services.find_by_token(token, now)
-    if kontakt is None:
-        abort(404)
+    return kontakt
+
+
+@blueprint.route("/svar/<token>", methods=["GET", "POST"])
+@_not_stored
+def answer(token: str):  # noqa: ANN201
+    """A myndighet answers one request, without an account. Anything wrong is a plain 404."""
+    kontakt = _answering(token)
     form = SvarForm()
     if form.validate_on_submit() and commit_or_show(
         form,
@@ -224,5 +262,12 @@ def answer(token: str):  # noqa: ANN201
             responsible_body=form.responsible_body.data or "",
         ),
     ):
-        return render_template("followups/answer_thanks.html", kontakt=kontakt)
+        return redirect(url_for("followups.answer_thanks", token=token))
     return render_template("followups/answer.html", kontakt=kontakt, form=form), status_for(form)
+
+
+@blueprint.route("/svar/<token>/tack")
+@_not_stored
+def answer_thanks(token: str):  # noqa: ANN201
+    """After an answer: a page to land on that a refresh cannot send again."""
+    return render_template("followups/answer_thanks.html", kontakt=_answering(token))

@@ -15,6 +15,7 @@ from docx.shared import Cm
 from icalendar import Calendar, Event, vCalAddress
 
 from systemfel.docx_tools import TABLE_STYLE, new_document
+from systemfel.exports import cleaned, one_line
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -216,6 +217,7 @@ def _title(kind: str, doc: MeetingDoc) -> str:
 
 def agenda_docx(doc: MeetingDoc) -> bytes:
     """The agenda ("Dagordning") as DOCX: head, "Kallade", then each item with why and facts."""
+    doc = cleaned(doc)
     document = new_document(_title("Dagordning", doc))
     _add_head(document, "Dagordning", doc, with_status=True)
     _add_members(document, "Kallade", doc.members)
@@ -233,6 +235,7 @@ def minutes_docx(doc: MeetingDoc) -> bytes:
 
     The agenda's reasons and facts are left out: the minutes record what was said and decided.
     """
+    doc = cleaned(doc)
     document = new_document(_title("Protokoll", doc))
     _add_head(document, "Protokoll", doc, with_status=False)
     _add_members(document, "Närvarande", doc.members)
@@ -262,6 +265,7 @@ def _address(email: str) -> vCalAddress:
 
 def _event(event: IcsEvent, stamped_at: datetime) -> Event:
     """One VEVENT, its times in Stockholm time (with TZID)."""
+    event = cleaned(event)
     starts_at = _local(event.starts_at, "starts_at")
     ends_at = _local(event.ends_at, "ends_at")
     if ends_at <= starts_at:
@@ -272,8 +276,8 @@ def _event(event: IcsEvent, stamped_at: datetime) -> Event:
     component.add("dtstamp", stamped_at)
     component.add("dtstart", starts_at)
     component.add("dtend", ends_at)
-    component.add("summary", event.summary)
-    component.add("location", event.location)
+    component.add("summary", one_line(event.summary))
+    component.add("location", one_line(event.location))
     if event.description:
         component.add("description", event.description)
     if event.url:
@@ -315,7 +319,7 @@ def meeting_ics(
     calendar.add("prodid", "-//Systemfel//SE")
     calendar.add("version", "2.0")
     calendar.add("method", method)
-    calendar.add("x-wr-calname", calendar_name)
+    calendar.add("x-wr-calname", one_line(calendar_name))
     for event in events:
         calendar.add_component(_event(event, stamp))
     calendar.add_missing_timezones()

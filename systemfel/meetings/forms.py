@@ -1,13 +1,10 @@
 """Forms for ledningsgrupper, meetings, the draft agenda and the minutes."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -20,7 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from systemfel.brister.domain import Niva
 from systemfel.brister.forms import CHOOSE, REQUIRED, CheckboxListField, optional_int
-from systemfel.forms import GuardedForm, VersionedForm
+from systemfel.forms import BaseForm, DateField, GuardedForm, SubForm, VersionedForm
 from systemfel.meetings.domain import DECISION_OUTCOMES, BeslutTyp, GruppTyp, Sektion
 
 DATE_MESSAGE = _l("Ange ett datum som ÅÅÅÅ-MM-DD.")
@@ -81,7 +78,7 @@ class MeetingForm(GuardedForm):
     version = HiddenField()
 
 
-class VersionForm(FlaskForm):
+class VersionForm(BaseForm):
     """A button that changes a meeting: carries the version the user saw."""
 
     version = HiddenField()
@@ -108,7 +105,7 @@ class AddItemForm(GuardedForm):
     version = HiddenField()
 
 
-class ItemMinutesForm(Form):
+class ItemMinutesForm(SubForm):
     """What the minutes say of one item; a brist item also gets a decision."""
 
     punkt_id = HiddenField()

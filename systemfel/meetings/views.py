@@ -251,7 +251,7 @@ def new_calendar_link(group_id: int):  # noqa: ANN201
 def calendar_feed(group_id: int, token: str):  # noqa: ANN201
     """The group's meetings as a calendar to subscribe to; the secret address is the key."""
     group = db.session.get(Ledningsgrupp, group_id)
-    if group is None or not hmac.compare_digest(group.ics_token, token):
+    if group is None or not hmac.compare_digest(group.ics_token.encode(), token.encode()):
         abort(404)
     with force_locale("sv"):
         events = [
@@ -560,7 +560,12 @@ def _save_minutes(
     """Save the posted minutes; after a conflict the form shows what is saved now."""
     entries = {entry.form.punkt_id.data: entry.form for entry in form.punkter}
     if sorted(entries) != sorted(str(p.id) for p in punkter):
-        abort(400)
+        # Another agenda than the one shown (items added or removed since): refused like any
+        # other input, with the user's text kept to copy.
+        form.form_errors.append(
+            gettext("Dagordningen har ändrats sedan sidan laddades. Ladda om sidan.")
+        )
+        return False, None
     minutes = [_minute(p, entries[str(p.id)]) for p in punkter]
     chosen = set(form.narvarande.data or [])
     present_members = [m for m in mote.ledningsgrupp.ledamoter if m.id in chosen]

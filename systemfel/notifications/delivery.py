@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from systemfel.exports import clean_text, one_line
 from systemfel.notifications.domain import Outcome
 from systemfel.notifications.models import OutboxMessage
 
@@ -41,16 +42,20 @@ def message_id(key: str, domain: str) -> str:
 def build(
     message: OutboxMessage, sender: str, now: datetime, domain: str = "systemfel"
 ) -> EmailMessage:
-    """Return the e-mail; its Message-ID comes from the idempotency key, so repeats can be told."""
+    """Return the e-mail; its Message-ID comes from the idempotency key, so repeats can be told.
+
+    Every header is one clean line and the bodies hold no control characters, whatever was
+    stored: a line break in a brist's title must not stop its message.
+    """
     mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = ", ".join(message.recipients)
-    mail["Subject"] = message.subject
+    mail["From"] = one_line(sender)
+    mail["To"] = ", ".join(one_line(address) for address in message.recipients)
+    mail["Subject"] = one_line(message.subject)
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = message_id(message.idempotency_key, domain)
-    mail.set_content(message.body_text)
+    mail.set_content(clean_text(message.body_text))
     if message.body_html:
-        mail.add_alternative(message.body_html, subtype="html")
+        mail.add_alternative(clean_text(message.body_html), subtype="html")
     for filename, content_type, data in message.attachments or []:
         kind, _, params = content_type.partition(";")
         maintype, _, subtype = kind.strip().partition("/")
@@ -59,7 +64,7 @@ def build(
             base64.b64decode(data),
             maintype=maintype,
             subtype=subtype,
-            filename=filename,
+            filename=one_line(filename),
             params=extra,
         )
     return mail

@@ -1,14 +1,14 @@
 """The outbox page's one form: send failed messages again, all or some."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
 from wtforms.validators import Email, Length, Optional
 
+from systemfel.forms import BaseForm
 from systemfel.notifications.domain import MailKind
 
 
-class ResendFailedForm(FlaskForm):
+class ResendFailedForm(BaseForm):
     """Which failed or partly delivered messages to queue again."""
 
     kind = SelectField(

@@ -195,7 +195,7 @@ def _record(sender: Sender, message: OutboxMessage, outcome: Outcome) -> int:
         values["next_attempt_at"] = settled.next_attempt_at
     if done and settled.delivered:
         values["sent_at"] = now
-    if settled.status == OutboxStatus.SENT:
+    if done:  # final: the secret is needed no more, whether the message arrived or not
         values |= services.scrubbed(message)
     recorded = db.session.execute(_mine(sender, message.id).values(**values)).rowcount == 1
     if recorded and sender.paused and outcome.delivered:  # the settings work again

@@ -10,10 +10,13 @@ from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import db
 from systemfel.notifications.domain import OutboxStatus
 
+# What stands in a body where its secret was, and in `secret` once the secret is removed.
+SECRET_REMOVED = "[borttaget]"  # noqa: S105 - a marker, not a password
+
 
 def mask(text: str, secret: str) -> str:
     """Replace every occurrence of `secret` in `text`."""
-    return text.replace(secret, "[borttaget]") if secret else text
+    return text.replace(secret, SECRET_REMOVED) if secret else text
 
 
 class OutboxMessage(db.Model):
@@ -48,7 +51,8 @@ class OutboxMessage(db.Model):
     # Reminders and digests reach people only in office hours; other mail leaves at once.
     office_hours_only: Mapped[bool] = mapped_column(default=False)
     # A one-time secret in the body (an answer link's token): masked on the admin page and
-    # removed from the stored body once the message is sent.
+    # removed from the stored body once the message is final (sent, or failed for good);
+    # then this column says SECRET_REMOVED.
     secret: Mapped[str] = mapped_column(sa.String(200), default="")
     # Files sent along (a calendar invitation, the agenda): [[filename, content type, base64]].
     attachments: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
@@ -62,6 +66,16 @@ class OutboxMessage(db.Model):
     def delivered(self) -> list[str]:
         """Return the addresses the message has reached."""
         return [line for line in self.delivered_to.splitlines() if line]
+
+    @property
+    def secret_removed(self) -> bool:
+        """The link in the body was removed: sent again, it would carry a dead link."""
+        return self.secret == SECRET_REMOVED
+
+    @property
+    def can_resend(self) -> bool:
+        """Some recipient was refused for good and the body is whole: it may be sent again."""
+        return self.status.can_resend and not self.secret_removed
 
     @property
     def shown_text(self) -> str:

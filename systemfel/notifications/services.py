@@ -10,9 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from systemfel.dbtypes import utcnow
+from systemfel.errors import ValidationError
 from systemfel.extensions import db
+from systemfel.i18n import N_
 from systemfel.notifications.domain import MailKind, OutboxStatus
-from systemfel.notifications.models import OutboxMessage, SenderState, mask
+from systemfel.notifications.models import SECRET_REMOVED, OutboxMessage, SenderState, mask
+
+LINK_REMOVED = N_(
+    "Meddelandet kan inte skickas igen: svarslänken i det togs bort när det inte gick att "
+    "leverera. Be ombudet skicka förfrågan till myndigheten på nytt från bristens sida."
+)
 
 
 def enqueue(
@@ -67,7 +74,13 @@ def _render_optional(name: str, context: dict[str, Any]) -> str | None:
 
 
 def resend(*, message: OutboxMessage, now: datetime | None = None) -> None:
-    """Queue a failed message again, from the first attempt, to those who have not got it."""
+    """Queue a failed message again, from the first attempt, to those who have not got it.
+
+    Refused for a message whose answer link was removed when it failed: it would reach the
+    myndighet without a way to answer. The ombud sends the request again from the brist.
+    """
+    if message.secret_removed:
+        raise ValidationError(LINK_REMOVED)
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = now or utcnow()
@@ -82,28 +95,41 @@ def resend(*, message: OutboxMessage, now: datetime | None = None) -> None:
 def resend_failed(
     *, kind: MailKind | None = None, recipient: str = "", now: datetime | None = None
 ) -> int:
-    """Queue every failed or partly delivered message again (of one kind, or to one address)."""
-    query = select(OutboxMessage).where(
-        OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.PARTLY])
-    )
-    if kind is not None:
-        query = query.where(OutboxMessage.idempotency_key.startswith(f"{kind.value}:"))
-    chosen = [
-        message
-        for message in db.session.scalars(query.order_by(OutboxMessage.id))
-        if not recipient or recipient.casefold() in (a.casefold() for a in message.recipients)
-    ]
+    """Queue every failed or partly delivered message again (of one kind, or to one address).
+
+    Messages whose answer link was removed are left as they are (see `resend`).
+    """
+    chosen = [m for m in _failed(kind, recipient) if not m.secret_removed]
     for message in chosen:
         resend(message=message, now=now)
     return len(chosen)
 
 
+def failed_without_link(*, kind: MailKind | None = None, recipient: str = "") -> int:
+    """Count the failed messages `resend_failed` leaves alone: their answer link was removed."""
+    return sum(1 for message in _failed(kind, recipient) if message.secret_removed)
+
+
+def _failed(kind: MailKind | None, recipient: str) -> list[OutboxMessage]:
+    """The failed and partly delivered messages, of one kind or to one address if given."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.PARTLY])
+    )
+    if kind is not None:
+        query = query.where(OutboxMessage.idempotency_key.startswith(f"{kind.value}:"))
+    return [
+        message
+        for message in db.session.scalars(query.order_by(OutboxMessage.id))
+        if not recipient or recipient.casefold() in (a.casefold() for a in message.recipients)
+    ]
+
+
 def scrubbed(message: OutboxMessage) -> dict[str, str | None]:
-    """The stored body with the secret removed, as column values (once it has been sent)."""
+    """The stored body with the secret removed, as column values (once the message is final)."""
     return {
         "body_text": mask(message.body_text, message.secret),
         "body_html": mask(message.body_html, message.secret) if message.body_html else None,
-        "secret": "",
+        "secret": SECRET_REMOVED if message.secret else "",
     }
 
 

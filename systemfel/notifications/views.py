@@ -47,15 +47,27 @@ def resend_failed():  # noqa: ANN201
     form = ResendFailedForm()
     if not form.validate():
         return index(form), 422
-    queued = services.resend_failed(
-        kind=MailKind(form.kind.data) if form.kind.data else None,
-        recipient=(form.recipient.data or "").strip(),
-    )
+    kind = MailKind(form.kind.data) if form.kind.data else None
+    recipient = (form.recipient.data or "").strip()
+    queued = services.resend_failed(kind=kind, recipient=recipient)
+    skipped = services.failed_without_link(kind=kind, recipient=recipient)
     db.session.commit()
     flash(
         ngettext("%(num)s meddelande skickas igen.", "%(num)s meddelanden skickas igen.", queued),
         "success",
     )
+    if skipped:
+        flash(
+            ngettext(
+                "%(num)s meddelande skickades inte igen: svarslänken i det togs bort när det "
+                "inte gick att leverera. Be ombudet skicka förfrågan på nytt från bristens sida.",
+                "%(num)s meddelanden skickades inte igen: svarslänkarna i dem togs bort när de "
+                "inte gick att leverera. Be ombuden skicka förfrågningarna på nytt från "
+                "bristernas sidor.",
+                skipped,
+            ),
+            "info",
+        )
     return redirect(url_for("notifications.index"))
 
 
@@ -74,6 +86,9 @@ def resend(message_id: int):  # noqa: ANN201
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     if not message.status.can_resend:  # sent or on its way meanwhile (another tab, a bulk retry)
         flash(gettext("Meddelandet väntar redan på att skickas eller har skickats."), "info")
+        return redirect(url_for("notifications.show", message_id=message.id))
+    if message.secret_removed:
+        flash(gettext(services.LINK_REMOVED), "error")
         return redirect(url_for("notifications.show", message_id=message.id))
     services.resend(message=message)
     db.session.commit()

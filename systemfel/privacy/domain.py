@@ -1,7 +1,21 @@
-"""Finding what could identify a client in free text: personnummer, e-mail, phone numbers.
+"""What could identify a client: personnummer, e-mail and phone numbers in text; small counts.
 
 A personnummer or samordningsnummer is refused outright; e-mail addresses and phone numbers
 only warn, because agencies' functional addresses and switchboard numbers are fine to store.
+
+Small counts: `suppress_small` and `shown_observed` decide how every count of people leaves
+the system (the report in each format, the brister CSV). Counts of people are the clients a
+brist hit: a registration's and an observation's antal klienter, and their sums per brist.
+They read "<3" when 1 or 2 (the threshold is configured). Everything else is not about people
+and is shown as it is: brister (new, closed, open, per nivå, myndighet, område or year), how
+many times a brist was observed (observations are events), requests, answers, late answers,
+answer rates and meetings.
+
+A number shown beside a suppressed count must not give it away (secondary suppression). The
+times a brist was observed put a floor under its clients, so beside a suppressed count they
+may read "≥2" (see `shown_observed`). No output shows a total, difference or rate of client
+counts today; one that does must hide a second cell in every line (row or column with its
+total) that has a hidden cell, and must not show a rate whose part or whole is hidden.
 """
 
 import re
@@ -314,8 +328,44 @@ def find_warnings(text: str, today: date | None = None) -> list[Finding]:
     return found + find_mistyped_personnummer(text, today)
 
 
+# --- Small counts of people ----------------------------------------------------------------
+
+
+def is_small(count: int, threshold: int) -> bool:
+    """Is this count of people small enough to identify someone (1 to threshold - 1)?"""
+    return threshold > 0 and 0 < count < threshold
+
+
 def suppress_small(count: int, threshold: int) -> str:
-    """Show a count leaving the system, or "<threshold" when it is small enough to identify."""
-    if threshold > 0 and 0 < count < threshold:
-        return f"<{threshold}"
-    return str(count)
+    """Show a count of people leaving the system: "<threshold" when it is small, 0 as "0"."""
+    return f"<{threshold}" if is_small(count, threshold) else str(count)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """How many times a brist was observed and how many clients it hit, as they may be shown."""
+
+    times: str
+    clients: str
+
+    @property
+    def is_suppressed(self) -> bool:
+        """Is the number of clients hidden as "<threshold"?"""
+        return self.clients.startswith("<")
+
+
+def shown_observed(times: int, clients: int, threshold: int, registrations: int = 1) -> Observed:
+    """Show the times a brist was observed beside its clients, so that neither reveals them.
+
+    `times` counts the registrations (folded together when brister are merged), each of zero
+    clients or more, and the observations, each of at least one: so the clients are at least
+    `times - registrations`. Beside a suppressed count the times are exact only while that
+    floor leaves the clients two values or more, even to a reader who knows this rule; above
+    that they read "≥n". With threshold 3 and one registration: "1" or "≥2" (observed three
+    times, two of them observations, would otherwise say "<3 klienter" is 2).
+    """
+    if not is_small(clients, threshold):
+        return Observed(str(times), str(clients))
+    most_exact = registrations + threshold - 3
+    shown = str(times) if times <= most_exact else f"≥{most_exact + 1}"
+    return Observed(shown, suppress_small(clients, threshold))

@@ -29,7 +29,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "observation": ("anteckning",),
     "handelse": ("text", "changes"),
     "bevakning": ("finding",),
-    "kontakt": ("summary",),
+    "kontakt": ("summary", "sent_titel"),
     "svar": ("text", "diarienummer", "responsible_body"),
     "punkt": ("rubrik", "skal", "facts", "anteckning", "beslut_text", "beslut_ansvarig"),
     "mote": ("plats", "justerare_namn", "narvarande"),

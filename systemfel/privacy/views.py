@@ -4,13 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from systemfel.access import requires
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
+from systemfel.forms import BaseForm
 from systemfel.privacy import stored
 
 blueprint = Blueprint("privacy", __name__, url_prefix="/admin/integritet")
@@ -19,7 +19,7 @@ blueprint = Blueprint("privacy", __name__, url_prefix="/admin/integritet")
 SCAN_SECONDS = 5
 
 
-class RedactForm(FlaskForm):
+class RedactForm(BaseForm):
     """Confirm removing every number listed."""
 
     confirm = BooleanField(

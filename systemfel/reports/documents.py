@@ -2,7 +2,9 @@
 
 Nothing here knows the database: callers build a `ReportDocument` from the report rules in
 `domain.py`, whose entries hold counts and brist texts, never a client, and get bytes or text
-back. Every count goes through `shown_count`, so small numbers come out as "<3".
+back. Only the clients of an entry are a count of people: they go through `shown_observed`
+with the times observed beside them, so a small one reads "<3" and the times never give it
+away. Counts of brister and observations are printed as they are.
 """
 
 import csv
@@ -18,13 +20,13 @@ from docx.shared import Cm, Length
 from lxml.etree import SubElement
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from systemfel.brister.domain import Niva
 from systemfel.docx_tools import TABLE_STYLE, new_document
-from systemfel.exports import csv_cell
+from systemfel.exports import clean_text, csv_cell
+from systemfel.privacy.domain import Observed
 from systemfel.reports.domain import (
     DEFAULT_THRESHOLD,
     NIVA_WORDS,
@@ -34,7 +36,7 @@ from systemfel.reports.domain import (
     Example,
     NivaSection,
     ReportEntry,
-    shown_count,
+    shown_observed,
 )
 
 TITLE = "Uppmärksammade brister"
@@ -125,9 +127,13 @@ class ReportDocument:
         """The entry's summary as edited for the report, else its own."""
         return self.summaries.get(entry.brist_id, entry.summary)
 
-    def shown(self, n: int) -> str:
-        """A count as printed: small ones suppressed ("<3")."""
-        return shown_count(n, self.threshold)
+    def observed(self, entry: ReportEntry) -> Observed:
+        """The entry's times observed and clients as printed: small client counts hidden."""
+        return shown_observed(entry, self.threshold)
+
+    def has_suppressed(self) -> bool:
+        """Does any entry's client count read "<threshold"?"""
+        return any(self.observed(entry).is_suppressed for entry in self.entries())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,9 +194,10 @@ def _counted(shown: str, singular: str, plural: str) -> str:
 
 
 def _status_line(doc: ReportDocument, entry: ReportEntry) -> str:
-    """E.g. "Observerad 4 gånger, <3 klienter. Status vid årets slut: öppen."."""
-    times = _counted(doc.shown(entry.times_observed), "gång", "gånger")
-    clients = _counted(doc.shown(entry.clients), "klient", "klienter")
+    """E.g. "Observerad ≥2 gånger, <3 klienter. Status vid årets slut: öppen."."""
+    observed = doc.observed(entry)
+    times = _counted(observed.times, "gång", "gånger")
+    clients = _counted(observed.clients, "klient", "klienter")
     return f"Observerad {times}, {clients}. Status vid årets slut: {_status(entry)}."
 
 
@@ -255,10 +262,14 @@ def _breakdown_counts(counts: Counts) -> tuple[int, ...]:
 
 
 def _suppression_note(doc: ReportDocument) -> str:
-    """Why some counts read "<3"; empty when nothing is suppressed."""
-    if doc.threshold <= 1:
+    """Why some client counts read "<3"; empty when none does."""
+    if not doc.has_suppressed():
         return ""
-    return f"Antal mellan 1 och {doc.threshold - 1} visas som <{doc.threshold}."
+    return (
+        f"Antal klienter mellan 1 och {doc.threshold - 1} visas som <{doc.threshold}, och antal "
+        "observationer bredvid dem som till exempel ≥2 där det exakta antalet skulle avslöja "
+        "antalet klienter."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,10 +280,8 @@ W_P, W_PPR, W_PSTYLE = qn("w:p"), qn("w:pPr"), qn("w:pStyle")
 W_R, W_RPR, W_B, W_I = qn("w:r"), qn("w:rPr"), qn("w:b"), qn("w:i")
 W_T, W_BR, W_TAB, W_VAL = qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:val")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-# Line breaks as a browser or Word may send them (\v is Word's manual line break).
-LINE_BREAK = re.compile(r"\r\n|[\n\r\v]")
-# Characters XML 1.0 cannot hold: lxml refuses them, so a pasted one would stop the export.
-NOT_XML = re.compile("[\x00-\x08\x0c\x0e-\x1f\ufffe\uffff]")
+# Line breaks as a browser may send them (clean_text has made Word's \v one of them).
+LINE_BREAK = re.compile(r"\r\n|[\n\r]")
 
 
 def _add_run(p, text: str, *, bold: bool = False, italic: bool = False) -> None:
@@ -284,7 +293,8 @@ def _add_run(p, text: str, *, bold: bool = False, italic: bool = False) -> None:
             SubElement(properties, W_B)
         if italic:
             SubElement(properties, W_I)
-    text = NOT_XML.sub("", text)
+    # Characters XML 1.0 cannot hold would stop the export: lxml refuses them.
+    text = clean_text(text)
     for number, line in enumerate(LINE_BREAK.split(text)):
         if number:
             SubElement(r, W_BR)
@@ -371,7 +381,7 @@ class _Writer:
             ):
                 cell.width = width
                 paragraph = cell.paragraphs[0]
-                run = paragraph.add_run(value)
+                run = paragraph.add_run(clean_text(value))
                 if index == 0 or index in bold_rows:
                     run.bold = True
                 if column > 0:
@@ -426,7 +436,7 @@ def report_docx(doc: ReportDocument) -> bytes:
     writer.table(
         ("", str(doc.year - 1), str(doc.year)),
         (
-            (label, "", "") if this is None else (label, doc.shown(before), doc.shown(this))
+            (label, "", "") if this is None else (label, str(before), str(this))
             for label, before, this in rows
         ),
         COUNTS_WIDTHS,
@@ -440,7 +450,7 @@ def report_docx(doc: ReportDocument) -> bytes:
         writer.table(
             BREAKDOWN_COLUMNS,
             (
-                (name, *(doc.shown(n) for n in _breakdown_counts(counts)))
+                (name, *(str(n) for n in _breakdown_counts(counts)))
                 for name, counts in doc.breakdown.items()
             ),
             BREAKDOWN_WIDTHS,
@@ -465,12 +475,11 @@ def _underlined(text: str, mark: str) -> list[str]:
     return [text, mark * len(text)]
 
 
-def _breakdown_line(doc: ReportDocument, name: str, counts: Counts) -> str:
-    """E.g. "PO Nacka: nya 12, stängda 4, öppna vid årets slut 20, handläggarnivå <3, …"."""
-    shown = (doc.shown(n) for n in _breakdown_counts(counts))
+def _breakdown_line(name: str, counts: Counts) -> str:
+    """E.g. "PO Nacka: nya 12, stängda 4, öppna vid årets slut 20, handläggarnivå 1, …"."""
     return f"{name}: " + ", ".join(
         f"{_lower_first(column)} {n}"
-        for column, n in zip(BREAKDOWN_COLUMNS[1:], shown, strict=True)
+        for column, n in zip(BREAKDOWN_COLUMNS[1:], _breakdown_counts(counts), strict=True)
     )
 
 
@@ -527,9 +536,7 @@ def report_text(doc: ReportDocument) -> str:
     heading(COUNTS_HEADING)
     block(
         *(
-            f"{label}:"
-            if this is None
-            else f"{label}: {doc.shown(this)} ({doc.year - 1}: {doc.shown(before)})"
+            f"{label}:" if this is None else f"{label}: {this} ({doc.year - 1}: {before})"
             for label, before, this in _count_rows(doc)
         )
     )
@@ -538,14 +545,14 @@ def report_text(doc: ReportDocument) -> str:
 
     if doc.breakdown:
         heading(BREAKDOWN_HEADING)
-        block(*(_breakdown_line(doc, name, c) for name, c in doc.breakdown.items()))
+        block(*(_breakdown_line(name, c) for name, c in doc.breakdown.items()))
         heading(COMMON_HEADING)
         block(COMMON_INTRO if doc.common else NO_COMMON)
         lines.extend(f"- {_common_line(c)}" for c in doc.common)
 
     for part in _paragraphs(doc.closing):
         block(part)
-    return "\n".join(lines) + "\n"
+    return clean_text("\n".join(lines) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,7 +560,8 @@ def report_text(doc: ReportDocument) -> str:
 
 
 def _entry_row(doc: ReportDocument, niva: Niva, entry: ReportEntry) -> list[object]:
-    """The entry's cells, counts as numbers (suppression is up to the format)."""
+    """The entry's cells, the times observed and clients as numbers or as suppressed."""
+    observed = doc.observed(entry)
     return [
         _niva_name(niva),
         entry.myndighet,
@@ -564,8 +572,8 @@ def _entry_row(doc: ReportDocument, niva: Niva, entry: ReportEntry) -> list[obje
         entry.verksamhet,
         "Öppen" if entry.is_open else "Stängd",
         "" if entry.utfall is None else UTFALL_WORDS[entry.utfall],
-        entry.times_observed,
-        entry.clients,
+        _number(observed.times),
+        _number(observed.clients),
         "\n".join(entry.actions),
     ]
 
@@ -578,13 +586,11 @@ def _entry_rows(doc: ReportDocument) -> Iterator[list[object]]:
                 yield _entry_row(doc, section.niva, entry)
 
 
-COUNT_COLUMNS = (ENTRY_COLUMNS.index("Antal observationer"), ENTRY_COLUMNS.index("Antal klienter"))
-
-
 def entries_csv(doc: ReportDocument) -> str:
     """One row per entry, ';'-separated, starting with a BOM so Excel reads it as UTF-8.
 
-    Every cell goes through `csv_cell`, so no text is run as a formula; counts are suppressed.
+    Every cell goes through `csv_cell`, so no text is run as a formula; small client counts
+    are suppressed.
     Several actions share one cell, one per line.
     """
     buffer = io.StringIO()
@@ -592,22 +598,19 @@ def entries_csv(doc: ReportDocument) -> str:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([csv_cell(name) for name in ENTRY_COLUMNS])
     for row in _entry_rows(doc):
-        for column in COUNT_COLUMNS:
-            row[column] = doc.shown(row[column])
         writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
 
 
-def _xlsx_count(doc: ReportDocument, n: int) -> int | str:
-    """A count as a number, or the text "<3" when it is suppressed."""
-    shown = doc.shown(n)
-    return n if shown == str(n) else shown
+def _number(shown: str) -> int | str:
+    """A count as a number (a number cell in XLSX), or the text "<3" or "≥2" when hidden."""
+    return int(shown) if shown.isdigit() else shown
 
 
 def _xlsx_value(value: object) -> object:
     """Text without characters XLSX cannot hold, and not run as a formula; "" as an empty cell."""
     if isinstance(value, str):
-        return csv_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if value else None
+        return csv_cell(value) if value else None
     return value
 
 
@@ -634,8 +637,9 @@ def report_xlsx(doc: ReportDocument) -> bytes:
     """The entries, the counts and (for a roll-up) the breakdown per verksamhet as XLSX.
 
     Sheets "Brister" (the CSV's columns), "Antal" (the year before and the year side by side),
-    and for a roll-up "Per verksamhet" and "Gemensamma brister". Counts are numbers unless
-    suppressed ("<3"); text that would start a formula gets a leading ' as in the CSV.
+    and for a roll-up "Per verksamhet" and "Gemensamma brister". Counts are numbers, unless a
+    small client count is suppressed ("<3", and "≥2" beside it); text that would start a
+    formula gets a leading ' as in the CSV.
     """
     # Write-only: rows are streamed to the file, so a national roll-up fits in memory.
     workbook = Workbook(write_only=True)
@@ -652,8 +656,6 @@ def report_xlsx(doc: ReportDocument) -> bytes:
             wrapped[column] = WriteOnlyCell(sheet)
             wrapped[column].alignment = wrap
     for row in _entry_rows(doc):
-        for column in COUNT_COLUMNS:
-            row[column] = _xlsx_count(doc, row[column])
         values: list[object] = [_xlsx_value(value) for value in row]
         for column, cell in wrapped.items():
             cell.value = values[column]
@@ -666,7 +668,7 @@ def report_xlsx(doc: ReportDocument) -> bytes:
         if this is None:
             sheet.append(_header(sheet, (label,)))
         else:
-            sheet.append([_xlsx_value(label), _xlsx_count(doc, before), _xlsx_count(doc, this)])
+            sheet.append([_xlsx_value(label), before, this])
     if note := _suppression_note(doc):
         sheet.append([])
         sheet.append([note])
@@ -675,9 +677,7 @@ def report_xlsx(doc: ReportDocument) -> bytes:
         sheet = _sheet(workbook, "Per verksamhet", (40, *([14] * (len(BREAKDOWN_COLUMNS) - 1))))
         sheet.append(_header(sheet, BREAKDOWN_COLUMNS))
         for name, counts in doc.breakdown.items():
-            sheet.append(
-                [_xlsx_value(name), *(_xlsx_count(doc, n) for n in _breakdown_counts(counts))]
-            )
+            sheet.append([_xlsx_value(name), *_breakdown_counts(counts)])
     if doc.common:
         sheet = _sheet(workbook, "Gemensamma brister", (28, 18, 60, 40))
         sheet.append(_header(sheet, ("Myndighet", "Område", "Verksamheter", "Nummer")))

@@ -16,7 +16,8 @@ from typing import Any
 
 from systemfel.brister.domain import NIVA_WORDS, UTFALL_WORDS, Niva, Utfall
 from systemfel.followups.domain import SVAR_LABELS, SvarTyp
-from systemfel.privacy.domain import suppress_small
+from systemfel.privacy import domain as privacy
+from systemfel.privacy.domain import Observed
 
 # The words the report's sentences use, lower case as they stand inside a sentence.
 # What counts as a measure taken, for "Exempel på åtgärder som vidtagits".
@@ -404,9 +405,13 @@ def breakdown(
     return {name: count_year(by_verksamhet[name], year, entries_of[name]) for name in names}
 
 
-def shown_count(n: int, threshold: int = DEFAULT_THRESHOLD) -> str:
-    """Show a count that leaves the system: "<3" when 0 < n < threshold; 0 stays "0"."""
-    return suppress_small(n, threshold)
+def shown_observed(entry: ReportEntry, threshold: int = DEFAULT_THRESHOLD) -> Observed:
+    """The entry's times observed and clients as printed: small client counts hidden.
+
+    Each brist merged into the entry brings its own registration (see `privacy.domain`).
+    """
+    registrations = 1 + len(entry.merged)
+    return privacy.shown_observed(entry.times_observed, entry.clients, threshold, registrations)
 
 
 # --- Exempel på åtgärder som vidtagits -----------------------------------------------------

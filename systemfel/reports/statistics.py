@@ -8,6 +8,9 @@ stored UTC timestamps is done in SQL (`LocalDate`), portably for SQLite and Post
 
 Myndigheter and områden are grouped by name: every verksamhet has its own rows for
 "Försäkringskassan", and across verksamheter they are one agency.
+
+Nothing here counts people: brister, requests and answers are shown as they are, small or not
+(see `systemfel.privacy.domain`). Charts can still hide small counts, for counts of people.
 """
 
 from collections import Counter, defaultdict
@@ -27,7 +30,7 @@ from systemfel.clock import local_today
 from systemfel.extensions import db
 from systemfel.followups.models import Kontakt
 from systemfel.i18n import N_
-from systemfel.privacy.domain import suppress_small
+from systemfel.privacy.domain import is_small, suppress_small
 
 MOST_LATE = 5
 
@@ -83,27 +86,6 @@ class AgencyAnswers:
     answer_rate: float | None
     median_days: float | None
     late: int
-    threshold: int = 0
-
-    @property
-    def is_small(self) -> bool:
-        """Too few requests to show rate and median without revealing the small counts."""
-        return self.threshold > 0 and 0 < self.requests < self.threshold
-
-    @property
-    def requests_shown(self) -> str:
-        """The number of requests, suppressed when small."""
-        return suppress_small(self.requests, self.threshold)
-
-    @property
-    def answered_shown(self) -> str:
-        """The number of answered requests, suppressed when small."""
-        return suppress_small(self.answered, self.threshold)
-
-    @property
-    def late_shown(self) -> str:
-        """The number of late answers, suppressed when small."""
-        return suppress_small(self.late, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -152,15 +134,19 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def bar(label: str, value: int, threshold: int) -> Bar:
-    """A bar for a count; `shown` is "<threshold" when the count is small enough to identify."""
+def bar(label: str, value: int, threshold: int = 0) -> Bar:
+    """A bar for a count; `shown` is "<threshold" for a small count of people (threshold > 0)."""
     return Bar(label=label, value=value, shown=suppress_small(value, threshold))
 
 
 def chart(
-    title: str, description: str, unit: str, counts: Iterable[tuple[str, int]], threshold: int
+    title: str,
+    description: str,
+    unit: str,
+    counts: Iterable[tuple[str, int]],
+    threshold: int = 0,
 ) -> Chart:
-    """A chart of counts, in the order given."""
+    """A chart of counts, in the order given; a threshold only for counts of people."""
     return Chart(
         title=title,
         description=description,
@@ -174,10 +160,10 @@ def rank(count: int, threshold: int) -> int:
 
     Ordering by the exact count would tell which of two "<3" is the larger.
     """
-    return threshold if threshold > 0 and 0 < count < threshold else count
+    return threshold if is_small(count, threshold) else count
 
 
-def largest_first(counts: Mapping[str, int], threshold: int) -> list[tuple[str, int]]:
+def largest_first(counts: Mapping[str, int], threshold: int = 0) -> list[tuple[str, int]]:
     """Order counts by size as shown, then by label; zero counts are left out."""
     return sorted(
         ((label, n) for label, n in counts.items() if n),
@@ -285,7 +271,6 @@ def _in_scope(column: sa.ColumnElement[int], verksamhet_ids: frozenset[int] | No
 def gather(
     verksamhet_ids: frozenset[int] | None,
     year: int | None,
-    threshold: int,
     *,
     today: date | None = None,
 ) -> Statistics:
@@ -390,14 +375,13 @@ def gather(
             answer_rate=rate(answered[namn], requests[namn]),
             median_days=median_of_counts(days_by_agency[namn].items()),
             late=late[namn],
-            threshold=threshold,
         )
         for namn in sorted(requests)
     )
     most_late = tuple(
         sorted(
             (a for a in agencies if a.late),
-            key=lambda a: (-rank(a.late, threshold), a.myndighet),
+            key=lambda a: (-a.late, a.myndighet),
         )[:MOST_LATE]
     )
 
@@ -409,35 +393,30 @@ def gather(
             N_("Antal brister per nivå: handläggarnivå, lokal nivå och central nivå."),
             N_("brister"),
             [(niva.label, by_niva[niva]) for niva in Niva],
-            threshold,
         ),
         by_myndighet=chart(
             N_("Brister per myndighet"),
             N_("Antal brister per myndighet som bristen gäller, flest först."),
             N_("brister"),
-            largest_first(by_myndighet, threshold),
-            threshold,
+            largest_first(by_myndighet),
         ),
         by_omrade=chart(
             N_("Brister per område"),
             N_("Antal brister per område, flest först."),
             N_("brister"),
-            largest_first(by_omrade, threshold),
-            threshold,
+            largest_first(by_omrade),
         ),
         by_year=chart(
             N_("Nya brister per år"),
             N_("Antal brister som registrerats varje år."),
             N_("brister"),
             [(str(y), new_per_year.get(y, 0)) for y in years],
-            threshold,
         ),
         closed_by_year=chart(
             N_("Stängda brister per år"),
             N_("Antal brister som stängts varje år."),
             N_("brister"),
             [(str(y), closed_per_year.get(y, 0)) for y in years],
-            threshold,
         ),
         median_days_to_close=median_of_counts(close_days.items()),
         agencies=agencies,

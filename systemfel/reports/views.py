@@ -22,6 +22,7 @@ from wtforms.validators import Length, Optional
 
 from systemfel.access import scope_of
 from systemfel.admin.models import Verksamhet
+from systemfel.bounds import whole_number
 from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
@@ -63,11 +64,7 @@ def _text_form(entries: list, formdata=None) -> ReportTextForm:  # noqa: ANN001
 
 def _doc_context(document: ReportDocument) -> dict:
     """What the report templates need beside the document: levels in order, suppression."""
-    return {
-        "doc": document,
-        "niva_order": list(Niva),
-        "shown": lambda n: domain.shown_count(n, document.threshold),
-    }
+    return {"doc": document, "niva_order": list(Niva), "observed": document.observed}
 
 
 def _threshold() -> int:
@@ -77,14 +74,14 @@ def _threshold() -> int:
 def _chosen() -> tuple[frozenset[int], int]:
     """The verksamheter and year asked for; a verksamhet outside the user's scope is a 404."""
     scope = scope_of(current_user)
-    asked = frozenset(request.values.getlist("verksamhet", type=int))
+    asked = frozenset(request.values.getlist("verksamhet", type=whole_number))
     if not asked and scope is not None and len(scope) == 1:
         asked = scope
     if scope is not None and not asked <= scope:
         abort(404)
     if asked and len(queries.verksamheter(asked)) != len(asked):
         abort(404)
-    year = request.values.get("ar", type=int) or local_today().year
+    year = request.values.get("ar", type=whole_number) or local_today().year
     if not 2000 <= year <= 2100:
         abort(404)
     return asked, year
@@ -259,9 +256,8 @@ def version(version_id: int):  # noqa: ANN201
 
 
 def _document_for_export() -> tuple[ReportDocument, str]:
-    version_id = request.args.get("version", type=int)
-    if version_id:
-        frozen = _version_or_404(version_id)
+    if "version" in request.args:  # a frozen version: one that is not an id is not found
+        frozen = _version_or_404(request.args.get("version", 0, type=whole_number))
         stem = f"uppmarksammade-brister-{frozen.rapport.year}-v{frozen.number}"
         return services.document_from_dict(frozen.content, _version_line(frozen)), stem
     ids, year = _chosen()
@@ -305,9 +301,9 @@ def _pdf(document: ReportDocument) -> bytes:
 @login_required
 def statistics_page():  # noqa: ANN201
     """Brister by nivå, myndighet, område and year; closure times; agencies' answers."""
-    year = request.args.get("ar", type=int)
+    year = request.args.get("ar", type=whole_number)
     if year is not None and not 2000 <= year <= 2100:
         year = None
-    stats = statistics.gather(scope_of(current_user), year, _threshold())
+    stats = statistics.gather(scope_of(current_user), year)
     years = sorted(stats.years, reverse=True)
     return render_template("reports/statistics.html", stats=stats, year=year, years=years)

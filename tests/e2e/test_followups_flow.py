@@ -130,8 +130,9 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
         expect(
             myndighet.get_by_role("heading", level=1, name="Svar om uppmärksammad brist")
         ).to_be_visible()
+        # The number and the title as the request carried it.
         expect(myndighet.get_by_role("heading", level=2)).to_have_text(
-            f"{brist.nummer}: {brist.titel}"
+            f"Uppmärksammad brist {brist.nummer}: {brist.titel}"
         )
         expect(myndighet.get_by_role("main")).to_contain_text(SUMMARY)
         expect(myndighet.get_by_role("main")).not_to_contain_text(brist.beskrivning)

@@ -1,5 +1,6 @@
 """Statistics on a real database: counts by nivå, myndighet, område and year, closure times,
-the myndigheters' answers, small-count suppression, and a statement count that does not grow.
+the myndigheters' answers, small counts shown as they are (brister and requests are not
+people), and a statement count that does not grow.
 
 Two years of brister go through the real services. Times near midnight check that days and
 years are Stockholm's, not UTC's.
@@ -180,7 +181,7 @@ def scope(history: History) -> frozenset[int]:
 
 
 def test_counts_over_all_years(history):
-    stats = statistics.gather(scope(history), None, 3, today=TODAY)
+    stats = statistics.gather(scope(history), None, today=TODAY)
 
     assert stats.years == (2025, 2026)
     assert values(stats.by_niva) == {"Handläggarnivå": 5, "Lokal nivå": 1, "Central nivå": 1}
@@ -198,8 +199,8 @@ def test_counts_over_all_years(history):
 
 
 def test_a_year_counts_the_brister_registered_and_closed_in_it(history):
-    stats_2025 = statistics.gather(scope(history), 2025, 3, today=TODAY)
-    stats_2026 = statistics.gather(scope(history), 2026, 3, today=TODAY)
+    stats_2025 = statistics.gather(scope(history), 2025, today=TODAY)
+    stats_2026 = statistics.gather(scope(history), 2026, today=TODAY)
 
     assert values(stats_2025.by_niva) == {"Handläggarnivå": 2, "Lokal nivå": 1, "Central nivå": 0}
     assert values(stats_2026.by_niva) == {"Handläggarnivå": 3, "Lokal nivå": 0, "Central nivå": 1}
@@ -210,38 +211,29 @@ def test_a_year_counts_the_brister_registered_and_closed_in_it(history):
     assert stats_2026.median_days_to_close == 2
     # The trend spans every year whichever year is chosen.
     assert values(stats_2025.by_year) == {"2025": 3, "2026": 4}
-    assert statistics.gather(scope(history), 2024, 3, today=TODAY).median_days_to_close is None
+    assert statistics.gather(scope(history), 2024, today=TODAY).median_days_to_close is None
 
 
-def test_small_counts_are_shown_suppressed(history):
-    stats = statistics.gather(scope(history), None, 3, today=TODAY)
+def test_counts_of_brister_are_shown_as_they_are_however_small(history):
+    stats = statistics.gather(scope(history), None, today=TODAY)
 
-    assert shown(stats.by_niva) == {"Handläggarnivå": "5", "Lokal nivå": "<3", "Central nivå": "<3"}
-    assert stats.by_niva.bars[1] == Bar("Lokal nivå", 1, "<3")
-    assert stats.by_niva.bars[1].extent == 3
-    assert shown(stats.closed_by_year) == {"2025": "<3", "2026": "3"}
-    # Ekonomi 2 and Bostad 1 in 2025: both "<3", so in the order of their names, or the
-    # order would tell which is larger.
-    stats_2025 = statistics.gather(scope(history), 2025, 3, today=TODAY)
+    # Brister are not people: a count of 1 or 2 is shown, and drawn at its length.
+    assert shown(stats.by_niva) == {"Handläggarnivå": "5", "Lokal nivå": "1", "Central nivå": "1"}
+    assert stats.by_niva.bars[1] == Bar("Lokal nivå", 1, "1")
+    assert stats.by_niva.bars[1].extent == 1
+    assert shown(stats.closed_by_year) == {"2025": "2", "2026": "3"}
+    # Ekonomi 2 and Bostad 1 in 2025: the larger first.
+    stats_2025 = statistics.gather(scope(history), 2025, today=TODAY)
     assert [(bar.label, bar.shown) for bar in stats_2025.by_omrade.bars] == [
-        ("Bostad", "<3"),
-        ("Ekonomi", "<3"),
+        ("Ekonomi", "2"),
+        ("Bostad", "1"),
     ]
-    zero = stats_2025.by_niva.bars[2]
-    assert (zero.shown, zero.is_suppressed) == ("0", False)
-
-    unsuppressed = statistics.gather(scope(history), None, 0, today=TODAY)
-    assert shown(unsuppressed.by_niva) == {
-        "Handläggarnivå": "5",
-        "Lokal nivå": "1",
-        "Central nivå": "1",
-    }
-    larger = statistics.gather(scope(history), None, 6, today=TODAY)
-    assert shown(larger.by_myndighet) == {"Försäkringskassan": "6", "Arbetsförmedlingen": "<6"}
+    charts = (stats.by_niva, stats.by_myndighet, stats.by_omrade, stats.by_year)
+    assert not any(bar.is_suppressed for made in charts for bar in made.bars)
 
 
 def test_agencies_answer_rate_time_and_late_answers(history):
-    stats = statistics.gather(scope(history), None, 3, today=TODAY)
+    stats = statistics.gather(scope(history), None, today=TODAY)
 
     fk = AgencyAnswers(
         myndighet="Försäkringskassan",
@@ -250,19 +242,17 @@ def test_agencies_answer_rate_time_and_late_answers(history):
         answer_rate=0.5,
         median_days=9,  # 3 and 15 days
         late=2,
-        threshold=3,
     )
-    af = AgencyAnswers("Arbetsförmedlingen", 1, 1, 1.0, 7, 0, threshold=3)
+    # One request, one answer: requests are not people, so rate and time are shown too.
+    af = AgencyAnswers("Arbetsförmedlingen", 1, 1, 1.0, 7, 0)
     # Kronofogden was asked only about the merged brist.
     assert stats.agencies == (af, fk)
     assert stats.most_late == (fk,)
-    assert (af.is_small, af.requests_shown, af.late_shown) == (True, "<3", "0")
-    assert (fk.is_small, fk.requests_shown, fk.answered_shown) == (False, "4", "<3")
 
 
 def test_agencies_in_a_year_count_the_requests_sent_in_it(history):
-    stats_2025 = statistics.gather(scope(history), 2025, 3, today=TODAY)
-    stats_2026 = statistics.gather(scope(history), 2026, 3, today=TODAY)
+    stats_2025 = statistics.gather(scope(history), 2025, today=TODAY)
+    stats_2026 = statistics.gather(scope(history), 2026, today=TODAY)
 
     assert [
         (a.myndighet, a.requests, a.answered, a.median_days, a.late) for a in stats_2025.agencies
@@ -277,8 +267,8 @@ def test_agencies_in_a_year_count_the_requests_sent_in_it(history):
 
 
 def test_an_answer_not_yet_due_becomes_late_when_the_day_has_passed(history):
-    on_due_day = statistics.gather(scope(history), None, 3, today=date(2026, 11, 30))
-    after = statistics.gather(scope(history), None, 3, today=date(2026, 12, 1))
+    on_due_day = statistics.gather(scope(history), None, today=date(2026, 11, 30))
+    after = statistics.gather(scope(history), None, today=date(2026, 12, 1))
 
     assert [a.late for a in on_due_day.agencies] == [0, 2]
     assert [a.late for a in after.agencies] == [0, 3]
@@ -290,8 +280,8 @@ def test_other_verksamheter_are_not_counted_but_everyone_sees_all(history, ctx):
     factories.brist(other, user)
     db.session.commit()
 
-    mine = statistics.gather(scope(history), None, 3, today=TODAY)
-    everyone = statistics.gather(None, None, 3, today=TODAY)
+    mine = statistics.gather(scope(history), None, today=TODAY)
+    everyone = statistics.gather(None, None, today=TODAY)
 
     assert sum(bar.value for bar in mine.by_niva.bars) == 7
     assert sum(bar.value for bar in everyone.by_niva.bars) == 8
@@ -300,7 +290,7 @@ def test_other_verksamheter_are_not_counted_but_everyone_sees_all(history, ctx):
 
 
 def test_nothing_to_count(ctx, scene):
-    stats = statistics.gather(frozenset({scene.verksamhet.id + 1}), None, 3, today=TODAY)
+    stats = statistics.gather(frozenset({scene.verksamhet.id + 1}), None, today=TODAY)
 
     assert stats.years == ()
     assert values(stats.by_niva) == {"Handläggarnivå": 0, "Lokal nivå": 0, "Central nivå": 0}
@@ -312,8 +302,8 @@ def test_nothing_to_count(ctx, scene):
 def test_the_number_of_statements_does_not_grow_with_the_rows(app, history):
     ids = scope(history)
     with count_statements(app) as few:
-        statistics.gather(ids, None, 3, today=TODAY)
-        statistics.gather(ids, 2026, 3, today=TODAY)
+        statistics.gather(ids, None, today=TODAY)
+        statistics.gather(ids, 2026, today=TODAY)
 
     scene = history.scene
     for day in range(1, 25):
@@ -326,8 +316,8 @@ def test_the_number_of_statements_does_not_grow_with_the_rows(app, history):
     db.session.commit()
 
     with count_statements(app) as many:
-        stats = statistics.gather(ids, None, 3, today=TODAY)
-        statistics.gather(ids, 2026, 3, today=TODAY)
+        stats = statistics.gather(ids, None, today=TODAY)
+        statistics.gather(ids, 2026, today=TODAY)
 
     assert values(stats.by_year) == {"2025": 3, "2026": 28}
     # Four aggregate statements for each call.

@@ -29,6 +29,7 @@ from systemfel.reports.domain import (
     NivaSection,
     ReportEntry,
 )
+from tests.small_counts import assert_not_recoverable
 
 HYPERLINK = '=HYPERLINK("http://example.com","Klicka")'
 
@@ -83,8 +84,8 @@ E3 = entry(
     titel="Ingen kontinuitet i psykiatrins öppenvård",
     summary="Den ursprungliga sammanfattningen.",
     omrade="Vård",
-    times_observed=6,
-    clients=6,
+    times_observed=3,
+    clients=2,
 )
 E4 = entry(
     4,
@@ -162,6 +163,10 @@ DOC = ReportDocument(
     ),
 )
 
+NOTE = (
+    "Antal klienter mellan 1 och 2 visas som <3, och antal observationer bredvid dem som till "
+    "exempel ≥2 där det exakta antalet skulle avslöja antalet klienter."
+)
 SUMMARY = "Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
 
 # Every paragraph of the body (tables aside), in order: (style, text).
@@ -197,7 +202,7 @@ GOLDEN = [
     ("Heading 3", "Regionens psykiatri"),
     ("Normal", "SF-2025-0042 Ingen kontinuitet i psykiatrins öppenvård"),
     ("Normal", "Den redigerade sammanfattningen."),
-    ("Normal", "Observerad 6 gånger, 6 klienter. Status vid årets slut: öppen."),
+    ("Normal", "Observerad ≥2 gånger, <3 klienter. Status vid årets slut: öppen."),
     ("Heading 2", "Central nivå"),
     ("Heading 3", "Försäkringskassan"),
     ("Normal", f"SF-2026-0012 {HYPERLINK}"),
@@ -210,13 +215,13 @@ GOLDEN = [
     ("Normal", "Sammanfattning SF-2026-0020."),
     (
         "Normal",
-        "Observerad <3 gånger, 0 klienter. Status vid årets slut: stängd (delvis åtgärdad).",
+        "Observerad 1 gång, 0 klienter. Status vid årets slut: stängd (delvis åtgärdad).",
     ),
     ("Heading 1", "Exempel på åtgärder som vidtagits"),
     ("List Bullet", "2026-05-02 SF-2026-0003: Kontaktperson för målgruppen"),
     ("List Bullet", "2026-09-01 SF-2026-0007: Nya rutiner för avslag"),
     ("Heading 1", "Antal"),
-    ("Normal", "Antal mellan 1 och 2 visas som <3."),
+    ("Normal", NOTE),
     ("Heading 1", "Per verksamhet"),
     ("Heading 1", "Gemensamma brister"),
     (
@@ -233,17 +238,17 @@ GOLDEN = [
 COUNTS_TABLE = [
     ["", "2025", "2026"],
     ["Nya", "9", "12"],
-    ["Stängda", "7", "<3"],
+    ["Stängda", "7", "2"],
     ["Öppna vid årets slut", "10", "20"],
     ["Brister i rapporten per nivå", "", ""],
     ["Handläggarnivå", "0", "0"],
     ["Lokal nivå", "8", "15"],
-    ["Central nivå", "<3", "5"],
+    ["Central nivå", "2", "5"],
     ["Brister i rapporten per myndighet", "", ""],
     ["Försäkringskassan", "8", "14"],
     ["Regionens psykiatri", "0", "4"],
-    ["Arbetsförmedlingen", "0", "<3"],
-    ["Kronofogden", "<3", "0"],
+    ["Arbetsförmedlingen", "0", "2"],
+    ["Kronofogden", "2", "0"],
 ]
 
 BREAKDOWN_TABLE = [
@@ -256,8 +261,8 @@ BREAKDOWN_TABLE = [
         "Lokal nivå",
         "Central nivå",
     ],
-    ["PO Nacka–Värmdö", "8", "<3", "14", "0", "12", "<3"],
-    ["PO Solna", "4", "<3", "6", "0", "3", "3"],
+    ["PO Nacka–Värmdö", "8", "1", "14", "0", "12", "2"],
+    ["PO Solna", "4", "1", "6", "0", "3", "3"],
 ]
 
 
@@ -326,25 +331,29 @@ def test_docx_tables_counts_and_breakdown():
     assert body.count(qn("w:tbl")) == 2
 
 
-def test_docx_no_small_count_is_printed():
+def test_docx_hides_small_client_counts_but_not_small_counts_of_brister():
     document = read_docx(DOC)
-    texts = [p.text for p in document.paragraphs] + [
-        cell.text for table in document.tables for row in table.rows for cell in row.cells
-    ]
+    texts = [p.text for p in document.paragraphs]
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
 
     status_lines = [text for text in texts if text.startswith("Observerad ")]
     assert len(status_lines) == 5
-    assert not any(re.search(r"\b[12] (gång|klient)", text) for text in status_lines)
-    assert not any(text in {"1", "2"} for text in texts)
-    assert sum(text == "<3" for text in texts) == 7
+    assert not any(re.search(r"\b[12] klient", text) for text in status_lines)
+    for line, shown in zip(status_lines, DOC.entries(), strict=True):
+        times, clients = re.match(r"Observerad (\S+) gånge?r?, (\S+) klient", line).groups()
+        assert_not_recoverable(times, clients, 1 + len(shown.merged), threshold=3)
+    # Brister are not people: 1 and 2 are printed as they are.
+    assert "<3" not in cells and {"1", "2"} <= set(cells)
 
 
 def test_docx_threshold_is_the_documents():
     document = read_docx(replace(DOC, threshold=5))
     texts = [p.text for p in document.paragraphs]
 
-    assert "Observerad <5 gånger, 5 klienter. Status vid årets slut: öppen." in texts
-    assert "Antal mellan 1 och 4 visas som <5." in texts
+    assert "Observerad 4 gånger, 5 klienter. Status vid årets slut: öppen." in texts
+    # A floor of 2 under "<5" leaves 2, 3 or 4: the times are exact.
+    assert "Observerad 3 gånger, <5 klienter. Status vid årets slut: öppen." in texts
+    assert any(text.startswith("Antal klienter mellan 1 och 4 visas som <5,") for text in texts)
 
 
 def test_docx_singular_and_no_suppression_at_threshold_one():
@@ -384,7 +393,6 @@ def test_docx_without_routines_brister_examples_or_rollup():
         ("Heading 1", "Exempel på åtgärder som vidtagits"),
         ("Normal", "Inga åtgärder har registrerats under året."),
         ("Heading 1", "Antal"),
-        ("Normal", "Antal mellan 1 och 2 visas som <3."),
     ]
     assert len(document.tables) == 1
 
@@ -450,13 +458,16 @@ def test_text_counts_and_suppression():
     lines = report_text(DOC).splitlines()
 
     assert "Nya: 12 (2025: 9)" in lines
-    assert "Stängda: <3 (2025: 7)" in lines
-    assert "Kronofogden: 0 (2025: <3)" in lines
+    assert "Stängda: 2 (2025: 7)" in lines
+    assert "Kronofogden: 0 (2025: 2)" in lines
     assert (
-        "PO Solna: nya 4, stängda <3, öppna vid årets slut 6, "
+        "PO Solna: nya 4, stängda 1, öppna vid årets slut 6, "
         "handläggarnivå 0, lokal nivå 3, central nivå 3"
     ) in lines
+    # Three times: two brister merged into it each brought a registration of no clients or more.
     assert "Observerad 3 gånger, <3 klienter. Status vid årets slut: stängd (åtgärdad)." in lines
+    assert "Observerad ≥2 gånger, <3 klienter. Status vid årets slut: öppen." in lines
+    assert NOTE in lines
     assert lines[-1] == "Rapporten är godkänd av socialnämnden."
 
 
@@ -532,9 +543,9 @@ def test_csv_suppresses_small_counts():
     assert [row[9:11] for row in rows[1:]] == [
         ["4", "5"],
         ["3", "<3"],
-        ["6", "6"],
+        ["≥2", "<3"],
         ["12", "10"],
-        ["<3", "0"],
+        ["1", "0"],
     ]
 
 
@@ -562,7 +573,8 @@ def test_xlsx_sheets_header_and_entries():
     assert [row[2] for row in rows[1:]] == [e.nummer for e in (E1, E2, E3, E4, E5)]
     assert rows[1][9:11] == [4, 5]
     assert rows[2][9:11] == [3, "<3"]
-    assert rows[5][9:11] == ["<3", 0]
+    assert rows[3][9:11] == ["≥2", "<3"]
+    assert rows[5][9:11] == [1, 0]
     assert rows[3][4] == "Den redigerade sammanfattningen."
 
 
@@ -587,15 +599,15 @@ def test_xlsx_counts_side_by_side():
     ]
     assert rows[0] == [None, "2025", "2026"]
     assert rows[1 : len(expected) + 1] == expected
-    assert rows[-1][0] == "Antal mellan 1 och 2 visas som <3."
+    assert rows[-1][0] == NOTE
 
 
 def test_xlsx_breakdown_only_for_a_rollup():
     rows = values(load_xlsx(DOC)["Per verksamhet"])
     assert rows == [
         BREAKDOWN_TABLE[0],
-        ["PO Nacka–Värmdö", 8, "<3", 14, 0, 12, "<3"],
-        ["PO Solna", 4, "<3", 6, 0, 3, 3],
+        ["PO Nacka–Värmdö", 8, 1, 14, 0, 12, 2],
+        ["PO Solna", 4, 1, 6, 0, 3, 3],
     ]
 
     single = load_xlsx(replace(DOC, breakdown={}, common=()))

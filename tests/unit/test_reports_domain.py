@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.followups.domain import SvarTyp
+from systemfel.privacy.domain import Observed
 from systemfel.reports.domain import (
     BristFacts,
     Change,
@@ -30,7 +31,7 @@ from systemfel.reports.domain import (
     is_active,
     observed,
     select_year,
-    shown_count,
+    shown_observed,
     state_at,
 )
 
@@ -386,24 +387,31 @@ def test_breakdown_gives_each_verksamhet_its_own_counts_by_name():
     assert (varmdo.new, varmdo.closed, varmdo.open_at_end) == (1, 0, 1)
 
 
-@pytest.mark.parametrize(
-    ("n", "threshold", "shown"),
-    [
-        (0, 3, "0"),
-        (1, 3, "<3"),
-        (2, 3, "<3"),
-        (3, 3, "3"),
-        (17, 3, "17"),
-        (4, 5, "<5"),
-        (1, 0, "1"),
-    ],
-)
-def test_shown_count_hides_small_counts_but_not_zero(n, threshold, shown):
-    assert shown_count(n, threshold) == shown
+def test_an_entry_shows_its_observations_and_hides_a_small_number_of_clients():
+    twice = [observation(date(2026, 3, day), 1) for day in (1, 2)]
+    facts = [
+        brist(1, registered(date(2026, 1, 1), 2)),
+        brist(2, registered(date(2026, 1, 1), 0), *twice),
+        brist(3, registered(date(2026, 1, 1), 2), observation(date(2026, 4, 1), 1)),
+    ]
+    shown = [shown_observed(entry) for entry in select_year(facts, 2026)]
+    # Once, 2 clients; 3 times and 2 clients ("3 gånger" would say at least 2); 3 clients.
+    assert shown == [Observed("1", "<3"), Observed("≥2", "<3"), Observed("2", "3")]
+    assert [seen.is_suppressed for seen in shown] == [True, True, False]
 
 
-def test_shown_count_defaults_to_three():
-    assert (shown_count(2), shown_count(3)) == ("<3", "3")
+def test_each_brist_merged_into_an_entry_brings_a_registration_of_no_clients_or_more():
+    facts = [
+        brist(1, registered(date(2026, 1, 1), 1)),
+        brist(2, registered(date(2026, 1, 1), 0), closed(date(2026, 5, 1), Utfall.SAMMANSLAGEN, 1)),
+    ]
+    (merged,) = select_year(facts, 2026)
+    # Two registrations, no observation: "2 gånger" puts no floor under the one client.
+    assert (merged.times_observed, merged.clients, merged.merged) == (2, 1, ("SF-2025-0002",))
+    assert shown_observed(merged) == Observed("2", "<3")
+    # As one brist (one registration) the times are exact only when 1.
+    assert shown_observed(replace(merged, merged=())) == Observed("≥2", "<3")
+    assert shown_observed(merged, threshold=0) == Observed("2", "1")
 
 
 # --- examples ------------------------------------------------------------------------------

@@ -833,12 +833,14 @@ def test_rename_omrade_to_a_taken_name_is_refused(app, world, refs, login):
 @pytest.mark.parametrize(
     ("changes", "field_id", "message", "echo"),
     [
+        # The same answer wherever the account is: a samordnare does not learn who works in
+        # a verksamhet they cannot see (tests/web/test_security.py has the admin's answer).
         ({"email": "ombud@hemma.example"}, "email",
-         "Det finns redan ett konto med den e-postadressen.", "email"),
+         "Den e-postadressen kan inte användas för ett nytt konto.", "email"),
         ({"email": "SAMORDNARE@Hemma.Example"}, "email",
-         "Det finns redan ett konto med den e-postadressen.", "email"),
+         "Den e-postadressen kan inte användas för ett nytt konto.", "email"),
         ({"email": "ombud@borta.example"}, "email",
-         "Det finns redan ett konto med den e-postadressen.", "email"),
+         "Den e-postadressen kan inte användas för ett nytt konto.", "email"),
         ({"email": "inte-en-adress"}, "email", "Ange en giltig e-postadress.", "email"),
         ({"email": ""}, "email", "Fyll i fältet.", "namn"),
         ({"namn": ""}, "namn", "Fyll i fältet.", "email"),
