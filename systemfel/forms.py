@@ -124,7 +124,8 @@ class SubmittedOnce:
     """Mixin for a form that creates something: a token new for each form shown.
 
     A second submit of the same form (a reload, a double click) carries the same token, and
-    the view sends it where the first one went instead of creating the thing twice.
+    the view sends it where the first one went instead of creating the thing twice (see
+    `systemfel.once`, which keeps the tokens in the database).
     """
 
     submission = HiddenField(default=lambda: secrets.token_urlsafe(16))

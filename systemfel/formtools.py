@@ -2,18 +2,12 @@
 
 from collections.abc import Callable
 
-from flask import flash, redirect, session
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from werkzeug.wrappers import Response
 
 from systemfel.bounds import whole_number
 from systemfel.errors import ConflictError, DomainError
 from systemfel.extensions import db
-
-# The session remembers where the last few saved one-time forms went (see SubmittedOnce).
-SAVED_FORMS_KEY = "saved_forms"
-SAVED_FORMS_KEPT = 20
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
@@ -89,23 +83,3 @@ def show_conflict(form: FlaskForm, *, saved_version: int, theirs: dict[str, str]
     form.theirs = theirs
 
 
-def saved_before(form: FlaskForm) -> Response | None:
-    """If this one-time form was saved already (a reload, a double click), go where it went.
-
-    Nothing is saved twice: the view returns this redirect instead of running its service.
-    """
-    token = form.submission.data if form.is_submitted() else None
-    target = dict(session.get(SAVED_FORMS_KEY, [])).get(token) if token else None
-    if target is None:
-        return None
-    flash(gettext("Det här var redan sparat. Inget sparades en gång till."), "info")
-    return redirect(target)
-
-
-def remember_saved(form: FlaskForm, target: str) -> Response:
-    """Remember that this one-time form is saved and where it led; redirect there."""
-    token = form.submission.data
-    if token:
-        kept = [pair for pair in session.get(SAVED_FORMS_KEY, []) if pair[0] != token]
-        session[SAVED_FORMS_KEY] = [*kept, [token, target]][-SAVED_FORMS_KEPT:]
-    return redirect(target)

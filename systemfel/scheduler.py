@@ -19,6 +19,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from systemfel import once
 from systemfel.extensions import db
 from systemfel.followups.jobs import sweep_agency_reminders, sweep_digests
 from systemfel.notifications.jobs import send_due_messages
@@ -32,6 +33,7 @@ JOBS: list[tuple[Job, str]] = [
     (sweep_agency_reminders, "SCHEDULER_SWEEP_SECONDS"),
     (sweep_digests, "SCHEDULER_SWEEP_SECONDS"),
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
+    (once.forget_old, "SCHEDULER_SWEEP_SECONDS"),
 ]
 
 

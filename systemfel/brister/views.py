@@ -20,6 +20,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from systemfel import once
 from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Verksamhet
 from systemfel.bounds import whole_number
@@ -46,8 +47,6 @@ from systemfel.followups import queries as followups_queries
 from systemfel.formtools import (
     commit_or_refuse,
     commit_or_show,
-    remember_saved,
-    saved_before,
     show_conflict,
     status_for,
     submitted_version,
@@ -257,8 +256,6 @@ def register():  # noqa: ANN201
             abort(404)
         return render_template("brister/choose_verksamhet.html", verksamheter=verksamheter)
     form = NewBristForm()
-    if earlier := saved_before(form):
-        return earlier
     _fill_choices(form, verksamhet.id)
     if request.method == "GET":
         form.first_observed_on.data = local_today()
@@ -266,6 +263,8 @@ def register():  # noqa: ANN201
         if verksamhet.id in current_user.verksamhet_ids:
             form.ansvarig_id.data = current_user.id
     if form.validate_on_submit():
+        if earlier := once.claim(form, current_user.id):
+            return earlier
         registered: list[Brist] = []
         if commit_or_show(
             form,
@@ -280,7 +279,8 @@ def register():  # noqa: ANN201
         ):
             brist = registered[0]
             flash(gettext("Bristen %(nummer)s är registrerad.", nummer=brist.nummer), "success")
-            return remember_saved(form, url_for("brister.detail", brist_id=brist.id))
+            return once.saved(form, url_for("brister.detail", brist_id=brist.id))
+        once.release(form)
     return render_template(
         "brister/form.html", form=form, verksamhet=verksamhet, brist=None
     ), status_for(form)
@@ -389,12 +389,12 @@ def observe(brist_id: int):  # noqa: ANN201
     """Record that the flaw was seen again."""
     brist = brist_or_404(brist_id)
     form = ObservationForm()
-    if earlier := saved_before(form):
-        return earlier
     if request.method == "GET":
         form.observed_on.data = local_today()
         form.antal_klienter.data = 1
     if form.validate_on_submit():
+        if earlier := once.claim(form, current_user.id):
+            return earlier
         done, conflict = _apply(
             form,
             brist,
@@ -408,7 +408,8 @@ def observe(brist_id: int):  # noqa: ANN201
             gettext("Observationen är sparad."),
         )
         if done:
-            return remember_saved(form, done.location)
+            return once.saved(form, done.location)
+        once.release(form)
     return _action_page("brister/observe.html", brist, form)
 
 

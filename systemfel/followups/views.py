@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from systemfel import once
 from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Myndighet
 from systemfel.auth.domain import Role
@@ -35,7 +36,7 @@ from systemfel.followups import queries, services
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
 from systemfel.followups.models import Kontakt
-from systemfel.formtools import commit_or_show, remember_saved, saved_before, status_for
+from systemfel.formtools import commit_or_show, status_for
 
 blueprint = Blueprint("followups", __name__)
 
@@ -148,8 +149,6 @@ def raise_contact(brist_id: int):  # noqa: ANN201
     """Record that the brist was raised with a myndighet, optionally sending it by e-mail."""
     brist = brist_or_404(brist_id)
     form = KontaktForm()
-    if earlier := saved_before(form):
-        return earlier
     concerned = [brist.myndighet, *brist.other_myndigheter]
     form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [
         (m.id, m.namn) for m in concerned
@@ -158,9 +157,13 @@ def raise_contact(brist_id: int):  # noqa: ANN201
         form.myndighet_id.data = brist.myndighet_id
         form.contacted_on.data = local_today()
         form.kanal.data = Kanal.EPOST.value
-    if form.validate_on_submit() and commit_or_show(form, lambda: _raise(form, brist)):
-        flash(gettext("Kontakten med myndigheten är sparad."), "success")
-        return remember_saved(form, url_for("brister.detail", brist_id=brist.id))
+    if form.validate_on_submit():
+        if earlier := once.claim(form, current_user.id):
+            return earlier
+        if commit_or_show(form, lambda: _raise(form, brist)):
+            flash(gettext("Kontakten med myndigheten är sparad."), "success")
+            return once.saved(form, url_for("brister.detail", brist_id=brist.id))
+        once.release(form)
     default_due = services.calendar().add_working_days(
         local_today(), current_app.config["ANSWER_WORKING_DAYS"]
     )

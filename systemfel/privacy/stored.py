@@ -60,6 +60,7 @@ NOT_FREE_TEXT: dict[str, tuple[str, ...]] = {
     "brist": ("nummer",),
     "punkt": ("key",),
     "privacy_redaction": ("table_name", "column_name", "kind"),
+    "form_submission": ("token", "target"),
 }  # fmt: skip
 
 

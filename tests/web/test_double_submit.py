@@ -1,14 +1,20 @@
 """A form sent twice (a reload, a double click, the back button) does its work once: one brist,
 one observation, one contact and one e-mail to the myndighet."""
 
+import threading
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from systemfel import once
 from systemfel.admin.models import Myndighet, Omrade
 from systemfel.brister.models import Brist, Observation
+from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.followups.models import Kontakt
 from systemfel.notifications.models import OutboxMessage
+from tests.conftest import Client
 from tests.pages import resubmitted
 
 MODELS = (Brist, Observation, Kontakt, OutboxMessage)
@@ -125,3 +131,46 @@ def test_a_refused_form_is_not_remembered(app, world, login):
     assert ombud.post(url, data).status_code == 302
 
     assert _counts(app)["Observation"] == before["Observation"] + 1
+
+
+@pytest.mark.parametrize(
+    ("form", "model"),
+    [(_register, "Brist"), (_observe, "Observation"), (_raise, "Kontakt")],
+    ids=["register", "observe", "raise-contact"],
+)
+def test_a_double_click_sends_two_requests_at_once_and_saves_once(
+    app, world, login, mailbox, form, model
+):
+    """Both requests carry the same cookie and token, released together: the token's unique key
+    in the database lets one through; the other is sent where the first went."""
+    ombud = login("ombud")
+    twin = Client(app)
+    for _round in range(3):
+        url, data = form(app, world, ombud)
+        twin.http.set_cookie("session", ombud.http.get_cookie("session").value)  # one browser
+        before = _counts(app)
+        start = threading.Barrier(2)
+        answers: list[int] = []
+
+        def send(client, data=data, url=url, answers=answers, start=start) -> None:  # noqa: ANN001
+            start.wait(timeout=10)
+            answers.append(client.http.post(url, data=data).status_code)
+
+        threads = [threading.Thread(target=send, args=(c,)) for c in (ombud, twin)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert answers == [302, 302]
+        assert _counts(app)[model] == before[model] + 1
+
+
+def test_tokens_are_forgotten_after_a_week(app, world, login):
+    ombud = login("ombud")
+    url, data = _observe(app, world, ombud)
+    assert ombud.post(url, data).status_code == 302
+    with app.app_context():
+        assert once.forget_old(now=utcnow() + timedelta(days=6)) == 0
+        assert once.forget_old(now=utcnow() + timedelta(days=8)) == 1
+        db.session.commit()
+        db.session.remove()
