@@ -20,8 +20,10 @@ total) that has a hidden cell, and must not show a rate whose part or whole is h
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from systemfel.i18n import N_
 
@@ -58,7 +60,7 @@ def plain(text: str) -> tuple[str, list[int]]:
     return text.translate(_PLAIN), [match.start() for match in _INVISIBLE.finditer(text)]
 
 
-def original_index(index: int, removed: list[int]) -> int:
+def original_index(index: int, removed: Sequence[int]) -> int:
     """Map a position in the plain text back to the text as written."""
     for position in removed:
         if position <= index:
@@ -157,6 +159,7 @@ class _Candidate:
     start: int
     end: int
     text: str
+    luhn_ok: bool
 
 
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit times two, its digits added
@@ -164,28 +167,43 @@ _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit times two, its digits added
 
 def luhn_valid(digits: str) -> bool:
     """Check the Luhn check digit of a 10-digit personnummer (YYMMDDNNNC)."""
-    total = sum(_DOUBLED[int(char)] for char in digits[0::2])
-    total += sum(int(char) for char in digits[1::2])
+    total = sum(map(_DOUBLED.__getitem__, map(int, digits[0::2]))) + sum(map(int, digits[1::2]))
     return total % 10 == 0
 
 
 def _is_birth_date(century: str | None, yymmdd: str, today: date) -> bool:
     """Is YYMMDD a real date, not in the future? Samordningsnummer add 60 to the day."""
+    born = _birth_date(century, yymmdd)
+    return born is not None and (century is None or born <= today)
+
+
+@lru_cache(maxsize=1 << 17)  # every century and date there is: a text repeating one is cheap
+def _birth_date(century: str | None, yymmdd: str) -> date | None:
     year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
     if day > 60:
         day -= 60
     full_year = int(century) * 100 + year if century else 2000 + year
     if full_year < 1800:
-        return False
+        return None
     try:
-        born = date(full_year, month, day)
+        return date(full_year, month, day)
     except ValueError:
         # 29 February of a year that is not a leap year in this century may be one in the
         # other: without a century the number is still a date in 1900 + YY.
-        if century is None and month == 2 and day == 29:
-            return (1900 + year) % 4 == 0
-        return False
-    return century is None or born <= today
+        if century is None and month == 2 and day == 29 and (1900 + year) % 4 == 0:
+            return date(1904, 2, 29)  # a leap day: it is a date, in the past
+        return None
+
+
+@lru_cache(maxsize=8)
+def _read(text: str) -> tuple[tuple["_Candidate", ...], tuple[int, ...]]:
+    """The candidates in a text and where invisible characters were removed from it.
+
+    Remembered for the last few texts: a form's guard asks for the same text twice
+    (refusals, then warnings).
+    """
+    readable, removed = plain(text)
+    return tuple(_candidates(readable)), tuple(removed)
 
 
 def _candidates(text: str) -> list[_Candidate]:
@@ -208,7 +226,15 @@ def _candidates(text: str) -> list[_Candidate]:
             sizes = tuple(len(part) for part in parts[::2])
             start = match.start()
             found.append(
-                _Candidate(digits, sizes, tuple(parts[1::2]), start, start + len(written), written)
+                _Candidate(
+                    digits,
+                    sizes,
+                    tuple(parts[1::2]),
+                    start,
+                    start + len(written),
+                    written,
+                    luhn_valid(digits[-10:]),
+                )
             )
     return found
 
@@ -255,18 +281,18 @@ def find_personnummer(text: str, today: date | None = None) -> list[Finding]:
     if not text:
         return []
     today = today or date.today()
-    readable, removed = plain(text)
+    candidates, removed = _read(text)
     found = []
-    for candidate in _candidates(readable):
+    for candidate in candidates:
         century, yymmdd, serial = _split(candidate)
-        if not luhn_valid(yymmdd + serial) or century not in {None, "18", "19", "20"}:
+        if not candidate.luhn_ok or century not in {None, "18", "19", "20"}:
             continue
         if _well_formed(candidate) and _is_birth_date(century, yymmdd, today):
             found.append(_finding(candidate, yymmdd, removed))
     return found
 
 
-def _finding(candidate: _Candidate, yymmdd: str, removed: list[int]) -> Finding:
+def _finding(candidate: _Candidate, yymmdd: str, removed: Sequence[int]) -> Finding:
     kind = N_("samordningsnummer") if int(yymmdd[4:]) > 60 else N_("personnummer")
     advice = ""
     if candidate.sizes == (10,) and candidate.digits.startswith("07"):
@@ -279,24 +305,28 @@ def _finding(candidate: _Candidate, yymmdd: str, removed: list[int]) -> Finding:
     return Finding(kind, _masked(candidate), start, end, advice)
 
 
-def find_mistyped_personnummer(text: str, today: date | None = None) -> list[Finding]:
+def find_mistyped_personnummer(
+    text: str, today: date | None = None, limit: int | None = None
+) -> list[Finding]:
     """Numbers written like a personnummer, with a real date, whose check digit is wrong.
 
     A mistyped personnummer still points at one person: the user is asked to confirm. Only
     numbers that set the last four apart, or carry a century, count; ten digits in a row are
-    as often something else.
+    as often something else. At most `limit` are returned.
     """
     if not text:
         return []
     today = today or date.today()
-    readable, removed = plain(text)
-    found = []
-    for candidate in _candidates(readable):
-        century, yymmdd, serial = _split(candidate)
-        apart = _serial_separator(candidate) is not None or century in {"19", "20"}
-        if not (apart and _well_formed(candidate) and _is_birth_date(century, yymmdd, today)):
+    candidates, removed = _read(text)
+    found: list[Finding] = []
+    for candidate in candidates:
+        if candidate.luhn_ok or (limit is not None and len(found) >= limit):
             continue
-        if century not in {None, "19", "20"} or luhn_valid(yymmdd + serial):
+        century, yymmdd, _serial = _split(candidate)
+        apart = _serial_separator(candidate) is not None or century in {"19", "20"}
+        if century not in {None, "19", "20"} or not apart or not _well_formed(candidate):
+            continue
+        if not _is_birth_date(century, yymmdd, today):
             continue
         start = original_index(candidate.start, removed)
         found.append(
@@ -315,6 +345,10 @@ _PHONE = re.compile(
 )
 
 
+# A text with more numbers like these than this needs confirming all the same; these are named.
+MISTYPED_NAMED = 20
+
+
 def find_warnings(text: str, today: date | None = None) -> list[Finding]:
     """Return e-mail addresses, phone numbers and mistyped personnummer in `text`.
 
@@ -325,7 +359,7 @@ def find_warnings(text: str, today: date | None = None) -> list[Finding]:
     readable, _removed = plain(text)
     found = [Finding("e-post", match.group(0)) for match in _EMAIL.finditer(readable)]
     found += [Finding("telefon", match.group(0)) for match in _PHONE.finditer(readable)]
-    return found + find_mistyped_personnummer(text, today)
+    return found + find_mistyped_personnummer(text, today, limit=MISTYPED_NAMED)
 
 
 # --- Small counts of people ----------------------------------------------------------------
