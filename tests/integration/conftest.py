@@ -49,18 +49,23 @@ def smtp_server(app, monkeypatch):
     """A running SMTP server the app sends to (no TLS, no login); settings restored after."""
     server = SmtpServer()
     server.start()
+    send_to(server, app, monkeypatch)
+    yield server
+    if server.running:
+        server.stop()
+
+
+def send_to(server: SmtpServer, app, monkeypatch, username: str = "", password: str = "") -> None:  # noqa: ANN001
+    """Point the app's SMTP settings at `server` (plain SMTP on loopback)."""
     for key, value in {
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": server.port,
         "SMTP_SECURITY": "none",
-        "SMTP_USERNAME": "",
-        "SMTP_PASSWORD": "",
+        "SMTP_USERNAME": username,
+        "SMTP_PASSWORD": password,
         "SMTP_TIMEOUT_SECONDS": 5,
     }.items():
         monkeypatch.setitem(app.config, key, value)
-    yield server
-    if server.running:
-        server.stop()
 
 
 # --- Data -----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from systemfel.notifications.domain import MailKind, OutboxStatus
 from systemfel.notifications.jobs import send_due_messages
 from systemfel.notifications.models import OutboxMessage, SenderState
 from tests.faultsmtp import SmtpServer
-from tests.integration.conftest import T0, at
+from tests.integration.conftest import T0, at, send_to
 
 A, B, C = "a@fk.example", "b@fk.example", "c@fk.example"
 
@@ -215,15 +215,7 @@ def locked_server(app, monkeypatch):
     """An SMTP server that wants a login ("systemfel" / "rätt-lösenord")."""
     server = SmtpServer(password="rätt-lösenord")
     server.start()
-    for key, value in {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": server.port,
-        "SMTP_SECURITY": "none",
-        "SMTP_USERNAME": "systemfel",
-        "SMTP_PASSWORD": "fel-lösenord",
-        "SMTP_TIMEOUT_SECONDS": 5,
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
+    send_to(server, app, monkeypatch, username="systemfel", password="fel-lösenord")
     yield server
     server.stop()
 
