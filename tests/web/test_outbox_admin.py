@@ -12,6 +12,7 @@ from systemfel.extensions import db
 from systemfel.notifications import services
 from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage
+from tests.sql import count_statements
 
 A, B = "registrator@fk.example", "kansli@fk.example"
 
@@ -165,3 +166,18 @@ def test_readyz_is_503_when_the_database_cannot_be_reached(tmp_path, monkeypatch
     assert response.get_json() == {"status": "unavailable", "database": "unreachable"}
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("partly", [False, True])
+def test_the_outbox_page_reads_the_same_statements_however_many_messages(app, login, partly):
+    status = OutboxStatus.PARTLY if partly else OutboxStatus.SENT
+    admin = login("admin")
+    _message(app, "kontakt:0", status)
+    admin.get("/admin/utskick/")  # warm up
+    with count_statements(app) as few:
+        assert admin.get("/admin/utskick/").status_code == 200
+    for n in range(1, 31):
+        _message(app, f"kontakt:{n}", status)
+    with count_statements(app) as many:
+        assert admin.get("/admin/utskick/").status_code == 200
+    assert many["n"] == few["n"] <= 6
