@@ -63,6 +63,7 @@ def build(app: Flask, stop: threading.Event) -> BackgroundScheduler:
             seconds=app.config[setting],
             args=[app, job, stop],
             id=job.__name__,
+            name=job.__name__,
             next_run_time=datetime.now(scheduler.timezone),
             max_instances=1,
             coalesce=True,
