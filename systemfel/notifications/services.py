@@ -146,9 +146,14 @@ def sender_state() -> SenderState:
     return db.session.get_one(SenderState, 1)
 
 
+def current_state() -> SenderState | None:
+    """The sender's state as it is, or None before the sender first ran (read only)."""
+    return db.session.get(SenderState, 1)
+
+
 def paused_sending() -> SenderState | None:
     """The sender's state when sending is paused, else None (read only: nothing is made)."""
-    state = db.session.get(SenderState, 1)
+    state = current_state()
     return state if state is not None and state.paused_since is not None else None
 
 

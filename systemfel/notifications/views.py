@@ -36,7 +36,7 @@ def index(form: ResendFailedForm | None = None):  # noqa: ANN201
         status=status,
         statuses=list(OutboxStatus),
         form=form or ResendFailedForm(),
-        sender=services.sender_state(),
+        sender=services.current_state(),
     )
 
 
