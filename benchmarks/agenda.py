@@ -223,6 +223,7 @@ def hold_previous_meeting(group: Any, user: Any, brister: list[Any]) -> None:
         apply=False,
         user=user,
         now=held_at,
+        scope=None,
     )
     # Held without applying decisions: the brister stay as generate.py made them.
     mote.status = MotesStatus.GENOMFORT

@@ -330,7 +330,8 @@ def _demo_meetings(
         for punkt in held.visible_punkter
     ]
     meetings.save_minutes(
-        mote=held, minutes=minutes, expected_version=held.version, apply=True, user=samordnare
+        mote=held, minutes=minutes, expected_version=held.version, apply=True, user=samordnare,
+        scope=None,
     )
     meetings.justera(mote=held, user=samordnare, expected_version=held.version)
     meetings.mark_for_group(brist=brister[5], user=brister[5].ansvarig, marked=True)

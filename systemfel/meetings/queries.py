@@ -12,7 +12,13 @@ from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups.models import Bevakning, Kontakt, Svar
 from systemfel.meetings.domain import AgendaInput, BristLage, CarriedItem, MotesStatus
-from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt, ledningsgrupp_verksamhet
+from systemfel.meetings.models import (
+    Ledamot,
+    Ledningsgrupp,
+    Mote,
+    Punkt,
+    ledningsgrupp_verksamhet,
+)
 
 HELD = (MotesStatus.GENOMFORT, MotesStatus.PROTOKOLL_JUSTERAT)
 
@@ -22,29 +28,49 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(STOCKHOLM).date()
 
 
-def groups_for(verksamhet_ids: frozenset[int] | None) -> list[Ledningsgrupp]:
-    """Return the groups covering any of the verksamheter (every group when None)."""
+def groups_for(
+    verksamhet_ids: frozenset[int] | None, member_id: int | None = None
+) -> list[Ledningsgrupp]:
+    """Return the groups covering any of the verksamheter (every group when None).
+
+    With `member_id` (a ledningsgrupp login), only the groups that person is a member of.
+    """
     query = select(Ledningsgrupp).options(selectinload(Ledningsgrupp.verksamheter))
     if verksamhet_ids is not None:
         covering = select(ledningsgrupp_verksamhet.c.ledningsgrupp_id).where(
             ledningsgrupp_verksamhet.c.verksamhet_id.in_(verksamhet_ids)
         )
         query = query.where(Ledningsgrupp.id.in_(covering))
+    if member_id is not None:
+        query = query.where(Ledningsgrupp.id.in_(_groups_of_member(member_id)))
     return list(db.session.scalars(query.order_by(Ledningsgrupp.namn)))
 
 
-def get_group(group_id: int, verksamhet_ids: frozenset[int] | None) -> Ledningsgrupp | None:
-    """Return the group if it covers one of the verksamheter the user sees."""
+def _groups_of_member(user_id: int):  # noqa: ANN202 - a SQLAlchemy select
+    return select(Ledamot.ledningsgrupp_id).where(Ledamot.user_id == user_id)
+
+
+def get_group(
+    group_id: int, verksamhet_ids: frozenset[int] | None, member_id: int | None = None
+) -> Ledningsgrupp | None:
+    """Return the group if the user sees it: it covers one of their verksamheter.
+
+    For a ledningsgrupp login (`member_id`), they must also be a member of it.
+    """
     group = db.session.get(Ledningsgrupp, group_id)
     if group is None or (verksamhet_ids is not None and not group.verksamhet_ids & verksamhet_ids):
+        return None
+    if member_id is not None and member_id not in {m.user_id for m in group.ledamoter}:
         return None
     return group
 
 
-def get_meeting(mote_id: int, verksamhet_ids: frozenset[int] | None) -> Mote | None:
+def get_meeting(
+    mote_id: int, verksamhet_ids: frozenset[int] | None, member_id: int | None = None
+) -> Mote | None:
     """Return the meeting if its group is visible to the user."""
     mote = db.session.get(Mote, mote_id)
-    if mote is None or get_group(mote.ledningsgrupp_id, verksamhet_ids) is None:
+    if mote is None or get_group(mote.ledningsgrupp_id, verksamhet_ids, member_id) is None:
         return None
     return mote
 

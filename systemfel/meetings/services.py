@@ -24,6 +24,13 @@ from systemfel.privacy.guard import refuse_personnummer
 CONFLICT = N_("Någon annan har ändrat mötet medan du arbetade. Ingenting sparades.")
 
 
+NO_SUCH_BRIST = N_("Det finns ingen brist med det numret i gruppens verksamheter.")
+OUTSIDE_SCOPE = N_(
+    "Bristen hör till en verksamhet du inte arbetar i: beslutet kan bara verkställas av någon "
+    "i den verksamheten. Välj inget beslut här, eller låt dess samordnare spara protokollet."
+)
+
+
 def _refused(error: MeetingRefused) -> ValidationError:
     return ValidationError(str(error))
 
@@ -302,14 +309,26 @@ def restore_item(*, mote: Mote, punkt: Punkt, expected_version: int) -> None:
 
 
 def add_item(
-    *, mote: Mote, rubrik: str, sektion: domain.Sektion, brist: Brist | None, expected_version: int
+    *,
+    mote: Mote,
+    rubrik: str,
+    sektion: domain.Sektion,
+    brist: Brist | None,
+    expected_version: int,
+    scope: frozenset[int] | None,
 ) -> Punkt:
-    """Add an item by hand: free text, or a brist of the group's verksamheter."""
+    """Add an item by hand: free text, or a brist of the group's verksamheter.
+
+    A brist only from the verksamheter the actor works in (`scope`; None: all): in a group
+    shared by several verksamheter, one samordnare cannot put another's brist on the agenda.
+    """
     _check_agenda(mote, expected_version)
     refuse_personnummer(rubrik=rubrik)
     if brist is not None:
-        if brist.verksamhet_id not in mote.ledningsgrupp.verksamhet_ids:
-            raise ValidationError(N_("Bristen hör inte till gruppens verksamheter."), field="brist")
+        if brist.verksamhet_id not in mote.ledningsgrupp.verksamhet_ids or not _in_scope(
+            brist, scope
+        ):
+            raise ValidationError(NO_SUCH_BRIST, field="brist")
         key = domain.brist_key(brist.id)
         if any(p.key == key and not p.is_removed for p in mote.punkter):
             raise ValidationError(N_("Bristen finns redan på dagordningen."), field="brist")
@@ -371,13 +390,15 @@ def save_minutes(
     expected_version: int,
     apply: bool,
     user: User,
+    scope: frozenset[int] | None,
     present: list[Ledamot] | None = None,
     now: datetime | None = None,
 ) -> None:
     """Save the minutes; with `apply`, carry out every decision on its brist in this transaction.
 
     Before the decisions are applied, everything can be saved as a draft. Afterwards only the
-    notes change until the minutes are justerade.
+    notes change until the minutes are justerade. Decisions act only on brister of the
+    verksamheter the person saving works in (`scope`; None: all).
     """
     _check_version(mote, expected_version)
     try:
@@ -397,7 +418,7 @@ def save_minutes(
             _write_decision(minute)
     if apply:
         now = now or utcnow()
-        _check_decisions(mote, minutes)
+        _check_decisions(mote, minutes, scope)
         for minute in minutes:
             if minute.beslut is not None and not minute.is_deferred and minute.punkt.brist:
                 _apply(mote, minute.punkt.brist, minute.beslut, user, now)
@@ -467,13 +488,23 @@ def _write_decision(minute: Minute) -> None:
     punkt.beslut_utfall = beslut.utfall if beslut else None
 
 
-def _check_decisions(mote: Mote, minutes: list[Minute]) -> None:
-    """Refuse the whole save when any decision is incomplete or no longer fits its brist."""
+def _in_scope(brist: Brist, scope: frozenset[int] | None) -> bool:
+    """May the actor change this brist? (`scope` None: every verksamhet.)"""
+    return scope is None or brist.verksamhet_id in scope
+
+
+def _check_decisions(mote: Mote, minutes: list[Minute], scope: frozenset[int] | None) -> None:
+    """Refuse the whole save when any decision is incomplete or no longer fits its brist.
+
+    So also when it acts on a brist of a verksamhet the person saving does not work in.
+    """
     meeting_on = queries.local_date(mote.starts_at)
     for minute in minutes:
         brist = minute.punkt.brist
         if minute.beslut is None or minute.is_deferred or brist is None:
             continue
+        if not _in_scope(brist, scope):
+            raise ValidationError(OUTSIDE_SCOPE, field=f"typ-{minute.punkt.id}")
         problem = domain.decision_problem(minute.beslut, brist.niva, meeting_on)
         if problem is None and brist.is_closed and minute.beslut.typ != BeslutTyp.INFORMATION:
             problem = ("typ", N_("Bristen är redan stängd. Välj information eller öppna den igen."))

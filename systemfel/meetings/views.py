@@ -55,15 +55,20 @@ blueprint = Blueprint("meetings", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _member_id() -> int | None:
+    """A ledningsgrupp login sees only the groups it is a member of."""
+    return current_user.id if current_user.role == Role.LEDNINGSGRUPP else None
+
+
 def _group_or_404(group_id: int) -> Ledningsgrupp:
-    group = queries.get_group(group_id, scope_of(current_user))
+    group = queries.get_group(group_id, scope_of(current_user), _member_id())
     if group is None:
         abort(404)
     return group
 
 
 def _meeting_or_404(mote_id: int) -> Mote:
-    mote = queries.get_meeting(mote_id, scope_of(current_user))
+    mote = queries.get_meeting(mote_id, scope_of(current_user), _member_id())
     if mote is None:
         abort(404)
     return mote
@@ -92,7 +97,7 @@ def _verksamheter_choices() -> list[Verksamhet]:
 def groups():  # noqa: ANN201
     """The ledningsgrupper over the user's verksamheter."""
     return render_template(
-        "meetings/groups.html", groups=queries.groups_for(scope_of(current_user))
+        "meetings/groups.html", groups=queries.groups_for(scope_of(current_user), _member_id())
     )
 
 
@@ -438,6 +443,7 @@ def add_item(mote_id: int):  # noqa: ANN201
                     sektion=Sektion(form.sektion.data),
                     brist=brist,
                     expected_version=submitted_version(form),
+                    scope=scope_of(current_user),
                 )
                 db.session.commit()
                 flash(gettext("Punkten är tillagd."), "success")
@@ -577,6 +583,7 @@ def _save_minutes(
             expected_version=submitted_version(form),
             apply=apply,
             user=current_user,
+            scope=scope_of(current_user),
             present=present_members,
         ),
         show=_show_item_error,

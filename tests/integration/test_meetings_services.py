@@ -66,7 +66,8 @@ def hold(mote: Mote, user, decisions: dict[int, Beslut] | None = None, deferred=
         for p in mote.visible_punkter
     ]
     services.save_minutes(
-        mote=mote, minutes=minutes, expected_version=mote.version, apply=True, user=user
+        mote=mote, minutes=minutes, expected_version=mote.version, apply=True, user=user,
+        scope=None,
     )
 
 
@@ -121,6 +122,7 @@ def test_regenerating_keeps_manual_edits_and_is_idempotent(scene, samordnare):
         sektion=Sektion.STAENDE,
         brist=None,
         expected_version=mote.version,
+        scope=None,
     )
     edited = keys(mote)
     propose(mote)
@@ -300,7 +302,8 @@ def test_justering_locks_the_minutes(scene, samordnare):
     assert mote.status == MotesStatus.PROTOKOLL_JUSTERAT
     with pytest.raises(ValidationError, match="justerat"):
         services.save_minutes(
-            mote=mote, minutes=[], expected_version=mote.version, apply=False, user=samordnare
+            mote=mote, minutes=[], expected_version=mote.version, apply=False, user=samordnare,
+            scope=None,
         )
 
 
@@ -323,6 +326,7 @@ def test_notes_can_be_corrected_after_the_decisions_but_decisions_stay(scene, sa
         expected_version=mote.version,
         apply=False,
         user=samordnare,
+        scope=None,
     )
     db.session.commit()
     assert punkt.anteckning == "Rättad anteckning"
@@ -346,6 +350,7 @@ def test_personnummer_in_minutes_is_refused(scene, samordnare):
             expected_version=mote.version,
             apply=False,
             user=samordnare,
+            scope=None,
         )
 
 
@@ -365,7 +370,8 @@ def test_a_brist_added_by_hand_stays_in_its_section_when_the_rules_find_it(scene
     lokal = scene.new_brist(niva=Niva.LOKAL, titel="För hand")
     mote = meeting_on(group_for(scene), MEETING_DAY)
     services.add_item(
-        mote=mote, rubrik="", sektion=Sektion.STAENDE, brist=lokal, expected_version=mote.version
+        mote=mote, rubrik="", sektion=Sektion.STAENDE, brist=lokal, expected_version=mote.version,
+        scope=None,
     )
     propose(mote)
     propose(mote)
