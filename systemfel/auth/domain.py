@@ -30,6 +30,11 @@ class Role(StrEnum):
         return self in {Role.SAMORDNARE, Role.ADMIN}
 
     @property
+    def can_edit_report(self) -> bool:
+        """Write, freeze and roll up the annual report (the samordnare signs it)."""
+        return self in {Role.SAMORDNARE, Role.ADMIN}
+
+    @property
     def can_manage_verksamhet(self) -> bool:
         """Manage users, myndigheter and områden of one's verksamheter."""
         return self in {Role.SAMORDNARE, Role.ADMIN}

@@ -100,7 +100,7 @@ def _choices() -> list:
 def report():  # noqa: ANN201
     """Generate the report for verksamheter and a year; the samordnare edits and freezes it."""
     ids, year = _chosen()
-    if request.method == "POST" and not current_user.role.can_close_brister:
+    if request.method == "POST" and not current_user.role.can_edit_report:
         abort(403)  # before the report is built: that is the expensive part
     if not ids:
         return render_template("reports/choose.html", choices=_choices(), year=year)
@@ -155,7 +155,7 @@ def _render_report(
         rapport=rapport,
         latest=latest,
         changes=changes,
-        can_edit=current_user.role.can_close_brister,
+        can_edit=current_user.role.can_edit_report,
         conflict=conflict,
         freeze_refusal=freeze_refusal,
         **_doc_context(document),
@@ -208,7 +208,7 @@ def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: l
 def freeze():  # noqa: ANN201
     """Freeze the report as it reads now; only the samordnare does."""
     ids, year = _chosen()
-    if not current_user.role.can_close_brister:
+    if not current_user.role.can_edit_report:
         abort(403)
     if not ids or not ReportTextForm().validate_on_submit():
         abort(400)

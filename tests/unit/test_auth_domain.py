@@ -13,14 +13,21 @@ from systemfel.auth.domain import (
     roles_assignable_by,
 )
 
-# role: (can_work_brister, can_close_brister, can_manage_verksamhet, is_system_wide)
+# role: (can_work_brister, can_close_brister, can_edit_report, can_manage_verksamhet,
+#        is_system_wide)
 PERMISSIONS = {
-    Role.OMBUD: (True, False, False, False),
-    Role.SAMORDNARE: (True, True, True, False),
-    Role.LEDNINGSGRUPP: (False, False, False, False),
-    Role.ADMIN: (True, True, True, True),
+    Role.OMBUD: (True, False, False, False, False),
+    Role.SAMORDNARE: (True, True, True, True, False),
+    Role.LEDNINGSGRUPP: (False, False, False, False, False),
+    Role.ADMIN: (True, True, True, True, True),
 }
-PROPERTIES = ["can_work_brister", "can_close_brister", "can_manage_verksamhet", "is_system_wide"]
+PROPERTIES = [
+    "can_work_brister",
+    "can_close_brister",
+    "can_edit_report",
+    "can_manage_verksamhet",
+    "is_system_wide",
+]
 
 NOW = datetime(2026, 3, 10, 9, 30)
 LOCKOUT = timedelta(minutes=15)
