@@ -4,7 +4,7 @@ import logging
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from sqlalchemy import select
 
 from systemfel import create_app, scheduler
@@ -33,14 +33,24 @@ def users() -> None:
 @click.option("--namn", required=True, help="The person's name.")
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--verksamhet", "verksamheter", multiple=True, help="Verksamhet name (repeatable).")
+@click.option(
+    "--new-verksamhet",
+    is_flag=True,
+    help="Create the named verksamheter that do not exist yet (a new installation's first).",
+)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
 def create_user(
-    email: str, namn: str, role: str, verksamheter: tuple[str, ...], password: str
+    email: str,
+    namn: str,
+    role: str,
+    verksamheter: tuple[str, ...],
+    new_verksamhet: bool,
+    password: str,
 ) -> None:
-    """Create an account; a verksamhet that does not exist yet is created."""
+    """Create an account in existing verksamheter (or new ones, with --new-verksamhet)."""
     try:
-        chosen = [_verksamhet_named(name) for name in verksamheter]
+        chosen = [_verksamhet_named(name, create=new_verksamhet) for name in verksamheter]
         user, _password = admin_services.create_user(
             actor_role=Role.ADMIN,
             email=email,
@@ -56,9 +66,17 @@ def create_user(
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
-def _verksamhet_named(name: str) -> Verksamhet:
+def _verksamhet_named(name: str, create: bool) -> Verksamhet:
+    """The verksamhet of that name; a misspelt name is refused rather than made anew."""
     existing = db.session.scalar(select(Verksamhet).where(Verksamhet.namn == name))
-    return existing or admin_services.create_verksamhet(namn=name, kommuner=[name])
+    if existing is not None:
+        return existing
+    if not create:
+        raise click.ClickException(
+            f"No verksamhet is named {name!r}. Check the spelling, or pass --new-verksamhet "
+            "to create it."
+        )
+    return admin_services.create_verksamhet(namn=name, kommuner=[name])
 
 
 @main.group()
@@ -118,18 +136,19 @@ def privacy_redact(yes: bool) -> None:
 
 
 @main.command("scheduler")
-@with_appcontext
-def scheduler_command() -> None:
+@pass_script_info
+def scheduler_command(info: ScriptInfo) -> None:
     """Run the scheduler: reminders, daily digests and the outbox (its own process)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo("Systemfel scheduler: sweeping reminders, digests and the outbox. Ctrl+C stops.")
-    scheduler.run(current_app._get_current_object())
+    scheduler.run(info.load_app())
 
 
 @main.command("sweep")
-@with_appcontext
-def sweep_command() -> None:
+@pass_script_info
+def sweep_command(info: ScriptInfo) -> None:
     """Run every scheduler job once, now (for cron, or to try things out)."""
+    app = info.load_app()
     for job, _setting in scheduler.JOBS:
-        scheduler.run_job(current_app._get_current_object(), job)
+        scheduler.run_job(app, job)
     click.echo("Done.")

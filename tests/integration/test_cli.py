@@ -8,7 +8,20 @@ from systemfel.cli import main
 from systemfel.extensions import db
 
 
-def test_users_create_makes_a_verksamhet_when_needed(app):
+def test_users_create_refuses_an_unknown_verksamhet(app):
+    result = app.test_cli_runner().invoke(
+        main,
+        ["users", "create", "--email", "ny@exempel.se", "--namn", "Ny", "--role", "ombud",
+         "--verksamhet", "PO Felstavad", "--password", "langt-losen-1"],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "No verksamhet is named 'PO Felstavad'" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "ny@exempel.se")) is None
+        db.session.remove()
+
+
+def test_users_create_makes_a_verksamhet_when_asked_to(app):
     result = app.test_cli_runner().invoke(
         main,
         [
@@ -22,6 +35,7 @@ def test_users_create_makes_a_verksamhet_when_needed(app):
             "samordnare",
             "--verksamhet",
             "PO Ny",
+            "--new-verksamhet",
             "--password",
             "langt-losen-1",
         ],
@@ -47,6 +61,7 @@ def test_users_create_refuses_a_weak_password(app):
             "ombud",
             "--verksamhet",
             "PO A",
+            "--new-verksamhet",
             "--password",
             "kort",
         ],
