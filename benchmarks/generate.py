@@ -641,7 +641,7 @@ def main(argv: list[str] | None = None) -> None:
     engine = sa.create_engine(url)
     if backend == "sqlite":
         @sa.event.listens_for(engine, "connect")
-        def _fast_load(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def _fast_load(dbapi_connection, _record) -> None:
             # The app runs SQLite in WAL mode; skip fsyncs while loading a throwaway database.
             dbapi_connection.execute("PRAGMA journal_mode=WAL")
             dbapi_connection.execute("PRAGMA synchronous=OFF")

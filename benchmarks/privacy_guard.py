@@ -31,7 +31,7 @@ TEXTS = {
 }
 
 
-def best_of(runs: int, check, text: str) -> float:  # noqa: ANN001
+def best_of(runs: int, check, text: str) -> float:
     """The fastest of `runs` timings, in seconds, each reading the text afresh."""
     timings = []
     for _ in range(runs):

@@ -41,13 +41,13 @@ class SqlLog:
         self.active = False
         self.statements: list[tuple[float, str, Any]] = []
 
-    def attach(self, engine) -> None:  # noqa: ANN001
+    def attach(self, engine) -> None:
         @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        def _before(conn, cursor, statement, parameters, context, executemany) -> None:
             conn.info["bench_started"] = time.perf_counter()
 
         @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        def _after(conn, cursor, statement, parameters, context, executemany) -> None:
             if self.active:
                 took = time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
                 self.statements.append((took, statement, parameters))

@@ -33,7 +33,7 @@ def _upgrade(url: str) -> None:
     )
 
 
-def _timed(action):  # noqa: ANN001, ANN202
+def _timed(action):
     started = time.perf_counter()
     result = action()
     return result, (time.perf_counter() - started) * 1000

@@ -87,7 +87,7 @@ def prepare_contacts(count: int) -> None:
     db.session.commit()
 
 
-def timed(job) -> tuple[int, float]:  # noqa: ANN001
+def timed(job) -> tuple[int, float]:
     started = time.perf_counter()
     done = job(now=NOW)
     db.session.commit()

@@ -47,7 +47,7 @@ class IdConverter(IntegerConverter):
 
     regex = "[0-9]+"  # ASCII digits only: \d would take any script's digits
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001, ANN002, ANN003
+    def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", LARGEST_INT)
         super().__init__(map, *args, **kwargs)

@@ -190,7 +190,7 @@ def has_data() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is not None
 
 
-def _named(model: type, verksamhet: Verksamhet, namn: str):  # noqa: ANN202
+def _named(model: type, verksamhet: Verksamhet, namn: str):
     return db.session.scalar(
         select(model).where(model.verksamhet_id == verksamhet.id, model.namn == namn)
     )

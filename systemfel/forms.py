@@ -78,7 +78,7 @@ def input_filters(field_class: type) -> list[Callable[[object], object]]:
 class CleanInput:
     """Meta of every form: each field gets `input_filters` after its own filters."""
 
-    def bind_field(self, form, unbound_field, options):  # noqa: ANN001, ANN201
+    def bind_field(self, form, unbound_field, options):
         """Bind the field with the cleaning filters of its class added."""
         extra = input_filters(unbound_field.field_class)
         if extra:
@@ -108,7 +108,7 @@ class DateField(wtforms.DateField):
             return " ".join(self.raw_data)
         return self.data.isoformat() if isinstance(self.data, date) else ""
 
-    def pre_validate(self, form) -> None:  # noqa: ANN001
+    def pre_validate(self, form) -> None:
         """Refuse a date outside the sane range, with the range in the message."""
         if isinstance(self.data, date) and not FIRST_DAY <= self.data <= LAST_DAY:
             raise ValidationError(
@@ -141,7 +141,7 @@ class GuardedForm(BaseForm):
         _l("Jag har kontrollerat texten: den kan inte identifiera en klient.")
     )
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+    def validate(self, extra_validators=None) -> bool:
         """Validate the fields, then guard every free-text field against client identity.
 
         A field already refused (too long, say) is not searched: the limits come first, so
@@ -204,7 +204,7 @@ class VersionedForm(GuardedForm):
     overwrite = BooleanField(_l("Jag har gått igenom ändringarna – spara min version"))
 
 
-def _leaves(form):  # noqa: ANN001, ANN202
+def _leaves(form):
     """Every field of the form, including those of sub-forms and lists (minutes have many)."""
     for field in form:
         if isinstance(field, FormField):
@@ -215,7 +215,7 @@ def _leaves(form):  # noqa: ANN001, ANN202
             yield field
 
 
-def _is_free_text(field) -> bool:  # noqa: ANN001
+def _is_free_text(field) -> bool:
     """Text a user typed freely (not passwords, e-mail fields or hidden values)."""
     return (
         isinstance(field, StringField | TextAreaField)

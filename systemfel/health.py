@@ -22,13 +22,13 @@ csrf.exempt(blueprint)
 
 
 @blueprint.route("/healthz")
-def healthz():  # noqa: ANN201
+def healthz():
     """The process is alive."""
     return jsonify(status="ok")
 
 
 @blueprint.route("/readyz")
-def readyz():  # noqa: ANN201
+def readyz():
     """The database answers; the state of sending, for monitoring to alert on."""
     try:
         db.session.execute(text("SELECT 1"))

@@ -76,7 +76,7 @@ def run(app: Flask) -> None:
     """Run the jobs until SIGTERM or SIGINT, then let the running ones finish their item."""
     stop = threading.Event()
 
-    def request_stop(signum: int, frame: Any) -> None:  # noqa: ANN401 - a signal frame
+    def request_stop(signum: int, frame: Any) -> None:  # a signal frame
         logger.info("Signal %s: stopping after the item in hand", signum)
         stop.set()
 

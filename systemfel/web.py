@@ -49,7 +49,7 @@ HSTS = "max-age=31536000"
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: enforce foreign keys, write-ahead log, and wait rather than fail on a lock."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
@@ -159,7 +159,7 @@ def _sending_paused() -> dict[str, object]:
     return {"sending_paused": paused_sending()}
 
 
-def _security_headers(response):  # noqa: ANN001, ANN202
+def _security_headers(response):
     """Add the security headers every response carries.
 
     Whether someone is signed in is read from the session, not from `current_user`: loading
@@ -201,11 +201,11 @@ def _format_number(value: int | float, locale: str) -> str:
 def _register_error_pages(app: Flask) -> None:
     """Plain pages for the errors a user can meet; they reveal nothing."""
 
-    def render(code: int, title: str, text: str):  # noqa: ANN202
+    def render(code: int, title: str, text: str):
         return render_template("errors/error.html", code=code, title=title, text=text), code
 
     @app.errorhandler(400)
-    def bad_request(error):  # noqa: ANN001, ANN202
+    def bad_request(error):
         return render(
             400,
             gettext("Felaktig begäran"),
@@ -213,22 +213,22 @@ def _register_error_pages(app: Flask) -> None:
         )
 
     @app.errorhandler(403)
-    def forbidden(error):  # noqa: ANN001, ANN202
+    def forbidden(error):
         return render(403, gettext("Ingen behörighet"), gettext("Din roll ger inte tillgång hit."))
 
     @app.errorhandler(404)
-    def not_found(error):  # noqa: ANN001, ANN202
+    def not_found(error):
         return render(404, gettext("Sidan finns inte"), gettext("Kontrollera adressen."))
 
     @app.errorhandler(405)
-    def method_not_allowed(error):  # noqa: ANN001, ANN202
+    def method_not_allowed(error):
         body, code = render(
             405, gettext("Sidan finns inte"), gettext("Adressen kan inte användas så här.")
         )
         return body, code, {"Allow": ", ".join(error.valid_methods or ())}
 
     @app.errorhandler(413)
-    def too_large(error):  # noqa: ANN001, ANN202
+    def too_large(error):
         return render(
             413,
             gettext("För mycket på en gång"),
@@ -236,11 +236,11 @@ def _register_error_pages(app: Flask) -> None:
         )
 
     @app.errorhandler(429)
-    def too_many(error):  # noqa: ANN001, ANN202
+    def too_many(error):
         return render(429, gettext("För många försök"), gettext("Vänta en stund och försök igen."))
 
     @app.errorhandler(CSRFError)
-    def csrf_failed(error):  # noqa: ANN001, ANN202
+    def csrf_failed(error):
         return render(
             400,
             gettext("Formuläret kunde inte skickas"),
@@ -248,7 +248,7 @@ def _register_error_pages(app: Flask) -> None:
         )
 
     @app.errorhandler(500)
-    def server_error(error):  # noqa: ANN001, ANN202
+    def server_error(error):
         db.session.rollback()
         logger.exception("Server error on %s", request.path if request else "?")
         return render(

@@ -60,7 +60,7 @@ class Inbox:
     data_delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802, ANN001, ANN201
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
         refused = self.at_mail(address)
         if refused:
             return refused
@@ -68,14 +68,14 @@ class Inbox:
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802, ANN001, ANN201
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         refused = self.at_rcpt(address)
         if refused:
             return refused
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001, ANN201
+    async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         message_id = str(parsed["Message-ID"])
         if self.data_delay:
@@ -143,7 +143,7 @@ class SmtpServer:
             (str(r.message["Message-ID"]), address) for r in self.received for address in r.rcpt_tos
         )
 
-    def _authenticate(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
         good = (
             isinstance(auth_data, LoginPassword)
             and auth_data.login == b"systemfel"

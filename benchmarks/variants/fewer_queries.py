@@ -26,7 +26,7 @@ _verksamheter.lazy = "select"
 _verksamheter.strategy_key = (("lazy", "select"),)
 
 
-def _list_options():  # noqa: ANN202
+def _list_options():
     return (joinedload(Brist.myndighet), joinedload(Brist.omrade), joinedload(Brist.ansvarig),
             joinedload(Brist.verksamhet))
 

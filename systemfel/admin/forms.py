@@ -45,7 +45,7 @@ class MyndighetForm(GuardedForm):
     )
     is_active = BooleanField(_l("Aktiv (kan väljas för nya brister)"), default=True)
 
-    def validate_epost(self, field) -> None:  # noqa: ANN001
+    def validate_epost(self, field) -> None:
         """Every line must look like an e-mail address."""
         bad = invalid_addresses(parse_emails(field.data or ""))
         if bad:

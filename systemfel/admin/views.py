@@ -37,14 +37,14 @@ def _verksamhet_or_404(verksamhet_id: int) -> Verksamhet:
     return verksamhet
 
 
-def _in_verksamhet_or_404(model: type, item_id: int, verksamhet: Verksamhet):  # noqa: ANN202
+def _in_verksamhet_or_404(model: type, item_id: int, verksamhet: Verksamhet):
     item = db.session.get(model, item_id)
     if item is None or item.verksamhet_id != verksamhet.id:
         abort(404)
     return item
 
 
-def _save(form, action, success: str, target: str):  # noqa: ANN001, ANN202
+def _save(form, action, success: str, target: str):
     """Call a service; commit and redirect, or keep the input and show the error."""
     if not commit_or_show(form, action):
         return None
@@ -52,7 +52,7 @@ def _save(form, action, success: str, target: str):  # noqa: ANN001, ANN202
     return redirect(target)
 
 
-def _form_page(form, title: str, verksamhet: Verksamhet | None, fields: list[str], back: str):  # noqa: ANN001, ANN202
+def _form_page(form, title: str, verksamhet: Verksamhet | None, fields: list[str], back: str):
     return render_template(
         "admin/form.html",
         form=form,
@@ -65,7 +65,7 @@ def _form_page(form, title: str, verksamhet: Verksamhet | None, fields: list[str
 
 @blueprint.route("/")
 @requires("can_manage_verksamhet")
-def index():  # noqa: ANN201
+def index():
     """The verksamheter the user manages; admin may create new ones."""
     verksamheter = _managed()
     if len(verksamheter) == 1 and not current_user.role.is_system_wide:
@@ -75,7 +75,7 @@ def index():  # noqa: ANN201
 
 @blueprint.route("/verksamheter/ny", methods=["GET", "POST"])
 @requires("is_system_wide")
-def create_verksamhet():  # noqa: ANN201
+def create_verksamhet():
     """Create a verksamhet (admin); it starts with the standard lists."""
     form = VerksamhetForm()
     if form.validate_on_submit():
@@ -99,7 +99,7 @@ def create_verksamhet():  # noqa: ANN201
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>", methods=["GET", "POST"])
 @requires("can_manage_verksamhet")
-def verksamhet(verksamhet_id: int):  # noqa: ANN201
+def verksamhet(verksamhet_id: int):
     """A verksamhet's name and kommuner, with links to its lists."""
     current = _verksamhet_or_404(verksamhet_id)
     form = VerksamhetForm()
@@ -126,7 +126,7 @@ def verksamhet(verksamhet_id: int):  # noqa: ANN201
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/myndigheter")
 @requires("can_manage_verksamhet")
-def myndigheter(verksamhet_id: int):  # noqa: ANN201
+def myndigheter(verksamhet_id: int):
     """The verksamhet's myndigheter."""
     current = _verksamhet_or_404(verksamhet_id)
     items = db.session.scalars(
@@ -140,7 +140,7 @@ def myndigheter(verksamhet_id: int):  # noqa: ANN201
     "/verksamheter/<int:verksamhet_id>/myndigheter/<int:item_id>", methods=["GET", "POST"]
 )
 @requires("can_manage_verksamhet")
-def myndighet(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
+def myndighet(verksamhet_id: int, item_id: int | None = None):
     """Create or edit a myndighet."""
     current = _verksamhet_or_404(verksamhet_id)
     item = _in_verksamhet_or_404(Myndighet, item_id, current) if item_id else None
@@ -170,7 +170,7 @@ def myndighet(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/omraden")
 @requires("can_manage_verksamhet")
-def omraden(verksamhet_id: int):  # noqa: ANN201
+def omraden(verksamhet_id: int):
     """The verksamhet's områden."""
     current = _verksamhet_or_404(verksamhet_id)
     items = db.session.scalars(
@@ -182,7 +182,7 @@ def omraden(verksamhet_id: int):  # noqa: ANN201
 @blueprint.route("/verksamheter/<int:verksamhet_id>/omraden/ny", methods=["GET", "POST"])
 @blueprint.route("/verksamheter/<int:verksamhet_id>/omraden/<int:item_id>", methods=["GET", "POST"])
 @requires("can_manage_verksamhet")
-def omrade(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
+def omrade(verksamhet_id: int, item_id: int | None = None):
     """Create or edit an område."""
     current = _verksamhet_or_404(verksamhet_id)
     item = _in_verksamhet_or_404(Omrade, item_id, current) if item_id else None
@@ -208,7 +208,7 @@ def omrade(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/anvandare")
 @requires("can_manage_verksamhet")
-def users(verksamhet_id: int):  # noqa: ANN201
+def users(verksamhet_id: int):
     """The verksamhet's user accounts."""
     current = _verksamhet_or_404(verksamhet_id)
     items = db.session.scalars(
@@ -266,7 +266,7 @@ def _chosen_verksamheter(form: UserForm, item: User | None) -> list[Verksamhet]:
     "/verksamheter/<int:verksamhet_id>/anvandare/<int:item_id>", methods=["GET", "POST"]
 )
 @requires("can_manage_verksamhet")
-def user(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
+def user(verksamhet_id: int, item_id: int | None = None):
     """Create or edit a user account of the verksamhet."""
     current = _verksamhet_or_404(verksamhet_id)
     item = _user_or_404(current, item_id) if item_id else None
@@ -327,7 +327,7 @@ def user(verksamhet_id: int, item_id: int | None = None):  # noqa: ANN201
     "/verksamheter/<int:verksamhet_id>/anvandare/<int:item_id>/losenord", methods=["POST"]
 )
 @requires("can_manage_verksamhet")
-def reset_password(verksamhet_id: int, item_id: int):  # noqa: ANN201
+def reset_password(verksamhet_id: int, item_id: int):
     """Give a user a new temporary password, shown once."""
     current = _verksamhet_or_404(verksamhet_id)
     item = _user_or_404(current, item_id)

@@ -29,7 +29,7 @@ blueprint = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(session_id: str):  # noqa: ANN201
+def load_user(session_id: str):
     """Flask-Login: the user behind a session, if still active and not reset."""
     return services.load_session_user(session_id)
 
@@ -48,7 +48,7 @@ def safe_next(target: str | None) -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     """Show the login form; sign in."""
     if current_user.is_authenticated:
         return redirect(url_for("followups.my_work"))
@@ -87,7 +87,7 @@ def _login_rules() -> services.LoginRules:
 
 @blueprint.route("/logout", methods=["POST"])
 @login_required
-def logout():  # noqa: ANN201
+def logout():
     """Sign out, here and everywhere: a copy of the session cookie no longer works."""
     services.end_sessions(user=current_user._get_current_object())
     db.session.commit()
@@ -99,7 +99,7 @@ def logout():  # noqa: ANN201
 
 @blueprint.route("/konto/losenord", methods=["GET", "POST"])
 @login_required
-def change_password():  # noqa: ANN201
+def change_password():
     """Change one's own password."""
     form = PasswordForm()
     if form.validate_on_submit():
@@ -122,7 +122,7 @@ def change_password():  # noqa: ANN201
 
 
 @blueprint.route("/sprak", methods=["POST"])
-def set_language():  # noqa: ANN201
+def set_language():
     """Choose the interface language."""
     chosen = request.form.get("lang", "sv")
     session["lang"] = chosen if chosen in LOCALES else "sv"

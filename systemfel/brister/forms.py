@@ -158,7 +158,7 @@ class FilterForm(BaseForm):
     class Meta:
         csrf = False
 
-        def get_translations(self, form):  # noqa: ANN001, ANN201
+        def get_translations(self, form):
             """WTForms' messages, read once per language (see wtforms_messages)."""
             return wtforms_messages()
 

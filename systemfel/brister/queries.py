@@ -100,7 +100,7 @@ def _filtered(criteria: BristFilter) -> Select:
     return query
 
 
-def _list_options():  # noqa: ANN202
+def _list_options():
     """Many-to-one: joined into the same query, one row per brist either way."""
     return (
         joinedload(Brist.myndighet),

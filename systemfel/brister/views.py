@@ -87,7 +87,7 @@ def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
     form.ansvarig.choices = anything + choices.users
     form.validate()
 
-    def valid(field):  # noqa: ANN001, ANN202
+    def valid(field):
         return None if field.errors or field.data in ("", None) else field.data
 
     status = valid(form.status)
@@ -127,7 +127,7 @@ def _verksamheter_for(scope: frozenset[int] | None) -> list[Verksamhet]:
 
 @blueprint.route("/brister")
 @login_required
-def list_brister():  # noqa: ANN201
+def list_brister():
     """The filtered, sorted, paginated list of brister."""
     form, criteria, sort, page = _read_filters()
     result = queries.list_brister(criteria, sort, page, current_app.config["PAGE_SIZE"])
@@ -192,7 +192,7 @@ def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Itera
 
 @blueprint.route("/brister.csv")
 @login_required
-def export_csv():  # noqa: ANN201
+def export_csv():
     """The filtered list as CSV for Excel; small client counts are suppressed, as in the report."""
     _form, criteria, sort, _page = _read_filters()
     rows = _csv_rows(criteria, sort, current_app.config["SMALL_COUNT_THRESHOLD"])
@@ -244,7 +244,7 @@ def _fields(form: BristForm) -> services.BristFields:
 
 @blueprint.route("/brister/ny", methods=["GET", "POST"])
 @requires("can_work_brister")
-def register():  # noqa: ANN201
+def register():
     """Register a new brist; with several verksamheter, choose which one first."""
     verksamheter = _verksamheter_for(scope_of(current_user))
     chosen = request.args.get("verksamhet", type=whole_number)
@@ -288,7 +288,7 @@ def register():  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>")
 @login_required
-def detail(brist_id: int):  # noqa: ANN201
+def detail(brist_id: int):
     """Everything about one brist, with its observations and full history."""
     brist = brist_or_404(brist_id)
     return render_template(
@@ -308,7 +308,7 @@ def detail(brist_id: int):  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/redigera", methods=["GET", "POST"])
 @requires("can_work_brister")
-def edit(brist_id: int):  # noqa: ANN201
+def edit(brist_id: int):
     """Edit a brist; a save on an outdated copy is refused and shows what changed."""
     brist = brist_or_404(brist_id)
     if brist.is_closed and request.method == "GET":  # a post keeps its input and says why
@@ -363,12 +363,12 @@ def _save_edit(form: BristForm, brist: Brist) -> tuple[list[Change] | None, Conf
     return (changes if saved else None), conflict
 
 
-def _action_page(template: str, brist: Brist, form, conflict=None, status=None, **context):  # noqa: ANN001, ANN202
+def _action_page(template: str, brist: Brist, form, conflict=None, status=None, **context):
     code = status or (409 if conflict else status_for(form))
     return render_template(template, brist=brist, form=form, conflict=conflict, **context), code
 
 
-def _apply(form, brist: Brist, action, success: str):  # noqa: ANN001, ANN202
+def _apply(form, brist: Brist, action, success: str):
     """Run a service for a posted form and commit.
 
     Returns (redirect, None) when done, (None, conflict) when someone else changed the brist
@@ -385,7 +385,7 @@ def _apply(form, brist: Brist, action, success: str):  # noqa: ANN001, ANN202
 
 @blueprint.route("/brister/<int:brist_id>/observation", methods=["GET", "POST"])
 @requires("can_work_brister")
-def observe(brist_id: int):  # noqa: ANN201
+def observe(brist_id: int):
     """Record that the flaw was seen again."""
     brist = brist_or_404(brist_id)
     form = ObservationForm()
@@ -415,7 +415,7 @@ def observe(brist_id: int):  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/eskalera", methods=["GET", "POST"])
 @requires("can_work_brister")
-def escalate(brist_id: int):  # noqa: ANN201
+def escalate(brist_id: int):
     """Escalate a brist to a higher level, with a reason."""
     brist = brist_or_404(brist_id)
     form = EscalateForm()
@@ -445,7 +445,7 @@ def escalate(brist_id: int):  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/status", methods=["GET", "POST"])
 @requires("can_work_brister")
-def change_status(brist_id: int):  # noqa: ANN201
+def change_status(brist_id: int):
     """Move an open brist to another status."""
     brist = brist_or_404(brist_id)
     form = StatusForm()
@@ -473,7 +473,7 @@ def change_status(brist_id: int):  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/stang", methods=["GET", "POST"])
 @requires("can_close_brister")
-def close(brist_id: int):  # noqa: ANN201
+def close(brist_id: int):
     """Close a brist with an outcome (samordnare)."""
     brist = brist_or_404(brist_id)
     form = CloseForm()
@@ -507,7 +507,7 @@ def close(brist_id: int):  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/oppna-igen", methods=["GET", "POST"])
 @requires("can_work_brister")
-def reopen(brist_id: int):  # noqa: ANN201
+def reopen(brist_id: int):
     """Open a closed brist again; it keeps its history."""
     brist = brist_or_404(brist_id)
     form = ReopenForm()

@@ -65,7 +65,7 @@ def sweep_agency_reminders(now: datetime | None = None, stop: Event | None = Non
     return sent
 
 
-def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:  # noqa: ANN001
+def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
     """Claim one reminder (reminders_sent seen → seen + 1) and write its e-mail; 0 if taken."""
     kontakt = db.session.scalar(
         select(Kontakt)
@@ -200,7 +200,7 @@ def sweep_digests(now: datetime | None = None, stop: Event | None = None) -> int
     return written
 
 
-def _write_digest(key: str, user: Recipient, items: list[DigestItem], today, now: datetime) -> int:  # noqa: ANN001
+def _write_digest(key: str, user: Recipient, items: list[DigestItem], today, now: datetime) -> int:
     try:
         written = enqueue(
             key=key,

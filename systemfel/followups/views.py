@@ -43,7 +43,7 @@ blueprint = Blueprint("followups", __name__)
 
 @blueprint.route("/")
 @login_required
-def my_work():  # noqa: ANN201
+def my_work():
     """The start page: what is due for me (ombud) or for the verksamhet (samordnare)."""
     if current_user.role == Role.LEDNINGSGRUPP:
         return redirect(url_for("meetings.groups"))  # their work is the group's meetings
@@ -68,7 +68,7 @@ def my_work():  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/uppfoljning", methods=["GET", "POST"])
 @requires("can_work_brister")
-def record(brist_id: int):  # noqa: ANN201
+def record(brist_id: int):
     """Record a follow-up: what was found, and the next date or closing."""
     brist = brist_or_404(brist_id)
     if brist.is_closed:
@@ -119,7 +119,7 @@ def _record(form: FollowupForm, brist: Brist) -> None:
 
 @blueprint.route("/brister/<int:brist_id>/bevakning", methods=["GET", "POST"])
 @requires("can_work_brister")
-def move(brist_id: int):  # noqa: ANN201
+def move(brist_id: int):
     """Give the open follow-up another date."""
     brist = brist_or_404(brist_id)
     current = services.open_followup(brist)
@@ -145,7 +145,7 @@ def move(brist_id: int):  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/kontakt", methods=["GET", "POST"])
 @requires("can_work_brister")
-def raise_contact(brist_id: int):  # noqa: ANN201
+def raise_contact(brist_id: int):
     """Record that the brist was raised with a myndighet, optionally sending it by e-mail."""
     brist = brist_or_404(brist_id)
     form = KontaktForm()
@@ -195,7 +195,7 @@ def _raise(form: KontaktForm, brist: Brist) -> None:
 
 @blueprint.route("/kontakter/<int:kontakt_id>/aterkalla", methods=["POST"])
 @requires("can_work_brister")
-def revoke(kontakt_id: int):  # noqa: ANN201
+def revoke(kontakt_id: int):
     """Stop the answer links of a contact and its reminders."""
     kontakt = db.session.get(Kontakt, kontakt_id)
     scope = scope_of(current_user)
@@ -250,7 +250,7 @@ def _answering(token: str) -> Kontakt:
 
 @blueprint.route("/svar/<token>", methods=["GET", "POST"])
 @_not_stored
-def answer(token: str):  # noqa: ANN201
+def answer(token: str):
     """A myndighet answers one request, without an account. Anything wrong is a plain 404."""
     kontakt = _answering(token)
     form = SvarForm()
@@ -271,6 +271,6 @@ def answer(token: str):  # noqa: ANN201
 
 @blueprint.route("/svar/<token>/tack")
 @_not_stored
-def answer_thanks(token: str):  # noqa: ANN201
+def answer_thanks(token: str):
     """After an answer: a page to land on that a refresh cannot send again."""
     return render_template("followups/answer_thanks.html", kontakt=_answering(token))

@@ -46,7 +46,7 @@ def groups_for(
     return list(db.session.scalars(query.order_by(Ledningsgrupp.namn)))
 
 
-def _groups_of_member(user_id: int):  # noqa: ANN202 - a SQLAlchemy select
+def _groups_of_member(user_id: int):  # a SQLAlchemy select
     return select(Ledamot.ledningsgrupp_id).where(Ledamot.user_id == user_id)
 
 

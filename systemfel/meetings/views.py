@@ -94,7 +94,7 @@ def _verksamheter_choices() -> list[Verksamhet]:
 
 @blueprint.route("/ledningsgrupper")
 @login_required
-def groups():  # noqa: ANN201
+def groups():
     """The ledningsgrupper over the user's verksamheter."""
     return render_template(
         "meetings/groups.html", groups=queries.groups_for(scope_of(current_user), _member_id())
@@ -113,7 +113,7 @@ def _group_fields(form: GroupForm, verksamheter: list[Verksamhet]) -> services.G
 
 @blueprint.route("/ledningsgrupper/ny", methods=["GET", "POST"])
 @requires("can_manage_verksamhet")
-def new_group():  # noqa: ANN201
+def new_group():
     """Create a ledningsgrupp."""
     verksamheter = _verksamheter_choices()
     form = GroupForm()
@@ -133,7 +133,7 @@ def new_group():  # noqa: ANN201
 
 @blueprint.route("/ledningsgrupper/<int:group_id>")
 @login_required
-def group(group_id: int):  # noqa: ANN201
+def group(group_id: int):
     """A group: members, standing items, meetings, the calendar address."""
     group = _group_or_404(group_id)
     return _render_group(group, _member_form(group))
@@ -159,7 +159,7 @@ def _member_form(group: Ledningsgrupp) -> MemberForm:
     return form
 
 
-def _render_group(group: Ledningsgrupp, member_form: MemberForm, status: int = 200):  # noqa: ANN202
+def _render_group(group: Ledningsgrupp, member_form: MemberForm, status: int = 200):
     feed = url_for(
         "meetings.calendar_feed", group_id=group.id, token=group.ics_token, _external=True
     )
@@ -176,7 +176,7 @@ def _render_group(group: Ledningsgrupp, member_form: MemberForm, status: int = 2
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/andra", methods=["GET", "POST"])
 @requires("can_manage_verksamhet")
-def edit_group(group_id: int):  # noqa: ANN201
+def edit_group(group_id: int):
     """Change a group's name, kind, verksamheter and standing items."""
     group = _group_or_404(group_id)
     verksamheter = _verksamheter_choices()
@@ -202,7 +202,7 @@ def edit_group(group_id: int):  # noqa: ANN201
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/ledamoter", methods=["POST"])
 @requires("can_manage_verksamhet")
-def add_member(group_id: int):  # noqa: ANN201
+def add_member(group_id: int):
     """Add a member to the group."""
     group = _group_or_404(group_id)
     form = _member_form(group)
@@ -227,7 +227,7 @@ def add_member(group_id: int):  # noqa: ANN201
     "/ledningsgrupper/<int:group_id>/ledamoter/<int:member_id>/ta-bort", methods=["POST"]
 )
 @requires("can_manage_verksamhet")
-def remove_member(group_id: int, member_id: int):  # noqa: ANN201
+def remove_member(group_id: int, member_id: int):
     """Remove a member from the group."""
     group = _group_or_404(group_id)
     member = next((m for m in group.ledamoter if m.id == member_id), None)
@@ -241,7 +241,7 @@ def remove_member(group_id: int, member_id: int):  # noqa: ANN201
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/kalenderlank", methods=["POST"])
 @requires("can_manage_verksamhet")
-def new_calendar_link(group_id: int):  # noqa: ANN201
+def new_calendar_link(group_id: int):
     """Give the calendar feed a new secret address."""
     group = _group_or_404(group_id)
     if not VersionForm().validate_on_submit():
@@ -253,7 +253,7 @@ def new_calendar_link(group_id: int):  # noqa: ANN201
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/kalender/<token>.ics")
-def calendar_feed(group_id: int, token: str):  # noqa: ANN201
+def calendar_feed(group_id: int, token: str):
     """The group's meetings as a calendar to subscribe to; the secret address is the key."""
     group = db.session.get(Ledningsgrupp, group_id)
     if group is None or not hmac.compare_digest(group.ics_token.encode(), token.encode()):
@@ -299,7 +299,7 @@ def _meeting_fields(group: Ledningsgrupp, form: MeetingForm) -> services.Meeting
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/moten/nytt", methods=["GET", "POST"])
 @requires("can_manage_verksamhet")
-def new_meeting(group_id: int):  # noqa: ANN201
+def new_meeting(group_id: int):
     """Plan a meeting of the group."""
     group = _group_or_404(group_id)
     form = _meeting_form(group, None)
@@ -319,7 +319,7 @@ def new_meeting(group_id: int):  # noqa: ANN201
 
 @blueprint.route("/moten/<int:mote_id>/andra", methods=["GET", "POST"])
 @requires("can_manage_verksamhet")
-def edit_meeting(mote_id: int):  # noqa: ANN201
+def edit_meeting(mote_id: int):
     """Change a meeting's time, place or justerare."""
     mote = _meeting_or_404(mote_id)
     form = _meeting_form(mote.ledningsgrupp, mote)
@@ -340,13 +340,13 @@ def edit_meeting(mote_id: int):  # noqa: ANN201
 
 @blueprint.route("/moten/<int:mote_id>")
 @login_required
-def meeting(mote_id: int):  # noqa: ANN201
+def meeting(mote_id: int):
     """The meeting: its agenda (draft or fastställd) and what can be done next."""
     mote = _meeting_or_404(mote_id)
     return _render_meeting(mote, AddItemForm(formdata=None))
 
 
-def _render_meeting(mote: Mote, add_form: AddItemForm, status: int = 200):  # noqa: ANN202
+def _render_meeting(mote: Mote, add_form: AddItemForm, status: int = 200):
     add_form.version.data = mote.version
     return render_template(
         "meetings/meeting.html",
@@ -368,7 +368,7 @@ def _can_justera(mote: Mote) -> bool:
     return mote.status == MotesStatus.GENOMFORT and (own or current_user.role.can_manage_verksamhet)
 
 
-def _agenda_action(mote: Mote, action, success: str):  # noqa: ANN001, ANN202
+def _agenda_action(mote: Mote, action, success: str):
     """Run an agenda button's service call; a refusal or conflict is shown, nothing half-saved."""
     form = VersionForm()
     if not form.validate_on_submit():
@@ -388,7 +388,7 @@ def _agenda_action(mote: Mote, action, success: str):  # noqa: ANN001, ANN202
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/foresla", methods=["POST"])
 @requires("can_manage_verksamhet")
-def propose(mote_id: int):  # noqa: ANN201
+def propose(mote_id: int):
     """Propose the agenda from the rules, or regenerate it keeping manual edits."""
     mote = _meeting_or_404(mote_id)
     return _agenda_action(
@@ -402,7 +402,7 @@ def propose(mote_id: int):  # noqa: ANN201
     "/moten/<int:mote_id>/dagordning/punkter/<int:punkt_id>/<action>", methods=["POST"]
 )
 @requires("can_manage_verksamhet")
-def item_action(mote_id: int, punkt_id: int, action: str):  # noqa: ANN201
+def item_action(mote_id: int, punkt_id: int, action: str):
     """Move an item up or down, take it off the agenda, or put it back."""
     mote = _meeting_or_404(mote_id)
     punkt = _punkt_or_404(mote, punkt_id)
@@ -419,7 +419,7 @@ def item_action(mote_id: int, punkt_id: int, action: str):  # noqa: ANN201
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/punkter", methods=["POST"])
 @requires("can_manage_verksamhet")
-def add_item(mote_id: int):  # noqa: ANN201
+def add_item(mote_id: int):
     """Add a free item, or a brist by its number, to the draft agenda."""
     mote = _meeting_or_404(mote_id)
     form = AddItemForm()
@@ -456,7 +456,7 @@ def add_item(mote_id: int):  # noqa: ANN201
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/faststall", methods=["POST"])
 @requires("can_manage_verksamhet")
-def faststall(mote_id: int):  # noqa: ANN201
+def faststall(mote_id: int):
     """Settle the agenda; it is then a record that later changes to brister do not alter."""
     mote = _meeting_or_404(mote_id)
     return _agenda_action(
@@ -468,7 +468,7 @@ def faststall(mote_id: int):  # noqa: ANN201
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/skicka", methods=["POST"])
 @requires("can_manage_verksamhet")
-def send_agenda(mote_id: int):  # noqa: ANN201
+def send_agenda(mote_id: int):
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation."""
     mote = _meeting_or_404(mote_id)
     if not VersionForm().validate_on_submit():
@@ -490,7 +490,7 @@ def send_agenda(mote_id: int):  # noqa: ANN201
     return redirect(url_for("meetings.meeting", mote_id=mote.id))
 
 
-def _enqueue_agenda(mote: Mote, members: list) -> None:  # noqa: ANN001
+def _enqueue_agenda(mote: Mote, members: list) -> None:
     url = url_for("meetings.meeting", mote_id=mote.id, _external=True)
     with force_locale("sv"):
         doc = present.meeting_doc(mote)
@@ -520,7 +520,7 @@ def _enqueue_agenda(mote: Mote, members: list) -> None:  # noqa: ANN001
 
 @blueprint.route("/moten/<int:mote_id>/protokoll", methods=["GET", "POST"])
 @login_required
-def minutes(mote_id: int):  # noqa: ANN201
+def minutes(mote_id: int):
     """Write the minutes; saving them as held applies every decision to its brist."""
     mote = _meeting_or_404(mote_id)
     can_edit = current_user.role.can_manage_verksamhet
@@ -622,7 +622,7 @@ def _minutes_data(mote: Mote) -> dict:
     }
 
 
-def _minute(punkt: Punkt, entry) -> services.Minute:  # noqa: ANN001
+def _minute(punkt: Punkt, entry) -> services.Minute:
     beslut = None
     if punkt.brist_id is not None and entry.beslut_typ.data:
         beslut = Beslut(
@@ -641,7 +641,7 @@ def _minute(punkt: Punkt, entry) -> services.Minute:  # noqa: ANN001
     )
 
 
-def _field_named(form: MinutesForm, key: str):  # noqa: ANN202
+def _field_named(form: MinutesForm, key: str):
     """The field a service names: "<field>-<punkt id>" is an item's, else one of the form's."""
     name, _, punkt_id = key.rpartition("-")
     for entry in form.punkter:
@@ -663,7 +663,7 @@ def _show_item_error(form: MinutesForm, error: DomainError) -> None:
 
 @blueprint.route("/moten/<int:mote_id>/protokoll/justera", methods=["POST"])
 @login_required
-def justera(mote_id: int):  # noqa: ANN201
+def justera(mote_id: int):
     """Approve the minutes; they are then locked."""
     mote = _meeting_or_404(mote_id)
     if not _can_justera(mote) and mote.status == MotesStatus.GENOMFORT:
@@ -697,7 +697,7 @@ def _check_kind(mote: Mote, kind: str) -> None:
 
 @blueprint.route("/moten/<int:mote_id>/<kind>/utskrift")
 @login_required
-def printable(mote_id: int, kind: str):  # noqa: ANN201
+def printable(mote_id: int, kind: str):
     """The agenda or the minutes as a page made for printing."""
     mote = _meeting_or_404(mote_id)
     _check_kind(mote, kind)
@@ -720,7 +720,7 @@ def _pdf(html: str) -> bytes:
 
 @blueprint.route("/moten/<int:mote_id>/<kind>.<fmt>")
 @login_required
-def download(mote_id: int, kind: str, fmt: str):  # noqa: ANN201
+def download(mote_id: int, kind: str, fmt: str):
     """The agenda or the minutes as DOCX or PDF, always with Swedish headings."""
     mote = _meeting_or_404(mote_id)
     _check_kind(mote, kind)
@@ -742,7 +742,7 @@ def download(mote_id: int, kind: str, fmt: str):  # noqa: ANN201
 
 @blueprint.route("/moten/<int:mote_id>/kallelse.ics")
 @login_required
-def invitation(mote_id: int):  # noqa: ANN201
+def invitation(mote_id: int):
     """The meeting as a calendar file to open in one's calendar."""
     mote = _meeting_or_404(mote_id)
     url = url_for("meetings.meeting", mote_id=mote.id, _external=True)
@@ -759,7 +759,7 @@ def invitation(mote_id: int):  # noqa: ANN201
 
 @blueprint.route("/brister/<int:brist_id>/ledningsgrupp", methods=["POST"])
 @requires("can_work_brister")
-def mark(brist_id: int):  # noqa: ANN201
+def mark(brist_id: int):
     """An ombud asks for the brist to be taken up in the ledningsgrupp, or takes it back."""
     brist = brist_or_404(brist_id)
     if not VersionForm().validate_on_submit():

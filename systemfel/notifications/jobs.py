@@ -133,7 +133,7 @@ def _claim(sender: Sender, message_id: int) -> bool:
     return claimed == 1
 
 
-def _mine(sender: Sender, message_id: int):  # noqa: ANN202 - a SQLAlchemy update statement
+def _mine(sender: Sender, message_id: int):  # a SQLAlchemy update statement
     """An UPDATE of the message that touches it only while this sender holds it."""
     return update(OutboxMessage).where(
         OutboxMessage.id == message_id,
@@ -274,5 +274,5 @@ class Heartbeat:
         try:
             with self.engine.begin() as connection:
                 self.lost = self.lost or connection.execute(renewed).rowcount != 1
-        except Exception:  # noqa: BLE001 - a missed renewal is retried; the lease has slack
+        except Exception:  # a missed renewal is retried; the lease has slack
             logger.warning("Outbox %s: lease not renewed", self.message_id, exc_info=True)

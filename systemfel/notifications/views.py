@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 
 @blueprint.route("/")
 @requires("is_system_wide")
-def index(form: ResendFailedForm | None = None):  # noqa: ANN201
+def index(form: ResendFailedForm | None = None):
     """Messages, failed ones first, newest first; the sender's state; sending again in bulk."""
     status = request.args.get("status", "")
     query = select(OutboxMessage)
@@ -42,7 +42,7 @@ def index(form: ResendFailedForm | None = None):  # noqa: ANN201
 
 @blueprint.route("/skicka-om", methods=["POST"])
 @requires("is_system_wide")
-def resend_failed():  # noqa: ANN201
+def resend_failed():
     """Queue failed and partly delivered messages again: all, of one kind, or to one address."""
     form = ResendFailedForm()
     if not form.validate():
@@ -73,7 +73,7 @@ def resend_failed():  # noqa: ANN201
 
 @blueprint.route("/<int:message_id>")
 @requires("is_system_wide")
-def show(message_id: int):  # noqa: ANN201
+def show(message_id: int):
     """One message as it was (or will be) sent."""
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     return render_template("notifications/show.html", message=message)
@@ -81,7 +81,7 @@ def show(message_id: int):  # noqa: ANN201
 
 @blueprint.route("/<int:message_id>/skicka-igen", methods=["POST"])
 @requires("is_system_wide")
-def resend(message_id: int):  # noqa: ANN201
+def resend(message_id: int):
     """Queue a failed or partly delivered message again, to those who have not got it."""
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     if not message.status.can_resend:  # sent or on its way meanwhile (another tab, a bulk retry)

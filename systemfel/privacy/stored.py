@@ -116,7 +116,7 @@ def _rows(table_name: str, columns: tuple[str, ...], batch: int) -> Iterator[Any
         last = rows[-1].id
 
 
-def _texts(value: Any) -> Iterator[str]:  # noqa: ANN401 - text or JSON
+def _texts(value: Any) -> Iterator[str]:  # text or JSON
     """Every string in a value (a JSON column holds them nested)."""
     if isinstance(value, str):
         yield value
@@ -128,7 +128,7 @@ def _texts(value: Any) -> Iterator[str]:  # noqa: ANN401 - text or JSON
             yield from _texts(item)
 
 
-def _findings_in(value: Any) -> list:  # noqa: ANN401 - text or JSON
+def _findings_in(value: Any) -> list:  # text or JSON
     return [finding for text in _texts(value) for finding in find_personnummer(text)]
 
 
@@ -139,7 +139,7 @@ def redact_text(text: str) -> str:
     return text
 
 
-def _redacted(value: Any) -> Any:  # noqa: ANN401 - text or JSON
+def _redacted(value: Any) -> Any:  # text or JSON
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):

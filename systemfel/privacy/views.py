@@ -30,7 +30,7 @@ class RedactForm(BaseForm):
 
 @blueprint.route("/")
 @requires("is_system_wide")
-def index(form: RedactForm | None = None):  # noqa: ANN201
+def index(form: RedactForm | None = None):
     """Every stored field that holds a personnummer, masked, and the form to remove them."""
     found = stored.scan(seconds=SCAN_SECONDS)
     return render_template("privacy/index.html", scan=found, form=form or RedactForm())
@@ -38,7 +38,7 @@ def index(form: RedactForm | None = None):  # noqa: ANN201
 
 @blueprint.route("/ta-bort", methods=["POST"])
 @requires("is_system_wide")
-def redact():  # noqa: ANN201
+def redact():
     """Replace every number found by "[borttaget]", with a record of who and when."""
     form = RedactForm()
     if not form.validate():

@@ -98,7 +98,7 @@ def brist_facts(verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
     ]
 
 
-def _with_names():  # noqa: ANN202
+def _with_names():
     """Plain rows, not objects: a national roll-up reads well over 100,000 brister."""
     return (
         select(

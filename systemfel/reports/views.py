@@ -50,7 +50,7 @@ class ReportTextForm(VersionedForm):
     closing = TextAreaField(_l("Avslutande text"), validators=[Optional(), Length(max=20000)])
 
 
-def _text_form(entries: list, formdata=None) -> ReportTextForm:  # noqa: ANN001
+def _text_form(entries: list, formdata=None) -> ReportTextForm:
     """A form with one summary field per brist in the report (the privacy guard sees them all)."""
     fields = {
         f"summary_{entry.brist_id}": TextAreaField(
@@ -97,7 +97,7 @@ def _choices() -> list:
 
 @blueprint.route("/rapport", methods=["GET", "POST"])
 @login_required
-def report():  # noqa: ANN201
+def report():
     """Generate the report for verksamheter and a year; the samordnare edits and freezes it."""
     ids, year = _chosen()
     if request.method == "POST" and not current_user.role.can_edit_report:
@@ -119,7 +119,7 @@ def report():  # noqa: ANN201
 
 def _report_as_saved(
     ids: frozenset[int], year: int, status: int = 200, freeze_refusal: ConflictError | None = None
-):  # noqa: ANN202
+):
     """The report page with the draft's texts in the form."""
     rapport = services.draft_for(ids, year)
     document, entries = services.generate(ids, year, rapport, _threshold())
@@ -140,7 +140,7 @@ def _render_report(
     status: int,
     conflict: ConflictError | None = None,
     freeze_refusal: ConflictError | None = None,
-):  # noqa: ANN202
+):
     """The report page: the document, its frozen versions and what changed since, the texts."""
     latest = services.latest_version(rapport)
     changes = []
@@ -178,7 +178,7 @@ def _fill_texts(form: ReportTextForm, rapport: Rapport | None) -> None:
         form[name].data = saved.get(name, "")
 
 
-def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: list):  # noqa: ANN202
+def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: list):
     """Save the posted texts: 302, or 422 or 409 with the form ready to show why."""
     if not form.validate():
         return 422, None
@@ -205,7 +205,7 @@ def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: l
 
 @blueprint.route("/rapport/frys", methods=["POST"])
 @login_required
-def freeze():  # noqa: ANN201
+def freeze():
     """Freeze the report as it reads now; only the samordnare does."""
     ids, year = _chosen()
     if not current_user.role.can_edit_report:
@@ -243,7 +243,7 @@ def _version_line(version: RapportVersion) -> str:
 
 @blueprint.route("/rapport/versioner/<int:version_id>")
 @login_required
-def version(version_id: int):  # noqa: ANN201
+def version(version_id: int):
     """A frozen version, exactly as it was frozen."""
     frozen = _version_or_404(version_id)
     document = services.document_from_dict(frozen.content, _version_line(frozen))
@@ -269,7 +269,7 @@ def _document_for_export() -> tuple[ReportDocument, str]:
 
 @blueprint.route("/rapport/export.<fmt>")
 @login_required
-def export(fmt: str):  # noqa: ANN201
+def export(fmt: str):
     """The report as DOCX, PDF, plain text, or its data as CSV or XLSX."""
     document, stem = _document_for_export()
     with force_locale("sv"):
@@ -299,7 +299,7 @@ def _pdf(document: ReportDocument) -> bytes:
 
 @blueprint.route("/statistik", endpoint="statistics")
 @login_required
-def statistics_page():  # noqa: ANN201
+def statistics_page():
     """Brister by nivå, myndighet, område and year; closure times; agencies' answers."""
     year = request.args.get("ar", type=whole_number)
     if year is not None and not 2000 <= year <= 2100:

@@ -55,7 +55,7 @@ def smtp_server(app, monkeypatch):
         server.stop()
 
 
-def send_to(server: SmtpServer, app, monkeypatch, username: str = "", password: str = "") -> None:  # noqa: ANN001
+def send_to(server: SmtpServer, app, monkeypatch, username: str = "", password: str = "") -> None:
     """Point the app's SMTP settings at `server` (plain SMTP on loopback)."""
     for key, value in {
         "SMTP_HOST": "127.0.0.1",
@@ -177,5 +177,5 @@ def outbox_keys(pattern: str = "%") -> list[str]:
     )
 
 
-def count(model, *where) -> int:  # noqa: ANN001
+def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))

@@ -29,7 +29,7 @@ def test_simultaneous_registrations_get_distinct_numbers(app):
                     verksamhet = db.session.get(Verksamhet, ids[0])
                     factories.brist(verksamhet, db.session.get(User, ids[1]))
                     db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported below
+            except BaseException as error:  # reported below
                 errors.append(error)
             finally:
                 db.session.remove()

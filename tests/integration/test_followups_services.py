@@ -24,7 +24,7 @@ from tests.integration.conftest import MAILBOX, T0, at, count
 TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")
 
 
-def open_bevakningar(brist) -> list[Bevakning]:  # noqa: ANN001
+def open_bevakningar(brist) -> list[Bevakning]:
     return list(
         db.session.scalars(
             select(Bevakning).where(

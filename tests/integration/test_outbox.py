@@ -23,7 +23,7 @@ from tests.integration.conftest import MAIL_FROM_ADDRESS, MAILBOX, T0, count
 TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")
 
 
-def enqueue_note(key: str, user, to: list[str] | None = None) -> OutboxMessage | None:  # noqa: ANN001
+def enqueue_note(key: str, user, to: list[str] | None = None) -> OutboxMessage | None:
     """A small real e-mail (the digest template with nothing in it)."""
     return services.enqueue(
         key=key,

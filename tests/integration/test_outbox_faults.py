@@ -26,7 +26,7 @@ from tests.integration.conftest import T0, at, send_to
 A, B, C = "a@fk.example", "b@fk.example", "c@fk.example"
 
 
-def enqueue(key: str, to: list[str], office_hours_only: bool = False, now=T0) -> None:  # noqa: ANN001
+def enqueue(key: str, to: list[str], office_hours_only: bool = False, now=T0) -> None:
     services.enqueue(
         key=key,
         to=to,
@@ -44,7 +44,7 @@ def row(key: str) -> OutboxMessage:
     return db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
 
 
-def drain(start, hours: float = 4):  # noqa: ANN001, ANN201
+def drain(start, hours: float = 4):
     """Run the sender at every due moment from `start` until nothing is pending."""
     now, end = start, start + timedelta(hours=hours)
     while now < end:
@@ -62,7 +62,7 @@ def drain(start, hours: float = 4):  # noqa: ANN001, ANN201
     raise AssertionError("the outbox did not drain")
 
 
-def once(replies: list[str]):  # noqa: ANN201
+def once(replies: list[str]):
     """A fault that gives these replies in turn, then lets everything through."""
     left = list(replies)
     return lambda *_args: left.pop(0) if left else None
@@ -321,7 +321,7 @@ def test_a_sender_whose_lease_is_renewed_keeps_the_message_from_a_second_sender(
     assert row("note:1").status == OutboxStatus.SENT
 
 
-def run_sender(app) -> None:  # noqa: ANN001
+def run_sender(app) -> None:
     with app.app_context():
         send_due_messages()
         db.session.remove()
@@ -331,7 +331,7 @@ def test_a_sender_that_lost_its_claim_neither_sends_nor_records(scene, smtp_serv
     enqueue("note:1", [A])
     real = jobs.Heartbeat.check
 
-    def taken_over(heartbeat):  # noqa: ANN001, ANN202
+    def taken_over(heartbeat):
         # Just before DATA, another sender has taken the message over.
         with db.engine.begin() as connection:
             connection.execute(update(OutboxMessage).values(claim_token="someone-else"))

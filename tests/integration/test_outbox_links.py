@@ -27,7 +27,7 @@ def request_row() -> OutboxMessage:
     )
 
 
-def queued_request(scene) -> str:  # noqa: ANN001
+def queued_request(scene) -> str:
     """E-mail the scene's request; return its answer token, read from the outbox."""
     scene.email_request(now=T0)
     db.session.commit()

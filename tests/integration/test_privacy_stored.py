@@ -42,7 +42,7 @@ def test_every_text_column_is_either_searched_or_known_to_be_technical(app):
     assert text_columns == listed
 
 
-def seed(app, world) -> dict[str, int]:  # noqa: ANN001
+def seed(app, world) -> dict[str, int]:
     """Numbers saved past the old guard, in a brist, an observation, history and an e-mail."""
     with app.app_context():
         home, ombud = db.session.merge(world.home), db.session.merge(world.users["ombud"])

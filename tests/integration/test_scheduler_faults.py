@@ -99,7 +99,7 @@ def test_a_sweep_killed_midway_is_completed_by_the_next_without_duplicates(
     )
     watcher = sa.create_engine(url)
     written = sa.text("SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'paminnelse:%'")
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+    child = subprocess.Popen(  # our own interpreter and script
         [sys.executable, "-c", CHILD, NOW.isoformat()],
         cwd=ROOT,
         env=env,
@@ -147,7 +147,7 @@ def test_a_sweep_killed_midway_is_completed_by_the_next_without_duplicates(
     assert received == Counter({f"<paminnelse.{i}.1@127.0.0.1>": 1 for i in ids})
 
 
-def run_at_once(app, job, copies: int = 2) -> list[int]:  # noqa: ANN001
+def run_at_once(app, job, copies: int = 2) -> list[int]:
     """Run `job` in `copies` threads released together, each in its own app context."""
     start = threading.Barrier(copies)
     results: list[int] = []
@@ -158,7 +158,7 @@ def run_at_once(app, job, copies: int = 2) -> list[int]:  # noqa: ANN001
             try:
                 start.wait(timeout=10)
                 results.append(job())
-            except BaseException as error:  # noqa: BLE001 - reported below
+            except BaseException as error:  # reported below
                 errors.append(error)
             finally:
                 db.session.remove()
@@ -173,7 +173,7 @@ def run_at_once(app, job, copies: int = 2) -> list[int]:  # noqa: ANN001
     return results
 
 
-def due_digests(scene) -> list[int]:  # noqa: ANN001
+def due_digests(scene) -> list[int]:
     """Three ombud with a follow-up due on DUE; return their ids."""
     users = [scene.ombud, scene.ombud2]
     users.append(factories.UserFactory(verksamheter=[scene.verksamhet]))
@@ -221,7 +221,7 @@ def test_a_digest_written_by_another_scheduler_meanwhile_is_not_counted(app, sce
     user_ids = due_digests(scene)
     real_enqueue = jobs.enqueue
 
-    def racing_enqueue(**kwargs):  # noqa: ANN003, ANN202
+    def racing_enqueue(**kwargs):
         # Another scheduler writes and commits the same digest first, in its own session.
         with app.app_context():
             real_enqueue(**kwargs)

@@ -43,7 +43,7 @@ def queue(count: int, start: int = 0) -> list[str]:
 
 
 @contextmanager
-def scheduler(app, smtp: SmtpServer, tmp_path: Path, **settings):  # noqa: ANN001, ANN003, ANN201
+def scheduler(app, smtp: SmtpServer, tmp_path: Path, **settings):
     """Start `systemfel scheduler` as its own process; kill it on the way out if still alive."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("SYSTEMFEL_")}
     env |= {
@@ -58,7 +58,7 @@ def scheduler(app, smtp: SmtpServer, tmp_path: Path, **settings):  # noqa: ANN00
     }
     env |= {f"SYSTEMFEL_{key}": str(value) for key, value in settings.items()}
     log = (tmp_path / "scheduler.log").open("ab")
-    process = subprocess.Popen(  # noqa: S603 - our own command
+    process = subprocess.Popen(  # our own command
         [COMMAND, "scheduler"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
@@ -112,7 +112,7 @@ def test_the_scheduler_drains_more_than_a_batch_and_fires_again_after_its_interv
     assert outbox_statuses() == {"sent": 280}
 
 
-def interrupted_runs(app, tmp_path, signum: int, stops: int, total: int):  # noqa: ANN001, ANN201
+def interrupted_runs(app, tmp_path, signum: int, stops: int, total: int):
     """Send `total` messages while the scheduler is stopped `stops` times with `signum`.
 
     Returns the SMTP server and, per stop, the Message-ID the server last took before the
@@ -122,7 +122,7 @@ def interrupted_runs(app, tmp_path, signum: int, stops: int, total: int):  # noq
     smtp.inbox.data_delay = 0.01  # a little time in DATA, so that stops land mid-send
     smtp.start()
     queue(total)
-    rng = random.Random(os.getpid())  # noqa: S311 - where to stop, not a secret
+    rng = random.Random(os.getpid())  # where to stop, not a secret
     last_before_stop: list[str | None] = []
     try:
         for _ in range(stops):

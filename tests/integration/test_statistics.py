@@ -52,7 +52,7 @@ def _myndighet(scene: Scene, namn: str) -> Myndighet:
     return found
 
 
-def register(scene: Scene, now: datetime, **overrides) -> Brist:  # noqa: ANN003
+def register(scene: Scene, now: datetime, **overrides) -> Brist:
     overrides.setdefault("first_observed_on", date(now.year, 1, 1))
     return scene.new_brist(now=now, **overrides)
 

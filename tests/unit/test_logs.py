@@ -33,7 +33,7 @@ def _masking():
     mask_answer_tokens_in_logs()
 
 
-def _plain(environ, start_response):  # noqa: ANN001, ANN202 - a WSGI app
+def _plain(environ, start_response):  # a WSGI app
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"no"]
 
@@ -46,7 +46,7 @@ def test_the_development_servers_request_line_is_masked(caplog):
         with caplog.at_level(logging.INFO, logger="werkzeug"):
             url = f"http://127.0.0.1:{server.port}/svar/{TOKEN}/tack?x=1"
             with pytest.raises(urllib.error.HTTPError):
-                urllib.request.urlopen(url, timeout=5)  # noqa: S310 - our own server
+                urllib.request.urlopen(url, timeout=5)  # our own server
     finally:
         server.shutdown()
         thread.join(timeout=5)
@@ -111,7 +111,7 @@ def test_a_record_of_any_logger_is_masked_whatever_its_arguments(caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("systemfel.web").error("Server error on %s", f"/svar/{TOKEN}")
         logging.getLogger("some.library").info("Fetched %s in %d ms", Path(), 12)
-        logging.getLogger("some.library").info(f"GET /svar/{TOKEN}")  # noqa: G004
+        logging.getLogger("some.library").info(f"GET /svar/{TOKEN}")
     assert TOKEN not in caplog.text
     assert [r.getMessage() for r in caplog.records] == [
         f"Server error on /svar/{MASK}",

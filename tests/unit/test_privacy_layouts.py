@@ -28,7 +28,7 @@ def check_digit(nine: str) -> str:
 
 
 @st.composite
-def personnummer_digits(draw, coordination: bool = False) -> tuple[str, str]:  # noqa: ANN001
+def personnummer_digits(draw, coordination: bool = False) -> tuple[str, str]:
     """(century, ten digits) of a valid personnummer or samordningsnummer born before TODAY."""
     born = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)))
     day = born.day + 60 if coordination else born.day
@@ -51,7 +51,7 @@ dash = st.builds(
 
 
 @st.composite
-def written(draw) -> str:  # noqa: ANN001
+def written(draw) -> str:
     """A valid number in one of the layouts people write, with random separators."""
     century, ten = draw(personnummer_digits(coordination=draw(st.booleans())))
     sep = draw(separator)

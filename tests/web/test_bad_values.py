@@ -75,7 +75,7 @@ def _saved_brist(app, titel_start: str) -> Brist:
 
 def _int_routes(app):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        ints = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]  # noqa: SLF001
+        ints = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
         for name in ints:
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule, name, method
@@ -236,7 +236,7 @@ def test_control_characters_in_next_lead_to_the_start_page(app, world, target):
 
 def test_every_form_cleans_its_input_and_reads_dates_in_range(app):
     """Every form class of the app derives from BaseForm (or SubForm inside another form)."""
-    def subclasses(cls):  # noqa: ANN001, ANN202
+    def subclasses(cls):
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)

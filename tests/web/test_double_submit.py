@@ -152,7 +152,7 @@ def test_a_double_click_sends_two_requests_at_once_and_saves_once(
         start = threading.Barrier(2)
         answers: list[int] = []
 
-        def send(client, data=data, url=url, answers=answers, start=start) -> None:  # noqa: ANN001
+        def send(client, data=data, url=url, answers=answers, start=start) -> None:
             start.wait(timeout=10)
             answers.append(client.http.post(url, data=data).status_code)
 

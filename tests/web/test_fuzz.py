@@ -183,7 +183,7 @@ class Fuzz:
     forms: dict[str, Form] = field(default_factory=dict)
     sent: int = 0
 
-    def request(self, method: str, url: str, data=None, csrf: bool = True):  # noqa: ANN001
+    def request(self, method: str, url: str, data=None, csrf: bool = True):
         """Send it; a 500 or a refused request that changed the database is a failure."""
         if data is not None and csrf:
             data = [("csrf_token", self.http.token()), *data]
@@ -192,7 +192,7 @@ class Fuzz:
         self.sent += 1
         try:
             response = self.http.http.open(url, method=method, data=body)
-        except Exception as error:  # noqa: BLE001 - testing propagates what would be a 500
+        except Exception as error:  # testing propagates what would be a 500
             self.failures.append(f"{type(error).__name__} {str(error)[:200]!r} on {label}")
             self.state = _fingerprint(self.app)
             return None
@@ -204,7 +204,7 @@ class Fuzz:
         self.state = after
         return response
 
-    def collect_forms(self, page_url: str, response) -> None:  # noqa: ANN001
+    def collect_forms(self, page_url: str, response) -> None:
         """Remember every post form of the page by where it posts."""
         if response is None or response.status_code != 200 or "html" not in response.mimetype:
             return
@@ -217,7 +217,7 @@ class Fuzz:
                 self.forms[action] = _form_of(action, form)
 
 
-def _form_of(action: str, form) -> Form:  # noqa: ANN001
+def _form_of(action: str, form) -> Form:
     kinds = {}
     for element in form.inputs:
         name = element.get("name")
@@ -237,7 +237,7 @@ def _form_of(action: str, form) -> Form:  # noqa: ANN001
     return Form(action=action, values=values, kinds=kinds)
 
 
-def _short(data) -> str:  # noqa: ANN001
+def _short(data) -> str:
     if not data:
         return ""
     return repr([(n, v[:40]) for n, v in data if n != "csrf_token"])[:300]
@@ -261,7 +261,7 @@ def _rules(app) -> Iterator:
 def _bad_urls(rule, places: dict) -> Iterator[str]:
     """The rule with each variable in turn given each bad value its kind can meet."""
     valid = {name: _id_for(rule.endpoint, name, places) for name in rule.arguments}
-    for name, converter in rule._converters.items():  # noqa: SLF001 - how a rule reads its URL
+    for name, converter in rule._converters.items():  # how a rule reads its URL
         is_int = isinstance(converter, IntegerConverter)
         for bad in (*BAD_INTS, "0") if is_int else BAD_SEGMENTS:
             yield _url(rule, {**valid, name: bad})
@@ -277,7 +277,7 @@ def _every_field_name(app) -> list[str]:
     from wtforms import Form as WtForm
     from wtforms.fields.core import UnboundField
 
-    def subclasses(cls):  # noqa: ANN001, ANN202
+    def subclasses(cls):
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)

@@ -17,11 +17,11 @@ from tests.sql import count_statements
 A, B = "registrator@fk.example", "kansli@fk.example"
 
 
-def _doc(response):  # noqa: ANN001, ANN202
+def _doc(response):
     return lxml.html.fromstring(response.get_data(as_text=True))
 
 
-def _message(app, key: str, status: OutboxStatus, **values) -> int:  # noqa: ANN003
+def _message(app, key: str, status: OutboxStatus, **values) -> int:
     with app.app_context():
         message = OutboxMessage(
             idempotency_key=key,

@@ -136,7 +136,7 @@ def at_once(*calls):
         try:
             start.wait(timeout=10)
             results[index] = calls[index]()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]

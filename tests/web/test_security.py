@@ -105,7 +105,7 @@ def _guess_at_once(app, email: str, guesses: int, threads: int = 4) -> list:
             for _ in range(guesses // threads):
                 response = client.post("/login", {"email": email, "password": "fel-losen-999"})
                 answers.append((response.status_code, _summary(response)))
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     workers = [threading.Thread(target=guess, args=(client,)) for client in clients]
