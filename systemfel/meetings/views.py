@@ -2,7 +2,6 @@
 
 import hmac
 from datetime import datetime
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -49,6 +48,7 @@ from systemfel.meetings.forms import (
 )
 from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt
 from systemfel.notifications.services import enqueue
+from systemfel.pdf import render_pdf
 
 blueprint = Blueprint("meetings", __name__)
 
@@ -710,14 +710,6 @@ def _print_context(doc: documents.MeetingDoc, kind: str, mote: Mote) -> dict:
     return {"doc": doc, "kind": kind, "mote": mote, "when": when}
 
 
-def _pdf(html: str) -> bytes:
-    """Render the print page to PDF with the print stylesheet; nothing is fetched."""
-    from weasyprint import CSS, HTML
-
-    stylesheet = Path(current_app.static_folder or "") / "css" / "print.css"
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
-
-
 @blueprint.route("/moten/<int:mote_id>/<kind>.<fmt>")
 @login_required
 def download(mote_id: int, kind: str, fmt: str):
@@ -733,7 +725,7 @@ def download(mote_id: int, kind: str, fmt: str):
             html = render_template(
                 "meetings/print.html", **_print_context(doc, kind, mote), for_pdf=True
             )
-            body, mimetype = _pdf(html), "application/pdf"
+            body, mimetype = render_pdf(html), "application/pdf"
         else:
             abort(404)
     disposition = f'attachment; filename="{_filename(mote, kind, fmt)}"'

@@ -1,6 +1,5 @@
 """Pages for the annual report on uppmärksammade brister, its exports, and the statistics."""
 
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -14,11 +13,9 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import TextAreaField
-from wtforms.validators import Length, Optional
 
 from systemfel.access import scope_of
 from systemfel.admin.models import Verksamhet
@@ -27,39 +24,17 @@ from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
 from systemfel.extensions import db
-from systemfel.forms import VersionedForm
 from systemfel.formtools import commit_or_refuse, show_conflict, submitted_version
+from systemfel.pdf import render_pdf
 from systemfel.reports import documents, domain, queries, services, statistics
 from systemfel.reports.documents import ReportDocument
+from systemfel.reports.forms import ReportTextForm, text_form
 from systemfel.reports.models import Rapport, RapportVersion
 
 blueprint = Blueprint("reports", __name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class ReportTextForm(VersionedForm):
-    """The samordnare's texts: introduction, closing, and (added per brist) summaries."""
-
-    introduction = TextAreaField(
-        _l("Inledande text"),
-        description=_l("Till exempel hur verksamheten arbetar med brister."),
-        validators=[Optional(), Length(max=20000)],
-    )
-    closing = TextAreaField(_l("Avslutande text"), validators=[Optional(), Length(max=20000)])
-
-
-def _text_form(entries: list, formdata=None) -> ReportTextForm:
-    """A form with one summary field per brist in the report (the privacy guard sees them all)."""
-    fields = {
-        f"summary_{entry.brist_id}": TextAreaField(
-            entry.nummer, validators=[Optional(), Length(max=10000)]
-        )
-        for entry in entries
-    }
-    form_class = type("ReportTexts", (ReportTextForm,), fields)
-    return form_class(formdata=formdata)
 
 
 def _doc_context(document: ReportDocument) -> dict:
@@ -108,7 +83,7 @@ def report():
         return _report_as_saved(ids, year)
     rapport = services.draft_for(ids, year)
     document, entries = services.generate(ids, year, rapport, _threshold())
-    form = _text_form(entries, formdata=request.form)
+    form = text_form(entries, formdata=request.form)
     status, conflict = _save_texts(form, ids, year, entries)
     if status == 302:
         flash(gettext("Texterna är sparade."), "success")
@@ -123,7 +98,7 @@ def _report_as_saved(
     """The report page with the draft's texts in the form."""
     rapport = services.draft_for(ids, year)
     document, entries = services.generate(ids, year, rapport, _threshold())
-    form = _text_form(entries)
+    form = text_form(entries)
     _fill_texts(form, rapport)
     return _render_report(
         ids, year, rapport, document, entries, form, status, freeze_refusal=freeze_refusal
@@ -282,19 +257,12 @@ def export(fmt: str):
         elif fmt == "xlsx":
             body, mimetype = documents.report_xlsx(document), XLSX
         elif fmt == "pdf":
-            body, mimetype = _pdf(document), "application/pdf"
+            body = render_pdf(render_template("reports/print.html", **_doc_context(document)))
+            mimetype = "application/pdf"
         else:
             abort(404)
     disposition = f'attachment; filename="{stem}.{fmt}"'
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
-
-
-def _pdf(document: ReportDocument) -> bytes:
-    from weasyprint import CSS, HTML
-
-    html = render_template("reports/print.html", **_doc_context(document))
-    stylesheet = Path(current_app.static_folder or "") / "css" / "print.css"
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])
 
 
 @blueprint.route("/statistik", endpoint="statistics")
