@@ -152,7 +152,8 @@ def test_sigkill_mid_send_repeats_at_most_the_message_in_flight(app, ctx, tmp_pa
     counts = smtp.deliveries()
     assert len(counts) == 200  # nothing lost
     repeated = {message_id for (message_id, _to), n in counts.items() if n > 1}
-    assert set(counts.values()) <= {1, 2}
+    # At most one repeat per kill (a message can be in flight at two kills in a row).
+    assert sum(n - 1 for n in counts.values()) <= kills
     # A repeat only where the server took DATA and the killed sender never recorded it.
     assert repeated <= set(last_before_kill)
 
