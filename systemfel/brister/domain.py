@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from systemfel.i18n import N_
@@ -206,6 +207,8 @@ class HandelseTyp(StrEnum):
     TAS_UPP_I_LEDNINGSGRUPP = "tas_upp_i_ledningsgrupp"
     BESLUT = "beslut"
     UPPGIFT_BORTTAGEN = "uppgift_borttagen"
+    # An entry from before history kept facts, whose text could not be read back: shown as is.
+    NOTERING = "notering"
 
     @property
     def label(self) -> str:
@@ -232,6 +235,136 @@ HANDELSE_LABELS = {
     HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP: N_("Ska tas upp i ledningsgruppen"),
     HandelseTyp.BESLUT: N_("Beslut i ledningsgrupp"),
     HandelseTyp.UPPGIFT_BORTTAGEN: N_("Personnummer borttaget"),
+    HandelseTyp.NOTERING: N_("Anteckning"),
+}
+
+# The decisions a ledningsgrupp takes (the values of meetings' BeslutTyp), as history names them.
+BESLUT_LABELS = {
+    "information": N_("Information"),
+    "atgard": N_("Åtgärd"),
+    "eskalera": N_("Eskalera"),
+    "avsluta": N_("Avsluta"),
+    "bevaka": N_("Bevaka"),
+}
+
+# Which keys each kind of history entry carries in its data, and what each may hold: a set of
+# allowed values, or the type of the value. A key ending in "?" may be left out or be None.
+_DATE = "date"  # an ISO date, YYYY-MM-DD
+HISTORY_SCHEMA: dict[HandelseTyp, dict[str, object]] = {
+    HandelseTyp.REGISTRERAD: {"niva?": set(Niva)},
+    HandelseTyp.ANDRAD: {"fields": list},
+    HandelseTyp.OBSERVATION: {"antal_klienter": int},
+    HandelseTyp.ESKALERAD: {"from": set(Niva), "to": set(Niva), "mote_id?": int},
+    HandelseTyp.STATUS: {"from": set(Status), "to": set(Status)},
+    HandelseTyp.STANGD: {
+        "from": set(Status),
+        "utfall": set(Utfall),
+        "merged_into_id?": int,
+        "merged_into_nummer?": str,
+        "mote_id?": int,
+    },
+    HandelseTyp.ATEROPPNAD: {"to": set(Status), "utfall?": set(Utfall)},
+    HandelseTyp.SAMMANSLAGEN_HIT: {"brist_id?": int, "nummer": str},
+    HandelseTyp.UPPFOLJNING: {"from": _DATE, "to": _DATE},
+    HandelseTyp.BEVAKNING_FLYTTAD: {
+        "from": _DATE,
+        "to": _DATE,
+        "cause": {"hand", "utlovat", "beslut"},
+        "mote_id?": int,
+    },
+    HandelseTyp.KONTAKT: {"myndighet": str, "kanal": {"epost", "brev", "mote", "telefon"}},
+    HandelseTyp.SVAR: {
+        "myndighet": str,
+        "svar": str,
+        "promised_on?": _DATE,
+        "responsible_body?": str,
+        "diarienummer?": str,
+    },
+    HandelseTyp.PAMINNELSE: {"myndighet": str, "number": int},
+    HandelseTyp.ESKALERING_FORESLAS: {"myndighet": str, "reminders": int},
+    HandelseTyp.LANK_ATERKALLAD: {"myndighet": str},
+    HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP: {"marked": bool},
+    HandelseTyp.BESLUT: {
+        "mote_id?": int,
+        "grupp": str,
+        "mote_on": _DATE,
+        "beslut": set(BESLUT_LABELS),
+        "till_niva?": set(Niva),
+        "utfall?": set(Utfall),
+        "ansvarig?": str,
+        "senast_on?": _DATE,
+    },
+    HandelseTyp.UPPGIFT_BORTTAGEN: {"fields": list},
+    HandelseTyp.NOTERING: {"was?": set(HandelseTyp)},
+}
+
+
+def check_history_data(kind: HandelseTyp, data: Mapping[str, object]) -> None:
+    """Refuse data that does not fit the kind's schema: a missing, unknown or wrong value."""
+    schema = HISTORY_SCHEMA[kind]
+    keys = {key.rstrip("?"): key for key in schema}
+    unknown = set(data) - set(keys)
+    if unknown:
+        raise ValueError(f"{kind}: unknown keys {sorted(unknown)}")
+    for name, key in keys.items():
+        value = data.get(name)
+        if value is None:
+            if key.endswith("?"):
+                continue
+            raise ValueError(f"{kind}: {name} is missing")
+        rule = schema[key]
+        if not _fits(value, rule):
+            raise ValueError(f"{kind}: {name}={value!r} does not fit")
+
+
+def _fits(value: object, rule: object) -> bool:
+    if rule == _DATE:
+        if not isinstance(value, str):
+            return False
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    if isinstance(rule, set):
+        return value in rule
+    if rule is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(rule, type) and isinstance(value, rule)
+
+
+def decision_sentence(data: Mapping[str, object], text: str) -> str:
+    """A ledningsgrupp's decision as the Swedish documents state it (not translated)."""
+    beslut, rest = data["beslut"], text.strip()
+    head = f"Beslut i {data['grupp']} {data['mote_on']}"
+    if beslut == "atgard":
+        said = f"åtgärd – {rest} (ansvarig: {data.get('ansvarig') or ''}"
+        return f"{head}: {said}, senast {data.get('senast_on') or ''})."
+    if beslut == "eskalera" and data.get("till_niva"):
+        said = f"eskaleras till {NIVA_WORDS[Niva(str(data['till_niva']))]}. {rest}"
+    elif beslut == "avsluta" and data.get("utfall"):
+        said = f"avslutas som {UTFALL_WORDS[Utfall(str(data['utfall']))].lower()}. {rest}"
+    elif beslut == "bevaka":
+        said = f"bevakas till {data.get('senast_on') or ''}. {rest}"
+    else:
+        said = f"information. {rest}"
+    return f"{head}: {said.strip()}"
+
+
+# The fields a user edits (named as in BristFields), with the labels history and conflict
+# messages show.
+FIELD_LABELS = {
+    "titel": N_("Rubrik"),
+    "beskrivning": N_("Beskrivning"),
+    "niva": N_("Nivå"),
+    "myndighet_id": N_("Myndighet"),
+    "other_myndighet_ids": N_("Övriga myndigheter"),
+    "omrade_id": N_("Område"),
+    "first_observed_on": N_("Först observerad"),
+    "antal_klienter": N_("Antal klienter"),
+    "konsekvenser": N_("Konsekvenser för målgruppen"),
+    "forslag_atgard": N_("Förslag till åtgärd"),
+    "ansvarig_id": N_("Ansvarigt ombud"),
 }
 
 

@@ -108,7 +108,11 @@ class Observation(db.Model):
 
 
 class Handelse(db.Model):
-    """One entry in a brist's history: who, when, what, and each field's old → new value."""
+    """One entry in a brist's history: a kind, its facts (`data`), when it happened, who.
+
+    The line people read is rendered from kind and data when shown (brister/history.py), in
+    the reader's language; `text` is what the user wrote (a reason, a comment, a finding).
+    """
 
     __tablename__ = "handelse"
 
@@ -117,9 +121,14 @@ class Handelse(db.Model):
     typ: Mapped[HandelseTyp] = mapped_column(text_enum(HandelseTyp))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When it happened: the day of the contact, the answer, the meeting (not of recording it).
+    happened_on: Mapped[date]
+    # The facts of the kind, as domain.HISTORY_SCHEMA describes them.
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # The brist's version after this entry: a refused save lists the entries it missed.
     version: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Only in entries from before `data` that could not be read back (kind NOTERING):
     # [[field label, old, new], ...] as shown to the user at the time.
     changes: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.admin.models import Myndighet, Omrade, Verksamhet
 from systemfel.auth.models import User
-from systemfel.brister import domain
+from systemfel.brister import domain, history
 from systemfel.brister.domain import Change, HandelseTyp, Niva, Status, TransitionRefused, Utfall
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import local_today
@@ -23,21 +23,7 @@ from systemfel.privacy.guard import refuse_personnummer
 
 MAX_CLIENTS = 100_000
 
-# The fields a user edits (named as in BristFields), with the labels history and conflict
-# messages show.
-FIELD_LABELS = {
-    "titel": N_("Rubrik"),
-    "beskrivning": N_("Beskrivning"),
-    "niva": N_("Nivå"),
-    "myndighet_id": N_("Myndighet"),
-    "other_myndighet_ids": N_("Övriga myndigheter"),
-    "omrade_id": N_("Område"),
-    "first_observed_on": N_("Först observerad"),
-    "antal_klienter": N_("Antal klienter"),
-    "konsekvenser": N_("Konsekvenser för målgruppen"),
-    "forslag_atgard": N_("Förslag till åtgärd"),
-    "ansvarig_id": N_("Ansvarigt ombud"),
-}
+FIELD_LABELS = domain.FIELD_LABELS
 
 
 @dataclass(frozen=True)
@@ -99,7 +85,7 @@ def _check_fields(verksamhet_id: int, fields: BristFields, today: date) -> dict[
 
 
 def snapshot(brist: Brist) -> dict[str, str]:
-    """Return the editable fields as the user sees them, for history and conflicts."""
+    """Return the editable fields as values a person reads (names, not ids), for history."""
     return {
         "titel": brist.titel,
         "beskrivning": brist.beskrivning,
@@ -135,33 +121,6 @@ def fields_of(brist: Brist) -> BristFields:
 def differing_fields(brist: Brist, fields: BristFields) -> list[str]:
     """Name the fields where `fields` say something other than the brist as saved."""
     return domain.differing(asdict(fields_of(brist)), asdict(fields))
-
-
-def _record(
-    brist: Brist,
-    user: User | None,
-    typ: HandelseTyp,
-    text: str = "",
-    changes: list[Change] | None = None,
-    now: datetime | None = None,
-    version: int | None = None,
-) -> Handelse:
-    """Add an entry to the brist's history, stamped with the version it leads to.
-
-    By default the entry belongs to an update that bumps the version by one; entries that
-    leave the brist's own row alone (an observation, a merge into it) pass its version.
-    """
-    entry = Handelse(
-        brist=brist,
-        typ=typ,
-        user=user,
-        text=text,
-        changes=[[change.field, change.old, change.new] for change in changes or []],
-        created_at=now or utcnow(),
-        version=brist.version + 1 if version is None else version,
-    )
-    db.session.add(entry)
-    return entry
 
 
 def _check_version(brist: Brist, expected_version: int) -> None:
@@ -239,7 +198,7 @@ def register_brist(
     )
     brist.search_text = domain.search_text(brist.nummer, brist.titel, brist.beskrivning)
     db.session.add(brist)
-    _record(brist, user, HandelseTyp.REGISTRERAD, now=now, version=1)
+    history.record(brist, HandelseTyp.REGISTRERAD, {"niva": brist.niva.value}, user, today, now)
     db.session.flush()
     followups.start_followups(brist=brist, now=now)
     return brist
@@ -259,7 +218,7 @@ def update_brist(
     _check_version(brist, expected_version)
     now = now or utcnow()
     refs = _check_fields(brist.verksamhet_id, fields, local_today(now))
-    before = snapshot(brist)
+    before, old_niva = snapshot(brist), brist.niva
     brist.titel = fields.titel.strip()
     brist.beskrivning = fields.beskrivning.strip()
     brist.niva = fields.niva
@@ -269,12 +228,20 @@ def update_brist(
     brist.forslag_atgard = fields.forslag_atgard.strip()
     for name, value in refs.items():
         setattr(brist, name, value)
-    changes = domain.diff(FIELD_LABELS, before, snapshot(brist))
+    after = snapshot(brist)
+    changes = domain.diff(FIELD_LABELS, before, after)
     if not changes:
         return []
     brist.search_text = domain.search_text(brist.nummer, brist.titel, brist.beskrivning)
     brist.updated_at = now
-    _record(brist, user, HandelseTyp.ANDRAD, changes=changes, now=now)
+    # The level as its value, so the line is rendered in the reader's language.
+    before["niva"], after["niva"] = old_niva.value, brist.niva.value
+    fields_changed = [
+        [key, before[key], after[key]] for key in FIELD_LABELS if before[key] != after[key]
+    ]
+    history.record(
+        brist, HandelseTyp.ANDRAD, {"fields": fields_changed}, user, local_today(now), now
+    )
     _flush(brist, expected_version)
     return changes
 
@@ -306,8 +273,16 @@ def add_observation(
         created_at=now,
     )
     db.session.add(observation)
-    text = f"{observed_on.isoformat()}: {antal_klienter}. {anteckning.strip()}".strip()
-    _record(brist, user, HandelseTyp.OBSERVATION, text=text, now=now, version=brist.version)
+    history.record(
+        brist,
+        HandelseTyp.OBSERVATION,
+        {"antal_klienter": antal_klienter},
+        user,
+        observed_on,
+        now,
+        anteckning.strip(),
+        touches_brist=False,
+    )
     db.session.flush()
     return observation
 
@@ -324,21 +299,29 @@ def escalate_brist(
     reason: str,
     expected_version: int,
     now: datetime | None = None,
+    mote_id: int | None = None,
+    happened_on: date | None = None,
 ) -> None:
-    """Move the brist to a higher level, with the reason in its history."""
+    """Move the brist to a higher level, with the reason in its history.
+
+    A ledningsgrupp's decision (`mote_id`, on the day of the meeting) needs no reason: the
+    decision is its own entry.
+    """
     _check_version(brist, expected_version)
     refuse_personnummer(reason=reason)
     try:
         domain.check_escalate(brist.status, brist.niva, to_niva)
     except TransitionRefused as error:
         raise _refused(error, "niva") from error
-    if not reason.strip():
+    if not reason.strip() and mote_id is None:
         raise ValidationError(N_("Ange varför bristen eskaleras."), field="reason")
-    change = Change(FIELD_LABELS["niva"], brist.niva.label, to_niva.label)
+    now = now or utcnow()
+    data = {"from": brist.niva.value, "to": to_niva.value, "mote_id": mote_id}
     brist.niva = to_niva
     brist.escalation_proposed_at = None
-    brist.updated_at = now or utcnow()
-    _record(brist, user, HandelseTyp.ESKALERAD, text=reason.strip(), changes=[change], now=now)
+    brist.updated_at = now
+    on = happened_on or local_today(now)
+    history.record(brist, HandelseTyp.ESKALERAD, data, user, on, now, reason.strip())
     _flush(brist, expected_version)
 
 
@@ -358,10 +341,11 @@ def move_brist(
         domain.check_move(brist.status, to_status)
     except TransitionRefused as error:
         raise _refused(error, "status") from error
-    change = Change(N_("Status"), brist.status.label, to_status.label)
+    now = now or utcnow()
+    data = {"from": brist.status.value, "to": to_status.value}
     brist.status = to_status
-    brist.updated_at = now or utcnow()
-    _record(brist, user, HandelseTyp.STATUS, text=comment.strip(), changes=[change], now=now)
+    brist.updated_at = now
+    history.record(brist, HandelseTyp.STATUS, data, user, local_today(now), now, comment.strip())
     _flush(brist, expected_version)
 
 
@@ -374,8 +358,13 @@ def close_brist(
     expected_version: int,
     merged_into: Brist | None = None,
     now: datetime | None = None,
+    mote_id: int | None = None,
+    happened_on: date | None = None,
 ) -> None:
-    """Close the brist with an outcome; a merge points at the brist it was merged into."""
+    """Close the brist with an outcome; a merge points at the brist it was merged into.
+
+    A ledningsgrupp's decision passes its meeting (`mote_id`) and the day it was taken.
+    """
     _check_version(brist, expected_version)
     refuse_personnummer(comment=comment)
     closing = domain.Closing(utfall, merged_into.id if merged_into else None)
@@ -393,26 +382,25 @@ def close_brist(
             field="merged_into",
         )
     now = now or utcnow()
-    changes = [
-        Change(N_("Status"), brist.status.label, Status.STANGD.label),
-        Change(N_("Utfall"), "", utfall.label),
-    ]
+    on = happened_on or local_today(now)
+    data: dict[str, Any] = {"from": brist.status.value, "utfall": utfall.value, "mote_id": mote_id}
     if merged_into is not None:
-        changes.append(Change(N_("Sammanslagen med"), "", merged_into.nummer))
-        _record(
+        data |= {"merged_into_id": merged_into.id, "merged_into_nummer": merged_into.nummer}
+        history.record(
             merged_into,
-            user,
             HandelseTyp.SAMMANSLAGEN_HIT,
-            text=brist.nummer,
-            now=now,
-            version=merged_into.version,
+            {"brist_id": brist.id, "nummer": brist.nummer},
+            user,
+            on,
+            now,
+            touches_brist=False,
         )
     brist.status = Status.STANGD
     brist.utfall = utfall
     brist.merged_into = merged_into
     brist.closed_at = now
     brist.updated_at = now
-    _record(brist, user, HandelseTyp.STANGD, text=comment.strip(), changes=changes, now=now)
+    history.record(brist, HandelseTyp.STANGD, data, user, on, now, comment.strip())
     _flush(brist, expected_version)
     followups.end_followups(brist=brist, user=user, finding=comment.strip(), now=now)
 
@@ -435,15 +423,17 @@ def reopen_brist(
     if not reason.strip():
         raise ValidationError(N_("Ange varför bristen öppnas igen."), field="reason")
     now = now or utcnow()
-    changes = [
-        Change(N_("Status"), brist.status.label, domain.REOPENED_STATUS.label),
-        Change(N_("Utfall"), brist.utfall.label if brist.utfall else "", ""),
-    ]
+    data = {
+        "to": domain.REOPENED_STATUS.value,
+        "utfall": brist.utfall.value if brist.utfall else None,
+    }
     brist.status = domain.REOPENED_STATUS
     brist.utfall = None
     brist.merged_into = None
     brist.closed_at = None
     brist.updated_at = now
-    _record(brist, user, HandelseTyp.ATEROPPNAD, text=reason.strip(), changes=changes, now=now)
+    history.record(
+        brist, HandelseTyp.ATEROPPNAD, data, user, local_today(now), now, reason.strip()
+    )
     _flush(brist, expected_version)
     followups.start_followups(brist=brist, now=now)

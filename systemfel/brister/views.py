@@ -24,7 +24,7 @@ from systemfel import once
 from systemfel.access import brist_or_404, requires, scope_of
 from systemfel.admin.models import Verksamhet
 from systemfel.bounds import whole_number
-from systemfel.brister import queries, services
+from systemfel.brister import history, queries, services
 from systemfel.brister.domain import Change, Niva, Status, Utfall, allowed_moves, next_level
 from systemfel.brister.forms import (
     STATUS_CHOICES,
@@ -56,6 +56,10 @@ from systemfel.meetings import queries as meetings_queries
 from systemfel.privacy.domain import shown_observed
 
 blueprint = Blueprint("brister", __name__)
+# History is rendered when read, in the reader's language (also in conflict notices elsewhere).
+blueprint.add_app_template_global(history.lines, "history_lines")
+blueprint.add_app_template_global(history.title, "history_title")
+blueprint.add_app_template_global(history.happened, "history_happened")
 
 
 @blueprint.app_context_processor

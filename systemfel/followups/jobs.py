@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from systemfel.auth.models import User
+from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp, Status
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -112,8 +113,14 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
         office_hours_only=True,
     )
     brist = kontakt.brist
-    services.history(
-        brist, None, HandelseTyp.PAMINNELSE, f"{kontakt.myndighet.namn}: påminnelse {number}", now
+    history.record(
+        brist,
+        HandelseTyp.PAMINNELSE,
+        {"myndighet": kontakt.myndighet.namn, "number": number},
+        None,
+        local_today(now),
+        now,
+        touches_brist=False,
     )
     if domain.escalation_proposed(number, rules.reminders) and brist.escalation_proposed_at is None:
         db.session.execute(
@@ -122,12 +129,14 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
             .values(escalation_proposed_at=now)
             .execution_options(synchronize_session=False)
         )
-        services.history(
+        history.record(
             brist,
-            None,
             HandelseTyp.ESKALERING_FORESLAS,
-            f"{kontakt.myndighet.namn} har inte svarat efter {number} påminnelser.",
+            {"myndighet": kontakt.myndighet.namn, "reminders": number},
+            None,
+            local_today(now),
             now,
+            touches_brist=False,
         )
     return 1
 

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from systemfel.admin.models import Myndighet
 from systemfel.auth.models import User
-from systemfel.brister.domain import Change, HandelseTyp, Niva
-from systemfel.brister.models import Brist, Handelse
+from systemfel.brister import history
+from systemfel.brister.domain import HandelseTyp, Niva
+from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ValidationError
@@ -61,28 +62,6 @@ def settings() -> Settings:
 def calendar(today: date | None = None) -> WorkCalendar:
     """Sweden's working days around `today`."""
     return calendar_around((today or local_today()).year)
-
-
-def history(
-    brist: Brist,
-    user: User | None,
-    typ: HandelseTyp,
-    text: str,
-    now: datetime,
-    changes: list[Change] | None = None,
-) -> None:
-    """An entry in the brist's history that leaves the brist's own fields (and version) alone."""
-    db.session.add(
-        Handelse(
-            brist=brist,
-            user=user,
-            typ=typ,
-            text=text,
-            created_at=now,
-            version=brist.version,
-            changes=[[c.field, c.old, c.new] for c in changes or []],
-        )
-    )
 
 
 def open_followup(brist: Brist) -> Bevakning | None:
@@ -149,25 +128,57 @@ def record_followup(
     db.session.flush()
     following = Bevakning(brist=brist, due_on=next_on, created_at=now)
     db.session.add(following)
-    change = Change(N_("Nästa bevakning"), current.due_on.isoformat(), next_on.isoformat())
-    history(brist, user, HandelseTyp.UPPFOLJNING, finding.strip(), now, [change])
+    history.record(
+        brist,
+        HandelseTyp.UPPFOLJNING,
+        {"from": current.due_on.isoformat(), "to": next_on.isoformat()},
+        user,
+        today,
+        now,
+        finding.strip(),
+        touches_brist=False,
+    )
     db.session.flush()
     return following
 
 
 def move_followup(
-    *, brist: Brist, user: User | None, due_on: date, reason: str = "", now: datetime | None = None
+    *,
+    brist: Brist,
+    user: User | None,
+    due_on: date,
+    reason: str = "",
+    cause: str = "hand",
+    mote_id: int | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Give the open follow-up another date (edited by hand, or promised by a myndighet)."""
+    """Give the open follow-up another date: by hand, promised by a myndighet, or decided.
+
+    `cause` is "hand", "utlovat" (a myndighet's answer) or "beslut" (a meeting, `mote_id`).
+    """
     now = now or utcnow()
     current = open_followup(brist)
     if current is None:
         raise ValidationError(N_("Bristen har ingen öppen bevakning."))
     if user is not None:
         _check_next_date(due_on, local_today(now), "due_on")
-    change = Change(N_("Nästa bevakning"), current.due_on.isoformat(), due_on.isoformat())
+    data = {
+        "from": current.due_on.isoformat(),
+        "to": due_on.isoformat(),
+        "cause": cause,
+        "mote_id": mote_id,
+    }
     current.due_on = due_on
-    history(brist, user, HandelseTyp.BEVAKNING_FLYTTAD, reason, now, [change])
+    history.record(
+        brist,
+        HandelseTyp.BEVAKNING_FLYTTAD,
+        data,
+        user,
+        local_today(now),
+        now,
+        reason.strip(),
+        touches_brist=False,
+    )
     db.session.flush()
 
 
@@ -211,12 +222,15 @@ def raise_with_myndighet(
     db.session.flush()
     if send_email:
         _send_request(kontakt, answer_due_on, today, now)
-    history(
+    history.record(
         brist,
-        user,
         HandelseTyp.KONTAKT,
-        f"{myndighet.namn} ({kanal.value}): {summary.strip()}",
+        {"myndighet": myndighet.namn, "kanal": kanal.value},
+        user,
+        contacted_on,
         now,
+        summary.strip(),
+        touches_brist=False,
     )
     db.session.flush()
     return kontakt
@@ -315,13 +329,22 @@ def record_answer(
     kontakt.answered_at = kontakt.answered_at or now
     kontakt.next_reminder_on = None
     brist = kontakt.brist
-    history(brist, None, HandelseTyp.SVAR, _answer_summary(kontakt, svar), now)
+    history.record(
+        brist,
+        HandelseTyp.SVAR,
+        _answer_data(kontakt, svar),
+        None,
+        today,
+        now,
+        svar.text,
+        touches_brist=False,
+    )
     if promised_on is not None and not brist.is_closed and open_followup(brist) is not None:
         move_followup(
             brist=brist,
             user=None,
             due_on=calendar(promised_on).on_or_after(promised_on),
-            reason=N_("Datum som myndigheten utlovat."),
+            cause="utlovat",
             now=now,
         )
     db.session.flush()
@@ -345,16 +368,15 @@ def _same_answer(kontakt: Kontakt, given: dict[str, Any]) -> Svar | None:
     )
 
 
-def _answer_summary(kontakt: Kontakt, svar: Svar) -> str:
-    parts = [f"{kontakt.myndighet.namn}: {svar.typ.label}"]
-    if svar.promised_on:
-        parts.append(f"(klart {svar.promised_on.isoformat()})")
-    if svar.responsible_body:
-        parts.append(f"(ansvarig: {svar.responsible_body})")
-    if svar.diarienummer:
-        parts.append(f"dnr {svar.diarienummer}")
-    text = " ".join(parts)
-    return f"{text}. {svar.text}" if svar.text else text
+def _answer_data(kontakt: Kontakt, svar: Svar) -> dict[str, Any]:
+    """The facts of an answer, for the brist's history."""
+    return {
+        "myndighet": kontakt.myndighet.namn,
+        "svar": svar.typ.value,
+        "promised_on": svar.promised_on.isoformat() if svar.promised_on else None,
+        "responsible_body": svar.responsible_body,
+        "diarienummer": svar.diarienummer,
+    }
 
 
 def revoke_link(*, kontakt: Kontakt, user: User, now: datetime | None = None) -> None:
@@ -362,5 +384,13 @@ def revoke_link(*, kontakt: Kontakt, user: User, now: datetime | None = None) ->
     now = now or utcnow()
     kontakt.links_revoked_at = now
     kontakt.next_reminder_on = None
-    history(kontakt.brist, user, HandelseTyp.LANK_ATERKALLAD, kontakt.myndighet.namn, now)
+    history.record(
+        kontakt.brist,
+        HandelseTyp.LANK_ATERKALLAD,
+        {"myndighet": kontakt.myndighet.namn},
+        user,
+        local_today(now),
+        now,
+        touches_brist=False,
+    )
     db.session.flush()

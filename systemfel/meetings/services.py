@@ -3,14 +3,17 @@
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
+from systemfel.brister import history
 from systemfel.brister import services as brister_services
-from systemfel.brister.domain import NIVA_WORDS, UTFALL_WORDS, HandelseTyp, differing
-from systemfel.brister.models import Brist, Handelse
+from systemfel.brister.domain import HandelseTyp, differing
+from systemfel.brister.models import Brist
+from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
 from systemfel.errors import ConflictError, PermissionDenied, ValidationError
 from systemfel.extensions import db
@@ -513,56 +516,66 @@ def _check_decisions(mote: Mote, minutes: list[Minute], scope: frozenset[int] | 
             raise ValidationError(message, field=f"{field}-{minute.punkt.id}")
 
 
-def decision_text(group: Ledningsgrupp, mote: Mote, beslut: Beslut) -> str:
-    """The line each decision leaves in the brist's history."""
-    head = f"Beslut i {group.namn} {queries.local_date(mote.starts_at).isoformat()}"
-    return f"{head}: {summary(beslut)}"
-
-
-def summary(beslut: Beslut) -> str:
-    """The decision as one Swedish sentence (stored in history, which keeps what was said)."""
-    if beslut.typ == BeslutTyp.ATGARD:
-        text = f"åtgärd – {beslut.text.strip()} (ansvarig: {beslut.ansvarig.strip()}"
-        return text + f", senast {beslut.senast_on.isoformat() if beslut.senast_on else ''})."
-    if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
-        return f"eskaleras till {NIVA_WORDS[beslut.till_niva]}. {beslut.text.strip()}".strip()
-    if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall is not None:
-        return f"avslutas som {UTFALL_WORDS[beslut.utfall].lower()}. {beslut.text.strip()}".strip()
-    if beslut.typ == BeslutTyp.BEVAKA:
-        day = beslut.senast_on.isoformat() if beslut.senast_on else ""
-        return f"bevakas till {day}. {beslut.text.strip()}".strip()
-    return f"information. {beslut.text.strip()}".strip()
+def decision_data(mote: Mote, beslut: Beslut) -> dict[str, Any]:
+    """The facts of a decision, for the brist's history (its free text goes beside them)."""
+    return {
+        "mote_id": mote.id,
+        "grupp": mote.ledningsgrupp.namn,
+        "mote_on": queries.local_date(mote.starts_at).isoformat(),
+        "beslut": beslut.typ.value,
+        "till_niva": beslut.till_niva.value if beslut.till_niva else None,
+        "utfall": beslut.utfall.value if beslut.utfall else None,
+        "ansvarig": beslut.ansvarig.strip() or None,
+        "senast_on": beslut.senast_on.isoformat() if beslut.senast_on else None,
+    }
 
 
 def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) -> None:
-    """Carry out one decision on its brist, leaving "Beslut i <grupp> <datum>" in its history."""
-    text = decision_text(mote.ledningsgrupp, mote, beslut)
+    """Carry out one decision on its brist; the decision itself is an entry in its history."""
+    meeting_on = queries.local_date(mote.starts_at)
     if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
         brister_services.escalate_brist(
             brist=brist,
             user=user,
             to_niva=beslut.till_niva,
-            reason=text,
+            reason=beslut.text.strip(),
             expected_version=brist.version,
             now=now,
+            mote_id=mote.id,
+            happened_on=meeting_on,
         )
     elif beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall is not None:
         brister_services.close_brist(
             brist=brist,
             user=user,
             utfall=beslut.utfall,
-            comment=text,
+            comment=beslut.text.strip(),
             expected_version=brist.version,
             now=now,
+            mote_id=mote.id,
+            happened_on=meeting_on,
         )
-    else:
-        followups.history(brist, user, HandelseTyp.BESLUT, text, now)
-        if beslut.typ in (BeslutTyp.ATGARD, BeslutTyp.BEVAKA) and beslut.senast_on is not None:
-            if followups.open_followup(brist) is not None:
-                followups.move_followup(
-                    brist=brist, user=None, due_on=beslut.senast_on, reason=text, now=now
-                )
-        db.session.flush()
+    elif beslut.typ in (BeslutTyp.ATGARD, BeslutTyp.BEVAKA) and beslut.senast_on is not None:
+        if followups.open_followup(brist) is not None:
+            followups.move_followup(
+                brist=brist,
+                user=None,
+                due_on=beslut.senast_on,
+                cause="beslut",
+                mote_id=mote.id,
+                now=now,
+            )
+    history.record(
+        brist,
+        HandelseTyp.BESLUT,
+        decision_data(mote, beslut),
+        user,
+        meeting_on,
+        now,
+        beslut.text.strip(),
+        touches_brist=False,
+    )
+    db.session.flush()
 
 
 def justera(*, mote: Mote, user: User, expected_version: int, now: datetime | None = None) -> None:
@@ -592,13 +605,7 @@ def mark_for_group(*, brist: Brist, user: User, marked: bool, now: datetime | No
     if marked == (brist.marked_for_group_at is not None):
         return
     brist.marked_for_group_at = now if marked else None
-    entry = Handelse(
-        brist=brist,
-        user=user,
-        typ=HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP,
-        text="" if marked else "Återtaget",
-        created_at=now,
-        version=brist.version + 1,  # the brist's row changes: its version moves on
+    history.record(
+        brist, HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP, {"marked": marked}, user, local_today(now), now
     )
-    db.session.add(entry)
     db.session.flush()

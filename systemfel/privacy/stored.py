@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from systemfel.brister.domain import HandelseTyp
+from systemfel.clock import local_today
 from systemfel.extensions import db
 from systemfel.privacy.domain import find_personnummer
 from systemfel.privacy.models import Redaction
@@ -27,7 +28,7 @@ REMOVED = "[borttaget]"
 FREE_TEXT: dict[str, tuple[str, ...]] = {
     "brist": ("titel", "beskrivning", "konsekvenser", "forslag_atgard", "search_text"),
     "observation": ("anteckning",),
-    "handelse": ("text", "changes"),
+    "handelse": ("text", "changes", "data"),
     "bevakning": ("finding",),
     "kontakt": ("summary", "sent_titel"),
     "svar": ("text", "diarienummer", "responsible_body"),
@@ -207,7 +208,9 @@ def _note_on_brist(brist_id: int, fields: list[str], user_id: int | None, now: d
             user_id=user_id,
             created_at=now,
             version=version,
-            text=", ".join(fields),
+            happened_on=local_today(now),
+            data={"fields": fields},
+            text="",
             changes=[],
         )
     )

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import Row, or_, select
 
 from systemfel.admin.models import Kommun, Myndighet, Omrade, Verksamhet
-from systemfel.brister.domain import NIVA_LABELS, UTFALL_LABELS, HandelseTyp, Niva, Utfall
+from systemfel.brister.domain import HandelseTyp, Niva, Utfall, decision_sentence
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
@@ -15,8 +15,6 @@ from systemfel.followups.models import Kontakt, Svar
 from systemfel.reports.domain import BristFacts, Event, Kind
 
 CHUNK = 5000
-NIVA_BY_LABEL = {label: niva for niva, label in NIVA_LABELS.items()}
-UTFALL_BY_LABEL = {label: utfall for utfall, label in UTFALL_LABELS.items()}
 HISTORY_KINDS = (
     HandelseTyp.ESKALERAD,
     HandelseTyp.ANDRAD,
@@ -139,7 +137,8 @@ def _history(
 ) -> tuple[dict[int, list[Event]], dict[int, Niva]]:
     """Registration, level changes, closings, reopenings and decisions from each history.
 
-    Also the level each brist had before its first change of level.
+    Also the level each brist had before its first change of level. Read from each entry's
+    kind and data, dated by when it happened; never from the text people see.
     """
     by_id = {brist.id: brist for brist in brister}
     events: dict[int, list[Event]] = defaultdict(list)
@@ -153,9 +152,9 @@ def _history(
             select(
                 Handelse.brist_id,
                 Handelse.typ,
-                Handelse.created_at,
+                Handelse.happened_on,
                 Handelse.text,
-                Handelse.changes,
+                Handelse.data,
             )
             .where(Handelse.brist_id.in_(chunk), Handelse.typ.in_(HISTORY_KINDS))
             .order_by(Handelse.id)
@@ -163,29 +162,43 @@ def _history(
         for entry in rows:
             brist = by_id[entry.brist_id]
             events[entry.brist_id].extend(_events_of(entry, brist, numbers))
-            old = next((old for field, old, _ in entry.changes or [] if field == "Nivå"), None)
-            if old in NIVA_BY_LABEL and entry.brist_id not in first_niva:
-                first_niva[entry.brist_id] = NIVA_BY_LABEL[old]
+            moved = _niva_change(entry)
+            if moved is not None and entry.brist_id not in first_niva:
+                first_niva[entry.brist_id] = moved[0]
     return events, first_niva
 
 
+def _niva_change(entry: Row) -> tuple[Niva, Niva] | None:
+    """The level before and after, when the entry changed the level."""
+    data = entry.data or {}
+    if entry.typ == HandelseTyp.ESKALERAD:
+        return Niva(data["from"]), Niva(data["to"])
+    if entry.typ == HandelseTyp.ANDRAD:
+        for key, old, new in data.get("fields", []):
+            if key == "niva":
+                return Niva(old), Niva(new)
+    return None
+
+
 def _events_of(entry: Row, brist: Row, numbers: dict[tuple[int, str], int]) -> list[Event]:
-    on = _day(entry.created_at)
-    changes = {field: (old, new) for field, old, new in entry.changes or []}
+    on = entry.happened_on
+    data = entry.data or {}
     found = []
-    if "Nivå" in changes and changes["Nivå"][1] in NIVA_BY_LABEL:
-        found.append(Event(on, Kind.NIVA, niva=NIVA_BY_LABEL[changes["Nivå"][1]]))
+    moved = _niva_change(entry)
+    if moved is not None:
+        found.append(Event(on, Kind.NIVA, niva=moved[1]))
     if entry.typ == HandelseTyp.STANGD:
-        utfall = UTFALL_BY_LABEL.get(changes.get("Utfall", ("", ""))[1])
-        target = changes.get("Sammanslagen med", ("", ""))[1]
-        merged = numbers.get((brist.verksamhet_id, target)) or (
-            brist.merged_into_id if utfall == Utfall.SAMMANSLAGEN else None
+        utfall = Utfall(data["utfall"])
+        merged = data.get("merged_into_id") or numbers.get(
+            (brist.verksamhet_id, data.get("merged_into_nummer"))
         )
+        if merged is None and utfall == Utfall.SAMMANSLAGEN:
+            merged = brist.merged_into_id
         found.append(Event(on, Kind.CLOSED, utfall=utfall, merged_into_id=merged, text=entry.text))
     if entry.typ == HandelseTyp.ATEROPPNAD:
         found.append(Event(on, Kind.REOPENED))
-    if entry.text.startswith("Beslut i "):
-        found.append(Event(on, Kind.DECISION, text=entry.text))
+    if entry.typ == HandelseTyp.BESLUT:
+        found.append(Event(on, Kind.DECISION, text=decision_sentence(data, entry.text)))
     return found
 
 

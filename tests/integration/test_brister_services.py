@@ -107,9 +107,10 @@ def test_escalation_records_old_and_new_level(ctx, home):
         brist=brist, user=ombud, to_niva=Niva.CENTRAL, reason="Regelverket", expected_version=1
     )
     entry = brist.handelser[-1]
-    assert (entry.typ, entry.changes) == (
+    assert (entry.typ, entry.data, entry.text) == (
         HandelseTyp.ESKALERAD,
-        [["Nivå", "Handläggarnivå", "Central nivå"]],
+        {"from": "handlaggare", "to": "central", "mote_id": None},
+        "Regelverket",
     )
     assert (brist.niva, brist.version, entry.version) == (Niva.CENTRAL, 2, 2)
 

@@ -92,7 +92,7 @@ def test_record_followup_completes_the_open_one_and_schedules_the_next(scene):
         )
     )
     assert entry.text == "Inget nytt beslut ännu."
-    assert entry.changes == [["Nästa bevakning", first.due_on.isoformat(), "2026-12-01"]]
+    assert entry.data == {"from": first.due_on.isoformat(), "to": "2026-12-01"}
 
 
 def test_closing_leaves_no_open_followup_and_reopening_makes_exactly_one(scene):
@@ -265,9 +265,10 @@ def test_record_answer_with_a_promise_moves_the_followup_and_tells_the_ombud(sce
         e.typ: e
         for e in db.session.scalars(select(Handelse).where(Handelse.brist_id == scene.brist.id))
     }
-    assert "Åtgärd utlovad" in entries[HandelseTyp.SVAR].text
-    assert "dnr FK 2026/123" in entries[HandelseTyp.SVAR].text
-    assert entries[HandelseTyp.BEVAKNING_FLYTTAD].changes[0][2] == "2027-01-11"
+    answer = entries[HandelseTyp.SVAR].data
+    assert (answer["svar"], answer["diarienummer"]) == ("atgard_utlovad", "FK 2026/123")
+    assert entries[HandelseTyp.BEVAKNING_FLYTTAD].data["to"] == "2027-01-11"
+    assert entries[HandelseTyp.BEVAKNING_FLYTTAD].data["cause"] == "utlovat"
     mail = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.idempotency_key == f"svar:{svar.id}")
     )

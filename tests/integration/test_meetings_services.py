@@ -187,17 +187,29 @@ def test_decisions_act_on_the_brister_in_one_step(scene, samordnare):
     assert closed.status == Status.STANGD and closed.utfall == Utfall.ATGARDAD
     assert followups.open_followup(action).due_on == later
     assert followups.open_followup(watched).due_on == later
-    head = "Beslut i Ledningsgruppen PO Bevakning 2026-12-08: "
-    for brist, typ in [
-        (escalated, HandelseTyp.ESKALERAD),
-        (closed, HandelseTyp.STANGD),
-        (action, HandelseTyp.BESLUT),
-        (watched, HandelseTyp.BESLUT),
+    for brist, typ, beslut in [
+        (escalated, HandelseTyp.ESKALERAD, "eskalera"),
+        (closed, HandelseTyp.STANGD, "avsluta"),
+        (action, None, "atgard"),
+        (watched, None, "bevaka"),
     ]:
-        texts = db.session.scalars(
-            select(Handelse.text).where(Handelse.brist_id == brist.id, Handelse.typ == typ)
+        [decision] = db.session.scalars(
+            select(Handelse).where(
+                Handelse.brist_id == brist.id, Handelse.typ == HandelseTyp.BESLUT
+            )
         ).all()
-        assert any(text.startswith(head) for text in texts), (brist.titel, texts)
+        assert (decision.data["grupp"], decision.data["mote_on"], decision.data["beslut"]) == (
+            "Ledningsgruppen PO Bevakning",
+            "2026-12-08",
+            beslut,
+        )
+        assert decision.data["mote_id"] == mote.id
+        assert decision.happened_on == date(2026, 12, 8)
+        if typ is not None:
+            [acted] = db.session.scalars(
+                select(Handelse).where(Handelse.brist_id == brist.id, Handelse.typ == typ)
+            ).all()
+            assert acted.data["mote_id"] == mote.id
 
 
 def test_one_bad_decision_refuses_the_whole_save(scene, samordnare):

@@ -62,7 +62,7 @@ def seed(app, world) -> dict[str, int]:
         db.session.add(
             Handelse(
                 brist_id=brist.id, typ=HandelseTyp.ANDRAD, version=1, text="",
-                changes=[["Beskrivning", "", f"Se {GROUPED}"]],
+                happened_on=NOW.date(), data={"fields": [["beskrivning", "", f"Se {GROUPED}"]]},
             )
         )  # fmt: skip
         db.session.add(
@@ -86,7 +86,7 @@ def test_scan_finds_every_number_masked_and_redact_removes_them_with_a_record(ap
         ("brist", "beskrivning"),
         ("brist", "search_text"),
         ("observation", "anteckning"),
-        ("handelse", "changes"),
+        ("handelse", "data"),
         ("outbox", "body_text"),
     }
     assert all("9876" not in f.shown for f in found.findings)
@@ -111,11 +111,16 @@ def test_scan_finds_every_number_masked_and_redact_removes_them_with_a_record(ap
         select(Handelse).where(Handelse.typ == HandelseTyp.UPPGIFT_BORTTAGEN)
     ).all()
     [note] = notes  # one for the brist, naming its fields; the e-mail has no brist
-    assert note.text == (
-        "brist.beskrivning, brist.search_text, handelse.changes, observation.anteckning"
-    )
+    assert note.data == {
+        "fields": [
+            "brist.beskrivning",
+            "brist.search_text",
+            "handelse.data",
+            "observation.anteckning",
+        ]
+    }
     dumped = " ".join(str(value) for r in records for value in vars(r).values())
-    dumped += " ".join(n.text + str(n.changes) for n in notes)
+    dumped += " ".join(n.text + str(n.changes) + str(n.data) for n in notes)
     assert "9876" not in dumped
 
 

@@ -77,7 +77,10 @@ def test_the_first_reminder_goes_out_on_the_deadline_in_office_hours_once(scene)
     assert "senast 2026-11-30" in message.body_text
     assert (kontakt.reminders_sent, kontakt.next_reminder_on) == (1, SECOND)
     [entry] = history(scene.brist, HandelseTyp.PAMINNELSE)
-    assert (entry.text, entry.created_at) == ("Försäkringskassan: påminnelse 1", at(DEADLINE, 8))
+    assert (entry.data, entry.created_at) == (
+        {"myndighet": "Försäkringskassan", "number": 1},
+        at(DEADLINE, 8),
+    )
     # The reminder has a link of its own; the request's link still works too.
     reminder_token = token_of(key)
     assert reminder_token != request_token
@@ -124,7 +127,7 @@ def test_the_second_reminder_after_the_interval_proposes_escalation_and_is_the_l
     assert (kontakt.reminders_sent, kontakt.next_reminder_on) == (2, None)
     assert brist.escalation_proposed_at == at(SECOND, 9)
     [proposal] = history(brist, HandelseTyp.ESKALERING_FORESLAS)
-    assert proposal.text == "Försäkringskassan har inte svarat efter 2 påminnelser."
+    assert proposal.data == {"myndighet": "Försäkringskassan", "reminders": 2}
 
     for day in [date(2026, 12, 28), date(2027, 1, 11), date(2027, 3, 1)]:
         assert sweep(day) == 0

@@ -456,7 +456,8 @@ def test_decisions_reach_the_brister_and_the_minutes_read_back(app, meeting, log
     )
     assert client.post(f"/moten/{meeting['mote']}/protokoll", data).status_code == 302
     detail = client.get(f"/brister/{meeting['brist']}").get_data(as_text=True)
-    assert "Beslut i Ledningsgruppen Hemma 2026-12-08: eskaleras till central nivå." in detail
+    assert "Beslut i Ledningsgruppen Hemma 2026-12-08: Eskalera (Central nivå)" in detail
+    assert "Till regionen" in detail
     minutes = client.get(f"/moten/{meeting['mote']}/protokoll.docx")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(minutes.data)).paragraphs)
     assert "Protokoll" in text and "Beslut: Eskalera. Till Central nivå. Till regionen" in text
