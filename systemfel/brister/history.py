@@ -26,7 +26,6 @@ from systemfel.clock import local_today
 from systemfel.extensions import db
 from systemfel.followups.domain import KANAL_LABELS, SVAR_LABELS, Kanal, SvarTyp
 
-
 # A sentence, or a change: (what changed, old value, new value).
 Line = str | tuple[str, str, str]
 

@@ -432,8 +432,6 @@ def reopen_brist(
     brist.merged_into = None
     brist.closed_at = None
     brist.updated_at = now
-    history.record(
-        brist, HandelseTyp.ATEROPPNAD, data, user, local_today(now), now, reason.strip()
-    )
+    history.record(brist, HandelseTyp.ATEROPPNAD, data, user, local_today(now), now, reason.strip())
     _flush(brist, expected_version)
     followups.start_followups(brist=brist, now=now)

@@ -115,9 +115,7 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     # The decision is on the brist.
     page.goto(f"/brister/{brist_id}")
     main = page.locator("main")
-    expect(main).to_contain_text(
-        f"Beslut i {GROUP} {day.isoformat()}: eskaleras till central nivå."
-    )
+    expect(main).to_contain_text(f"Beslut i {GROUP} {day.isoformat()}: Eskalera (Central nivå)")
     expect(main).to_contain_text("Central nivå")
     axe_audit.check(page)
     axe_audit.assert_clean()
