@@ -29,15 +29,14 @@ def _entries(scene):
     return document, {entry.titel: entry for entry in entries}
 
 
-def test_an_ombuds_reason_that_begins_beslut_i_is_not_reported_as_a_decision(scene):
-    brist = scene.new_brist(
-        titel="Egna ord", now=at(date(Y, 1, 5)), first_observed_on=date(2024, 1, 1)
-    )
+def _escalated_and_closed(scene, titel: str, reason: str, comment: str):
+    """A brist registered in January, escalated to lokal in March, closed åtgärdad in May."""
+    brist = scene.new_brist(titel=titel, now=at(date(Y, 1, 5)), first_observed_on=date(2024, 1, 1))
     brister_services.escalate_brist(
         brist=brist,
         user=scene.ombud,
         to_niva=Niva.LOKAL,
-        reason="Beslut i socialnämnden 2026-02-01 följs inte av handläggarna.",
+        reason=reason,
         expected_version=brist.version,
         now=at(date(Y, 3, 2)),
     )
@@ -45,11 +44,21 @@ def test_an_ombuds_reason_that_begins_beslut_i_is_not_reported_as_a_decision(sce
         brist=brist,
         user=scene.ombud,
         utfall=Utfall.ATGARDAD,
-        comment="Beslut i Ledningsgruppen PO Bevakning 2026-05-05: avslutas som åtgärdad.",
+        comment=comment,
         expected_version=brist.version,
         now=at(date(Y, 5, 6)),
     )
     db.session.commit()
+    return brist
+
+
+def test_an_ombuds_reason_that_begins_beslut_i_is_not_reported_as_a_decision(scene):
+    _escalated_and_closed(
+        scene,
+        "Egna ord",
+        reason="Beslut i socialnämnden 2026-02-01 följs inte av handläggarna.",
+        comment="Beslut i Ledningsgruppen PO Bevakning 2026-05-05: avslutas som åtgärdad.",
+    )
 
     [facts] = [f for f in brist_facts(frozenset({scene.verksamhet.id}), Y) if f.titel == "Egna ord"]
     assert Kind.DECISION not in {event.kind for event in facts.events}
@@ -62,26 +71,7 @@ def test_rewording_a_label_does_not_change_the_report(scene, monkeypatch):
     """History written while the UI said something else is reported the same."""
     monkeypatch.setitem(NIVA_LABELS, Niva.LOKAL, "Kommunal nivå")
     monkeypatch.setitem(UTFALL_LABELS, Utfall.ATGARDAD, "Löst")
-    brist = scene.new_brist(
-        titel="Omdöpt", now=at(date(Y, 1, 5)), first_observed_on=date(2024, 1, 1)
-    )
-    brister_services.escalate_brist(
-        brist=brist,
-        user=scene.ombud,
-        to_niva=Niva.LOKAL,
-        reason="Fler ärenden.",
-        expected_version=brist.version,
-        now=at(date(Y, 3, 2)),
-    )
-    brister_services.close_brist(
-        brist=brist,
-        user=scene.ombud,
-        utfall=Utfall.ATGARDAD,
-        comment="Klart.",
-        expected_version=brist.version,
-        now=at(date(Y, 5, 6)),
-    )
-    db.session.commit()
+    _escalated_and_closed(scene, "Omdöpt", reason="Fler ärenden.", comment="Klart.")
     monkeypatch.undo()  # the labels are worded again as today
 
     _, entries = _entries(scene)
