@@ -80,7 +80,7 @@ class StatementCounter:
 
 def setup_group(verksamhet_id: int) -> int:
     """Return the id of the planned meeting of the benchmark group, creating it all once."""
-    from systemfel.admin.models import Verksamhet
+    from systemfel.verksamheter.models import Verksamhet
     from systemfel.auth.domain import Role
     from systemfel.auth.models import User
     from systemfel.brister.domain import Status
@@ -307,7 +307,7 @@ def main() -> None:
     from sqlalchemy import func
 
     from systemfel import create_app
-    from systemfel.admin.models import Verksamhet
+    from systemfel.verksamheter.models import Verksamhet
     from systemfel.brister.domain import Status
     from systemfel.brister.models import Brist
     from systemfel.extensions import db

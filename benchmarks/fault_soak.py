@@ -53,7 +53,7 @@ from sqlalchemy import String, case, cast, delete, func, insert, literal, select
 from sqlalchemy.engine import make_url
 
 from systemfel import create_app
-from systemfel.admin.models import Myndighet
+from systemfel.verksamheter.models import Myndighet
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from werkzeug.security import generate_password_hash
 
-from systemfel.admin.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN
+from systemfel.verksamheter.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN
 from systemfel.auth.models import new_session_token
 from systemfel.brister.domain import (
     NIVA_LABELS,

@@ -82,7 +82,7 @@ def main() -> None:
     from sqlalchemy import select
 
     from systemfel import create_app
-    from systemfel.admin.models import Verksamhet
+    from systemfel.verksamheter.models import Verksamhet
     from systemfel.extensions import db
 
     app = create_app(overrides={"DATABASE_URL": args.database_url})

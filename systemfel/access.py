@@ -4,12 +4,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user, login_required
 
+from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.brister.queries import get_brist
+from systemfel.verksamheter.scope import Scope
 
 
 def scope_of(user: User) -> frozenset[int] | None:
@@ -17,6 +19,22 @@ def scope_of(user: User) -> frozenset[int] | None:
     if user.role.is_system_wide:
         return None
     return frozenset(user.verksamhet_ids)
+
+
+def scope_for(user: User) -> Scope:
+    """Build the Scope of a signed-in user: their verksamheter and what their role allows."""
+    return Scope(
+        verksamhet_ids=scope_of(user),
+        operations=user.role.operations,
+        member_user_id=user.id if user.role == Role.LEDNINGSGRUPP else None,
+    )
+
+
+def current_scope() -> Scope:
+    """The signed-in user's Scope, built once per request."""
+    if "scope" not in g:
+        g.scope = scope_for(current_user)
+    return g.scope
 
 
 def requires(permission: str) -> Callable:

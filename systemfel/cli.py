@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from systemfel import create_app, scheduler
 from systemfel import demo as demo_data
-from systemfel.admin import services as admin_services
-from systemfel.admin.models import Verksamhet
+from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role
 from systemfel.dbtypes import utcnow
 from systemfel.errors import DomainError
 from systemfel.extensions import db
 from systemfel.privacy import stored
+from systemfel.verksamheter import services as tenant_services
+from systemfel.verksamheter.models import Verksamhet
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app())
@@ -51,7 +52,7 @@ def create_user(
     """Create an account in existing verksamheter (or new ones, with --new-verksamhet)."""
     try:
         chosen = [_verksamhet_named(name, create=new_verksamhet) for name in verksamheter]
-        user, _password = admin_services.create_user(
+        user, _password = accounts.create_user(
             actor_role=Role.ADMIN,
             email=email,
             namn=namn,
@@ -76,7 +77,7 @@ def _verksamhet_named(name: str, create: bool) -> Verksamhet:
             f"No verksamhet is named {name!r}. Check the spelling, or pass --new-verksamhet "
             "to create it."
         )
-    return admin_services.create_verksamhet(namn=name, kommuner=[name])
+    return tenant_services.create_verksamhet(namn=name, kommuner=[name])
 
 
 @main.group()

@@ -4,8 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from systemfel.admin import services as admin_services
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
+from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
@@ -19,6 +18,8 @@ from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.meetings import services as meetings
 from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp
 from systemfel.meetings.models import Ledamot
+from systemfel.verksamheter import services as verksamheter_services
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 PASSWORD = "demo-losen-2026"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -199,13 +200,13 @@ def _named(model: type, verksamhet: Verksamhet, namn: str):
 def load() -> list[tuple[str, str, str]]:
     """Create the demo verksamheter, accounts and brister; return the logins."""
     verksamheter = [
-        admin_services.create_verksamhet(namn=namn, kommuner=kommuner)
+        verksamheter_services.create_verksamhet(namn=namn, kommuner=kommuner)
         for namn, kommuner in VERKSAMHETER
     ]
     _add_addresses(verksamheter[0])
     users = []
     for email, namn, role, indexes in STAFF:
-        user, _ = admin_services.create_user(
+        user, _ = accounts.create_user(
             actor_role=Role.ADMIN,
             email=email,
             namn=namn,
@@ -330,7 +331,11 @@ def _demo_meetings(
         for punkt in held.visible_punkter
     ]
     meetings.save_minutes(
-        mote=held, minutes=minutes, expected_version=held.version, apply=True, user=samordnare,
+        mote=held,
+        minutes=minutes,
+        expected_version=held.version,
+        apply=True,
+        user=samordnare,
         scope=None,
     )
     meetings.justera(mote=held, user=samordnare, expected_version=held.version)

@@ -1,13 +1,32 @@
 """Domain errors raised by services and turned into messages at the edge."""
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong, and where: a form field, and the row when a form has many rows."""
+
+    message: str
+    field: str | None = None
+    # The id of the row the field belongs to, in a form of many rows (a punkt in the minutes).
+    row: int | None = None
+
 
 class DomainError(Exception):
-    """Base of the errors a user can cause and be told about."""
+    """Base of the errors a user can cause and be told about.
 
-    def __init__(self, message: str, field: str | None = None):
+    `errors` holds every problem found, each with the field (and row) it belongs to; a
+    service that finds several at once passes them all so the form shows them together.
+    """
+
+    def __init__(
+        self, message: str, field: str | None = None, *, errors: list[FieldError] | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.errors = errors or [FieldError(message, field)]
 
 
 class ValidationError(DomainError):
@@ -25,3 +44,7 @@ class ConflictError(DomainError):
 
 class PermissionDenied(DomainError):
     """The user's role does not allow this."""
+
+
+class OutOfScope(PermissionDenied):
+    """The record belongs to a verksamhet the actor may not see or change."""

@@ -1,13 +1,71 @@
-"""Small helpers views share: commit a service call or show why not, versions, double submits."""
+"""Small helpers views share: run a verb (commit or show why not), versions, double submits."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
 from systemfel.bounds import whole_number
-from systemfel.errors import ConflictError, DomainError
+from systemfel.errors import ConflictError, DomainError, FieldError
 from systemfel.extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What running a verb gave: its value, or why it was refused.
+
+    A refusal is either `errors` (field errors by field, and row in a form of many rows) or
+    a `conflict` (someone else saved first: what they changed is in the ConflictError).
+    """
+
+    value: T | None = None
+    errors: tuple[FieldError, ...] = ()
+    conflict: ConflictError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Was the verb carried out and committed?"""
+        return not self.errors and self.conflict is None
+
+
+def run_verb(action: Callable[[], T]) -> Outcome[T]:
+    """Run a service call and commit; on a refusal roll back and say why.
+
+    This is the one way a view (or the CLI) carries out a verb: nothing is half-saved, and
+    the user's input stays in the form for the view to show again with the errors.
+    """
+    try:
+        value = action()
+        db.session.commit()
+    except ConflictError as conflict:
+        db.session.rollback()
+        return Outcome(errors=tuple(conflict.errors), conflict=conflict)
+    except DomainError as error:
+        db.session.rollback()
+        return Outcome(errors=tuple(error.errors))
+    return Outcome(value=value)
+
+
+def show_errors(form: FlaskForm, errors: tuple[FieldError, ...]) -> None:
+    """Show each error beside the field it names, else at the top of the form."""
+    for error in errors:
+        message = gettext(error.message)
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def run_on_form(form: FlaskForm, action: Callable[[], T]) -> Outcome[T]:
+    """Run a verb for a posted form; a refusal's errors (a conflict's too) land on the form."""
+    outcome = run_verb(action)
+    show_errors(form, outcome.errors)
+    return outcome
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
@@ -81,5 +139,3 @@ def show_conflict(form: FlaskForm, *, saved_version: int, theirs: dict[str, str]
     form.seen_version.data = str(saved_version)
     form.overwrite.data = False
     form.theirs = theirs
-
-

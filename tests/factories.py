@@ -6,8 +6,6 @@ from datetime import date, datetime, time, timedelta
 import factory
 from werkzeug.security import generate_password_hash
 
-from systemfel.admin import services as admin_services
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
@@ -18,6 +16,8 @@ from systemfel.extensions import db
 from systemfel.meetings import services as meetings_services
 from systemfel.meetings.domain import GruppTyp
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote
+from systemfel.verksamheter import services as verksamheter_services
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 PASSWORD = "test-losen-123"
 # Hashing is slow on purpose; tests share one hash.
@@ -39,7 +39,7 @@ class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
 
 def verksamhet(namn: str) -> Verksamhet:
     """A verksamhet with the standard lists, made by the real service."""
-    return admin_services.create_verksamhet(namn=namn, kommuner=[namn])
+    return verksamheter_services.create_verksamhet(namn=namn, kommuner=[namn])
 
 
 def brist(verksamhet: Verksamhet, user: User, **overrides) -> Brist:
@@ -127,7 +127,10 @@ def settled_meeting(
         )
     )
     member = meetings_services.add_member(
-        group=group, namn="Lena", organisation="Psykiatrin", epost="lena@example.org",
+        group=group,
+        namn="Lena",
+        organisation="Psykiatrin",
+        epost="lena@example.org",
         user=member_user,
     )
     starts = datetime.combine(local_today() + timedelta(days=7), time(13), STOCKHOLM)

@@ -5,9 +5,9 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
-from systemfel.admin.domain import MyndighetTyp, invalid_addresses, parse_emails
 from systemfel.brister.forms import CheckboxListField
 from systemfel.forms import GuardedForm
+from systemfel.verksamheter.domain import MyndighetTyp, invalid_addresses, parse_emails
 
 REQUIRED = _l("Fyll i fältet.")
 

@@ -7,15 +7,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from systemfel.access import requires, scope_of
-from systemfel.admin import services
-from systemfel.admin.domain import MyndighetTyp, parse_emails, parse_kommuner
 from systemfel.admin.forms import MyndighetForm, OmradeForm, UserForm, VerksamhetForm
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
+from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role, roles_assignable_by
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.errors import DomainError
 from systemfel.extensions import db
 from systemfel.formtools import commit_or_show, status_for
+from systemfel.verksamheter import services
+from systemfel.verksamheter.domain import MyndighetTyp, parse_emails, parse_kommuner
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -278,7 +279,7 @@ def user(verksamhet_id: int, item_id: int | None = None):
         if item:
             response = _save(
                 form,
-                lambda: services.update_user(
+                lambda: accounts.update_user(
                     actor_role=current_user.role,
                     user=item,
                     namn=form.namn.data,
@@ -296,7 +297,7 @@ def user(verksamhet_id: int, item_id: int | None = None):
             response = _save(
                 form,
                 lambda: created.append(
-                    services.create_user(
+                    accounts.create_user(
                         actor_role=current_user.role,
                         email=form.email.data,
                         namn=form.namn.data,
@@ -332,7 +333,7 @@ def reset_password(verksamhet_id: int, item_id: int):
     current = _verksamhet_or_404(verksamhet_id)
     item = _user_or_404(current, item_id)
     try:
-        password = services.reset_password(actor_role=current_user.role, user=item)
+        password = accounts.reset_password(actor_role=current_user.role, user=item)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from systemfel.i18n import N_
+from systemfel.verksamheter.domain import Operation
 
 
 class Role(StrEnum):
@@ -43,6 +44,20 @@ class Role(StrEnum):
     def is_system_wide(self) -> bool:
         """See and manage every verksamhet."""
         return self == Role.ADMIN
+
+    @property
+    def operations(self) -> frozenset[Operation]:
+        """What the role may do with the data of the verksamheter it covers."""
+        granted = {Operation.SEE}
+        if self.can_work_brister:
+            granted.add(Operation.WORK_BRISTER)
+        if self.can_close_brister:
+            granted.add(Operation.CLOSE_BRISTER)
+        if self.can_edit_report:
+            granted.add(Operation.EDIT_REPORT)
+        if self.can_manage_verksamhet:
+            granted.add(Operation.MANAGE_VERKSAMHET)
+        return frozenset(granted)
 
 
 ROLE_LABELS = {

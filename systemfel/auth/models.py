@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from systemfel.admin.models import Verksamhet
 from systemfel.auth.domain import Role
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import db
+from systemfel.verksamheter.models import Verksamhet
 
 user_verksamhet = sa.Table(
     "user_verksamhet",

@@ -1,6 +1,7 @@
 """Signing in, and the account changes that end a user's sessions."""
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -10,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from systemfel.auth.domain import after_failed_login, password_problem
+from systemfel.auth.domain import Role, after_failed_login, password_problem, roles_assignable_by
 from systemfel.auth.models import RateLimitWindow, User, new_session_token
-from systemfel.errors import ValidationError
+from systemfel.errors import PermissionDenied, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
+from systemfel.verksamheter.models import Verksamhet
 
 # Checked against when the e-mail is unknown, so a wrong address takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -253,3 +255,89 @@ def _add_window(key: str, start: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def _check_role(actor_role: Role, role: Role) -> None:
+    if role not in roles_assignable_by(actor_role):
+        raise PermissionDenied(N_("Du kan inte ge den rollen."), field="role")
+
+
+def create_user(
+    *,
+    actor_role: Role,
+    email: str,
+    namn: str,
+    role: Role,
+    verksamheter: list[Verksamhet],
+    password: str | None = None,
+) -> tuple[User, str]:
+    """Create an account; return it with its first password (generated when not given)."""
+    _check_role(actor_role, role)
+    if find_user_by_email(email):
+        raise ValidationError(_address_taken(actor_role), field="email")
+    if role != Role.ADMIN and not verksamheter:
+        raise ValidationError(N_("Välj minst en verksamhet."), field="verksamheter")
+    user = User(
+        email=email.strip().lower(),
+        namn=namn.strip(),
+        role=role,
+        verksamheter=verksamheter,
+        password_hash="!",  # noqa: S106 - not a usable hash; the real one is set just below
+        session_token=new_session_token(),
+    )
+    db.session.add(user)
+    password = password or generate_temporary_password()
+    set_password(user=user, password=password)
+    return user, password
+
+
+def _address_taken(actor_role: Role) -> str:
+    """What to say when the address has an account, whichever verksamhet it is in.
+
+    Only an admin, who sees every verksamhet, is told that it exists; a samordnare would
+    otherwise learn who works in a verksamhet they cannot see.
+    """
+    if actor_role.is_system_wide:
+        return N_("Det finns redan ett konto med den e-postadressen.")
+    return N_(
+        "Den e-postadressen kan inte användas för ett nytt konto. Kontakta "
+        "systemadministratören om personen ska ha ett konto här."
+    )
+
+
+def update_user(
+    *,
+    actor_role: Role,
+    user: User,
+    namn: str,
+    role: Role,
+    verksamheter: list[Verksamhet],
+    is_active: bool,
+) -> None:
+    """Change an account's name, role, verksamheter or active flag; deactivating logs out."""
+    if user.role not in roles_assignable_by(actor_role):
+        raise PermissionDenied(N_("Du kan inte ändra det kontot."))
+    _check_role(actor_role, role)
+    if role != Role.ADMIN and not verksamheter:
+        raise ValidationError(N_("Välj minst en verksamhet."), field="verksamheter")
+    if user.is_active_account and not is_active:
+        user.session_token = new_session_token()
+    user.namn = namn.strip()
+    user.role = role
+    user.verksamheter = verksamheter
+    user.is_active_account = is_active
+    db.session.flush()
+
+
+def reset_password(*, actor_role: Role, user: User) -> str:
+    """Give the user a new temporary password and end their sessions; return the password."""
+    if user.role not in roles_assignable_by(actor_role):
+        raise PermissionDenied(N_("Du kan inte ändra det kontot."))
+    password = generate_temporary_password()
+    set_password(user=user, password=password)
+    return password
+
+
+def generate_temporary_password() -> str:
+    """Return a random password that meets the password rules."""
+    return f"{secrets.token_urlsafe(9)}-{secrets.randbelow(90) + 10}"

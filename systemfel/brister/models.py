@@ -6,11 +6,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import db
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 brist_myndighet = sa.Table(
     "brist_myndighet",

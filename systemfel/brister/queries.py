@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from systemfel.admin.models import Myndighet, Omrade
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.brister.domain import Niva, Status
 from systemfel.brister.models import Brist, Handelse, Observation, brist_myndighet
 from systemfel.extensions import db
+from systemfel.verksamheter.models import Myndighet, Omrade
 
 # Sort keys offered in the list, each with the columns it orders by (a unique last tie-breaker).
 SORTS = {

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister import domain, history
 from systemfel.brister.domain import Change, HandelseTyp, Niva, Status, TransitionRefused, Utfall
@@ -20,6 +19,7 @@ from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 MAX_CLIENTS = 100_000
 

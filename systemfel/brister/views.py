@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from systemfel import once
 from systemfel.access import brist_or_404, requires, scope_of
-from systemfel.admin.models import Verksamhet
 from systemfel.bounds import whole_number
 from systemfel.brister import history, queries, services
 from systemfel.brister.domain import Change, Niva, Status, Utfall, allowed_moves, next_level
@@ -54,6 +53,7 @@ from systemfel.formtools import (
 from systemfel.i18n import N_
 from systemfel.meetings import queries as meetings_queries
 from systemfel.privacy.domain import shown_observed
+from systemfel.verksamheter.models import Verksamhet
 
 blueprint = Blueprint("brister", __name__)
 # History is rendered when read, in the reader's language (also in conflict notices elsewhere).

@@ -5,12 +5,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from systemfel.admin.models import Myndighet
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import db
 from systemfel.followups.domain import Kanal, SvarTyp
+from systemfel.verksamheter.models import Myndighet
 
 
 class Bevakning(db.Model):

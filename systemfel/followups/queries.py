@@ -6,11 +6,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from systemfel.admin.models import Myndighet
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.extensions import db
 from systemfel.followups.models import Bevakning, Kontakt, Svar
+from systemfel.verksamheter.models import Myndighet
 
 COMING_DAYS = 21
 

@@ -13,7 +13,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from systemfel.admin.models import Myndighet
 from systemfel.auth.models import User
 from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp, Niva
@@ -28,6 +27,7 @@ from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
+from systemfel.verksamheter.models import Myndighet
 from systemfel.workdays import calendar_around
 
 # A promise further ahead than this would hide the brist from every work list.

@@ -23,7 +23,6 @@ from flask_login import current_user, login_required
 
 from systemfel import once
 from systemfel.access import brist_or_404, requires, scope_of
-from systemfel.admin.models import Myndighet
 from systemfel.auth.domain import Role
 from systemfel.auth.services import allow_request, count_request, counted_requests
 from systemfel.brister import services as brister_services
@@ -37,6 +36,7 @@ from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
 from systemfel.followups.models import Kontakt
 from systemfel.formtools import commit_or_show, status_for
+from systemfel.verksamheter.models import Myndighet
 
 blueprint = Blueprint("followups", __name__)
 

@@ -6,13 +6,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import db
 from systemfel.meetings.domain import BeslutTyp, GruppTyp, MotesStatus, Sektion
+from systemfel.verksamheter.models import Verksamhet
 
 ledningsgrupp_verksamhet = sa.Table(
     "ledningsgrupp_verksamhet",

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister import history
 from systemfel.brister import services as brister_services
@@ -23,6 +22,7 @@ from systemfel.meetings import domain, queries
 from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MeetingRefused, MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
 from systemfel.privacy.guard import refuse_personnummer
+from systemfel.verksamheter.models import Verksamhet
 
 CONFLICT = N_("Någon annan har ändrat mötet medan du arbetade. Ingenting sparades.")
 

@@ -19,7 +19,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from systemfel.access import brist_or_404, requires, scope_of
-from systemfel.admin.models import Verksamhet
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.brister.domain import Niva, Utfall
@@ -49,6 +48,7 @@ from systemfel.meetings.forms import (
 from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt
 from systemfel.notifications.services import enqueue
 from systemfel.pdf import render_pdf
+from systemfel.verksamheter.models import Verksamhet
 
 blueprint = Blueprint("meetings", __name__)
 

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Row, or_, select
 
-from systemfel.admin.models import Kommun, Myndighet, Omrade, Verksamhet
 from systemfel.brister.domain import HandelseTyp, Niva, Utfall, decision_sentence
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups.models import Kontakt, Svar
 from systemfel.reports.domain import BristFacts, Event, Kind
+from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
 
 CHUNK = 5000
 HISTORY_KINDS = (

@@ -23,7 +23,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from systemfel.admin.models import Myndighet, Omrade
 from systemfel.brister.domain import Niva
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -31,6 +30,7 @@ from systemfel.extensions import db
 from systemfel.followups.models import Kontakt
 from systemfel.i18n import N_
 from systemfel.privacy.domain import is_small, suppress_small
+from systemfel.verksamheter.models import Myndighet, Omrade
 
 MOST_LATE = 5
 

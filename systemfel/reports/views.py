@@ -1,6 +1,5 @@
 """Pages for the annual report on uppmärksammade brister, its exports, and the statistics."""
 
-
 from flask import (
     Blueprint,
     Response,
@@ -18,7 +17,6 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 
 from systemfel.access import scope_of
-from systemfel.admin.models import Verksamhet
 from systemfel.bounds import whole_number
 from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
@@ -30,6 +28,7 @@ from systemfel.reports import documents, domain, queries, services, statistics
 from systemfel.reports.documents import ReportDocument
 from systemfel.reports.forms import ReportTextForm, text_form
 from systemfel.reports.models import Rapport, RapportVersion
+from systemfel.verksamheter.models import Verksamhet
 
 blueprint = Blueprint("reports", __name__)
 

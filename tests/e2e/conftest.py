@@ -93,9 +93,9 @@ def page(browser, live_server):
     refused = []
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     yield page
     context.close()

@@ -8,12 +8,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from systemfel.admin.models import Myndighet
 from systemfel.clock import local_today
 from systemfel.extensions import db
 from systemfel.followups import domain
 from systemfel.followups.models import Kontakt
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva
@@ -23,6 +22,7 @@ from systemfel.followups import services as followups
 from systemfel.followups.domain import Kanal
 from systemfel.followups.models import Kontakt
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 from tests import factories
 from tests.faultsmtp import SmtpServer
 

@@ -4,10 +4,10 @@ import threading
 
 from sqlalchemy import select
 
-from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.extensions import db
+from systemfel.verksamheter.models import Verksamhet
 from tests import factories
 
 

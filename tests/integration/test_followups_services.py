@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from systemfel.admin.models import Myndighet
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Niva, Utfall
 from systemfel.brister.models import Handelse
@@ -19,6 +18,7 @@ from systemfel.followups import services
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet
 from tests.integration.conftest import MAILBOX, T0, at, count
 
 TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")

@@ -51,9 +51,20 @@ def test_gunicorn_as_deployed_masks_answer_tokens(app, tmp_path):
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         process = subprocess.Popen(  # our own command
-            [GUNICORN, "-c", "python:systemfel.gunicorn_conf", "-w", "1",
-             "-b", f"127.0.0.1:{port}", "systemfel:create_app()"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            [
+                GUNICORN,
+                "-c",
+                "python:systemfel.gunicorn_conf",
+                "-w",
+                "1",
+                "-b",
+                f"127.0.0.1:{port}",
+                "systemfel:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         try:
             base = f"http://127.0.0.1:{port}"

@@ -66,7 +66,11 @@ def hold(mote: Mote, user, decisions: dict[int, Beslut] | None = None, deferred=
         for p in mote.visible_punkter
     ]
     services.save_minutes(
-        mote=mote, minutes=minutes, expected_version=mote.version, apply=True, user=user,
+        mote=mote,
+        minutes=minutes,
+        expected_version=mote.version,
+        apply=True,
+        user=user,
         scope=None,
     )
 
@@ -314,7 +318,11 @@ def test_justering_locks_the_minutes(scene, samordnare):
     assert mote.status == MotesStatus.PROTOKOLL_JUSTERAT
     with pytest.raises(ValidationError, match="justerat"):
         services.save_minutes(
-            mote=mote, minutes=[], expected_version=mote.version, apply=False, user=samordnare,
+            mote=mote,
+            minutes=[],
+            expected_version=mote.version,
+            apply=False,
+            user=samordnare,
             scope=None,
         )
 
@@ -382,7 +390,11 @@ def test_a_brist_added_by_hand_stays_in_its_section_when_the_rules_find_it(scene
     lokal = scene.new_brist(niva=Niva.LOKAL, titel="För hand")
     mote = meeting_on(group_for(scene), MEETING_DAY)
     services.add_item(
-        mote=mote, rubrik="", sektion=Sektion.STAENDE, brist=lokal, expected_version=mote.version,
+        mote=mote,
+        rubrik="",
+        sektion=Sektion.STAENDE,
+        brist=lokal,
+        expected_version=mote.version,
         scope=None,
     )
     propose(mote)

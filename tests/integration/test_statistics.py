@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from systemfel.admin.models import Myndighet, Omrade
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.models import Brist
@@ -24,6 +23,7 @@ from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.models import Kontakt
 from systemfel.reports import statistics
 from systemfel.reports.statistics import AgencyAnswers, Bar
+from systemfel.verksamheter.models import Myndighet, Omrade
 from tests import factories
 from tests.integration.conftest import STOCKHOLM, Scene, at
 from tests.sql import count_statements

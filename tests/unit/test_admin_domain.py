@@ -2,7 +2,7 @@
 
 import pytest
 
-from systemfel.admin.domain import parse_emails, parse_kommuner
+from systemfel.verksamheter.domain import parse_emails, parse_kommuner
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 produce, wrapped lines, grouped digits, invisible characters; and it stays quiet on what is
 not a personnummer."""
 
+import re
 from datetime import date
 
 import pytest
@@ -68,8 +69,12 @@ def written(draw) -> str:
         ten[:6] + draw(separator) + ten[6:8] + draw(separator) + ten[8:],
     ]  # fmt: skip
     number = draw(st.sampled_from(layouts))
-    if ten.startswith("07") and number.count(" ") + number.count("\u00a0") >= 2:
-        # "070 123 4567" is how a mobile number is written: see the phone test below.
+    groups = tuple(len(group) for group in re.findall(r"\d+", number))
+    if ten.startswith("07") and (
+        groups == (3, 3, 4) or number.count(" ") + number.count("\u00a0") >= 2
+    ):
+        # "070 123 4567" and "070-123-4567" are how mobile numbers are written: see the
+        # phone test below.
         number = ten[:6] + "-" + ten[6:]
     hidden = draw(st.sampled_from(INVISIBLE))
     where = draw(st.integers(1, len(number) - 1))

@@ -6,11 +6,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import local_today
 from systemfel.extensions import db
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 from tests import factories
 from tests.conftest import Client
 
@@ -63,7 +63,11 @@ def _brist_state(app, brist_id: int) -> tuple:
     with app.app_context():
         brist = db.session.get(Brist, brist_id)
         state = (
-            brist.version, brist.titel, brist.niva, brist.status, brist.utfall,
+            brist.version,
+            brist.titel,
+            brist.niva,
+            brist.status,
+            brist.utfall,
             _count_in_session(Handelse, Handelse.brist_id == brist_id),
             _count_in_session(Observation, Observation.brist_id == brist_id),
         )
@@ -80,12 +84,25 @@ def _reference_state(app) -> tuple:
     with app.app_context():
         state = (
             sorted(db.session.execute(select(Verksamhet.id, Verksamhet.namn)).all()),
-            sorted(db.session.execute(
-                select(Myndighet.id, Myndighet.namn, Myndighet.epost, Myndighet.is_active)).all()),
+            sorted(
+                db.session.execute(
+                    select(Myndighet.id, Myndighet.namn, Myndighet.epost, Myndighet.is_active)
+                ).all()
+            ),
             sorted(db.session.execute(select(Omrade.id, Omrade.namn, Omrade.is_active)).all()),
-            sorted(db.session.execute(
-                select(User.id, User.email, User.namn, User.role, User.is_active_account,
-                       User.password_hash, User.session_token)).all()),
+            sorted(
+                db.session.execute(
+                    select(
+                        User.id,
+                        User.email,
+                        User.namn,
+                        User.role,
+                        User.is_active_account,
+                        User.password_hash,
+                        User.session_token,
+                    )
+                ).all()
+            ),
         )
         db.session.remove()
     return state
@@ -187,16 +204,18 @@ def test_route_access(app, ids, login, method, url, role, expected):
         assert 'class="error-summary"' in body
 
 
-@pytest.mark.parametrize(("role", "start"), [("ledningsgrupp", "/ledningsgrupper"),
-                                              ("admin", "/brister")])
+@pytest.mark.parametrize(
+    ("role", "start"), [("ledningsgrupp", "/ledningsgrupper"), ("admin", "/brister")]
+)
 def test_start_page_of_readers_and_admin(login, role, start):
     response = login(role).get("/")
     assert response.status_code == 302
     assert response.headers["Location"] == start
 
 
-@pytest.mark.parametrize(("role", "heading"), [("ombud", "Mina bevakningar"),
-                                                ("samordnare", "Mina bevakningar")])
+@pytest.mark.parametrize(
+    ("role", "heading"), [("ombud", "Mina bevakningar"), ("samordnare", "Mina bevakningar")]
+)
 def test_start_page_of_those_who_work_brister_is_their_follow_ups(login, world, role, heading):
     body = login(role).get("/").get_data(as_text=True)
     assert heading in body
@@ -263,15 +282,22 @@ def _valid_posts(app, world) -> dict[str, dict]:
     """Payloads that would be saved if the other verksamhet's brist were reachable."""
     with app.app_context():
         myndighet = db.session.scalar(
-            select(Myndighet.id).where(Myndighet.verksamhet_id == world.other.id))
+            select(Myndighet.id).where(Myndighet.verksamhet_id == world.other.id)
+        )
         omrade = db.session.scalar(select(Omrade.id).where(Omrade.verksamhet_id == world.other.id))
         db.session.remove()
     today = local_today().isoformat()
     return {
         "/redigera": {
-            "titel": "Kapad rubrik", "beskrivning": "Kapad", "niva": "lokal",
-            "myndighet_id": myndighet, "omrade_id": omrade, "first_observed_on": "2026-01-15",
-            "antal_klienter": "3", "ansvarig_id": world.users["other_ombud"].id, "version": "1",
+            "titel": "Kapad rubrik",
+            "beskrivning": "Kapad",
+            "niva": "lokal",
+            "myndighet_id": myndighet,
+            "omrade_id": omrade,
+            "first_observed_on": "2026-01-15",
+            "antal_klienter": "3",
+            "ansvarig_id": world.users["other_ombud"].id,
+            "version": "1",
         },
         "/observation": {"observed_on": today, "antal_klienter": "2", "anteckning": "Igen"},
         "/eskalera": {"niva": "lokal", "reason": "Kapad", "version": "1"},
@@ -280,8 +306,12 @@ def _valid_posts(app, world) -> dict[str, dict]:
         "/oppna-igen": {"reason": "Kapad", "version": "1"},
         "/uppfoljning": {"finding": "Kapad", "next_on": "2030-01-07"},
         "/bevakning": {"due_on": "2030-01-07"},
-        "/kontakt": {"myndighet_id": myndighet, "contacted_on": today, "kanal": "epost",
-                     "summary": "Kapad"},
+        "/kontakt": {
+            "myndighet_id": myndighet,
+            "contacted_on": today,
+            "kanal": "epost",
+            "summary": "Kapad",
+        },
     }
 
 
@@ -360,8 +390,8 @@ def test_list_and_csv_never_show_other_verksamhets_brister(login, world, hidden_
     assert response.status_code == 200
     assert hidden_brist["nummer"] not in body
     assert hidden_brist["titel"] not in body
-    assert f"/brister/{world.other_brist.id}\"" not in body
-    assert f"/brister/{hidden_brist['id']}\"" not in body
+    assert f'/brister/{world.other_brist.id}"' not in body
+    assert f'/brister/{hidden_brist["id"]}"' not in body
 
 
 @pytest.mark.parametrize("url", ["/brister", "/brister.csv"])
@@ -416,8 +446,12 @@ OTHER_ADMIN_PAGES = [
 ADMIN_PAYLOADS = {
     "/myndigheter/": {"namn": "Kapad myndighet", "typ": "statlig", "epost": "", "is_active": "y"},
     "/omraden/": {"namn": "Kapat område", "is_active": "y"},
-    "/anvandare/": {"email": "kapad@test.example", "namn": "Kapad", "role": "ombud",
-                    "verksamheter": "{home}"},
+    "/anvandare/": {
+        "email": "kapad@test.example",
+        "namn": "Kapad",
+        "role": "ombud",
+        "verksamheter": "{home}",
+    },
 }
 
 
@@ -446,7 +480,8 @@ def test_samordnare_cannot_reach_other_verksamhets_admin_pages(app, ids, login, 
 @pytest.mark.parametrize(
     ("method", "url"),
     [
-        (m, u) for m, u in OTHER_ADMIN_PAGES
+        (m, u)
+        for m, u in OTHER_ADMIN_PAGES
         if m == "GET" and "{home}" not in u and "{missing}" not in u
     ],
 )
@@ -519,8 +554,11 @@ def test_token_from_before_login_is_refused_after_login(app, world):
     assert client.login(world.users["ombud"].email).status_code == 302
     response = client.http.post(
         f"/brister/{world.brist.id}/observation",
-        data={"observed_on": local_today().isoformat(), "antal_klienter": "2",
-              "csrf_token": anonymous_token},
+        data={
+            "observed_on": local_today().isoformat(),
+            "antal_klienter": "2",
+            "csrf_token": anonymous_token,
+        },
     )
     assert response.status_code == 400
 

@@ -4,11 +4,11 @@ myndigheter, områden, accounts, passwords and new verksamheter."""
 import lxml.html
 from sqlalchemy import func, select
 
-from systemfel.admin.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN, MyndighetTyp
-from systemfel.admin.models import Kommun, Myndighet, Omrade, Verksamhet
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.extensions import db
+from systemfel.verksamheter.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN, MyndighetTyp
+from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
 from tests import factories
 from tests.conftest import Client
 
@@ -370,9 +370,9 @@ def test_admin_creates_an_admin(app, world, login):
 
 
 def test_samordnare_cannot_take_over_an_account_shared_with_another_verksamhet(app, world, login):
-    from systemfel.admin.models import Verksamhet
     from systemfel.auth.models import User
     from systemfel.extensions import db
+    from systemfel.verksamheter.models import Verksamhet
 
     with app.app_context():
         shared = db.session.get(User, world.users["other_ombud"].id)

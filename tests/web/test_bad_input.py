@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from systemfel.admin.models import Kommun, Myndighet, Omrade, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.domain import Niva
 from systemfel.brister.models import Brist, Handelse, Observation, brist_myndighet
 from systemfel.clock import local_today
 from systemfel.extensions import db
+from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
 from tests import factories
 from tests.conftest import Client
 
@@ -109,7 +109,8 @@ def everything(app) -> tuple:
     with app.app_context():
         rows = tuple(
             sorted(
-                tuple(r) for r in db.session.execute(
+                tuple(r)
+                for r in db.session.execute(
                     select(*(c for c in model.__table__.columns if c.name != "last_login_at"))
                 ).all()
             )
@@ -126,9 +127,13 @@ def everything(app) -> tuple:
 def refs(app, world) -> dict:
     """Ids of the home verksamhet's lists."""
     with app.app_context():
+
         def ids(model, verksamhet_id):
-            return list(db.session.scalars(
-                select(model.id).where(model.verksamhet_id == verksamhet_id).order_by(model.id)))
+            return list(
+                db.session.scalars(
+                    select(model.id).where(model.verksamhet_id == verksamhet_id).order_by(model.id)
+                )
+            )
 
         values = {
             "myndigheter": ids(Myndighet, world.home.id),
@@ -185,18 +190,38 @@ REGISTER_CASES = [
     ({"omrade_id": ""}, "omrade_id", "Gör ett val.", "beskrivning"),
     ({"ansvarig_id": ""}, "ansvarig_id", "Gör ett val.", "beskrivning"),
     ({"first_observed_on": ""}, "first_observed_on", "Ange ett datum som ÅÅÅÅ-MM-DD.", "titel"),
-    ({"first_observed_on": "15/1 2026"}, "first_observed_on", "Inte ett giltigt datum",
-     "first_observed_on"),
-    ({"first_observed_on": FUTURE}, "first_observed_on", "Datumet kan inte ligga i framtiden.",
-     "first_observed_on"),
+    (
+        {"first_observed_on": "15/1 2026"},
+        "first_observed_on",
+        "Inte ett giltigt datum",
+        "first_observed_on",
+    ),
+    (
+        {"first_observed_on": FUTURE},
+        "first_observed_on",
+        "Datumet kan inte ligga i framtiden.",
+        "first_observed_on",
+    ),
     ({"antal_klienter": ""}, "antal_klienter", "Ange ett antal.", "titel"),
-    ({"antal_klienter": "-3"}, "antal_klienter", "Ange ett antal mellan 0 och 100 000.",
-     "antal_klienter"),
+    (
+        {"antal_klienter": "-3"},
+        "antal_klienter",
+        "Ange ett antal mellan 0 och 100 000.",
+        "antal_klienter",
+    ),
     ({"antal_klienter": "tre"}, "antal_klienter", "Inte ett giltigt heltal", "antal_klienter"),
-    ({"antal_klienter": "100001"}, "antal_klienter", "Ange ett antal mellan 0 och 100 000.",
-     "antal_klienter"),
-    ({"beskrivning": f"Klienten {PERSONNUMMER} fick avslag utan motivering."}, "beskrivning",
-     MASKED, "beskrivning"),
+    (
+        {"antal_klienter": "100001"},
+        "antal_klienter",
+        "Ange ett antal mellan 0 och 100 000.",
+        "antal_klienter",
+    ),
+    (
+        {"beskrivning": f"Klienten {PERSONNUMMER} fick avslag utan motivering."},
+        "beskrivning",
+        MASKED,
+        "beskrivning",
+    ),
     ({"titel": "Avslag för 19811218-9876"}, "titel", "19811218-****", "titel"),
     ({"konsekvenser": f"Gäller {PERSONNUMMER}."}, "konsekvenser", MASKED, "konsekvenser"),
     ({"forslag_atgard": f"Ring om {PERSONNUMMER}"}, "forslag_atgard", MASKED, "forslag_atgard"),
@@ -204,7 +229,8 @@ REGISTER_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("changes", "field_id", "message", "echo"), REGISTER_CASES,
+    ("changes", "field_id", "message", "echo"),
+    REGISTER_CASES,
     ids=[f"{case[1]}={str(list(case[0].values())[0])[:20]}" for case in REGISTER_CASES],
 )
 def test_register_refuses_bad_input(app, world, refs, login, changes, field_id, message, echo):
@@ -262,13 +288,17 @@ def test_samordningsnummer_is_refused_too(app, world, refs, login):
 @pytest.mark.parametrize(
     ("field", "text", "shown"),
     [
-        ("beskrivning", "Kontakta anna.svensson@example.com om detta.",
-         "anna.svensson@example.com"),
+        (
+            "beskrivning",
+            "Kontakta anna.svensson@example.com om detta.",
+            "anna.svensson@example.com",
+        ),
         ("konsekvenser", "Ring 070-123 45 67 för mer.", "070-123 45 67"),
     ],
 )
-def test_register_with_email_or_phone_needs_confirmation(app, world, refs, login, field, text,
-                                                         shown):
+def test_register_with_email_or_phone_needs_confirmation(
+    app, world, refs, login, field, text, shown
+):
     ombud = login("ombud")
     before = counts(app)
     data = brist_data(world, refs, **{field: text})
@@ -288,11 +318,13 @@ def test_register_with_email_or_phone_needs_confirmation(app, world, refs, login
     assert counts(app)["Brist"] == before["Brist"] + 1
 
 
-def test_register_with_email_and_personnummer_is_refused_even_when_confirmed(app, world, refs,
-                                                                             login):
+def test_register_with_email_and_personnummer_is_refused_even_when_confirmed(
+    app, world, refs, login
+):
     before = counts(app)
-    data = brist_data(world, refs, beskrivning=f"{PERSONNUMMER} nås på a@example.com",
-                      confirm_identifying="y")
+    data = brist_data(
+        world, refs, beskrivning=f"{PERSONNUMMER} nås på a@example.com", confirm_identifying="y"
+    )
     assert_refused(login("ombud").post("/brister/ny", data), "beskrivning", MASKED)
     assert counts(app) == before
 
@@ -301,10 +333,18 @@ def test_register_with_email_and_personnummer_is_refused_even_when_confirmed(app
 
 EDIT_CASES = [
     ({"titel": ""}, "titel", "Fyll i fältet.", "beskrivning"),
-    ({"first_observed_on": FUTURE}, "first_observed_on", "Datumet kan inte ligga i framtiden.",
-     "first_observed_on"),
-    ({"antal_klienter": "-1"}, "antal_klienter", "Ange ett antal mellan 0 och 100 000.",
-     "antal_klienter"),
+    (
+        {"first_observed_on": FUTURE},
+        "first_observed_on",
+        "Datumet kan inte ligga i framtiden.",
+        "first_observed_on",
+    ),
+    (
+        {"antal_klienter": "-1"},
+        "antal_klienter",
+        "Ange ett antal mellan 0 och 100 000.",
+        "antal_klienter",
+    ),
     ({"antal_klienter": "två"}, "antal_klienter", "Inte ett giltigt heltal", "antal_klienter"),
     ({"konsekvenser": f"Drabbar {PERSONNUMMER} hårt."}, "konsekvenser", MASKED, "konsekvenser"),
     ({"myndighet_id": ""}, "myndighet_id", "Gör ett val.", "titel"),
@@ -312,7 +352,8 @@ EDIT_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("changes", "field_id", "message", "echo"), EDIT_CASES,
+    ("changes", "field_id", "message", "echo"),
+    EDIT_CASES,
     ids=[f"{case[1]}={list(case[0].values())[0][:20]}" for case in EDIT_CASES],
 )
 def test_edit_refuses_bad_input(app, world, refs, login, changes, field_id, message, echo):
@@ -346,13 +387,17 @@ def test_edit_with_email_needs_confirmation(app, world, refs, login):
 
 def test_edit_on_outdated_copy_is_a_conflict(app, world, refs, login):
     ombud = login("ombud")
-    first = ombud.post(f"/brister/{world.brist.id}/redigera",
-                       brist_data(world, refs, titel="Första ändringen", version="1"))
+    first = ombud.post(
+        f"/brister/{world.brist.id}/redigera",
+        brist_data(world, refs, titel="Första ändringen", version="1"),
+    )
     assert first.status_code == 302
     before = everything(app)
 
-    response = ombud.post(f"/brister/{world.brist.id}/redigera",
-                          brist_data(world, refs, titel="Andra ändringen", version="1"))
+    response = ombud.post(
+        f"/brister/{world.brist.id}/redigera",
+        brist_data(world, refs, titel="Andra ändringen", version="1"),
+    )
 
     assert response.status_code == 409
     doc = _doc(response)
@@ -368,22 +413,35 @@ OBSERVATION_CASES = [
     ({"observed_on": "igår"}, "observed_on", "Inte ett giltigt datum", "observed_on"),
     ({"observed_on": FUTURE}, "observed_on", "Datumet kan inte ligga i framtiden.", "observed_on"),
     ({"antal_klienter": ""}, "antal_klienter", "Ange ett antal.", "anteckning"),
-    ({"antal_klienter": "0"}, "antal_klienter", "Ange ett antal mellan 1 och 100 000.",
-     "antal_klienter"),
-    ({"antal_klienter": "-2"}, "antal_klienter", "Ange ett antal mellan 1 och 100 000.",
-     "antal_klienter"),
+    (
+        {"antal_klienter": "0"},
+        "antal_klienter",
+        "Ange ett antal mellan 1 och 100 000.",
+        "antal_klienter",
+    ),
+    (
+        {"antal_klienter": "-2"},
+        "antal_klienter",
+        "Ange ett antal mellan 1 och 100 000.",
+        "antal_klienter",
+    ),
     ({"antal_klienter": "många"}, "antal_klienter", "Inte ett giltigt heltal", "antal_klienter"),
     ({"anteckning": f"Samma sak för {PERSONNUMMER}"}, "anteckning", MASKED, "anteckning"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("changes", "field_id", "message", "echo"), OBSERVATION_CASES,
+    ("changes", "field_id", "message", "echo"),
+    OBSERVATION_CASES,
     ids=[f"{case[1]}={list(case[0].values())[0][:20]}" for case in OBSERVATION_CASES],
 )
 def test_observation_refuses_bad_input(app, world, login, changes, field_id, message, echo):
-    data = {"observed_on": TODAY.isoformat(), "antal_klienter": "2",
-            "anteckning": "Sågs igen på mottagningen.", **changes}
+    data = {
+        "observed_on": TODAY.isoformat(),
+        "antal_klienter": "2",
+        "anteckning": "Sågs igen på mottagningen.",
+        **changes,
+    }
     before = everything(app)
 
     response = login("ombud").post(f"/brister/{world.brist.id}/observation", data)
@@ -395,8 +453,11 @@ def test_observation_refuses_bad_input(app, world, login, changes, field_id, mes
 
 def test_observation_with_email_needs_confirmation(app, world, login):
     ombud = login("ombud")
-    data = {"observed_on": TODAY.isoformat(), "antal_klienter": "2",
-            "anteckning": "Svar från handlaggare@kommun.example dröjer."}
+    data = {
+        "observed_on": TODAY.isoformat(),
+        "antal_klienter": "2",
+        "anteckning": "Svar från handlaggare@kommun.example dröjer.",
+    }
     before = counts(app)
 
     response = ombud.post(f"/brister/{world.brist.id}/observation", data)
@@ -405,8 +466,9 @@ def test_observation_with_email_needs_confirmation(app, world, login):
     assert value(doc, "anteckning") == data["anteckning"]
     assert counts(app) == before
 
-    saved = ombud.post(f"/brister/{world.brist.id}/observation",
-                       {**data, "confirm_identifying": "y"})
+    saved = ombud.post(
+        f"/brister/{world.brist.id}/observation", {**data, "confirm_identifying": "y"}
+    )
     assert saved.status_code == 302
     assert counts(app)["Observation"] == before["Observation"] + 1
 
@@ -415,8 +477,12 @@ def test_observation_with_email_needs_confirmation(app, world, login):
 
 
 def _escalate(http, app, brist_id, **changes):
-    data = {"niva": "lokal", "reason": "Samma brist hos flera handläggare.",
-            "version": _version(app, brist_id), **changes}
+    data = {
+        "niva": "lokal",
+        "reason": "Samma brist hos flera handläggare.",
+        "version": _version(app, brist_id),
+        **changes,
+    }
     return http.post(f"/brister/{brist_id}/eskalera", data), data
 
 
@@ -476,8 +542,12 @@ def test_escalate_beyond_central_is_refused(app, world, login):
     ids=["none", "closed", "same", "personnummer"],
 )
 def test_status_refuses_bad_input(app, world, login, changes, field_id, message):
-    data = {"status": "lyft", "comment": "Lyft på samverkansmöte.",
-            "version": _version(app, world.brist.id), **changes}
+    data = {
+        "status": "lyft",
+        "comment": "Lyft på samverkansmöte.",
+        "version": _version(app, world.brist.id),
+        **changes,
+    }
     before = everything(app)
     response = login("ombud").post(f"/brister/{world.brist.id}/status", data)
     doc = assert_refused(response, field_id, message)
@@ -491,8 +561,10 @@ def test_status_on_outdated_copy_is_a_conflict(app, world, login):
     assert first.status_code == 302
     before = everything(app)
 
-    response = ombud.post(f"/brister/{world.brist.id}/status",
-                          {"status": "bevakas", "comment": "Min kommentar", "version": "1"})
+    response = ombud.post(
+        f"/brister/{world.brist.id}/status",
+        {"status": "bevakas", "comment": "Min kommentar", "version": "1"},
+    )
 
     doc = assert_form_error(response, "Någon annan har ändrat bristen", status=409)
     assert value(doc, "comment") == "Min kommentar"
@@ -503,8 +575,13 @@ def test_status_on_outdated_copy_is_a_conflict(app, world, login):
 
 
 def _close(http, app, brist_id, **changes):
-    data = {"utfall": "sammanslagen", "merged_into": "", "comment": "Samma sak som en annan.",
-            "version": _version(app, brist_id), **changes}
+    data = {
+        "utfall": "sammanslagen",
+        "merged_into": "",
+        "comment": "Samma sak som en annan.",
+        "version": _version(app, brist_id),
+        **changes,
+    }
     return http.post(f"/brister/{brist_id}/stang", data), data
 
 
@@ -557,17 +634,22 @@ def test_close_merged_with_itself_is_refused(app, world, login):
 def test_close_with_number_but_other_utfall_is_refused(app, world, login):
     other = _add_home_brist(app, world, titel="En annan brist")
     before = everything(app)
-    response, _ = _close(login("samordnare"), app, world.brist.id, utfall="atgardad",
-                         merged_into=other["nummer"])
-    assert_refused(response, "utfall",
-                   "Ange bara en annan brist när utfallet är sammanslagen.")
+    response, _ = _close(
+        login("samordnare"), app, world.brist.id, utfall="atgardad", merged_into=other["nummer"]
+    )
+    assert_refused(response, "utfall", "Ange bara en annan brist när utfallet är sammanslagen.")
     assert everything(app) == before
 
 
 def test_close_with_personnummer_in_comment_is_refused(app, world, login):
     before = everything(app)
-    response, _ = _close(login("samordnare"), app, world.brist.id, utfall="atgardad",
-                         comment=f"Klart för {PERSONNUMMER}")
+    response, _ = _close(
+        login("samordnare"),
+        app,
+        world.brist.id,
+        utfall="atgardad",
+        comment=f"Klart för {PERSONNUMMER}",
+    )
     doc = assert_refused(response, "comment", MASKED)
     assert value(doc, "comment") == f"Klart för {PERSONNUMMER}"
     assert everything(app) == before
@@ -583,8 +665,9 @@ def _closed_brist(app, world, login) -> None:
 
 def test_reopen_an_open_brist_is_refused(app, world, login):
     before = everything(app)
-    response = login("ombud").post(f"/brister/{world.brist.id}/oppna-igen",
-                                   {"reason": "Den kom tillbaka.", "version": "1"})
+    response = login("ombud").post(
+        f"/brister/{world.brist.id}/oppna-igen", {"reason": "Den kom tillbaka.", "version": "1"}
+    )
     doc = assert_form_error(response, "Bara en stängd brist kan öppnas igen.")
     assert value(doc, "reason") == "Den kom tillbaka."
     assert everything(app) == before
@@ -598,8 +681,10 @@ def test_reopen_an_open_brist_is_refused(app, world, login):
 def test_reopen_refuses_bad_reason(app, world, login, reason, message):
     _closed_brist(app, world, login)
     before = everything(app)
-    response = login("ombud").post(f"/brister/{world.brist.id}/oppna-igen",
-                                   {"reason": reason, "version": _version(app, world.brist.id)})
+    response = login("ombud").post(
+        f"/brister/{world.brist.id}/oppna-igen",
+        {"reason": reason, "version": _version(app, world.brist.id)},
+    )
     doc = assert_refused(response, "reason", message)
     assert value(doc, "reason") == reason
     assert everything(app) == before
@@ -674,25 +759,46 @@ PASSWORD_CASES = [
     ({"current": ""}, "current", "Fyll i ditt nuvarande lösenord."),
     ({"current": "fel-losen-999"}, "current", "Det nuvarande lösenordet stämmer inte."),
     ({"password": "", "confirm": ""}, "password", "Fyll i ett nytt lösenord."),
-    ({"password": "kort-1", "confirm": "kort-1"}, "password",
-     "Lösenordet måste ha minst 10 tecken."),
-    ({"password": "barabokstaver", "confirm": "barabokstaver"}, "password",
-     "både bokstäver och siffror"),
-    ({"password": "1234567890123", "confirm": "1234567890123"}, "password",
-     "både bokstäver och siffror"),
+    (
+        {"password": "kort-1", "confirm": "kort-1"},
+        "password",
+        "Lösenordet måste ha minst 10 tecken.",
+    ),
+    (
+        {"password": "barabokstaver", "confirm": "barabokstaver"},
+        "password",
+        "både bokstäver och siffror",
+    ),
+    (
+        {"password": "1234567890123", "confirm": "1234567890123"},
+        "password",
+        "både bokstäver och siffror",
+    ),
     ({"confirm": "nytt-losen-457"}, "confirm", "Lösenorden är inte likadana."),
 ]
 
 
 @pytest.mark.parametrize(
-    ("changes", "field_id", "message"), PASSWORD_CASES,
-    ids=["no-current", "wrong-current", "no-new", "short", "letters-only", "digits-only",
-         "mismatch"],
+    ("changes", "field_id", "message"),
+    PASSWORD_CASES,
+    ids=[
+        "no-current",
+        "wrong-current",
+        "no-new",
+        "short",
+        "letters-only",
+        "digits-only",
+        "mismatch",
+    ],
 )
 def test_change_password_refuses_bad_input(app, world, login, changes, field_id, message):
     ombud = login("ombud")
-    data = {"current": factories.PASSWORD, "password": "nytt-losen-456",
-            "confirm": "nytt-losen-456", **changes}
+    data = {
+        "current": factories.PASSWORD,
+        "password": "nytt-losen-456",
+        "confirm": "nytt-losen-456",
+        **changes,
+    }
     before = _user_row(app, world, "ombud")
 
     response = ombud.post("/konto/losenord", data)
@@ -753,8 +859,12 @@ def test_create_verksamhet_refuses_bad_input(app, world, login, changes, field_i
 @pytest.mark.parametrize(
     ("changes", "field_id", "message", "echo"),
     [
-        ({"epost": "registrator@kommun.example\ninte-en-adress"}, "epost",
-         "Ogiltig e-postadress: inte-en-adress", "epost"),
+        (
+            {"epost": "registrator@kommun.example\ninte-en-adress"},
+            "epost",
+            "Ogiltig e-postadress: inte-en-adress",
+            "epost",
+        ),
         ({"epost": "a@b"}, "epost", "Ogiltig e-postadress: a@b", "namn"),
         ({"namn": ""}, "namn", "Fyll i fältet.", "epost"),
         ({"namn": "försäkringskassan"}, "namn", "Namnet finns redan i listan.", "namn"),
@@ -764,11 +874,15 @@ def test_create_verksamhet_refuses_bad_input(app, world, login, changes, field_i
     ids=["bad-email-line", "no-tld", "no-name", "duplicate", "bad-typ", "personnummer"],
 )
 def test_create_myndighet_refuses_bad_input(app, world, login, changes, field_id, message, echo):
-    data = {"namn": "Budget- och skuldrådgivningen", "typ": "kommun",
-            "epost": "radgivning@kommun.example", "is_active": "y", **changes}
+    data = {
+        "namn": "Budget- och skuldrådgivningen",
+        "typ": "kommun",
+        "epost": "radgivning@kommun.example",
+        "is_active": "y",
+        **changes,
+    }
     before = everything(app)
-    response = login("samordnare").post(f"/admin/verksamheter/{world.home.id}/myndigheter/ny",
-                                        data)
+    response = login("samordnare").post(f"/admin/verksamheter/{world.home.id}/myndigheter/ny", data)
     doc = assert_refused(response, field_id, message)
     assert value(doc, echo) == data[echo]
     assert everything(app) == before
@@ -791,15 +905,19 @@ def test_edit_myndighet_to_a_taken_name_is_refused(app, world, refs, login):
 
 @pytest.mark.parametrize(
     ("namn", "message"),
-    [("", "Fyll i fältet."), ("Ekonomi", "Namnet finns redan i listan."),
-     ("  ekonomi ", "Namnet finns redan i listan."),
-     ("x" * 101, "Fältet får inte vara längre än 100 tecken.")],
+    [
+        ("", "Fyll i fältet."),
+        ("Ekonomi", "Namnet finns redan i listan."),
+        ("  ekonomi ", "Namnet finns redan i listan."),
+        ("x" * 101, "Fältet får inte vara längre än 100 tecken."),
+    ],
     ids=["empty", "duplicate", "duplicate-case-and-space", "too-long"],
 )
 def test_create_omrade_refuses_bad_input(app, world, login, namn, message):
     before = everything(app)
-    response = login("samordnare").post(f"/admin/verksamheter/{world.home.id}/omraden/ny",
-                                        {"namn": namn, "is_active": "y"})
+    response = login("samordnare").post(
+        f"/admin/verksamheter/{world.home.id}/omraden/ny", {"namn": namn, "is_active": "y"}
+    )
     doc = assert_refused(response, "namn", message)
     if namn.strip():
         assert value(doc, "namn") == namn
@@ -808,11 +926,13 @@ def test_create_omrade_refuses_bad_input(app, world, login, namn, message):
 
 def test_duplicate_omrade_name_in_another_verksamhet_is_allowed(app, world, login):
     """The name check is per verksamhet (a control for the duplicate cases above)."""
-    response = login("samordnare").post(f"/admin/verksamheter/{world.home.id}/omraden/ny",
-                                        {"namn": "Tolkfrågor", "is_active": "y"})
+    response = login("samordnare").post(
+        f"/admin/verksamheter/{world.home.id}/omraden/ny", {"namn": "Tolkfrågor", "is_active": "y"}
+    )
     assert response.status_code == 302
-    other = login("other_samordnare").post(f"/admin/verksamheter/{world.other.id}/omraden/ny",
-                                           {"namn": "Tolkfrågor", "is_active": "y"})
+    other = login("other_samordnare").post(
+        f"/admin/verksamheter/{world.other.id}/omraden/ny", {"namn": "Tolkfrågor", "is_active": "y"}
+    )
     assert other.status_code == 302
 
 
@@ -835,12 +955,24 @@ def test_rename_omrade_to_a_taken_name_is_refused(app, world, refs, login):
     [
         # The same answer wherever the account is: a samordnare does not learn who works in
         # a verksamhet they cannot see (tests/web/test_security.py has the admin's answer).
-        ({"email": "ombud@hemma.example"}, "email",
-         "Den e-postadressen kan inte användas för ett nytt konto.", "email"),
-        ({"email": "SAMORDNARE@Hemma.Example"}, "email",
-         "Den e-postadressen kan inte användas för ett nytt konto.", "email"),
-        ({"email": "ombud@borta.example"}, "email",
-         "Den e-postadressen kan inte användas för ett nytt konto.", "email"),
+        (
+            {"email": "ombud@hemma.example"},
+            "email",
+            "Den e-postadressen kan inte användas för ett nytt konto.",
+            "email",
+        ),
+        (
+            {"email": "SAMORDNARE@Hemma.Example"},
+            "email",
+            "Den e-postadressen kan inte användas för ett nytt konto.",
+            "email",
+        ),
+        (
+            {"email": "ombud@borta.example"},
+            "email",
+            "Den e-postadressen kan inte användas för ett nytt konto.",
+            "email",
+        ),
         ({"email": "inte-en-adress"}, "email", "Ange en giltig e-postadress.", "email"),
         ({"email": ""}, "email", "Fyll i fältet.", "namn"),
         ({"namn": ""}, "namn", "Fyll i fältet.", "email"),
@@ -848,16 +980,30 @@ def test_rename_omrade_to_a_taken_name_is_refused(app, world, refs, login):
         ({"verksamheter": None}, "verksamheter", "Välj minst en verksamhet.", "namn"),
         ({"namn": f"Kalle {PERSONNUMMER}"}, "namn", MASKED, "namn"),
     ],
-    ids=["duplicate", "duplicate-case", "duplicate-other-verksamhet", "bad-email", "no-email",
-         "no-name", "no-role", "no-verksamhet", "personnummer"],
+    ids=[
+        "duplicate",
+        "duplicate-case",
+        "duplicate-other-verksamhet",
+        "bad-email",
+        "no-email",
+        "no-name",
+        "no-role",
+        "no-verksamhet",
+        "personnummer",
+    ],
 )
 def test_create_user_refuses_bad_input(app, world, login, changes, field_id, message, echo):
-    data = {"email": "ny.kollega@hemma.example", "namn": "Ny Kollega", "role": "ombud",
-            "verksamheter": str(world.home.id), "is_active": "y", **changes}
+    data = {
+        "email": "ny.kollega@hemma.example",
+        "namn": "Ny Kollega",
+        "role": "ombud",
+        "verksamheter": str(world.home.id),
+        "is_active": "y",
+        **changes,
+    }
     data = {key: val for key, val in data.items() if val is not None}
     before = everything(app)
-    response = login("samordnare").post(f"/admin/verksamheter/{world.home.id}/anvandare/ny",
-                                        data)
+    response = login("samordnare").post(f"/admin/verksamheter/{world.home.id}/anvandare/ny", data)
     doc = assert_refused(response, field_id, message)
     assert value(doc, echo) == data[echo]
     assert "Tillfälligt lösenord" not in response.get_data(as_text=True)
@@ -890,8 +1036,13 @@ def test_edit_user_without_verksamhet_is_refused(app, world, login):
 
 @pytest.mark.parametrize(
     "written",
-    ["811218\u20139876", "811218\u00a09876", "811218\r\n9876", "81 12 18-98 76",
-     "8112\u00ad189876"],
+    [
+        "811218\u20139876",
+        "811218\u00a09876",
+        "811218\r\n9876",
+        "81 12 18-98 76",
+        "8112\u00ad189876",
+    ],
 )
 def test_a_personnummer_pasted_from_word_or_a_pdf_is_refused(app, world, refs, login, written):
     before = counts(app)

@@ -16,13 +16,13 @@ from wtforms import DateField as WtDateField
 from wtforms import Form
 from wtforms.fields.core import UnboundField
 
-from systemfel.admin.models import Myndighet, Omrade
 from systemfel.bounds import LARGEST_INT
 from systemfel.brister.models import Brist, Observation
 from systemfel.clock import local_today
 from systemfel.exports import clean_text
 from systemfel.extensions import db
 from systemfel.forms import BaseForm, DateField, SubForm
+from systemfel.verksamheter.models import Myndighet, Omrade
 from tests.conftest import Client
 from tests.pages import resubmitted
 from tests.web.test_bad_input import assert_refused
@@ -45,15 +45,24 @@ def _count(app, model) -> int:
 
 def _register_data(app, world, **changes) -> dict[str, str]:
     with app.app_context():
+
         def first(model):
-            return str(db.session.scalar(
-                sa.select(model.id).where(model.verksamhet_id == world.home.id).order_by(model.id)
-            ))
+            return str(
+                db.session.scalar(
+                    sa.select(model.id)
+                    .where(model.verksamhet_id == world.home.id)
+                    .order_by(model.id)
+                )
+            )
 
         data = {
-            "titel": "Långa väntetider", "beskrivning": "Besluten dröjer.", "niva": "lokal",
-            "myndighet_id": first(Myndighet), "omrade_id": first(Omrade),
-            "first_observed_on": "2026-01-10", "antal_klienter": "3",
+            "titel": "Långa väntetider",
+            "beskrivning": "Besluten dröjer.",
+            "niva": "lokal",
+            "myndighet_id": first(Myndighet),
+            "omrade_id": first(Omrade),
+            "first_observed_on": "2026-01-10",
+            "antal_klienter": "3",
             "ansvarig_id": str(world.users["ombud"].id),
         }
         db.session.remove()
@@ -149,8 +158,9 @@ def test_a_date_outside_1990_to_2100_is_refused_with_the_range(app, world, login
 
 def _store_first_observed(app, brist_id: int, day: date) -> None:
     with app.app_context():
-        db.session.execute(sa.update(Brist).where(Brist.id == brist_id)
-                           .values(first_observed_on=day))
+        db.session.execute(
+            sa.update(Brist).where(Brist.id == brist_id).values(first_observed_on=day)
+        )
         db.session.commit()
         db.session.remove()
 
@@ -224,8 +234,10 @@ def test_a_search_for_nul_finds_nothing_and_breaks_nothing(world, login):
 def test_control_characters_in_next_lead_to_the_start_page(app, world, target):
     client = Client(app)
     assert client.get("/login", query_string={"next": target}).status_code == 200
-    response = client.post("/login", {"email": world.users["ombud"].email,
-                                      "password": "test-losen-123", "next": target})
+    response = client.post(
+        "/login",
+        {"email": world.users["ombud"].email, "password": "test-losen-123", "next": target},
+    )
     location = response.headers["Location"]
     assert response.status_code == 302 and location.startswith("/") and location.isprintable()
     assert "Set-Cookie" not in response.headers or "x=1" not in response.headers["Set-Cookie"]
@@ -236,6 +248,7 @@ def test_control_characters_in_next_lead_to_the_start_page(app, world, target):
 
 def test_every_form_cleans_its_input_and_reads_dates_in_range(app):
     """Every form class of the app derives from BaseForm (or SubForm inside another form)."""
+
     def subclasses(cls):
         for sub in cls.__subclasses__():
             yield sub
@@ -265,8 +278,9 @@ def test_error_pages_are_swedish(app, world, login):
     client = Client(app)
     _assert_swedish(client.get("/logout"), 405, "Sidan finns inte")
     assert "POST" in client.get("/logout").headers["Allow"]
-    _assert_swedish(client.http.post("/login", data={"email": "a"}), 400,
-                    "Formuläret kunde inte skickas")
+    _assert_swedish(
+        client.http.post("/login", data={"email": "a"}), 400, "Formuläret kunde inte skickas"
+    )
     _assert_swedish(client.get("/finns-inte"), 404, "Sidan finns inte")
     _assert_swedish(login("ledningsgrupp").get("/brister/ny"), 403, "Ingen behörighet")
     with app.test_request_context():

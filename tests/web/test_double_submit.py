@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from systemfel import once
-from systemfel.admin.models import Myndighet, Omrade
 from systemfel.brister.models import Brist, Observation
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.followups.models import Kontakt
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet, Omrade
 from tests.conftest import Client
 from tests.pages import resubmitted
 
@@ -55,8 +55,14 @@ def _register(app, world, ombud) -> tuple[str, dict]:
             for model in (Myndighet, Omrade)
         )
         db.session.remove()
-    data = _filled(page, titel="Långa väntetider", beskrivning="Besluten dröjer.",
-                   niva="lokal", myndighet_id=str(myndighet), omrade_id=str(omrade))
+    data = _filled(
+        page,
+        titel="Långa väntetider",
+        beskrivning="Besluten dröjer.",
+        niva="lokal",
+        myndighet_id=str(myndighet),
+        omrade_id=str(omrade),
+    )
     return "/brister/ny", data
 
 

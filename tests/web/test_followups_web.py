@@ -10,7 +10,6 @@ import lxml.html
 import pytest
 from sqlalchemy import func, select, update
 
-from systemfel.admin.models import Myndighet, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist, Handelse
@@ -23,6 +22,7 @@ from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet, Verksamhet
 from tests import factories
 from tests.conftest import Client
 from tests.sql import count_statements

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from systemfel.admin.models import Myndighet, Omrade, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -27,6 +26,7 @@ from systemfel.followups import services as followups_services
 from systemfel.followups.domain import Kanal
 from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 from tests import factories
 from tests.conftest import Client
 
@@ -43,8 +43,20 @@ BAD_CHOICES = ("okänt-val\x00", "2147483648")
 BAD_SEGMENTS = ("%00", "x%0d%0ay", "%ef%bf%bf", "x" * 3000)
 # Query parameters the views read (request.args / request.values).
 QUERY_NAMES = (
-    "sida", "verksamhet", "ar", "version", "q", "status", "niva", "myndighet", "omrade",
-    "ansvarig", "year", "sort", "visa", "next",
+    "sida",
+    "verksamhet",
+    "ar",
+    "version",
+    "q",
+    "status",
+    "niva",
+    "myndighet",
+    "omrade",
+    "ansvarig",
+    "year",
+    "sort",
+    "visa",
+    "next",
 )
 # Tables that change on purpose when a request is refused: rate limits count refusals.
 COUNTING_TABLES = {"rate_limit_window", "outbox_sender"}
@@ -73,12 +85,22 @@ def places(app, world) -> dict[str, object]:
         ).first()
         myndighet.epost = "registrator@example.org"
         kontakt = followups_services.raise_with_myndighet(
-            brist=brist, user=ombud, myndighet=myndighet, contacted_on=local_today(),
-            kanal=Kanal.EPOST, summary="Lyft per e-post.", send_email=False, answer_due_on=None,
+            brist=brist,
+            user=ombud,
+            myndighet=myndighet,
+            contacted_on=local_today(),
+            kanal=Kanal.EPOST,
+            summary="Lyft per e-post.",
+            send_email=False,
+            answer_due_on=None,
         )
         message = OutboxMessage(
-            idempotency_key="fuzz", to_addresses="a@example.org", subject="Ämne",
-            body_text="Hej", status=OutboxStatus.FAILED, attempts=1,
+            idempotency_key="fuzz",
+            to_addresses="a@example.org",
+            subject="Ämne",
+            body_text="Hej",
+            status=OutboxStatus.FAILED,
+            attempts=1,
         )
         db.session.add(message)
         db.session.commit()
@@ -129,8 +151,9 @@ def _fingerprint(app) -> tuple:
             continue
         parts.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
         if "version" in table.c:
-            parts.append(sa.select(sa.func.coalesce(sa.func.sum(table.c.version), 0))
-                         .scalar_subquery())
+            parts.append(
+                sa.select(sa.func.coalesce(sa.func.sum(table.c.version), 0)).scalar_subquery()
+            )
     with app.app_context():
         row = tuple(db.session.execute(sa.select(*parts)).one())
         db.session.remove()
@@ -167,8 +190,11 @@ class Form:
     def varied(self, kinds: set[str], bad: str) -> list[tuple[str, str]]:
         """The form as the browser sends it, with every field of `kinds` set to `bad`."""
         varied = [(n, bad if self.kinds.get(n) in kinds else v) for n, v in self.values]
-        missing = [(n, bad) for n, kind in self.kinds.items()
-                   if kind in kinds and n not in dict(self.values)]
+        missing = [
+            (n, bad)
+            for n, kind in self.kinds.items()
+            if kind in kinds and n not in dict(self.values)
+        ]
         return varied + missing
 
 
@@ -230,8 +256,12 @@ def _form_of(action: str, form) -> Form:
         else:
             kind = (element.get("type") or "text").lower()
             kinds[name] = {
-                "radio": "choice", "checkbox": "choice", "email": "text", "search": "text",
-                "password": "password", "submit": "button",
+                "radio": "choice",
+                "checkbox": "choice",
+                "email": "text",
+                "search": "text",
+                "password": "password",
+                "submit": "button",
             }.get(kind, kind)
     values = [(n, v) for n, v in form.form_values() if n != "csrf_token"]
     return Form(action=action, values=values, kinds=kinds)
@@ -286,8 +316,10 @@ def _every_field_name(app) -> list[str]:
     for cls in subclasses(WtForm):
         if cls.__module__.startswith("systemfel."):
             names.update(n for n in dir(cls) if isinstance(getattr(cls, n), UnboundField))
-    names.update(f"punkter-0-{n}" for n in ("punkt_id", "anteckning", "beslut_typ",
-                                           "beslut_senast_on", "beslut_ansvarig"))
+    names.update(
+        f"punkter-0-{n}"
+        for n in ("punkt_id", "anteckning", "beslut_typ", "beslut_senast_on", "beslut_ansvarig")
+    )
     return sorted(names | {"markera", "lang", "verkstall", "spara"})
 
 

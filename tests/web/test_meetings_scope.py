@@ -7,7 +7,6 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import select
 
-from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.domain import Niva, Status
 from systemfel.brister.models import Brist, Handelse
@@ -16,6 +15,7 @@ from systemfel.extensions import db
 from systemfel.meetings import services
 from systemfel.meetings.domain import GruppTyp, MotesStatus
 from systemfel.meetings.models import Mote, Punkt
+from systemfel.verksamheter.models import Verksamhet
 from tests import factories
 
 DAY = date(2026, 12, 8)

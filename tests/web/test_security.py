@@ -48,9 +48,7 @@ def _is_sent_to_login(response) -> bool:
 # --- 1. changing one's own password ---------------------------------------------------------
 
 
-def test_changing_ones_own_password_keeps_one_signed_in_and_ends_other_sessions(
-    app, world, login
-):
+def test_changing_ones_own_password_keeps_one_signed_in_and_ends_other_sessions(app, world, login):
     ombud = login("ombud")
     elsewhere = login("ombud")
 
@@ -160,8 +158,12 @@ def test_spraying_one_password_across_accounts_from_one_address_is_throttled(
 ):
     monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_ADDRESS", 4)
     sprayer = Client(app)
-    for email in ("ombud@hemma.example", "samordnare@hemma.example", UNKNOWN,
-                  "ledningsgrupp@hemma.example"):
+    for email in (
+        "ombud@hemma.example",
+        "samordnare@hemma.example",
+        UNKNOWN,
+        "ledningsgrupp@hemma.example",
+    ):
         response = sprayer.post("/login", {"email": email, "password": "Sommar2026!"})
         assert (response.status_code, _summary(response)) == (422, WRONG)
 
@@ -239,8 +241,13 @@ def test_an_unknown_address_costs_a_password_check_like_an_account(app, world, m
 def _create(client: Client, world, email: str):
     return client.post(
         f"/admin/verksamheter/{world.home.id}/anvandare/ny",
-        {"email": email, "namn": "Ny Kollega", "role": "ombud",
-         "verksamheter": str(world.home.id), "is_active": "y"},
+        {
+            "email": email,
+            "namn": "Ny Kollega",
+            "role": "ombud",
+            "verksamheter": str(world.home.id),
+            "is_active": "y",
+        },
     )
 
 

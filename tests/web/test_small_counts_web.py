@@ -16,11 +16,11 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from systemfel.admin.models import Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva
 from systemfel.extensions import db
+from systemfel.verksamheter.models import Verksamhet
 from tests import factories
 from tests.small_counts import assert_not_recoverable
 

@@ -12,7 +12,6 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select, update
 
-from systemfel.admin.models import Myndighet, Verksamhet
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -24,6 +23,7 @@ from systemfel.meetings import services as meetings_services
 from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt
 from systemfel.notifications import delivery
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet, Verksamhet
 from tests import factories
 
 # What a paste from Word or a PDF, or an old bug, may have left in the database. No NUL:
@@ -51,14 +51,17 @@ def dirty(app, world) -> dict[str, int]:
         db.session.flush()
         # Bypass the forms: the texts as an old version of the app may have stored them.
         db.session.execute(
-            update(Brist).where(Brist.id == brist.id).values(
+            update(Brist)
+            .where(Brist.id == brist.id)
+            .values(
                 titel="Avslag\r\nutan motivering" + DIRT,
                 beskrivning=_dirty("Besluten saknar motivering.\nRad två."),
-                konsekvenser=_dirty("=HYPERLINK(\"http://x\")"),
+                konsekvenser=_dirty('=HYPERLINK("http://x")'),
             )
         )
         db.session.execute(
-            update(Ledningsgrupp).where(Ledningsgrupp.id == group.id)
+            update(Ledningsgrupp)
+            .where(Ledningsgrupp.id == group.id)
             .values(namn="Gruppen\nför Hemma" + DIRT)
         )
         db.session.execute(
@@ -131,9 +134,14 @@ def test_a_crlf_in_a_brist_title_does_not_stop_its_request_email(app, world, dir
     with app.app_context():
         brist = db.session.get(Brist, dirty["brist"])
         followups_services.raise_with_myndighet(
-            brist=brist, user=db.session.get(User, world.users["ombud"].id),
-            myndighet=brist.myndighet, contacted_on=local_today(), kanal=Kanal.EPOST,
-            summary="Lyft per e-post.", send_email=True, answer_due_on=None,
+            brist=brist,
+            user=db.session.get(User, world.users["ombud"].id),
+            myndighet=brist.myndighet,
+            contacted_on=local_today(),
+            kanal=Kanal.EPOST,
+            summary="Lyft per e-post.",
+            send_email=True,
+            answer_due_on=None,
         )
         db.session.commit()
         db.session.remove()
@@ -148,8 +156,9 @@ def test_the_brister_csv_is_clean_and_runs_no_formula(app, dirty, login):
     response = login("samordnare").get("/brister.csv")
 
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
-                           delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
     row = next(r for r in rows if r[1].startswith("Avslag"))
     assert _no_control(row[1]).startswith("Avslag\r\nutan motivering")
     assert row[15].startswith("'=HYPE")

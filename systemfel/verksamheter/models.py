@@ -5,9 +5,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from systemfel.admin.domain import MyndighetTyp
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import db
+from systemfel.verksamheter.domain import MyndighetTyp
 
 
 class Verksamhet(db.Model):

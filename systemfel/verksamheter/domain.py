@@ -1,4 +1,4 @@
-"""Reference data: kinds of myndighet and the lists a new verksamhet starts with."""
+"""Tenant data rules: kinds of myndighet, a new verksamhet's lists, what a scope allows."""
 
 import re
 from enum import StrEnum
@@ -81,3 +81,13 @@ _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def invalid_addresses(addresses: list[str]) -> list[str]:
     """Return the addresses that are not of the form name@domain.tld."""
     return [address for address in addresses if not _ADDRESS.match(address)]
+
+
+class Operation(StrEnum):
+    """What an actor may do with a verksamhet's data; a role grants a set of them."""
+
+    SEE = "see"
+    WORK_BRISTER = "work_brister"  # register, edit, observe, escalate, move, follow up
+    CLOSE_BRISTER = "close_brister"  # close with an outcome, merge, reopen; carry out decisions
+    EDIT_REPORT = "edit_report"  # write, freeze and roll up the annual report
+    MANAGE_VERKSAMHET = "manage_verksamhet"  # users, lists, ledningsgrupper and their meetings

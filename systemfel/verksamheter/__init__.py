@@ -1,0 +1,1 @@
+"""Tenant data every area may import: verksamheter, kommuner, myndigheter, områden, Scope."""

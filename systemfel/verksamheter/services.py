@@ -1,0 +1,95 @@
+"""Verbs on tenant data: verksamheter, their kommuner, myndigheter and områden."""
+
+from sqlalchemy import func, select
+
+from systemfel.errors import ValidationError
+from systemfel.extensions import db
+from systemfel.i18n import N_
+from systemfel.verksamheter import domain
+from systemfel.verksamheter.domain import MyndighetTyp
+from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
+
+
+def create_verksamhet(*, namn: str, kommuner: list[str]) -> Verksamhet:
+    """Create a verksamhet with its kommuner and the standard lists of myndigheter and områden."""
+    namn = namn.strip()
+    if db.session.scalar(select(Verksamhet.id).where(func.lower(Verksamhet.namn) == namn.lower())):
+        raise ValidationError(N_("Det finns redan en verksamhet med det namnet."), field="namn")
+    verksamhet = Verksamhet(namn=namn, kommuner=[Kommun(namn=name) for name in kommuner])
+    db.session.add(verksamhet)
+    for name, typ in domain.STANDARD_MYNDIGHETER:
+        db.session.add(Myndighet(verksamhet=verksamhet, namn=name, typ=typ, epost=""))
+    for name in domain.STANDARD_OMRADEN:
+        db.session.add(Omrade(verksamhet=verksamhet, namn=name))
+    db.session.flush()
+    return verksamhet
+
+
+def update_verksamhet(
+    *, verksamhet: Verksamhet, namn: str, kommuner: list[str], has_routines: bool | None = None
+) -> None:
+    """Rename a verksamhet, set its kommuner and whether it has routines for brister."""
+    namn = namn.strip()
+    clash = db.session.scalar(
+        select(Verksamhet.id).where(
+            func.lower(Verksamhet.namn) == namn.lower(), Verksamhet.id != verksamhet.id
+        )
+    )
+    if clash:
+        raise ValidationError(N_("Det finns redan en verksamhet med det namnet."), field="namn")
+    verksamhet.namn = namn
+    if has_routines is not None:
+        verksamhet.has_routines = has_routines
+    existing = {kommun.namn: kommun for kommun in verksamhet.kommuner}
+    verksamhet.kommuner = [existing.get(name) or Kommun(namn=name) for name in kommuner]
+    db.session.flush()
+
+
+def _unique_name(
+    model: type[Myndighet] | type[Omrade], verksamhet_id: int, namn: str, own_id: int | None
+) -> None:
+    clash = db.session.scalar(
+        select(model.id).where(
+            model.verksamhet_id == verksamhet_id,
+            func.lower(model.namn) == namn.strip().lower(),
+            model.id != (own_id or 0),
+        )
+    )
+    if clash:
+        raise ValidationError(N_("Namnet finns redan i listan."), field="namn")
+
+
+def save_myndighet(
+    *,
+    verksamhet_id: int,
+    namn: str,
+    typ: MyndighetTyp,
+    epost: list[str],
+    is_active: bool,
+    myndighet: Myndighet | None = None,
+) -> Myndighet:
+    """Create or update a myndighet of a verksamhet."""
+    _unique_name(Myndighet, verksamhet_id, namn, myndighet.id if myndighet else None)
+    if myndighet is None:
+        myndighet = Myndighet(verksamhet_id=verksamhet_id)
+        db.session.add(myndighet)
+    myndighet.namn = namn.strip()
+    myndighet.typ = typ
+    myndighet.epost = "\n".join(epost)
+    myndighet.is_active = is_active
+    db.session.flush()
+    return myndighet
+
+
+def save_omrade(
+    *, verksamhet_id: int, namn: str, is_active: bool, omrade: Omrade | None = None
+) -> Omrade:
+    """Create or update an område of a verksamhet."""
+    _unique_name(Omrade, verksamhet_id, namn, omrade.id if omrade else None)
+    if omrade is None:
+        omrade = Omrade(verksamhet_id=verksamhet_id)
+        db.session.add(omrade)
+    omrade.namn = namn.strip()
+    omrade.is_active = is_active
+    db.session.flush()
+    return omrade
