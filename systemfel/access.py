@@ -1,4 +1,4 @@
-"""Who may see and do what: scoping by verksamhet and role checks for views."""
+"""Who may see and do what: the request's Scope and role checks for views."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -9,8 +9,7 @@ from flask_login import current_user, login_required
 
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User
-from systemfel.brister.models import Brist
-from systemfel.brister.queries import get_brist
+from systemfel.extensions import db
 from systemfel.verksamheter.scope import Scope
 
 
@@ -28,6 +27,14 @@ def scope_for(user: User) -> Scope:
         operations=user.role.operations,
         member_user_id=user.id if user.role == Role.LEDNINGSGRUPP else None,
     )
+
+
+def signed_in_user() -> User:
+    """The signed-in User itself, not Flask-Login's proxy (for services that keep it)."""
+    user = db.session.get(User, current_user.id)
+    if user is None:
+        abort(401)
+    return user
 
 
 def current_scope() -> Scope:
@@ -51,11 +58,3 @@ def requires(permission: str) -> Callable:
         return wrapped
 
     return decorator
-
-
-def brist_or_404(brist_id: int) -> Brist:
-    """Return the brist if the current user may see it; another verksamhet's is a plain 404."""
-    brist = get_brist(brist_id, scope_of(current_user))
-    if brist is None:
-        abort(404)
-    return brist

@@ -20,6 +20,7 @@ from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp
 from systemfel.meetings.models import Ledamot
 from systemfel.verksamheter import services as verksamheter_services
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 PASSWORD = "demo-losen-2026"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -233,6 +234,7 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
     followups.raise_with_myndighet(
         brist=late,
         user=late.ansvarig,
+        scope=Scope.everything(),
         myndighet=late.myndighet,
         kanal=Kanal.EPOST,
         contacted_on=today - timedelta(days=45),
@@ -245,6 +247,7 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
     kontakt = followups.raise_with_myndighet(
         brist=answered,
         user=answered.ansvarig,
+        scope=Scope.everything(),
         myndighet=answered.myndighet,
         kanal=Kanal.EPOST,
         contacted_on=today - timedelta(days=20),
@@ -266,6 +269,7 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
     followups.raise_with_myndighet(
         brist=meeting,
         user=meeting.ansvarig,
+        scope=Scope.everything(),
         myndighet=meeting.myndighet,
         kanal=Kanal.MOTE,
         contacted_on=today - timedelta(days=10),
@@ -278,6 +282,7 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
         followups.move_followup(
             brist=brist,
             user=None,
+            scope=Scope.everything(),
             due_on=today - timedelta(days=3),
             reason="Demodata: försenad bevakning.",
         )
@@ -379,6 +384,7 @@ def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> 
     brist = brister_services.register_brist(
         verksamhet=verksamhet,
         user=user,
+        scope=Scope.everything(),
         prefix="SF",
         fields=BristFields(
             titel=titel,
@@ -397,6 +403,7 @@ def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> 
     brister_services.add_observation(
         brist=brist,
         user=user,
+        scope=Scope.everything(),
         observed_on=today - timedelta(days=days_ago // 2),
         antal_klienter=max(1, clients // 2),
         anteckning="Samma mönster igen.",
@@ -405,6 +412,7 @@ def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> 
         brister_services.move_brist(
             brist=brist,
             user=user,
+            scope=Scope.everything(),
             to_status=Status.LYFT,
             expected_version=brist.version,
             comment="Lyft med myndighetens samverkansansvarige.",
@@ -413,6 +421,7 @@ def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> 
         brister_services.move_brist(
             brist=brist,
             user=user,
+            scope=Scope.everything(),
             to_status=Status.BEVAKAS,
             expected_version=brist.version,
             comment="Svar väntas; följs upp.",
@@ -421,6 +430,7 @@ def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> 
         brister_services.close_brist(
             brist=brist,
             user=user,
+            scope=Scope.everything(),
             utfall=utfall,
             expected_version=brist.version,
             comment="Myndigheten har ändrat sin rutin.",

@@ -1,4 +1,7 @@
-"""Marking strings for translation where Flask-Babel must not be imported (domain.py)."""
+"""The UI's languages, and marking strings for translation where Flask-Babel may not be imported."""
+
+# The languages the UI speaks; the first is the default.
+LOCALES = ("sv", "en")
 
 
 def N_(text: str) -> str:  # the gettext convention

@@ -31,13 +31,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from systemfel.bounds import IdConverter
 from systemfel.extensions import babel, csrf, db, login_manager, migrate
+from systemfel.i18n import LOCALES
 from systemfel.logs import mask_answer_tokens_in_logs
 from systemfel.notifications.services import paused_sending
 from systemfel.paths import shipped
 
 logger = logging.getLogger(__name__)
 
-LOCALES = ("sv", "en")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -101,6 +101,7 @@ def configure(app: Flask) -> None:
     from systemfel.admin.views import blueprint as admin_blueprint
     from systemfel.auth.views import blueprint as auth_blueprint
     from systemfel.brister.views import blueprint as brister_blueprint
+    from systemfel.events import connect_all
     from systemfel.followups.views import blueprint as followups_blueprint
     from systemfel.health import blueprint as health_blueprint
     from systemfel.meetings.views import blueprint as meetings_blueprint
@@ -108,6 +109,7 @@ def configure(app: Flask) -> None:
     from systemfel.privacy.views import blueprint as privacy_blueprint
     from systemfel.reports.views import blueprint as reports_blueprint
 
+    connect_all()
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(brister_blueprint)
     app.register_blueprint(followups_blueprint)

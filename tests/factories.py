@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 import factory
 from werkzeug.security import generate_password_hash
 
+from systemfel.access import scope_for
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
@@ -18,6 +19,7 @@ from systemfel.meetings.domain import GruppTyp
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote
 from systemfel.verksamheter import services as verksamheter_services
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 PASSWORD = "test-losen-123"
 # Hashing is slow on purpose; tests share one hash.
@@ -63,6 +65,7 @@ def brist(verksamhet: Verksamhet, user: User, **overrides) -> Brist:
     return brister_services.register_brist(
         verksamhet=verksamhet,
         user=user,
+        scope=scope_for(user),
         fields=brister_services.BristFields(**values),
         prefix="SF",
     )
@@ -140,3 +143,8 @@ def settled_meeting(
     meetings_services.propose_agenda(mote=mote, expected_version=mote.version)
     meetings_services.faststall_agenda(mote=mote, user=samordnare, expected_version=mote.version)
     return group, member, mote
+
+
+def closing_scope(user: User) -> Scope:
+    """The scope of a samordnare in `user`'s verksamheter: closing needs CLOSE_BRISTER."""
+    return Scope(frozenset(user.verksamhet_ids), Role.SAMORDNARE.operations)

@@ -6,14 +6,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from systemfel.access import requires, scope_of
+from systemfel.access import current_scope, requires
 from systemfel.admin.forms import MyndighetForm, OmradeForm, UserForm, VerksamhetForm
 from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role, roles_assignable_by
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.errors import DomainError
 from systemfel.extensions import db
-from systemfel.formtools import commit_or_show, status_for
+from systemfel.formtools import run_on_form, status_for
 from systemfel.verksamheter import services
 from systemfel.verksamheter.domain import MyndighetTyp, parse_emails, parse_kommuner
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
@@ -23,17 +23,13 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _managed() -> list[Verksamhet]:
     """Return the verksamheter the current user manages."""
-    scope = scope_of(current_user)
-    query = select(Verksamhet).order_by(Verksamhet.namn)
-    if scope is not None:
-        query = query.where(Verksamhet.id.in_(scope))
-    return list(db.session.scalars(query))
+    query = select(Verksamhet).where(*current_scope().where(Verksamhet.id))
+    return list(db.session.scalars(query.order_by(Verksamhet.namn)))
 
 
 def _verksamhet_or_404(verksamhet_id: int) -> Verksamhet:
-    scope = scope_of(current_user)
     verksamhet = db.session.get(Verksamhet, verksamhet_id)
-    if verksamhet is None or (scope is not None and verksamhet_id not in scope):
+    if verksamhet is None or not current_scope().covers(verksamhet_id):
         abort(404)
     return verksamhet
 
@@ -47,7 +43,7 @@ def _in_verksamhet_or_404(model: type, item_id: int, verksamhet: Verksamhet):
 
 def _save(form, action, success: str, target: str):
     """Call a service; commit and redirect, or keep the input and show the error."""
-    if not commit_or_show(form, action):
+    if not run_on_form(form, action).ok:
         return None
     flash(success, "success")
     return redirect(target)
@@ -220,7 +216,7 @@ def users(verksamhet_id: int):
         .order_by(User.namn)
     ).all()
     return render_template(
-        "admin/users.html", verksamhet=current, items=items, scope=scope_of(current_user)
+        "admin/users.html", verksamhet=current, items=items, scope=current_scope()
     )
 
 
@@ -233,8 +229,7 @@ def _user_or_404(verksamhet: Verksamhet, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or verksamhet.id not in user.verksamhet_ids:
         abort(404)
-    scope = scope_of(current_user)
-    if scope is not None and not user.verksamhet_ids <= scope:
+    if not current_scope().covers_all(user.verksamhet_ids):
         abort(403)
     return user
 

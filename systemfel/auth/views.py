@@ -18,12 +18,13 @@ from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
+from systemfel.access import signed_in_user
 from systemfel.auth import services
 from systemfel.auth.forms import LoginForm, PasswordForm
 from systemfel.dbtypes import utcnow
-from systemfel.errors import ValidationError
 from systemfel.extensions import db, login_manager
-from systemfel.web import LOCALES
+from systemfel.formtools import run_on_form
+from systemfel.i18n import LOCALES
 
 blueprint = Blueprint("auth", __name__)
 
@@ -89,7 +90,7 @@ def _login_rules() -> services.LoginRules:
 @login_required
 def logout():
     """Sign out, here and everywhere: a copy of the session cookie no longer works."""
-    services.end_sessions(user=current_user._get_current_object())
+    services.end_sessions(user=signed_in_user())
     db.session.commit()
     logout_user()
     session.clear()
@@ -106,15 +107,14 @@ def change_password():
         if not check_password_hash(current_user.password_hash, form.current.data):
             form.current.errors.append(gettext("Det nuvarande lösenordet stämmer inte."))
         else:
-            try:
-                services.set_password(user=current_user, password=form.password.data)
-            except ValidationError as error:
-                form.password.errors.append(gettext(error.message))
-            else:
-                db.session.commit()
+            user = signed_in_user()
+            outcome = run_on_form(
+                form, lambda: services.set_password(user=user, password=form.password.data)
+            )
+            if outcome.ok:
                 # The session token changed; stay signed in here. The user itself, not the
                 # proxy: a stored proxy would resolve to itself on every later use.
-                login_user(current_user._get_current_object())
+                login_user(user)
                 flash(gettext("Lösenordet är bytt. Andra inloggningar har avslutats."), "success")
                 return redirect(url_for("followups.my_work"))
     status = 422 if form.errors or form.form_errors else 200

@@ -5,7 +5,7 @@ rendered here when it is read, in the reader's language, so rewording a label ch
 entry and no report. Nothing reads display text back.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -24,10 +24,13 @@ from systemfel.brister.domain import (
 from systemfel.brister.models import Brist, Handelse
 from systemfel.clock import local_today
 from systemfel.extensions import db
-from systemfel.followups.domain import KANAL_LABELS, SVAR_LABELS, Kanal, SvarTyp
 
 # A sentence, or a change: (what changed, old value, new value).
 Line = str | tuple[str, str, str]
+
+# How the kinds an area above brister writes are read: that area registers its renderers
+# here (followups/history.py), so brister knows nothing of its labels.
+RENDERERS: dict[HandelseTyp, Callable[[Mapping[str, Any]], list[Line]]] = {}
 
 
 def record(
@@ -84,6 +87,8 @@ def lines(entry: Handelse) -> list[Line]:
     """
     data = entry.data or {}
     kind = entry.typ
+    if kind in RENDERERS:
+        return RENDERERS[kind](data)
     if kind == HandelseTyp.NOTERING:
         return [_change(str(label), old, new) for label, old, new in entry.changes or []]
     if kind == HandelseTyp.REGISTRERAD and data.get("niva"):
@@ -121,11 +126,6 @@ def lines(entry: Handelse) -> list[Line]:
         elif data.get("cause") == "beslut":
             moved.append(gettext("Enligt beslut i ledningsgruppen."))
         return moved
-    if kind == HandelseTyp.KONTAKT:
-        kanal = gettext(KANAL_LABELS[Kanal(data["kanal"])])
-        return [f"{data['myndighet']} ({kanal})"]
-    if kind == HandelseTyp.SVAR:
-        return [_answer(data)]
     if kind == HandelseTyp.PAMINNELSE:
         return [
             gettext(
@@ -173,17 +173,6 @@ def _field_values(key: str, old: str, new: str) -> tuple[str, str]:
     if key == "niva":
         return _niva(old), _niva(new)
     return old, new
-
-
-def _answer(data: Mapping[str, Any]) -> str:
-    line = f"{data['myndighet']}: {gettext(SVAR_LABELS[SvarTyp(data['svar'])])}"
-    if data.get("promised_on"):
-        line += " " + gettext("(klart %(day)s)", day=data["promised_on"])
-    if data.get("responsible_body"):
-        line += " " + gettext("(ansvarig: %(body)s)", body=data["responsible_body"])
-    if data.get("diarienummer"):
-        line += " " + gettext("dnr %(dnr)s", dnr=data["diarienummer"])
-    return line
 
 
 def _decision(data: Mapping[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from flask import abort
 from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -11,6 +12,7 @@ from systemfel.brister.domain import Niva, Status
 from systemfel.brister.models import Brist, Handelse, Observation, brist_myndighet
 from systemfel.extensions import db
 from systemfel.verksamheter.models import Myndighet, Omrade
+from systemfel.verksamheter.scope import Scope
 
 # Sort keys offered in the list, each with the columns it orders by (a unique last tie-breaker).
 SORTS = {
@@ -29,7 +31,7 @@ DEFAULT_SORT = "nummer"
 class BristFilter:
     """The filters of the brist list; None means any."""
 
-    verksamhet_ids: frozenset[int] | None  # None: every verksamhet (admin)
+    scope: Scope  # whose brister may be listed
     status: Status | None = None
     is_open: bool | None = None
     niva: Niva | None = None
@@ -72,8 +74,7 @@ def _escape_like(text: str) -> str:
 def _filtered(criteria: BristFilter) -> Select:
     """Return a select of the brister matching `criteria`."""
     query = select(Brist)
-    if criteria.verksamhet_ids is not None:
-        query = query.where(Brist.verksamhet_id.in_(criteria.verksamhet_ids))
+    query = query.where(*criteria.scope.where(Brist.verksamhet_id))
     if criteria.verksamhet_id is not None:
         query = query.where(Brist.verksamhet_id == criteria.verksamhet_id)
     if criteria.status is not None:
@@ -174,11 +175,11 @@ def iter_brister(
         db.session.expunge_all()
 
 
-def get_brist(brist_id: int, verksamhet_ids: frozenset[int] | None) -> Brist | None:
-    """Return a brist with everything its page shows, if it is in `verksamhet_ids`."""
+def get_brist(brist_id: int, scope: Scope) -> Brist | None:
+    """Return a brist with everything its page shows, if `scope` covers it."""
     query = (
         select(Brist)
-        .where(Brist.id == brist_id)
+        .where(Brist.id == brist_id, *scope.where(Brist.verksamhet_id))
         .options(
             *_list_options(),
             joinedload(Brist.created_by),
@@ -188,9 +189,15 @@ def get_brist(brist_id: int, verksamhet_ids: frozenset[int] | None) -> Brist | N
             selectinload(Brist.handelser).joinedload(Handelse.user),
         )
     )
-    if verksamhet_ids is not None:
-        query = query.where(Brist.verksamhet_id.in_(verksamhet_ids))
     return db.session.scalar(query)
+
+
+def brist_or_404(brist_id: int, scope: Scope) -> Brist:
+    """Return the brist if `scope` covers it; another verksamhet's is a plain 404."""
+    brist = get_brist(brist_id, scope)
+    if brist is None:
+        abort(404)
+    return brist
 
 
 def find_by_nummer(nummer: str, verksamhet_id: int) -> Brist | None:

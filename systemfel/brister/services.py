@@ -4,22 +4,23 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
-from systemfel.brister import domain, history
+from systemfel.brister import domain, events, history
 from systemfel.brister.domain import Change, HandelseTyp, Niva, Status, TransitionRefused, Utfall
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import local_today
 from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ConflictError, ValidationError
 from systemfel.extensions import db
-from systemfel.followups import services as followups
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 MAX_CLIENTS = 100_000
 
@@ -169,11 +170,13 @@ def register_brist(
     *,
     verksamhet: Verksamhet,
     user: User,
+    scope: Scope,
     fields: BristFields,
     prefix: str,
     now: datetime | None = None,
 ) -> Brist:
     """Register a new brist in `verksamhet` and give it the next number of the year."""
+    scope.require(Operation.WORK_BRISTER, verksamhet.id)
     now = now or utcnow()
     today = local_today(now)
     refs = _check_fields(verksamhet.id, fields, today)
@@ -200,7 +203,7 @@ def register_brist(
     db.session.add(brist)
     history.record(brist, HandelseTyp.REGISTRERAD, {"niva": brist.niva.value}, user, today, now)
     db.session.flush()
-    followups.start_followups(brist=brist, now=now)
+    events.registered.send(brist, now=now)
     return brist
 
 
@@ -208,11 +211,13 @@ def update_brist(
     *,
     brist: Brist,
     user: User,
+    scope: Scope,
     fields: BristFields,
     expected_version: int,
     now: datetime | None = None,
 ) -> list[Change]:
     """Save an edit; refuse it if someone changed the brist since `expected_version`."""
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     if brist.is_closed:
         raise ValidationError(N_("En stängd brist kan inte ändras. Öppna den igen först."))
     _check_version(brist, expected_version)
@@ -250,12 +255,14 @@ def add_observation(
     *,
     brist: Brist,
     user: User,
+    scope: Scope,
     observed_on: date,
     antal_klienter: int,
     anteckning: str,
     now: datetime | None = None,
 ) -> Observation:
     """Record that the flaw was seen again; it does not touch the brist's own fields."""
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     if brist.is_closed:
         raise ValidationError(N_("Bristen är stängd. Öppna den igen om felet har kommit tillbaka."))
     now = now or utcnow()
@@ -295,6 +302,7 @@ def escalate_brist(
     *,
     brist: Brist,
     user: User,
+    scope: Scope,
     to_niva: Niva,
     reason: str,
     expected_version: int,
@@ -307,6 +315,7 @@ def escalate_brist(
     A ledningsgrupp's decision (`mote_id`, on the day of the meeting) needs no reason: the
     decision is its own entry.
     """
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     _check_version(brist, expected_version)
     refuse_personnummer(reason=reason)
     try:
@@ -329,12 +338,14 @@ def move_brist(
     *,
     brist: Brist,
     user: User,
+    scope: Scope,
     to_status: Status,
     comment: str,
     expected_version: int,
     now: datetime | None = None,
 ) -> None:
     """Change the status of an open brist along the state machine."""
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     _check_version(brist, expected_version)
     refuse_personnummer(comment=comment)
     try:
@@ -353,6 +364,7 @@ def close_brist(
     *,
     brist: Brist,
     user: User,
+    scope: Scope,
     utfall: Utfall,
     comment: str,
     expected_version: int,
@@ -365,6 +377,7 @@ def close_brist(
 
     A ledningsgrupp's decision passes its meeting (`mote_id`) and the day it was taken.
     """
+    scope.require(Operation.CLOSE_BRISTER, brist.verksamhet_id)
     _check_version(brist, expected_version)
     refuse_personnummer(comment=comment)
     closing = domain.Closing(utfall, merged_into.id if merged_into else None)
@@ -402,18 +415,20 @@ def close_brist(
     brist.updated_at = now
     history.record(brist, HandelseTyp.STANGD, data, user, on, now, comment.strip())
     _flush(brist, expected_version)
-    followups.end_followups(brist=brist, user=user, finding=comment.strip(), now=now)
+    events.closed.send(brist, user=user, comment=comment.strip(), now=now)
 
 
 def reopen_brist(
     *,
     brist: Brist,
     user: User,
+    scope: Scope,
     reason: str,
     expected_version: int,
     now: datetime | None = None,
 ) -> None:
     """Open a closed brist again; its history stays."""
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     _check_version(brist, expected_version)
     refuse_personnummer(reason=reason)
     try:
@@ -434,4 +449,41 @@ def reopen_brist(
     brist.updated_at = now
     history.record(brist, HandelseTyp.ATEROPPNAD, data, user, local_today(now), now, reason.strip())
     _flush(brist, expected_version)
-    followups.start_followups(brist=brist, now=now)
+    events.reopened.send(brist, now=now)
+
+
+def propose_escalation(*, brist: Brist, myndighet: str, reminders: int, now: datetime) -> None:
+    """Mark the brist for escalation: `myndighet` has not answered after `reminders` reminders.
+
+    The reminder job calls this while someone may be editing the brist, so the mark is set
+    without touching the brist's version (an edit in progress is not made to conflict).
+    """
+    if brist.escalation_proposed_at is not None:
+        return
+    db.session.execute(
+        update(Brist)
+        .where(Brist.id == brist.id)
+        .values(escalation_proposed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    history.record(
+        brist,
+        HandelseTyp.ESKALERING_FORESLAS,
+        {"myndighet": myndighet, "reminders": reminders},
+        None,
+        local_today(now),
+        now,
+        touches_brist=False,
+    )
+
+
+def note_removed_data(*, brist: Brist, fields: list[str], user: User | None, now: datetime) -> None:
+    """Record that personal data was removed from `fields` (table.column) of the brist's data.
+
+    The entry leads to a new version, so an edit opened before the removal cannot save the
+    removed text back: it is refused as a conflict.
+    """
+    brist.updated_at = now
+    data = {"fields": fields}
+    history.record(brist, HandelseTyp.UPPGIFT_BORTTAGEN, data, user, local_today(now), now)
+    db.session.flush()

@@ -2,7 +2,8 @@
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from flask import (
     Blueprint,
@@ -21,9 +22,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from systemfel import once
-from systemfel.access import brist_or_404, requires, scope_of
+from systemfel.access import current_scope, requires
 from systemfel.bounds import whole_number
-from systemfel.brister import history, queries, services
+from systemfel.brister import events, history, queries, services
 from systemfel.brister.domain import Change, Niva, Status, Utfall, allowed_moves, next_level
 from systemfel.brister.forms import (
     STATUS_CHOICES,
@@ -42,18 +43,21 @@ from systemfel.clock import local_today
 from systemfel.errors import ConflictError
 from systemfel.exports import csv_cell
 from systemfel.extensions import db
-from systemfel.followups import queries as followups_queries
 from systemfel.formtools import (
-    commit_or_refuse,
-    commit_or_show,
+    Outcome,
+    run_on_form,
+    run_verb,
     show_conflict,
+    show_errors,
     status_for,
     submitted_version,
 )
 from systemfel.i18n import N_
-from systemfel.meetings import queries as meetings_queries
 from systemfel.privacy.domain import shown_observed
 from systemfel.verksamheter.models import Verksamhet
+from systemfel.verksamheter.scope import Scope
+
+T = TypeVar("T")
 
 blueprint = Blueprint("brister", __name__)
 # History is rendered when read, in the reader's language (also in conflict notices elsewhere).
@@ -70,11 +74,11 @@ def niva_help() -> dict:
 
 def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
     """Read the list's filters from the query string; invalid values are shown and ignored."""
-    scope = scope_of(current_user)
+    scope = current_scope()
     verksamheter = _verksamheter_for(scope)
     chosen = request.args.get("verksamhet", type=whole_number)
     chosen = chosen if chosen in {v.id for v in verksamheter} else None
-    choice_scope = frozenset({chosen}) if chosen else scope
+    choice_scope = frozenset({chosen}) if chosen else scope.verksamhet_ids
     choices = (
         queries.filter_choices(choice_scope)
         if choice_scope is not None
@@ -96,7 +100,7 @@ def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
 
     status = valid(form.status)
     criteria = queries.BristFilter(
-        verksamhet_ids=scope,
+        scope=scope,
         status=Status(status) if status and status != STATUS_FILTER_OPEN else None,
         is_open=True if status == STATUS_FILTER_OPEN else None,
         niva=Niva(valid(form.niva)) if valid(form.niva) else None,
@@ -122,11 +126,11 @@ SORT_LABELS = {
 }
 
 
-def _verksamheter_for(scope: frozenset[int] | None) -> list[Verksamhet]:
+def _verksamheter_for(scope: Scope) -> list[Verksamhet]:
     """The verksamheter in `scope` by name; a user's own are loaded with the user already."""
-    if scope is None:
+    if scope.is_everything:
         return list(db.session.scalars(select(Verksamhet).order_by(Verksamhet.namn)))
-    return [verksamhet for verksamhet in current_user.verksamheter if verksamhet.id in scope]
+    return [verksamhet for verksamhet in current_user.verksamheter if scope.covers(verksamhet.id)]
 
 
 @blueprint.route("/brister")
@@ -250,7 +254,7 @@ def _fields(form: BristForm) -> services.BristFields:
 @requires("can_work_brister")
 def register():
     """Register a new brist; with several verksamheter, choose which one first."""
-    verksamheter = _verksamheter_for(scope_of(current_user))
+    verksamheter = _verksamheter_for(current_scope())
     chosen = request.args.get("verksamhet", type=whole_number)
     if len(verksamheter) == 1:
         chosen = verksamheter[0].id
@@ -269,19 +273,17 @@ def register():
     if form.validate_on_submit():
         if earlier := once.claim(form, current_user.id):
             return earlier
-        registered: list[Brist] = []
-        if commit_or_show(
+        outcome = run_on_form(
             form,
-            lambda: registered.append(
-                services.register_brist(
-                    verksamhet=verksamhet,
-                    user=current_user,
-                    fields=_fields(form),
-                    prefix=current_app.config["BRIST_NUMBER_PREFIX"],
-                )
+            lambda: services.register_brist(
+                verksamhet=verksamhet,
+                user=current_user,
+                scope=current_scope(),
+                fields=_fields(form),
+                prefix=current_app.config["BRIST_NUMBER_PREFIX"],
             ),
-        ):
-            brist = registered[0]
+        )
+        if outcome.ok and (brist := outcome.value) is not None:
             flash(gettext("Bristen %(nummer)s är registrerad.", nummer=brist.nummer), "success")
             return once.saved(form, url_for("brister.detail", brist_id=brist.id))
         once.release(form)
@@ -294,7 +296,7 @@ def register():
 @login_required
 def detail(brist_id: int):
     """Everything about one brist, with its observations and full history."""
-    brist = brist_or_404(brist_id)
+    brist = queries.brist_or_404(brist_id, current_scope())
     return render_template(
         "brister/detail.html",
         brist=brist,
@@ -304,9 +306,8 @@ def detail(brist_id: int):
         can_close=current_user.role.can_close_brister,
         moves=allowed_moves(brist.status),
         next_niva=next_level(brist.niva),
-        followups=followups_queries.for_brist(brist),
-        meetings=meetings_queries.meetings_with_brist(brist),
         today=local_today(),
+        **events.page_context(brist),
     )
 
 
@@ -314,7 +315,7 @@ def detail(brist_id: int):
 @requires("can_work_brister")
 def edit(brist_id: int):
     """Edit a brist; a save on an outdated copy is refused and shows what changed."""
-    brist = brist_or_404(brist_id)
+    brist = queries.brist_or_404(brist_id, current_scope())
     if brist.is_closed and request.method == "GET":  # a post keeps its input and says why
         flash(gettext("En stängd brist kan inte ändras. Öppna den igen först."), "error")
         return redirect(url_for("brister.detail", brist_id=brist.id))
@@ -348,28 +349,33 @@ def _save_edit(form: BristForm, brist: Brist) -> tuple[list[Change] | None, Conf
     value saved now.
     """
     fields = _fields(form)
-    changes: list[Change] = []
-    saved, conflict = commit_or_refuse(
+    outcome = _run(
         form,
-        lambda: changes.extend(
-            services.update_brist(
-                brist=brist,
-                user=current_user,
-                fields=fields,
-                expected_version=submitted_version(form),
-            )
+        lambda: services.update_brist(
+            brist=brist,
+            user=current_user,
+            scope=current_scope(),
+            fields=fields,
+            expected_version=submitted_version(form),
         ),
     )
-    if conflict:
+    if outcome.conflict:
         shown = services.snapshot(brist)
         theirs = {name: shown[name] for name in services.differing_fields(brist, fields)}
         show_conflict(form, saved_version=brist.version, theirs=theirs)
-    return (changes if saved else None), conflict
+    return (outcome.value if outcome.ok else None), outcome.conflict
 
 
 def _action_page(template: str, brist: Brist, form, conflict=None, status=None, **context):
     code = status or (409 if conflict else status_for(form))
     return render_template(template, brist=brist, form=form, conflict=conflict, **context), code
+
+
+def _run(form, action: Callable[[], T]) -> Outcome[T]:
+    """Run a verb for a posted form; a conflict is told on its own notice, not on the form."""
+    outcome = run_verb(action)
+    show_errors(form, () if outcome.conflict else outcome.errors)
+    return outcome
 
 
 def _apply(form, brist: Brist, action, success: str):
@@ -378,11 +384,11 @@ def _apply(form, brist: Brist, action, success: str):
     Returns (redirect, None) when done, (None, conflict) when someone else changed the brist
     first, and (None, None) when the service refused the values (shown beside the fields).
     """
-    saved, conflict = commit_or_refuse(form, action)
-    if conflict:
-        form.version.data = str(conflict.current_version)
-    if not saved:
-        return None, conflict
+    outcome = _run(form, action)
+    if outcome.conflict:
+        form.version.data = str(outcome.conflict.current_version)
+    if not outcome.ok:
+        return None, outcome.conflict
     flash(success, "success")
     return redirect(url_for("brister.detail", brist_id=brist.id)), None
 
@@ -391,7 +397,7 @@ def _apply(form, brist: Brist, action, success: str):
 @requires("can_work_brister")
 def observe(brist_id: int):
     """Record that the flaw was seen again."""
-    brist = brist_or_404(brist_id)
+    brist = queries.brist_or_404(brist_id, current_scope())
     form = ObservationForm()
     if request.method == "GET":
         form.observed_on.data = local_today()
@@ -405,6 +411,7 @@ def observe(brist_id: int):
             lambda: services.add_observation(
                 brist=brist,
                 user=current_user,
+                scope=current_scope(),
                 observed_on=form.observed_on.data,
                 antal_klienter=form.antal_klienter.data,
                 anteckning=form.anteckning.data or "",
@@ -421,7 +428,7 @@ def observe(brist_id: int):
 @requires("can_work_brister")
 def escalate(brist_id: int):
     """Escalate a brist to a higher level, with a reason."""
-    brist = brist_or_404(brist_id)
+    brist = queries.brist_or_404(brist_id, current_scope())
     form = EscalateForm()
     higher = list(Niva)[list(Niva).index(brist.niva) + 1 :]
     form.niva.choices = [(n.value, gettext(n.label)) for n in higher]
@@ -436,6 +443,7 @@ def escalate(brist_id: int):
             lambda: services.escalate_brist(
                 brist=brist,
                 user=current_user,
+                scope=current_scope(),
                 to_niva=Niva(form.niva.data),
                 reason=form.reason.data,
                 expected_version=submitted_version(form),
@@ -451,7 +459,7 @@ def escalate(brist_id: int):
 @requires("can_work_brister")
 def change_status(brist_id: int):
     """Move an open brist to another status."""
-    brist = brist_or_404(brist_id)
+    brist = queries.brist_or_404(brist_id, current_scope())
     form = StatusForm()
     form.status.choices = [(s.value, gettext(s.label)) for s in sorted(allowed_moves(brist.status))]
     if request.method == "GET":
@@ -464,6 +472,7 @@ def change_status(brist_id: int):
             lambda: services.move_brist(
                 brist=brist,
                 user=current_user,
+                scope=current_scope(),
                 to_status=Status(form.status.data),
                 comment=form.comment.data or "",
                 expected_version=submitted_version(form),
@@ -479,7 +488,7 @@ def change_status(brist_id: int):
 @requires("can_close_brister")
 def close(brist_id: int):
     """Close a brist with an outcome (samordnare)."""
-    brist = brist_or_404(brist_id)
+    brist = queries.brist_or_404(brist_id, current_scope())
     form = CloseForm()
     if request.method == "GET":
         form.version.data = str(brist.version)
@@ -497,6 +506,7 @@ def close(brist_id: int):
             lambda: services.close_brist(
                 brist=brist,
                 user=current_user,
+                scope=current_scope(),
                 utfall=Utfall(form.utfall.data),
                 merged_into=merged_into,
                 comment=form.comment.data or "",
@@ -513,7 +523,7 @@ def close(brist_id: int):
 @requires("can_work_brister")
 def reopen(brist_id: int):
     """Open a closed brist again; it keeps its history."""
-    brist = brist_or_404(brist_id)
+    brist = queries.brist_or_404(brist_id, current_scope())
     form = ReopenForm()
     if request.method == "GET":
         form.version.data = str(brist.version)
@@ -525,6 +535,7 @@ def reopen(brist_id: int):
             lambda: services.reopen_brist(
                 brist=brist,
                 user=current_user,
+                scope=current_scope(),
                 reason=form.reason.data,
                 expected_version=submitted_version(form),
             ),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from systemfel.auth.models import User
 from systemfel.brister import history
+from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Status
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -122,21 +123,9 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
         now,
         touches_brist=False,
     )
-    if domain.escalation_proposed(number, rules.reminders) and brist.escalation_proposed_at is None:
-        db.session.execute(
-            update(Brist)
-            .where(Brist.id == brist.id)
-            .values(escalation_proposed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        history.record(
-            brist,
-            HandelseTyp.ESKALERING_FORESLAS,
-            {"myndighet": kontakt.myndighet.namn, "reminders": number},
-            None,
-            local_today(now),
-            now,
-            touches_brist=False,
+    if domain.escalation_proposed(number, rules.reminders):
+        brister_services.propose_escalation(
+            brist=brist, myndighet=kontakt.myndighet.namn, reminders=number, now=now
         )
     return 1
 

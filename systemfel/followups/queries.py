@@ -11,6 +11,7 @@ from systemfel.brister.models import Brist
 from systemfel.extensions import db
 from systemfel.followups.models import Bevakning, Kontakt, Svar
 from systemfel.verksamheter.models import Myndighet
+from systemfel.verksamheter.scope import Scope
 
 COMING_DAYS = 21
 
@@ -58,7 +59,7 @@ class WorkList:
 
 def work_list(
     *,
-    verksamhet_ids: frozenset[int],
+    scope: Scope,
     ansvarig_id: int | None,
     today: date,
     with_late_answers: bool,
@@ -71,7 +72,7 @@ def work_list(
             Bevakning.completed_at.is_(None),
             Bevakning.due_on <= today + timedelta(days=COMING_DAYS),
             Brist.status != Status.STANGD,
-            Brist.verksamhet_id.in_(verksamhet_ids),
+            *scope.where(Brist.verksamhet_id),
         )
         .options(
             selectinload(Bevakning.brist).selectinload(Brist.ansvarig),
@@ -90,17 +91,17 @@ def work_list(
         else:
             result.coming.append(bevakning)
     if with_late_answers:
-        result.late_answers = late_answers(verksamhet_ids, today)
+        result.late_answers = late_answers(scope, today)
     return result
 
 
-def late_answers(verksamhet_ids: frozenset[int], today: date) -> list[tuple[Myndighet, int, date]]:
+def late_answers(scope: Scope, today: date) -> list[tuple[Myndighet, int, date]]:
     """Myndigheter with answers past due: how many, and the oldest deadline; most first."""
     rows = db.session.execute(
         select(Kontakt.myndighet_id, func.count(), func.min(Kontakt.answer_due_on))
         .join(Brist, Brist.id == Kontakt.brist_id)
         .where(
-            Brist.verksamhet_id.in_(verksamhet_ids),
+            *scope.where(Brist.verksamhet_id),
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
             Kontakt.answer_due_on < today,

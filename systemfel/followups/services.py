@@ -27,7 +27,9 @@ from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Myndighet
+from systemfel.verksamheter.scope import Scope
 from systemfel.workdays import calendar_around
 
 # A promise further ahead than this would hide the brist from every work list.
@@ -112,9 +114,16 @@ def _check_next_date(next_on: date, today: date, field: str) -> None:
 
 
 def record_followup(
-    *, brist: Brist, user: User, finding: str, next_on: date, now: datetime | None = None
+    *,
+    brist: Brist,
+    user: User,
+    scope: Scope,
+    finding: str,
+    next_on: date,
+    now: datetime | None = None,
 ) -> Bevakning:
     """Complete the open follow-up with what was found and schedule the next one."""
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     now = now or utcnow()
     today = local_today(now)
     refuse_personnummer(finding=finding)
@@ -146,6 +155,7 @@ def move_followup(
     *,
     brist: Brist,
     user: User | None,
+    scope: Scope,
     due_on: date,
     reason: str = "",
     cause: str = "hand",
@@ -156,6 +166,7 @@ def move_followup(
 
     `cause` is "hand", "utlovat" (a myndighet's answer) or "beslut" (a meeting, `mote_id`).
     """
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     now = now or utcnow()
     current = open_followup(brist)
     if current is None:
@@ -191,6 +202,7 @@ def raise_with_myndighet(
     *,
     brist: Brist,
     user: User,
+    scope: Scope,
     myndighet: Myndighet,
     contacted_on: date,
     kanal: Kanal,
@@ -200,6 +212,7 @@ def raise_with_myndighet(
     now: datetime | None = None,
 ) -> Kontakt:
     """Record a contact with a myndighet; by e-mail, send it with a link to answer."""
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     now = now or utcnow()
     today = local_today(now)
     refuse_personnummer(summary=summary)
@@ -340,9 +353,12 @@ def record_answer(
         touches_brist=False,
     )
     if promised_on is not None and not brist.is_closed and open_followup(brist) is not None:
+        # The answer link is the myndighet's authority, for this brist's follow-up only.
+        link_scope = Scope(frozenset({brist.verksamhet_id}), frozenset({Operation.WORK_BRISTER}))
         move_followup(
             brist=brist,
             user=None,
+            scope=link_scope,
             due_on=calendar(promised_on).on_or_after(promised_on),
             cause="utlovat",
             now=now,
@@ -379,8 +395,9 @@ def _answer_data(kontakt: Kontakt, svar: Svar) -> dict[str, Any]:
     }
 
 
-def revoke_link(*, kontakt: Kontakt, user: User, now: datetime | None = None) -> None:
+def revoke_link(*, kontakt: Kontakt, user: User, scope: Scope, now: datetime | None = None) -> None:
     """Make the answer links stop working and stop the reminders."""
+    scope.require(Operation.WORK_BRISTER, kontakt.brist.verksamhet_id)
     now = now or utcnow()
     kontakt.links_revoked_at = now
     kontakt.next_reminder_on = None

@@ -22,9 +22,10 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from systemfel import once
-from systemfel.access import brist_or_404, requires, scope_of
+from systemfel.access import current_scope, requires
 from systemfel.auth.domain import Role
 from systemfel.auth.services import allow_request, count_request, counted_requests
+from systemfel.brister import queries as brister_queries
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Status, Utfall
 from systemfel.brister.models import Brist
@@ -35,7 +36,8 @@ from systemfel.followups import queries, services
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
 from systemfel.followups.models import Kontakt
-from systemfel.formtools import commit_or_show, status_for
+from systemfel.formtools import run_on_form, run_verb, status_for
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Myndighet
 
 blueprint = Blueprint("followups", __name__)
@@ -52,7 +54,7 @@ def my_work():
     is_samordnare = current_user.role.can_close_brister
     whole = request.args.get("visa") == "alla" and is_samordnare
     work = queries.work_list(
-        verksamhet_ids=frozenset(current_user.verksamhet_ids),
+        scope=current_scope(),
         ansvarig_id=None if whole else current_user.id,
         today=local_today(),
         with_late_answers=is_samordnare,
@@ -70,7 +72,7 @@ def my_work():
 @requires("can_work_brister")
 def record(brist_id: int):
     """Record a follow-up: what was found, and the next date or closing."""
-    brist = brist_or_404(brist_id)
+    brist = brister_queries.brist_or_404(brist_id, current_scope())
     if brist.is_closed:
         flash(gettext("Bristen är stängd och har ingen bevakning."), "error")
         return redirect(url_for("brister.detail", brist_id=brist.id))
@@ -81,8 +83,8 @@ def record(brist_id: int):
         proposed = current.due_on  # a later date, e.g. what a myndighet promised
     if request.method == "GET":
         form.next_on.data = proposed
-    if form.validate_on_submit() and _valid_outcome(form):
-        if commit_or_show(form, lambda: _record(form, brist)):
+    if form.validate_on_submit() and _valid_outcome(form, brist):
+        if run_on_form(form, lambda: _record(form, brist)).ok:
             flash(gettext("Uppföljningen är sparad."), "success")
             return redirect(url_for("brister.detail", brist_id=brist.id))
     return render_template(
@@ -90,10 +92,10 @@ def record(brist_id: int):
     ), status_for(form)
 
 
-def _valid_outcome(form: FollowupForm) -> bool:
+def _valid_outcome(form: FollowupForm, brist: Brist) -> bool:
     """Closing needs the right and an outcome; going on needs a next date."""
     if form.close.data:
-        if not current_user.role.can_close_brister:
+        if not current_scope().allows(Operation.CLOSE_BRISTER, brist.verksamhet_id):
             form.close.errors = [gettext("Bara samordnaren kan stänga en brist.")]
         elif not form.utfall.data:
             form.utfall.errors = [gettext("Välj ett utfall.")]
@@ -107,13 +109,18 @@ def _record(form: FollowupForm, brist: Brist) -> None:
         brister_services.close_brist(
             brist=brist,
             user=current_user,
+            scope=current_scope(),
             utfall=Utfall(form.utfall.data),
             comment=form.finding.data,
             expected_version=brist.version,
         )
     else:
         services.record_followup(
-            brist=brist, user=current_user, finding=form.finding.data, next_on=form.next_on.data
+            brist=brist,
+            user=current_user,
+            scope=current_scope(),
+            finding=form.finding.data,
+            next_on=form.next_on.data,
         )
 
 
@@ -121,7 +128,7 @@ def _record(form: FollowupForm, brist: Brist) -> None:
 @requires("can_work_brister")
 def move(brist_id: int):
     """Give the open follow-up another date."""
-    brist = brist_or_404(brist_id)
+    brist = brister_queries.brist_or_404(brist_id, current_scope())
     current = services.open_followup(brist)
     if current is None:
         flash(gettext("Bristen har ingen öppen bevakning."), "error")
@@ -129,14 +136,18 @@ def move(brist_id: int):
     form = MoveForm()
     if request.method == "GET":
         form.due_on.data = current.due_on
-    if form.validate_on_submit() and commit_or_show(
-        form,
-        lambda: services.move_followup(
-            brist=brist,
-            user=current_user,
-            due_on=form.due_on.data,
-            reason=form.reason.data or "",
-        ),
+    if (
+        form.validate_on_submit()
+        and run_on_form(
+            form,
+            lambda: services.move_followup(
+                brist=brist,
+                user=current_user,
+                scope=current_scope(),
+                due_on=form.due_on.data,
+                reason=form.reason.data or "",
+            ),
+        ).ok
     ):
         flash(gettext("Bevakningsdatumet är ändrat."), "success")
         return redirect(url_for("brister.detail", brist_id=brist.id))
@@ -147,7 +158,7 @@ def move(brist_id: int):
 @requires("can_work_brister")
 def raise_contact(brist_id: int):
     """Record that the brist was raised with a myndighet, optionally sending it by e-mail."""
-    brist = brist_or_404(brist_id)
+    brist = brister_queries.brist_or_404(brist_id, current_scope())
     form = KontaktForm()
     concerned = [brist.myndighet, *brist.other_myndigheter]
     form.myndighet_id.choices = [("", gettext("Välj myndighet"))] + [
@@ -160,7 +171,7 @@ def raise_contact(brist_id: int):
     if form.validate_on_submit():
         if earlier := once.claim(form, current_user.id):
             return earlier
-        if commit_or_show(form, lambda: _raise(form, brist)):
+        if run_on_form(form, lambda: _raise(form, brist)).ok:
             flash(gettext("Kontakten med myndigheten är sparad."), "success")
             return once.saved(form, url_for("brister.detail", brist_id=brist.id))
         once.release(form)
@@ -176,6 +187,7 @@ def _raise(form: KontaktForm, brist: Brist) -> None:
     services.raise_with_myndighet(
         brist=brist,
         user=current_user,
+        scope=current_scope(),
         myndighet=db.session.get(Myndighet, form.myndighet_id.data),
         contacted_on=form.contacted_on.data,
         kanal=Kanal(form.kanal.data),
@@ -187,6 +199,7 @@ def _raise(form: KontaktForm, brist: Brist) -> None:
         brister_services.move_brist(
             brist=brist,
             user=current_user,
+            scope=current_scope(),
             to_status=Status.LYFT,
             comment="",
             expected_version=brist.version,
@@ -198,11 +211,14 @@ def _raise(form: KontaktForm, brist: Brist) -> None:
 def revoke(kontakt_id: int):
     """Stop the answer links of a contact and its reminders."""
     kontakt = db.session.get(Kontakt, kontakt_id)
-    scope = scope_of(current_user)
-    if kontakt is None or (scope is not None and kontakt.brist.verksamhet_id not in scope):
+    scope = current_scope()
+    if kontakt is None or not scope.covers(kontakt.brist.verksamhet_id):
         abort(404)
-    services.revoke_link(kontakt=kontakt, user=current_user)
-    db.session.commit()
+    outcome = run_verb(
+        lambda: services.revoke_link(kontakt=kontakt, user=current_user, scope=scope)
+    )
+    if not outcome.ok:
+        abort(403)
     flash(gettext("Svarslänken är återkallad och påminnelserna stoppade."), "success")
     return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))
 
@@ -254,16 +270,19 @@ def answer(token: str):
     """A myndighet answers one request, without an account. Anything wrong is a plain 404."""
     kontakt = _answering(token)
     form = SvarForm()
-    if form.validate_on_submit() and commit_or_show(
-        form,
-        lambda: services.record_answer(
-            kontakt=kontakt,
-            typ=SvarTyp(form.typ.data),
-            text=form.text.data or "",
-            diarienummer=form.diarienummer.data or "",
-            promised_on=form.promised_on.data,
-            responsible_body=form.responsible_body.data or "",
-        ),
+    if (
+        form.validate_on_submit()
+        and run_on_form(
+            form,
+            lambda: services.record_answer(
+                kontakt=kontakt,
+                typ=SvarTyp(form.typ.data),
+                text=form.text.data or "",
+                diarienummer=form.diarienummer.data or "",
+                promised_on=form.promised_on.data,
+                responsible_body=form.responsible_body.data or "",
+            ),
+        ).ok
     ):
         return redirect(url_for("followups.answer_thanks", token=token))
     return render_template("followups/answer.html", kontakt=kontakt, form=form), status_for(form)

@@ -23,6 +23,7 @@ from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MeetingRefuse
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
 from systemfel.privacy.guard import refuse_personnummer
 from systemfel.verksamheter.models import Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 CONFLICT = N_("Någon annan har ändrat mötet medan du arbetade. Ingenting sparades.")
 
@@ -537,6 +538,7 @@ def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) 
         brister_services.escalate_brist(
             brist=brist,
             user=user,
+            scope=Scope.everything(),  # TEMP-MERGE: the meetings branch passes the saver's
             to_niva=beslut.till_niva,
             reason=beslut.text.strip(),
             expected_version=brist.version,
@@ -548,6 +550,7 @@ def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) 
         brister_services.close_brist(
             brist=brist,
             user=user,
+            scope=Scope.everything(),  # TEMP-MERGE
             utfall=beslut.utfall,
             comment=beslut.text.strip(),
             expected_version=brist.version,
@@ -560,6 +563,7 @@ def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) 
             followups.move_followup(
                 brist=brist,
                 user=None,
+                scope=Scope.everything(),  # TEMP-MERGE
                 due_on=beslut.senast_on,
                 cause="beslut",
                 mote_id=mote.id,

@@ -18,11 +18,11 @@ from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from systemfel.access import brist_or_404, requires, scope_of
+from systemfel.access import current_scope, requires, scope_of
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.brister.domain import Niva, Utfall
-from systemfel.brister.queries import find_by_nummer
+from systemfel.brister.queries import brist_or_404, find_by_nummer
 from systemfel.clock import STOCKHOLM
 from systemfel.dbtypes import utcnow
 from systemfel.errors import ConflictError, DomainError
@@ -753,7 +753,7 @@ def invitation(mote_id: int):
 @requires("can_work_brister")
 def mark(brist_id: int):
     """An ombud asks for the brist to be taken up in the ledningsgrupp, or takes it back."""
-    brist = brist_or_404(brist_id)
+    brist = brist_or_404(brist_id, current_scope())  # TEMP-MERGE
     if not VersionForm().validate_on_submit():
         abort(400)
     marked = request.form.get("markera") == "ja"

@@ -15,8 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from systemfel.brister.domain import HandelseTyp
-from systemfel.clock import local_today
+from systemfel.auth.models import User
+from systemfel.brister import services as brister_services
+from systemfel.brister.models import Brist
 from systemfel.extensions import db
 from systemfel.privacy.domain import find_personnummer
 from systemfel.privacy.models import Redaction
@@ -193,24 +194,8 @@ def _brist_of(table: sa.Table, row_id: int) -> int | None:
 
 
 def _note_on_brist(brist_id: int, fields: list[str], user_id: int | None, now: datetime) -> None:
-    """One history entry naming the fields; a new version, so no open edit can undo it."""
-    brister = db.metadata.tables["brist"]
-    db.session.execute(
-        sa.update(brister).where(brister.c.id == brist_id).values(version=brister.c.version + 1)
-    )
-    version = db.session.execute(
-        sa.select(brister.c.version).where(brister.c.id == brist_id)
-    ).scalar_one()
-    db.session.execute(
-        sa.insert(db.metadata.tables["handelse"]).values(
-            brist_id=brist_id,
-            typ=HandelseTyp.UPPGIFT_BORTTAGEN.value,
-            user_id=user_id,
-            created_at=now,
-            version=version,
-            happened_on=local_today(now),
-            data={"fields": fields},
-            text="",
-            changes=[],
-        )
-    )
+    """One history entry naming the fields, written by brister's one writer of history."""
+    brist = db.session.get(Brist, brist_id, populate_existing=True)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if brist is not None:
+        brister_services.note_removed_data(brist=brist, fields=fields, user=user, now=now)

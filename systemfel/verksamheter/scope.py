@@ -6,6 +6,7 @@ Built once per request from the signed-in user (`systemfel.access.current_scope`
 place and a service can never act outside its actor's scope, whatever a view passes it.
 """
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -40,7 +41,7 @@ class Scope:
         """Is the verksamhet's data visible in this scope?"""
         return self.verksamhet_ids is None or verksamhet_id in self.verksamhet_ids
 
-    def covers_all(self, verksamhet_ids: frozenset[int]) -> bool:
+    def covers_all(self, verksamhet_ids: AbstractSet[int]) -> bool:
         """Is every one of the verksamheter visible in this scope?"""
         return self.verksamhet_ids is None or verksamhet_ids <= self.verksamhet_ids
 

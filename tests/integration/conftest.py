@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from systemfel.access import scope_for
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva
@@ -102,6 +103,7 @@ class Scene:
         return brister_services.register_brist(
             verksamhet=self.verksamhet,
             user=user or self.ombud,
+            scope=scope_for(user or self.ombud),
             fields=brister_services.BristFields(**values),
             prefix="SF",
             now=now,
@@ -114,6 +116,7 @@ class Scene:
         return followups.raise_with_myndighet(
             brist=brist or self.brist,
             user=self.ombud,
+            scope=scope_for(self.ombud),
             myndighet=self.myndighet,
             contacted_on=now.astimezone(STOCKHOLM).date(),
             kanal=Kanal.EPOST,

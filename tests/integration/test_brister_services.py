@@ -5,11 +5,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from systemfel.access import scope_for
 from systemfel.brister import queries, services
 from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall
 from systemfel.brister.models import Brist
 from systemfel.errors import ConflictError, ValidationError
 from systemfel.extensions import db
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 
 
@@ -51,7 +53,12 @@ def test_numbering_starts_again_in_a_new_year(ctx, home):
     # 23:30 UTC on New Year's Eve is already the new year in Stockholm.
     new_year = datetime(2027, 12, 31, 23, 30, tzinfo=UTC)
     brist = services.register_brist(
-        verksamhet=verksamhet, user=ombud, fields=fields, prefix="SF", now=new_year
+        verksamhet=verksamhet,
+        user=ombud,
+        scope=scope_for(ombud),
+        fields=fields,
+        prefix="SF",
+        now=new_year,
     )
     assert brist.nummer == "SF-2028-0001"
 
@@ -79,6 +86,7 @@ def test_observations_add_up_and_do_not_bump_the_version(ctx, home):
         services.add_observation(
             brist=brist,
             user=ombud,
+            scope=scope_for(ombud),
             observed_on=date(2026, 3, 1),
             antal_klienter=count,
             anteckning="Igen",
@@ -104,7 +112,12 @@ def test_escalation_records_old_and_new_level(ctx, home):
     verksamhet, ombud = home
     brist = factories.brist(verksamhet, ombud)
     services.escalate_brist(
-        brist=brist, user=ombud, to_niva=Niva.CENTRAL, reason="Regelverket", expected_version=1
+        brist=brist,
+        user=ombud,
+        scope=scope_for(ombud),
+        to_niva=Niva.CENTRAL,
+        reason="Regelverket",
+        expected_version=1,
     )
     entry = brist.handelser[-1]
     assert (entry.typ, entry.data, entry.text) == (
@@ -119,11 +132,21 @@ def test_stale_version_is_a_conflict_listing_what_was_missed(ctx, home):
     verksamhet, ombud = home
     brist = factories.brist(verksamhet, ombud)
     services.move_brist(
-        brist=brist, user=ombud, to_status=Status.LYFT, comment="", expected_version=1
+        brist=brist,
+        user=ombud,
+        scope=scope_for(ombud),
+        to_status=Status.LYFT,
+        comment="",
+        expected_version=1,
     )
     with pytest.raises(ConflictError) as conflict:
         services.escalate_brist(
-            brist=brist, user=ombud, to_niva=Niva.LOKAL, reason="x", expected_version=1
+            brist=brist,
+            user=ombud,
+            scope=scope_for(ombud),
+            to_niva=Niva.LOKAL,
+            reason="x",
+            expected_version=1,
         )
     assert conflict.value.current_version == 2
     assert [entry.typ for entry in conflict.value.changes] == [HandelseTyp.STATUS]
@@ -135,6 +158,7 @@ def test_merge_closes_and_points_at_the_other_brist(ctx, home):
     services.close_brist(
         brist=merged,
         user=ombud,
+        scope=factories.closing_scope(ombud),
         utfall=Utfall.SAMMANSLAGEN,
         comment="Samma fel",
         expected_version=1,
@@ -149,12 +173,18 @@ def test_cannot_merge_into_a_closed_brist(ctx, home):
     verksamhet, ombud = home
     closed, other = factories.brist(verksamhet, ombud), factories.brist(verksamhet, ombud)
     services.close_brist(
-        brist=closed, user=ombud, utfall=Utfall.ATGARDAD, comment="", expected_version=1
+        brist=closed,
+        user=ombud,
+        scope=factories.closing_scope(ombud),
+        utfall=Utfall.ATGARDAD,
+        comment="",
+        expected_version=1,
     )
     with pytest.raises(ValidationError):
         services.close_brist(
             brist=other,
             user=ombud,
+            scope=factories.closing_scope(ombud),
             utfall=Utfall.SAMMANSLAGEN,
             comment="",
             expected_version=1,
@@ -166,9 +196,20 @@ def test_reopen_keeps_history_and_clears_the_outcome(ctx, home):
     verksamhet, ombud = home
     brist = factories.brist(verksamhet, ombud)
     services.close_brist(
-        brist=brist, user=ombud, utfall=Utfall.ATGARDAD, comment="", expected_version=1
+        brist=brist,
+        user=ombud,
+        scope=factories.closing_scope(ombud),
+        utfall=Utfall.ATGARDAD,
+        comment="",
+        expected_version=1,
     )
-    services.reopen_brist(brist=brist, user=ombud, reason="Har kommit tillbaka", expected_version=2)
+    services.reopen_brist(
+        brist=brist,
+        user=ombud,
+        scope=scope_for(ombud),
+        reason="Har kommit tillbaka",
+        expected_version=2,
+    )
     assert (brist.status, brist.utfall, brist.closed_at) == (Status.BEVAKAS, None, None)
     assert [e.typ for e in brist.handelser] == [
         HandelseTyp.REGISTRERAD,
@@ -181,7 +222,12 @@ def test_closed_brist_cannot_be_edited(ctx, home):
     verksamhet, ombud = home
     brist = factories.brist(verksamhet, ombud)
     services.close_brist(
-        brist=brist, user=ombud, utfall=Utfall.EJ_ATGARDAD, comment="", expected_version=1
+        brist=brist,
+        user=ombud,
+        scope=factories.closing_scope(ombud),
+        utfall=Utfall.EJ_ATGARDAD,
+        comment="",
+        expected_version=1,
     )
     fields = services.BristFields(
         titel="Ny",
@@ -197,16 +243,16 @@ def test_closed_brist_cannot_be_edited(ctx, home):
         ansvarig_id=ombud.id,
     )
     with pytest.raises(ValidationError):
-        services.update_brist(brist=brist, user=ombud, fields=fields, expected_version=2)
+        services.update_brist(
+            brist=brist, user=ombud, scope=scope_for(ombud), fields=fields, expected_version=2
+        )
 
 
 def test_free_text_search_is_case_insensitive_with_swedish_letters(ctx, home):
     verksamhet, ombud = home
     factories.brist(verksamhet, ombud, titel="Överförmyndaren svarar inte")
     factories.brist(verksamhet, ombud, titel="Något annat")
-    criteria = queries.BristFilter(
-        verksamhet_ids=frozenset({verksamhet.id}), text="ÖVERFÖRMYNDAREN"
-    )
+    criteria = queries.BristFilter(scope=Scope(frozenset({verksamhet.id})), text="ÖVERFÖRMYNDAREN")
     page = queries.list_brister(criteria, "nummer", 1, 25)
     assert [brist.titel for brist in page.items] == ["Överförmyndaren svarar inte"]
 
@@ -214,7 +260,7 @@ def test_free_text_search_is_case_insensitive_with_swedish_letters(ctx, home):
 def test_like_wildcards_in_search_are_literal(ctx, home):
     verksamhet, ombud = home
     factories.brist(verksamhet, ombud, titel="Hundra procent")
-    criteria = queries.BristFilter(verksamhet_ids=frozenset({verksamhet.id}), text="%")
+    criteria = queries.BristFilter(scope=Scope(frozenset({verksamhet.id})), text="%")
     assert queries.list_brister(criteria, "nummer", 1, 25).total == 0
 
 
@@ -228,7 +274,7 @@ def test_myndighet_filter_includes_other_myndigheter(ctx, home):
         )
     )
     concerned = factories.brist(verksamhet, ombud, other_myndighet_ids=[also.id])
-    criteria = queries.BristFilter(verksamhet_ids=frozenset({verksamhet.id}), myndighet_id=also.id)
+    criteria = queries.BristFilter(scope=Scope(frozenset({verksamhet.id})), myndighet_id=also.id)
     assert [b.id for b in queries.list_brister(criteria, "nummer", 1, 25).items] == [concerned.id]
 
 
@@ -236,12 +282,18 @@ def test_no_observation_on_a_closed_brist(ctx, home):
     verksamhet, ombud = home
     brist = factories.brist(verksamhet, ombud)
     services.close_brist(
-        brist=brist, user=ombud, utfall=Utfall.ATGARDAD, comment="", expected_version=1
+        brist=brist,
+        user=ombud,
+        scope=factories.closing_scope(ombud),
+        utfall=Utfall.ATGARDAD,
+        comment="",
+        expected_version=1,
     )
     with pytest.raises(ValidationError):
         services.add_observation(
             brist=brist,
             user=ombud,
+            scope=scope_for(ombud),
             observed_on=date(2026, 3, 1),
             antal_klienter=1,
             anteckning="",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from systemfel.access import scope_for
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Niva, Utfall
 from systemfel.brister.models import Handelse
@@ -19,6 +20,7 @@ from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.notifications.models import OutboxMessage
 from systemfel.verksamheter.models import Myndighet
+from tests import factories
 from tests.integration.conftest import MAILBOX, T0, at, count
 
 TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")
@@ -72,6 +74,7 @@ def test_record_followup_completes_the_open_one_and_schedules_the_next(scene):
     following = services.record_followup(
         brist=brist,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         finding="  Inget nytt beslut ännu.  ",
         next_on=date(2026, 12, 1),
         now=now,
@@ -100,6 +103,7 @@ def test_closing_leaves_no_open_followup_and_reopening_makes_exactly_one(scene):
     brister_services.close_brist(
         brist=brist,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.ATGARDAD,
         comment="Rutinen ändrad.",
         expected_version=brist.version,
@@ -114,6 +118,7 @@ def test_closing_leaves_no_open_followup_and_reopening_makes_exactly_one(scene):
     brister_services.reopen_brist(
         brist=brist,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         reason="Felet är tillbaka.",
         expected_version=brist.version,
         now=reopened_at,
@@ -142,6 +147,7 @@ def test_record_followup_refuses_a_day_that_is_not_a_working_day(scene):
         services.record_followup(
             brist=scene.brist,
             user=scene.ombud,
+            scope=scope_for(scene.ombud),
             finding="Inget nytt.",
             next_on=date(2026, 12, 24),  # julafton
             now=at(date(2026, 12, 2)),
@@ -159,6 +165,7 @@ def test_record_followup_refuses_a_day_that_is_not_after_today(scene, days):
         services.record_followup(
             brist=scene.brist,
             user=scene.ombud,
+            scope=scope_for(scene.ombud),
             finding="Inget nytt.",
             next_on=today + timedelta(days=days),
             now=at(today),
@@ -209,6 +216,7 @@ def test_email_request_is_refused_when_the_myndighet_has_no_mailbox(scene):
         services.raise_with_myndighet(
             brist=scene.brist,
             user=scene.ombud,
+            scope=scope_for(scene.ombud),
             myndighet=without,
             contacted_on=date(2026, 11, 2),
             kanal=Kanal.EPOST,
@@ -232,7 +240,9 @@ def test_find_by_token_accepts_only_a_valid_link(scene):
     assert services.find_by_token("", now=T0) is None
     assert services.find_by_token(token, now=T0 + timedelta(days=90)) is None  # expired
 
-    services.revoke_link(kontakt=kontakt, user=scene.ombud, now=T0 + timedelta(days=1))
+    services.revoke_link(
+        kontakt=kontakt, user=scene.ombud, scope=scope_for(scene.ombud), now=T0 + timedelta(days=1)
+    )
     db.session.commit()
     assert services.find_by_token(token, now=T0 + timedelta(days=2)) is None
     assert kontakt.next_reminder_on is None

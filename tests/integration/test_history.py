@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_migrate import downgrade, upgrade
 
+from systemfel.access import scope_for
 from systemfel.brister import history
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import NIVA_LABELS, UTFALL_LABELS, HandelseTyp, Niva, Utfall
@@ -18,6 +19,7 @@ from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt
 from systemfel.reports import services as reports
 from systemfel.reports.domain import Kind
 from systemfel.reports.queries import brist_facts
+from tests import factories
 from tests.integration.conftest import at
 
 Y = 2026
@@ -35,6 +37,7 @@ def _escalated_and_closed(scene, titel: str, reason: str, comment: str):
     brister_services.escalate_brist(
         brist=brist,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         to_niva=Niva.LOKAL,
         reason=reason,
         expected_version=brist.version,
@@ -43,6 +46,7 @@ def _escalated_and_closed(scene, titel: str, reason: str, comment: str):
     brister_services.close_brist(
         brist=brist,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.ATGARDAD,
         comment=comment,
         expected_version=brist.version,
@@ -87,6 +91,7 @@ def test_history_lines_are_rendered_in_the_readers_language(app, scene):
     brister_services.escalate_brist(
         brist=brist,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         to_niva=Niva.LOKAL,
         reason="Fler ärenden.",
         expected_version=brist.version,
@@ -95,6 +100,7 @@ def test_history_lines_are_rendered_in_the_readers_language(app, scene):
     brister_services.close_brist(
         brist=brist,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.ATGARDAD,
         comment="",
         expected_version=brist.version,
@@ -115,6 +121,7 @@ def test_an_entry_records_the_day_it_happened_apart_from_when_it_was_recorded(sc
     brister_services.add_observation(
         brist=brist,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         observed_on=date(Y, 2, 20),
         antal_klienter=3,
         anteckning="Igen.",

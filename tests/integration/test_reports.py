@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from systemfel.access import scope_for
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.extensions import db
@@ -31,6 +32,7 @@ def year_of_brister(scene):
     brister_services.close_brist(
         brist=across,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.ATGARDAD,
         comment="Rutinen ändrad.",
         expected_version=across.version,
@@ -42,6 +44,7 @@ def year_of_brister(scene):
     brister_services.close_brist(
         brist=reopened,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.ATGARDAD,
         comment="",
         expected_version=reopened.version,
@@ -50,6 +53,7 @@ def year_of_brister(scene):
     brister_services.reopen_brist(
         brist=reopened,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         reason="Syns igen.",
         expected_version=reopened.version,
         now=at(date(Y2, 4, 1)),
@@ -69,6 +73,7 @@ def year_of_brister(scene):
     brister_services.close_brist(
         brist=merged,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.SAMMANSLAGEN,
         comment="",
         merged_into=target,
@@ -84,6 +89,7 @@ def year_of_brister(scene):
     brister_services.escalate_brist(
         brist=escalated,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         to_niva=Niva.LOKAL,
         reason="Fler ärenden.",
         expected_version=escalated.version,
@@ -172,6 +178,7 @@ def test_a_frozen_version_does_not_change_when_brister_do(scene, year_of_brister
     brister_services.escalate_brist(
         brist=escalated,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         to_niva=Niva.CENTRAL,
         reason="Nationellt.",
         expected_version=escalated.version,
@@ -209,6 +216,7 @@ def test_a_merge_years_ago_still_adds_to_its_target(scene):
     brister_services.close_brist(
         brist=old,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.SAMMANSLAGEN,
         comment="",
         merged_into=target,

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from systemfel.access import scope_for
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.models import Brist
@@ -61,6 +62,7 @@ def close(scene: Scene, brist: Brist, now: datetime, merged_into: Brist | None =
     brister_services.close_brist(
         brist=brist,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.SAMMANSLAGEN if merged_into else Utfall.ATGARDAD,
         comment="Klar.",
         expected_version=brist.version,
@@ -73,6 +75,7 @@ def request(scene: Scene, brist: Brist, myndighet: Myndighet, now: datetime, due
     return followups.raise_with_myndighet(
         brist=brist,
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         myndighet=myndighet,
         contacted_on=now.astimezone(STOCKHOLM).date(),
         kanal=Kanal.EPOST,
@@ -122,6 +125,7 @@ def build(scene: Scene) -> History:
     brister_services.escalate_brist(
         brist=b["b5"],
         user=scene.ombud,
+        scope=scope_for(scene.ombud),
         to_niva=Niva.CENTRAL,
         reason="Regelverket.",
         expected_version=b["b5"].version,
@@ -149,7 +153,9 @@ def build(scene: Scene) -> History:
     request(scene, scene.brist, fk, at(date(2026, 11, 3)), date(2026, 11, 30))
     # Withdrawn before any answer: not counted.
     withdrawn = request(scene, b["b6"], fk, at(date(2026, 4, 2)), date(2026, 4, 16))
-    followups.revoke_link(kontakt=withdrawn, user=scene.ombud, now=at(date(2026, 4, 3)))
+    followups.revoke_link(
+        kontakt=withdrawn, user=scene.ombud, scope=scope_for(scene.ombud), now=at(date(2026, 4, 3))
+    )
     # Arbetsförmedlingen answers in 7 days.
     answer(
         request(scene, b["b5"], af, at(date(2026, 2, 3)), date(2026, 2, 17)), at(date(2026, 2, 10))

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from systemfel.access import scope_for
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Utfall
 from systemfel.brister.models import Brist, Handelse
@@ -153,7 +154,9 @@ def test_answered_and_revoked_contacts_get_no_reminder(scene):
         responsible_body="",
         now=at(date(2026, 11, 20)),
     )
-    services.revoke_link(kontakt=revoked, user=scene.ombud, now=at(date(2026, 11, 20)))
+    services.revoke_link(
+        kontakt=revoked, user=scene.ombud, scope=scope_for(scene.ombud), now=at(date(2026, 11, 20))
+    )
     db.session.commit()
 
     assert sweep(DEADLINE) == 1
@@ -182,6 +185,7 @@ def test_a_closed_brist_gets_no_reminders_and_no_escalation_proposal(scene):
     brister_services.close_brist(
         brist=scene.brist,
         user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
         utfall=Utfall.ATGARDAD,
         comment="Åtgärdat av myndigheten.",
         expected_version=scene.brist.version,

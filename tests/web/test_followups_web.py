@@ -10,6 +10,7 @@ import lxml.html
 import pytest
 from sqlalchemy import func, select, update
 
+from systemfel.access import scope_for
 from systemfel.auth.models import User
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist, Handelse
@@ -219,6 +220,7 @@ def raise_by_service(
         kontakt = followup_services.raise_with_myndighet(
             brist=brist,
             user=s.get(User, user_id),
+            scope=scope_for(s.get(User, user_id)),
             myndighet=brist.myndighet,
             contacted_on=TODAY,
             kanal=Kanal.EPOST,
@@ -1085,12 +1087,17 @@ def _busy_brist(app, world, owner: str, titel: str, due, late: bool) -> int:
         brist = s.get(Brist, brist_id)
         user = s.get(User, world.users[owner].id)
         followup_services.record_followup(
-            brist=brist, user=user, finding="Ingen ändring.", next_on=working_day(15)
+            brist=brist,
+            user=user,
+            scope=scope_for(user),
+            finding="Ingen ändring.",
+            next_on=working_day(15),
         )
         for _ in range(2):
             followup_services.raise_with_myndighet(
                 brist=brist,
                 user=user,
+                scope=scope_for(user),
                 myndighet=brist.myndighet,
                 contacted_on=TODAY,
                 kanal=Kanal.EPOST,
@@ -1157,11 +1164,16 @@ def test_detail_statement_count_does_not_grow_with_follow_ups_and_contacts(app, 
         for n in range(8):
             user = users[n % 2]
             followup_services.record_followup(
-                brist=brist, user=user, finding=f"Runda {n}", next_on=working_day(15 + n)
+                brist=brist,
+                user=user,
+                scope=scope_for(user),
+                finding=f"Runda {n}",
+                next_on=working_day(15 + n),
             )
             kontakt = followup_services.raise_with_myndighet(
                 brist=brist,
                 user=user,
+                scope=scope_for(user),
                 myndighet=brist.myndighet,
                 contacted_on=TODAY,
                 kanal=Kanal.EPOST,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
+from systemfel.access import scope_for
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -87,6 +88,7 @@ def places(app, world) -> dict[str, object]:
         kontakt = followups_services.raise_with_myndighet(
             brist=brist,
             user=ombud,
+            scope=scope_for(ombud),
             myndighet=myndighet,
             contacted_on=local_today(),
             kanal=Kanal.EPOST,

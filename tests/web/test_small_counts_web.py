@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from systemfel.access import scope_for
 from systemfel.auth.models import User
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva
@@ -41,13 +42,22 @@ def shown(app, world) -> dict[str, tuple[str, str]]:
         twice = factories.brist(home, ombud, titel="Sedd två gånger", antal_klienter=0)
         for day in (1, 2):
             brister_services.add_observation(
-                brist=twice, user=ombud, observed_on=date(YEAR, 2, day), antal_klienter=1,
+                brist=twice,
+                user=ombud,
+                scope=scope_for(ombud),
+                observed_on=date(YEAR, 2, day),
+                antal_klienter=1,
                 anteckning="",
-            )  # fmt: skip
+            )
         once = factories.brist(home, ombud, titel="En klient", niva=Niva.LOKAL, antal_klienter=1)
         many = factories.brist(home, ombud, titel="Fem klienter", niva=Niva.CENTRAL)
         brister_services.add_observation(
-            brist=many, user=ombud, observed_on=date(YEAR, 3, 1), antal_klienter=3, anteckning=""
+            brist=many,
+            user=ombud,
+            scope=scope_for(ombud),
+            observed_on=date(YEAR, 3, 1),
+            antal_klienter=3,
+            anteckning="",
         )
         db.session.commit()
         expected = {

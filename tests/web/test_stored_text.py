@@ -12,6 +12,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select, update
 
+from systemfel.access import scope_for
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -136,6 +137,7 @@ def test_a_crlf_in_a_brist_title_does_not_stop_its_request_email(app, world, dir
         followups_services.raise_with_myndighet(
             brist=brist,
             user=db.session.get(User, world.users["ombud"].id),
+            scope=scope_for(db.session.get(User, world.users["ombud"].id)),
             myndighet=brist.myndighet,
             contacted_on=local_today(),
             kanal=Kanal.EPOST,

@@ -1,0 +1,29 @@
+"""How followups answers what brister announces: start, end and restart the bevakning."""
+
+from datetime import datetime
+from typing import Any
+
+from systemfel.auth.models import User
+from systemfel.brister import events
+from systemfel.brister.models import Brist
+from systemfel.followups import queries, services
+
+
+def connect() -> None:
+    """Subscribe to brister's events (blinker keeps one connection per function)."""
+    events.registered.connect(_start, weak=False)
+    events.reopened.connect(_start, weak=False)
+    events.closed.connect(_end, weak=False)
+    events.page_asked.connect(_page, weak=False)
+
+
+def _start(brist: Brist, *, now: datetime) -> None:
+    services.start_followups(brist=brist, now=now)
+
+
+def _end(brist: Brist, *, user: User | None, comment: str, now: datetime) -> None:
+    services.end_followups(brist=brist, user=user, finding=comment, now=now)
+
+
+def _page(brist: Brist) -> dict[str, Any]:
+    return {"followups": queries.for_brist(brist)}

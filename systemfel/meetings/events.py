@@ -1,0 +1,16 @@
+"""What meetings adds to the brist page: the meetings that have the brist on their agenda."""
+
+from typing import Any
+
+from systemfel.brister import events
+from systemfel.brister.models import Brist
+from systemfel.meetings import queries
+
+
+def connect() -> None:
+    """Subscribe to the brist page (blinker keeps one connection per function)."""
+    events.page_asked.connect(_page, weak=False)
+
+
+def _page(brist: Brist) -> dict[str, Any]:
+    return {"meetings": queries.meetings_with_brist(brist)}
