@@ -225,7 +225,7 @@ HANDELSE_LABELS = {
     HandelseTyp.STANGD: N_("Stängd"),
     HandelseTyp.ATEROPPNAD: N_("Öppnad igen"),
     HandelseTyp.SAMMANSLAGEN_HIT: N_("En annan brist slogs samman hit"),
-    HandelseTyp.UPPFOLJNING: N_("Uppföljning"),
+    HandelseTyp.UPPFOLJNING: N_("Bevakning genomförd"),
     HandelseTyp.BEVAKNING_FLYTTAD: N_("Bevakningsdatum ändrat"),
     HandelseTyp.KONTAKT: N_("Lyft med myndighet"),
     HandelseTyp.SVAR: N_("Svar från myndighet"),

@@ -16,9 +16,9 @@ class FollowupForm(GuardedForm):
     """What a follow-up found, and the next date (or closing the brist)."""
 
     finding = TextAreaField(
-        _l("Vad visade uppföljningen?"),
+        _l("Vad visade bevakningen?"),
         description=_l("Har myndigheten svarat? Hålls löftet? Förekommer bristen fortfarande?"),
-        validators=[DataRequired(_l("Skriv vad uppföljningen visade.")), Length(max=4000)],
+        validators=[DataRequired(_l("Skriv vad bevakningen visade.")), Length(max=4000)],
     )
     next_on = DateField(
         _l("Nästa bevakning"),

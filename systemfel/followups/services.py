@@ -128,7 +128,7 @@ def record_followup(
     today = local_today(now)
     refuse_personnummer(finding=finding)
     if not finding.strip():
-        raise ValidationError(N_("Skriv vad uppföljningen visade."), field="finding")
+        raise ValidationError(N_("Skriv vad bevakningen visade."), field="finding")
     _check_next_date(next_on, today, "next_on")
     current = open_followup(brist)
     if current is None:

@@ -85,7 +85,7 @@ def record(brist_id: int):
         form.next_on.data = proposed
     if form.validate_on_submit() and _valid_outcome(form, brist):
         if run_on_form(form, lambda: _record(form, brist)).ok:
-            flash(gettext("Uppföljningen är sparad."), "success")
+            flash(gettext("Bevakningen är genomförd."), "success")
             return redirect(url_for("brister.detail", brist_id=brist.id))
     return render_template(
         "followups/record.html", brist=brist, form=form, proposed=proposed

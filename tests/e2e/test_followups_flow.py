@@ -181,34 +181,34 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
     expect(answer).to_contain_text(ANSWER)
     expect(contacts).to_contain_text("Svar mottaget")
     followup = page.get_by_role("region", name="Bevakning")
-    expect(followup).to_contain_text(f"Nästa uppföljning: {promised.isoformat()}")
+    expect(followup).to_contain_text(f"Nästa bevakning: {promised.isoformat()}")
     history = page.get_by_role("region", name="Historik").locator("ol.history > li")
     expect(history.first.locator("strong")).to_have_text("Bevakningsdatum ändrat")
     expect(history.nth(1).locator("strong")).to_have_text("Svar från myndighet")
     axe_audit.check(page)
 
     # Record a follow-up; the proposed next date is filled in.
-    followup.get_by_role("link", name="Registrera uppföljning").click()
-    expect(page.get_by_role("heading", level=1, name="Registrera uppföljning")).to_be_visible()
+    followup.get_by_role("link", name="Genomför bevakning").click()
+    expect(page.get_by_role("heading", level=1, name="Genomför bevakning")).to_be_visible()
     next_on = page.get_by_label("Nästa bevakning", exact=True)
     expect(next_on).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
     proposed = next_on.input_value()
     axe_audit.check(page)
-    page.get_by_label("Vad visade uppföljningen?").fill(FINDING)
-    page.get_by_role("button", name="Spara uppföljning").click()
+    page.get_by_label("Vad visade bevakningen?").fill(FINDING)
+    page.get_by_role("button", name="Spara bevakningen").click()
 
     # The history shows the follow-up, and the next one is scheduled.
     expect(page).to_have_url(re.compile(rf"/brister/{brist.id}$"))
-    expect(page.get_by_role("status").filter(has_text="Uppföljningen")).to_have_text(
-        "Uppföljningen är sparad."
+    expect(page.get_by_role("status").filter(has_text="Bevakningen")).to_have_text(
+        "Bevakningen är genomförd."
     )
     latest = page.get_by_role("region", name="Historik").locator("ol.history > li").first
-    expect(latest.locator("strong")).to_have_text("Uppföljning")
+    expect(latest.locator("strong")).to_have_text("Bevakning genomförd")
     expect(latest.locator("p.prose")).to_have_text(FINDING)
     expect(latest.locator(".old")).to_have_text(promised.isoformat())
     expect(latest.locator(".new")).to_have_text(proposed)
     expect(page.get_by_role("region", name="Bevakning")).to_contain_text(
-        f"Nästa uppföljning: {proposed}"
+        f"Nästa bevakning: {proposed}"
     )
     axe_audit.check(page)
     page.screenshot(path=FOLLOWUP_SCREENSHOT, full_page=True)

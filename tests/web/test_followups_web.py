@@ -420,8 +420,8 @@ def _record(client, brist_id, **changes):
 @pytest.mark.parametrize(
     ("changes", "field_id", "message", "kept"),
     [
-        ({"finding": ""}, "finding", "Skriv vad uppföljningen visade.", "next_on"),
-        ({"finding": "   "}, "finding", "Skriv vad uppföljningen visade.", "next_on"),
+        ({"finding": ""}, "finding", "Skriv vad bevakningen visade.", "next_on"),
+        ({"finding": "   "}, "finding", "Skriv vad bevakningen visade.", "next_on"),
         (
             {"next_on": (TODAY - timedelta(days=1)).isoformat()},
             "next_on",
@@ -624,14 +624,14 @@ def test_record_follow_up_schedules_the_next_and_shows_it(app, world, login):
     page = client.get(f"/brister/{world.brist.id}")
     doc = _doc(page)
     followup = _text(doc.xpath('//section[@aria-labelledby="followup-title"]')[0])
-    assert f"Nästa uppföljning: {next_on.isoformat()}" in followup
-    assert "1 tidigare uppföljning" in followup
+    assert f"Nästa bevakning: {next_on.isoformat()}" in followup
+    assert "1 tidigare bevakning" in followup
     assert "Myndigheten utreder fortfarande." in followup
     latest = doc.xpath('//section[@aria-labelledby="history-title"]/ol/li')[0]
-    assert _text(latest.xpath(".//strong")[0]) == "Uppföljning"
+    assert _text(latest.xpath(".//strong")[0]) == "Bevakning genomförd"
     assert "Myndigheten utreder fortfarande." in _text(latest)
     assert f"→ {next_on.isoformat()}" in _text(latest)
-    assert "Uppföljningen är sparad." in page.get_data(as_text=True)
+    assert "Bevakningen är genomförd." in page.get_data(as_text=True)
     with session(app) as s:
         rows = s.scalars(
             select(Bevakning).where(Bevakning.brist_id == world.brist.id).order_by(Bevakning.id)
@@ -823,7 +823,7 @@ def test_answer_page_shows_only_what_was_sent(app, world, asked):
         SECRET_PROPOSAL,
         SECRET_FINDING,
         "Historik",
-        "Uppföljning",
+        "Bevakning genomförd",
         "Observationer",
         "Hemma ombud",
         world.brist.titel,
