@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from systemfel import once
-from systemfel.access import brist_or_404, requires, scope_of
+from systemfel.access import brist_or_404, current_scope, requires, scope_of
 from systemfel.bounds import whole_number
 from systemfel.brister import history, queries, services
 from systemfel.brister.domain import Change, Niva, Status, Utfall, allowed_moves, next_level
@@ -305,7 +305,7 @@ def detail(brist_id: int):
         moves=allowed_moves(brist.status),
         next_niva=next_level(brist.niva),
         followups=followups_queries.for_brist(brist),
-        meetings=meetings_queries.meetings_with_brist(brist),
+        meetings=meetings_queries.meetings_with_brist(brist, scope=current_scope()),
         today=local_today(),
     )
 

@@ -16,6 +16,7 @@ from systemfel.meetings import services
 from systemfel.meetings.domain import GruppTyp, MotesStatus
 from systemfel.meetings.models import Mote, Punkt
 from systemfel.verksamheter.models import Verksamhet
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 
 DAY = date(2026, 12, 8)
@@ -29,25 +30,33 @@ def shared(app, world):
         ombud = db.session.get(User, world.users["ombud"].id)
         brist = factories.brist(home, ombud, titel="Hemmas brist", niva=Niva.LOKAL)
         group = services.create_group(
-            fields=services.GroupFields("Gemensam grupp", GruppTyp.ARBETANDE, [home, other], "")
+            scope=Scope.everything(),
+            fields=services.GroupFields("Gemensam grupp", GruppTyp.ARBETANDE, [home, other], ""),
         )
         mote = services.plan_meeting(
+            scope=Scope.everything(),
             group=group,
             fields=services.MeetingFields(
                 datetime.combine(DAY, time(13), STOCKHOLM), None, "Stadshuset", None
             ),
         )
-        services.propose_agenda(mote=mote, expected_version=mote.version)
-        services.faststall_agenda(
+        services.propose_agenda(scope=Scope.everything(), mote=mote, expected_version=mote.version)
+        services.faststall_agenda(scope=Scope.everything(),
             mote=mote, user=db.session.get(User, world.users["admin"].id),
             expected_version=mote.version,
         )  # fmt: skip
         elsewhere = services.create_group(
-            fields=services.GroupFields("Strategiska gruppen", GruppTyp.STRATEGISK, [home], "")
+            scope=Scope.everything(),
+            fields=services.GroupFields("Strategiska gruppen", GruppTyp.STRATEGISK, [home], ""),
         )
         login_user = db.session.get(User, world.users["ledningsgrupp"].id)
         services.add_member(
-            group=group, namn="Lena", organisation="Psykiatrin", epost="", user=login_user
+            scope=Scope.everything(),
+            group=group,
+            namn="Lena",
+            organisation="Psykiatrin",
+            epost="",
+            user=login_user,
         )
         db.session.commit()
         made = {

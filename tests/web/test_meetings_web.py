@@ -18,6 +18,7 @@ from systemfel.meetings import services
 from systemfel.meetings.domain import GruppTyp, MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.pages import resubmitted, saved_beside
 from tests.sql import count_statements
@@ -37,12 +38,14 @@ def meeting(app, world):
         ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
         brist = factories.brist(home, ombud, titel="Ingen kontinuitet", niva=Niva.LOKAL)
         group = services.create_group(
+            scope=Scope.everything(),
             fields=services.GroupFields(
                 "Ledningsgruppen Hemma", GruppTyp.ARBETANDE, [home], "Sammansättning"
-            )
+            ),
         )
         login_user = db.session.get(type(ombud), world.users["ledningsgrupp"].id)
         member = services.add_member(
+            scope=Scope.everything(),
             group=group,
             namn="Lena Ledamot",
             organisation="Psykiatrin",
@@ -50,9 +53,15 @@ def meeting(app, world):
             user=login_user,
         )
         services.add_member(
-            group=group, namn="Kurt Kommun", organisation="Kommunen", epost="", user=None
+            scope=Scope.everything(),
+            group=group,
+            namn="Kurt Kommun",
+            organisation="Kommunen",
+            epost="",
+            user=None,
         )
         mote = services.plan_meeting(
+            scope=Scope.everything(),
             group=group,
             fields=services.MeetingFields(
                 datetime.combine(DAY, time(13), STOCKHOLM), None, "Stadshuset", member
