@@ -246,7 +246,7 @@ def update_meeting(
 # --- The agenda -------------------------------------------------------------------------------
 
 
-def _check_agenda(mote: Mote, expected_version: int, scope: Scope) -> None:
+def _check_dagordning(mote: Mote, expected_version: int, scope: Scope) -> None:
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     try:
@@ -257,7 +257,7 @@ def _check_agenda(mote: Mote, expected_version: int, scope: Scope) -> None:
 
 def propose_agenda(*, mote: Mote, expected_version: int, scope: Scope) -> None:
     """Build or regenerate the draft agenda from the rules, keeping the samordnare's edits."""
-    _check_agenda(mote, expected_version, scope)
+    _check_dagordning(mote, expected_version, scope)
     proposal = domain.propose_agenda(queries.agenda_input(mote))
     existing = {punkt.key: punkt for punkt in mote.punkter}
     plan = domain.merge_draft(
@@ -332,7 +332,7 @@ def _touch(mote: Mote, expected_version: int) -> None:
 
 def move_item(*, mote: Mote, punkt: Punkt, step: int, expected_version: int, scope: Scope) -> None:
     """Move an item one place up or down within its section."""
-    _check_agenda(mote, expected_version, scope)
+    _check_dagordning(mote, expected_version, scope)
     visible = mote.visible_punkter
     order = domain.move_in_section([(p.key, p.sektion) for p in visible], punkt.key, step)
     _renumber(mote, order)
@@ -341,7 +341,7 @@ def move_item(*, mote: Mote, punkt: Punkt, step: int, expected_version: int, sco
 
 def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
     """Take an item off the draft; a proposed one stays off when the agenda is regenerated."""
-    _check_agenda(mote, expected_version, scope)
+    _check_dagordning(mote, expected_version, scope)
     if punkt.is_manual:
         mote.punkter.remove(punkt)
     else:
@@ -352,7 +352,7 @@ def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope
 
 def restore_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
     """Put a removed proposed item back at the end of its section."""
-    _check_agenda(mote, expected_version, scope)
+    _check_dagordning(mote, expected_version, scope)
     punkt.is_removed = False
     punkt.position = 10_000
     visible = sorted(mote.visible_punkter, key=lambda p: (p.sektion.rank, p.position))
@@ -375,7 +375,7 @@ def add_item(
     verksamheter, one samordnare cannot put another's brist on the agenda (to them it is
     as if it did not exist).
     """
-    _check_agenda(mote, expected_version, scope)
+    _check_dagordning(mote, expected_version, scope)
     refuse_personnummer(rubrik=rubrik)
     if brist is not None:
         if not scope.allows(Operation.MANAGE_VERKSAMHET, brist.verksamhet_id):
@@ -413,7 +413,7 @@ def faststall_agenda(
     *, mote: Mote, user: User, expected_version: int, scope: Scope, now: datetime | None = None
 ) -> None:
     """Settle the agenda: its items and their snapshots no longer change."""
-    _check_agenda(mote, expected_version, scope)
+    _check_dagordning(mote, expected_version, scope)
     if not mote.visible_punkter:
         raise ValidationError(N_("Dagordningen är tom. Föreslå dagordning först."))
     _take_snapshots(mote)
@@ -436,13 +436,13 @@ def send_agenda(*, mote: Mote, url: str, scope: Scope, now: datetime | None = No
     if not members:
         raise ValidationError(N_("Ingen ledamot har en e-postadress."))
     now = now or utcnow()
-    _enqueue_agenda(mote, members, url, now)
+    _enqueue_dagordning(mote, members, url, now)
     mote.agenda_sent_at = now
     db.session.flush()
     return len(members)
 
 
-def _enqueue_agenda(mote: Mote, members: list[Ledamot], url: str, now: datetime) -> None:
+def _enqueue_dagordning(mote: Mote, members: list[Ledamot], url: str, now: datetime) -> None:
     """One e-mail per member; the key names the meeting's version of time and place."""
     with force_locale("sv"):
         doc = present.meeting_doc(mote)
@@ -482,7 +482,7 @@ class Minute:
 
 
 # A field of the minutes: the form's field name, and the punkt's id for an item's field.
-MinutesField = tuple[str, int | None]
+ProtokollField = tuple[str, int | None]
 
 
 def save_minutes(
@@ -504,7 +504,7 @@ def save_minutes(
     """
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
-    _check_minutes_open(mote, apply)
+    _check_protokoll_open(mote, apply)
     _refuse_personnummer_in(minutes)
     if present is not None:
         mote.narvarande = [[member.namn, member.organisation] for member in present]
@@ -519,7 +519,7 @@ def save_minutes(
     _touch(mote, expected_version)
 
 
-def _check_minutes_open(mote: Mote, apply: bool) -> None:
+def _check_protokoll_open(mote: Mote, apply: bool) -> None:
     try:
         if apply:
             domain.check_decisions_open(mote.status)
@@ -558,7 +558,7 @@ def _apply_all(mote: Mote, minutes: list[Minute], user: User, now: datetime) -> 
 
 def differing_minutes(
     *, mote: Mote, minutes: list[Minute], present: list[Ledamot] | None = None
-) -> list[MinutesField]:
+) -> list[ProtokollField]:
     """Name the fields where `minutes` say something other than the minutes as saved.
 
     Fields are ("anteckning", punkt id), ("beslut_typ", punkt id) (the decision),
@@ -589,9 +589,9 @@ def _saved_minute(punkt: Punkt) -> Minute:
     return Minute(punkt, punkt.anteckning, punkt.is_deferred, beslut)
 
 
-def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[MinutesField, object]:
+def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[ProtokollField, object]:
     """Each item's notes and, while decisions are open, whether and how it was dealt with."""
-    fields: dict[MinutesField, object] = {}
+    fields: dict[ProtokollField, object] = {}
     for minute in minutes:
         punkt, beslut = minute.punkt, minute.beslut
         fields["anteckning", punkt.id] = minute.anteckning

@@ -28,7 +28,7 @@ from systemfel.meetings.views.common import (
 )
 
 
-def _meeting_form(group: Ledningsgrupp, mote: Mote | None) -> MeetingForm:
+def _mote_form(group: Ledningsgrupp, mote: Mote | None) -> MeetingForm:
     form = MeetingForm()
     form.justerare_id.choices = [("", gettext("Välj senare"))] + [
         (m.id, f"{m.namn}, {m.organisation}") for m in group.ledamoter
@@ -42,7 +42,7 @@ def _meeting_form(group: Ledningsgrupp, mote: Mote | None) -> MeetingForm:
     return form
 
 
-def _meeting_fields(group: Ledningsgrupp, form: MeetingForm) -> services.MeetingFields:
+def _mote_fields(group: Ledningsgrupp, form: MeetingForm) -> services.MeetingFields:
     starts = datetime.combine(form.datum.data, form.starttid.data, STOCKHOLM)
     ends = (
         datetime.combine(form.datum.data, form.sluttid.data, STOCKHOLM)
@@ -58,9 +58,9 @@ def _meeting_fields(group: Ledningsgrupp, form: MeetingForm) -> services.Meeting
 def new_meeting(group_id: int):
     """Plan a meeting of the group."""
     group = group_or_404(group_id)
-    form = _meeting_form(group, None)
+    form = _mote_form(group, None)
     if form.validate_on_submit():
-        fields = _meeting_fields(group, form)
+        fields = _mote_fields(group, form)
         outcome = run_on_form(
             form, lambda: services.plan_meeting(group=group, fields=fields, scope=current_scope())
         )
@@ -77,9 +77,9 @@ def new_meeting(group_id: int):
 def edit_meeting(mote_id: int):
     """Change a meeting's time, place or justerare."""
     mote = mote_or_404(mote_id)
-    form = _meeting_form(mote.ledningsgrupp, mote)
+    form = _mote_form(mote.ledningsgrupp, mote)
     if form.validate_on_submit():
-        fields = _meeting_fields(mote.ledningsgrupp, form)
+        fields = _mote_fields(mote.ledningsgrupp, form)
         outcome = run_on_form(
             form,
             lambda: services.update_meeting(
@@ -102,10 +102,10 @@ def edit_meeting(mote_id: int):
 def meeting(mote_id: int):
     """The meeting: its agenda (draft or fastställd) and what can be done next."""
     mote = mote_or_404(mote_id)
-    return _render_meeting(mote, AddItemForm(formdata=None))
+    return _render_mote(mote, AddItemForm(formdata=None))
 
 
-def _render_meeting(mote: Mote, add_form: AddItemForm, status: int = 200):
+def _render_mote(mote: Mote, add_form: AddItemForm, status: int = 200):
     add_form.version.data = mote.version
     return render_template(
         "meetings/meeting.html",
@@ -122,7 +122,7 @@ def _render_meeting(mote: Mote, add_form: AddItemForm, status: int = 200):
     ), status
 
 
-def _agenda_button(mote: Mote, verb: Callable[[int], object], success: str):
+def _dagordning_button(mote: Mote, verb: Callable[[int], object], success: str):
     """Run an agenda button's verb at the version the page showed; say how it went."""
     version = button_version()
     outcome = run_verb(lambda: verb(version))
@@ -135,7 +135,7 @@ def _agenda_button(mote: Mote, verb: Callable[[int], object], success: str):
 def propose(mote_id: int):
     """Propose the agenda from the rules, or regenerate it keeping manual edits."""
     mote = mote_or_404(mote_id)
-    return _agenda_button(
+    return _dagordning_button(
         mote,
         lambda v: services.propose_agenda(mote=mote, expected_version=v, scope=current_scope()),
         gettext("Dagordningen är föreslagen. Ändringar du gjort för hand finns kvar."),
@@ -167,7 +167,7 @@ def item_action(mote_id: int, punkt_id: int, action: str):
     }
     if action not in verbs:
         abort(404)
-    return _agenda_button(mote, verbs[action], gettext("Dagordningen är ändrad."))
+    return _dagordning_button(mote, verbs[action], gettext("Dagordningen är ändrad."))
 
 
 def _brist_numbered(mote: Mote, form: AddItemForm) -> Brist | None:
@@ -206,7 +206,7 @@ def add_item(mote_id: int):
             if outcome.ok:
                 flash(gettext("Punkten är tillagd."), "success")
                 return redirect(url_for("meetings.meeting", mote_id=mote.id) + "#dagordning")
-    return _render_meeting(mote, form, 422)
+    return _render_mote(mote, form, 422)
 
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/faststall", methods=["POST"])
@@ -214,7 +214,7 @@ def add_item(mote_id: int):
 def faststall(mote_id: int):
     """Settle the agenda; it is then a record that later changes to brister do not alter."""
     mote = mote_or_404(mote_id)
-    return _agenda_button(
+    return _dagordning_button(
         mote,
         lambda v: services.faststall_agenda(
             mote=mote, user=current_user, expected_version=v, scope=current_scope()

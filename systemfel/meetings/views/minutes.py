@@ -35,12 +35,12 @@ def minutes(mote_id: int):
         flash(gettext("Fastställ dagordningen innan protokollet skrivs."), "error")
         return redirect(url_for("meetings.meeting", mote_id=mote.id))
     punkter = mote.visible_punkter
-    form = MinutesForm(data=None if request.method == "POST" else _minutes_data(mote))
+    form = MinutesForm(data=None if request.method == "POST" else _protokoll_data(mote))
     form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in _members(mote)]
     outcome: Outcome | None = None
     if can_edit and form.validate_on_submit():
         apply = "verkstall" in request.form
-        outcome = _save_minutes(mote, punkter, form, apply)
+        outcome = _save_protokoll(mote, punkter, form, apply)
         if outcome.ok:
             flash(
                 gettext("Protokollet är sparat och besluten är verkställda.")
@@ -50,7 +50,7 @@ def minutes(mote_id: int):
             )
             return redirect(url_for("meetings.minutes", mote_id=mote.id))
     conflict = outcome.conflict if outcome else None
-    refused = bool(form.errors) or (outcome is not None and not outcome.ok)
+    refused = _has_errors(form) or (outcome is not None and not outcome.ok)
     return render_template(
         "meetings/minutes.html",
         mote=mote,
@@ -66,11 +66,16 @@ def minutes(mote_id: int):
     ), 409 if conflict else 422 if refused else 200
 
 
+def _has_errors(form: MinutesForm) -> bool:
+    """Any error on the form or a punkt's field (the list of punkter keeps no live count)."""
+    return bool(form.errors) or any(entry.form.errors for entry in form.punkter)
+
+
 def _members(mote: Mote) -> list[Ledamot]:
     return mote.ledningsgrupp.ledamoter
 
 
-def _save_minutes(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bool) -> Outcome:
+def _save_protokoll(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bool) -> Outcome:
     """Save the posted minutes; a refusal lands beside the punkt's field it names.
 
     After a conflict the form also shows what is saved now, beside each field that differs.
@@ -80,9 +85,9 @@ def _save_minutes(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bo
         # Another agenda than the one shown (items added or removed since): refused like any
         # other input, with the user's text kept to copy.
         error = FieldError(services.AGENDA_CHANGED)
-        _show_minutes_errors(form, (error,))
+        _show_protokoll_errors(form, (error,))
         return Outcome(errors=(error,))
-    written = [_minute(p, entries[str(p.id)]) for p in punkter]
+    written = [_punkt_minute(p, entries[str(p.id)]) for p in punkter]
     chosen = set(form.narvarande.data or [])
     present_members = [m for m in _members(mote) if m.id in chosen]
     outcome = run_verb(
@@ -97,7 +102,7 @@ def _save_minutes(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bo
         )
     )
     if outcome.conflict is None:
-        _show_minutes_errors(form, outcome.errors)
+        _show_protokoll_errors(form, outcome.errors)
     else:
         differing = services.differing_minutes(mote=mote, minutes=written, present=present_members)
         words = present.minutes_in_words(mote)
@@ -107,7 +112,7 @@ def _save_minutes(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bo
     return outcome
 
 
-def _minutes_data(mote: Mote) -> dict:
+def _protokoll_data(mote: Mote) -> dict:
     named = {tuple(row) for row in mote.narvarande}
     return {
         "version": mote.version,
@@ -134,7 +139,7 @@ def _punkt_data(punkt: Punkt) -> dict:
     }
 
 
-def _minute(punkt: Punkt, entry: ItemMinutesForm) -> services.Minute:
+def _punkt_minute(punkt: Punkt, entry: ItemMinutesForm) -> services.Minute:
     beslut = None
     if punkt.brist_id is not None and entry.beslut_typ.data:
         beslut = Beslut(
@@ -163,7 +168,7 @@ def _field_of(form: MinutesForm, name: str | None, row: int | None) -> Field | N
     return entry._fields.get(name) if entry is not None else None
 
 
-def _show_minutes_errors(form: MinutesForm, errors: tuple[FieldError, ...]) -> None:
+def _show_protokoll_errors(form: MinutesForm, errors: tuple[FieldError, ...]) -> None:
     """Show each error beside its field (a punkt's, by row), else at the top of the form.
 
     The page's summary links to each punkt's field with an error.
