@@ -80,7 +80,6 @@ class StatementCounter:
 
 def setup_group(verksamhet_id: int) -> int:
     """Return the id of the planned meeting of the benchmark group, creating it all once."""
-    from systemfel.verksamheter.models import Verksamhet
     from systemfel.auth.domain import Role
     from systemfel.auth.models import User
     from systemfel.brister.domain import Status
@@ -89,6 +88,7 @@ def setup_group(verksamhet_id: int) -> int:
     from systemfel.meetings import services
     from systemfel.meetings.domain import GruppTyp, MotesStatus
     from systemfel.meetings.models import Ledningsgrupp, Mote, ledningsgrupp_verksamhet
+    from systemfel.verksamheter.models import Verksamhet
 
     group = db.session.scalar(
         select(Ledningsgrupp).where(
@@ -136,12 +136,13 @@ def setup_group(verksamhet_id: int) -> int:
         raise SystemExit(f"Verksamhet {verksamhet_id} has only {len(open_brister)} open brister.")
 
     group = group or services.create_group(
+        scope=everything(),
         fields=services.GroupFields(
             namn=GROUP_NAME,
             typ=GruppTyp.ARBETANDE,
             verksamheter=[verksamhet],
             staende_punkter=STANDING_ITEMS,
-        )
+        ),
     )
     hold_previous_meeting(group, user, open_brister[:PREVIOUS_ITEMS])
 
@@ -151,16 +152,27 @@ def setup_group(verksamhet_id: int) -> int:
     spread = rest[::step][: MARKED + ESCALATION_PROPOSED]
     for brist in spread[:MARKED]:
         services.mark_for_group(
-            brist=brist, user=user, marked=True, now=datetime(2026, 11, 20, 9, tzinfo=STOCKHOLM)
+            scope=everything(),
+            brist=brist,
+            user=user,
+            marked=True,
+            now=datetime(2026, 11, 20, 9, tzinfo=STOCKHOLM),
         )
     for brist in spread[MARKED:]:
         brist.escalation_proposed_at = datetime(2026, 11, 2, 6, tzinfo=STOCKHOLM)
     add_answers(user, open_brister[:: max(1, len(open_brister) // ANSWERED)][:ANSWERED])
 
-    mote = services.plan_meeting(group=group, fields=meeting_fields(MEETING_AT))
+    mote = services.plan_meeting(scope=everything(), group=group, fields=meeting_fields(MEETING_AT))
     db.session.commit()
     print(f"Created {group!r}, planned meeting {mote.id}.")
     return mote.id
+
+
+def everything() -> Any:
+    """The system's own scope: the benchmark acts as a scheduled job would."""
+    from systemfel.verksamheter.scope import Scope
+
+    return Scope.everything()
 
 
 def meeting_fields(starts_at: datetime) -> Any:
@@ -182,7 +194,9 @@ def hold_previous_meeting(group: Any, user: Any, brister: list[Any]) -> None:
     from systemfel.meetings.domain import MotesStatus, Sektion
     from systemfel.meetings.models import Punkt
 
-    mote = services.plan_meeting(group=group, fields=meeting_fields(PREVIOUS_AT))
+    mote = services.plan_meeting(
+        scope=everything(), group=group, fields=meeting_fields(PREVIOUS_AT)
+    )
     fixed = [(key, Sektion.OPPNING, rubrik) for key, rubrik in domain.OPENING_ITEMS]
     fixed += [(key, Sektion.AVSLUTNING, rubrik) for key, rubrik in domain.CLOSING_ITEMS]
     for key, sektion, rubrik in fixed[:3]:
@@ -205,10 +219,15 @@ def hold_previous_meeting(group: Any, user: Any, brister: list[Any]) -> None:
     db.session.flush()
     held_at = PREVIOUS_AT + timedelta(hours=3)
     services.faststall_agenda(
-        mote=mote, user=user, expected_version=mote.version, now=PREVIOUS_AT - timedelta(days=7)
+        scope=everything(),
+        mote=mote,
+        user=user,
+        expected_version=mote.version,
+        now=PREVIOUS_AT - timedelta(days=7),
     )
     deferred = {b.id for b in brister[-DEFERRED:]}
     services.save_minutes(
+        scope=everything(),
         mote=mote,
         minutes=[
             services.Minute(
@@ -223,7 +242,6 @@ def hold_previous_meeting(group: Any, user: Any, brister: list[Any]) -> None:
         apply=False,
         user=user,
         now=held_at,
-        scope=None,
     )
     # Held without applying decisions: the brister stay as generate.py made them.
     mote.status = MotesStatus.GENOMFORT
@@ -307,12 +325,12 @@ def main() -> None:
     from sqlalchemy import func
 
     from systemfel import create_app
-    from systemfel.verksamheter.models import Verksamhet
     from systemfel.brister.domain import Status
     from systemfel.brister.models import Brist
     from systemfel.extensions import db
     from systemfel.meetings import services
     from systemfel.meetings.models import Mote
+    from systemfel.verksamheter.models import Verksamhet
 
     app = create_app()
     with app.app_context():
@@ -336,15 +354,19 @@ def main() -> None:
             assert not mote.punkter, "the planned meeting's draft should be empty"
 
             def call() -> None:
-                services.propose_agenda(mote=mote, expected_version=mote.version)
+                services.propose_agenda(
+                    scope=everything(), mote=mote, expected_version=mote.version
+                )
                 items.append(len(mote.visible_punkter))
 
             return call
 
         def regenerate() -> Callable[[], None]:
             mote = db.session.get(Mote, mote_id)
-            services.propose_agenda(mote=mote, expected_version=mote.version)
-            return lambda: services.propose_agenda(mote=mote, expected_version=mote.version)
+            services.propose_agenda(scope=everything(), mote=mote, expected_version=mote.version)
+            return lambda: services.propose_agenda(
+                scope=everything(), mote=mote, expected_version=mote.version
+            )
 
         profiler = cProfile.Profile() if args.cprofile else None
         if profiler:

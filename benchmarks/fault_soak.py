@@ -53,7 +53,6 @@ from sqlalchemy import String, case, cast, delete, func, insert, literal, select
 from sqlalchemy.engine import make_url
 
 from systemfel import create_app
-from systemfel.verksamheter.models import Myndighet
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -64,6 +63,7 @@ from systemfel.followups.jobs import sweep_agency_reminders
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.notifications.delivery import message_id
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.models import Myndighet
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

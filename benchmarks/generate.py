@@ -32,7 +32,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from werkzeug.security import generate_password_hash
 
-from systemfel.verksamheter.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN
 from systemfel.auth.models import new_session_token
 from systemfel.brister.domain import (
     NIVA_LABELS,
@@ -45,6 +44,7 @@ from systemfel.brister.domain import (
     format_number,
     search_text,
 )
+from systemfel.verksamheter.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -294,16 +294,18 @@ def _demo_meetings(
     """A ledningsgrupp with members, a held and justerat meeting, and the next one planned."""
     samordnare = next(u for u in users if u.role == Role.SAMORDNARE)
     group = meetings.create_group(
+        scope=Scope.everything(),
         fields=meetings.GroupFields(
             namn="Ledningsgruppen för personligt ombud Sjöstad–Norrvik",
             typ=GruppTyp.ARBETANDE,
             verksamheter=[verksamhet],
             staende_punkter="Ledningsgruppens sammansättning\nRapport från verksamheten",
-        )
+        ),
     )
     login = next(u for u in users if u.role == Role.LEDNINGSGRUPP)
     members = [
         meetings.add_member(
+            scope=Scope.everything(),
             group=group,
             namn=login.namn,
             organisation="Regionens psykiatri",
@@ -318,14 +320,23 @@ def _demo_meetings(
     ]:
         members.append(
             meetings.add_member(
-                group=group, namn=namn, organisation=organisation, epost="", user=None
+                scope=Scope.everything(),
+                group=group,
+                namn=namn,
+                organisation=organisation,
+                epost="",
+                user=None,
             )
         )
     held = meetings.plan_meeting(
-        group=group, fields=_meeting_fields(today - timedelta(days=60), members[0])
+        scope=Scope.everything(),
+        group=group,
+        fields=_meeting_fields(today - timedelta(days=60), members[0]),
     )
-    meetings.propose_agenda(mote=held, expected_version=held.version)
-    meetings.faststall_agenda(mote=held, user=samordnare, expected_version=held.version)
+    meetings.propose_agenda(scope=Scope.everything(), mote=held, expected_version=held.version)
+    meetings.faststall_agenda(
+        scope=Scope.everything(), mote=held, user=samordnare, expected_version=held.version
+    )
     minutes = [
         meetings.Minute(
             punkt=punkt,
@@ -336,17 +347,23 @@ def _demo_meetings(
         for punkt in held.visible_punkter
     ]
     meetings.save_minutes(
+        scope=Scope.everything(),
         mote=held,
         minutes=minutes,
         expected_version=held.version,
         apply=True,
         user=samordnare,
-        scope=None,
     )
-    meetings.justera(mote=held, user=samordnare, expected_version=held.version)
-    meetings.mark_for_group(brist=brister[5], user=brister[5].ansvarig, marked=True)
+    meetings.justera(
+        scope=Scope.everything(), mote=held, user=samordnare, expected_version=held.version
+    )
+    meetings.mark_for_group(
+        scope=Scope.everything(), brist=brister[5], user=brister[5].ansvarig, marked=True
+    )
     meetings.plan_meeting(
-        group=group, fields=_meeting_fields(today + timedelta(days=14), members[0])
+        scope=Scope.everything(),
+        group=group,
+        fields=_meeting_fields(today + timedelta(days=14), members[0]),
     )
 
 

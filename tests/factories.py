@@ -125,11 +125,13 @@ def settled_meeting(
 ) -> tuple[Ledningsgrupp, Ledamot, Mote]:
     """A ledningsgrupp with one member, and its meeting next week with a settled agenda."""
     group = meetings_services.create_group(
+        scope=Scope.everything(),
         fields=meetings_services.GroupFields(
             "Ledningsgruppen", GruppTyp.ARBETANDE, [verksamhet], "Sammansättning"
-        )
+        ),
     )
     member = meetings_services.add_member(
+        scope=Scope.everything(),
         group=group,
         namn="Lena",
         organisation="Psykiatrin",
@@ -138,10 +140,16 @@ def settled_meeting(
     )
     starts = datetime.combine(local_today() + timedelta(days=7), time(13), STOCKHOLM)
     mote = meetings_services.plan_meeting(
-        group=group, fields=meetings_services.MeetingFields(starts, None, "Stadshuset", member)
+        scope=Scope.everything(),
+        group=group,
+        fields=meetings_services.MeetingFields(starts, None, "Stadshuset", member),
     )
-    meetings_services.propose_agenda(mote=mote, expected_version=mote.version)
-    meetings_services.faststall_agenda(mote=mote, user=samordnare, expected_version=mote.version)
+    meetings_services.propose_agenda(
+        scope=Scope.everything(), mote=mote, expected_version=mote.version
+    )
+    meetings_services.faststall_agenda(
+        scope=Scope.everything(), mote=mote, user=samordnare, expected_version=mote.version
+    )
     return group, member, mote
 
 

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
 from systemfel.i18n import N_
 
@@ -386,7 +387,10 @@ def diff(labels: dict[str, str], old: dict[str, str], new: dict[str, str]) -> li
     ]
 
 
-def differing(saved: Mapping[str, object], mine: Mapping[str, object]) -> list[str]:
+K = TypeVar("K")  # how fields are named: a form's field name, or (field, row) in many rows
+
+
+def differing(saved: Mapping[K, object], mine: Mapping[K, object]) -> list[K]:
     """Name the fields of `mine` whose value is not the saved one, in `mine`'s order.
 
     Surrounding blanks, line endings and the order of a multiple choice make no difference:

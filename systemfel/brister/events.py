@@ -12,6 +12,7 @@ from typing import Any
 from blinker import Namespace
 
 from systemfel.brister.models import Brist
+from systemfel.verksamheter.scope import Scope
 
 _signals = Namespace()
 
@@ -22,14 +23,15 @@ closed = _signals.signal("brist-closed")
 # A closed brist was opened again. Keyword: now.
 reopened = _signals.signal("brist-reopened")
 
-# The brist page asks what other areas show: each receiver returns a dict of template values.
+# The brist page asks what other areas show a reader (keyword: scope): each receiver returns
+# a dict of template values.
 # Connect a module-level function (blinker keeps one connection per function).
 page_asked = _signals.signal("brist-page-asked")
 
 
-def page_context(brist: Brist) -> dict[str, Any]:
-    """Collect what the areas above brister show on the brist's page."""
+def page_context(brist: Brist, scope: Scope) -> dict[str, Any]:
+    """Collect what the areas above brister show on the brist's page, to a reader in `scope`."""
     context: dict[str, Any] = {}
-    for _receiver, values in page_asked.send(brist):
+    for _receiver, values in page_asked.send(brist, scope=scope):
         context |= values
     return context

@@ -307,7 +307,7 @@ def detail(brist_id: int):
         moves=allowed_moves(brist.status),
         next_niva=next_level(brist.niva),
         today=local_today(),
-        **events.page_context(brist),
+        **events.page_context(brist, current_scope()),
     )
 
 

@@ -7,6 +7,7 @@ from systemfel.auth.models import User
 from systemfel.brister import events
 from systemfel.brister.models import Brist
 from systemfel.followups import queries, services
+from systemfel.verksamheter.scope import Scope
 
 
 def connect() -> None:
@@ -25,5 +26,5 @@ def _end(brist: Brist, *, user: User | None, comment: str, now: datetime) -> Non
     services.end_followups(brist=brist, user=user, finding=comment, now=now)
 
 
-def _page(brist: Brist) -> dict[str, Any]:
+def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
     return {"followups": queries.for_brist(brist)}

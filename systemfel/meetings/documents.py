@@ -18,6 +18,7 @@ from systemfel.docx_tools import TABLE_STYLE, new_document
 from systemfel.exports import cleaned, one_line
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # Our own tables: the server's locale is not to be trusted (and is usually C.UTF-8).
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")

@@ -8,6 +8,7 @@ from enum import StrEnum
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.followups.domain import SvarTyp
 from systemfel.i18n import N_
+from systemfel.verksamheter.domain import Operation
 
 
 class GruppTyp(StrEnum):
@@ -456,6 +457,15 @@ class Beslut:
     senast_on: date | None = None
     till_niva: Niva | None = None
     utfall: Utfall | None = None
+
+
+def operation_for(typ: BeslutTyp) -> Operation:
+    """What the person saving the minutes must be allowed on the brist to carry out `typ`.
+
+    A decision to close needs the right to close brister; any other decision escalates it,
+    moves its follow-up or writes in its history, which is working the brist.
+    """
+    return Operation.CLOSE_BRISTER if typ == BeslutTyp.AVSLUTA else Operation.WORK_BRISTER
 
 
 # Closing by decision: merging needs another brist and is done on the brist itself.

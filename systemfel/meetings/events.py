@@ -5,6 +5,7 @@ from typing import Any
 from systemfel.brister import events
 from systemfel.brister.models import Brist
 from systemfel.meetings import queries
+from systemfel.verksamheter.scope import Scope
 
 
 def connect() -> None:
@@ -12,5 +13,5 @@ def connect() -> None:
     events.page_asked.connect(_page, weak=False)
 
 
-def _page(brist: Brist) -> dict[str, Any]:
-    return {"meetings": queries.meetings_with_brist(brist)}
+def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
+    return {"meetings": queries.meetings_with_brist(brist, scope=scope)}

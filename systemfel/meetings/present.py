@@ -52,18 +52,20 @@ def decision_of(punkt: Punkt) -> str:
     return " ".join(parts)
 
 
-def minutes_in_words(mote: Mote) -> dict[str, str]:
-    """What the saved minutes say, field by field, named as services name the fields."""
+def minutes_in_words(mote: Mote) -> dict[tuple[str, int | None], str]:
+    """What the saved minutes say, field by field: (the form's field, the punkt's id)."""
     named = mote.narvarande
-    words = {"narvarande": "; ".join(f"{namn}, {organisation}" for namn, organisation in named)}
+    words = {
+        ("narvarande", None): "; ".join(f"{namn}, {organisation}" for namn, organisation in named)
+    }
     for punkt in mote.visible_punkter:
-        words[f"anteckning-{punkt.id}"] = punkt.anteckning
-        words[f"is_deferred-{punkt.id}"] = (
+        words["anteckning", punkt.id] = punkt.anteckning
+        words["is_deferred", punkt.id] = (
             gettext("Inte behandlad – förs över till nästa möte.")
             if punkt.is_deferred
             else gettext("Behandlad.")
         )
-        words[f"typ-{punkt.id}"] = decision_of(punkt) or gettext("Inget beslut.")
+        words["beslut_typ", punkt.id] = decision_of(punkt) or gettext("Inget beslut.")
     return words
 
 

@@ -3,9 +3,12 @@
 from collections.abc import Iterable
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from systemfel.auth.domain import Role
+from systemfel.auth.models import User, user_verksamhet
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
@@ -19,6 +22,8 @@ from systemfel.meetings.models import (
     Punkt,
     ledningsgrupp_verksamhet,
 )
+from systemfel.verksamheter.models import Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 HELD = (MotesStatus.GENOMFORT, MotesStatus.PROTOKOLL_JUSTERAT)
 
@@ -28,51 +33,73 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(STOCKHOLM).date()
 
 
-def groups_for(
-    verksamhet_ids: frozenset[int] | None, member_id: int | None = None
-) -> list[Ledningsgrupp]:
-    """Return the groups covering any of the verksamheter (every group when None).
+def groups_for(*, scope: Scope) -> list[Ledningsgrupp]:
+    """Return the groups covering any of the scope's verksamheter.
 
-    With `member_id` (a ledningsgrupp login), only the groups that person is a member of.
+    A ledningsgrupp login (`scope.member_user_id`) sees only the groups it is a member of.
     """
     query = select(Ledningsgrupp).options(selectinload(Ledningsgrupp.verksamheter))
-    if verksamhet_ids is not None:
-        covering = select(ledningsgrupp_verksamhet.c.ledningsgrupp_id).where(
-            ledningsgrupp_verksamhet.c.verksamhet_id.in_(verksamhet_ids)
-        )
-        query = query.where(Ledningsgrupp.id.in_(covering))
-    if member_id is not None:
-        query = query.where(Ledningsgrupp.id.in_(_groups_of_member(member_id)))
+    query = query.where(*_visible_groups(scope, Ledningsgrupp.id))
     return list(db.session.scalars(query.order_by(Ledningsgrupp.namn)))
 
 
-def _groups_of_member(user_id: int):  # a SQLAlchemy select
-    return select(Ledamot.ledningsgrupp_id).where(Ledamot.user_id == user_id)
+def _visible_groups(scope: Scope, group_id: sa.ColumnElement[int]) -> list[sa.ColumnElement[bool]]:
+    """The conditions that limit a query on a ledningsgrupp id column to the scope's groups."""
+    conditions = []
+    covered = scope.where(ledningsgrupp_verksamhet.c.verksamhet_id)
+    if covered:
+        covering = select(ledningsgrupp_verksamhet.c.ledningsgrupp_id).where(*covered)
+        conditions.append(group_id.in_(covering))
+    if scope.member_user_id is not None:
+        member_of = select(Ledamot.ledningsgrupp_id).where(Ledamot.user_id == scope.member_user_id)
+        conditions.append(group_id.in_(member_of))
+    return conditions
 
 
-def get_group(
-    group_id: int, verksamhet_ids: frozenset[int] | None, member_id: int | None = None
-) -> Ledningsgrupp | None:
-    """Return the group if the user sees it: it covers one of their verksamheter.
+def sees_group(scope: Scope, group: Ledningsgrupp) -> bool:
+    """Does the scope see the group: one of its verksamheter, and membership for a login?"""
+    if not scope.is_everything and not any(map(scope.covers, group.verksamhet_ids)):
+        return False
+    member = scope.member_user_id
+    return member is None or member in {m.user_id for m in group.ledamoter}
 
-    For a ledningsgrupp login (`member_id`), they must also be a member of it.
-    """
+
+def get_group(group_id: int, *, scope: Scope) -> Ledningsgrupp | None:
+    """Return the group if the scope sees it (see `sees_group`)."""
     group = db.session.get(Ledningsgrupp, group_id)
-    if group is None or (verksamhet_ids is not None and not group.verksamhet_ids & verksamhet_ids):
-        return None
-    if member_id is not None and member_id not in {m.user_id for m in group.ledamoter}:
-        return None
-    return group
+    return group if group is not None and sees_group(scope, group) else None
 
 
-def get_meeting(
-    mote_id: int, verksamhet_ids: frozenset[int] | None, member_id: int | None = None
-) -> Mote | None:
-    """Return the meeting if its group is visible to the user."""
+def get_meeting(mote_id: int, *, scope: Scope) -> Mote | None:
+    """Return the meeting if its group is visible in the scope."""
     mote = db.session.get(Mote, mote_id)
-    if mote is None or get_group(mote.ledningsgrupp_id, verksamhet_ids, member_id) is None:
+    if mote is None or get_group(mote.ledningsgrupp_id, scope=scope) is None:
         return None
     return mote
+
+
+def verksamheter_in(scope: Scope) -> list[Verksamhet]:
+    """The verksamheter a group may be set to cover: those of the scope, by name."""
+    query = select(Verksamhet).where(*scope.where(Verksamhet.id))
+    return list(db.session.scalars(query.order_by(Verksamhet.namn)))
+
+
+def member_logins(group: Ledningsgrupp) -> list[User]:
+    """The active ledningsgrupp logins of the group's verksamheter, who may become members."""
+    in_group = select(user_verksamhet.c.user_id).where(
+        user_verksamhet.c.verksamhet_id.in_(group.verksamhet_ids)
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role == Role.LEDNINGSGRUPP,
+                User.is_active_account.is_(True),
+                User.id.in_(in_group),
+            )
+            .order_by(User.namn)
+        )
+    )
 
 
 def meetings_of(group: Ledningsgrupp) -> list[Mote]:
@@ -228,12 +255,13 @@ def latest_answer_texts(ids: Iterable[int]) -> dict[int, tuple[str, str, date]]:
     return texts
 
 
-def meetings_with_brist(brist: Brist) -> list[tuple[Mote, Punkt]]:
-    """Return the meetings whose agenda has the brist, the latest first."""
+def meetings_with_brist(brist: Brist, *, scope: Scope) -> list[tuple[Mote, Punkt]]:
+    """Return the meetings (of the scope's groups) whose agenda has the brist, latest first."""
     rows = db.session.execute(
         select(Mote, Punkt)
         .join(Punkt, Punkt.mote_id == Mote.id)
         .where(Punkt.brist_id == brist.id, Punkt.is_removed.is_(False))
+        .where(*_visible_groups(scope, Mote.ledningsgrupp_id))
         .options(joinedload(Mote.ledningsgrupp))
         .order_by(Mote.starts_at.desc())
     ).all()

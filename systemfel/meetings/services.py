@@ -2,9 +2,11 @@
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
@@ -14,21 +16,30 @@ from systemfel.brister.domain import HandelseTyp, differing
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
-from systemfel.errors import ConflictError, PermissionDenied, ValidationError
+from systemfel.errors import (
+    ConflictError,
+    FieldError,
+    OutOfScope,
+    PermissionDenied,
+    ValidationError,
+)
 from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.i18n import N_
-from systemfel.meetings import domain, queries
+from systemfel.meetings import documents, domain, present, queries
 from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MeetingRefused, MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
+from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
-from systemfel.verksamheter.scope import Scope
+from systemfel.verksamheter.scope import NOT_YOURS, Scope
 
 CONFLICT = N_("Någon annan har ändrat mötet medan du arbetade. Ingenting sparades.")
 
 
 NO_SUCH_BRIST = N_("Det finns ingen brist med det numret i gruppens verksamheter.")
+AGENDA_CHANGED = N_("Dagordningen har ändrats sedan sidan laddades. Ladda om sidan.")
 OUTSIDE_SCOPE = N_(
     "Bristen hör till en verksamhet du inte arbetar i: beslutet kan bara verkställas av någon "
     "i den verksamheten. Välj inget beslut här, eller låt dess samordnare spara protokollet."
@@ -37,6 +48,16 @@ OUTSIDE_SCOPE = N_(
 
 def _refused(error: MeetingRefused) -> ValidationError:
     return ValidationError(str(error))
+
+
+def _require_in_group(scope: Scope, operation: Operation, group: Ledningsgrupp) -> None:
+    """Refuse unless the actor may do `operation` and works in one of the group's verksamheter.
+
+    A group may be shared by several verksamheter: each one's samordnare runs its meetings.
+    """
+    scope.require(operation)
+    if not scope.is_everything and not any(map(scope.covers, group.verksamhet_ids)):
+        raise OutOfScope(NOT_YOURS)
 
 
 def _check_version(record: Ledningsgrupp | Mote, expected_version: int) -> None:
@@ -72,8 +93,10 @@ def _check_group(fields: GroupFields) -> None:
         raise ValidationError(N_("Välj minst en verksamhet."), field="verksamhet_ids")
 
 
-def create_group(*, fields: GroupFields) -> Ledningsgrupp:
+def create_group(*, fields: GroupFields, scope: Scope) -> Ledningsgrupp:
     """Create a ledningsgrupp over one or more verksamheter, with a secret calendar address."""
+    for verksamhet in fields.verksamheter:
+        scope.require(Operation.MANAGE_VERKSAMHET, verksamhet.id)
     _check_group(fields)
     group = Ledningsgrupp(
         namn=fields.namn.strip(),
@@ -87,9 +110,20 @@ def create_group(*, fields: GroupFields) -> Ledningsgrupp:
     return group
 
 
-def update_group(*, group: Ledningsgrupp, fields: GroupFields, expected_version: int) -> None:
-    """Change a group's name, kind, verksamheter and standing items."""
+def update_group(
+    *, group: Ledningsgrupp, fields: GroupFields, expected_version: int, scope: Scope
+) -> None:
+    """Change a group's name, kind, verksamheter and standing items.
+
+    `fields.verksamheter` are chosen among the actor's own; the group keeps the verksamheter
+    outside the actor's scope, which only their own samordnare can take away.
+    """
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, group)
+    for verksamhet in fields.verksamheter:
+        scope.require(Operation.MANAGE_VERKSAMHET, verksamhet.id)
     _check_version(group, expected_version)
+    kept = [v for v in group.verksamheter if not scope.covers(v.id)]
+    fields = replace(fields, verksamheter=[*fields.verksamheter, *kept])
     _check_group(fields)
     group.namn = fields.namn.strip()
     group.typ = fields.typ
@@ -98,16 +132,24 @@ def update_group(*, group: Ledningsgrupp, fields: GroupFields, expected_version:
     _flush(expected_version)
 
 
-def new_calendar_token(*, group: Ledningsgrupp) -> None:
+def new_calendar_token(*, group: Ledningsgrupp, scope: Scope) -> None:
     """Give the calendar feed a new secret address; the old one stops working."""
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, group)
     group.ics_token = secrets.token_urlsafe(24)
     db.session.flush()
 
 
 def add_member(
-    *, group: Ledningsgrupp, namn: str, organisation: str, epost: str, user: User | None
+    *,
+    group: Ledningsgrupp,
+    namn: str,
+    organisation: str,
+    epost: str,
+    user: User | None,
+    scope: Scope,
 ) -> Ledamot:
     """Add a member; a member with a login (role ledningsgrupp) reads the group's meetings."""
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, group)
     refuse_personnummer(namn=namn, organisation=organisation)
     if not namn.strip():
         raise ValidationError(N_("Ange ett namn."), field="namn")
@@ -131,8 +173,9 @@ def add_member(
     return member
 
 
-def remove_member(*, member: Ledamot) -> None:
+def remove_member(*, member: Ledamot, scope: Scope) -> None:
     """Remove a member; minutes they approved keep their name."""
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, member.ledningsgrupp)
     db.session.delete(member)
     db.session.flush()
 
@@ -158,8 +201,9 @@ def _check_meeting(group: Ledningsgrupp, fields: MeetingFields) -> None:
         raise ValidationError(N_("Välj en ledamot i gruppen."), field="justerare_id")
 
 
-def plan_meeting(*, group: Ledningsgrupp, fields: MeetingFields) -> Mote:
+def plan_meeting(*, group: Ledningsgrupp, fields: MeetingFields, scope: Scope) -> Mote:
     """Plan a meeting of the group."""
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, group)
     _check_meeting(group, fields)
     mote = Mote(
         ledningsgrupp=group,
@@ -174,8 +218,11 @@ def plan_meeting(*, group: Ledningsgrupp, fields: MeetingFields) -> Mote:
     return mote
 
 
-def update_meeting(*, mote: Mote, fields: MeetingFields, expected_version: int) -> None:
+def update_meeting(
+    *, mote: Mote, fields: MeetingFields, expected_version: int, scope: Scope
+) -> None:
     """Change time, place or justerare; calendars get the change through a new sequence."""
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     if mote.status in queries.HELD:
         raise ValidationError(N_("Mötet är genomfört. Tid och plats kan inte längre ändras."))
@@ -199,7 +246,8 @@ def update_meeting(*, mote: Mote, fields: MeetingFields, expected_version: int) 
 # --- The agenda -------------------------------------------------------------------------------
 
 
-def _check_agenda(mote: Mote, expected_version: int) -> None:
+def _check_dagordning(mote: Mote, expected_version: int, scope: Scope) -> None:
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     try:
         domain.check_agenda_editable(mote.status)
@@ -207,9 +255,9 @@ def _check_agenda(mote: Mote, expected_version: int) -> None:
         raise _refused(error) from error
 
 
-def propose_agenda(*, mote: Mote, expected_version: int) -> None:
+def propose_agenda(*, mote: Mote, expected_version: int, scope: Scope) -> None:
     """Build or regenerate the draft agenda from the rules, keeping the samordnare's edits."""
-    _check_agenda(mote, expected_version)
+    _check_dagordning(mote, expected_version, scope)
     proposal = domain.propose_agenda(queries.agenda_input(mote))
     existing = {punkt.key: punkt for punkt in mote.punkter}
     plan = domain.merge_draft(
@@ -282,18 +330,18 @@ def _touch(mote: Mote, expected_version: int) -> None:
     _flush(expected_version)
 
 
-def move_item(*, mote: Mote, punkt: Punkt, step: int, expected_version: int) -> None:
+def move_item(*, mote: Mote, punkt: Punkt, step: int, expected_version: int, scope: Scope) -> None:
     """Move an item one place up or down within its section."""
-    _check_agenda(mote, expected_version)
+    _check_dagordning(mote, expected_version, scope)
     visible = mote.visible_punkter
     order = domain.move_in_section([(p.key, p.sektion) for p in visible], punkt.key, step)
     _renumber(mote, order)
     _touch(mote, expected_version)
 
 
-def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int) -> None:
+def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
     """Take an item off the draft; a proposed one stays off when the agenda is regenerated."""
-    _check_agenda(mote, expected_version)
+    _check_dagordning(mote, expected_version, scope)
     if punkt.is_manual:
         mote.punkter.remove(punkt)
     else:
@@ -302,9 +350,9 @@ def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int) -> None:
     _touch(mote, expected_version)
 
 
-def restore_item(*, mote: Mote, punkt: Punkt, expected_version: int) -> None:
+def restore_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
     """Put a removed proposed item back at the end of its section."""
-    _check_agenda(mote, expected_version)
+    _check_dagordning(mote, expected_version, scope)
     punkt.is_removed = False
     punkt.position = 10_000
     visible = sorted(mote.visible_punkter, key=lambda p: (p.sektion.rank, p.position))
@@ -319,19 +367,20 @@ def add_item(
     sektion: domain.Sektion,
     brist: Brist | None,
     expected_version: int,
-    scope: frozenset[int] | None,
+    scope: Scope,
 ) -> Punkt:
     """Add an item by hand: free text, or a brist of the group's verksamheter.
 
-    A brist only from the verksamheter the actor works in (`scope`; None: all): in a group
-    shared by several verksamheter, one samordnare cannot put another's brist on the agenda.
+    A brist only from the verksamheter the actor works in: in a group shared by several
+    verksamheter, one samordnare cannot put another's brist on the agenda (to them it is
+    as if it did not exist).
     """
-    _check_agenda(mote, expected_version)
+    _check_dagordning(mote, expected_version, scope)
     refuse_personnummer(rubrik=rubrik)
     if brist is not None:
-        if brist.verksamhet_id not in mote.ledningsgrupp.verksamhet_ids or not _in_scope(
-            brist, scope
-        ):
+        if not scope.allows(Operation.MANAGE_VERKSAMHET, brist.verksamhet_id):
+            raise OutOfScope(NO_SUCH_BRIST, field="brist")
+        if brist.verksamhet_id not in mote.ledningsgrupp.verksamhet_ids:
             raise ValidationError(NO_SUCH_BRIST, field="brist")
         key = domain.brist_key(brist.id)
         if any(p.key == key and not p.is_removed for p in mote.punkter):
@@ -361,10 +410,10 @@ def add_item(
 
 
 def faststall_agenda(
-    *, mote: Mote, user: User, expected_version: int, now: datetime | None = None
+    *, mote: Mote, user: User, expected_version: int, scope: Scope, now: datetime | None = None
 ) -> None:
     """Settle the agenda: its items and their snapshots no longer change."""
-    _check_agenda(mote, expected_version)
+    _check_dagordning(mote, expected_version, scope)
     if not mote.visible_punkter:
         raise ValidationError(N_("Dagordningen är tom. Föreslå dagordning först."))
     _take_snapshots(mote)
@@ -372,6 +421,51 @@ def faststall_agenda(
     mote.faststalld_at = now or utcnow()
     mote.faststalld_by = user
     _touch(mote, expected_version)
+
+
+def send_agenda(*, mote: Mote, url: str, scope: Scope, now: datetime | None = None) -> int:
+    """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation.
+
+    The e-mails (the agenda as DOCX, the invitation as ICS, both in Swedish) go into the
+    outbox in this transaction; `url` is the meeting's page. Returns how many members get it.
+    """
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
+    if mote.status == MotesStatus.PLANERAT:
+        raise ValidationError(N_("Fastställ dagordningen innan den skickas."))
+    members = [m for m in mote.ledningsgrupp.ledamoter if m.epost]
+    if not members:
+        raise ValidationError(N_("Ingen ledamot har en e-postadress."))
+    now = now or utcnow()
+    _enqueue_dagordning(mote, members, url, now)
+    mote.agenda_sent_at = now
+    db.session.flush()
+    return len(members)
+
+
+def _enqueue_dagordning(mote: Mote, members: list[Ledamot], url: str, now: datetime) -> None:
+    """One e-mail per member; the key names the meeting's version of time and place."""
+    with force_locale("sv"):
+        doc = present.meeting_doc(mote)
+        invitation = documents.meeting_ics(
+            [present.ics_event(mote, url, current_app.config["MAIL_FROM"])],
+            calendar_name=mote.ledningsgrupp.namn,
+            method="REQUEST",
+        )
+        agenda = documents.agenda_docx(doc)
+        when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
+        for member in members:
+            enqueue(
+                key=f"agenda:{mote.id}:{mote.ics_sequence}:{member.id}",
+                to=[member.epost],
+                subject=f"Dagordning: {mote.ledningsgrupp.namn} {when}",
+                template="agenda",
+                context={"doc": doc, "member": member, "url": url, "when": when},
+                now=now,
+                attachments=[
+                    ("kallelse.ics", "text/calendar; method=REQUEST", invitation),
+                    ("dagordning.docx", documents.DOCX, agenda),
+                ],
+            )
 
 
 # --- Minutes and decisions -------------------------------------------------------------------
@@ -387,6 +481,10 @@ class Minute:
     beslut: Beslut | None
 
 
+# A field of the minutes: the form's field name, and the punkt's id for an item's field.
+ProtokollField = tuple[str, int | None]
+
+
 def save_minutes(
     *,
     mote: Mote,
@@ -394,25 +492,20 @@ def save_minutes(
     expected_version: int,
     apply: bool,
     user: User,
-    scope: frozenset[int] | None,
+    scope: Scope,
     present: list[Ledamot] | None = None,
     now: datetime | None = None,
 ) -> None:
     """Save the minutes; with `apply`, carry out every decision on its brist in this transaction.
 
     Before the decisions are applied, everything can be saved as a draft. Afterwards only the
-    notes change until the minutes are justerade. Decisions act only on brister of the
-    verksamheter the person saving works in (`scope`; None: all).
+    notes change until the minutes are justerade. Decisions act only on brister the person
+    saving may change in `scope`. A refusal names each field by the punkt it belongs to.
     """
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
-    try:
-        if apply:
-            domain.check_decisions_open(mote.status)
-        else:
-            domain.check_minutes_editable(mote.status)
-    except MeetingRefused as error:
-        raise _refused(error) from error
-    refuse_personnummer(**{f"anteckning-{m.punkt.id}": m.anteckning for m in minutes})
+    _check_protokoll_open(mote, apply)
+    _refuse_personnummer_in(minutes)
     if present is not None:
         mote.narvarande = [[member.namn, member.organisation] for member in present]
     decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
@@ -421,32 +514,63 @@ def save_minutes(
         if decisions_open:
             _write_decision(minute)
     if apply:
-        now = now or utcnow()
         _check_decisions(mote, minutes, scope)
-        for minute in minutes:
-            if minute.beslut is not None and not minute.is_deferred and minute.punkt.brist:
-                _apply(mote, minute.punkt.brist, minute.beslut, user, now)
-            if not minute.is_deferred and minute.punkt.brist:
-                minute.punkt.brist.marked_for_group_at = None
-        mote.status = MotesStatus.GENOMFORT
-        mote.genomfort_at = now
+        _apply_all(mote, minutes, user, scope, now or utcnow())
     _touch(mote, expected_version)
+
+
+def _check_protokoll_open(mote: Mote, apply: bool) -> None:
+    try:
+        if apply:
+            domain.check_decisions_open(mote.status)
+        else:
+            domain.check_minutes_editable(mote.status)
+    except MeetingRefused as error:
+        raise _refused(error) from error
+
+
+def _refuse_personnummer_in(minutes: list[Minute]) -> None:
+    """Refuse the save when any item's notes or decision hold a personnummer, naming each."""
+    errors: list[FieldError] = []
+    for minute in minutes:
+        texts = {"anteckning": minute.anteckning}
+        if minute.beslut is not None:
+            texts["beslut_text"] = minute.beslut.text
+        for field, text in texts.items():
+            try:
+                refuse_personnummer(**{field: text})
+            except ValidationError as error:
+                errors.append(FieldError(error.message, field=field, row=minute.punkt.id))
+    if errors:
+        raise ValidationError(errors[0].message, errors=errors)
+
+
+def _apply_all(mote: Mote, minutes: list[Minute], user: User, scope: Scope, now: datetime) -> None:
+    """Carry out the checked decisions; the meeting is then held."""
+    for minute in minutes:
+        if minute.beslut is not None and not minute.is_deferred and minute.punkt.brist:
+            _apply(mote, minute.punkt.brist, minute.beslut, user, scope, now)
+        if not minute.is_deferred and minute.punkt.brist:
+            minute.punkt.brist.marked_for_group_at = None
+    mote.status = MotesStatus.GENOMFORT
+    mote.genomfort_at = now
 
 
 def differing_minutes(
     *, mote: Mote, minutes: list[Minute], present: list[Ledamot] | None = None
-) -> list[str]:
+) -> list[ProtokollField]:
     """Name the fields where `minutes` say something other than the minutes as saved.
 
-    Names are those errors use: "anteckning-<punkt id>", "typ-<punkt id>" (the decision),
-    "is_deferred-<punkt id>" and "narvarande". Decisions count only while they are open.
+    Fields are ("anteckning", punkt id), ("beslut_typ", punkt id) (the decision),
+    ("is_deferred", punkt id) and ("narvarande", None). Decisions count only while open.
     """
     decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
     saved = _by_field([_saved_minute(m.punkt) for m in minutes], decisions_open)
     mine = _by_field(minutes, decisions_open)
     if present is not None:
-        saved["narvarande"] = [f"{namn}, {organisation}" for namn, organisation in mote.narvarande]
-        mine["narvarande"] = [f"{m.namn}, {m.organisation}" for m in present]
+        named = mote.narvarande
+        saved["narvarande", None] = [f"{namn}, {organisation}" for namn, organisation in named]
+        mine["narvarande", None] = [f"{m.namn}, {m.organisation}" for m in present]
     return differing(saved, mine)
 
 
@@ -465,16 +589,16 @@ def _saved_minute(punkt: Punkt) -> Minute:
     return Minute(punkt, punkt.anteckning, punkt.is_deferred, beslut)
 
 
-def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[str, object]:
+def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[ProtokollField, object]:
     """Each item's notes and, while decisions are open, whether and how it was dealt with."""
-    fields: dict[str, object] = {}
+    fields: dict[ProtokollField, object] = {}
     for minute in minutes:
         punkt, beslut = minute.punkt, minute.beslut
-        fields[f"anteckning-{punkt.id}"] = minute.anteckning
+        fields["anteckning", punkt.id] = minute.anteckning
         if decisions_open:
-            fields[f"is_deferred-{punkt.id}"] = minute.is_deferred
+            fields["is_deferred", punkt.id] = minute.is_deferred
         if decisions_open and punkt.brist_id is not None:
-            fields[f"typ-{punkt.id}"] = beslut and replace(
+            fields["beslut_typ", punkt.id] = beslut and replace(
                 beslut, text=beslut.text.strip(), ansvarig=beslut.ansvarig.strip()
             )
     return fields
@@ -482,7 +606,6 @@ def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[str, object]:
 
 def _write_decision(minute: Minute) -> None:
     punkt, beslut = minute.punkt, minute.beslut
-    refuse_personnummer(**{f"beslut_text-{punkt.id}": beslut.text if beslut else ""})
     punkt.is_deferred = minute.is_deferred
     punkt.beslut_typ = beslut.typ if beslut else None
     punkt.beslut_text = beslut.text.strip() if beslut else ""
@@ -492,29 +615,38 @@ def _write_decision(minute: Minute) -> None:
     punkt.beslut_utfall = beslut.utfall if beslut else None
 
 
-def _in_scope(brist: Brist, scope: frozenset[int] | None) -> bool:
-    """May the actor change this brist? (`scope` None: every verksamhet.)"""
-    return scope is None or brist.verksamhet_id in scope
-
-
-def _check_decisions(mote: Mote, minutes: list[Minute], scope: frozenset[int] | None) -> None:
+def _check_decisions(mote: Mote, minutes: list[Minute], scope: Scope) -> None:
     """Refuse the whole save when any decision is incomplete or no longer fits its brist.
 
-    So also when it acts on a brist of a verksamhet the person saving does not work in.
+    So also when it acts on a brist the person saving may not change (OutOfScope). Every
+    problem is named at once, beside the field of the punkt it belongs to.
     """
     meeting_on = queries.local_date(mote.starts_at)
+    outside: list[FieldError] = []
+    wrong: list[FieldError] = []
     for minute in minutes:
-        brist = minute.punkt.brist
-        if minute.beslut is None or minute.is_deferred or brist is None:
+        brist, beslut = minute.punkt.brist, minute.beslut
+        if beslut is None or minute.is_deferred or brist is None:
             continue
-        if not _in_scope(brist, scope):
-            raise ValidationError(OUTSIDE_SCOPE, field=f"typ-{minute.punkt.id}")
-        problem = domain.decision_problem(minute.beslut, brist.niva, meeting_on)
-        if problem is None and brist.is_closed and minute.beslut.typ != BeslutTyp.INFORMATION:
-            problem = ("typ", N_("Bristen är redan stängd. Välj information eller öppna den igen."))
-        if problem is not None:
+        if not scope.allows(domain.operation_for(beslut.typ), brist.verksamhet_id):
+            outside.append(FieldError(OUTSIDE_SCOPE, field="beslut_typ", row=minute.punkt.id))
+        elif problem := _decision_problem(beslut, brist, meeting_on):
             field, message = problem
-            raise ValidationError(message, field=f"{field}-{minute.punkt.id}")
+            wrong.append(FieldError(message, field=field, row=minute.punkt.id))
+    if outside:
+        raise OutOfScope(OUTSIDE_SCOPE, errors=outside + wrong)
+    if wrong:
+        raise ValidationError(wrong[0].message, errors=wrong)
+
+
+def _decision_problem(beslut: Beslut, brist: Brist, meeting_on: date) -> tuple[str, str] | None:
+    """Return (the form's field, message) for what is wrong with the decision, or None."""
+    problem = domain.decision_problem(beslut, brist.niva, meeting_on)
+    if problem is not None:
+        return f"beslut_{problem[0]}", problem[1]
+    if brist.is_closed and beslut.typ != BeslutTyp.INFORMATION:
+        return "beslut_typ", N_("Bristen är redan stängd. Välj information eller öppna den igen.")
+    return None
 
 
 def decision_data(mote: Mote, beslut: Beslut) -> dict[str, Any]:
@@ -531,14 +663,16 @@ def decision_data(mote: Mote, beslut: Beslut) -> dict[str, Any]:
     }
 
 
-def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) -> None:
-    """Carry out one decision on its brist; the decision itself is an entry in its history."""
+def _apply(
+    mote: Mote, brist: Brist, beslut: Beslut, user: User, scope: Scope, now: datetime
+) -> None:
+    """Carry out one decision on its brist, as `user` in `scope`; the decision is an entry too."""
     meeting_on = queries.local_date(mote.starts_at)
     if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
         brister_services.escalate_brist(
             brist=brist,
             user=user,
-            scope=Scope.everything(),  # TEMP-MERGE: the meetings branch passes the saver's
+            scope=scope,
             to_niva=beslut.till_niva,
             reason=beslut.text.strip(),
             expected_version=brist.version,
@@ -550,7 +684,7 @@ def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) 
         brister_services.close_brist(
             brist=brist,
             user=user,
-            scope=Scope.everything(),  # TEMP-MERGE
+            scope=scope,
             utfall=beslut.utfall,
             comment=beslut.text.strip(),
             expected_version=brist.version,
@@ -563,7 +697,7 @@ def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) 
             followups.move_followup(
                 brist=brist,
                 user=None,
-                scope=Scope.everything(),  # TEMP-MERGE
+                scope=scope,
                 due_on=beslut.senast_on,
                 cause="beslut",
                 mote_id=mote.id,
@@ -582,15 +716,19 @@ def _apply(mote: Mote, brist: Brist, beslut: Beslut, user: User, now: datetime) 
     db.session.flush()
 
 
-def justera(*, mote: Mote, user: User, expected_version: int, now: datetime | None = None) -> None:
+def justera(
+    *, mote: Mote, user: User, expected_version: int, scope: Scope, now: datetime | None = None
+) -> None:
     """Approve the minutes: by the justerare's own login, or recorded by a samordnare."""
+    if not queries.sees_group(scope, mote.ledningsgrupp):
+        raise OutOfScope(NOT_YOURS)
     _check_version(mote, expected_version)
     try:
         domain.check_justering(mote.status)
     except MeetingRefused as error:
         raise _refused(error) from error
     is_justerare = mote.justerare is not None and mote.justerare.user_id == user.id
-    if not (is_justerare or user.role.can_manage_verksamhet):
+    if not (is_justerare or scope.allows(Operation.MANAGE_VERKSAMHET)):
         raise PermissionDenied(N_("Bara den valda justeraren eller samordnaren kan justera."))
     if mote.justerare is None and not mote.justerare_namn:
         raise ValidationError(N_("Välj justerare för mötet först."))
@@ -603,8 +741,11 @@ def justera(*, mote: Mote, user: User, expected_version: int, now: datetime | No
 # --- Brister marked for the group -------------------------------------------------------------
 
 
-def mark_for_group(*, brist: Brist, user: User, marked: bool, now: datetime | None = None) -> None:
+def mark_for_group(
+    *, brist: Brist, user: User, marked: bool, scope: Scope, now: datetime | None = None
+) -> None:
     """An ombud asks for the brist to be taken up at the next meeting (or takes that back)."""
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     now = now or utcnow()
     if marked == (brist.marked_for_group_at is not None):
         return

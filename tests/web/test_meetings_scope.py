@@ -2,20 +2,25 @@
 other's brist on the agenda by number nor carry out a decision on it; and a ledningsgrupp
 login sees only the groups it is a member of."""
 
+from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import select
 
+from systemfel.auth.domain import Role
 from systemfel.auth.models import User
-from systemfel.brister.domain import Niva, Status
+from systemfel.brister.domain import Niva, Status, Utfall
 from systemfel.brister.models import Brist, Handelse
 from systemfel.clock import STOCKHOLM
+from systemfel.errors import FieldError, OutOfScope
 from systemfel.extensions import db
-from systemfel.meetings import services
-from systemfel.meetings.domain import GruppTyp, MotesStatus
+from systemfel.meetings import queries, services
+from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MotesStatus, Sektion
 from systemfel.meetings.models import Mote, Punkt
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 
 DAY = date(2026, 12, 8)
@@ -29,25 +34,33 @@ def shared(app, world):
         ombud = db.session.get(User, world.users["ombud"].id)
         brist = factories.brist(home, ombud, titel="Hemmas brist", niva=Niva.LOKAL)
         group = services.create_group(
-            fields=services.GroupFields("Gemensam grupp", GruppTyp.ARBETANDE, [home, other], "")
+            scope=Scope.everything(),
+            fields=services.GroupFields("Gemensam grupp", GruppTyp.ARBETANDE, [home, other], ""),
         )
         mote = services.plan_meeting(
+            scope=Scope.everything(),
             group=group,
             fields=services.MeetingFields(
                 datetime.combine(DAY, time(13), STOCKHOLM), None, "Stadshuset", None
             ),
         )
-        services.propose_agenda(mote=mote, expected_version=mote.version)
-        services.faststall_agenda(
+        services.propose_agenda(scope=Scope.everything(), mote=mote, expected_version=mote.version)
+        services.faststall_agenda(scope=Scope.everything(),
             mote=mote, user=db.session.get(User, world.users["admin"].id),
             expected_version=mote.version,
         )  # fmt: skip
         elsewhere = services.create_group(
-            fields=services.GroupFields("Strategiska gruppen", GruppTyp.STRATEGISK, [home], "")
+            scope=Scope.everything(),
+            fields=services.GroupFields("Strategiska gruppen", GruppTyp.STRATEGISK, [home], ""),
         )
         login_user = db.session.get(User, world.users["ledningsgrupp"].id)
         services.add_member(
-            group=group, namn="Lena", organisation="Psykiatrin", epost="", user=login_user
+            scope=Scope.everything(),
+            group=group,
+            namn="Lena",
+            organisation="Psykiatrin",
+            epost="",
+            user=login_user,
         )
         db.session.commit()
         made = {
@@ -128,3 +141,109 @@ def test_a_ledningsgrupp_login_sees_only_the_groups_it_is_a_member_of(app, share
     # Staff of the verksamhet still see every group over it.
     staff = login("samordnare").get("/ledningsgrupper").get_data(as_text=True)
     assert "Gemensam grupp" in staff and "Strategiska gruppen" in staff
+
+
+def _decision(app, shared, scope: Scope, typ: BeslutTyp, **beslut) -> list[FieldError]:
+    """Save the minutes as held with one decision on home's brist; return the refusal."""
+    with app.app_context():
+        mote = db.session.get(Mote, shared["mote"])
+        minutes = [
+            services.Minute(
+                punkt=punkt,
+                anteckning="",
+                is_deferred=False,
+                beslut=Beslut(typ, **beslut) if punkt.brist_id == shared["brist"] else None,
+            )
+            for punkt in mote.visible_punkter
+        ]
+        with pytest.raises(OutOfScope) as refused:
+            services.save_minutes(
+                mote=mote,
+                minutes=minutes,
+                expected_version=mote.version,
+                apply=True,
+                user=db.session.get(User, shared["saver"]),
+                scope=scope,
+            )
+        db.session.rollback()
+        punkt_id = next(p.id for p in mote.visible_punkter if p.brist_id == shared["brist"])
+        db.session.remove()
+    assert [(e.field, e.row) for e in refused.value.errors] == [("beslut_typ", punkt_id)]
+    return refused.value.errors
+
+
+@pytest.fixture
+def saver(app, world, shared):
+    shared["saver"] = world.users["other_samordnare"].id
+    return shared
+
+
+def test_the_service_refuses_a_decision_on_a_brist_outside_the_scope(app, world, saver):
+    before = _state(app, saver)
+    borta = Scope(verksamhet_ids=frozenset({world.other.id}), operations=Role.SAMORDNARE.operations)
+    _decision(app, saver, borta, BeslutTyp.AVSLUTA, utfall=Utfall.ATGARDAD)
+    _decision(app, saver, borta, BeslutTyp.INFORMATION)
+    assert _state(app, saver) == before
+
+
+def test_closing_by_decision_needs_close_brister_escalating_work_brister(app, world, saver):
+    before = _state(app, saver)
+    may_work = Scope(
+        verksamhet_ids=frozenset({world.home.id}),
+        operations=frozenset({Operation.SEE, Operation.MANAGE_VERKSAMHET, Operation.WORK_BRISTER}),
+    )
+    _decision(app, saver, may_work, BeslutTyp.AVSLUTA, utfall=Utfall.ATGARDAD)
+    assert _state(app, saver) == before
+    may_close = replace(may_work, operations=frozenset({Operation.MANAGE_VERKSAMHET}))
+    _decision(app, saver, may_close, BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL)
+    assert _state(app, saver) == before
+
+
+def test_the_service_refuses_to_put_a_brist_outside_the_scope_on_the_agenda(app, world, shared):
+    borta = Scope(verksamhet_ids=frozenset({world.other.id}), operations=Role.SAMORDNARE.operations)
+    with app.app_context():
+        mote = db.session.get(Mote, shared["mote"])
+        mote.status = MotesStatus.PLANERAT
+        db.session.commit()
+        keys = sorted(p.key for p in mote.punkter)
+        brist = db.session.get(Brist, shared["brist"])
+        mote.punkter.remove(next(p for p in mote.punkter if p.brist_id == brist.id))
+        db.session.commit()
+        version = mote.version
+        with pytest.raises(OutOfScope):
+            services.add_item(
+                mote=mote, rubrik="", sektion=Sektion.NYA, brist=brist,
+                expected_version=version, scope=borta,
+            )  # fmt: skip
+        db.session.rollback()
+        assert (mote.version, len(mote.punkter)) == (version, len(keys) - 1)
+        with pytest.raises(OutOfScope):
+            services.mark_for_group(
+                brist=brist, user=db.session.get(User, world.users["other_ombud"].id),
+                marked=True, scope=borta,
+            )  # fmt: skip
+        db.session.rollback()
+        assert db.session.get(Brist, shared["brist"]).marked_for_group_at is None
+        db.session.remove()
+
+
+def test_a_member_scope_lists_only_its_groups_and_their_meetings(app, world, shared):
+    login_id = world.users["ledningsgrupp"].id
+    member = Scope(verksamhet_ids=frozenset({world.home.id}), member_user_id=login_id)
+    staff = Scope(verksamhet_ids=frozenset({world.home.id}))
+    borta = Scope(verksamhet_ids=frozenset({world.other.id}))
+    with app.app_context():
+        assert [g.namn for g in queries.groups_for(scope=member)] == ["Gemensam grupp"]
+        assert [g.namn for g in queries.groups_for(scope=staff)] == [
+            "Gemensam grupp",
+            "Strategiska gruppen",
+        ]
+        assert [g.namn for g in queries.groups_for(scope=borta)] == ["Gemensam grupp"]
+        assert queries.get_group(shared["elsewhere"], scope=member) is None
+        assert queries.get_meeting(shared["mote"], scope=member) is not None
+        brist = db.session.get(Brist, shared["brist"])
+        assert len(queries.meetings_with_brist(brist, scope=member)) == 1
+        stranger = replace(member, member_user_id=world.users["ombud"].id)
+        assert queries.meetings_with_brist(brist, scope=stranger) == []
+        assert queries.groups_for(scope=stranger) == []
+        db.session.remove()

@@ -18,6 +18,7 @@ from systemfel.meetings import services
 from systemfel.meetings.domain import GruppTyp, MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.pages import resubmitted, saved_beside
 from tests.sql import count_statements
@@ -37,12 +38,14 @@ def meeting(app, world):
         ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
         brist = factories.brist(home, ombud, titel="Ingen kontinuitet", niva=Niva.LOKAL)
         group = services.create_group(
+            scope=Scope.everything(),
             fields=services.GroupFields(
                 "Ledningsgruppen Hemma", GruppTyp.ARBETANDE, [home], "Sammansättning"
-            )
+            ),
         )
         login_user = db.session.get(type(ombud), world.users["ledningsgrupp"].id)
         member = services.add_member(
+            scope=Scope.everything(),
             group=group,
             namn="Lena Ledamot",
             organisation="Psykiatrin",
@@ -50,9 +53,15 @@ def meeting(app, world):
             user=login_user,
         )
         services.add_member(
-            group=group, namn="Kurt Kommun", organisation="Kommunen", epost="", user=None
+            scope=Scope.everything(),
+            group=group,
+            namn="Kurt Kommun",
+            organisation="Kommunen",
+            epost="",
+            user=None,
         )
         mote = services.plan_meeting(
+            scope=Scope.everything(),
             group=group,
             fields=services.MeetingFields(
                 datetime.combine(DAY, time(13), STOCKHOLM), None, "Stadshuset", member
@@ -658,3 +667,37 @@ def test_the_minutes_page_statement_count_does_not_grow_with_items(app, meeting,
     with count_statements(app) as many:
         assert client.get(url).status_code == 200
     assert many["n"] == few["n"]
+
+
+def test_minutes_errors_land_beside_the_field_of_the_punkt_they_concern(app, meeting, login, world):
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
+        second = factories.brist(home, ombud, titel="Andra bristen", niva=Niva.LOKAL).id
+        db.session.commit()
+        db.session.remove()
+    client = login("samordnare")
+    _propose_and_faststall(app, meeting, client)
+    punkter = _punkter(app, meeting["mote"])
+    index = {punkt.brist_id: i for i, punkt in enumerate(punkter)}
+    data = _minutes_data(
+        app,
+        meeting,
+        {
+            meeting["brist"]: {"beslut_typ": "bevaka"},  # no date
+            second: {"beslut_typ": "atgard", "beslut_text": "Utbilda"},  # nobody responsible
+        },
+        verkstall="1",
+    )
+
+    response = client.post(f"/moten/{meeting['mote']}/protokoll", data)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    first = index[meeting["brist"]]
+    # Both refusals at once, each beside its own punkt's field, and linked from the summary.
+    assert f'id="punkter-{index[second]}-beslut_ansvarig-error"' in page
+    assert f'id="punkter-{first}-beslut_senast_on-error"' in page
+    assert f'id="punkter-{first}-beslut_ansvarig-error"' not in page
+    assert f'href="#punkter-{index[second]}-beslut_ansvarig"' in page
+    assert _mote(app, meeting["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD

@@ -25,6 +25,7 @@ from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt
 from systemfel.notifications import delivery
 from systemfel.notifications.models import OutboxMessage
 from systemfel.verksamheter.models import Myndighet, Verksamhet
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 
 # What a paste from Word or a PDF, or an old bug, may have left in the database. No NUL:
@@ -45,7 +46,9 @@ def dirty(app, world) -> dict[str, int]:
         ombud = db.session.get(User, world.users["ombud"].id)
         samordnare = db.session.get(User, world.users["samordnare"].id)
         brist = factories.brist(home, ombud, titel="Ren rubrik")
-        meetings_services.mark_for_group(brist=brist, user=ombud, marked=True)
+        meetings_services.mark_for_group(
+            scope=Scope.everything(), brist=brist, user=ombud, marked=True
+        )
         group, _member, mote = factories.settled_meeting(home, samordnare)
         myndighet = db.session.get(Myndighet, brist.myndighet_id)
         myndighet.epost = "registrator@example.org"

@@ -1,0 +1,199 @@
+"""Pages for the protokoll: writing it, carrying out its decisions, justering."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from wtforms import Field
+
+from systemfel.access import current_scope
+from systemfel.brister.domain import Niva, Utfall
+from systemfel.errors import FieldError
+from systemfel.formtools import Outcome, run_verb, show_conflict, submitted_version
+from systemfel.meetings import present, services
+from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus
+from systemfel.meetings.forms import ItemMinutesForm, MinutesForm, VersionForm
+from systemfel.meetings.models import Ledamot, Mote, Punkt
+from systemfel.meetings.views.common import (
+    blueprint,
+    button_version,
+    can_justera,
+    can_manage,
+    flash_outcome,
+    mote_or_404,
+)
+
+
+@blueprint.route("/moten/<int:mote_id>/protokoll", methods=["GET", "POST"])
+@login_required
+def minutes(mote_id: int):
+    """Write the minutes; saving them as held applies every decision to its brist."""
+    mote = mote_or_404(mote_id)
+    can_edit = can_manage()
+    if request.method == "POST" and not can_edit:
+        abort(403)
+    if mote.status == MotesStatus.PLANERAT:
+        flash(gettext("Fastställ dagordningen innan protokollet skrivs."), "error")
+        return redirect(url_for("meetings.meeting", mote_id=mote.id))
+    punkter = mote.visible_punkter
+    form = MinutesForm(data=None if request.method == "POST" else _protokoll_data(mote))
+    form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in _members(mote)]
+    outcome: Outcome | None = None
+    if can_edit and form.validate_on_submit():
+        apply = "verkstall" in request.form
+        outcome = _save_protokoll(mote, punkter, form, apply)
+        if outcome.ok:
+            flash(
+                gettext("Protokollet är sparat och besluten är verkställda.")
+                if apply
+                else gettext("Protokollet är sparat."),
+                "success",
+            )
+            return redirect(url_for("meetings.minutes", mote_id=mote.id))
+    conflict = outcome.conflict if outcome else None
+    refused = _has_errors(form) or (outcome is not None and not outcome.ok)
+    return render_template(
+        "meetings/minutes.html",
+        mote=mote,
+        group=mote.ledningsgrupp,
+        form=form,
+        rows=list(zip(punkter, form.punkter, present.doc_items(mote), strict=False)),
+        can_edit=can_edit and mote.status != MotesStatus.PROTOKOLL_JUSTERAT,
+        decisions_open=mote.status == MotesStatus.DAGORDNING_FASTSTALLD,
+        can_justera=can_justera(mote),
+        action_form=VersionForm(formdata=None, version=mote.version),
+        conflict=conflict,
+        status_line=present.status_line(mote),
+    ), 409 if conflict else 422 if refused else 200
+
+
+def _has_errors(form: MinutesForm) -> bool:
+    """Any error on the form or a punkt's field (the list of punkter keeps no live count)."""
+    return bool(form.errors) or any(entry.form.errors for entry in form.punkter)
+
+
+def _members(mote: Mote) -> list[Ledamot]:
+    return mote.ledningsgrupp.ledamoter
+
+
+def _save_protokoll(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bool) -> Outcome:
+    """Save the posted minutes; a refusal lands beside the punkt's field it names.
+
+    After a conflict the form also shows what is saved now, beside each field that differs.
+    """
+    entries = {entry.form.punkt_id.data: entry.form for entry in form.punkter}
+    if sorted(entries) != sorted(str(p.id) for p in punkter):
+        # Another agenda than the one shown (items added or removed since): refused like any
+        # other input, with the user's text kept to copy.
+        error = FieldError(services.AGENDA_CHANGED)
+        _show_protokoll_errors(form, (error,))
+        return Outcome(errors=(error,))
+    written = [_punkt_minute(p, entries[str(p.id)]) for p in punkter]
+    chosen = set(form.narvarande.data or [])
+    present_members = [m for m in _members(mote) if m.id in chosen]
+    outcome = run_verb(
+        lambda: services.save_minutes(
+            mote=mote,
+            minutes=written,
+            expected_version=submitted_version(form),
+            apply=apply,
+            user=current_user,
+            scope=current_scope(),
+            present=present_members,
+        )
+    )
+    if outcome.conflict is None:
+        _show_protokoll_errors(form, outcome.errors)
+    else:
+        differing = services.differing_minutes(mote=mote, minutes=written, present=present_members)
+        words = present.minutes_in_words(mote)
+        fields = {key: _field_of(form, *key) for key in differing}
+        theirs = {field.name: words[key] for key, field in fields.items() if field is not None}
+        show_conflict(form, saved_version=mote.version, theirs=theirs)
+    return outcome
+
+
+def _protokoll_data(mote: Mote) -> dict:
+    named = {tuple(row) for row in mote.narvarande}
+    return {
+        "version": mote.version,
+        "narvarande": [
+            m.id for m in _members(mote) if not named or (m.namn, m.organisation) in named
+        ],
+        "punkter": [_punkt_data(p) for p in mote.visible_punkter],
+    }
+
+
+def _punkt_data(punkt: Punkt) -> dict:
+    """What the form shows of a punkt: its notes, and the decision (or the proposed one)."""
+    proposed = punkt.forslag.value if punkt.forslag and punkt.brist_id else None
+    return {
+        "punkt_id": str(punkt.id),
+        "anteckning": punkt.anteckning,
+        "is_deferred": punkt.is_deferred,
+        "beslut_typ": punkt.beslut_typ.value if punkt.beslut_typ else proposed,
+        "beslut_text": punkt.beslut_text,
+        "beslut_ansvarig": punkt.beslut_ansvarig,
+        "beslut_senast_on": punkt.beslut_senast_on,
+        "beslut_till_niva": punkt.beslut_till_niva.value if punkt.beslut_till_niva else "",
+        "beslut_utfall": punkt.beslut_utfall.value if punkt.beslut_utfall else "",
+    }
+
+
+def _punkt_minute(punkt: Punkt, entry: ItemMinutesForm) -> services.Minute:
+    beslut = None
+    if punkt.brist_id is not None and entry.beslut_typ.data:
+        beslut = Beslut(
+            typ=BeslutTyp(entry.beslut_typ.data),
+            text=entry.beslut_text.data or "",
+            ansvarig=entry.beslut_ansvarig.data or "",
+            senast_on=entry.beslut_senast_on.data,
+            till_niva=Niva(entry.beslut_till_niva.data) if entry.beslut_till_niva.data else None,
+            utfall=Utfall(entry.beslut_utfall.data) if entry.beslut_utfall.data else None,
+        )
+    return services.Minute(
+        punkt=punkt,
+        anteckning=entry.anteckning.data or "",
+        is_deferred=bool(entry.is_deferred.data),
+        beslut=beslut,
+    )
+
+
+def _field_of(form: MinutesForm, name: str | None, row: int | None) -> Field | None:
+    """The form's field `name`; with `row`, that field of the punkt with that id."""
+    if name is None:
+        return None
+    if row is None:
+        return form._fields.get(name)
+    entry = next((e.form for e in form.punkter if e.form.punkt_id.data == str(row)), None)
+    return entry._fields.get(name) if entry is not None else None
+
+
+def _show_protokoll_errors(form: MinutesForm, errors: tuple[FieldError, ...]) -> None:
+    """Show each error beside its field (a punkt's, by row), else at the top of the form.
+
+    The page's summary links to each punkt's field with an error.
+    """
+    for error in errors:
+        message = gettext(error.message)
+        field = _field_of(form, error.field, error.row)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+@blueprint.route("/moten/<int:mote_id>/protokoll/justera", methods=["POST"])
+@login_required
+def justera(mote_id: int):
+    """Approve the minutes; they are then locked."""
+    mote = mote_or_404(mote_id)
+    if not can_justera(mote) and mote.status == MotesStatus.GENOMFORT:
+        abort(403)
+    version = button_version()
+    outcome = run_verb(
+        lambda: services.justera(
+            mote=mote, user=current_user, expected_version=version, scope=current_scope()
+        )
+    )
+    flash_outcome(outcome, gettext("Protokollet är justerat och låst."))
+    return redirect(url_for("meetings.minutes", mote_id=mote.id))
