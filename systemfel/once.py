@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from systemfel.dbtypes import UTCDateTime, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model, db
 
 # Tokens are kept this long; a form left open longer is simply saved (a new token each time).
 KEPT = timedelta(days=7)
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """A one-time form's token, claimed by its first send, and where that send led."""
 
     __tablename__ = "form_submission"
