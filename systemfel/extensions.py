@@ -28,9 +28,9 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
-# Models subclass `Model`. At run time it is Flask-SQLAlchemy's `db.Model` (a subclass of Base
-# that binds to the app's engine); mypy cannot see through that dynamic class, so it is told the
-# typed Base instead, which is all a model's static type needs.
+# Models subclass `Model`. At run time it is Flask-SQLAlchemy's `db.Model`, a class it builds
+# from Base's body (same metadata and registry) plus its binding mixins; mypy cannot see through
+# that dynamic class, so it is told the typed Base instead. Nothing tests isinstance(x, Base).
 if TYPE_CHECKING:
     Model = Base
 else:

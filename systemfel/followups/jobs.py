@@ -21,7 +21,7 @@ from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp, Status
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
-from systemfel.dbtypes import utcnow
+from systemfel.dbtypes import rows_changed, utcnow
 from systemfel.extensions import db
 from systemfel.followups import domain, services
 from systemfel.followups.models import Bevakning, Kontakt
@@ -68,7 +68,7 @@ def sweep_agency_reminders(now: datetime | None = None, stop: Event | None = Non
 
 def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
     """Claim one reminder (reminders_sent seen → seen + 1) and write its e-mail; 0 if taken."""
-    kontakt = db.session.scalar(
+    kontakt = db.session.scalars(
         select(Kontakt)
         .where(Kontakt.id == kontakt_id)
         .options(
@@ -76,8 +76,10 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
             selectinload(Kontakt.myndighet),
             selectinload(Kontakt.created_by),
         )
-    )
+    ).one()
     if kontakt.brist.is_closed:  # closed since the sweep began
+        return 0
+    if kontakt.answer_due_on is None:  # only a request with a deadline is ever reminded of
         return 0
     rules = services.settings()
     number = seen + 1
@@ -87,7 +89,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
         # After downtime the schedule may lie in the past: the next one waits a full interval.
         interval = calendar.add_working_days(today, rules.reminders.interval_working_days)
         following = max(following, interval)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Kontakt)
         .where(
             Kontakt.id == kontakt_id,
@@ -97,7 +99,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
         )
         .values(reminders_sent=number, next_reminder_on=following)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         db.session.rollback()
         return 0
