@@ -113,7 +113,12 @@ def late_answers(verksamhet_ids: frozenset[int], today: date) -> list[tuple[Mynd
             select(Myndighet).where(Myndighet.id.in_([row[0] for row in rows]))
         )
     }
-    found = [(names[myndighet_id], count, oldest) for myndighet_id, count, oldest in rows]
+    # Every group has a deadline before today, so its oldest is never None.
+    found = [
+        (names[myndighet_id], count, oldest)
+        for myndighet_id, count, oldest in rows
+        if oldest is not None
+    ]
     return sorted(found, key=lambda item: (-item[1], item[2]))
 
 
