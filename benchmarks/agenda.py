@@ -80,7 +80,6 @@ class StatementCounter:
 
 def setup_group(verksamhet_id: int) -> int:
     """Return the id of the planned meeting of the benchmark group, creating it all once."""
-    from systemfel.verksamheter.models import Verksamhet
     from systemfel.auth.domain import Role
     from systemfel.auth.models import User
     from systemfel.brister.domain import Status
@@ -89,6 +88,7 @@ def setup_group(verksamhet_id: int) -> int:
     from systemfel.meetings import services
     from systemfel.meetings.domain import GruppTyp, MotesStatus
     from systemfel.meetings.models import Ledningsgrupp, Mote, ledningsgrupp_verksamhet
+    from systemfel.verksamheter.models import Verksamhet
 
     group = db.session.scalar(
         select(Ledningsgrupp).where(
@@ -307,12 +307,12 @@ def main() -> None:
     from sqlalchemy import func
 
     from systemfel import create_app
-    from systemfel.verksamheter.models import Verksamhet
     from systemfel.brister.domain import Status
     from systemfel.brister.models import Brist
     from systemfel.extensions import db
     from systemfel.meetings import services
     from systemfel.meetings.models import Mote
+    from systemfel.verksamheter.models import Verksamhet
 
     app = create_app()
     with app.app_context():

@@ -82,8 +82,8 @@ def main() -> None:
     from sqlalchemy import select
 
     from systemfel import create_app
-    from systemfel.verksamheter.models import Verksamhet
     from systemfel.extensions import db
+    from systemfel.verksamheter.models import Verksamhet
 
     app = create_app(overrides={"DATABASE_URL": args.database_url})
     with app.app_context():
