@@ -66,7 +66,7 @@ def sweep_agency_reminders(now: datetime | None = None, stop: Event | None = Non
     return sent
 
 
-def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
+def _remind(kontakt_id: int, seen: int, now: datetime, today: date) -> int:
     """Claim one reminder (reminders_sent seen → seen + 1) and write its e-mail; 0 if taken."""
     kontakt = db.session.scalars(
         select(Kontakt)
@@ -211,7 +211,9 @@ def sweep_digests(now: datetime | None = None, stop: Event | None = None) -> int
     return written
 
 
-def _write_digest(key: str, user: Recipient, items: list[DigestItem], today, now: datetime) -> int:
+def _write_digest(
+    key: str, user: Recipient, items: list[DigestItem], today: date, now: datetime
+) -> int:
     try:
         written = enqueue(
             key=key,
