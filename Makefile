@@ -36,7 +36,7 @@ run-all: install
 	$(VENV)/bin/systemfel scheduler & \
 	$(VENV)/bin/systemfel run --host 127.0.0.1 --port 5000
 
-## make lint: ruff, the import contract (domain.py stays plain Python), mypy on domain and services.
+## make lint: ruff, the import contract (domain.py stays plain Python), mypy over the package.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache

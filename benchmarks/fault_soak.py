@@ -93,9 +93,18 @@ def generate(url: str, scale: float) -> float:
         sys.exit(f"Refusing to regenerate {name!r}: its name lacks 'soak' (or pass --existing).")
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, str(HERE / "generate.py"), "--reset", "--database-url", url,
-         "--scale", str(scale)],
-        check=True, timeout=1200, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            str(HERE / "generate.py"),
+            "--reset",
+            "--database-url",
+            url,
+            "--scale",
+            str(scale),
+        ],
+        check=True,
+        timeout=1200,
+        stdout=subprocess.DEVNULL,
     )
     return time.monotonic() - started
 
@@ -130,11 +139,16 @@ def late_contacts(count: int) -> None:
         insert(Kontakt),
         [
             {
-                "brist_id": brist, "myndighet_id": myndighet, "created_by_id": user,
-                "contacted_on": today - timedelta(days=40), "kanal": Kanal.EPOST,
-                "summary": "Frågan lyftes.", "emailed_to": epost,
+                "brist_id": brist,
+                "myndighet_id": myndighet,
+                "created_by_id": user,
+                "contacted_on": today - timedelta(days=40),
+                "kanal": Kanal.EPOST,
+                "summary": "Frågan lyftes.",
+                "emailed_to": epost,
                 "answer_due_on": today - timedelta(days=1),
-                "next_reminder_on": today - timedelta(days=1), "reminders_sent": 0,
+                "next_reminder_on": today - timedelta(days=1),
+                "reminders_sent": 0,
                 "created_at": SWEEP_AT,
             }
             for brist, myndighet, user, epost in chosen
@@ -222,8 +236,15 @@ class Faults:
     counts: Counter[str] = field(default_factory=Counter)
 
     @classmethod
-    def choose(cls, server: SmtpServer, expected: set[Pair], rng: random.Random,
-               greylist_seconds: float, data_share: float, drops: int) -> Faults:
+    def choose(
+        cls,
+        server: SmtpServer,
+        expected: set[Pair],
+        rng: random.Random,
+        greylist_seconds: float,
+        data_share: float,
+        drops: int,
+    ) -> Faults:
         """Greylist every 10th address; pick the messages refused at DATA and dropped."""
         addresses = sorted({address for _mid, address in expected})
         messages = sorted({mid for mid, _address in expected})
@@ -307,7 +328,10 @@ class Schedulers:
         env |= {f"SYSTEMFEL_{key}": str(value) for key, value in self.settings.items()}
         with (self.logs / f"{name}.log").open("wb") as log:
             process = subprocess.Popen(
-                [str(COMMAND), "scheduler"], cwd=ROOT, env=env, stdout=log,
+                [str(COMMAND), "scheduler"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
                 stderr=subprocess.STDOUT,
             )
         self.running[role] = (name, process)
@@ -377,7 +401,7 @@ class Soak:
     def share_delivered(self) -> float:
         """Share of the expected (Message-ID, recipient) pairs delivered so far."""
         received = self.server.received
-        for message in received[self.counted:]:
+        for message in received[self.counted :]:
             self.delivered.update(pairs_of(message))
         self.counted = len(received)
         return len(self.expected & self.delivered) / len(self.expected)
@@ -392,8 +416,11 @@ class Soak:
             Step("outage begins", lambda s: s >= 0.35, self.outage_begins),
             Step("outage ends", lambda _s: self.outage_over(), self.outage_ends),
             Step("SIGKILL 2", lambda s: s >= second_kill, lambda: self.kill_and_restart("B")),
-            Step("second sender stops (SIGTERM)", lambda s: s >= 0.80,
-                 lambda: self.schedulers.terminate("B")),
+            Step(
+                "second sender stops (SIGTERM)",
+                lambda s: s >= 0.80,
+                lambda: self.schedulers.terminate("B"),
+            ),
         ]
 
     def kill_and_restart(self, role: str) -> str:
@@ -403,8 +430,7 @@ class Soak:
 
     def outage_begins(self) -> str:
         """Take the SMTP server down: connections are refused."""
-        self.outages.append((len(self.server.received), time.monotonic(),
-                             self.schedulers.names()))
+        self.outages.append((len(self.server.received), time.monotonic(), self.schedulers.names()))
         self.server.stop()
         self.outage_began = time.monotonic()
         return f"SMTP server down for {self.outage_seconds:g} s"
@@ -421,8 +447,11 @@ class Soak:
 
     def note(self, event: str, share: float) -> None:
         """Add an event to the timeline and show it as it happens."""
-        entry = {"t_s": round(self.elapsed(), 1), "event": event,
-                 "delivered_share": round(share, 3)}
+        entry = {
+            "t_s": round(self.elapsed(), 1),
+            "event": event,
+            "delivered_share": round(share, 3),
+        }
         self.timeline.append(entry)
         print(json.dumps(entry, ensure_ascii=False), file=sys.stderr, flush=True)
 
@@ -472,8 +501,12 @@ def last_sent_by(received: list[Received], name: str, before: int) -> int | None
     return None
 
 
-def allowances(received: list[Received], faults: Faults, killed: list[str],
-               outages: list[tuple[int, float, list[str]]]) -> dict[str, Counter[Pair]]:
+def allowances(
+    received: list[Received],
+    faults: Faults,
+    killed: list[str],
+    outages: list[tuple[int, float, list[str]]],
+) -> dict[str, Counter[Pair]]:
     """Per cause, which pairs may legitimately arrive once more.
 
     A message dropped after DATA; the last message a SIGKILLed process delivered (it may have
@@ -481,7 +514,9 @@ def allowances(received: list[Received], faults: Faults, killed: list[str],
     server went down (it may have been cut off before the 250 reached the sender).
     """
     allowed: dict[str, Counter[Pair]] = {
-        "drop_after_data": Counter(), "sigkill": Counter(), "outage": Counter()
+        "drop_after_data": Counter(),
+        "sigkill": Counter(),
+        "outage": Counter(),
     }
     for index in faults.dropped_at:
         allowed["drop_after_data"].update(pairs_of(received[index]))
@@ -497,8 +532,13 @@ def allowances(received: list[Received], faults: Faults, killed: list[str],
     return allowed
 
 
-def tally(server: SmtpServer, expected: set[Pair], faults: Faults,
-          killed: list[str], outages: list[tuple[int, float, list[str]]]) -> dict[str, Any]:
+def tally(
+    server: SmtpServer,
+    expected: set[Pair],
+    faults: Faults,
+    killed: list[str],
+    outages: list[tuple[int, float, list[str]]],
+) -> dict[str, Any]:
     """Expected, delivered, lost and duplicated pairs, and what explains each duplicate."""
     received = server.received
     counts = server.deliveries()
@@ -532,26 +572,42 @@ def tally(server: SmtpServer, expected: set[Pair], faults: Faults,
 def parse_args() -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=DEFAULT_URL,
-                        help=f"SQLAlchemy URL (default {DEFAULT_URL})")
-    parser.add_argument("--existing", action="store_true",
-                        help="use the database as it is (made by generate.py) instead of "
-                             "generating it afresh")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="generate.py --scale (default 1: 300 verksamheter)")
+    parser.add_argument(
+        "--database-url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})"
+    )
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="use the database as it is (made by generate.py) instead of generating it afresh",
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="generate.py --scale (default 1: 300 verksamheter)"
+    )
     parser.add_argument("--messages", type=int, default=10_000, help="reminders (default 10000)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--outage", type=float, default=30.0,
-                        help="seconds the SMTP server is down (default 30: 30 minutes)")
+    parser.add_argument(
+        "--outage",
+        type=float,
+        default=30.0,
+        help="seconds the SMTP server is down (default 30: 30 minutes)",
+    )
     parser.add_argument("--retry-first", type=int, default=1, help="first retry wait, s")
     parser.add_argument("--retry-longest", type=int, default=5, help="longest retry wait, s")
     parser.add_argument("--lease", type=int, default=1, help="a sender's lease, s (default 1)")
-    parser.add_argument("--greylist", type=float, default=5.0,
-                        help="seconds a greylisted address is refused after its first try")
+    parser.add_argument(
+        "--greylist",
+        type=float,
+        default=5.0,
+        help="seconds a greylisted address is refused after its first try",
+    )
     parser.add_argument("--data-451-share", type=float, default=0.02)
     parser.add_argument("--drops", type=int, default=5, help="messages dropped after DATA")
-    parser.add_argument("--timeout", type=float, default=900.0,
-                        help="seconds the soak may run before it gives up (default 900)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="seconds the soak may run before it gives up (default 900)",
+    )
     return parser.parse_args()
 
 
@@ -585,8 +641,9 @@ def main() -> int:
         setup = prepare(args.messages)
         expected = expected_pairs()
         server = SmtpServer()
-        faults = Faults.choose(server, expected, rng, args.greylist, args.data_451_share,
-                               args.drops)
+        faults = Faults.choose(
+            server, expected, rng, args.greylist, args.data_451_share, args.drops
+        )
         faults.install()
         server.start()
         settings = {
@@ -626,8 +683,12 @@ def main() -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     output = RESULTS / f"fault-soak-{result['database']}-{stamp}.json"
     output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    good = (not result["lost"] and not result["duplicates_unexplained"] and not result["timed_out"]
-            and set(result["outbox_statuses"]) == {"sent"})
+    good = (
+        not result["lost"]
+        and not result["duplicates_unexplained"]
+        and not result["timed_out"]
+        and set(result["outbox_statuses"]) == {"sent"}
+    )
     return 0 if good else 1
 
 

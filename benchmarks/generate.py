@@ -67,7 +67,9 @@ CLOSED_SHARE = {2022: 0.88, 2023: 0.78, 2024: 0.62, 2025: 0.42, 2026: 0.15}
 NIVA_WEIGHTS = [(Niva.HANDLAGGARE, 30), (Niva.LOKAL, 45), (Niva.CENTRAL, 25)]
 OPEN_STATUS_WEIGHTS = [(Status.REGISTRERAD, 35), (Status.LYFT, 35), (Status.BEVAKAS, 30)]
 UTFALL_WEIGHTS = [
-    (Utfall.ATGARDAD, 33), (Utfall.DELVIS_ATGARDAD, 25), (Utfall.EJ_ATGARDAD, 30),
+    (Utfall.ATGARDAD, 33),
+    (Utfall.DELVIS_ATGARDAD, 25),
+    (Utfall.EJ_ATGARDAD, 30),
     (Utfall.SAMMANSLAGEN, 12),
 ]
 # How many further observations a brist gets (beyond the first one on registration).
@@ -91,11 +93,26 @@ TITLE_PROBLEMS = [
     "Tidsfrister för {sak} är för korta för målgruppen",
 ]
 TITLE_SUBJECTS = [
-    "sjukpenning", "sjukersättning", "aktivitetsersättning", "bostadstillägg",
-    "försörjningsstöd", "boendestöd", "god man", "skuldsanering", "folkbokföring",
-    "LSS-insatser", "samordnad individuell plan", "arbetslivsinriktad rehabilitering",
-    "förstahandskontrakt", "läkarintyg", "betalningsplan", "färdtjänst", "id-kort",
-    "aktivitetsstöd", "bostadsbidrag", "hemtjänst",
+    "sjukpenning",
+    "sjukersättning",
+    "aktivitetsersättning",
+    "bostadstillägg",
+    "försörjningsstöd",
+    "boendestöd",
+    "god man",
+    "skuldsanering",
+    "folkbokföring",
+    "LSS-insatser",
+    "samordnad individuell plan",
+    "arbetslivsinriktad rehabilitering",
+    "förstahandskontrakt",
+    "läkarintyg",
+    "betalningsplan",
+    "färdtjänst",
+    "id-kort",
+    "aktivitetsstöd",
+    "bostadsbidrag",
+    "hemtjänst",
 ]
 SENTENCES = [
     "Klienterna förstår inte vad de ska komplettera med och missar tidsfristen.",
@@ -142,35 +159,104 @@ FORSLAG = [
     "",
 ]
 ANTECKNINGAR = [
-    "", "", "Samma sak igen.", "Ny klient med samma problem.", "Ringde tre gånger utan svar.",
-    "Handläggaren hänvisade till webben.", "Beslutet kom efter sju veckor.",
+    "",
+    "",
+    "Samma sak igen.",
+    "Ny klient med samma problem.",
+    "Ringde tre gånger utan svar.",
+    "Handläggaren hänvisade till webben.",
+    "Beslutet kom efter sju veckor.",
 ]
 COMMENTS = [
-    "", "Lyft på samverkansmöte.", "Skickat skrivelse till myndigheten.",
-    "Myndigheten har svarat att de ser över rutinen.", "Följs upp nästa kvartal.",
+    "",
+    "Lyft på samverkansmöte.",
+    "Skickat skrivelse till myndigheten.",
+    "Myndigheten har svarat att de ser över rutinen.",
+    "Följs upp nästa kvartal.",
 ]
-FIRST_NAMES = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Ali", "Fatima",
-               "Mikael", "Elin", "Omar", "Linnea", "Per", "Aisha", "Jonas"]
-LAST_NAMES = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson",
-              "Olsson", "Persson", "Svensson", "Gustafsson", "Hussein", "Lindberg"]
+FIRST_NAMES = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Sara",
+    "Ali",
+    "Fatima",
+    "Mikael",
+    "Elin",
+    "Omar",
+    "Linnea",
+    "Per",
+    "Aisha",
+    "Jonas",
+]
+LAST_NAMES = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Hussein",
+    "Lindberg",
+]
 FINDINGS = [
-    "Ingen förändring.", "Myndigheten har inte svarat.", "Fortfarande samma problem.",
-    "Rutinen ses över enligt myndigheten.", "Färre klienter drabbas nu.", "",
+    "Ingen förändring.",
+    "Myndigheten har inte svarat.",
+    "Fortfarande samma problem.",
+    "Rutinen ses över enligt myndigheten.",
+    "Färre klienter drabbas nu.",
+    "",
 ]
 MAX_DONE_BEVAKNINGAR = 4
 # (email local part, role, can work brister)
-STAFF = [("ombud1", "ombud", True), ("ombud2", "ombud", True),
-         ("samordnare", "samordnare", True), ("ledning", "ledningsgrupp", False)]
+STAFF = [
+    ("ombud1", "ombud", True),
+    ("ombud2", "ombud", True),
+    ("samordnare", "samordnare", True),
+    ("ledning", "ledningsgrupp", False),
+]
 
 BRIST_COLUMNS = [
-    "id", "verksamhet_id", "year", "serial", "nummer", "titel", "beskrivning", "niva",
-    "status", "utfall", "merged_into_id", "myndighet_id", "omrade_id", "first_observed_on",
-    "antal_klienter", "konsekvenser", "forslag_atgard", "ansvarig_id", "created_by_id",
-    "created_at", "updated_at", "closed_at", "search_text", "version",
+    "id",
+    "verksamhet_id",
+    "year",
+    "serial",
+    "nummer",
+    "titel",
+    "beskrivning",
+    "niva",
+    "status",
+    "utfall",
+    "merged_into_id",
+    "myndighet_id",
+    "omrade_id",
+    "first_observed_on",
+    "antal_klienter",
+    "konsekvenser",
+    "forslag_atgard",
+    "ansvarig_id",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "search_text",
+    "version",
 ]
 HANDELSE_COLUMNS = ["brist_id", "typ", "user_id", "created_at", "version", "text", "changes"]
 OBSERVATION_COLUMNS = [
-    "brist_id", "observed_on", "antal_klienter", "anteckning", "created_by_id", "created_at",
+    "brist_id",
+    "observed_on",
+    "antal_klienter",
+    "anteckning",
+    "created_by_id",
+    "created_at",
 ]
 
 
@@ -195,14 +281,30 @@ def absolute_url(url: str) -> str:
 def psql(url: str, sql: str) -> str:
     """Run SQL with psql against the server's maintenance database `postgres`."""
     parsed = make_url(url)
-    command = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-               "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432),
-               "-U", parsed.username or "postgres", "-d", "postgres", "-c", sql]
+    command = [
+        "psql",
+        "-X",
+        "-q",
+        "-At",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        parsed.host or "127.0.0.1",
+        "-p",
+        str(parsed.port or 5432),
+        "-U",
+        parsed.username or "postgres",
+        "-d",
+        "postgres",
+        "-c",
+        sql,
+    ]
     env = dict(os.environ)
     if parsed.password:
         env["PGPASSWORD"] = parsed.password
-    return subprocess.run(command, check=True, capture_output=True, text=True, env=env,
-                          timeout=120).stdout.strip()
+    return subprocess.run(
+        command, check=True, capture_output=True, text=True, env=env, timeout=120
+    ).stdout.strip()
 
 
 def prepare_database(url: str, reset: bool) -> None:
@@ -244,8 +346,9 @@ def run_migrations(url: str) -> None:
         SYSTEMFEL_SECRET_KEY="benchmark-only-not-secret",  # noqa: S106 - migrations only
         SYSTEMFEL_INSTANCE_PATH=str(instance),
     )
-    subprocess.run([str(SYSTEMFEL_CLI), "db", "upgrade"], check=True, env=env, cwd=ROOT,
-                   timeout=300)
+    subprocess.run(
+        [str(SYSTEMFEL_CLI), "db", "upgrade"], check=True, env=env, cwd=ROOT, timeout=300
+    )
 
 
 # --- generating rows ------------------------------------------------------------------------
@@ -271,10 +374,17 @@ class Generator:
 
     def _user(self, email: str, namn: str, role: str) -> dict[str, Any]:
         user = {
-            "id": self.next_user_id, "email": email, "namn": namn,
-            "password_hash": self.password_hash, "role": role, "is_active": True,
-            "session_token": new_session_token(), "failed_logins": 0, "locked_until": None,
-            "last_login_at": None, "created_at": datetime(2021, 12, 1, 9, tzinfo=UTC),
+            "id": self.next_user_id,
+            "email": email,
+            "namn": namn,
+            "password_hash": self.password_hash,
+            "role": role,
+            "is_active": True,
+            "session_token": new_session_token(),
+            "failed_logins": 0,
+            "locked_until": None,
+            "last_login_at": None,
+            "created_at": datetime(2021, 12, 1, 9, tzinfo=UTC),
         }
         self.next_user_id += 1
         return user
@@ -283,25 +393,43 @@ class Generator:
         """All rows of verksamhet number `number` (1-based): lists, staff, brister, history."""
         rng = self.rng
         rows: dict[str, list[dict[str, Any]]] = {
-            "verksamhet": [], "kommun": [], "myndighet": [], "omrade": [], "user_account": [],
-            "user_verksamhet": [], "brist": [], "brist_myndighet": [], "handelse": [],
-            "observation": [], "bevakning": [],
+            "verksamhet": [],
+            "kommun": [],
+            "myndighet": [],
+            "omrade": [],
+            "user_account": [],
+            "user_verksamhet": [],
+            "brist": [],
+            "brist_myndighet": [],
+            "handelse": [],
+            "observation": [],
+            "bevakning": [],
         }
-        rows["verksamhet"].append({
-            "id": number, "namn": f"PO Bench {number:03d}",
-            "created_at": datetime(2021, 12, 1, 9, tzinfo=UTC),
-        })
+        rows["verksamhet"].append(
+            {
+                "id": number,
+                "namn": f"PO Bench {number:03d}",
+                "created_at": datetime(2021, 12, 1, 9, tzinfo=UTC),
+            }
+        )
         for k in range(1 + number % 3):
             rows["kommun"].append(
-                {"verksamhet_id": number, "namn": f"Benchkommun {number}-{k + 1}"})
+                {"verksamhet_id": number, "namn": f"Benchkommun {number}-{k + 1}"}
+            )
         myndighet_ids = []
         for position, (namn, typ) in enumerate(STANDARD_MYNDIGHETER):
             myndighet_id = (number - 1) * len(STANDARD_MYNDIGHETER) + position + 1
             myndighet_ids.append(myndighet_id)
-            rows["myndighet"].append({
-                "id": myndighet_id, "verksamhet_id": number, "namn": namn, "typ": typ.value,
-                "epost": "", "is_active": True,
-            })
+            rows["myndighet"].append(
+                {
+                    "id": myndighet_id,
+                    "verksamhet_id": number,
+                    "namn": namn,
+                    "typ": typ.value,
+                    "epost": "",
+                    "is_active": True,
+                }
+            )
         omrade_ids = []
         for position, namn in enumerate(STANDARD_OMRADEN):
             omrade_id = (number - 1) * len(STANDARD_OMRADEN) + position + 1
@@ -326,15 +454,33 @@ class Generator:
             span = (end - start).total_seconds()
             moments = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
             for serial, created_at in enumerate(moments, start=1):
-                brist = self._brist(number, year, serial, created_at, myndighet_ids, omrade_ids,
-                                    workers, open_ids, rows)
+                brist = self._brist(
+                    number,
+                    year,
+                    serial,
+                    created_at,
+                    myndighet_ids,
+                    omrade_ids,
+                    workers,
+                    open_ids,
+                    rows,
+                )
                 if brist["status"] != Status.STANGD.value:
                     open_ids.append((brist["id"], brist["nummer"]))
         return rows
 
-    def _brist(self, verksamhet_id: int, year: int, serial: int, created_at: datetime,
-               myndighet_ids: list[int], omrade_ids: list[int], workers: list[int],
-               open_ids: list[tuple[int, str]], rows: dict[str, list]) -> dict[str, Any]:
+    def _brist(
+        self,
+        verksamhet_id: int,
+        year: int,
+        serial: int,
+        created_at: datetime,
+        myndighet_ids: list[int],
+        omrade_ids: list[int],
+        workers: list[int],
+        open_ids: list[tuple[int, str]],
+        rows: dict[str, list],
+    ) -> dict[str, Any]:
         rng = self.rng
         brist_id = self.next_brist_id
         self.next_brist_id += 1
@@ -389,45 +535,92 @@ class Generator:
         for (kind, move), moment in zip(events, times, strict=True):
             user = rng.choice(workers)
             if kind == "observation":
-                observed_on = min(moment.date(), first_observed + timedelta(
-                    days=rng.randint(0, max(0, (moment.date() - first_observed).days))))
+                observed_on = min(
+                    moment.date(),
+                    first_observed
+                    + timedelta(days=rng.randint(0, max(0, (moment.date() - first_observed).days))),
+                )
                 clients = rng.choice([1, 1, 1, 2, 3])
                 note = rng.choice(ANTECKNINGAR)
-                rows["observation"].append({
-                    "brist_id": brist_id, "observed_on": observed_on, "antal_klienter": clients,
-                    "anteckning": note, "created_by_id": user, "created_at": moment,
-                })
+                rows["observation"].append(
+                    {
+                        "brist_id": brist_id,
+                        "observed_on": observed_on,
+                        "antal_klienter": clients,
+                        "anteckning": note,
+                        "created_by_id": user,
+                        "created_at": moment,
+                    }
+                )
                 text = f"{observed_on.isoformat()}: {clients}. {note}".strip()
-                history.append(_handelse(brist_id, HandelseTyp.OBSERVATION, user, moment,
-                                         version, text))
+                history.append(
+                    _handelse(brist_id, HandelseTyp.OBSERVATION, user, moment, version, text)
+                )
             elif kind == "andrad":
                 version += 1
                 old = rng.choice([1, 2, 3])
-                history.append(_handelse(brist_id, HandelseTyp.ANDRAD, user, moment, version,
-                                         changes=[["Antal klienter", str(old), str(antal)]]))
+                history.append(
+                    _handelse(
+                        brist_id,
+                        HandelseTyp.ANDRAD,
+                        user,
+                        moment,
+                        version,
+                        changes=[["Antal klienter", str(old), str(antal)]],
+                    )
+                )
             elif kind == "eskalerad":
                 version += 1
                 lower = list(Niva)[list(Niva).index(niva) - 1]
-                history.append(_handelse(
-                    brist_id, HandelseTyp.ESKALERAD, user, moment, version,
-                    "Frågan kan inte lösas lokalt.",
-                    [["Nivå", NIVA_LABELS[lower], NIVA_LABELS[niva]]]))
+                history.append(
+                    _handelse(
+                        brist_id,
+                        HandelseTyp.ESKALERAD,
+                        user,
+                        moment,
+                        version,
+                        "Frågan kan inte lösas lokalt.",
+                        [["Nivå", NIVA_LABELS[lower], NIVA_LABELS[niva]]],
+                    )
+                )
             elif kind == "status":
                 version += 1
-                history.append(_handelse(
-                    brist_id, HandelseTyp.STATUS, user, moment, version, rng.choice(COMMENTS),
-                    [["Status", STATUS_LABELS[current], STATUS_LABELS[move]]]))
+                history.append(
+                    _handelse(
+                        brist_id,
+                        HandelseTyp.STATUS,
+                        user,
+                        moment,
+                        version,
+                        rng.choice(COMMENTS),
+                        [["Status", STATUS_LABELS[current], STATUS_LABELS[move]]],
+                    )
+                )
                 current = move
             else:  # stangd
                 version += 1
-                changes = [["Status", STATUS_LABELS[current], STATUS_LABELS[Status.STANGD]],
-                           ["Utfall", "", UTFALL_LABELS[utfall]]]
+                changes = [
+                    ["Status", STATUS_LABELS[current], STATUS_LABELS[Status.STANGD]],
+                    ["Utfall", "", UTFALL_LABELS[utfall]],
+                ]
                 if merged_into is not None:
                     changes.append(["Sammanslagen med", "", merged_into[1]])
-                    history.append(_handelse(merged_into[0], HandelseTyp.SAMMANSLAGEN_HIT, user,
-                                             moment, 1, nummer))
-                history.append(_handelse(brist_id, HandelseTyp.STANGD, user, moment, version,
-                                         rng.choice(COMMENTS), changes))
+                    history.append(
+                        _handelse(
+                            merged_into[0], HandelseTyp.SAMMANSLAGEN_HIT, user, moment, 1, nummer
+                        )
+                    )
+                history.append(
+                    _handelse(
+                        brist_id,
+                        HandelseTyp.STANGD,
+                        user,
+                        moment,
+                        version,
+                        rng.choice(COMMENTS),
+                        changes,
+                    )
+                )
                 closed_at = moment
         updated_at = times[-1] if times else created_at
         self._bevakningar(brist_id, created_at, closed_at, workers, rows["bevakning"])
@@ -435,30 +628,49 @@ class Generator:
         if rng.random() < 0.2:
             main_position = _pick(rng, self.myndighet_cumweights)
             others = rng.sample(
-                [m for i, m in enumerate(myndighet_ids) if i != main_position], rng.randint(1, 2))
+                [m for i, m in enumerate(myndighet_ids) if i != main_position], rng.randint(1, 2)
+            )
             for other in others:
                 rows["brist_myndighet"].append({"brist_id": brist_id, "myndighet_id": other})
         else:
             main_position = _pick(rng, self.myndighet_cumweights)
         brist = {
-            "id": brist_id, "verksamhet_id": verksamhet_id, "year": year, "serial": serial,
-            "nummer": nummer, "titel": titel, "beskrivning": beskrivning, "niva": niva.value,
-            "status": status.value, "utfall": utfall.value if utfall else None,
+            "id": brist_id,
+            "verksamhet_id": verksamhet_id,
+            "year": year,
+            "serial": serial,
+            "nummer": nummer,
+            "titel": titel,
+            "beskrivning": beskrivning,
+            "niva": niva.value,
+            "status": status.value,
+            "utfall": utfall.value if utfall else None,
             "merged_into_id": merged_into[0] if merged_into else None,
             "myndighet_id": myndighet_ids[main_position],
-            "omrade_id": rng.choice(omrade_ids), "first_observed_on": first_observed,
-            "antal_klienter": antal, "konsekvenser": rng.choice(KONSEKVENSER),
-            "forslag_atgard": rng.choice(FORSLAG), "ansvarig_id": ansvarig,
-            "created_by_id": creator, "created_at": created_at, "updated_at": updated_at,
-            "closed_at": closed_at, "search_text": search_text(nummer, titel, beskrivning),
+            "omrade_id": rng.choice(omrade_ids),
+            "first_observed_on": first_observed,
+            "antal_klienter": antal,
+            "konsekvenser": rng.choice(KONSEKVENSER),
+            "forslag_atgard": rng.choice(FORSLAG),
+            "ansvarig_id": ansvarig,
+            "created_by_id": creator,
+            "created_at": created_at,
+            "updated_at": updated_at,
+            "closed_at": closed_at,
+            "search_text": search_text(nummer, titel, beskrivning),
             "version": version,
         }
         rows["brist"].append(brist)
         return brist
 
-
-    def _bevakningar(self, brist_id: int, created_at: datetime, closed_at: datetime | None,
-                     workers: list[int], rows: list[dict[str, Any]]) -> None:
+    def _bevakningar(
+        self,
+        brist_id: int,
+        created_at: datetime,
+        closed_at: datetime | None,
+        workers: list[int],
+        rows: list[dict[str, Any]],
+    ) -> None:
         """Follow-ups about every three months while the brist is open.
 
         As the app requires, an open brist has exactly one open follow-up (which may be
@@ -472,25 +684,48 @@ class Generator:
             done_at = started + timedelta(days=rng.randint(60, 120))
             if done_at >= end:
                 break
-            rows.append({
-                "brist_id": brist_id, "due_on": done_at.date(), "created_at": started,
-                "completed_at": done_at, "completed_by_id": rng.choice(workers),
-                "finding": rng.choice(FINDINGS),
-            })
+            rows.append(
+                {
+                    "brist_id": brist_id,
+                    "due_on": done_at.date(),
+                    "created_at": started,
+                    "completed_at": done_at,
+                    "completed_by_id": rng.choice(workers),
+                    "finding": rng.choice(FINDINGS),
+                }
+            )
             started = done_at
         if closed_at is None:
-            rows.append({
-                "brist_id": brist_id,
-                "due_on": (started + timedelta(days=rng.randint(30, 120))).date(),
-                "created_at": started, "completed_at": None, "completed_by_id": None,
-                "finding": "",
-            })
+            rows.append(
+                {
+                    "brist_id": brist_id,
+                    "due_on": (started + timedelta(days=rng.randint(30, 120))).date(),
+                    "created_at": started,
+                    "completed_at": None,
+                    "completed_by_id": None,
+                    "finding": "",
+                }
+            )
 
 
-def _handelse(brist_id: int, typ: HandelseTyp, user_id: int | None, created_at: datetime,
-              version: int, text: str = "", changes: list | None = None) -> dict[str, Any]:
-    return {"brist_id": brist_id, "typ": typ.value, "user_id": user_id, "created_at": created_at,
-            "version": version, "text": text, "changes": changes or []}
+def _handelse(
+    brist_id: int,
+    typ: HandelseTyp,
+    user_id: int | None,
+    created_at: datetime,
+    version: int,
+    text: str = "",
+    changes: list | None = None,
+) -> dict[str, Any]:
+    return {
+        "brist_id": brist_id,
+        "typ": typ.value,
+        "user_id": user_id,
+        "created_at": created_at,
+        "version": version,
+        "text": text,
+        "changes": changes or [],
+    }
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -515,8 +750,19 @@ def _pick(rng: random.Random, cumulative: list[int]) -> int:
 # --- inserting ------------------------------------------------------------------------------
 
 # Parents before children, so foreign keys always point at existing rows.
-INSERT_ORDER = ["verksamhet", "kommun", "myndighet", "omrade", "user_account", "user_verksamhet",
-                "brist", "brist_myndighet", "handelse", "observation", "bevakning"]
+INSERT_ORDER = [
+    "verksamhet",
+    "kommun",
+    "myndighet",
+    "omrade",
+    "user_account",
+    "user_verksamhet",
+    "brist",
+    "brist_myndighet",
+    "handelse",
+    "observation",
+    "bevakning",
+]
 
 
 def reflect(engine: Engine) -> dict[str, sa.Table]:
@@ -532,7 +778,7 @@ def reflect(engine: Engine) -> dict[str, sa.Table]:
 def insert_executemany(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """SQLAlchemy Core executemany, a few thousand rows a call."""
     for start in range(0, len(rows), EXECUTEMANY_ROWS):
-        conn.execute(table.insert(), rows[start:start + EXECUTEMANY_ROWS])
+        conn.execute(table.insert(), rows[start : start + EXECUTEMANY_ROWS])
 
 
 def insert_copy(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -545,15 +791,22 @@ def insert_copy(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     quoted = ", ".join(f'"{column}"' for column in columns)
     with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([
-                json.dumps(row[column]) if column in json_columns else row[column]
-                for column in columns
-            ])
+            copy.write_row(
+                [
+                    json.dumps(row[column]) if column in json_columns else row[column]
+                    for column in columns
+                ]
+            )
     cursor.close()
 
 
-def insert_all(engine: Engine, tables: dict[str, sa.Table], batches: Iterable[dict[str, list]],
-               method: str, counts: dict[str, int]) -> None:
+def insert_all(
+    engine: Engine,
+    tables: dict[str, sa.Table],
+    batches: Iterable[dict[str, list]],
+    method: str,
+    counts: dict[str, int],
+) -> None:
     """Insert each batch of rows in its own transaction, parents first."""
     insert = insert_copy if method == "copy" else insert_executemany
     for batch in batches:
@@ -587,9 +840,15 @@ def finish(engine: Engine, tables: dict[str, sa.Table]) -> None:
             for name, table in tables.items():
                 if "id" in table.c:
                     top = sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1)
-                    conn.execute(sa.select(sa.func.setval(
-                        sa.func.pg_get_serial_sequence(name, "id"), top.scalar_subquery(),
-                        False)))
+                    conn.execute(
+                        sa.select(
+                            sa.func.setval(
+                                sa.func.pg_get_serial_sequence(name, "id"),
+                                top.scalar_subquery(),
+                                False,
+                            )
+                        )
+                    )
         # A live server's autovacuum would have done this minutes after such a load.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
@@ -601,36 +860,60 @@ def finish(engine: Engine, tables: dict[str, sa.Table]) -> None:
 def count_rows(engine: Engine, tables: dict[str, sa.Table]) -> dict[str, int]:
     """Row counts of every table, from the database itself."""
     with engine.connect() as conn:
-        return {name: conn.scalar(sa.select(sa.func.count()).select_from(table))
-                for name, table in tables.items()}
+        return {
+            name: conn.scalar(sa.select(sa.func.count()).select_from(table))
+            for name, table in tables.items()
+        }
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, build the schema by migration, fill it and report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=DEFAULT_URL,
-                        help=f"SQLAlchemy URL (default {DEFAULT_URL})")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="fraction of the 300 verksamheter to generate (0.01 = 3)")
-    parser.add_argument("--per-verksamhet", type=int, default=PER_VERKSAMHET,
-                        help="brister per verksamhet (default 1000)")
+    parser.add_argument(
+        "--database-url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})"
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the 300 verksamheter to generate (0.01 = 3)",
+    )
+    parser.add_argument(
+        "--per-verksamhet",
+        type=int,
+        default=PER_VERKSAMHET,
+        help="brister per verksamhet (default 1000)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--method", choices=["auto", "executemany", "copy"], default="auto",
-                        help="auto: COPY on PostgreSQL, executemany on SQLite")
-    parser.add_argument("--reset", action="store_true",
-                        help="replace an existing database (SQLite file / PostgreSQL database)")
+    parser.add_argument(
+        "--method",
+        choices=["auto", "executemany", "copy"],
+        default="auto",
+        help="auto: COPY on PostgreSQL, executemany on SQLite",
+    )
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="replace an existing database (SQLite file / PostgreSQL database)",
+    )
     args = parser.parse_args(argv)
 
     url = absolute_url(args.database_url)
     backend = make_url(url).get_backend_name()
-    method = args.method if args.method != "auto" else (
-        "copy" if backend == "postgresql" else "executemany")
+    method = (
+        args.method
+        if args.method != "auto"
+        else ("copy" if backend == "postgresql" else "executemany")
+    )
     if method == "copy" and backend != "postgresql":
         parser.error("--method copy needs PostgreSQL")
     verksamheter = max(1, round(VERKSAMHETER * args.scale))
     safe_url = make_url(url).render_as_string(hide_password=True)
-    print(f"Database: {safe_url}  ({verksamheter} verksamheter x {args.per_verksamhet} brister, "
-          f"insert by {method})", flush=True)
+    print(
+        f"Database: {safe_url}  ({verksamheter} verksamheter x {args.per_verksamhet} brister, "
+        f"insert by {method})",
+        flush=True,
+    )
 
     started = time.monotonic()
     prepare_database(url, args.reset)
@@ -640,6 +923,7 @@ def main(argv: list[str] | None = None) -> None:
 
     engine = sa.create_engine(url)
     if backend == "sqlite":
+
         @sa.event.listens_for(engine, "connect")
         def _fast_load(dbapi_connection, _record) -> None:
             # The app runs SQLite in WAL mode; skip fsyncs while loading a throwaway database.
@@ -657,19 +941,27 @@ def main(argv: list[str] | None = None) -> None:
     actual = count_rows(engine, tables)
     engine.dispose()
 
-    print(f"Rows inserted in {inserted - migrated:.1f} s; "
-          f"{'VACUUM ANALYZE' if backend == 'postgresql' else 'checkpoint'} "
-          f"{finished - inserted:.1f} s; total {finished - started:.1f} s")
+    print(
+        f"Rows inserted in {inserted - migrated:.1f} s; "
+        f"{'VACUUM ANALYZE' if backend == 'postgresql' else 'checkpoint'} "
+        f"{finished - inserted:.1f} s; total {finished - started:.1f} s"
+    )
     for name in tables:
         print(f"  {name:16} {actual[name]:>10,}")
     print(f"  {'handelse+observation':16} {actual['handelse'] + actual['observation']:>10,}")
     if backend == "sqlite":
-        size = sum(Path(make_url(url).database + suffix).stat().st_size
-                   for suffix in ("", "-wal") if Path(make_url(url).database + suffix).exists())
+        size = sum(
+            Path(make_url(url).database + suffix).stat().st_size
+            for suffix in ("", "-wal")
+            if Path(make_url(url).database + suffix).exists()
+        )
         print(f"  file size        {size / 2**20:>10,.0f} MB")
     print(f"Log in as ombud1@v1.bench / {PASSWORD} (or admin@bench.se).")
-    mismatched = {name: (counts.get(name, 0), actual[name]) for name in tables
-                  if counts.get(name, 0) != actual[name]}
+    mismatched = {
+        name: (counts.get(name, 0), actual[name])
+        for name in tables
+        if counts.get(name, 0) != actual[name]
+    }
     if mismatched:
         sys.exit(f"Row counts differ from what was inserted: {mismatched}")
 

@@ -104,8 +104,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 OPENER = urllib.request.build_opener(NoRedirect)
 
 
-def http(method: str, url: str, cookie: str = "", data: dict[str, str] | None = None,
-         timeout: float = 30) -> tuple[int, dict[str, list[str]], str]:
+def http(
+    method: str, url: str, cookie: str = "", data: dict[str, str] | None = None, timeout: float = 30
+) -> tuple[int, dict[str, list[str]], str]:
     """One request; return status, headers (multi-valued) and the body as text."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - 127.0.0.1
@@ -137,13 +138,21 @@ def log_in(base: str, email: str, password: str) -> str:
         raise RuntimeError(f"GET /login answered {status}")
     cookie = session_cookie(headers)
     match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', body) or re.search(
-        r'<input[^>]*value="([^"]+)"[^>]*name="csrf_token"', body)
+        r'<input[^>]*value="([^"]+)"[^>]*name="csrf_token"', body
+    )
     if not match:
         raise RuntimeError("No csrf_token in the login form")
-    status, headers, body = http("POST", f"{base}/login", cookie, {
-        "csrf_token": html.unescape(match.group(1)), "email": email, "password": password,
-        "next": "",
-    })
+    status, headers, body = http(
+        "POST",
+        f"{base}/login",
+        cookie,
+        {
+            "csrf_token": html.unescape(match.group(1)),
+            "email": email,
+            "password": password,
+            "next": "",
+        },
+    )
     if status != 302:
         raise RuntimeError(f"Login as {email} failed: {status}")
     cookie = session_cookie(headers, cookie)
@@ -158,18 +167,24 @@ def pick_ids(url: str, email: str, count: int, seed: int) -> tuple[list[int], in
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            role = conn.scalar(sa.text("SELECT role FROM user_account WHERE email = :email"),
-                               {"email": email})
+            role = conn.scalar(
+                sa.text("SELECT role FROM user_account WHERE email = :email"), {"email": email}
+            )
             if role is None:
                 raise RuntimeError(f"No account {email}: run generate.py first")
             if role == "admin":  # an admin sees every verksamhet
                 ids = list(conn.scalars(sa.text("SELECT id FROM brist ORDER BY id")))
             else:
-                ids = list(conn.scalars(sa.text(
-                    "SELECT b.id FROM brist b JOIN user_verksamhet uv "
-                    "ON uv.verksamhet_id = b.verksamhet_id JOIN user_account u "
-                    "ON u.id = uv.user_id WHERE u.email = :email ORDER BY b.id"),
-                    {"email": email}))
+                ids = list(
+                    conn.scalars(
+                        sa.text(
+                            "SELECT b.id FROM brist b JOIN user_verksamhet uv "
+                            "ON uv.verksamhet_id = b.verksamhet_id JOIN user_account u "
+                            "ON u.id = uv.user_id WHERE u.email = :email ORDER BY b.id"
+                        ),
+                        {"email": email},
+                    )
+                )
     finally:
         engine.dispose()
     if not ids:
@@ -259,8 +274,9 @@ def process_table(database: str | None) -> dict[int, tuple[str, int]]:
             fields = rest.split()
             kind = "other"
             if head.partition("(")[2] in ("postgres", "postmaster") and database:
-                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
-                    "utf-8", "replace")
+                title = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+                )
                 # A client backend's title is "postgres: 15/main: <user> <database> <host>(...".
                 is_client = "(" in title or "[local]" in title
                 if not is_client or f" {database} " in title:
@@ -313,12 +329,14 @@ class CpuMonitor(threading.Thread):
                 database += used
             else:
                 other += used
-        return {"cpu_server_pct": round(100 * (app + database) / total, 1),
-                "cpu_app_pct": round(100 * app / total, 1),
-                "cpu_database_pct": round(100 * database / total, 1),
-                "cpu_other_pct": round(100 * other / total, 1),
-                "cpu_machine_busy_pct": round(100 * (busy1 - self.busy0 - steal) / total, 1),
-                "cpu_steal_pct": round(100 * steal / total, 1)}
+        return {
+            "cpu_server_pct": round(100 * (app + database) / total, 1),
+            "cpu_app_pct": round(100 * app / total, 1),
+            "cpu_database_pct": round(100 * database / total, 1),
+            "cpu_other_pct": round(100 * other / total, 1),
+            "cpu_machine_busy_pct": round(100 * (busy1 - self.busy0 - steal) / total, 1),
+            "cpu_steal_pct": round(100 * steal / total, 1),
+        }
 
 
 def machine_busy(seconds: float = 1.0) -> float:
@@ -342,8 +360,9 @@ def wait_until_quiet(max_busy: float, timeout: float) -> float:
 class Gunicorn:
     """gunicorn serving the app on 127.0.0.1 with the benchmark database; stopped by pid."""
 
-    def __init__(self, url: str, port: int, workers: int, log_path: Path,
-                 app: str = "systemfel:create_app()"):
+    def __init__(
+        self, url: str, port: int, workers: int, log_path: Path, app: str = "systemfel:create_app()"
+    ):
         self.app = app
         self.url = url
         self.port = port
@@ -362,15 +381,29 @@ class Gunicorn:
         )
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [str(GUNICORN), "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
-             "--timeout", "60", "--graceful-timeout", "10", self.app],
-            env=env, cwd=self.instance, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                str(GUNICORN),
+                "-w",
+                str(self.workers),
+                "-b",
+                f"{HOST}:{self.port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "10",
+                self.app,
+            ],
+            env=env,
+            cwd=self.instance,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; "
-                                   f"see {self.log_path}")
+                raise RuntimeError(
+                    f"gunicorn exited with {self.process.returncode}; see {self.log_path}"
+                )
             try:
                 if http("GET", f"{self.base}/login", timeout=5)[0] == 200:
                     if len(children_of(self.process.pid)) >= self.workers:
@@ -400,9 +433,17 @@ class Gunicorn:
         shutil.rmtree(self.instance, ignore_errors=True)
 
 
-def run_wrk(base: str, paths: list[str], cookie: str, seconds: float, threads: int,
-            connections: int, workdir: Path, ours: list[int] | None = None,
-            database: str | None = None) -> dict[str, Any]:
+def run_wrk(
+    base: str,
+    paths: list[str],
+    cookie: str,
+    seconds: float,
+    threads: int,
+    connections: int,
+    workdir: Path,
+    ours: list[int] | None = None,
+    database: str | None = None,
+) -> dict[str, Any]:
     """Run wrk for `seconds` over `paths` in turn; return its JSON summary.
 
     With `ours` (the server's process ids) the summary also says how much CPU the machine
@@ -411,15 +452,25 @@ def run_wrk(base: str, paths: list[str], cookie: str, seconds: float, threads: i
     script = workdir / "bench.lua"
     lua_paths = "{" + ", ".join(json.dumps(path) for path in paths) + "}"
     script.write_text(LUA.replace("{PATHS}", lua_paths).replace("{COOKIE}", cookie))
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-               "-s", str(script), base + paths[0]]
+    command = [
+        WRK,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        base + paths[0],
+    ]
     monitor = CpuMonitor(ours or [], database)
     monitor.start()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     process: subprocess.Popen | None = None
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:
             stdout, stderr = process.communicate(timeout=seconds + 60)
         except subprocess.TimeoutExpired:
@@ -437,24 +488,48 @@ def run_wrk(base: str, paths: list[str], cookie: str, seconds: float, threads: i
             break
     else:
         raise RuntimeError(f"No summary from wrk:\n{stdout}")
-    wrk_seconds = ((children1.ru_utime + children1.ru_stime)
-                   - (children0.ru_utime + children0.ru_stime))
+    wrk_seconds = (children1.ru_utime + children1.ru_stime) - (
+        children0.ru_utime + children0.ru_stime
+    )
     summary.update(cpu)
     summary["cpu_wrk_pct"] = round(100 * wrk_seconds / (seconds * (os.cpu_count() or 1)), 1)
     # Processes that start and end between two samples (PostgreSQL's parallel-query workers).
-    summary["cpu_short_lived_pct"] = round(max(0.0, summary["cpu_machine_busy_pct"] - (
-        summary["cpu_server_pct"] + summary["cpu_other_pct"] + summary["cpu_wrk_pct"])), 1)
+    summary["cpu_short_lived_pct"] = round(
+        max(
+            0.0,
+            summary["cpu_machine_busy_pct"]
+            - (summary["cpu_server_pct"] + summary["cpu_other_pct"] + summary["cpu_wrk_pct"]),
+        ),
+        1,
+    )
     return summary
 
 
 def git_revision() -> str:
     """The app's commit, read-only, with "+dirty" when the app (not benchmarks/) has changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                              capture_output=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                ".", ":(exclude)benchmarks"],
-                               cwd=ROOT, text=True, capture_output=True, timeout=10).stdout
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude)benchmarks",
+            ],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            timeout=10,
+        ).stdout
         return head + ("+dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -474,19 +549,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--ids", type=int, default=100, help="brister the detail run rotates over")
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
-    parser.add_argument("--app", default="systemfel:create_app()",
-                        help="gunicorn app spec (to try a variant of the app)")
+    parser.add_argument(
+        "--app",
+        default="systemfel:create_app()",
+        help="gunicorn app spec (to try a variant of the app)",
+    )
     parser.add_argument("--only", nargs="*", choices=list(TARGETS_P95_MS), help="endpoints to run")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--max-busy", type=float, default=0.25,
-                        help="before each run wait until other work uses at most this CPU share")
-    parser.add_argument("--retries", type=int, default=2,
-                        help=f"runs to repeat when other work took over {OTHER_CPU_LIMIT:g} %% "
-                        "of the CPU (the least disturbed run is kept)")
-    parser.add_argument("--quiet-timeout", type=float, default=60,
-                        help="seconds to wait for a quiet machine before measuring anyway")
-    parser.add_argument("--label", default="",
-                        help="free text kept in the JSON, e.g. the commit of an exported snapshot")
+    parser.add_argument(
+        "--max-busy",
+        type=float,
+        default=0.25,
+        help="before each run wait until other work uses at most this CPU share",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help=f"runs to repeat when other work took over {OTHER_CPU_LIMIT:g} %% "
+        "of the CPU (the least disturbed run is kept)",
+    )
+    parser.add_argument(
+        "--quiet-timeout",
+        type=float,
+        default=60,
+        help="seconds to wait for a quiet machine before measuring anyway",
+    )
+    parser.add_argument(
+        "--label",
+        default="",
+        help="free text kept in the JSON, e.g. the commit of an exported snapshot",
+    )
     parser.add_argument("--output", type=Path, help="JSON path (default results/<db>-<time>.json)")
     args = parser.parse_args(argv)
 
@@ -504,9 +597,11 @@ def main(argv: list[str] | None = None) -> int:
 
     revision, heads = schema_revisions(url)
     if revision not in heads:
-        sys.exit(f"The database is at migration {revision}, the app at {', '.join(heads)}. "
-                 "Upgrade it (SYSTEMFEL_DATABASE_URL=... .venv/bin/systemfel db upgrade) or "
-                 "generate it again with generate.py --reset.")
+        sys.exit(
+            f"The database is at migration {revision}, the app at {', '.join(heads)}. "
+            "Upgrade it (SYSTEMFEL_DATABASE_URL=... .venv/bin/systemfel db upgrade) or "
+            "generate it again with generate.py --reset."
+        )
     ids, visible = pick_ids(url, args.email, args.ids, args.seed)
     endpoints = {
         "list": ["/brister?status=oppna&niva=lokal"],
@@ -514,13 +609,17 @@ def main(argv: list[str] | None = None) -> int:
         "detail": [f"/brister/{brist_id}" for brist_id in ids],
     }
     chosen = args.only or list(endpoints)
-    print(f"Database: {make_url(url).render_as_string(hide_password=True)}; {args.email} sees "
-          f"{visible:,} brister; detail rotates over {len(ids)} of them", flush=True)
+    print(
+        f"Database: {make_url(url).render_as_string(hide_password=True)}; {args.email} sees "
+        f"{visible:,} brister; detail rotates over {len(ids)} of them",
+        flush=True,
+    )
 
     port = args.port or free_port()
     (RESULTS / "logs").mkdir(exist_ok=True)
-    server = Gunicorn(url, port, args.workers, RESULTS / "logs" / f"gunicorn-{backend}-{stamp}.log",
-                      args.app)
+    server = Gunicorn(
+        url, port, args.workers, RESULTS / "logs" / f"gunicorn-{backend}-{stamp}.log", args.app
+    )
     workdir = Path(tempfile.mkdtemp(prefix="systemfel-wrk-"))
     results: list[dict[str, Any]] = []
     try:
@@ -540,48 +639,70 @@ def main(argv: list[str] | None = None) -> int:
             for attempt in range(1 + args.retries):
                 busy = wait_until_quiet(args.max_busy, args.quiet_timeout)
                 if args.warmup > 0:
-                    run_wrk(server.base, paths, cookie, args.warmup, args.threads,
-                            args.connections, workdir)
+                    run_wrk(
+                        server.base,
+                        paths,
+                        cookie,
+                        args.warmup,
+                        args.threads,
+                        args.connections,
+                        workdir,
+                    )
                 print(f"  {name}: {args.duration:g} s ...", flush=True)
-                run = run_wrk(server.base, paths, cookie, args.duration, args.threads,
-                              args.connections, workdir, ours,
-                              parsed.database if backend == "postgresql" else None)
+                run = run_wrk(
+                    server.base,
+                    paths,
+                    cookie,
+                    args.duration,
+                    args.threads,
+                    args.connections,
+                    workdir,
+                    ours,
+                    parsed.database if backend == "postgresql" else None,
+                )
                 run["attempts"] = attempt + 1
                 # Keep the run least disturbed by other work on the machine.
                 if not summary or run["cpu_other_pct"] < summary["cpu_other_pct"]:
                     summary = run
                 if run["cpu_other_pct"] <= OTHER_CPU_LIMIT:
                     break
-                print(f"    other work took {run['cpu_other_pct']:.0f} % of the machine; "
-                      "measuring again", flush=True)
+                print(
+                    f"    other work took {run['cpu_other_pct']:.0f} % of the machine; "
+                    "measuring again",
+                    flush=True,
+                )
             seconds = summary["duration_us"] / 1e6
-            results.append({
-                "endpoint": name,
-                "path": paths[0] if len(paths) == 1 else f"/brister/<id> x {len(paths)}",
-                "p50_ms": round(summary["p50_us"] / 1000, 2),
-                "p90_ms": round(summary["p90_us"] / 1000, 2),
-                "p95_ms": round(summary["p95_us"] / 1000, 2),
-                "p99_ms": round(summary["p99_us"] / 1000, 2),
-                "max_ms": round(summary["max_us"] / 1000, 2),
-                "mean_ms": round(summary["mean_us"] / 1000, 2),
-                "requests": summary["requests"],
-                "requests_per_s": round(summary["requests"] / seconds, 1) if seconds else 0,
-                "non_200": summary["non200"],
-                "socket_errors": summary["errors"],
-                "cpu_pct_of_machine": {"server_and_database": summary["cpu_server_pct"],
-                                       "gunicorn": summary["cpu_app_pct"],
-                                       "database": summary["cpu_database_pct"],
-                                       "wrk": summary["cpu_wrk_pct"],
-                                       "other": summary["cpu_other_pct"],
-                                       "short_lived": summary["cpu_short_lived_pct"],
-                                       "all": summary["cpu_machine_busy_pct"],
-                                       "stolen_by_hypervisor": summary["cpu_steal_pct"]},
-                "machine_busy_before_pct": round(100 * busy, 1),
-                "attempts": summary["attempts"],
-                "target_p95_ms": TARGETS_P95_MS[name],
-                "meets_target": summary["p95_us"] / 1000 <= TARGETS_P95_MS[name]
-                and summary["non200"] == 0,
-            })
+            results.append(
+                {
+                    "endpoint": name,
+                    "path": paths[0] if len(paths) == 1 else f"/brister/<id> x {len(paths)}",
+                    "p50_ms": round(summary["p50_us"] / 1000, 2),
+                    "p90_ms": round(summary["p90_us"] / 1000, 2),
+                    "p95_ms": round(summary["p95_us"] / 1000, 2),
+                    "p99_ms": round(summary["p99_us"] / 1000, 2),
+                    "max_ms": round(summary["max_us"] / 1000, 2),
+                    "mean_ms": round(summary["mean_us"] / 1000, 2),
+                    "requests": summary["requests"],
+                    "requests_per_s": round(summary["requests"] / seconds, 1) if seconds else 0,
+                    "non_200": summary["non200"],
+                    "socket_errors": summary["errors"],
+                    "cpu_pct_of_machine": {
+                        "server_and_database": summary["cpu_server_pct"],
+                        "gunicorn": summary["cpu_app_pct"],
+                        "database": summary["cpu_database_pct"],
+                        "wrk": summary["cpu_wrk_pct"],
+                        "other": summary["cpu_other_pct"],
+                        "short_lived": summary["cpu_short_lived_pct"],
+                        "all": summary["cpu_machine_busy_pct"],
+                        "stolen_by_hypervisor": summary["cpu_steal_pct"],
+                    },
+                    "machine_busy_before_pct": round(100 * busy, 1),
+                    "attempts": summary["attempts"],
+                    "target_p95_ms": TARGETS_P95_MS[name],
+                    "meets_target": summary["p95_us"] / 1000 <= TARGETS_P95_MS[name]
+                    and summary["non200"] == 0,
+                }
+            )
         workers_after = server.worker_pids()
         memory = {pid: memory_mb(pid) for pid in workers_after}
     finally:
@@ -595,42 +716,67 @@ def main(argv: list[str] | None = None) -> int:
         "app_revision": git_revision(),
         # Set when the app is imported from elsewhere, e.g. an exported snapshot of a commit.
         "pythonpath": os.environ.get("PYTHONPATH", ""),
-        "database": {"backend": backend,
-                     "url": make_url(url).render_as_string(hide_password=True),
-                     "schema_revision": revision, "brister_visible_to_user": visible},
-        "settings": {"app": args.app, "user": args.email, "workers": args.workers,
-                     "threads": args.threads,
-                     "connections": args.connections, "duration_s": args.duration,
-                     "warmup_s": args.warmup, "search_word": args.word,
-                     "detail_ids": len(ids)},
+        "database": {
+            "backend": backend,
+            "url": make_url(url).render_as_string(hide_password=True),
+            "schema_revision": revision,
+            "brister_visible_to_user": visible,
+        },
+        "settings": {
+            "app": args.app,
+            "user": args.email,
+            "workers": args.workers,
+            "threads": args.threads,
+            "connections": args.connections,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "search_word": args.word,
+            "detail_ids": len(ids),
+        },
         "endpoints": results,
-        "workers": [{"pid": pid, "peak_rss_mb": round(values["VmHWM"], 1),
-                     "rss_mb": round(values["VmRSS"], 1),
-                     "rss_before_runs_mb": round(before.get(pid, {}).get("VmRSS", 0), 1)}
-                    for pid, values in memory.items()],
+        "workers": [
+            {
+                "pid": pid,
+                "peak_rss_mb": round(values["VmHWM"], 1),
+                "rss_mb": round(values["VmRSS"], 1),
+                "rss_before_runs_mb": round(before.get(pid, {}).get("VmRSS", 0), 1),
+            }
+            for pid, values in memory.items()
+        ],
         "worker_peak_rss_mb": max(peaks) if peaks else None,
         "worker_restarted": sorted(workers_before) != sorted(workers_after),
         "targets": {"p95_ms": TARGETS_P95_MS, "worker_peak_rss_mb": TARGET_WORKER_MB},
     }
-    report["meets_targets"] = all(row["meets_target"] for row in results) and bool(peaks) and (
-        max(peaks) <= TARGET_WORKER_MB)
+    report["meets_targets"] = (
+        all(row["meets_target"] for row in results)
+        and bool(peaks)
+        and (max(peaks) <= TARGET_WORKER_MB)
+    )
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
     print()
-    print(f"{'endpoint':10} {'p50_ms':>8} {'p95_ms':>8} {'p99_ms':>8} {'requests/s':>11} "
-          f"{'non200':>7} {'other_cpu%':>10}  target p95")
+    print(
+        f"{'endpoint':10} {'p50_ms':>8} {'p95_ms':>8} {'p99_ms':>8} {'requests/s':>11} "
+        f"{'non200':>7} {'other_cpu%':>10}  target p95"
+    )
     for row in results:
         verdict = "ok" if row["meets_target"] else "MISSED"
-        print(f"{row['endpoint']:10} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
-              f"{row['p99_ms']:>8.1f} {row['requests_per_s']:>11.1f} {row['non_200']:>7} "
-              f"{row['cpu_pct_of_machine']['other']:>10.1f}  "
-              f"<= {row['target_p95_ms']:g} {verdict}")
+        print(
+            f"{row['endpoint']:10} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+            f"{row['p99_ms']:>8.1f} {row['requests_per_s']:>11.1f} {row['non_200']:>7} "
+            f"{row['cpu_pct_of_machine']['other']:>10.1f}  "
+            f"<= {row['target_p95_ms']:g} {verdict}"
+        )
     if any(row["cpu_pct_of_machine"]["other"] > OTHER_CPU_LIMIT for row in results):
-        print(f"warning: other work used over {OTHER_CPU_LIMIT:g} % of the machine during a run;"
-              " those numbers are skewed")
+        print(
+            f"warning: other work used over {OTHER_CPU_LIMIT:g} % of the machine during a run;"
+            " those numbers are skewed"
+        )
     verdict = "ok" if peaks and max(peaks) <= TARGET_WORKER_MB else "MISSED"
-    print(f"worker_peak_rss_mb {', '.join(f'{peak:.1f}' for peak in peaks)}  "
-          f"<= {TARGET_WORKER_MB:g} {verdict}")
+    print(
+        f"worker_peak_rss_mb {', '.join(f'{peak:.1f}' for peak in peaks)}  "
+        f"<= {TARGET_WORKER_MB:g} {verdict}"
+    )
     if report["worker_restarted"]:
         print("warning: a worker was restarted during the runs; its peak is lost")
     print(f"Wrote {output}")

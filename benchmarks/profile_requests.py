@@ -69,7 +69,8 @@ def main() -> None:
     if parsed.get_backend_name() == "sqlite":
         url = str(parsed.set(database=str(Path(parsed.database).resolve())))
     os.environ.update(
-        SYSTEMFEL_ENV="production", SYSTEMFEL_DATABASE_URL=url,
+        SYSTEMFEL_ENV="production",
+        SYSTEMFEL_DATABASE_URL=url,
         SYSTEMFEL_SECRET_KEY=secrets.token_hex(16),
         SYSTEMFEL_INSTANCE_PATH=INSTANCE.name,
     )
@@ -124,16 +125,21 @@ def main() -> None:
                 if took > slowest.get(key, (0, None))[0]:
                     slowest[key] = (took, parameters)
         print(f"\n== {name}: {paths[0]}{' (rotating)' if len(paths) > 1 else ''}")
-        print(f"   wall median {statistics.median(walls) * 1000:.1f} ms, "
-              f"max {max(walls) * 1000:.1f} ms; SQL statements {statistics.median(counts):.0f}; "
-              f"SQL time median {statistics.median(sql_times) * 1000:.1f} ms")
+        print(
+            f"   wall median {statistics.median(walls) * 1000:.1f} ms, "
+            f"max {max(walls) * 1000:.1f} ms; SQL statements {statistics.median(counts):.0f}; "
+            f"SQL time median {statistics.median(sql_times) * 1000:.1f} ms"
+        )
         ranked = sorted(slowest.items(), key=lambda item: -item[1][0])
         for statement, (took, _) in ranked[:4]:
             print(f"   {took * 1000:7.1f} ms  {statement[:220]}")
         if args.explain and ranked:
             statement, (_, parameters) = ranked[0]
-            prefix = ("EXPLAIN QUERY PLAN " if make_url(url).get_backend_name() == "sqlite"
-                      else "EXPLAIN (ANALYZE, BUFFERS) ")
+            prefix = (
+                "EXPLAIN QUERY PLAN "
+                if make_url(url).get_backend_name() == "sqlite"
+                else "EXPLAIN (ANALYZE, BUFFERS) "
+            )
             with app.app_context():
                 raw = db.session.connection().exec_driver_sql(prefix + statement, parameters)
                 print("   plan:")

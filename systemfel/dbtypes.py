@@ -1,8 +1,11 @@
-"""Column types shared by all models (aware UTC datetimes, enums stored as text), row locks."""
+"""Column types shared by all models (aware UTC datetimes, enums stored as text), row locks.
+
+Also the count of rows an UPDATE or DELETE changed, which claims and sweeps read.
+"""
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -60,3 +63,12 @@ def lock_row(model: Any, row_id: int) -> None:
         .values(id=model.id)
         .execution_options(synchronize_session=False)
     )
+
+
+def rows_changed(statement: sa.Update | sa.Delete) -> int:
+    """Run an UPDATE or DELETE in the session; return how many rows it changed.
+
+    A DML statement always gives a CursorResult, whose rowcount a claim reads to learn whether
+    it won; Session.execute is typed to return the plain Result, so it is narrowed here.
+    """
+    return cast(sa.CursorResult, db.session.execute(statement)).rowcount

@@ -1,6 +1,7 @@
 """Anonymous demo data: two fictional verksamheter, their staff and a year of brister."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -21,6 +22,9 @@ from systemfel.meetings.models import Ledamot
 from systemfel.verksamheter import services as verksamheter_services
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 from systemfel.verksamheter.scope import Scope
+
+# A row the demo data names per verksamhet (both are unique by verksamhet and name).
+_Named = TypeVar("_Named", Myndighet, Omrade)
 
 PASSWORD = "demo-losen-2026"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -192,10 +196,10 @@ def has_data() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is not None
 
 
-def _named(model: type, verksamhet: Verksamhet, namn: str):
-    return db.session.scalar(
+def _named(model: type[_Named], verksamhet: Verksamhet, namn: str) -> _Named:
+    return db.session.execute(
         select(model).where(model.verksamhet_id == verksamhet.id, model.namn == namn)
-    )
+    ).scalar_one()
 
 
 def load() -> list[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 import wtforms
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -35,7 +35,7 @@ from systemfel.exports import clean_text
 from systemfel.privacy.domain import Finding, find_personnummer, find_warnings
 
 
-def wtforms_messages() -> Translations:
+def wtforms_messages() -> NullTranslations:
     """WTForms' own messages in the request's language, for a form's Meta.get_translations.
 
     Flask-WTF reads WTForms' catalogue from disk in every request that needs a message, and
@@ -46,7 +46,8 @@ def wtforms_messages() -> Translations:
 
 
 @lru_cache(maxsize=8)
-def _wtforms_catalogue(locale: str) -> Translations:
+def _wtforms_catalogue(locale: str) -> NullTranslations:
+    # For a language WTForms has no catalogue for, Babel gives NullTranslations.
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 

@@ -11,20 +11,21 @@ from datetime import datetime, timedelta
 from threading import Event
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, request
+from flask import flash, redirect, request
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.wrappers import Response
 
-from systemfel.dbtypes import UTCDateTime, utcnow
-from systemfel.extensions import db
+from systemfel.dbtypes import UTCDateTime, rows_changed, utcnow
+from systemfel.extensions import Model, db
 
 # Tokens are kept this long; a form left open longer is simply saved (a new token each time).
 KEPT = timedelta(days=7)
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """A one-time form's token, claimed by its first send, and where that send led."""
 
     __tablename__ = "form_submission"
@@ -95,7 +96,5 @@ def forget_old(now: datetime | None = None, stop: Event | None = None) -> int:
     A scheduler job: one statement, so `stop` has nothing to wait for.
     """
     cutoff = (now or utcnow()) - KEPT
-    removed = db.session.execute(
-        sa.delete(FormSubmission).where(FormSubmission.created_at < cutoff)
-    ).rowcount
+    removed = rows_changed(sa.delete(FormSubmission).where(FormSubmission.created_at < cutoff))
     return removed or 0

@@ -81,7 +81,8 @@ def configure(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
-    app.jinja_env.install_gettext_callables(
+    # jinja2.ext.i18n adds install_gettext_callables to the Environment at run time.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda text: _request_translations().ugettext(text),
         ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
         pgettext=lambda context, text: _request_translations().upgettext(context, text),
@@ -122,7 +123,10 @@ def configure(app: Flask) -> None:
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to wrap its WSGI app; its types declare wsgi_app a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     app.after_request(_security_headers)
     mask_answer_tokens_in_logs()
     app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)

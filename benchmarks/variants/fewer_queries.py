@@ -27,8 +27,12 @@ _verksamheter.strategy_key = (("lazy", "select"),)
 
 
 def _list_options():
-    return (joinedload(Brist.myndighet), joinedload(Brist.omrade), joinedload(Brist.ansvarig),
-            joinedload(Brist.verksamhet))
+    return (
+        joinedload(Brist.myndighet),
+        joinedload(Brist.omrade),
+        joinedload(Brist.ansvarig),
+        joinedload(Brist.verksamhet),
+    )
 
 
 queries._list_options = _list_options

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from systemfel.auth.domain import Role
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model, db
 from systemfel.verksamheter.models import Verksamhet
 
 user_verksamhet = sa.Table(
@@ -25,7 +25,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff account: ombud, samordnare, ledningsgrupp member or admin."""
 
     __tablename__ = "user_account"
@@ -65,7 +65,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class RateLimitWindow(db.Model):
+class RateLimitWindow(Model):
     """How many requests one key (e.g. an address on the answer page) made in one window.
 
     Kept in the database so the limit holds across web workers.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from systemfel.auth.models import User
 from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model, db
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 brist_myndighet = sa.Table(
@@ -20,7 +20,7 @@ brist_myndighet = sa.Table(
 )
 
 
-class Brist(db.Model):
+class Brist(Model):
     """A flaw in the public systems, as one verksamhet sees it. Never who, only how many."""
 
     __tablename__ = "brist"
@@ -87,7 +87,7 @@ class Brist(db.Model):
         return f"<Brist {self.id} {self.nummer}>"
 
 
-class Observation(db.Model):
+class Observation(Model):
     """The flaw seen again: when, how many clients, a short note. Observations add up."""
 
     __tablename__ = "observation"
@@ -107,7 +107,7 @@ class Observation(db.Model):
         return f"<Observation {self.id} brist={self.brist_id} antal={self.antal_klienter}>"
 
 
-class Handelse(db.Model):
+class Handelse(Model):
     """One entry in a brist's history: a kind, its facts (`data`), when it happened, who.
 
     The line people read is rendered from kind and data when shown (brister/history.py), in

@@ -2,9 +2,10 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.auth.models import User, user_verksamhet
@@ -15,7 +16,7 @@ from systemfel.verksamheter.models import Myndighet, Omrade
 from systemfel.verksamheter.scope import Scope
 
 # Sort keys offered in the list, each with the columns it orders by (a unique last tie-breaker).
-SORTS = {
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "nummer": (Brist.year.desc(), Brist.serial.desc()),
     "aldst": (Brist.year.asc(), Brist.serial.asc()),
     "rubrik": (Brist.titel.asc(), Brist.id.asc()),

@@ -22,7 +22,7 @@ from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Status
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
-from systemfel.dbtypes import utcnow
+from systemfel.dbtypes import rows_changed, utcnow
 from systemfel.extensions import db
 from systemfel.followups import domain, services
 from systemfel.followups.models import Bevakning, Kontakt
@@ -67,9 +67,9 @@ def sweep_agency_reminders(now: datetime | None = None, stop: Event | None = Non
     return sent
 
 
-def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
+def _remind(kontakt_id: int, seen: int, now: datetime, today: date) -> int:
     """Claim one reminder (reminders_sent seen → seen + 1) and write its e-mail; 0 if taken."""
-    kontakt = db.session.scalar(
+    kontakt = db.session.scalars(
         select(Kontakt)
         .where(Kontakt.id == kontakt_id)
         .options(
@@ -77,8 +77,10 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
             selectinload(Kontakt.myndighet),
             selectinload(Kontakt.created_by),
         )
-    )
+    ).one()
     if kontakt.brist.is_closed:  # closed since the sweep began
+        return 0
+    if kontakt.answer_due_on is None:  # only a request with a deadline is ever reminded of
         return 0
     rules = services.settings()
     number = seen + 1
@@ -88,7 +90,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
         # After downtime the schedule may lie in the past: the next one waits a full interval.
         interval = calendar.add_working_days(today, rules.reminders.interval_working_days)
         following = max(following, interval)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Kontakt)
         .where(
             Kontakt.id == kontakt_id,
@@ -98,7 +100,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today) -> int:
         )
         .values(reminders_sent=number, next_reminder_on=following)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         db.session.rollback()
         return 0
@@ -198,7 +200,9 @@ def sweep_digests(now: datetime | None = None, stop: Event | None = None) -> int
     return written
 
 
-def _write_digest(key: str, user: Recipient, items: list[DigestItem], today, now: datetime) -> int:
+def _write_digest(
+    key: str, user: Recipient, items: list[DigestItem], today: date, now: datetime
+) -> int:
     try:
         written = enqueue(
             key=key,

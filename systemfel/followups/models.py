@@ -8,12 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.verksamheter.models import Myndighet
 
 
-class Bevakning(db.Model):
+class Bevakning(Model):
     """One follow-up of a brist: due on a day, completed with what was found.
 
     An open brist has exactly one open follow-up (completed_at IS NULL); a partial unique
@@ -47,7 +47,7 @@ class Bevakning(db.Model):
         return f"<Bevakning {self.id} brist={self.brist_id} due={self.due_on}>"
 
 
-class Kontakt(db.Model):
+class Kontakt(Model):
     """A brist raised with a myndighet; when e-mailed, it carries a link to answer."""
 
     __tablename__ = "kontakt"
@@ -89,7 +89,7 @@ class Kontakt(db.Model):
         return f"<Kontakt {self.id} brist={self.brist_id} myndighet={self.myndighet_id}>"
 
 
-class AnswerLink(db.Model):
+class AnswerLink(Model):
     """A link to answer one contact. Only the token's SHA-256 is stored.
 
     The request and each reminder carry a link of their own, so a reminder can be sent
@@ -112,7 +112,7 @@ class AnswerLink(db.Model):
         return f"<AnswerLink {self.id} kontakt={self.kontakt_id}>"
 
 
-class Svar(db.Model):
+class Svar(Model):
     """A myndighet's answer, given through the link in the request."""
 
     __tablename__ = "svar"

@@ -114,7 +114,12 @@ def late_answers(scope: Scope, today: date) -> list[tuple[Myndighet, int, date]]
             select(Myndighet).where(Myndighet.id.in_([row[0] for row in rows]))
         )
     }
-    found = [(names[myndighet_id], count, oldest) for myndighet_id, count, oldest in rows]
+    # Every group has a deadline before today, so its oldest is never None.
+    found = [
+        (names[myndighet_id], count, oldest)
+        for myndighet_id, count, oldest in rows
+        if oldest is not None
+    ]
     return sorted(found, key=lambda item: (-item[1], item[2]))
 
 

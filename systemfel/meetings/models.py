@@ -10,7 +10,7 @@ from systemfel.auth.models import User
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model, db
 from systemfel.meetings.domain import BeslutTyp, GruppTyp, MotesStatus, Sektion
 from systemfel.verksamheter.models import Verksamhet
 
@@ -24,7 +24,7 @@ ledningsgrupp_verksamhet = sa.Table(
 )
 
 
-class Ledningsgrupp(db.Model):
+class Ledningsgrupp(Model):
     """A steering group over one or more verksamheter."""
 
     __tablename__ = "ledningsgrupp"
@@ -62,7 +62,7 @@ class Ledningsgrupp(db.Model):
         return f"<Ledningsgrupp {self.id} {self.namn!r}>"
 
 
-class Ledamot(db.Model):
+class Ledamot(Model):
     """A member of a ledningsgrupp and the organisation they represent; a login is optional."""
 
     __tablename__ = "ledamot"
@@ -85,7 +85,7 @@ class Ledamot(db.Model):
         return f"<Ledamot {self.id} {self.namn!r}>"
 
 
-class Mote(db.Model):
+class Mote(Model):
     """A meeting of a ledningsgrupp: planned, agenda fastställd, held, minutes approved."""
 
     __tablename__ = "mote"
@@ -140,7 +140,7 @@ class Mote(db.Model):
         return f"<Mote {self.id} {self.starts_at:%Y-%m-%d} {self.status}>"
 
 
-class Punkt(db.Model):
+class Punkt(Model):
     """One agenda item, and what the minutes say of it.
 
     A brist item keeps a snapshot of the brist (`facts`) taken when the agenda was proposed

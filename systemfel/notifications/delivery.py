@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from email.generator import BytesGenerator
 from email.message import EmailMessage
+from email.policy import SMTPUTF8
 from email.utils import format_datetime, parseaddr
 from io import BytesIO
 from pathlib import Path
@@ -128,7 +129,9 @@ def _transaction(
         raise ConfigurationFailure(f"MAIL FROM {sender}: {code} {_text(reply)}")
     if code >= 400:
         return Outcome.all_temporary(recipients, f"{code} {_text(reply)}")
-    accepted, temporary, permanent = [], {}, {}
+    accepted: list[str] = []
+    temporary: dict[str, str] = {}
+    permanent: dict[str, str] = {}
     for address in recipients:
         code, reply = smtp.rcpt(address)
         if code < 300:
@@ -143,20 +146,23 @@ def _transaction(
     before_data()
     # RFC 5321 gives the server up to ten minutes to confirm a message: waiting that long
     # (rather than the short command timeout) keeps a slow server from getting it twice.
+    if smtp.sock is None:  # the server hung up; smtplib.data() would say the same
+        raise smtplib.SMTPServerDisconnected("please run connect() first")
     smtp.sock.settimeout(config["SMTP_DATA_TIMEOUT_SECONDS"])
+    data_reply: bytes | str
     try:
-        code, reply = smtp.data(payload)
+        code, data_reply = smtp.data(payload)
     except smtplib.SMTPDataError as error:  # DATA itself refused (no 354)
-        code, reply = error.smtp_code, error.smtp_error
+        code, data_reply = error.smtp_code, error.smtp_error
     except OSError as error:  # lost after the message was sent: it may have arrived
         lost = dict.fromkeys(accepted, _describe(error))
         return Outcome(temporary=temporary | lost, permanent=permanent)
     if code < 300:
         return Outcome(delivered=tuple(accepted), temporary=temporary, permanent=permanent)
-    error = f"{code} {_text(reply)}"
+    refusal = f"{code} {_text(data_reply)}"
     if code < 500:
-        return Outcome(temporary=temporary | dict.fromkeys(accepted, error), permanent=permanent)
-    return Outcome(temporary=temporary, permanent=permanent | dict.fromkeys(accepted, error))
+        return Outcome(temporary=temporary | dict.fromkeys(accepted, refusal), permanent=permanent)
+    return Outcome(temporary=temporary, permanent=permanent | dict.fromkeys(accepted, refusal))
 
 
 def _login(smtp: smtplib.SMTP, config: dict[str, Any]) -> None:
@@ -190,7 +196,8 @@ def _quit(smtp: smtplib.SMTP) -> None:
 def _as_bytes(mail: EmailMessage) -> bytes:
     """The message as SMTP carries it: CRLF line ends, UTF-8 headers where needed."""
     out = BytesIO()
-    BytesGenerator(out, policy=mail.policy.clone(linesep="\r\n", utf8=True)).flatten(mail)
+    # Every message here is built with the default policy; SMTPUTF8 is that policy for SMTP.
+    BytesGenerator(out, policy=SMTPUTF8).flatten(mail)
     return out.getvalue()
 
 

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 
-from systemfel.dbtypes import utcnow
+from systemfel.dbtypes import rows_changed, utcnow
 from systemfel.extensions import db
 from systemfel.notifications import delivery, services
 from systemfel.notifications.domain import (
@@ -120,7 +120,7 @@ def _release_expired_leases(now: datetime) -> None:
 
 def _claim(sender: Sender, message_id: int) -> bool:
     """Take the message for this sender; False when another sender took it first."""
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
         .values(
@@ -128,12 +128,12 @@ def _claim(sender: Sender, message_id: int) -> bool:
             claim_token=sender.token,
             lease_until=sender.clock() + sender.lease,
         )
-    ).rowcount
+    )
     db.session.commit()
     return claimed == 1
 
 
-def _mine(sender: Sender, message_id: int):  # a SQLAlchemy update statement
+def _mine(sender: Sender, message_id: int) -> Update:
     """An UPDATE of the message that touches it only while this sender holds it."""
     return update(OutboxMessage).where(
         OutboxMessage.id == message_id,
@@ -144,7 +144,7 @@ def _mine(sender: Sender, message_id: int):  # a SQLAlchemy update statement
 
 def _attempt(sender: Sender, message_id: int) -> int:
     """Deliver one claimed message and record the outcome; return 1 when it is fully sent."""
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get_one(OutboxMessage, message_id)
     db.session.expunge(message)  # read once; no transaction stays open while SMTP works
     db.session.rollback()
     config = current_app.config
@@ -197,7 +197,7 @@ def _record(sender: Sender, message: OutboxMessage, outcome: Outcome) -> int:
         values["sent_at"] = now
     if done:  # final: the secret is needed no more, whether the message arrived or not
         values |= services.scrubbed(message)
-    recorded = db.session.execute(_mine(sender, message.id).values(**values)).rowcount == 1
+    recorded = rows_changed(_mine(sender, message.id).values(**values)) == 1
     if recorded and sender.paused and outcome.delivered:  # the settings work again
         services.resume_sending()
         sender.paused = False

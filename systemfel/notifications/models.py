@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model
 from systemfel.notifications.domain import OutboxStatus
 
 # What stands in a body where its secret was, and in `secret` once the secret is removed.
@@ -19,7 +19,7 @@ def mask(text: str, secret: str) -> str:
     return text.replace(secret, SECRET_REMOVED) if secret else text
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One e-mail on its way out; the idempotency key makes sure it is written only once."""
 
     __tablename__ = "outbox"
@@ -86,7 +86,7 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.idempotency_key} {self.status}>"
 
 
-class SenderState(db.Model):
+class SenderState(Model):
     """One row: when the sender last ran, and whether sending is paused by a configuration fault.
 
     A wrong SMTP password or a TLS failure is no fault of any message: sending pauses (nothing

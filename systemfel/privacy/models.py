@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from systemfel.dbtypes import UTCDateTime, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model
 
 
-class Redaction(db.Model):
+class Redaction(Model):
     """One field of one row from which an identity number was removed."""
 
     __tablename__ = "privacy_redaction"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from systemfel.auth.models import User
 from systemfel.dbtypes import UTCDateTime, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model
 
 
 def scope_key(verksamhet_ids: frozenset[int]) -> str:
@@ -16,7 +16,7 @@ def scope_key(verksamhet_ids: frozenset[int]) -> str:
     return ",".join(str(i) for i in sorted(verksamhet_ids))
 
 
-class Rapport(db.Model):
+class Rapport(Model):
     """What the samordnare wrote for a year's report: introduction, closing, edited summaries."""
 
     __tablename__ = "rapport"
@@ -50,7 +50,7 @@ class Rapport(db.Model):
         return f"<Rapport {self.id} {self.year} [{self.scope}]>"
 
 
-class RapportVersion(db.Model):
+class RapportVersion(Model):
     """A frozen report: everything it said, stored, so later changes to brister leave it alone."""
 
     __tablename__ = "rapport_version"

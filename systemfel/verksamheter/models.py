@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
-from systemfel.extensions import db
+from systemfel.extensions import Model
 from systemfel.verksamheter.domain import MyndighetTyp
 
 
-class Verksamhet(db.Model):
+class Verksamhet(Model):
     """A personligt ombud service; it may cover several kommuner."""
 
     __tablename__ = "verksamhet"
@@ -29,7 +29,7 @@ class Verksamhet(db.Model):
         return f"<Verksamhet {self.id} {self.namn!r}>"
 
 
-class Kommun(db.Model):
+class Kommun(Model):
     """A kommun served by a verksamhet."""
 
     __tablename__ = "kommun"
@@ -45,7 +45,7 @@ class Kommun(db.Model):
         return f"<Kommun {self.namn!r}>"
 
 
-class Myndighet(db.Model):
+class Myndighet(Model):
     """A body a brist concerns; it has no account, only functional e-mail addresses."""
 
     __tablename__ = "myndighet"
@@ -65,7 +65,7 @@ class Myndighet(db.Model):
         return f"<Myndighet {self.id} {self.namn!r}>"
 
 
-class Omrade(db.Model):
+class Omrade(Model):
     """A subject area brister are grouped by (ekonomi, bostad, ...)."""
 
     __tablename__ = "omrade"
