@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import ColumnElement, Row, or_, select
 
 from systemfel.brister.domain import HandelseTyp, Niva, Utfall, decision_sentence
 from systemfel.brister.models import Brist, Handelse, Observation
@@ -13,6 +13,7 @@ from systemfel.extensions import db
 from systemfel.followups.models import Kontakt, Svar
 from systemfel.reports.domain import BristFacts, Event, Kind
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 CHUNK = 5000
 HISTORY_KINDS = (
@@ -38,28 +39,35 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + CHUNK]
 
 
-def verksamheter(ids: frozenset[int]) -> list[Verksamhet]:
-    """Return the verksamheter by name, with their kommuner."""
+def _among(
+    column: ColumnElement[int], scope: Scope, ids: frozenset[int]
+) -> list[ColumnElement[bool]]:
+    """Rows of the verksamheter `ids`, and never outside the scope whatever `ids` holds."""
+    return [column.in_(ids), *scope.where(column)]
+
+
+def verksamheter(scope: Scope, ids: frozenset[int]) -> list[Verksamhet]:
+    """Return the verksamheter (of those in the scope) by name, with their kommuner."""
     return list(
         db.session.scalars(
-            select(Verksamhet).where(Verksamhet.id.in_(ids)).order_by(Verksamhet.namn)
+            select(Verksamhet).where(*_among(Verksamhet.id, scope, ids)).order_by(Verksamhet.namn)
         )
     )
 
 
-def kommuner(ids: frozenset[int]) -> list[str]:
+def kommuner(scope: Scope, ids: frozenset[int]) -> list[str]:
     """Return the names of the verksamheter's kommuner."""
     return list(
         db.session.scalars(
             select(Kommun.namn)
-            .where(Kommun.verksamhet_id.in_(ids))
+            .where(*_among(Kommun.verksamhet_id, scope, ids))
             .order_by(Kommun.namn)
             .distinct()
         )
     )
 
 
-def brist_facts(verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
+def brist_facts(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
     """Every brist that may have been active in the year or the one before, with its history.
 
     The last closing is in `closed_at`: a brist closed before the previous year began and not
@@ -67,12 +75,12 @@ def brist_facts(verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
     """
     rows = db.session.execute(
         _with_names().where(
-            Brist.verksamhet_id.in_(verksamhet_ids),
+            *_among(Brist.verksamhet_id, scope, verksamhet_ids),
             Brist.created_at < year_start(year + 1),
             or_(Brist.closed_at.is_(None), Brist.closed_at >= year_start(year - 1)),
         )
     ).all()
-    brister = rows + _merged_long_ago(verksamhet_ids, year, {row.id for row in rows})
+    brister = rows + _merged_long_ago(scope, verksamhet_ids, year, {row.id for row in rows})
     ids = [brist.id for brist in brister]
     numbers = {(b.verksamhet_id, b.nummer): b.id for b in brister}
     events, first_niva = _history(brister, numbers)
@@ -120,11 +128,13 @@ def _with_names():
     )
 
 
-def _merged_long_ago(verksamhet_ids: frozenset[int], year: int, loaded: set[int]) -> list[Row]:
+def _merged_long_ago(
+    scope: Scope, verksamhet_ids: frozenset[int], year: int, loaded: set[int]
+) -> list[Row]:
     """Brister merged before the previous year into a loaded one: their counts still add up."""
     rows = db.session.execute(
         _with_names().where(
-            Brist.verksamhet_id.in_(verksamhet_ids),
+            *_among(Brist.verksamhet_id, scope, verksamhet_ids),
             Brist.merged_into_id.is_not(None),
             Brist.closed_at < year_start(year - 1),
         )

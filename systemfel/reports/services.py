@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from systemfel.auth.models import User
 from systemfel.brister.domain import Niva, differing
 from systemfel.dbtypes import lock_row, utcnow
-from systemfel.errors import ConflictError
+from systemfel.errors import ConflictError, OutOfScope
 from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
@@ -19,6 +19,8 @@ from systemfel.reports import domain, queries
 from systemfel.reports.documents import ReportDocument
 from systemfel.reports.domain import CommonBrist, Counts, Example, MyndighetGroup, NivaSection
 from systemfel.reports.models import Rapport, RapportVersion, scope_key
+from systemfel.verksamheter.domain import Operation
+from systemfel.verksamheter.scope import NOT_YOURS, Scope
 
 CONFLICT = N_("Någon annan har ändrat rapporten medan du arbetade. Ingenting sparades.")
 FROZEN_AT_ONCE = N_(
@@ -27,25 +29,44 @@ FROZEN_AT_ONCE = N_(
 )
 
 
-def draft_for(verksamhet_ids: frozenset[int], year: int) -> Rapport | None:
+def _require_covered(scope: Scope, verksamhet_ids: frozenset[int]) -> None:
+    """Refuse a report on verksamheter the scope does not cover, every one of them."""
+    if not scope.covers_all(verksamhet_ids):
+        raise OutOfScope(NOT_YOURS)
+
+
+def _require_editor(scope: Scope, verksamhet_ids: frozenset[int]) -> None:
+    """Refuse to write, freeze or roll up unless the actor edits the report of each one."""
+    for verksamhet_id in sorted(verksamhet_ids):
+        scope.require(Operation.EDIT_REPORT, verksamhet_id)
+
+
+def draft_for(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> Rapport | None:
     """Return the texts written for this report, if any."""
+    _require_covered(scope, verksamhet_ids)
     return db.session.scalar(
         select(Rapport).where(Rapport.scope == scope_key(verksamhet_ids), Rapport.year == year)
     )
 
 
 def generate(
-    verksamhet_ids: frozenset[int], year: int, rapport: Rapport | None, threshold: int
+    *,
+    scope: Scope,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    rapport: Rapport | None,
+    threshold: int,
 ) -> tuple[ReportDocument, list[domain.ReportEntry]]:
     """Build the report from the brister as they are now, with the draft's texts."""
-    facts = queries.brist_facts(verksamhet_ids, year)
+    _require_covered(scope, verksamhet_ids)
+    facts = queries.brist_facts(scope, verksamhet_ids, year)
     entries = domain.select_year(facts, year)
-    verksamheter = queries.verksamheter(verksamhet_ids)
+    verksamheter = queries.verksamheter(scope, verksamhet_ids)
     rollup = len(verksamhet_ids) > 1
     document = ReportDocument(
         year=year,
         verksamheter=tuple(v.namn for v in verksamheter),
-        kommuner=tuple(queries.kommuner(verksamhet_ids)),
+        kommuner=tuple(queries.kommuner(scope, verksamhet_ids)),
         has_routines=bool(verksamheter) and all(v.has_routines for v in verksamheter),
         introduction=rapport.introduction if rapport else "",
         closing=rapport.closing if rapport else "",
@@ -63,6 +84,7 @@ def generate(
 
 def save_draft(
     *,
+    scope: Scope,
     verksamhet_ids: frozenset[int],
     year: int,
     introduction: str,
@@ -76,10 +98,11 @@ def save_draft(
     So is the second of two first saves at the same moment: the report's (scope, year) is
     unique, and whoever comes second finds the other's draft there.
     """
+    _require_editor(scope, verksamhet_ids)
     refuse_personnummer(introduction=introduction, closing=closing)
     for brist_id, text in summaries.items():
         refuse_personnummer(**{f"summary_{brist_id}": text})
-    rapport = draft_for(verksamhet_ids, year)
+    rapport = draft_for(scope, verksamhet_ids, year)
     if rapport is None:
         if expected_version != 0:
             raise ConflictError(CONFLICT, current_version=0)
@@ -113,13 +136,15 @@ def differing_texts(rapport: Rapport | None, texts: dict[str, str]) -> list[str]
 
 
 def freeze_report(
-    *, verksamhet_ids: frozenset[int], year: int, user: User, threshold: int
+    *, scope: Scope, verksamhet_ids: frozenset[int], year: int, user: User, threshold: int
 ) -> RapportVersion:
     """Freeze the report as it reads now; one nobody has written texts for gets a draft first."""
-    rapport = draft_for(verksamhet_ids, year)
+    _require_editor(scope, verksamhet_ids)
+    rapport = draft_for(scope, verksamhet_ids, year)
     if rapport is None:
         try:
             rapport = save_draft(
+                scope=scope,
                 verksamhet_ids=verksamhet_ids,
                 year=year,
                 introduction="",
@@ -130,11 +155,13 @@ def freeze_report(
             )
         except ConflictError as error:
             raise ConflictError(FROZEN_AT_ONCE, current_version=error.current_version) from error
-    document, _ = generate(verksamhet_ids, year, rapport, threshold)
-    return freeze(rapport=rapport, document=document, user=user)
+    document, _ = generate(
+        scope=scope, verksamhet_ids=verksamhet_ids, year=year, rapport=rapport, threshold=threshold
+    )
+    return _freeze(rapport=rapport, document=document, user=user)
 
 
-def freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:
+def _freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:
     """Store the report as it reads now; it never changes after this.
 
     Freezes of one report take turns (its draft's row is locked), so two at the same moment

@@ -31,6 +31,7 @@ from systemfel.followups.models import Kontakt
 from systemfel.i18n import N_
 from systemfel.privacy.domain import is_small, suppress_small
 from systemfel.verksamheter.models import Myndighet, Omrade
+from systemfel.verksamheter.scope import Scope
 
 MOST_LATE = 5
 
@@ -264,17 +265,13 @@ def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: obje
 # --- Gathering ------------------------------------------------------------------------------
 
 
-def _in_scope(column: sa.ColumnElement[int], verksamhet_ids: frozenset[int] | None) -> list:
-    return [] if verksamhet_ids is None else [column.in_(verksamhet_ids)]
-
-
 def gather(
-    verksamhet_ids: frozenset[int] | None,
+    scope: Scope,
     year: int | None,
     *,
     today: date | None = None,
 ) -> Statistics:
-    """Count the brister and answers of the verksamheter (None: all) for a year (None: all).
+    """Count the brister and answers of the scope's verksamheter for a year (None: all).
 
     Nivå, myndighet and område count the brister registered in the year; the time to closure
     is taken over the brister closed in it, and the answers over the requests sent in it. The
@@ -284,7 +281,7 @@ def gather(
     A late answer came after the day it was due, or has not come and that day is past.
     """
     today = today or local_today()
-    live = [Brist.merged_into_id.is_(None), *_in_scope(Brist.verksamhet_id, verksamhet_ids)]
+    live = [Brist.merged_into_id.is_(None), *scope.where(Brist.verksamhet_id)]
 
     # 1. Brister of the year by nivå × myndighet × område (a few hundred rows at most).
     # Counting by ids first and naming afterwards is faster than grouping joined names.

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import TextAreaField
 
-from systemfel.access import scope_of
+from systemfel.access import current_scope
 from systemfel.bounds import whole_number
 from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
@@ -45,15 +45,26 @@ def _threshold() -> int:
     return int(current_app.config["SMALL_COUNT_THRESHOLD"])
 
 
+def _generate(ids: frozenset[int], year: int, rapport: Rapport | None):
+    """The report of the verksamheter and year as it reads now, with the draft's texts."""
+    return services.generate(
+        scope=current_scope(),
+        verksamhet_ids=ids,
+        year=year,
+        rapport=rapport,
+        threshold=_threshold(),
+    )
+
+
 def _chosen() -> tuple[frozenset[int], int]:
     """The verksamheter and year asked for; a verksamhet outside the user's scope is a 404."""
-    scope = scope_of(current_user)
+    scope = current_scope()
     asked = frozenset(request.values.getlist("verksamhet", type=whole_number))
-    if not asked and scope is not None and len(scope) == 1:
-        asked = scope
-    if scope is not None and not asked <= scope:
+    if not asked and scope.verksamhet_ids is not None and len(scope.verksamhet_ids) == 1:
+        asked = scope.verksamhet_ids
+    if not scope.covers_all(asked):
         abort(404)
-    if asked and len(queries.verksamheter(asked)) != len(asked):
+    if asked and len(queries.verksamheter(scope, asked)) != len(asked):
         abort(404)
     year = request.values.get("ar", type=whole_number) or local_today().year
     if not 2000 <= year <= 2100:
@@ -62,11 +73,8 @@ def _chosen() -> tuple[frozenset[int], int]:
 
 
 def _choices() -> list:
-    scope = scope_of(current_user)
-    query = select(Verksamhet).order_by(Verksamhet.namn)
-    if scope is not None:
-        query = query.where(Verksamhet.id.in_(scope))
-    return list(db.session.scalars(query))
+    query = select(Verksamhet).where(*current_scope().where(Verksamhet.id))
+    return list(db.session.scalars(query.order_by(Verksamhet.namn)))
 
 
 @blueprint.route("/rapport", methods=["GET", "POST"])
@@ -80,14 +88,16 @@ def report():
         return render_template("reports/choose.html", choices=_choices(), year=year)
     if request.method == "GET":
         return _report_as_saved(ids, year)
-    rapport = services.draft_for(ids, year)
-    document, entries = services.generate(ids, year, rapport, _threshold())
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries = _generate(ids, year, rapport)
     form = text_form(entries, formdata=request.form)
     status, conflict = _save_texts(form, ids, year, entries)
     if status == 302:
         flash(gettext("Texterna är sparade."), "success")
         return redirect(_report_url(ids, year))
-    rapport = services.draft_for(ids, year)  # as saved now, beside the texts that were refused
+    rapport = services.draft_for(
+        current_scope(), ids, year
+    )  # as saved now, beside the texts that were refused
     return _render_report(ids, year, rapport, document, entries, form, status, conflict=conflict)
 
 
@@ -95,8 +105,8 @@ def _report_as_saved(
     ids: frozenset[int], year: int, status: int = 200, freeze_refusal: ConflictError | None = None
 ):
     """The report page with the draft's texts in the form."""
-    rapport = services.draft_for(ids, year)
-    document, entries = services.generate(ids, year, rapport, _threshold())
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries = _generate(ids, year, rapport)
     form = text_form(entries)
     _fill_texts(form, rapport)
     return _render_report(
@@ -160,6 +170,7 @@ def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: l
     saved, conflict = commit_or_refuse(
         form,
         lambda: services.save_draft(
+            scope=current_scope(),
             verksamhet_ids=ids,
             year=year,
             introduction=texts["introduction"],
@@ -170,7 +181,7 @@ def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: l
         ),
     )
     if conflict:
-        rapport = services.draft_for(ids, year)
+        rapport = services.draft_for(current_scope(), ids, year)
         shown = services.texts_of(rapport)
         theirs = {name: shown.get(name, "") for name in services.differing_texts(rapport, texts)}
         show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
@@ -188,7 +199,11 @@ def freeze():
         abort(400)
     try:
         version = services.freeze_report(
-            verksamhet_ids=ids, year=year, user=current_user, threshold=_threshold()
+            scope=current_scope(),
+            verksamhet_ids=ids,
+            year=year,
+            user=current_user,
+            threshold=_threshold(),
         )
         db.session.commit()
     except ConflictError as refusal:
@@ -200,8 +215,7 @@ def freeze():
 
 def _version_or_404(version_id: int) -> RapportVersion:
     version = db.session.get(RapportVersion, version_id)
-    scope = scope_of(current_user)
-    if version is None or (scope is not None and not version.rapport.verksamhet_ids <= scope):
+    if version is None or not current_scope().covers_all(version.rapport.verksamhet_ids):
         abort(404)
     return version
 
@@ -237,7 +251,7 @@ def _document_for_export() -> tuple[ReportDocument, str]:
     ids, year = _chosen()
     if not ids:
         abort(404)
-    document, _ = services.generate(ids, year, services.draft_for(ids, year), _threshold())
+    document, _ = _generate(ids, year, services.draft_for(current_scope(), ids, year))
     return document, f"uppmarksammade-brister-{year}-utkast"
 
 
@@ -271,6 +285,6 @@ def statistics_page():
     year = request.args.get("ar", type=whole_number)
     if year is not None and not 2000 <= year <= 2100:
         year = None
-    stats = statistics.gather(scope_of(current_user), year)
+    stats = statistics.gather(current_scope(), year)
     years = sorted(stats.years, reverse=True)
     return render_template("reports/statistics.html", stats=stats, year=year, years=years)

@@ -24,6 +24,7 @@ from systemfel.followups.models import Kontakt
 from systemfel.reports import statistics
 from systemfel.reports.statistics import AgencyAnswers, Bar
 from systemfel.verksamheter.models import Myndighet, Omrade
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.integration.conftest import STOCKHOLM, Scene, at
 from tests.sql import count_statements
@@ -176,8 +177,8 @@ def shown(chart: statistics.Chart) -> dict[str, str]:
     return {bar.label: bar.shown for bar in chart.bars}
 
 
-def scope(history: History) -> frozenset[int]:
-    return frozenset({history.scene.verksamhet.id})
+def scope(history: History) -> Scope:
+    return Scope(verksamhet_ids=frozenset({history.scene.verksamhet.id}))
 
 
 def test_counts_over_all_years(history):
@@ -281,7 +282,7 @@ def test_other_verksamheter_are_not_counted_but_everyone_sees_all(history, ctx):
     db.session.commit()
 
     mine = statistics.gather(scope(history), None, today=TODAY)
-    everyone = statistics.gather(None, None, today=TODAY)
+    everyone = statistics.gather(Scope.everything(), None, today=TODAY)
 
     assert sum(bar.value for bar in mine.by_niva.bars) == 7
     assert sum(bar.value for bar in everyone.by_niva.bars) == 8
@@ -290,7 +291,9 @@ def test_other_verksamheter_are_not_counted_but_everyone_sees_all(history, ctx):
 
 
 def test_nothing_to_count(ctx, scene):
-    stats = statistics.gather(frozenset({scene.verksamhet.id + 1}), None, today=TODAY)
+    stats = statistics.gather(
+        Scope(verksamhet_ids=frozenset({scene.verksamhet.id + 1})), None, today=TODAY
+    )
 
     assert stats.years == ()
     assert values(stats.by_niva) == {"Handläggarnivå": 0, "Lokal nivå": 0, "Central nivå": 0}
