@@ -55,6 +55,12 @@ def verksamheter(scope: Scope, ids: frozenset[int]) -> list[Verksamhet]:
     )
 
 
+def verksamheter_in(scope: Scope) -> list[Verksamhet]:
+    """Return every verksamhet in the scope by name: those a report may be asked for."""
+    query = select(Verksamhet).where(*scope.where(Verksamhet.id)).order_by(Verksamhet.namn)
+    return list(db.session.scalars(query))
+
+
 def kommuner(scope: Scope, ids: frozenset[int]) -> list[str]:
     """Return the names of the verksamheter's kommuner."""
     return list(
