@@ -1,23 +1,18 @@
 """Verbs on the annual report: generate, edit the draft texts, freeze a version. Never commit."""
 
-from dataclasses import asdict
-from datetime import date
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
-from systemfel.brister.domain import Niva, differing
+from systemfel.brister.domain import differing
 from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ConflictError, OutOfScope
 from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
 from systemfel.reports import domain, queries
-from systemfel.reports.documents import ReportDocument
-from systemfel.reports.domain import CommonBrist, Counts, Example, MyndighetGroup, NivaSection
+from systemfel.reports.domain import ReportDocument, document_to_dict
 from systemfel.reports.models import Rapport, RapportVersion, scope_key
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.scope import NOT_YOURS, Scope
@@ -186,100 +181,3 @@ def _freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> Rappor
 def latest_version(rapport: Rapport | None) -> RapportVersion | None:
     """Return the last frozen version of the report."""
     return rapport.versions[-1] if rapport and rapport.versions else None
-
-
-def entries_of(document: ReportDocument) -> list[domain.ReportEntry]:
-    """Every entry of the report, in order."""
-    return [e for section in document.sections for group in section.groups for e in group.entries]
-
-
-# --- Frozen versions as JSON ----------------------------------------------------------------
-
-
-def _counts_to_dict(counts: Counts) -> dict[str, Any]:
-    return {
-        "new": counts.new,
-        "closed": counts.closed,
-        "open_at_end": counts.open_at_end,
-        "by_niva": {niva.value: n for niva, n in counts.by_niva.items()},
-        "by_myndighet": dict(counts.by_myndighet),
-    }
-
-
-def _counts_from_dict(data: dict[str, Any]) -> Counts:
-    return Counts(
-        new=data["new"],
-        closed=data["closed"],
-        open_at_end=data["open_at_end"],
-        by_niva={Niva(k): n for k, n in data["by_niva"].items()},
-        by_myndighet=dict(data["by_myndighet"]),
-    )
-
-
-def document_to_dict(document: ReportDocument) -> dict[str, Any]:
-    """Everything the report says, JSON-safe."""
-    return {
-        "year": document.year,
-        "verksamheter": list(document.verksamheter),
-        "kommuner": list(document.kommuner),
-        "has_routines": document.has_routines,
-        "introduction": document.introduction,
-        "closing": document.closing,
-        "entries": [domain.entry_to_dict(e) for e in entries_of(document)],
-        "summaries": {str(k): v for k, v in document.summaries.items()},
-        "counts": _counts_to_dict(document.counts),
-        "previous": _counts_to_dict(document.previous),
-        "examples": [
-            {**asdict(example), "on": example.on.isoformat()} for example in document.examples
-        ],
-        "breakdown": {name: _counts_to_dict(c) for name, c in document.breakdown.items()},
-        "common": [asdict(common) for common in document.common],
-        "threshold": document.threshold,
-    }
-
-
-def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDocument:
-    """The frozen report, as it was."""
-    entries = [domain.entry_from_dict(e) for e in data["entries"]]
-    return ReportDocument(
-        year=data["year"],
-        verksamheter=tuple(data["verksamheter"]),
-        kommuner=tuple(data["kommuner"]),
-        has_routines=data["has_routines"],
-        introduction=data["introduction"],
-        closing=data["closing"],
-        sections=tuple(_regroup(entries)),
-        summaries={int(k): v for k, v in data["summaries"].items()},
-        counts=_counts_from_dict(data["counts"]),
-        previous=_counts_from_dict(data["previous"]),
-        examples=tuple(
-            Example(**{**e, "on": date.fromisoformat(e["on"])}) for e in data["examples"]
-        ),
-        version_line=version_line,
-        breakdown={name: _counts_from_dict(c) for name, c in data["breakdown"].items()},
-        common=tuple(
-            CommonBrist(
-                myndighet=c["myndighet"],
-                omrade=c["omrade"],
-                verksamheter=tuple(c["verksamheter"]),
-                nummer=tuple(c["nummer"]),
-            )
-            for c in data["common"]
-        ),
-        threshold=data["threshold"],
-    )
-
-
-def _regroup(entries: list[domain.ReportEntry]) -> list[NivaSection]:
-    """The stored order, grouped again (the frozen text keeps the order it had)."""
-    sections: list[NivaSection] = []
-    for entry in entries:
-        if not sections or sections[-1].niva != entry.niva:
-            sections.append(NivaSection(entry.niva, ()))
-        section = sections[-1]
-        groups = list(section.groups)
-        if not groups or groups[-1].myndighet != entry.myndighet:
-            groups.append(MyndighetGroup(entry.myndighet, ()))
-        groups[-1] = MyndighetGroup(groups[-1].myndighet, (*groups[-1].entries, entry))
-        sections[-1] = NivaSection(section.niva, tuple(groups))
-    return sections

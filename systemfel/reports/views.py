@@ -23,7 +23,7 @@ from systemfel.extensions import db
 from systemfel.formtools import run_verb, show_conflict, show_errors, submitted_version
 from systemfel.pdf import render_pdf
 from systemfel.reports import documents, domain, queries, services, statistics
-from systemfel.reports.documents import ReportDocument
+from systemfel.reports.domain import ReportDocument
 from systemfel.reports.forms import ReportTextForm, text_form
 from systemfel.reports.models import Rapport, RapportVersion
 from systemfel.verksamheter.domain import Operation
@@ -161,8 +161,8 @@ def _render_report(
     latest = services.latest_version(rapport)
     changes = []
     if latest is not None:
-        frozen = services.document_from_dict(latest.content)
-        changes = domain.compare(services.entries_of(frozen), entries)
+        frozen = domain.document_from_dict(latest.content)
+        changes = domain.compare(list(frozen.entries()), entries)
     return render_template(
         "reports/report.html",
         form=form,
@@ -230,7 +230,7 @@ def _version_line(version: RapportVersion) -> str:
 def version(version_id: int):
     """A frozen version, exactly as it was frozen."""
     frozen = _version_or_404(version_id)
-    document = services.document_from_dict(frozen.content, _version_line(frozen))
+    document = domain.document_from_dict(frozen.content, _version_line(frozen))
     return render_template(
         "reports/version.html",
         version=frozen,
@@ -243,7 +243,7 @@ def _document_for_export() -> tuple[ReportDocument, str]:
     if "version" in request.args:  # a frozen version: one that is not an id is not found
         frozen = _version_or_404(request.args.get("version", 0, type=whole_number))
         stem = f"uppmarksammade-brister-{frozen.rapport.year}-v{frozen.number}"
-        return services.document_from_dict(frozen.content, _version_line(frozen)), stem
+        return domain.document_from_dict(frozen.content, _version_line(frozen)), stem
     ids, year = _chosen()
     if not ids:
         abort(404)

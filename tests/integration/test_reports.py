@@ -11,7 +11,7 @@ from systemfel.errors import OutOfScope
 from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.followups.domain import SvarTyp
-from systemfel.reports import services
+from systemfel.reports import domain, services
 from systemfel.reports.queries import brist_facts
 from systemfel.verksamheter.scope import Scope
 from tests import factories
@@ -188,14 +188,14 @@ def test_a_frozen_version_does_not_change_when_brister_do(scene, year_of_brister
         now=at(date(Y2, 11, 2)),
     )
     db.session.commit()
-    frozen = services.document_from_dict(version.content)
-    assert services.document_to_dict(frozen) == version.content
-    kept = {e.titel: e for e in services.entries_of(frozen)}
+    frozen = domain.document_from_dict(version.content)
+    assert domain.document_to_dict(frozen) == version.content
+    kept = {e.titel: e for e in list(frozen.entries())}
     assert kept["Eskalerad"].niva == Niva.LOKAL
     _, fresh = services.generate(
         scope=Scope.everything(), verksamhet_ids=ids, year=Y2, rapport=rapport, threshold=3
     )
-    changes = services.domain.compare(services.entries_of(frozen), fresh)
+    changes = domain.compare(list(frozen.entries()), fresh)
     assert [c.nummer for c in changes] == [escalated.nummer]
 
 
