@@ -362,10 +362,96 @@ class Counts:
     by_myndighet: dict[str, int]
 
 
-def closed_in(brist: BristFacts, year: int) -> bool:
-    """Was the brist closed in the year and not reopened after that within it?"""
-    steps = _year_events(brist, year, Kind.CLOSED, Kind.REOPENED)
-    return bool(steps) and steps[-1].kind == Kind.CLOSED
+@dataclass(frozen=True)
+class StatusChange:
+    """A closing or a reopening of a brist, on the day it happened."""
+
+    on: date
+    is_closing: bool
+    is_merge: bool = False  # closed as merged into another brist
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What the counts of new, closed and open brister need of one brist."""
+
+    registered_on: date
+    changes: tuple[StatusChange, ...]  # in the order they happened
+
+
+@dataclass(frozen=True)
+class YearTally:
+    """One year's new, closed and open brister, and the days each closed one took."""
+
+    new: int = 0
+    closed: int = 0
+    open_at_end: int = 0
+    days_to_close: tuple[int, ...] = ()
+
+
+def timeline(brist: BristFacts) -> Timeline:
+    """The brist's registration and its closings and reopenings, from its history."""
+    changes = tuple(
+        StatusChange(
+            event.on,
+            is_closing=event.kind == Kind.CLOSED,
+            is_merge=event.kind == Kind.CLOSED and event.utfall == Utfall.SAMMANSLAGEN,
+        )
+        for event in brist.events
+        if event.kind in (Kind.CLOSED, Kind.REOPENED)
+    )
+    return Timeline(_registered_on(brist), changes)
+
+
+def tally_years(timelines: Iterable[Timeline], years: Iterable[int]) -> dict[int, YearTally]:
+    """Count new, closed and open brister in each of the years: the one definition of them.
+
+    The report and the statistics page both count with this. Days are Stockholm's, as the
+    history dates each step. In a year,
+    - new: registered in it, and not merged into another by its end;
+    - closed: its last closing or reopening in the year is a closing, other than a merge
+      (a merged brist is folded into the one it was merged into, which goes on);
+    - open at the end: registered by then, and neither closed nor merged at the end.
+    """
+    wanted = sorted(set(years))
+    found: dict[int, list[int]] = {year: [0, 0, 0] for year in wanted}
+    days: dict[int, list[int]] = {year: [] for year in wanted}
+    for line in timelines:
+        for year, (new, closed, is_open, took) in _years_of(line, wanted):
+            found[year][0] += new
+            found[year][1] += closed
+            found[year][2] += is_open
+            if took is not None:
+                days[year].append(took)
+    return {
+        year: YearTally(
+            new=found[year][0],
+            closed=found[year][1],
+            open_at_end=found[year][2],
+            days_to_close=tuple(sorted(days[year])),
+        )
+        for year in wanted
+    }
+
+
+def _years_of(
+    line: Timeline, wanted: list[int]
+) -> Iterator[tuple[int, tuple[int, int, int, int | None]]]:
+    """Walk one brist through the wanted years: (new, closed, open at end, days to close)."""
+    changes, index, chosen = line.changes, 0, set(wanted)
+    is_open, is_merged = True, False
+    for year in range(line.registered_on.year, wanted[-1] + 1):
+        last: StatusChange | None = None
+        while index < len(changes) and changes[index].on.year <= year:
+            last = changes[index]
+            is_open, is_merged = not last.is_closing, last.is_merge
+            index += 1
+        if year not in chosen:
+            continue
+        closed = last is not None and last.on.year == year and last.is_closing and not is_merged
+        took = (last.on - line.registered_on).days if closed and last is not None else None
+        new = year == line.registered_on.year and not is_merged
+        yield year, (int(new), int(closed), int(is_open), took)
 
 
 def count_year(
@@ -375,17 +461,15 @@ def count_year(
 
     `entries` are the year's report entries when the caller has them already.
     """
-    end = date(year, 12, 31)
     entries = select_year(brister, year) if entries is None else entries
     shown = _display_names(entry.myndighet for entry in entries)
     per_name = Counter(shown[name_key(entry.myndighet)] for entry in entries)
     per_niva = Counter(entry.niva for entry in entries)
+    tally = tally_years(map(timeline, brister), [year])[year]
     return Counts(
-        new=sum(_registered_on(brist).year == year for brist in brister),
-        closed=sum(closed_in(brist, year) for brist in brister),
-        open_at_end=sum(
-            _registered_on(brist) <= end and state_at(brist, end).status_open for brist in brister
-        ),
+        new=tally.new,
+        closed=tally.closed,
+        open_at_end=tally.open_at_end,
         by_niva={niva: per_niva[niva] for niva in Niva},
         by_myndighet={name: per_name[name] for name in sorted(per_name, key=name_key)},
     )
