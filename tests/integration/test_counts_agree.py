@@ -103,7 +103,7 @@ def test_the_statistics_page_and_the_report_count_a_year_alike(scene, seed):
         _step(rng, scene, day, hour, minute, last)
     db.session.commit()
 
-    stats = statistics.gather(  # noqa
+    stats = statistics.gather(
         Scope(verksamhet_ids=frozenset({scene.verksamhet.id})), None, today=date(2027, 6, 1)
     )
     for year in YEARS:
