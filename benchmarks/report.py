@@ -42,11 +42,16 @@ def _timed(action):
 def measure(ids: frozenset[int], year: int, runs: int) -> dict:
     """Generate the report `runs` times; return times in ms and the size of the result."""
     from systemfel.reports import documents, services
+    from systemfel.verksamheter.scope import Scope
 
     generate_ms, docx_ms = [], []
     entries = 0
     for _ in range(runs):
-        (document, found), took = _timed(lambda: services.generate(ids, year, None, 3))
+        (document, found), took = _timed(
+            lambda: services.generate(
+                scope=Scope.everything(), verksamhet_ids=ids, year=year, rapport=None, threshold=3
+            )
+        )
         generate_ms.append(took)
         _, took = _timed(lambda: documents.report_docx(document))  # noqa: B023
         docx_ms.append(took)

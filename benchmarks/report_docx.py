@@ -21,7 +21,6 @@ from datetime import date, timedelta
 
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.reports.documents import (
-    ReportDocument,
     entries_csv,
     report_docx,
     report_text,
@@ -33,6 +32,7 @@ from systemfel.reports.domain import (
     Example,
     MyndighetGroup,
     NivaSection,
+    ReportDocument,
     ReportEntry,
 )
 

@@ -1,9 +1,10 @@
 """The annual report's "uppmärksammade brister" section as DOCX, plain text, CSV and XLSX.
 
-Nothing here knows the database: callers build a `ReportDocument` from the report rules in
-`domain.py`, whose entries hold counts and brist texts, never a client, and get bytes or text
-back. Only the clients of an entry are a count of people: they go through `shown_observed`
-with the times observed beside them, so a small one reads "<3" and the times never give it
+Nothing here knows the database, and nothing here decides what the report says: callers
+build a `ReportDocument` (`domain.py`) from the report rules, whose entries hold counts and
+brist texts, never a client, and get bytes or text back; this module only renders it.
+Only the clients of an entry are a count of people: they go through `shown_observed` with
+the times observed beside them, so a small one reads "<3" and the times never give it
 away. Counts of brister and observations are printed as they are.
 """
 
@@ -11,7 +12,6 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -26,17 +26,14 @@ from openpyxl.utils import get_column_letter
 from systemfel.brister.domain import Niva
 from systemfel.docx_tools import TABLE_STYLE, new_document
 from systemfel.exports import clean_text, csv_cell
-from systemfel.privacy.domain import Observed
 from systemfel.reports.domain import (
-    DEFAULT_THRESHOLD,
     NIVA_WORDS,
     UTFALL_WORDS,
     CommonBrist,
     Counts,
     Example,
-    NivaSection,
+    ReportDocument,
     ReportEntry,
-    shown_observed,
 )
 
 TITLE = "Uppmärksammade brister"
@@ -90,50 +87,6 @@ BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Characters wide in the "Brister" sheet; the long texts wrap instead of widening.
 XLSX_ENTRY_WIDTHS = (16, 28, 14, 40, 60, 18, 28, 12, 22, 12, 12, 60)
 XLSX_WRAPPED = frozenset({"Rubrik", "Sammanfattning", "Åtgärder"})
-
-
-@dataclass(frozen=True)
-class ReportDocument:
-    """The 'uppmärksammade brister' section as exported.
-
-    Never any client data: it is built from brister, which hold counts, not people.
-    `summaries` holds the summaries edited for the report (brist id → text); an entry
-    without one is printed with its own summary.
-    """
-
-    year: int
-    verksamheter: tuple[str, ...]
-    kommuner: tuple[str, ...]
-    has_routines: bool
-    introduction: str
-    closing: str
-    sections: tuple[NivaSection, ...]
-    summaries: dict[int, str]
-    counts: Counts
-    previous: Counts
-    examples: tuple[Example, ...]
-    version_line: str = ""
-    breakdown: dict[str, Counts] = field(default_factory=dict)
-    common: tuple[CommonBrist, ...] = ()
-    threshold: int = DEFAULT_THRESHOLD
-
-    def entries(self) -> Iterator[ReportEntry]:
-        """Every entry in the order printed: by nivå, then myndighet."""
-        for section in self.sections:
-            for group in section.groups:
-                yield from group.entries
-
-    def summary(self, entry: ReportEntry) -> str:
-        """The entry's summary as edited for the report, else its own."""
-        return self.summaries.get(entry.brist_id, entry.summary)
-
-    def observed(self, entry: ReportEntry) -> Observed:
-        """The entry's times observed and clients as printed: small client counts hidden."""
-        return shown_observed(entry, self.threshold)
-
-    def has_suppressed(self) -> bool:
-        """Does any entry's client count read "<threshold"?"""
-        return any(self.observed(entry).is_suppressed for entry in self.entries())
 
 
 # ---------------------------------------------------------------------------------------------

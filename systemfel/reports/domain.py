@@ -2,14 +2,15 @@
 
 Which brister a year's report covers, how they are grouped (nivå, then myndighet), what is
 said about each, the examples of measures taken, the counts, the roll-up over several
-verksamheter, and comparing a frozen version with a fresh one. Plain functions on plain
-values. The report is a Swedish document for the county board, so its sentences are written
+verksamheter, the document they make together (`ReportDocument`) and its JSON form, in which
+frozen versions are stored, and comparing a frozen version with a fresh one. Plain functions
+on plain values. The report is a Swedish document for the county board, so its sentences are written
 here in Swedish and not translated.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -361,10 +362,96 @@ class Counts:
     by_myndighet: dict[str, int]
 
 
-def closed_in(brist: BristFacts, year: int) -> bool:
-    """Was the brist closed in the year and not reopened after that within it?"""
-    steps = _year_events(brist, year, Kind.CLOSED, Kind.REOPENED)
-    return bool(steps) and steps[-1].kind == Kind.CLOSED
+@dataclass(frozen=True)
+class StatusChange:
+    """A closing or a reopening of a brist, on the day it happened."""
+
+    on: date
+    is_closing: bool
+    is_merge: bool = False  # closed as merged into another brist
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What the counts of new, closed and open brister need of one brist."""
+
+    registered_on: date
+    changes: tuple[StatusChange, ...]  # in the order they happened
+
+
+@dataclass(frozen=True)
+class YearTally:
+    """One year's new, closed and open brister, and the days each closed one took."""
+
+    new: int = 0
+    closed: int = 0
+    open_at_end: int = 0
+    days_to_close: tuple[int, ...] = ()
+
+
+def timeline(brist: BristFacts) -> Timeline:
+    """The brist's registration and its closings and reopenings, from its history."""
+    changes = tuple(
+        StatusChange(
+            event.on,
+            is_closing=event.kind == Kind.CLOSED,
+            is_merge=event.kind == Kind.CLOSED and event.utfall == Utfall.SAMMANSLAGEN,
+        )
+        for event in brist.events
+        if event.kind in (Kind.CLOSED, Kind.REOPENED)
+    )
+    return Timeline(_registered_on(brist), changes)
+
+
+def tally_years(timelines: Iterable[Timeline], years: Iterable[int]) -> dict[int, YearTally]:
+    """Count new, closed and open brister in each of the years: the one definition of them.
+
+    The report and the statistics page both count with this. Days are Stockholm's, as the
+    history dates each step. In a year,
+    - new: registered in it, and not merged into another by its end;
+    - closed: its last closing or reopening in the year is a closing, other than a merge
+      (a merged brist is folded into the one it was merged into, which goes on);
+    - open at the end: registered by then, and neither closed nor merged at the end.
+    """
+    wanted = sorted(set(years))
+    found: dict[int, list[int]] = {year: [0, 0, 0] for year in wanted}
+    days: dict[int, list[int]] = {year: [] for year in wanted}
+    for line in timelines:
+        for year, (new, closed, is_open, took) in _years_of(line, wanted):
+            found[year][0] += new
+            found[year][1] += closed
+            found[year][2] += is_open
+            if took is not None:
+                days[year].append(took)
+    return {
+        year: YearTally(
+            new=found[year][0],
+            closed=found[year][1],
+            open_at_end=found[year][2],
+            days_to_close=tuple(sorted(days[year])),
+        )
+        for year in wanted
+    }
+
+
+def _years_of(
+    line: Timeline, wanted: list[int]
+) -> Iterator[tuple[int, tuple[int, int, int, int | None]]]:
+    """Walk one brist through the wanted years: (new, closed, open at end, days to close)."""
+    changes, index, chosen = line.changes, 0, set(wanted)
+    is_open, is_merged = True, False
+    for year in range(line.registered_on.year, wanted[-1] + 1):
+        last: StatusChange | None = None
+        while index < len(changes) and changes[index].on.year <= year:
+            last = changes[index]
+            is_open, is_merged = not last.is_closing, last.is_merge
+            index += 1
+        if year not in chosen:
+            continue
+        closed = last is not None and last.on.year == year and last.is_closing and not is_merged
+        took = (last.on - line.registered_on).days if closed and last is not None else None
+        new = year == line.registered_on.year and not is_merged
+        yield year, (int(new), int(closed), int(is_open), took)
 
 
 def count_year(
@@ -374,17 +461,15 @@ def count_year(
 
     `entries` are the year's report entries when the caller has them already.
     """
-    end = date(year, 12, 31)
     entries = select_year(brister, year) if entries is None else entries
     shown = _display_names(entry.myndighet for entry in entries)
     per_name = Counter(shown[name_key(entry.myndighet)] for entry in entries)
     per_niva = Counter(entry.niva for entry in entries)
+    tally = tally_years(map(timeline, brister), [year])[year]
     return Counts(
-        new=sum(_registered_on(brist).year == year for brist in brister),
-        closed=sum(closed_in(brist, year) for brist in brister),
-        open_at_end=sum(
-            _registered_on(brist) <= end and state_at(brist, end).status_open for brist in brister
-        ),
+        new=tally.new,
+        closed=tally.closed,
+        open_at_end=tally.open_at_end,
         by_niva={niva: per_niva[niva] for niva in Niva},
         by_myndighet={name: per_name[name] for name in sorted(per_name, key=name_key)},
     )
@@ -506,7 +591,51 @@ def common_brister(entries: Sequence[ReportEntry], min_verksamheter: int = 2) ->
     )
 
 
-# --- Frozen versions -----------------------------------------------------------------------
+# --- The report as a document, and frozen as JSON --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """The 'uppmärksammade brister' section as exported.
+
+    Never any client data: it is built from brister, which hold counts, not people.
+    `summaries` holds the summaries edited for the report (brist id → text); an entry
+    without one is printed with its own summary.
+    """
+
+    year: int
+    verksamheter: tuple[str, ...]
+    kommuner: tuple[str, ...]
+    has_routines: bool
+    introduction: str
+    closing: str
+    sections: tuple[NivaSection, ...]
+    summaries: dict[int, str]
+    counts: Counts
+    previous: Counts
+    examples: tuple[Example, ...]
+    version_line: str = ""
+    breakdown: dict[str, Counts] = field(default_factory=dict)
+    common: tuple[CommonBrist, ...] = ()
+    threshold: int = DEFAULT_THRESHOLD
+
+    def entries(self) -> Iterator[ReportEntry]:
+        """Every entry in the order printed: by nivå, then myndighet."""
+        for section in self.sections:
+            for group in section.groups:
+                yield from group.entries
+
+    def summary(self, entry: ReportEntry) -> str:
+        """The entry's summary as edited for the report, else its own."""
+        return self.summaries.get(entry.brist_id, entry.summary)
+
+    def observed(self, entry: ReportEntry) -> Observed:
+        """The entry's times observed and clients as printed: small client counts hidden."""
+        return shown_observed(entry, self.threshold)
+
+    def has_suppressed(self) -> bool:
+        """Does any entry's client count read "<threshold"?"""
+        return any(self.observed(entry).is_suppressed for entry in self.entries())
 
 
 def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
@@ -549,6 +678,102 @@ def entry_from_dict(data: dict[str, Any]) -> ReportEntry:
         actions=tuple(data["actions"]),
         merged=tuple(data["merged"]),
     )
+
+
+def _counts_to_dict(counts: Counts) -> dict[str, Any]:
+    return {
+        "new": counts.new,
+        "closed": counts.closed,
+        "open_at_end": counts.open_at_end,
+        "by_niva": {niva.value: n for niva, n in counts.by_niva.items()},
+        "by_myndighet": dict(counts.by_myndighet),
+    }
+
+
+def _counts_from_dict(data: dict[str, Any]) -> Counts:
+    return Counts(
+        new=data["new"],
+        closed=data["closed"],
+        open_at_end=data["open_at_end"],
+        by_niva={Niva(k): n for k, n in data["by_niva"].items()},
+        by_myndighet=dict(data["by_myndighet"]),
+    )
+
+
+def document_to_dict(document: ReportDocument) -> dict[str, Any]:
+    """Everything the report says, JSON-safe."""
+    return {
+        "year": document.year,
+        "verksamheter": list(document.verksamheter),
+        "kommuner": list(document.kommuner),
+        "has_routines": document.has_routines,
+        "introduction": document.introduction,
+        "closing": document.closing,
+        "entries": [entry_to_dict(e) for e in document.entries()],
+        "summaries": {str(k): v for k, v in document.summaries.items()},
+        "counts": _counts_to_dict(document.counts),
+        "previous": _counts_to_dict(document.previous),
+        "examples": [
+            {**asdict(example), "on": example.on.isoformat()} for example in document.examples
+        ],
+        "breakdown": {name: _counts_to_dict(c) for name, c in document.breakdown.items()},
+        "common": [
+            {
+                **asdict(common),
+                "verksamheter": list(common.verksamheter),
+                "nummer": list(common.nummer),
+            }
+            for common in document.common
+        ],
+        "threshold": document.threshold,
+    }
+
+
+def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDocument:
+    """The frozen report, as it was."""
+    entries = [entry_from_dict(e) for e in data["entries"]]
+    return ReportDocument(
+        year=data["year"],
+        verksamheter=tuple(data["verksamheter"]),
+        kommuner=tuple(data["kommuner"]),
+        has_routines=data["has_routines"],
+        introduction=data["introduction"],
+        closing=data["closing"],
+        sections=tuple(_regroup(entries)),
+        summaries={int(k): v for k, v in data["summaries"].items()},
+        counts=_counts_from_dict(data["counts"]),
+        previous=_counts_from_dict(data["previous"]),
+        examples=tuple(
+            Example(**{**e, "on": date.fromisoformat(e["on"])}) for e in data["examples"]
+        ),
+        version_line=version_line,
+        breakdown={name: _counts_from_dict(c) for name, c in data["breakdown"].items()},
+        common=tuple(
+            CommonBrist(
+                myndighet=c["myndighet"],
+                omrade=c["omrade"],
+                verksamheter=tuple(c["verksamheter"]),
+                nummer=tuple(c["nummer"]),
+            )
+            for c in data["common"]
+        ),
+        threshold=data["threshold"],
+    )
+
+
+def _regroup(entries: list[ReportEntry]) -> list[NivaSection]:
+    """The stored order, grouped again (the frozen text keeps the order it had)."""
+    sections: list[NivaSection] = []
+    for entry in entries:
+        if not sections or sections[-1].niva != entry.niva:
+            sections.append(NivaSection(entry.niva, ()))
+        section = sections[-1]
+        groups = list(section.groups)
+        if not groups or groups[-1].myndighet != entry.myndighet:
+            groups.append(MyndighetGroup(entry.myndighet, ()))
+        groups[-1] = MyndighetGroup(groups[-1].myndighet, (*groups[-1].entries, entry))
+        sections[-1] = NivaSection(section.niva, tuple(groups))
+    return sections
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,25 @@ class ReportTextForm(VersionedForm):
     )
     closing = TextAreaField(_l("Avslutande text"), validators=[Optional(), Length(max=20000)])
 
+    def texts(self) -> dict[str, str]:
+        """The texts by field name (introduction, closing, summary_<brist id>), as posted."""
+        return {field.name: field.data or "" for field in self if isinstance(field, TextAreaField)}
+
+    def summaries(self) -> dict[int, str]:
+        """The summaries written for the report, by brist id."""
+        prefix = "summary_"
+        return {
+            int(name.removeprefix(prefix)): text
+            for name, text in self.texts().items()
+            if name.startswith(prefix)
+        }
+
+    def fill(self, saved: dict[str, str], version: int) -> None:
+        """Show the draft as saved (texts by field name) at its version."""
+        self.version.data = version
+        for name in self.texts():
+            self[name].data = saved.get(name, "")
+
 
 def text_form(entries: list, formdata=None) -> ReportTextForm:
     """A form with one summary field per brist in the report (the privacy guard sees them all)."""

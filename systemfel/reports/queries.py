@@ -4,15 +4,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import ColumnElement, Row, or_, select
 
 from systemfel.brister.domain import HandelseTyp, Niva, Utfall, decision_sentence
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups.models import Kontakt, Svar
-from systemfel.reports.domain import BristFacts, Event, Kind
+from systemfel.reports.domain import BristFacts, Event, Kind, StatusChange, Timeline
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 CHUNK = 5000
 HISTORY_KINDS = (
@@ -38,28 +39,41 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + CHUNK]
 
 
-def verksamheter(ids: frozenset[int]) -> list[Verksamhet]:
-    """Return the verksamheter by name, with their kommuner."""
+def _among(
+    column: ColumnElement[int], scope: Scope, ids: frozenset[int]
+) -> list[ColumnElement[bool]]:
+    """Rows of the verksamheter `ids`, and never outside the scope whatever `ids` holds."""
+    return [column.in_(ids), *scope.where(column)]
+
+
+def verksamheter(scope: Scope, ids: frozenset[int]) -> list[Verksamhet]:
+    """Return the verksamheter (of those in the scope) by name, with their kommuner."""
     return list(
         db.session.scalars(
-            select(Verksamhet).where(Verksamhet.id.in_(ids)).order_by(Verksamhet.namn)
+            select(Verksamhet).where(*_among(Verksamhet.id, scope, ids)).order_by(Verksamhet.namn)
         )
     )
 
 
-def kommuner(ids: frozenset[int]) -> list[str]:
+def verksamheter_in(scope: Scope) -> list[Verksamhet]:
+    """Return every verksamhet in the scope by name: those a report may be asked for."""
+    query = select(Verksamhet).where(*scope.where(Verksamhet.id)).order_by(Verksamhet.namn)
+    return list(db.session.scalars(query))
+
+
+def kommuner(scope: Scope, ids: frozenset[int]) -> list[str]:
     """Return the names of the verksamheter's kommuner."""
     return list(
         db.session.scalars(
             select(Kommun.namn)
-            .where(Kommun.verksamhet_id.in_(ids))
+            .where(*_among(Kommun.verksamhet_id, scope, ids))
             .order_by(Kommun.namn)
             .distinct()
         )
     )
 
 
-def brist_facts(verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
+def brist_facts(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
     """Every brist that may have been active in the year or the one before, with its history.
 
     The last closing is in `closed_at`: a brist closed before the previous year began and not
@@ -67,12 +81,12 @@ def brist_facts(verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
     """
     rows = db.session.execute(
         _with_names().where(
-            Brist.verksamhet_id.in_(verksamhet_ids),
+            *_among(Brist.verksamhet_id, scope, verksamhet_ids),
             Brist.created_at < year_start(year + 1),
             or_(Brist.closed_at.is_(None), Brist.closed_at >= year_start(year - 1)),
         )
     ).all()
-    brister = rows + _merged_long_ago(verksamhet_ids, year, {row.id for row in rows})
+    brister = rows + _merged_long_ago(scope, verksamhet_ids, year, {row.id for row in rows})
     ids = [brist.id for brist in brister]
     numbers = {(b.verksamhet_id, b.nummer): b.id for b in brister}
     events, first_niva = _history(brister, numbers)
@@ -94,6 +108,32 @@ def brist_facts(verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:
         )
         for brist in brister
     ]
+
+
+def timelines(scope: Scope) -> list[Timeline]:
+    """Every brist of the scope with its closings and reopenings: what the counts need.
+
+    One statement, plain rows: the brister joined to those history entries only, in the
+    order the history tells them (by day, then as written), as the report reads them.
+    """
+    rows = db.session.execute(
+        select(Brist.id, Brist.created_at, Handelse.typ, Handelse.happened_on, Handelse.data)
+        .outerjoin(
+            Handelse,
+            (Handelse.brist_id == Brist.id)
+            & Handelse.typ.in_((HandelseTyp.STANGD, HandelseTyp.ATEROPPNAD)),
+        )
+        .where(*scope.where(Brist.verksamhet_id))
+        .order_by(Brist.id, Handelse.happened_on, Handelse.id)
+    )
+    registered: dict[int, date] = {}
+    changes: dict[int, list[StatusChange]] = defaultdict(list)
+    for brist_id, created_at, typ, on, data in rows:
+        registered.setdefault(brist_id, _day(created_at))
+        if typ is not None:
+            merge = typ == HandelseTyp.STANGD and (data or {}).get("utfall") == Utfall.SAMMANSLAGEN
+            changes[brist_id].append(StatusChange(on, typ == HandelseTyp.STANGD, merge))
+    return [Timeline(day, tuple(changes[brist_id])) for brist_id, day in registered.items()]
 
 
 def _with_names():
@@ -120,11 +160,13 @@ def _with_names():
     )
 
 
-def _merged_long_ago(verksamhet_ids: frozenset[int], year: int, loaded: set[int]) -> list[Row]:
+def _merged_long_ago(
+    scope: Scope, verksamhet_ids: frozenset[int], year: int, loaded: set[int]
+) -> list[Row]:
     """Brister merged before the previous year into a loaded one: their counts still add up."""
     rows = db.session.execute(
         _with_names().where(
-            Brist.verksamhet_id.in_(verksamhet_ids),
+            *_among(Brist.verksamhet_id, scope, verksamhet_ids),
             Brist.merged_into_id.is_not(None),
             Brist.closed_at < year_start(year - 1),
         )

@@ -1,24 +1,21 @@
 """Verbs on the annual report: generate, edit the draft texts, freeze a version. Never commit."""
 
-from dataclasses import asdict
-from datetime import date
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
-from systemfel.brister.domain import Niva, differing
+from systemfel.brister.domain import differing
 from systemfel.dbtypes import lock_row, utcnow
-from systemfel.errors import ConflictError
+from systemfel.errors import ConflictError, OutOfScope
 from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
 from systemfel.reports import domain, queries
-from systemfel.reports.documents import ReportDocument
-from systemfel.reports.domain import CommonBrist, Counts, Example, MyndighetGroup, NivaSection
+from systemfel.reports.domain import ReportDocument, document_to_dict
 from systemfel.reports.models import Rapport, RapportVersion, scope_key
+from systemfel.verksamheter.domain import Operation
+from systemfel.verksamheter.scope import NOT_YOURS, Scope
 
 CONFLICT = N_("Någon annan har ändrat rapporten medan du arbetade. Ingenting sparades.")
 FROZEN_AT_ONCE = N_(
@@ -27,25 +24,44 @@ FROZEN_AT_ONCE = N_(
 )
 
 
-def draft_for(verksamhet_ids: frozenset[int], year: int) -> Rapport | None:
+def _require_covered(scope: Scope, verksamhet_ids: frozenset[int]) -> None:
+    """Refuse a report on verksamheter the scope does not cover, every one of them."""
+    if not scope.covers_all(verksamhet_ids):
+        raise OutOfScope(NOT_YOURS)
+
+
+def _require_editor(scope: Scope, verksamhet_ids: frozenset[int]) -> None:
+    """Refuse to write, freeze or roll up unless the actor edits the report of each one."""
+    for verksamhet_id in sorted(verksamhet_ids):
+        scope.require(Operation.EDIT_REPORT, verksamhet_id)
+
+
+def draft_for(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> Rapport | None:
     """Return the texts written for this report, if any."""
+    _require_covered(scope, verksamhet_ids)
     return db.session.scalar(
         select(Rapport).where(Rapport.scope == scope_key(verksamhet_ids), Rapport.year == year)
     )
 
 
 def generate(
-    verksamhet_ids: frozenset[int], year: int, rapport: Rapport | None, threshold: int
+    *,
+    scope: Scope,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    rapport: Rapport | None,
+    threshold: int,
 ) -> tuple[ReportDocument, list[domain.ReportEntry]]:
     """Build the report from the brister as they are now, with the draft's texts."""
-    facts = queries.brist_facts(verksamhet_ids, year)
+    _require_covered(scope, verksamhet_ids)
+    facts = queries.brist_facts(scope, verksamhet_ids, year)
     entries = domain.select_year(facts, year)
-    verksamheter = queries.verksamheter(verksamhet_ids)
+    verksamheter = queries.verksamheter(scope, verksamhet_ids)
     rollup = len(verksamhet_ids) > 1
     document = ReportDocument(
         year=year,
         verksamheter=tuple(v.namn for v in verksamheter),
-        kommuner=tuple(queries.kommuner(verksamhet_ids)),
+        kommuner=tuple(queries.kommuner(scope, verksamhet_ids)),
         has_routines=bool(verksamheter) and all(v.has_routines for v in verksamheter),
         introduction=rapport.introduction if rapport else "",
         closing=rapport.closing if rapport else "",
@@ -63,6 +79,7 @@ def generate(
 
 def save_draft(
     *,
+    scope: Scope,
     verksamhet_ids: frozenset[int],
     year: int,
     introduction: str,
@@ -76,10 +93,11 @@ def save_draft(
     So is the second of two first saves at the same moment: the report's (scope, year) is
     unique, and whoever comes second finds the other's draft there.
     """
+    _require_editor(scope, verksamhet_ids)
     refuse_personnummer(introduction=introduction, closing=closing)
     for brist_id, text in summaries.items():
         refuse_personnummer(**{f"summary_{brist_id}": text})
-    rapport = draft_for(verksamhet_ids, year)
+    rapport = draft_for(scope, verksamhet_ids, year)
     if rapport is None:
         if expected_version != 0:
             raise ConflictError(CONFLICT, current_version=0)
@@ -113,13 +131,15 @@ def differing_texts(rapport: Rapport | None, texts: dict[str, str]) -> list[str]
 
 
 def freeze_report(
-    *, verksamhet_ids: frozenset[int], year: int, user: User, threshold: int
+    *, scope: Scope, verksamhet_ids: frozenset[int], year: int, user: User, threshold: int
 ) -> RapportVersion:
     """Freeze the report as it reads now; one nobody has written texts for gets a draft first."""
-    rapport = draft_for(verksamhet_ids, year)
+    _require_editor(scope, verksamhet_ids)
+    rapport = draft_for(scope, verksamhet_ids, year)
     if rapport is None:
         try:
             rapport = save_draft(
+                scope=scope,
                 verksamhet_ids=verksamhet_ids,
                 year=year,
                 introduction="",
@@ -130,11 +150,13 @@ def freeze_report(
             )
         except ConflictError as error:
             raise ConflictError(FROZEN_AT_ONCE, current_version=error.current_version) from error
-    document, _ = generate(verksamhet_ids, year, rapport, threshold)
-    return freeze(rapport=rapport, document=document, user=user)
+    document, _ = generate(
+        scope=scope, verksamhet_ids=verksamhet_ids, year=year, rapport=rapport, threshold=threshold
+    )
+    return _freeze(rapport=rapport, document=document, user=user)
 
 
-def freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:
+def _freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:
     """Store the report as it reads now; it never changes after this.
 
     Freezes of one report take turns (its draft's row is locked), so two at the same moment
@@ -159,100 +181,3 @@ def freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> Rapport
 def latest_version(rapport: Rapport | None) -> RapportVersion | None:
     """Return the last frozen version of the report."""
     return rapport.versions[-1] if rapport and rapport.versions else None
-
-
-def entries_of(document: ReportDocument) -> list[domain.ReportEntry]:
-    """Every entry of the report, in order."""
-    return [e for section in document.sections for group in section.groups for e in group.entries]
-
-
-# --- Frozen versions as JSON ----------------------------------------------------------------
-
-
-def _counts_to_dict(counts: Counts) -> dict[str, Any]:
-    return {
-        "new": counts.new,
-        "closed": counts.closed,
-        "open_at_end": counts.open_at_end,
-        "by_niva": {niva.value: n for niva, n in counts.by_niva.items()},
-        "by_myndighet": dict(counts.by_myndighet),
-    }
-
-
-def _counts_from_dict(data: dict[str, Any]) -> Counts:
-    return Counts(
-        new=data["new"],
-        closed=data["closed"],
-        open_at_end=data["open_at_end"],
-        by_niva={Niva(k): n for k, n in data["by_niva"].items()},
-        by_myndighet=dict(data["by_myndighet"]),
-    )
-
-
-def document_to_dict(document: ReportDocument) -> dict[str, Any]:
-    """Everything the report says, JSON-safe."""
-    return {
-        "year": document.year,
-        "verksamheter": list(document.verksamheter),
-        "kommuner": list(document.kommuner),
-        "has_routines": document.has_routines,
-        "introduction": document.introduction,
-        "closing": document.closing,
-        "entries": [domain.entry_to_dict(e) for e in entries_of(document)],
-        "summaries": {str(k): v for k, v in document.summaries.items()},
-        "counts": _counts_to_dict(document.counts),
-        "previous": _counts_to_dict(document.previous),
-        "examples": [
-            {**asdict(example), "on": example.on.isoformat()} for example in document.examples
-        ],
-        "breakdown": {name: _counts_to_dict(c) for name, c in document.breakdown.items()},
-        "common": [asdict(common) for common in document.common],
-        "threshold": document.threshold,
-    }
-
-
-def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDocument:
-    """The frozen report, as it was."""
-    entries = [domain.entry_from_dict(e) for e in data["entries"]]
-    return ReportDocument(
-        year=data["year"],
-        verksamheter=tuple(data["verksamheter"]),
-        kommuner=tuple(data["kommuner"]),
-        has_routines=data["has_routines"],
-        introduction=data["introduction"],
-        closing=data["closing"],
-        sections=tuple(_regroup(entries)),
-        summaries={int(k): v for k, v in data["summaries"].items()},
-        counts=_counts_from_dict(data["counts"]),
-        previous=_counts_from_dict(data["previous"]),
-        examples=tuple(
-            Example(**{**e, "on": date.fromisoformat(e["on"])}) for e in data["examples"]
-        ),
-        version_line=version_line,
-        breakdown={name: _counts_from_dict(c) for name, c in data["breakdown"].items()},
-        common=tuple(
-            CommonBrist(
-                myndighet=c["myndighet"],
-                omrade=c["omrade"],
-                verksamheter=tuple(c["verksamheter"]),
-                nummer=tuple(c["nummer"]),
-            )
-            for c in data["common"]
-        ),
-        threshold=data["threshold"],
-    )
-
-
-def _regroup(entries: list[domain.ReportEntry]) -> list[NivaSection]:
-    """The stored order, grouped again (the frozen text keeps the order it had)."""
-    sections: list[NivaSection] = []
-    for entry in entries:
-        if not sections or sections[-1].niva != entry.niva:
-            sections.append(NivaSection(entry.niva, ()))
-        section = sections[-1]
-        groups = list(section.groups)
-        if not groups or groups[-1].myndighet != entry.myndighet:
-            groups.append(MyndighetGroup(entry.myndighet, ()))
-        groups[-1] = MyndighetGroup(groups[-1].myndighet, (*groups[-1].entries, entry))
-        sections[-1] = NivaSection(section.niva, tuple(groups))
-    return sections

@@ -1,10 +1,12 @@
 """Statistics on brister and on the myndigheters' answers, counted in the database.
 
-`gather` sends four aggregate statements whatever the number of rows: brister by nivå ×
-myndighet × område, new brister per year, closed brister per year × days to closure, and
-requests per myndighet × days to answer. Medians are taken from those day histograms, so no
-row is ever fetched one by one. Days are calendar days in Stockholm; the conversion from the
-stored UTC timestamps is done in SQL (`LocalDate`), portably for SQLite and PostgreSQL.
+`gather` sends three statements whatever the number of rows: brister by nivå × myndighet ×
+område and requests per myndighet × days to answer, both aggregated in the database, and each
+brist's closings and reopenings (one plain row each), which the annual report's own count
+(`reports.domain.tally_years`) turns into new, closed and open brister per year and the days
+to closure: the statistics page and the report can never count a year differently. Days are
+calendar days in Stockholm; the conversion from the stored UTC timestamps is done in SQL
+(`LocalDate`) for the aggregates, portably for SQLite and PostgreSQL.
 
 Myndigheter and områden are grouped by name: every verksamhet has its own rows for
 "Försäkringskassan", and across verksamheter they are one agency.
@@ -30,7 +32,10 @@ from systemfel.extensions import db
 from systemfel.followups.models import Kontakt
 from systemfel.i18n import N_
 from systemfel.privacy.domain import is_small, suppress_small
+from systemfel.reports import queries
+from systemfel.reports.domain import Timeline, YearTally, tally_years
 from systemfel.verksamheter.models import Myndighet, Omrade
+from systemfel.verksamheter.scope import Scope
 
 MOST_LATE = 5
 
@@ -101,6 +106,8 @@ class Statistics:
     median_days_to_close: float | None
     agencies: tuple[AgencyAnswers, ...]
     most_late: tuple[AgencyAnswers, ...]
+    # New, closed and open per year, first registration to last step, as the report counts.
+    tallies: dict[int, YearTally]
 
 
 # --- Pure helpers ---------------------------------------------------------------------------
@@ -264,17 +271,20 @@ def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: obje
 # --- Gathering ------------------------------------------------------------------------------
 
 
-def _in_scope(column: sa.ColumnElement[int], verksamhet_ids: frozenset[int] | None) -> list:
-    return [] if verksamhet_ids is None else [column.in_(verksamhet_ids)]
+def _tallies(lines: list[Timeline]) -> dict[int, YearTally]:
+    """Each year's tally, from the first registration to the last step taken."""
+    found = [line.registered_on.year for line in lines]
+    found += [change.on.year for line in lines for change in line.changes]
+    return tally_years(lines, range(min(found), max(found) + 1)) if found else {}
 
 
 def gather(
-    verksamhet_ids: frozenset[int] | None,
+    scope: Scope,
     year: int | None,
     *,
     today: date | None = None,
 ) -> Statistics:
-    """Count the brister and answers of the verksamheter (None: all) for a year (None: all).
+    """Count the brister and answers of the scope's verksamheter for a year (None: all).
 
     Nivå, myndighet and område count the brister registered in the year; the time to closure
     is taken over the brister closed in it, and the answers over the requests sent in it. The
@@ -284,7 +294,7 @@ def gather(
     A late answer came after the day it was due, or has not come and that day is past.
     """
     today = today or local_today()
-    live = [Brist.merged_into_id.is_(None), *_in_scope(Brist.verksamhet_id, verksamhet_ids)]
+    live = [Brist.merged_into_id.is_(None), *scope.where(Brist.verksamhet_id)]
 
     # 1. Brister of the year by nivå × myndighet × område (a few hundred rows at most).
     # Counting by ids first and naming afterwards is faster than grouping joined names.
@@ -308,27 +318,13 @@ def gather(
         by_myndighet[myndighet] += int(n)
         by_omrade[omrade] += int(n)
 
-    # 2. New brister per year of registration (Brist.year is the Stockholm year).
-    new_per_year = dict(
-        db.session.execute(
-            sa.select(Brist.year, sa.func.count()).where(*live).group_by(Brist.year)
-        ).all()
-    )
-
-    # 3. Closed brister per year of closure × calendar days from registration to closure.
-    closed_year = YearOf(LocalDate(Brist.closed_at))
-    days_to_close = DaysBetween(LocalDate(Brist.created_at), LocalDate(Brist.closed_at))
-    closures = db.session.execute(
-        sa.select(closed_year, days_to_close, sa.func.count())
-        .where(*live, Brist.closed_at.is_not(None))
-        .group_by(closed_year, days_to_close)
-    )
-    closed_per_year: Counter[int] = Counter()
-    close_days: Counter[int] = Counter()
-    for closed_in, days, n in closures:
-        closed_per_year[closed_in] += n
-        if year is None or closed_in == year:
-            close_days[days] += n
+    # 2. New, closed and open brister per year, and days to closure: the report's definition
+    # (reports.domain.tally_years), over each brist's closings and reopenings.
+    lines = queries.timelines(scope)
+    tallies = _tallies(lines)
+    new_per_year = {y: t.new for y, t in tallies.items() if t.new}
+    closed_per_year = {y: t.closed for y, t in tallies.items() if t.closed}
+    close_days = [d for y, t in tallies.items() if year in (None, y) for d in t.days_to_close]
 
     # 4. Requests per myndighet × days to answer (None: unanswered), with the late ones.
     sent_on = LocalDate(Kontakt.created_at)
@@ -418,7 +414,8 @@ def gather(
             N_("brister"),
             [(str(y), closed_per_year.get(y, 0)) for y in years],
         ),
-        median_days_to_close=median_of_counts(close_days.items()),
+        median_days_to_close=median(close_days),
         agencies=agencies,
         most_late=most_late,
+        tallies=tallies,
     )

@@ -13,21 +13,20 @@ from flask import (
 )
 from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from wtforms import TextAreaField
 
-from systemfel.access import scope_of
+from systemfel.access import current_scope
 from systemfel.bounds import whole_number
 from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
 from systemfel.extensions import db
-from systemfel.formtools import commit_or_refuse, show_conflict, submitted_version
+from systemfel.formtools import run_verb, show_conflict, show_errors, submitted_version
 from systemfel.pdf import render_pdf
 from systemfel.reports import documents, domain, queries, services, statistics
-from systemfel.reports.documents import ReportDocument
+from systemfel.reports.domain import ReportDocument
 from systemfel.reports.forms import ReportTextForm, text_form
 from systemfel.reports.models import Rapport, RapportVersion
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
 
 blueprint = Blueprint("reports", __name__)
@@ -45,15 +44,26 @@ def _threshold() -> int:
     return int(current_app.config["SMALL_COUNT_THRESHOLD"])
 
 
+def _generate(ids: frozenset[int], year: int, rapport: Rapport | None):
+    """The report of the verksamheter and year as it reads now, with the draft's texts."""
+    return services.generate(
+        scope=current_scope(),
+        verksamhet_ids=ids,
+        year=year,
+        rapport=rapport,
+        threshold=_threshold(),
+    )
+
+
 def _chosen() -> tuple[frozenset[int], int]:
     """The verksamheter and year asked for; a verksamhet outside the user's scope is a 404."""
-    scope = scope_of(current_user)
+    scope = current_scope()
     asked = frozenset(request.values.getlist("verksamhet", type=whole_number))
-    if not asked and scope is not None and len(scope) == 1:
-        asked = scope
-    if scope is not None and not asked <= scope:
+    if not asked and scope.verksamhet_ids is not None and len(scope.verksamhet_ids) == 1:
+        asked = scope.verksamhet_ids
+    if not scope.covers_all(asked):
         abort(404)
-    if asked and len(queries.verksamheter(asked)) != len(asked):
+    if asked and len(queries.verksamheter(scope, asked)) != len(asked):
         abort(404)
     year = request.values.get("ar", type=whole_number) or local_today().year
     if not 2000 <= year <= 2100:
@@ -61,12 +71,13 @@ def _chosen() -> tuple[frozenset[int], int]:
     return asked, year
 
 
-def _choices() -> list:
-    scope = scope_of(current_user)
-    query = select(Verksamhet).order_by(Verksamhet.namn)
-    if scope is not None:
-        query = query.where(Verksamhet.id.in_(scope))
-    return list(db.session.scalars(query))
+def _choices() -> list[Verksamhet]:
+    return queries.verksamheter_in(current_scope())
+
+
+def _may_edit() -> bool:
+    """May the signed-in user write and freeze reports (the samordnare signs them)?"""
+    return current_scope().allows(Operation.EDIT_REPORT)
 
 
 @blueprint.route("/rapport", methods=["GET", "POST"])
@@ -74,31 +85,62 @@ def _choices() -> list:
 def report():
     """Generate the report for verksamheter and a year; the samordnare edits and freezes it."""
     ids, year = _chosen()
-    if request.method == "POST" and not current_user.role.can_edit_report:
+    if request.method == "POST" and not _may_edit():
         abort(403)  # before the report is built: that is the expensive part
     if not ids:
         return render_template("reports/choose.html", choices=_choices(), year=year)
     if request.method == "GET":
         return _report_as_saved(ids, year)
-    rapport = services.draft_for(ids, year)
-    document, entries = services.generate(ids, year, rapport, _threshold())
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries = _generate(ids, year, rapport)
     form = text_form(entries, formdata=request.form)
-    status, conflict = _save_texts(form, ids, year, entries)
-    if status == 302:
+    if not form.validate():
+        return _render_report(ids, year, rapport, document, entries, form, 422)
+    outcome = run_verb(lambda: _save_draft(form, ids, year))
+    if outcome.ok:
         flash(gettext("Texterna är sparade."), "success")
         return redirect(_report_url(ids, year))
-    rapport = services.draft_for(ids, year)  # as saved now, beside the texts that were refused
-    return _render_report(ids, year, rapport, document, entries, form, status, conflict=conflict)
+    rapport = services.draft_for(current_scope(), ids, year)  # as saved now, beside the refused
+    if outcome.conflict is None:
+        show_errors(form, outcome.errors)
+        return _render_report(ids, year, rapport, document, entries, form, 422)
+    _show_theirs(form, rapport)
+    return _render_report(
+        ids, year, rapport, document, entries, form, 409, conflict=outcome.conflict
+    )
+
+
+def _save_draft(form: ReportTextForm, ids: frozenset[int], year: int) -> Rapport:
+    """The service call that keeps the posted texts."""
+    texts = form.texts()
+    return services.save_draft(
+        scope=current_scope(),
+        verksamhet_ids=ids,
+        year=year,
+        introduction=texts["introduction"],
+        closing=texts["closing"],
+        summaries=form.summaries(),
+        expected_version=submitted_version(form),
+        user=current_user,
+    )
+
+
+def _show_theirs(form: ReportTextForm, rapport: Rapport | None) -> None:
+    """After a refused save on an outdated copy: what is saved now beside each differing text."""
+    saved = services.texts_of(rapport)
+    differing = services.differing_texts(rapport, form.texts())
+    theirs = {name: saved.get(name, "") for name in differing}
+    show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
 
 
 def _report_as_saved(
     ids: frozenset[int], year: int, status: int = 200, freeze_refusal: ConflictError | None = None
 ):
     """The report page with the draft's texts in the form."""
-    rapport = services.draft_for(ids, year)
-    document, entries = services.generate(ids, year, rapport, _threshold())
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries = _generate(ids, year, rapport)
     form = text_form(entries)
-    _fill_texts(form, rapport)
+    form.fill(services.texts_of(rapport), rapport.version if rapport else 0)
     return _render_report(
         ids, year, rapport, document, entries, form, status, freeze_refusal=freeze_refusal
     )
@@ -119,8 +161,8 @@ def _render_report(
     latest = services.latest_version(rapport)
     changes = []
     if latest is not None:
-        frozen = services.document_from_dict(latest.content)
-        changes = domain.compare(services.entries_of(frozen), entries)
+        frozen = domain.document_from_dict(latest.content)
+        changes = domain.compare(list(frozen.entries()), entries)
     return render_template(
         "reports/report.html",
         form=form,
@@ -129,7 +171,7 @@ def _render_report(
         rapport=rapport,
         latest=latest,
         changes=changes,
-        can_edit=current_user.role.can_edit_report,
+        can_edit=_may_edit(),
         conflict=conflict,
         freeze_refusal=freeze_refusal,
         **_doc_context(document),
@@ -140,68 +182,36 @@ def _report_url(ids: frozenset[int], year: int, endpoint: str = "reports.report"
     return url_for(endpoint, ar=year, verksamhet=sorted(ids), **more)
 
 
-def _texts(form: ReportTextForm) -> dict[str, str]:
-    """The texts in the form by field name, as services.texts_of names them."""
-    return {field.name: field.data or "" for field in form if isinstance(field, TextAreaField)}
-
-
-def _fill_texts(form: ReportTextForm, rapport: Rapport | None) -> None:
-    form.version.data = rapport.version if rapport else 0
-    saved = services.texts_of(rapport)
-    for name in _texts(form):
-        form[name].data = saved.get(name, "")
-
-
-def _save_texts(form: ReportTextForm, ids: frozenset[int], year: int, entries: list):
-    """Save the posted texts: 302, or 422 or 409 with the form ready to show why."""
-    if not form.validate():
-        return 422, None
-    texts = _texts(form)
-    saved, conflict = commit_or_refuse(
-        form,
-        lambda: services.save_draft(
-            verksamhet_ids=ids,
-            year=year,
-            introduction=texts["introduction"],
-            closing=texts["closing"],
-            summaries={e.brist_id: texts[f"summary_{e.brist_id}"] for e in entries},
-            expected_version=submitted_version(form),
-            user=current_user,
-        ),
-    )
-    if conflict:
-        rapport = services.draft_for(ids, year)
-        shown = services.texts_of(rapport)
-        theirs = {name: shown.get(name, "") for name in services.differing_texts(rapport, texts)}
-        show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
-    return (302 if saved else 409 if conflict else 422), conflict
-
-
 @blueprint.route("/rapport/frys", methods=["POST"])
 @login_required
 def freeze():
     """Freeze the report as it reads now; only the samordnare does."""
     ids, year = _chosen()
-    if not current_user.role.can_edit_report:
+    if not _may_edit():
         abort(403)
     if not ids or not ReportTextForm().validate_on_submit():
         abort(400)
-    try:
-        version = services.freeze_report(
-            verksamhet_ids=ids, year=year, user=current_user, threshold=_threshold()
+    outcome = run_verb(
+        lambda: services.freeze_report(
+            scope=current_scope(),
+            verksamhet_ids=ids,
+            year=year,
+            user=current_user,
+            threshold=_threshold(),
         )
-        db.session.commit()
-    except ConflictError as refusal:
-        db.session.rollback()
-        return _report_as_saved(ids, year, status=409, freeze_refusal=refusal)
+    )
+    if outcome.conflict is not None:
+        return _report_as_saved(ids, year, status=409, freeze_refusal=outcome.conflict)
+    if not outcome.ok or outcome.value is None:
+        abort(403)  # refused outside the scope: _chosen and _may_edit let nothing through
+    version = outcome.value
     flash(gettext("Version %(n)d är fryst.", n=version.number), "success")
     return redirect(url_for("reports.version", version_id=version.id))
 
 
 def _version_or_404(version_id: int) -> RapportVersion:
     version = db.session.get(RapportVersion, version_id)
-    scope = scope_of(current_user)
-    if version is None or (scope is not None and not version.rapport.verksamhet_ids <= scope):
+    if version is None or not current_scope().covers_all(version.rapport.verksamhet_ids):
         abort(404)
     return version
 
@@ -220,7 +230,7 @@ def _version_line(version: RapportVersion) -> str:
 def version(version_id: int):
     """A frozen version, exactly as it was frozen."""
     frozen = _version_or_404(version_id)
-    document = services.document_from_dict(frozen.content, _version_line(frozen))
+    document = domain.document_from_dict(frozen.content, _version_line(frozen))
     return render_template(
         "reports/version.html",
         version=frozen,
@@ -233,11 +243,11 @@ def _document_for_export() -> tuple[ReportDocument, str]:
     if "version" in request.args:  # a frozen version: one that is not an id is not found
         frozen = _version_or_404(request.args.get("version", 0, type=whole_number))
         stem = f"uppmarksammade-brister-{frozen.rapport.year}-v{frozen.number}"
-        return services.document_from_dict(frozen.content, _version_line(frozen)), stem
+        return domain.document_from_dict(frozen.content, _version_line(frozen)), stem
     ids, year = _chosen()
     if not ids:
         abort(404)
-    document, _ = services.generate(ids, year, services.draft_for(ids, year), _threshold())
+    document, _ = _generate(ids, year, services.draft_for(current_scope(), ids, year))
     return document, f"uppmarksammade-brister-{year}-utkast"
 
 
@@ -271,6 +281,6 @@ def statistics_page():
     year = request.args.get("ar", type=whole_number)
     if year is not None and not 2000 <= year <= 2100:
         year = None
-    stats = statistics.gather(scope_of(current_user), year)
+    stats = statistics.gather(current_scope(), year)
     years = sorted(stats.years, reverse=True)
     return render_template("reports/statistics.html", stats=stats, year=year, years=years)

@@ -19,6 +19,7 @@ from systemfel.meetings.models import Ledningsgrupp, Mote, Punkt
 from systemfel.reports import services as reports
 from systemfel.reports.domain import Kind
 from systemfel.reports.queries import brist_facts
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.integration.conftest import at
 
@@ -27,7 +28,13 @@ BEFORE = "2454be7d0344"  # the revision before history kept facts
 
 
 def _entries(scene):
-    document, entries = reports.generate(frozenset({scene.verksamhet.id}), Y, None, threshold=3)
+    document, entries = reports.generate(
+        scope=Scope.everything(),
+        verksamhet_ids=frozenset({scene.verksamhet.id}),
+        year=Y,
+        rapport=None,
+        threshold=3,
+    )
     return document, {entry.titel: entry for entry in entries}
 
 
@@ -64,7 +71,11 @@ def test_an_ombuds_reason_that_begins_beslut_i_is_not_reported_as_a_decision(sce
         comment="Beslut i Ledningsgruppen PO Bevakning 2026-05-05: avslutas som åtgärdad.",
     )
 
-    [facts] = [f for f in brist_facts(frozenset({scene.verksamhet.id}), Y) if f.titel == "Egna ord"]
+    [facts] = [
+        f
+        for f in brist_facts(Scope.everything(), frozenset({scene.verksamhet.id}), Y)
+        if f.titel == "Egna ord"
+    ]
     assert Kind.DECISION not in {event.kind for event in facts.events}
     document, entries = _entries(scene)
     assert not any(line.startswith("Beslut i") for line in entries["Egna ord"].actions)
@@ -241,5 +252,9 @@ def test_the_migration_reads_old_entries_back_and_keeps_what_it_cannot_read(app,
     assert history.lines(unread[0]) == [("Okänt fält", "a", "b")]
     for row in rows:
         HandelseTyp(row.typ)  # every kind is known
-    [facts] = [f for f in brist_facts(frozenset({verksamhet_id}), Y) if f.titel == "Två"]
+    [facts] = [
+        f
+        for f in brist_facts(Scope.everything(), frozenset({verksamhet_id}), Y)
+        if f.titel == "Två"
+    ]
     assert Kind.DECISION not in {event.kind for event in facts.events}

@@ -8,11 +8,13 @@ import pytest
 from systemfel.access import scope_for
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Niva, Utfall
+from systemfel.errors import OutOfScope
 from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.followups.domain import SvarTyp
-from systemfel.reports import services
+from systemfel.reports import domain, services
 from systemfel.reports.queries import brist_facts
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.integration.conftest import at
 
@@ -110,7 +112,13 @@ def year_of_brister(scene):
 
 
 def _entries(scene, year):
-    document, entries = services.generate(frozenset({scene.verksamhet.id}), year, None, threshold=3)
+    document, entries = services.generate(
+        scope=Scope.everything(),
+        verksamhet_ids=frozenset({scene.verksamhet.id}),
+        year=year,
+        rapport=None,
+        threshold=3,
+    )
     return document, {entry.titel: entry for entry in entries}
 
 
@@ -153,7 +161,8 @@ def test_an_escalated_brist_is_reported_at_its_year_end_level_with_its_history(
 
 def test_counts_have_the_previous_year_beside_them(scene, year_of_brister):
     document, _ = _entries(scene, Y2)
-    assert document.counts.new == 4  # the four registered in 2026, the merged one included
+    # Four registered in 2026; the one merged into another within the year is folded into it.
+    assert document.counts.new == 3
     assert document.previous.new == 2
 
 
@@ -163,6 +172,7 @@ def test_a_frozen_version_does_not_change_when_brister_do(scene, year_of_brister
         role=factories.Role.SAMORDNARE, verksamheter=[scene.verksamhet]
     )
     rapport = services.save_draft(
+        scope=Scope.everything(),
         verksamhet_ids=ids,
         year=Y2,
         introduction="Inledning.",
@@ -171,8 +181,9 @@ def test_a_frozen_version_does_not_change_when_brister_do(scene, year_of_brister
         expected_version=0,
         user=samordnare,
     )
-    document, _ = services.generate(ids, Y2, rapport, threshold=3)
-    version = services.freeze(rapport=rapport, document=document, user=samordnare)
+    version = services.freeze_report(
+        scope=Scope.everything(), verksamhet_ids=ids, year=Y2, user=samordnare, threshold=3
+    )
     db.session.commit()
     escalated = year_of_brister["Eskalerad"]
     brister_services.escalate_brist(
@@ -185,17 +196,21 @@ def test_a_frozen_version_does_not_change_when_brister_do(scene, year_of_brister
         now=at(date(Y2, 11, 2)),
     )
     db.session.commit()
-    frozen = services.document_from_dict(version.content)
-    assert services.document_to_dict(frozen) == version.content
-    kept = {e.titel: e for e in services.entries_of(frozen)}
+    frozen = domain.document_from_dict(version.content)
+    assert domain.document_to_dict(frozen) == version.content
+    kept = {e.titel: e for e in list(frozen.entries())}
     assert kept["Eskalerad"].niva == Niva.LOKAL
-    _, fresh = services.generate(ids, Y2, rapport, threshold=3)
-    changes = services.domain.compare(services.entries_of(frozen), fresh)
+    _, fresh = services.generate(
+        scope=Scope.everything(), verksamhet_ids=ids, year=Y2, rapport=rapport, threshold=3
+    )
+    changes = domain.compare(list(frozen.entries()), fresh)
     assert [c.nummer for c in changes] == [escalated.nummer]
 
 
 def test_the_facts_read_every_kind_of_event_back(scene, year_of_brister):
-    facts = {f.titel: f for f in brist_facts(frozenset({scene.verksamhet.id}), Y2)}
+    facts = {
+        f.titel: f for f in brist_facts(Scope.everything(), frozenset({scene.verksamhet.id}), Y2)
+    }
     kinds = {e.kind.value for e in facts["Eskalerad"].events}
     assert {"registered", "niva", "answer"} <= kinds
     assert facts["Eskalerad"].first_niva == Niva.HANDLAGGARE
@@ -238,7 +253,13 @@ def test_golden_docx_of_a_year_of_brister(scene, year_of_brister):
 
     from systemfel.reports.documents import report_docx
 
-    document, _ = services.generate(frozenset({scene.verksamhet.id}), Y2, None, threshold=3)
+    document, _ = services.generate(
+        scope=Scope.everything(),
+        verksamhet_ids=frozenset({scene.verksamhet.id}),
+        year=Y2,
+        rapport=None,
+        threshold=3,
+    )
     read = docx.Document(io.BytesIO(report_docx(document)))
     headings = [
         (p.style.name, p.text) for p in read.paragraphs if p.style.name.startswith("Heading")
@@ -258,3 +279,33 @@ def test_golden_docx_of_a_year_of_brister(scene, year_of_brister):
     assert year_of_brister["Dubbletten"].nummer in text  # named under its target only
     assert text.count(year_of_brister["Dubbletten"].nummer + " Dubbletten") == 0
     assert "Vi utbildar handläggarna." in text
+
+
+def test_a_report_outside_the_scope_is_refused_by_the_services(scene, year_of_brister):
+    ids = frozenset({scene.verksamhet.id})
+    elsewhere = Scope(verksamhet_ids=frozenset({scene.verksamhet.id + 1}))
+    with pytest.raises(OutOfScope):
+        services.generate(scope=elsewhere, verksamhet_ids=ids, year=Y2, rapport=None, threshold=3)
+    with pytest.raises(OutOfScope):
+        services.draft_for(elsewhere, ids, Y2)
+
+
+def test_only_a_scope_that_edits_reports_writes_or_freezes_one(scene, year_of_brister):
+    ids = frozenset({scene.verksamhet.id})
+    reader = Scope(verksamhet_ids=ids)  # sees the verksamhet, may not edit its report
+    with pytest.raises(OutOfScope):
+        services.save_draft(
+            scope=reader,
+            verksamhet_ids=ids,
+            year=Y2,
+            introduction="Inledning.",
+            closing="",
+            summaries={},
+            expected_version=0,
+            user=scene.ombud,
+        )
+    with pytest.raises(OutOfScope):
+        services.freeze_report(
+            scope=reader, verksamhet_ids=ids, year=Y2, user=scene.ombud, threshold=3
+        )
+    assert services.draft_for(reader, ids, Y2) is None

@@ -15,7 +15,6 @@ from docx.oxml.ns import qn
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.reports.documents import (
     ENTRY_COLUMNS,
-    ReportDocument,
     entries_csv,
     report_docx,
     report_text,
@@ -27,6 +26,7 @@ from systemfel.reports.domain import (
     Example,
     MyndighetGroup,
     NivaSection,
+    ReportDocument,
     ReportEntry,
 )
 from tests.small_counts import assert_not_recoverable

@@ -1,0 +1,37 @@
+"""Frozen versions are stored as JSON: a version stored before the data model moved into
+domain.py loads as it was, and loading then storing gives the same JSON back."""
+
+import json
+from pathlib import Path
+
+from systemfel.brister.domain import Niva, Utfall
+from systemfel.reports.documents import report_text
+from systemfel.reports.domain import document_from_dict, document_to_dict
+from tests.unit.test_report_documents import DOC
+
+STORED = Path(__file__).parent / "data" / "frozen_report.json"
+
+
+def _stored() -> dict:
+    return json.loads(STORED.read_text(encoding="utf-8"))
+
+
+def test_a_version_stored_earlier_loads_as_it_was():
+    loaded = document_from_dict(_stored(), DOC.version_line)
+    assert loaded == DOC
+    entries = list(loaded.entries())
+    assert [e.niva for e in entries] == sorted((e.niva for e in entries), key=list(Niva).index)
+    assert any(e.utfall == Utfall.DELVIS_ATGARDAD for e in entries)
+    assert report_text(loaded) == report_text(DOC)
+
+
+def test_loading_and_storing_again_gives_the_same_json():
+    stored = _stored()
+    assert document_to_dict(document_from_dict(stored)) == stored
+    assert json.loads(json.dumps(document_to_dict(DOC))) == stored
+
+
+def test_the_version_line_is_added_when_loaded_not_stored():
+    loaded = document_from_dict(_stored(), "Fryst version 2")
+    assert loaded.version_line == "Fryst version 2"
+    assert "version_line" not in document_to_dict(loaded)
