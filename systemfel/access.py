@@ -10,20 +10,14 @@ from flask_login import current_user, login_required
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.extensions import db
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.scope import Scope
-
-
-def scope_of(user: User) -> frozenset[int] | None:
-    """Return the verksamheter whose data `user` sees; None means all of them (admin)."""
-    if user.role.is_system_wide:
-        return None
-    return frozenset(user.verksamhet_ids)
 
 
 def scope_for(user: User) -> Scope:
     """Build the Scope of a signed-in user: their verksamheter and what their role allows."""
     return Scope(
-        verksamhet_ids=scope_of(user),
+        verksamhet_ids=None if user.role.is_system_wide else frozenset(user.verksamhet_ids),
         operations=user.role.operations,
         member_user_id=user.id if user.role == Role.LEDNINGSGRUPP else None,
     )
@@ -44,14 +38,22 @@ def current_scope() -> Scope:
     return g.scope
 
 
-def requires(permission: str) -> Callable:
-    """Allow the view only to signed-in users whose role has `permission` (a Role property)."""
+def requires(operation: Operation) -> Callable:
+    """Allow the view only to signed-in users whose Scope allows `operation` somewhere."""
+    return _only_if(lambda scope: scope.allows(operation))
 
+
+def requires_everything(view: Callable) -> Callable:
+    """Allow the view only to a scope over every verksamhet (the system administrator)."""
+    return _only_if(lambda scope: scope.is_everything)(view)
+
+
+def _only_if(allowed: Callable[[Scope], bool]) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not getattr(current_user.role, permission):
+            if not allowed(current_scope()):
                 abort(403)
             return view(*args, **kwargs)
 

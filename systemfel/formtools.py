@@ -68,16 +68,6 @@ def run_on_form(form: FlaskForm, action: Callable[[], T]) -> Outcome[T]:
     return outcome
 
 
-def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's error beside the field it names, else at the top of the form."""
-    message = gettext(error.message)
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
 def submitted_version(form: FlaskForm) -> int:
     """Return the version the user's copy was loaded at (0 if missing: always a conflict).
 
@@ -95,37 +85,6 @@ def submitted_version(form: FlaskForm) -> int:
 def status_for(form: FlaskForm) -> int:
     """422 when a posted form has errors, so tests and clients can tell; else 200."""
     return 422 if form.errors else 200
-
-
-def commit_or_refuse(
-    form: FlaskForm,
-    action: Callable[[], object],
-    show: Callable[[FlaskForm, DomainError], None] = show_error,
-) -> tuple[bool, ConflictError | None]:
-    """Run a service call and commit; on a refusal roll back and keep the user's input.
-
-    Returns (True, None) when saved, (False, conflict) when someone else saved first, and
-    (False, None) when the service refused the values (shown on the form by `show`).
-    """
-    try:
-        action()
-        db.session.commit()
-    except ConflictError as conflict:
-        db.session.rollback()
-        return False, conflict
-    except DomainError as error:
-        db.session.rollback()
-        show(form, error)
-        return False, None
-    return True, None
-
-
-def commit_or_show(form: FlaskForm, action: Callable[[], object]) -> bool:
-    """Run a service call and commit; on a refusal roll back, keep the input and show why."""
-    saved, conflict = commit_or_refuse(form, action)
-    if conflict is not None:
-        show_error(form, conflict)
-    return saved
 
 
 def show_conflict(form: FlaskForm, *, saved_version: int, theirs: dict[str, str]) -> None:

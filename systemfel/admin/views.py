@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from systemfel.access import current_scope, requires
+from systemfel.access import current_scope, requires, requires_everything
 from systemfel.admin.forms import MyndighetForm, OmradeForm, UserForm, VerksamhetForm
 from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role, roles_assignable_by
@@ -15,7 +15,7 @@ from systemfel.errors import DomainError
 from systemfel.extensions import db
 from systemfel.formtools import run_on_form, status_for
 from systemfel.verksamheter import services
-from systemfel.verksamheter.domain import MyndighetTyp, parse_emails, parse_kommuner
+from systemfel.verksamheter.domain import MyndighetTyp, Operation, parse_emails, parse_kommuner
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -61,7 +61,7 @@ def _form_page(form, title: str, verksamhet: Verksamhet | None, fields: list[str
 
 
 @blueprint.route("/")
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def index():
     """The verksamheter the user manages; admin may create new ones."""
     verksamheter = _managed()
@@ -71,7 +71,7 @@ def index():
 
 
 @blueprint.route("/verksamheter/ny", methods=["GET", "POST"])
-@requires("is_system_wide")
+@requires_everything
 def create_verksamhet():
     """Create a verksamhet (admin); it starts with the standard lists."""
     form = VerksamhetForm()
@@ -95,7 +95,7 @@ def create_verksamhet():
 
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>", methods=["GET", "POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def verksamhet(verksamhet_id: int):
     """A verksamhet's name and kommuner, with links to its lists."""
     current = _verksamhet_or_404(verksamhet_id)
@@ -122,7 +122,7 @@ def verksamhet(verksamhet_id: int):
 
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/myndigheter")
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def myndigheter(verksamhet_id: int):
     """The verksamhet's myndigheter."""
     current = _verksamhet_or_404(verksamhet_id)
@@ -136,7 +136,7 @@ def myndigheter(verksamhet_id: int):
 @blueprint.route(
     "/verksamheter/<int:verksamhet_id>/myndigheter/<int:item_id>", methods=["GET", "POST"]
 )
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def myndighet(verksamhet_id: int, item_id: int | None = None):
     """Create or edit a myndighet."""
     current = _verksamhet_or_404(verksamhet_id)
@@ -166,7 +166,7 @@ def myndighet(verksamhet_id: int, item_id: int | None = None):
 
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/omraden")
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def omraden(verksamhet_id: int):
     """The verksamhet's områden."""
     current = _verksamhet_or_404(verksamhet_id)
@@ -178,7 +178,7 @@ def omraden(verksamhet_id: int):
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/omraden/ny", methods=["GET", "POST"])
 @blueprint.route("/verksamheter/<int:verksamhet_id>/omraden/<int:item_id>", methods=["GET", "POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def omrade(verksamhet_id: int, item_id: int | None = None):
     """Create or edit an område."""
     current = _verksamhet_or_404(verksamhet_id)
@@ -204,7 +204,7 @@ def omrade(verksamhet_id: int, item_id: int | None = None):
 
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/anvandare")
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def users(verksamhet_id: int):
     """The verksamhet's user accounts."""
     current = _verksamhet_or_404(verksamhet_id)
@@ -261,7 +261,7 @@ def _chosen_verksamheter(form: UserForm, item: User | None) -> list[Verksamhet]:
 @blueprint.route(
     "/verksamheter/<int:verksamhet_id>/anvandare/<int:item_id>", methods=["GET", "POST"]
 )
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def user(verksamhet_id: int, item_id: int | None = None):
     """Create or edit a user account of the verksamhet."""
     current = _verksamhet_or_404(verksamhet_id)
@@ -322,7 +322,7 @@ def user(verksamhet_id: int, item_id: int | None = None):
 @blueprint.route(
     "/verksamheter/<int:verksamhet_id>/anvandare/<int:item_id>/losenord", methods=["POST"]
 )
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def reset_password(verksamhet_id: int, item_id: int):
     """Give a user a new temporary password, shown once."""
     current = _verksamhet_or_404(verksamhet_id)

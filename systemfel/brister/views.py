@@ -54,6 +54,7 @@ from systemfel.formtools import (
 )
 from systemfel.i18n import N_
 from systemfel.privacy.domain import shown_observed
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
 from systemfel.verksamheter.scope import Scope
 
@@ -251,7 +252,7 @@ def _fields(form: BristForm) -> services.BristFields:
 
 
 @blueprint.route("/brister/ny", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def register():
     """Register a new brist; with several verksamheter, choose which one first."""
     verksamheter = _verksamheter_for(current_scope())
@@ -312,7 +313,7 @@ def detail(brist_id: int):
 
 
 @blueprint.route("/brister/<int:brist_id>/redigera", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def edit(brist_id: int):
     """Edit a brist; a save on an outdated copy is refused and shows what changed."""
     brist = queries.brist_or_404(brist_id, current_scope())
@@ -394,7 +395,7 @@ def _apply(form, brist: Brist, action, success: str):
 
 
 @blueprint.route("/brister/<int:brist_id>/observation", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def observe(brist_id: int):
     """Record that the flaw was seen again."""
     brist = queries.brist_or_404(brist_id, current_scope())
@@ -425,7 +426,7 @@ def observe(brist_id: int):
 
 
 @blueprint.route("/brister/<int:brist_id>/eskalera", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def escalate(brist_id: int):
     """Escalate a brist to a higher level, with a reason."""
     brist = queries.brist_or_404(brist_id, current_scope())
@@ -456,7 +457,7 @@ def escalate(brist_id: int):
 
 
 @blueprint.route("/brister/<int:brist_id>/status", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def change_status(brist_id: int):
     """Move an open brist to another status."""
     brist = queries.brist_or_404(brist_id, current_scope())
@@ -485,7 +486,7 @@ def change_status(brist_id: int):
 
 
 @blueprint.route("/brister/<int:brist_id>/stang", methods=["GET", "POST"])
-@requires("can_close_brister")
+@requires(Operation.CLOSE_BRISTER)
 def close(brist_id: int):
     """Close a brist with an outcome (samordnare)."""
     brist = queries.brist_or_404(brist_id, current_scope())
@@ -520,7 +521,7 @@ def close(brist_id: int):
 
 
 @blueprint.route("/brister/<int:brist_id>/oppna-igen", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def reopen(brist_id: int):
     """Open a closed brist again; it keeps its history."""
     brist = queries.brist_or_404(brist_id, current_scope())

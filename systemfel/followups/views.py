@@ -31,12 +31,14 @@ from systemfel.brister.domain import Status, Utfall
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
+from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.followups import queries, services
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
 from systemfel.followups.models import Kontakt
 from systemfel.formtools import run_on_form, run_verb, status_for
+from systemfel.i18n import N_
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Myndighet
 
@@ -69,7 +71,7 @@ def my_work():
 
 
 @blueprint.route("/brister/<int:brist_id>/uppfoljning", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def record(brist_id: int):
     """Record a follow-up: what was found, and the next date or closing."""
     brist = brister_queries.brist_or_404(brist_id, current_scope())
@@ -125,7 +127,7 @@ def _record(form: FollowupForm, brist: Brist) -> None:
 
 
 @blueprint.route("/brister/<int:brist_id>/bevakning", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def move(brist_id: int):
     """Give the open follow-up another date."""
     brist = brister_queries.brist_or_404(brist_id, current_scope())
@@ -155,7 +157,7 @@ def move(brist_id: int):
 
 
 @blueprint.route("/brister/<int:brist_id>/kontakt", methods=["GET", "POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def raise_contact(brist_id: int):
     """Record that the brist was raised with a myndighet, optionally sending it by e-mail."""
     brist = brister_queries.brist_or_404(brist_id, current_scope())
@@ -184,11 +186,14 @@ def raise_contact(brist_id: int):
 
 
 def _raise(form: KontaktForm, brist: Brist) -> None:
+    myndighet = db.session.get(Myndighet, form.myndighet_id.data)
+    if myndighet is None:
+        raise ValidationError(N_("Välj en av bristens myndigheter."), field="myndighet_id")
     services.raise_with_myndighet(
         brist=brist,
         user=current_user,
         scope=current_scope(),
-        myndighet=db.session.get(Myndighet, form.myndighet_id.data),
+        myndighet=myndighet,
         contacted_on=form.contacted_on.data,
         kanal=Kanal(form.kanal.data),
         summary=form.summary.data,
@@ -207,7 +212,7 @@ def _raise(form: KontaktForm, brist: Brist) -> None:
 
 
 @blueprint.route("/kontakter/<int:kontakt_id>/aterkalla", methods=["POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def revoke(kontakt_id: int):
     """Stop the answer links of a contact and its reminders."""
     kontakt = db.session.get(Kontakt, kontakt_id)

@@ -111,7 +111,7 @@ class Sektion(StrEnum):
 SEKTION_LABELS = {
     Sektion.OPPNING: N_("Inledning"),
     Sektion.NYA: N_("Nya brister"),
-    Sektion.UPPFOLJNING: N_("Uppföljning av tidigare brister"),
+    Sektion.UPPFOLJNING: N_("Bevakning av tidigare brister"),
     Sektion.FORSLAG: N_("Förslag till eskalering och avslut"),
     Sektion.OVERFORDA: N_("Överförda från föregående möte"),
     Sektion.STAENDE: N_("Stående punkter"),

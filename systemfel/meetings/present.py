@@ -55,7 +55,7 @@ def decision_of(punkt: Punkt) -> str:
 def minutes_in_words(mote: Mote) -> dict[tuple[str, int | None], str]:
     """What the saved minutes say, field by field: (the form's field, the punkt's id)."""
     named = mote.narvarande
-    words = {
+    words: dict[tuple[str, int | None], str] = {
         ("narvarande", None): "; ".join(f"{namn}, {organisation}" for namn, organisation in named)
     }
     for punkt in mote.visible_punkter:

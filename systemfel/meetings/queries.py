@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User, user_verksamhet
@@ -13,6 +13,7 @@ from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
+from systemfel.followups.domain import SvarTyp
 from systemfel.followups.models import Bevakning, Kontakt, Svar
 from systemfel.meetings.domain import AgendaInput, BristLage, CarriedItem, MotesStatus
 from systemfel.meetings.models import (
@@ -43,9 +44,11 @@ def groups_for(*, scope: Scope) -> list[Ledningsgrupp]:
     return list(db.session.scalars(query.order_by(Ledningsgrupp.namn)))
 
 
-def _visible_groups(scope: Scope, group_id: sa.ColumnElement[int]) -> list[sa.ColumnElement[bool]]:
+def _visible_groups(
+    scope: Scope, group_id: sa.ColumnElement[int] | QueryableAttribute[int]
+) -> list[sa.ColumnElement[bool]]:
     """The conditions that limit a query on a ledningsgrupp id column to the scope's groups."""
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     covered = scope.where(ledningsgrupp_verksamhet.c.verksamhet_id)
     if covered:
         covering = select(ledningsgrupp_verksamhet.c.ledningsgrupp_id).where(*covered)
@@ -185,9 +188,9 @@ def _followups_due(ids: list[int]) -> dict[int, date]:
     return due
 
 
-def _latest_answers(ids: list[int]) -> dict[int, tuple[date, object, date | None]]:
+def _latest_answers(ids: list[int]) -> dict[int, tuple[date, SvarTyp, date | None]]:
     """Return per brist: the day of its latest answer, that answer's kind, the latest promise."""
-    latest: dict[int, tuple[date, object, date | None]] = {}
+    latest: dict[int, tuple[date, SvarTyp, date | None]] = {}
     for chunk in _chunks(ids):
         rows = db.session.execute(
             select(Kontakt.brist_id, Svar.received_at, Svar.typ, Svar.promised_on)

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext, ngettext
 from sqlalchemy import case, select
 
-from systemfel.access import requires
+from systemfel.access import requires_everything
 from systemfel.extensions import db
 from systemfel.notifications import services
 from systemfel.notifications.domain import MailKind, OutboxStatus
@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 
 
 @blueprint.route("/")
-@requires("is_system_wide")
+@requires_everything
 def index(form: ResendFailedForm | None = None):
     """Messages, failed ones first, newest first; the sender's state; sending again in bulk."""
     status = request.args.get("status", "")
@@ -41,7 +41,7 @@ def index(form: ResendFailedForm | None = None):
 
 
 @blueprint.route("/skicka-om", methods=["POST"])
-@requires("is_system_wide")
+@requires_everything
 def resend_failed():
     """Queue failed and partly delivered messages again: all, of one kind, or to one address."""
     form = ResendFailedForm()
@@ -72,7 +72,7 @@ def resend_failed():
 
 
 @blueprint.route("/<int:message_id>")
-@requires("is_system_wide")
+@requires_everything
 def show(message_id: int):
     """One message as it was (or will be) sent."""
     message = db.session.get(OutboxMessage, message_id) or abort(404)
@@ -80,7 +80,7 @@ def show(message_id: int):
 
 
 @blueprint.route("/<int:message_id>/skicka-igen", methods=["POST"])
-@requires("is_system_wide")
+@requires_everything
 def resend(message_id: int):
     """Queue a failed or partly delivered message again, to those who have not got it."""
     message = db.session.get(OutboxMessage, message_id) or abort(404)

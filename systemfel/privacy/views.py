@@ -7,7 +7,7 @@ from flask_login import current_user
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
-from systemfel.access import requires
+from systemfel.access import requires_everything
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.forms import BaseForm
@@ -29,7 +29,7 @@ class RedactForm(BaseForm):
 
 
 @blueprint.route("/")
-@requires("is_system_wide")
+@requires_everything
 def index(form: RedactForm | None = None):
     """Every stored field that holds a personnummer, masked, and the form to remove them."""
     found = stored.scan(seconds=SCAN_SECONDS)
@@ -37,7 +37,7 @@ def index(form: RedactForm | None = None):
 
 
 @blueprint.route("/ta-bort", methods=["POST"])
-@requires("is_system_wide")
+@requires_everything
 def redact():
     """Replace every number found by "[borttaget]", with a record of who and when."""
     form = RedactForm()

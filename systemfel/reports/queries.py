@@ -13,7 +13,7 @@ from systemfel.extensions import db
 from systemfel.followups.models import Kontakt, Svar
 from systemfel.reports.domain import BristFacts, Event, Kind, StatusChange, Timeline
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
-from systemfel.verksamheter.scope import Scope
+from systemfel.verksamheter.scope import Scope, VerksamhetColumn
 
 CHUNK = 5000
 HISTORY_KINDS = (
@@ -40,7 +40,7 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 
 
 def _among(
-    column: ColumnElement[int], scope: Scope, ids: frozenset[int]
+    column: VerksamhetColumn, scope: Scope, ids: frozenset[int]
 ) -> list[ColumnElement[bool]]:
     """Rows of the verksamheter `ids`, and never outside the scope whatever `ids` holds."""
     return [column.in_(ids), *scope.where(column)]
@@ -86,7 +86,7 @@ def brist_facts(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> list
             or_(Brist.closed_at.is_(None), Brist.closed_at >= year_start(year - 1)),
         )
     ).all()
-    brister = rows + _merged_long_ago(scope, verksamhet_ids, year, {row.id for row in rows})
+    brister = [*rows, *_merged_long_ago(scope, verksamhet_ids, year, {row.id for row in rows})]
     ids = [brist.id for brist in brister]
     numbers = {(b.verksamhet_id, b.nummer): b.id for b in brister}
     events, first_niva = _history(brister, numbers)
@@ -232,7 +232,7 @@ def _events_of(entry: Row, brist: Row, numbers: dict[tuple[int, str], int]) -> l
     if entry.typ == HandelseTyp.STANGD:
         utfall = Utfall(data["utfall"])
         merged = data.get("merged_into_id") or numbers.get(
-            (brist.verksamhet_id, data.get("merged_into_nummer"))
+            (brist.verksamhet_id, str(data.get("merged_into_nummer") or ""))
         )
         if merged is None and utfall == Utfall.SAMMANSLAGEN:
             merged = brist.merged_into_id

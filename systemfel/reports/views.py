@@ -256,6 +256,7 @@ def _document_for_export() -> tuple[ReportDocument, str]:
 def export(fmt: str):
     """The report as DOCX, PDF, plain text, or its data as CSV or XLSX."""
     document, stem = _document_for_export()
+    body: bytes | str
     with force_locale("sv"):
         if fmt == "docx":
             body, mimetype = documents.report_docx(document), DOCX

@@ -10,10 +10,14 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import QueryableAttribute
 
 from systemfel.errors import OutOfScope
 from systemfel.i18n import N_
 from systemfel.verksamheter.domain import Operation
+
+# A column holding a verksamhet id, as a model attribute or an expression.
+VerksamhetColumn = sa.ColumnElement[int] | QueryableAttribute[int]
 
 NOT_YOURS = N_("Du har inte behörighet till det här i den verksamheten.")
 
@@ -56,7 +60,7 @@ class Scope:
         if not self.allows(operation, verksamhet_id):
             raise OutOfScope(NOT_YOURS)
 
-    def where(self, column: sa.ColumnElement[int]) -> list[sa.ColumnElement[bool]]:
+    def where(self, column: VerksamhetColumn) -> list[sa.ColumnElement[bool]]:
         """The conditions that limit a query on a verksamhet_id `column` to this scope."""
         if self.verksamhet_ids is None:
             return []

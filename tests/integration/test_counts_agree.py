@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from systemfel.access import scope_for
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Utfall
 from systemfel.brister.models import Brist
@@ -14,6 +15,7 @@ from systemfel.extensions import db
 from systemfel.reports import services, statistics
 from systemfel.reports.domain import YearTally
 from systemfel.verksamheter.scope import Scope
+from tests import factories
 from tests.integration.conftest import Scene, at
 
 FIRST_DAY = date(2024, 11, 1)
@@ -50,6 +52,7 @@ def _step(rng: random.Random, scene: Scene, day: date, hour: int, minute: int, l
         brister_services.close_brist(
             brist=brist,
             user=scene.ombud,
+            scope=factories.closing_scope(scene.ombud),
             utfall=rng.choice(OUTCOMES),
             comment="",
             expected_version=brist.version,
@@ -61,7 +64,12 @@ def _step(rng: random.Random, scene: Scene, day: date, hour: int, minute: int, l
         brist = rng.choice(closed)
         reason = "Syns igen."
         brister_services.reopen_brist(
-            brist=brist, user=scene.ombud, reason=reason, expected_version=brist.version, now=now
+            brist=brist,
+            user=scene.ombud,
+            scope=scope_for(scene.ombud),
+            reason=reason,
+            expected_version=brist.version,
+            now=now,
         )
         last[brist] = now.date()
     elif len(open_) > 1:
@@ -69,6 +77,7 @@ def _step(rng: random.Random, scene: Scene, day: date, hour: int, minute: int, l
         brister_services.close_brist(
             brist=brist,
             user=scene.ombud,
+            scope=factories.closing_scope(scene.ombud),
             utfall=Utfall.SAMMANSLAGEN,
             comment="",
             merged_into=target,

@@ -26,6 +26,7 @@ from systemfel.meetings.views.common import (
     mote_or_404,
     punkt_or_404,
 )
+from systemfel.verksamheter.domain import Operation
 
 
 def _mote_form(group: Ledningsgrupp, mote: Mote | None) -> MeetingForm:
@@ -54,7 +55,7 @@ def _mote_fields(group: Ledningsgrupp, form: MeetingForm) -> services.MeetingFie
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/moten/nytt", methods=["GET", "POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def new_meeting(group_id: int):
     """Plan a meeting of the group."""
     group = group_or_404(group_id)
@@ -73,7 +74,7 @@ def new_meeting(group_id: int):
 
 
 @blueprint.route("/moten/<int:mote_id>/andra", methods=["GET", "POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def edit_meeting(mote_id: int):
     """Change a meeting's time, place or justerare."""
     mote = mote_or_404(mote_id)
@@ -131,7 +132,7 @@ def _dagordning_button(mote: Mote, verb: Callable[[int], object], success: str):
 
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/foresla", methods=["POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def propose(mote_id: int):
     """Propose the agenda from the rules, or regenerate it keeping manual edits."""
     mote = mote_or_404(mote_id)
@@ -145,7 +146,7 @@ def propose(mote_id: int):
 @blueprint.route(
     "/moten/<int:mote_id>/dagordning/punkter/<int:punkt_id>/<action>", methods=["POST"]
 )
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def item_action(mote_id: int, punkt_id: int, action: str):
     """Move an item up or down, take it off the agenda, or put it back."""
     mote = mote_or_404(mote_id)
@@ -184,7 +185,7 @@ def _brist_numbered(mote: Mote, form: AddItemForm) -> Brist | None:
 
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/punkter", methods=["POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def add_item(mote_id: int):
     """Add a free item, or a brist by its number, to the draft agenda."""
     mote = mote_or_404(mote_id)
@@ -210,7 +211,7 @@ def add_item(mote_id: int):
 
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/faststall", methods=["POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def faststall(mote_id: int):
     """Settle the agenda; it is then a record that later changes to brister do not alter."""
     mote = mote_or_404(mote_id)
@@ -224,7 +225,7 @@ def faststall(mote_id: int):
 
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/skicka", methods=["POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def send_agenda(mote_id: int):
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation."""
     mote = mote_or_404(mote_id)
@@ -241,7 +242,7 @@ def send_agenda(mote_id: int):
 
 
 @blueprint.route("/brister/<int:brist_id>/ledningsgrupp", methods=["POST"])
-@requires("can_work_brister")
+@requires(Operation.WORK_BRISTER)
 def mark(brist_id: int):
     """An ombud asks for the brist to be taken up in the ledningsgrupp, or takes it back."""
     brist = brist_or_404(brist_id, current_scope())

@@ -21,6 +21,7 @@ from systemfel.meetings.views.common import (
     flash_outcome,
     group_or_404,
 )
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
 
 
@@ -48,7 +49,7 @@ def _group_fields(form: GroupForm, verksamheter: list[Verksamhet]) -> services.G
 
 
 @blueprint.route("/ledningsgrupper/ny", methods=["GET", "POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def new_group():
     """Create a ledningsgrupp."""
     verksamheter = queries.verksamheter_in(current_scope())
@@ -99,7 +100,7 @@ def _render_group(group: Ledningsgrupp, member_form: MemberForm, status: int = 2
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/andra", methods=["GET", "POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def edit_group(group_id: int):
     """Change a group's name, kind, verksamheter and standing items."""
     group = group_or_404(group_id)
@@ -126,7 +127,7 @@ def edit_group(group_id: int):
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/ledamoter", methods=["POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def add_member(group_id: int):
     """Add a member to the group."""
     group = group_or_404(group_id)
@@ -153,7 +154,7 @@ def add_member(group_id: int):
 @blueprint.route(
     "/ledningsgrupper/<int:group_id>/ledamoter/<int:member_id>/ta-bort", methods=["POST"]
 )
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def remove_member(group_id: int, member_id: int):
     """Remove a member from the group."""
     group = group_or_404(group_id)
@@ -167,7 +168,7 @@ def remove_member(group_id: int, member_id: int):
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/kalenderlank", methods=["POST"])
-@requires("can_manage_verksamhet")
+@requires(Operation.MANAGE_VERKSAMHET)
 def new_calendar_link(group_id: int):
     """Give the calendar feed a new secret address."""
     group = group_or_404(group_id)
