@@ -86,7 +86,7 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
 
     # The minutes: escalate the brist to central level, and apply.
     page.get_by_role("link", name="Protokoll", exact=True).click()
-    punkt = page.locator("section.minutes-item").filter(
+    punkt = page.locator("section.protokoll-punkt").filter(
         has=page.get_by_role("heading", name=re.compile(nummer))
     )
     punkt.get_by_label("Anteckningar").fill("Psykiatrin och kommunen ser samma mönster.")
