@@ -40,11 +40,11 @@ INSTANCE = tempfile.TemporaryDirectory(prefix="systemfel-agenda-")  # removed on
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 GROUP_NAME = "Benchmark ledningsgrupp"
-STANDING_ITEMS = "Ledningsgruppens sammansättning\nEkonomi och bemanning\nÅrsrapporten"
+STANDING_PUNKTER = "Ledningsgruppens sammansättning\nEkonomi och bemanning\nÅrsrapporten"
 # generate.py's data ends 2026-11-25; the planned meeting is two weeks later.
-MEETING_AT = datetime(2026, 12, 8, 13, 0, tzinfo=STOCKHOLM)
+MOTE_AT = datetime(2026, 12, 8, 13, 0, tzinfo=STOCKHOLM)
 PREVIOUS_AT = datetime(2026, 9, 8, 13, 0, tzinfo=STOCKHOLM)
-PREVIOUS_ITEMS = 30
+PREVIOUS_PUNKTER = 30
 DEFERRED = 6
 MARKED = 10
 ESCALATION_PROPOSED = 10
@@ -131,7 +131,7 @@ def setup_group(verksamhet_id: int) -> int:
             .order_by(Brist.id)
         )
     )
-    needed = PREVIOUS_ITEMS + MARKED + ESCALATION_PROPOSED
+    needed = PREVIOUS_PUNKTER + MARKED + ESCALATION_PROPOSED
     if len(open_brister) < needed:
         raise SystemExit(f"Verksamhet {verksamhet_id} has only {len(open_brister)} open brister.")
 
@@ -141,13 +141,13 @@ def setup_group(verksamhet_id: int) -> int:
             namn=GROUP_NAME,
             typ=GruppTyp.ARBETANDE,
             verksamheter=[verksamhet],
-            staende_punkter=STANDING_ITEMS,
+            staende_punkter=STANDING_PUNKTER,
         ),
     )
-    hold_previous_meeting(group, user, open_brister[:PREVIOUS_ITEMS])
+    hold_previous_mote(group, user, open_brister[:PREVIOUS_PUNKTER])
 
     # Spread the marks over the open brister, not only the oldest.
-    rest = open_brister[PREVIOUS_ITEMS:]
+    rest = open_brister[PREVIOUS_PUNKTER:]
     step = max(1, len(rest) // (MARKED + ESCALATION_PROPOSED))
     spread = rest[::step][: MARKED + ESCALATION_PROPOSED]
     for brist in spread[:MARKED]:
@@ -162,7 +162,7 @@ def setup_group(verksamhet_id: int) -> int:
         brist.escalation_proposed_at = datetime(2026, 11, 2, 6, tzinfo=STOCKHOLM)
     add_answers(user, open_brister[:: max(1, len(open_brister) // ANSWERED)][:ANSWERED])
 
-    mote = services.plan_meeting(scope=everything(), group=group, fields=meeting_fields(MEETING_AT))
+    mote = services.plan_mote(scope=everything(), group=group, fields=mote_fields(MOTE_AT))
     db.session.commit()
     print(f"Created {group!r}, planned meeting {mote.id}.")
     return mote.id
@@ -175,11 +175,11 @@ def everything() -> Any:
     return Scope.everything()
 
 
-def meeting_fields(starts_at: datetime) -> Any:
+def mote_fields(starts_at: datetime) -> Any:
     """Return the fields of a three-hour meeting in the town hall."""
     from systemfel.meetings import services
 
-    return services.MeetingFields(
+    return services.MoteFields(
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=3),
         plats="Stadshuset, sal 3",
@@ -187,18 +187,16 @@ def meeting_fields(starts_at: datetime) -> Any:
     )
 
 
-def hold_previous_meeting(group: Any, user: Any, brister: list[Any]) -> None:
+def hold_previous_mote(group: Any, user: Any, brister: list[Any]) -> None:
     """A meeting three months ago: 30 brist items fastställda, 6 not dealt with, then held."""
     from systemfel.extensions import db
     from systemfel.meetings import domain, services
     from systemfel.meetings.domain import MotesStatus, Sektion
     from systemfel.meetings.models import Punkt
 
-    mote = services.plan_meeting(
-        scope=everything(), group=group, fields=meeting_fields(PREVIOUS_AT)
-    )
-    fixed = [(key, Sektion.OPPNING, rubrik) for key, rubrik in domain.OPENING_ITEMS]
-    fixed += [(key, Sektion.AVSLUTNING, rubrik) for key, rubrik in domain.CLOSING_ITEMS]
+    mote = services.plan_mote(scope=everything(), group=group, fields=mote_fields(PREVIOUS_AT))
+    fixed = [(key, Sektion.OPPNING, rubrik) for key, rubrik in domain.OPENING_PUNKTER]
+    fixed += [(key, Sektion.AVSLUTNING, rubrik) for key, rubrik in domain.CLOSING_PUNKTER]
     for key, sektion, rubrik in fixed[:3]:
         mote.punkter.append(Punkt(key=key, sektion=sektion, position=0, rubrik=rubrik))
     for brist in brister:
@@ -218,7 +216,7 @@ def hold_previous_meeting(group: Any, user: Any, brister: list[Any]) -> None:
         punkt.position = position
     db.session.flush()
     held_at = PREVIOUS_AT + timedelta(hours=3)
-    services.faststall_agenda(
+    services.faststall_dagordning(
         scope=everything(),
         mote=mote,
         user=user,
@@ -226,11 +224,11 @@ def hold_previous_meeting(group: Any, user: Any, brister: list[Any]) -> None:
         now=PREVIOUS_AT - timedelta(days=7),
     )
     deferred = {b.id for b in brister[-DEFERRED:]}
-    services.save_minutes(
+    services.save_protokoll(
         scope=everything(),
         mote=mote,
-        minutes=[
-            services.Minute(
+        protokoll=[
+            services.PunktProtokoll(
                 punkt=punkt,
                 anteckning="Diskuterades.",
                 is_deferred=punkt.brist_id in deferred,
@@ -347,24 +345,26 @@ def main() -> None:
             f"{in_group[0]:,} brister, {in_group[1]:,} open; meeting {mote_id}; {args.runs} runs"
         )
         counter = StatementCounter(db.engine)
-        items: list[int] = []
+        punkter: list[int] = []
 
         def first() -> Callable[[], None]:
             mote = db.session.get(Mote, mote_id)
             assert not mote.punkter, "the planned meeting's draft should be empty"
 
             def call() -> None:
-                services.propose_agenda(
+                services.propose_dagordning(
                     scope=everything(), mote=mote, expected_version=mote.version
                 )
-                items.append(len(mote.visible_punkter))
+                punkter.append(len(mote.visible_punkter))
 
             return call
 
         def regenerate() -> Callable[[], None]:
             mote = db.session.get(Mote, mote_id)
-            services.propose_agenda(scope=everything(), mote=mote, expected_version=mote.version)
-            return lambda: services.propose_agenda(
+            services.propose_dagordning(
+                scope=everything(), mote=mote, expected_version=mote.version
+            )
+            return lambda: services.propose_dagordning(
                 scope=everything(), mote=mote, expected_version=mote.version
             )
 
@@ -387,7 +387,7 @@ def main() -> None:
         statements = "/".join(str(n) for n in sorted(set(counts)))
         print(
             f"{name:<12} {min(times):>8.1f} {statistics.median(times):>10.1f} "
-            f"{percentile(times, 0.95):>8.1f} {items[-1]:>6} {statements:>11}"
+            f"{percentile(times, 0.95):>8.1f} {punkter[-1]:>6} {statements:>11}"
         )
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)

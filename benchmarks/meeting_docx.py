@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from systemfel.meetings.documents import DocItem, MeetingDoc, agenda_docx, minutes_docx
+from systemfel.meetings.documents import DocItem, MoteDoc, dagordning_docx, protokoll_docx
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -43,7 +43,7 @@ SENTENCE = (
 )
 
 
-def build_meeting(seed: int) -> MeetingDoc:
+def build_mote(seed: int) -> MoteDoc:
     """A 40-item meeting: 5 opening, 30 brist items in two sections, 5 closing items."""
     rng = random.Random(seed)
     items = []
@@ -90,7 +90,7 @@ def build_meeting(seed: int) -> MeetingDoc:
         )
     for rubrik in ("Övriga frågor", "Kommande möten", "Årsrapporten", "Utvärdering", "Avslut"):
         add(rubrik, "Avslutning", notes=SENTENCE)
-    return MeetingDoc(
+    return MoteDoc(
         ledningsgrupp="Ledningsgruppen för personligt ombud Nacka–Värmdö",
         verksamheter=("Personligt ombud Nacka–Värmdö",),
         kommuner=("Nacka kommun", "Värmdö kommun"),
@@ -104,7 +104,7 @@ def build_meeting(seed: int) -> MeetingDoc:
     )
 
 
-def measure(render: Callable[[MeetingDoc], bytes], doc: MeetingDoc, runs: int) -> dict:
+def measure(render: Callable[[MoteDoc], bytes], doc: MoteDoc, runs: int) -> dict:
     """Wall times in ms of `runs` renderings (after one unmeasured warm-up) and the size."""
     size = len(render(doc))
     times = []
@@ -129,10 +129,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    doc = build_meeting(args.seed)
+    doc = build_mote(args.seed)
     print(f"{len(doc.items)} items, {sum(len(i.facts) for i in doc.items)} facts, {args.runs} runs")
     print(f"{'document':<10} {'min_ms':>8} {'median_ms':>10} {'p95_ms':>8} {'size_kb':>8}")
-    for name, render in (("agenda", agenda_docx), ("minutes", minutes_docx)):
+    for name, render in (("agenda", dagordning_docx), ("minutes", protokoll_docx)):
         result = measure(render, doc, args.runs)
         print(
             f"{name:<10} {result['min']:>8.1f} {result['median']:>10.1f} "

@@ -227,7 +227,7 @@ def load() -> list[tuple[str, str, str]]:
         staff = [u for u in users if verksamhet in u.verksamheter and u.role.can_work_brister]
         brister.append(_demo_brist(verksamhet, staff[position % len(staff)], row, today))
     _demo_contacts(brister, today)
-    _demo_meetings(verksamheter[0], users, brister, today)
+    _demo_moten(verksamheter[0], users, brister, today)
     return [(email, PASSWORD, role.value) for email, _n, role, _v in STAFF]
 
 
@@ -269,12 +269,12 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
         promised_on=today + timedelta(days=60),
         now=now - timedelta(days=5),
     )
-    meeting = brister[3]
+    raised_at_mote = brister[3]
     followups.raise_with_myndighet(
-        brist=meeting,
-        user=meeting.ansvarig,
+        brist=raised_at_mote,
+        user=raised_at_mote.ansvarig,
         scope=Scope.everything(),
-        myndighet=meeting.myndighet,
+        myndighet=raised_at_mote.myndighet,
         kanal=Kanal.MOTE,
         contacted_on=today - timedelta(days=10),
         send_email=False,
@@ -292,7 +292,7 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
         )
 
 
-def _demo_meetings(
+def _demo_moten(
     verksamhet: Verksamhet, users: list[User], brister: list[Brist], today: date
 ) -> None:
     """A ledningsgrupp with members, a held and justerat meeting, and the next one planned."""
@@ -332,17 +332,17 @@ def _demo_meetings(
                 user=None,
             )
         )
-    held = meetings.plan_meeting(
+    held = meetings.plan_mote(
         scope=Scope.everything(),
         group=group,
-        fields=_meeting_fields(today - timedelta(days=60), members[0]),
+        fields=_mote_fields(today - timedelta(days=60), members[0]),
     )
-    meetings.propose_agenda(scope=Scope.everything(), mote=held, expected_version=held.version)
-    meetings.faststall_agenda(
+    meetings.propose_dagordning(scope=Scope.everything(), mote=held, expected_version=held.version)
+    meetings.faststall_dagordning(
         scope=Scope.everything(), mote=held, user=samordnare, expected_version=held.version
     )
-    minutes = [
-        meetings.Minute(
+    protokoll = [
+        meetings.PunktProtokoll(
             punkt=punkt,
             anteckning="Ledningsgruppen informerades." if punkt.brist_id else "",
             is_deferred=False,
@@ -350,10 +350,10 @@ def _demo_meetings(
         )
         for punkt in held.visible_punkter
     ]
-    meetings.save_minutes(
+    meetings.save_protokoll(
         scope=Scope.everything(),
         mote=held,
-        minutes=minutes,
+        protokoll=protokoll,
         expected_version=held.version,
         apply=True,
         user=samordnare,
@@ -364,18 +364,16 @@ def _demo_meetings(
     meetings.mark_for_group(
         scope=Scope.everything(), brist=brister[5], user=brister[5].ansvarig, marked=True
     )
-    meetings.plan_meeting(
+    meetings.plan_mote(
         scope=Scope.everything(),
         group=group,
-        fields=_meeting_fields(today + timedelta(days=14), members[0]),
+        fields=_mote_fields(today + timedelta(days=14), members[0]),
     )
 
 
-def _meeting_fields(day: date, justerare: Ledamot) -> meetings.MeetingFields:
+def _mote_fields(day: date, justerare: Ledamot) -> meetings.MoteFields:
     starts = datetime.combine(day, time(13), STOCKHOLM)
-    return meetings.MeetingFields(
-        starts, starts + timedelta(hours=2), "Stadshuset, sal 2", justerare
-    )
+    return meetings.MoteFields(starts, starts + timedelta(hours=2), "Stadshuset, sal 2", justerare)
 
 
 def _add_addresses(verksamhet: Verksamhet) -> None:

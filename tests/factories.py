@@ -120,7 +120,7 @@ def world() -> World:
     return data
 
 
-def settled_meeting(
+def settled_mote(
     verksamhet: Verksamhet, samordnare: User, member_user: User | None = None
 ) -> tuple[Ledningsgrupp, Ledamot, Mote]:
     """A ledningsgrupp with one member, and its meeting next week with a settled agenda."""
@@ -139,15 +139,15 @@ def settled_meeting(
         user=member_user,
     )
     starts = datetime.combine(local_today() + timedelta(days=7), time(13), STOCKHOLM)
-    mote = meetings_services.plan_meeting(
+    mote = meetings_services.plan_mote(
         scope=Scope.everything(),
         group=group,
-        fields=meetings_services.MeetingFields(starts, None, "Stadshuset", member),
+        fields=meetings_services.MoteFields(starts, None, "Stadshuset", member),
     )
-    meetings_services.propose_agenda(
+    meetings_services.propose_dagordning(
         scope=Scope.everything(), mote=mote, expected_version=mote.version
     )
-    meetings_services.faststall_agenda(
+    meetings_services.faststall_dagordning(
         scope=Scope.everything(), mote=mote, user=samordnare, expected_version=mote.version
     )
     return group, member, mote

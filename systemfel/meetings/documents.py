@@ -61,7 +61,7 @@ class DocItem:
 
 
 @dataclass(frozen=True)
-class MeetingDoc:
+class MoteDoc:
     """What a document of a meeting shows.
 
     Never any client data: it is built from brister, which hold none.
@@ -138,7 +138,7 @@ def _names(singular: str, plural: str, names: tuple[str, ...]) -> str:
     return f"{singular if len(names) == 1 else plural}: {', '.join(names)}"
 
 
-def _add_head(document: Document, title: str, doc: MeetingDoc, *, with_status: bool) -> None:
+def _add_head(document: Document, title: str, doc: MoteDoc, *, with_status: bool) -> None:
     """Title, ledningsgrupp, who it is for, when and where."""
     document.add_heading(title, level=0)
     document.add_paragraph(doc.ledningsgrupp, style="Subtitle")
@@ -211,12 +211,12 @@ def _to_bytes(document: Document) -> bytes:
     return buffer.getvalue()
 
 
-def _title(kind: str, doc: MeetingDoc) -> str:
+def _title(kind: str, doc: MoteDoc) -> str:
     """E.g. "Dagordning, Ledningsgruppen för personligt ombud Nacka–Värmdö, 2026-12-08"."""
     return f"{kind}, {doc.ledningsgrupp}, {_local(doc.starts_at, 'starts_at').date().isoformat()}"
 
 
-def agenda_docx(doc: MeetingDoc) -> bytes:
+def dagordning_docx(doc: MoteDoc) -> bytes:
     """The agenda ("Dagordning") as DOCX: head, "Kallade", then each item with why and facts."""
     doc = cleaned(doc)
     document = new_document(_title("Dagordning", doc))
@@ -231,7 +231,7 @@ def agenda_docx(doc: MeetingDoc) -> bytes:
     return _to_bytes(document)
 
 
-def minutes_docx(doc: MeetingDoc) -> bytes:
+def protokoll_docx(doc: MoteDoc) -> bytes:
     """The minutes ("Protokoll") as DOCX: head, "Närvarande", notes and decisions, "Justeras".
 
     The agenda's reasons and facts are left out: the minutes record what was said and decided.
@@ -295,7 +295,7 @@ def _event(event: IcsEvent, stamped_at: datetime) -> Event:
     return component
 
 
-def meeting_ics(
+def mote_ics(
     events: Sequence[IcsEvent],
     *,
     calendar_name: str,

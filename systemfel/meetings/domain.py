@@ -51,29 +51,29 @@ MOTES_STATUS_LABELS = {
 }
 
 
-class MeetingRefused(ValueError):
+class MoteRefused(ValueError):
     """A step the meeting's status does not allow; the message is for the user."""
 
 
-def check_agenda_editable(status: MotesStatus) -> None:
+def check_dagordning_editable(status: MotesStatus) -> None:
     """Only a planned meeting's agenda may change; a fastställd agenda is a record."""
     if status != MotesStatus.PLANERAT:
-        raise MeetingRefused(N_("Dagordningen är fastställd och kan inte ändras."))
+        raise MoteRefused(N_("Dagordningen är fastställd och kan inte ändras."))
 
 
-def check_minutes_editable(status: MotesStatus) -> None:
+def check_protokoll_editable(status: MotesStatus) -> None:
     """Minutes are written once the agenda is settled, and locked by justering."""
     if status == MotesStatus.PLANERAT:
-        raise MeetingRefused(N_("Fastställ dagordningen innan protokollet skrivs."))
+        raise MoteRefused(N_("Fastställ dagordningen innan protokollet skrivs."))
     if status == MotesStatus.PROTOKOLL_JUSTERAT:
-        raise MeetingRefused(N_("Protokollet är justerat och kan inte ändras."))
+        raise MoteRefused(N_("Protokollet är justerat och kan inte ändras."))
 
 
 def check_decisions_open(status: MotesStatus) -> None:
     """Decisions are applied once, when the minutes are saved as held."""
-    check_minutes_editable(status)
+    check_protokoll_editable(status)
     if status == MotesStatus.GENOMFORT:
-        raise MeetingRefused(
+        raise MoteRefused(
             N_("Besluten är redan verkställda. Bara anteckningarna kan ändras före justering.")
         )
 
@@ -81,9 +81,9 @@ def check_decisions_open(status: MotesStatus) -> None:
 def check_justering(status: MotesStatus) -> None:
     """Minutes are approved after the meeting is held, and only once."""
     if status == MotesStatus.PROTOKOLL_JUSTERAT:
-        raise MeetingRefused(N_("Protokollet är redan justerat."))
+        raise MoteRefused(N_("Protokollet är redan justerat."))
     if status != MotesStatus.GENOMFORT:
-        raise MeetingRefused(N_("Spara protokollet med besluten innan det justeras."))
+        raise MoteRefused(N_("Spara protokollet med besluten innan det justeras."))
 
 
 class Sektion(StrEnum):
@@ -201,15 +201,15 @@ PROPOSED_DECISION: dict[Skal, BeslutTyp | None] = {
 NEW_LEVELS = frozenset({Niva.LOKAL, Niva.CENTRAL})
 
 # A group's first meeting looks back this far for new brister.
-FIRST_MEETING_LOOKBACK = timedelta(days=365)
+FIRST_MOTE_LOOKBACK = timedelta(days=365)
 
 # Fixed items: (key, section, heading). Headings are msgids, translated when shown.
-OPENING_ITEMS = (
+OPENING_PUNKTER = (
     ("oppnande", N_("Mötets öppnande")),
     ("justerare", N_("Val av justerare")),
     ("foregaende_protokoll", N_("Föregående mötes protokoll")),
 )
-CLOSING_ITEMS = (
+CLOSING_PUNKTER = (
     ("ovriga_fragor", N_("Övriga frågor")),
     ("nasta_mote", N_("Nästa möte")),
     ("avslutning", N_("Mötets avslutning")),
@@ -235,7 +235,7 @@ class BristLage:
 
 
 @dataclass(frozen=True)
-class CarriedItem:
+class CarriedPunkt:
     """An item the previous meeting did not deal with."""
 
     key: str
@@ -244,18 +244,18 @@ class CarriedItem:
 
 
 @dataclass(frozen=True)
-class AgendaInput:
+class DagordningInput:
     """Everything the rules look at to propose an agenda."""
 
-    meeting_on: date
-    previous_meeting_on: date | None
+    mote_on: date
+    previous_mote_on: date | None
     brister: Sequence[BristLage]
-    carried_over: Sequence[CarriedItem] = ()
-    standing_items: Sequence[str] = ()
+    carried_over: Sequence[CarriedPunkt] = ()
+    standing_punkter: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
-class ProposedItem:
+class ProposedPunkt:
     """One item of a proposed agenda, with why it is there and the decision proposed."""
 
     key: str
@@ -276,11 +276,13 @@ def standing_key(text: str) -> str:
     return "staende:" + " ".join(text.split()).casefold()
 
 
-def reasons_for(brist: BristLage, agenda: AgendaInput, carried: frozenset[int]) -> tuple[Skal, ...]:
+def reasons_for(
+    brist: BristLage, dagordning: DagordningInput, carried: frozenset[int]
+) -> tuple[Skal, ...]:
     """Return why a brist belongs on the agenda, in the order of SECTION_OF_REASON."""
     if brist.is_closed:
         return ()
-    since = agenda.previous_meeting_on
+    since = dagordning.previous_mote_on
     found: set[Skal] = set()
     if brist.escalation_proposed:
         found.add(Skal.ESKALERING)
@@ -289,17 +291,17 @@ def reasons_for(brist: BristLage, agenda: AgendaInput, carried: frozenset[int]) 
     if brist.brist_id in carried:
         found.add(Skal.OVERFORD)
     if brist.discussed_before:
-        if brist.followup_due_on is not None and brist.followup_due_on <= agenda.meeting_on:
+        if brist.followup_due_on is not None and brist.followup_due_on <= dagordning.mote_on:
             found.add(Skal.BEVAKNING_FORFALLEN)
         if _after(brist.last_answer_on, since):
             found.add(Skal.SVAR_INKOMMET)
         if (
             brist.promised_on is not None
-            and brist.promised_on <= agenda.meeting_on
+            and brist.promised_on <= dagordning.mote_on
             and _after(brist.promised_on, since)
         ):
             found.add(Skal.LOFTE_PASSERAT)
-    elif brist.niva in NEW_LEVELS and _is_new(brist, agenda):
+    elif brist.niva in NEW_LEVELS and _is_new(brist, dagordning):
         found.add(Skal.NY)
     if brist.marked_for_group:
         found.add(Skal.MARKERAD)
@@ -311,10 +313,10 @@ def _after(day: date | None, since: date | None) -> bool:
     return day is not None and (since is None or day > since)
 
 
-def _is_new(brist: BristLage, agenda: AgendaInput) -> bool:
-    since = agenda.previous_meeting_on
+def _is_new(brist: BristLage, dagordning: DagordningInput) -> bool:
+    since = dagordning.previous_mote_on
     if since is None:
-        return brist.registered_on >= agenda.meeting_on - FIRST_MEETING_LOOKBACK
+        return brist.registered_on >= dagordning.mote_on - FIRST_MOTE_LOOKBACK
     # The meeting's own day counts: a brist on that day's agenda is "discussed before" instead.
     return brist.registered_on >= since
 
@@ -324,65 +326,67 @@ def _brist_order(brist: BristLage) -> tuple[int, date, int]:
     return (-list(Niva).index(brist.niva), brist.registered_on, brist.brist_id)
 
 
-def propose_agenda(agenda: AgendaInput) -> list[ProposedItem]:
+def propose_dagordning(dagordning: DagordningInput) -> list[ProposedPunkt]:
     """Return the proposed agenda: fixed opening, brister by section, standing items, closing."""
-    items = [
-        ProposedItem(key, Sektion.OPPNING, rubrik)
-        for key, rubrik in OPENING_ITEMS
-        if key != "foregaende_protokoll" or agenda.previous_meeting_on is not None
+    punkter = [
+        ProposedPunkt(key, Sektion.OPPNING, rubrik)
+        for key, rubrik in OPENING_PUNKTER
+        if key != "foregaende_protokoll" or dagordning.previous_mote_on is not None
     ]
-    carried = frozenset(item.brist_id for item in agenda.carried_over if item.brist_id)
-    by_section: dict[Sektion, list[ProposedItem]] = {}
-    for brist in sorted(agenda.brister, key=_brist_order):
-        reasons = reasons_for(brist, agenda, carried)
+    carried = frozenset(punkt.brist_id for punkt in dagordning.carried_over if punkt.brist_id)
+    by_section: dict[Sektion, list[ProposedPunkt]] = {}
+    for brist in sorted(dagordning.brister, key=_brist_order):
+        reasons = reasons_for(brist, dagordning, carried)
         if reasons:
             section = SECTION_OF_REASON[reasons[0]]
-            item = ProposedItem(
+            punkt = ProposedPunkt(
                 brist_key(brist.brist_id),
                 section,
                 brist_id=brist.brist_id,
                 skal=reasons,
                 forslag=PROPOSED_DECISION[reasons[0]],
             )
-            by_section.setdefault(section, []).append(item)
+            by_section.setdefault(section, []).append(punkt)
     for section in (Sektion.NYA, Sektion.UPPFOLJNING, Sektion.FORSLAG, Sektion.OVERFORDA):
-        items.extend(by_section.get(section, []))
+        punkter.extend(by_section.get(section, []))
         if section == Sektion.OVERFORDA:
-            items.extend(
-                ProposedItem(item.key, Sektion.OVERFORDA, item.rubrik, skal=(Skal.OVERFORD,))
-                for item in agenda.carried_over
-                if item.brist_id is None
+            punkter.extend(
+                ProposedPunkt(punkt.key, Sektion.OVERFORDA, punkt.rubrik, skal=(Skal.OVERFORD,))
+                for punkt in dagordning.carried_over
+                if punkt.brist_id is None
             )
-    items.extend(_standing(agenda.standing_items))
-    items.extend(ProposedItem(key, Sektion.AVSLUTNING, rubrik) for key, rubrik in CLOSING_ITEMS)
-    return _once_each(items)
+    punkter.extend(_standing(dagordning.standing_punkter))
+    punkter.extend(
+        ProposedPunkt(key, Sektion.AVSLUTNING, rubrik) for key, rubrik in CLOSING_PUNKTER
+    )
+    return _once_each(punkter)
 
 
-def _once_each(items: list[ProposedItem]) -> list[ProposedItem]:
+def _once_each(punkter: list[ProposedPunkt]) -> list[ProposedPunkt]:
     """One item per key: a carried-over standing item is not proposed twice."""
     seen: set[str] = set()
     unique = []
-    for item in items:
-        if item.key not in seen:
-            seen.add(item.key)
-            unique.append(item)
+    for punkt in punkter:
+        if punkt.key not in seen:
+            seen.add(punkt.key)
+            unique.append(punkt)
     return unique
 
 
-def _standing(texts: Sequence[str]) -> list[ProposedItem]:
+def _standing(texts: Sequence[str]) -> list[ProposedPunkt]:
     """The group's standing items, once each, blank lines skipped."""
     seen: set[str] = set()
-    items = []
+    punkter = []
     for text in texts:
         key = standing_key(text)
         if text.strip() and key not in seen:
             seen.add(key)
-            items.append(ProposedItem(key, Sektion.STAENDE, " ".join(text.split())))
-    return items
+            punkter.append(ProposedPunkt(key, Sektion.STAENDE, " ".join(text.split())))
+    return punkter
 
 
 @dataclass(frozen=True)
-class DraftItem:
+class DraftPunkt:
     """An item already on a draft agenda, as the merge sees it."""
 
     key: str
@@ -397,11 +401,11 @@ class MergePlan:
     """How a fresh proposal meets the draft: the visible order, and rule items to drop."""
 
     order: tuple[str, ...]
-    add: tuple[ProposedItem, ...]
+    add: tuple[ProposedPunkt, ...]
     delete: frozenset[str]
 
 
-def merge_draft(existing: Sequence[DraftItem], proposed: Sequence[ProposedItem]) -> MergePlan:
+def merge_draft(existing: Sequence[DraftPunkt], proposed: Sequence[ProposedPunkt]) -> MergePlan:
     """Regenerate without losing manual edits.
 
     Items added by hand stay where they are; items the user removed stay removed; items the
@@ -409,36 +413,36 @@ def merge_draft(existing: Sequence[DraftItem], proposed: Sequence[ProposedItem])
     one whose reasons changed moves to its new section. New items join the end of their
     section. Merging the same proposal again changes nothing.
     """
-    proposed_sections = {item.key: item.sektion for item in proposed}
+    proposed_sections = {punkt.key: punkt.sektion for punkt in proposed}
     proposed_keys = set(proposed_sections)
     kept = [
-        item
-        for item in existing
-        if (item.is_manual or item.key in proposed_keys) and not item.is_removed
+        punkt
+        for punkt in existing
+        if (punkt.is_manual or punkt.key in proposed_keys) and not punkt.is_removed
     ]
     delete = frozenset(
-        item.key for item in existing if not item.is_manual and item.key not in proposed_keys
+        punkt.key for punkt in existing if not punkt.is_manual and punkt.key not in proposed_keys
     )
-    known = {item.key for item in existing}
-    add = tuple(item for item in proposed if item.key not in known)
+    known = {punkt.key for punkt in existing}
+    add = tuple(punkt for punkt in proposed if punkt.key not in known)
     # A rule item follows its brist into the section it belongs to now (new → proposal).
     rows: list[tuple[int, int, int, str]] = [
         (
-            item.sektion.rank if item.is_manual else proposed_sections[item.key].rank,
+            punkt.sektion.rank if punkt.is_manual else proposed_sections[punkt.key].rank,
             0,
-            item.position,
-            item.key,
+            punkt.position,
+            punkt.key,
         )
-        for item in kept
+        for punkt in kept
     ]
-    rows += [(item.sektion.rank, 1, index, item.key) for index, item in enumerate(add)]
+    rows += [(punkt.sektion.rank, 1, index, punkt.key) for index, punkt in enumerate(add)]
     order = tuple(key for *_, key in sorted(rows))
     return MergePlan(order=order, add=add, delete=delete)
 
 
 def move_in_section(order: Sequence[tuple[str, Sektion]], key: str, step: int) -> list[str]:
     """Move an item one place up (-1) or down (+1) within its section; edges stay put."""
-    keys = [item_key for item_key, _ in order]
+    keys = [punkt_key for punkt_key, _ in order]
     sections = dict(order)
     index = keys.index(key)
     target = index + step
@@ -472,18 +476,16 @@ def operation_for(typ: BeslutTyp) -> Operation:
 DECISION_OUTCOMES = (Utfall.ATGARDAD, Utfall.DELVIS_ATGARDAD, Utfall.EJ_ATGARDAD)
 
 
-def decision_problem(beslut: Beslut, niva: Niva, meeting_on: date) -> tuple[str, str] | None:
+def decision_problem(beslut: Beslut, niva: Niva, mote_on: date) -> tuple[str, str] | None:
     """Return (field, message) for what is missing or wrong in a decision, or None."""
     if beslut.typ == BeslutTyp.ATGARD:
         if not beslut.text.strip():
             return "text", N_("Beskriv åtgärden.")
         if not beslut.ansvarig.strip():
             return "ansvarig", N_("Ange vilken organisation som ansvarar.")
-        if beslut.senast_on is None or beslut.senast_on <= meeting_on:
+        if beslut.senast_on is None or beslut.senast_on <= mote_on:
             return "senast_on", N_("Ange ett datum efter mötet.")
-    if beslut.typ == BeslutTyp.BEVAKA and (
-        beslut.senast_on is None or beslut.senast_on <= meeting_on
-    ):
+    if beslut.typ == BeslutTyp.BEVAKA and (beslut.senast_on is None or beslut.senast_on <= mote_on):
         return "senast_on", N_("Ange ett datum efter mötet.")
     if beslut.typ == BeslutTyp.ESKALERA:
         order = list(Niva)

@@ -14,4 +14,4 @@ def connect() -> None:
 
 
 def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
-    return {"meetings": queries.meetings_with_brist(brist, scope=scope)}
+    return {"moten": queries.moten_with_brist(brist, scope=scope)}

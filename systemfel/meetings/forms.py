@@ -64,7 +64,7 @@ class MemberForm(GuardedForm):
     user_id = SelectField(_l("Inloggning"), coerce=optional_int, validators=[Optional()])
 
 
-class MeetingForm(GuardedForm):
+class MoteForm(GuardedForm):
     """When and where the group meets, and who approves the minutes."""
 
     datum = DateField(_l("Datum"), validators=[InputRequired(DATE_MESSAGE)])
@@ -84,7 +84,7 @@ class VersionForm(BaseForm):
     version = HiddenField()
 
 
-class AddItemForm(GuardedForm):
+class AddPunktForm(GuardedForm):
     """An item added by hand: free text, or a brist by its number."""
 
     rubrik = StringField(_l("Rubrik"), validators=[Optional(), Length(max=500)])
@@ -105,7 +105,7 @@ class AddItemForm(GuardedForm):
     version = HiddenField()
 
 
-class ItemMinutesForm(SubForm):
+class PunktProtokollForm(SubForm):
     """What the minutes say of one item; a brist item also gets a decision."""
 
     punkt_id = HiddenField()
@@ -137,8 +137,8 @@ class ItemMinutesForm(SubForm):
     )
 
 
-class MinutesForm(VersionedForm):
+class ProtokollForm(VersionedForm):
     """The minutes of a meeting: one entry per agenda item."""
 
     narvarande = CheckboxListField(_l("Närvarande"), coerce=int, validators=[Optional()])
-    punkter = FieldList(FormField(ItemMinutesForm))
+    punkter = FieldList(FormField(PunktProtokollForm))

@@ -54,7 +54,7 @@ class Ledningsgrupp(Model):
         return frozenset(v.id for v in self.verksamheter)
 
     @property
-    def standing_items(self) -> list[str]:
+    def standing_punkter(self) -> list[str]:
         """Return the standing agenda items, one a line, blank lines skipped."""
         return [line.strip() for line in self.staende_punkter.splitlines() if line.strip()]
 

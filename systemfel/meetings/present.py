@@ -7,7 +7,7 @@ from flask_babel import format_date, gettext
 from systemfel.brister.domain import Niva, Status
 from systemfel.clock import STOCKHOLM
 from systemfel.followups.domain import SvarTyp
-from systemfel.meetings.documents import DocItem, IcsEvent, MeetingDoc
+from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc
 from systemfel.meetings.domain import BeslutTyp, MotesStatus, Sektion, Skal
 from systemfel.meetings.models import Mote, Punkt
 
@@ -52,7 +52,7 @@ def decision_of(punkt: Punkt) -> str:
     return " ".join(parts)
 
 
-def minutes_in_words(mote: Mote) -> dict[tuple[str, int | None], str]:
+def protokoll_in_words(mote: Mote) -> dict[tuple[str, int | None], str]:
     """What the saved minutes say, field by field: (the form's field, the punkt's id)."""
     named = mote.narvarande
     words: dict[tuple[str, int | None], str] = {
@@ -108,10 +108,10 @@ def _day(day: date) -> str:
     return format_date(day, "d MMMM y")
 
 
-def meeting_doc(mote: Mote) -> MeetingDoc:
+def mote_doc(mote: Mote) -> MoteDoc:
     """What a document of the meeting shows; never client data."""
     group = mote.ledningsgrupp
-    return MeetingDoc(
+    return MoteDoc(
         ledningsgrupp=group.namn,
         verksamheter=tuple(v.namn for v in group.verksamheter),
         kommuner=tuple(k.namn for v in group.verksamheter for k in v.kommuner),

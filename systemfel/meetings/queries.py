@@ -15,7 +15,7 @@ from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups.domain import SvarTyp
 from systemfel.followups.models import Bevakning, Kontakt, Svar
-from systemfel.meetings.domain import AgendaInput, BristLage, CarriedItem, MotesStatus
+from systemfel.meetings.domain import BristLage, CarriedPunkt, DagordningInput, MotesStatus
 from systemfel.meetings.models import (
     Ledamot,
     Ledningsgrupp,
@@ -73,7 +73,7 @@ def get_group(group_id: int, *, scope: Scope) -> Ledningsgrupp | None:
     return group if group is not None and sees_group(scope, group) else None
 
 
-def get_meeting(mote_id: int, *, scope: Scope) -> Mote | None:
+def get_mote(mote_id: int, *, scope: Scope) -> Mote | None:
     """Return the meeting if its group is visible in the scope."""
     mote = db.session.get(Mote, mote_id)
     if mote is None or get_group(mote.ledningsgrupp_id, scope=scope) is None:
@@ -105,7 +105,7 @@ def member_logins(group: Ledningsgrupp) -> list[User]:
     )
 
 
-def meetings_of(group: Ledningsgrupp) -> list[Mote]:
+def moten_of(group: Ledningsgrupp) -> list[Mote]:
     """Return the group's meetings, the latest first."""
     return list(
         db.session.scalars(
@@ -114,7 +114,7 @@ def meetings_of(group: Ledningsgrupp) -> list[Mote]:
     )
 
 
-def previous_meeting(mote: Mote) -> Mote | None:
+def previous_mote(mote: Mote) -> Mote | None:
     """Return the group's last held meeting before this one."""
     return db.session.scalar(
         select(Mote)
@@ -129,10 +129,10 @@ def previous_meeting(mote: Mote) -> Mote | None:
     )
 
 
-def agenda_input(mote: Mote) -> AgendaInput:
+def dagordning_input(mote: Mote) -> DagordningInput:
     """Gather what the agenda rules look at, in a fixed number of queries."""
     group = mote.ledningsgrupp
-    previous = previous_meeting(mote)
+    previous = previous_mote(mote)
     brister = db.session.execute(
         select(
             Brist.id,
@@ -161,12 +161,12 @@ def agenda_input(mote: Mote) -> AgendaInput:
         )
         for row in brister
     ]
-    return AgendaInput(
-        meeting_on=local_date(mote.starts_at),
-        previous_meeting_on=local_date(previous.starts_at) if previous else None,
+    return DagordningInput(
+        mote_on=local_date(mote.starts_at),
+        previous_mote_on=local_date(previous.starts_at) if previous else None,
         brister=lagen,
         carried_over=_carried_over(previous) if previous else (),
-        standing_items=group.standing_items,
+        standing_punkter=group.standing_punkter,
     )
 
 
@@ -219,10 +219,10 @@ def _discussed_before(group_id: int, ids: list[int]) -> set[int]:
     return found
 
 
-def _carried_over(previous: Mote) -> list[CarriedItem]:
+def _carried_over(previous: Mote) -> list[CarriedPunkt]:
     """The items the previous meeting did not deal with."""
     return [
-        CarriedItem(key=punkt.key, rubrik=punkt.rubrik, brist_id=punkt.brist_id)
+        CarriedPunkt(key=punkt.key, rubrik=punkt.rubrik, brist_id=punkt.brist_id)
         for punkt in previous.visible_punkter
         if punkt.is_deferred
     ]
@@ -258,7 +258,7 @@ def latest_answer_texts(ids: Iterable[int]) -> dict[int, tuple[str, str, date]]:
     return texts
 
 
-def meetings_with_brist(brist: Brist, *, scope: Scope) -> list[tuple[Mote, Punkt]]:
+def moten_with_brist(brist: Brist, *, scope: Scope) -> list[tuple[Mote, Punkt]]:
     """Return the meetings (of the scope's groups) whose agenda has the brist, latest first."""
     rows = db.session.execute(
         select(Mote, Punkt)

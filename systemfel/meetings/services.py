@@ -27,7 +27,7 @@ from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.i18n import N_
 from systemfel.meetings import documents, domain, present, queries
-from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MeetingRefused, MotesStatus
+from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MoteRefused, MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
@@ -39,14 +39,14 @@ CONFLICT = N_("Någon annan har ändrat mötet medan du arbetade. Ingenting spar
 
 
 NO_SUCH_BRIST = N_("Det finns ingen brist med det numret i gruppens verksamheter.")
-AGENDA_CHANGED = N_("Dagordningen har ändrats sedan sidan laddades. Ladda om sidan.")
+DAGORDNING_CHANGED = N_("Dagordningen har ändrats sedan sidan laddades. Ladda om sidan.")
 OUTSIDE_SCOPE = N_(
     "Bristen hör till en verksamhet du inte arbetar i: beslutet kan bara verkställas av någon "
     "i den verksamheten. Välj inget beslut här, eller låt dess samordnare spara protokollet."
 )
 
 
-def _refused(error: MeetingRefused) -> ValidationError:
+def _refused(error: MoteRefused) -> ValidationError:
     return ValidationError(str(error))
 
 
@@ -184,7 +184,7 @@ def remove_member(*, member: Ledamot, scope: Scope) -> None:
 
 
 @dataclass(frozen=True)
-class MeetingFields:
+class MoteFields:
     """When and where a meeting is, and who approves its minutes."""
 
     starts_at: datetime
@@ -193,7 +193,7 @@ class MeetingFields:
     justerare: Ledamot | None
 
 
-def _check_meeting(group: Ledningsgrupp, fields: MeetingFields) -> None:
+def _check_mote(group: Ledningsgrupp, fields: MoteFields) -> None:
     refuse_personnummer(plats=fields.plats)
     if fields.ends_at is not None and fields.ends_at <= fields.starts_at:
         raise ValidationError(N_("Sluttiden måste vara efter starttiden."), field="sluttid")
@@ -201,10 +201,10 @@ def _check_meeting(group: Ledningsgrupp, fields: MeetingFields) -> None:
         raise ValidationError(N_("Välj en ledamot i gruppen."), field="justerare_id")
 
 
-def plan_meeting(*, group: Ledningsgrupp, fields: MeetingFields, scope: Scope) -> Mote:
+def plan_mote(*, group: Ledningsgrupp, fields: MoteFields, scope: Scope) -> Mote:
     """Plan a meeting of the group."""
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, group)
-    _check_meeting(group, fields)
+    _check_mote(group, fields)
     mote = Mote(
         ledningsgrupp=group,
         starts_at=fields.starts_at,
@@ -218,15 +218,13 @@ def plan_meeting(*, group: Ledningsgrupp, fields: MeetingFields, scope: Scope) -
     return mote
 
 
-def update_meeting(
-    *, mote: Mote, fields: MeetingFields, expected_version: int, scope: Scope
-) -> None:
+def update_mote(*, mote: Mote, fields: MoteFields, expected_version: int, scope: Scope) -> None:
     """Change time, place or justerare; calendars get the change through a new sequence."""
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     if mote.status in queries.HELD:
         raise ValidationError(N_("Mötet är genomfört. Tid och plats kan inte längre ändras."))
-    _check_meeting(mote.ledningsgrupp, fields)
+    _check_mote(mote.ledningsgrupp, fields)
     if (fields.starts_at, fields.ends_at, fields.plats.strip()) != (
         mote.starts_at,
         mote.ends_at,
@@ -250,37 +248,37 @@ def _check_dagordning(mote: Mote, expected_version: int, scope: Scope) -> None:
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     try:
-        domain.check_agenda_editable(mote.status)
-    except MeetingRefused as error:
+        domain.check_dagordning_editable(mote.status)
+    except MoteRefused as error:
         raise _refused(error) from error
 
 
-def propose_agenda(*, mote: Mote, expected_version: int, scope: Scope) -> None:
+def propose_dagordning(*, mote: Mote, expected_version: int, scope: Scope) -> None:
     """Build or regenerate the draft agenda from the rules, keeping the samordnare's edits."""
     _check_dagordning(mote, expected_version, scope)
-    proposal = domain.propose_agenda(queries.agenda_input(mote))
+    proposal = domain.propose_dagordning(queries.dagordning_input(mote))
     existing = {punkt.key: punkt for punkt in mote.punkter}
     plan = domain.merge_draft(
         [
-            domain.DraftItem(p.key, p.sektion, p.position, p.is_manual, p.is_removed)
+            domain.DraftPunkt(p.key, p.sektion, p.position, p.is_manual, p.is_removed)
             for p in existing.values()
         ],
         proposal,
     )
     for key in plan.delete:
         mote.punkter.remove(existing.pop(key))
-    fresh = {item.key: item for item in proposal}
-    for item in plan.add:
-        existing[item.key] = Punkt(key=item.key, sektion=item.sektion, position=0)
-        mote.punkter.append(existing[item.key])
+    fresh = {proposed.key: proposed for proposed in proposal}
+    for proposed in plan.add:
+        existing[proposed.key] = Punkt(key=proposed.key, sektion=proposed.sektion, position=0)
+        mote.punkter.append(existing[proposed.key])
     for key, punkt in existing.items():
         if key in fresh:
-            item = fresh[key]
-            punkt.brist_id, punkt.forslag = item.brist_id, item.forslag
-            punkt.skal = [reason.value for reason in item.skal]
+            proposed = fresh[key]
+            punkt.brist_id, punkt.forslag = proposed.brist_id, proposed.forslag
+            punkt.skal = [reason.value for reason in proposed.skal]
             if not punkt.is_manual:  # an item placed by hand stays where it was put
-                punkt.sektion = item.sektion
-                punkt.rubrik = item.rubrik if item.brist_id is None else punkt.rubrik
+                punkt.sektion = proposed.sektion
+                punkt.rubrik = proposed.rubrik if proposed.brist_id is None else punkt.rubrik
     _renumber(mote, plan.order)
     _take_snapshots(mote)
     _touch(mote, expected_version)
@@ -330,7 +328,7 @@ def _touch(mote: Mote, expected_version: int) -> None:
     _flush(expected_version)
 
 
-def move_item(*, mote: Mote, punkt: Punkt, step: int, expected_version: int, scope: Scope) -> None:
+def move_punkt(*, mote: Mote, punkt: Punkt, step: int, expected_version: int, scope: Scope) -> None:
     """Move an item one place up or down within its section."""
     _check_dagordning(mote, expected_version, scope)
     visible = mote.visible_punkter
@@ -339,7 +337,7 @@ def move_item(*, mote: Mote, punkt: Punkt, step: int, expected_version: int, sco
     _touch(mote, expected_version)
 
 
-def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
+def remove_punkt(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
     """Take an item off the draft; a proposed one stays off when the agenda is regenerated."""
     _check_dagordning(mote, expected_version, scope)
     if punkt.is_manual:
@@ -350,7 +348,7 @@ def remove_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope
     _touch(mote, expected_version)
 
 
-def restore_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
+def restore_punkt(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scope) -> None:
     """Put a removed proposed item back at the end of its section."""
     _check_dagordning(mote, expected_version, scope)
     punkt.is_removed = False
@@ -360,7 +358,7 @@ def restore_item(*, mote: Mote, punkt: Punkt, expected_version: int, scope: Scop
     _touch(mote, expected_version)
 
 
-def add_item(
+def add_punkt(
     *,
     mote: Mote,
     rubrik: str,
@@ -409,7 +407,7 @@ def add_item(
     return punkt
 
 
-def faststall_agenda(
+def faststall_dagordning(
     *, mote: Mote, user: User, expected_version: int, scope: Scope, now: datetime | None = None
 ) -> None:
     """Settle the agenda: its items and their snapshots no longer change."""
@@ -423,7 +421,7 @@ def faststall_agenda(
     _touch(mote, expected_version)
 
 
-def send_agenda(*, mote: Mote, url: str, scope: Scope, now: datetime | None = None) -> int:
+def send_dagordning(*, mote: Mote, url: str, scope: Scope, now: datetime | None = None) -> int:
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation.
 
     The e-mails (the agenda as DOCX, the invitation as ICS, both in Swedish) go into the
@@ -445,13 +443,13 @@ def send_agenda(*, mote: Mote, url: str, scope: Scope, now: datetime | None = No
 def _enqueue_dagordning(mote: Mote, members: list[Ledamot], url: str, now: datetime) -> None:
     """One e-mail per member; the key names the meeting's version of time and place."""
     with force_locale("sv"):
-        doc = present.meeting_doc(mote)
-        invitation = documents.meeting_ics(
+        doc = present.mote_doc(mote)
+        invitation = documents.mote_ics(
             [present.ics_event(mote, url, current_app.config["MAIL_FROM"])],
             calendar_name=mote.ledningsgrupp.namn,
             method="REQUEST",
         )
-        agenda = documents.agenda_docx(doc)
+        dagordning = documents.dagordning_docx(doc)
         when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
         for member in members:
             enqueue(
@@ -463,7 +461,7 @@ def _enqueue_dagordning(mote: Mote, members: list[Ledamot], url: str, now: datet
                 now=now,
                 attachments=[
                     ("kallelse.ics", "text/calendar; method=REQUEST", invitation),
-                    ("dagordning.docx", documents.DOCX, agenda),
+                    ("dagordning.docx", documents.DOCX, dagordning),
                 ],
             )
 
@@ -472,7 +470,7 @@ def _enqueue_dagordning(mote: Mote, members: list[Ledamot], url: str, now: datet
 
 
 @dataclass(frozen=True)
-class Minute:
+class PunktProtokoll:
     """What the minutes say of one item."""
 
     punkt: Punkt
@@ -485,10 +483,10 @@ class Minute:
 ProtokollField = tuple[str, int | None]
 
 
-def save_minutes(
+def save_protokoll(
     *,
     mote: Mote,
-    minutes: list[Minute],
+    protokoll: list[PunktProtokoll],
     expected_version: int,
     apply: bool,
     user: User,
@@ -505,17 +503,17 @@ def save_minutes(
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     _check_protokoll_open(mote, apply)
-    _refuse_personnummer_in(minutes)
+    _refuse_personnummer_in(protokoll)
     if present is not None:
         mote.narvarande = [[member.namn, member.organisation] for member in present]
     decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
-    for minute in minutes:
-        minute.punkt.anteckning = minute.anteckning.strip()
+    for entry in protokoll:
+        entry.punkt.anteckning = entry.anteckning.strip()
         if decisions_open:
-            _write_decision(minute)
+            _write_decision(entry)
     if apply:
-        _check_decisions(mote, minutes, scope)
-        _apply_all(mote, minutes, user, scope, now or utcnow())
+        _check_decisions(mote, protokoll, scope)
+        _apply_all(mote, protokoll, user, scope, now or utcnow())
     _touch(mote, expected_version)
 
 
@@ -524,40 +522,42 @@ def _check_protokoll_open(mote: Mote, apply: bool) -> None:
         if apply:
             domain.check_decisions_open(mote.status)
         else:
-            domain.check_minutes_editable(mote.status)
-    except MeetingRefused as error:
+            domain.check_protokoll_editable(mote.status)
+    except MoteRefused as error:
         raise _refused(error) from error
 
 
-def _refuse_personnummer_in(minutes: list[Minute]) -> None:
+def _refuse_personnummer_in(protokoll: list[PunktProtokoll]) -> None:
     """Refuse the save when any item's notes or decision hold a personnummer, naming each."""
     errors: list[FieldError] = []
-    for minute in minutes:
-        texts = {"anteckning": minute.anteckning}
-        if minute.beslut is not None:
-            texts["beslut_text"] = minute.beslut.text
+    for entry in protokoll:
+        texts = {"anteckning": entry.anteckning}
+        if entry.beslut is not None:
+            texts["beslut_text"] = entry.beslut.text
         for field, text in texts.items():
             try:
                 refuse_personnummer(**{field: text})
             except ValidationError as error:
-                errors.append(FieldError(error.message, field=field, row=minute.punkt.id))
+                errors.append(FieldError(error.message, field=field, row=entry.punkt.id))
     if errors:
         raise ValidationError(errors[0].message, errors=errors)
 
 
-def _apply_all(mote: Mote, minutes: list[Minute], user: User, scope: Scope, now: datetime) -> None:
+def _apply_all(
+    mote: Mote, protokoll: list[PunktProtokoll], user: User, scope: Scope, now: datetime
+) -> None:
     """Carry out the checked decisions; the meeting is then held."""
-    for minute in minutes:
-        if minute.beslut is not None and not minute.is_deferred and minute.punkt.brist:
-            _apply(mote, minute.punkt.brist, minute.beslut, user, scope, now)
-        if not minute.is_deferred and minute.punkt.brist:
-            minute.punkt.brist.marked_for_group_at = None
+    for entry in protokoll:
+        if entry.beslut is not None and not entry.is_deferred and entry.punkt.brist:
+            _apply(mote, entry.punkt.brist, entry.beslut, user, scope, now)
+        if not entry.is_deferred and entry.punkt.brist:
+            entry.punkt.brist.marked_for_group_at = None
     mote.status = MotesStatus.GENOMFORT
     mote.genomfort_at = now
 
 
-def differing_minutes(
-    *, mote: Mote, minutes: list[Minute], present: list[Ledamot] | None = None
+def differing_protokoll(
+    *, mote: Mote, protokoll: list[PunktProtokoll], present: list[Ledamot] | None = None
 ) -> list[ProtokollField]:
     """Name the fields where `minutes` say something other than the minutes as saved.
 
@@ -565,8 +565,8 @@ def differing_minutes(
     ("is_deferred", punkt id) and ("narvarande", None). Decisions count only while open.
     """
     decisions_open = mote.status == MotesStatus.DAGORDNING_FASTSTALLD
-    saved = _by_field([_saved_minute(m.punkt) for m in minutes], decisions_open)
-    mine = _by_field(minutes, decisions_open)
+    saved = _by_field([_saved_protokoll(m.punkt) for m in protokoll], decisions_open)
+    mine = _by_field(protokoll, decisions_open)
     if present is not None:
         named = mote.narvarande
         saved["narvarande", None] = [f"{namn}, {organisation}" for namn, organisation in named]
@@ -574,7 +574,7 @@ def differing_minutes(
     return differing(saved, mine)
 
 
-def _saved_minute(punkt: Punkt) -> Minute:
+def _saved_protokoll(punkt: Punkt) -> PunktProtokoll:
     """What the minutes say of the item as saved."""
     beslut = None
     if punkt.beslut_typ is not None:
@@ -586,17 +586,19 @@ def _saved_minute(punkt: Punkt) -> Minute:
             till_niva=punkt.beslut_till_niva,
             utfall=punkt.beslut_utfall,
         )
-    return Minute(punkt, punkt.anteckning, punkt.is_deferred, beslut)
+    return PunktProtokoll(punkt, punkt.anteckning, punkt.is_deferred, beslut)
 
 
-def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[ProtokollField, object]:
+def _by_field(
+    protokoll: list[PunktProtokoll], decisions_open: bool
+) -> dict[ProtokollField, object]:
     """Each item's notes and, while decisions are open, whether and how it was dealt with."""
     fields: dict[ProtokollField, object] = {}
-    for minute in minutes:
-        punkt, beslut = minute.punkt, minute.beslut
-        fields["anteckning", punkt.id] = minute.anteckning
+    for entry in protokoll:
+        punkt, beslut = entry.punkt, entry.beslut
+        fields["anteckning", punkt.id] = entry.anteckning
         if decisions_open:
-            fields["is_deferred", punkt.id] = minute.is_deferred
+            fields["is_deferred", punkt.id] = entry.is_deferred
         if decisions_open and punkt.brist_id is not None:
             fields["beslut_typ", punkt.id] = beslut and replace(
                 beslut, text=beslut.text.strip(), ansvarig=beslut.ansvarig.strip()
@@ -604,9 +606,9 @@ def _by_field(minutes: list[Minute], decisions_open: bool) -> dict[ProtokollFiel
     return fields
 
 
-def _write_decision(minute: Minute) -> None:
-    punkt, beslut = minute.punkt, minute.beslut
-    punkt.is_deferred = minute.is_deferred
+def _write_decision(entry: PunktProtokoll) -> None:
+    punkt, beslut = entry.punkt, entry.beslut
+    punkt.is_deferred = entry.is_deferred
     punkt.beslut_typ = beslut.typ if beslut else None
     punkt.beslut_text = beslut.text.strip() if beslut else ""
     punkt.beslut_ansvarig = beslut.ansvarig.strip() if beslut else ""
@@ -615,33 +617,33 @@ def _write_decision(minute: Minute) -> None:
     punkt.beslut_utfall = beslut.utfall if beslut else None
 
 
-def _check_decisions(mote: Mote, minutes: list[Minute], scope: Scope) -> None:
+def _check_decisions(mote: Mote, protokoll: list[PunktProtokoll], scope: Scope) -> None:
     """Refuse the whole save when any decision is incomplete or no longer fits its brist.
 
     So also when it acts on a brist the person saving may not change (OutOfScope). Every
     problem is named at once, beside the field of the punkt it belongs to.
     """
-    meeting_on = queries.local_date(mote.starts_at)
+    mote_on = queries.local_date(mote.starts_at)
     outside: list[FieldError] = []
     wrong: list[FieldError] = []
-    for minute in minutes:
-        brist, beslut = minute.punkt.brist, minute.beslut
-        if beslut is None or minute.is_deferred or brist is None:
+    for entry in protokoll:
+        brist, beslut = entry.punkt.brist, entry.beslut
+        if beslut is None or entry.is_deferred or brist is None:
             continue
         if not scope.allows(domain.operation_for(beslut.typ), brist.verksamhet_id):
-            outside.append(FieldError(OUTSIDE_SCOPE, field="beslut_typ", row=minute.punkt.id))
-        elif problem := _decision_problem(beslut, brist, meeting_on):
+            outside.append(FieldError(OUTSIDE_SCOPE, field="beslut_typ", row=entry.punkt.id))
+        elif problem := _decision_problem(beslut, brist, mote_on):
             field, message = problem
-            wrong.append(FieldError(message, field=field, row=minute.punkt.id))
+            wrong.append(FieldError(message, field=field, row=entry.punkt.id))
     if outside:
         raise OutOfScope(OUTSIDE_SCOPE, errors=outside + wrong)
     if wrong:
         raise ValidationError(wrong[0].message, errors=wrong)
 
 
-def _decision_problem(beslut: Beslut, brist: Brist, meeting_on: date) -> tuple[str, str] | None:
+def _decision_problem(beslut: Beslut, brist: Brist, mote_on: date) -> tuple[str, str] | None:
     """Return (the form's field, message) for what is wrong with the decision, or None."""
-    problem = domain.decision_problem(beslut, brist.niva, meeting_on)
+    problem = domain.decision_problem(beslut, brist.niva, mote_on)
     if problem is not None:
         return f"beslut_{problem[0]}", problem[1]
     if brist.is_closed and beslut.typ != BeslutTyp.INFORMATION:
@@ -667,7 +669,7 @@ def _apply(
     mote: Mote, brist: Brist, beslut: Beslut, user: User, scope: Scope, now: datetime
 ) -> None:
     """Carry out one decision on its brist, as `user` in `scope`; the decision is an entry too."""
-    meeting_on = queries.local_date(mote.starts_at)
+    mote_on = queries.local_date(mote.starts_at)
     if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
         brister_services.escalate_brist(
             brist=brist,
@@ -678,7 +680,7 @@ def _apply(
             expected_version=brist.version,
             now=now,
             mote_id=mote.id,
-            happened_on=meeting_on,
+            happened_on=mote_on,
         )
     elif beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall is not None:
         brister_services.close_brist(
@@ -690,7 +692,7 @@ def _apply(
             expected_version=brist.version,
             now=now,
             mote_id=mote.id,
-            happened_on=meeting_on,
+            happened_on=mote_on,
         )
     elif beslut.typ in (BeslutTyp.ATGARD, BeslutTyp.BEVAKA) and beslut.senast_on is not None:
         if followups.open_followup(brist) is not None:
@@ -708,7 +710,7 @@ def _apply(
         HandelseTyp.BESLUT,
         decision_data(mote, beslut),
         user,
-        meeting_on,
+        mote_on,
         now,
         beslut.text.strip(),
         touches_brist=False,
@@ -725,7 +727,7 @@ def justera(
     _check_version(mote, expected_version)
     try:
         domain.check_justering(mote.status)
-    except MeetingRefused as error:
+    except MoteRefused as error:
         raise _refused(error) from error
     is_justerare = mote.justerare is not None and mote.justerare.user_id == user.id
     if not (is_justerare or scope.allows(Operation.MANAGE_VERKSAMHET)):

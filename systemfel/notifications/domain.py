@@ -49,7 +49,7 @@ class MailKind(StrEnum):
     DIGEST = "digest"
     KONTAKT = "kontakt"
     SVAR = "svar"
-    AGENDA = "agenda"
+    DAGORDNING = "agenda"
 
     @property
     def label(self) -> str:
@@ -62,7 +62,7 @@ KIND_LABELS = {
     MailKind.DIGEST: N_("Dagliga sammanställningar till ombud"),
     MailKind.KONTAKT: N_("Förfrågningar till myndigheter"),
     MailKind.SVAR: N_("Svar från myndigheter till ombud"),
-    MailKind.AGENDA: N_("Dagordningar till ledningsgrupper"),
+    MailKind.DAGORDNING: N_("Dagordningar till ledningsgrupper"),
 }
 
 

@@ -75,10 +75,10 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
 
     # The system proposes the agenda, with the new lokal brist and why it is there.
     page.get_by_role("button", name="Föreslå dagordning").click()
-    agenda = page.locator("#dagordning")
-    expect(agenda.get_by_role("link", name=re.compile(nummer))).to_be_visible()
-    expect(agenda).to_contain_text("ny sedan föregående möte")
-    expect(agenda).to_contain_text("Ledningsgruppens sammansättning")
+    dagordning = page.locator("#dagordning")
+    expect(dagordning.get_by_role("link", name=re.compile(nummer))).to_be_visible()
+    expect(dagordning).to_contain_text("ny sedan föregående möte")
+    expect(dagordning).to_contain_text("Ledningsgruppens sammansättning")
     axe_audit.check(page)
     page.get_by_role("button", name="Fastställ dagordningen").click()
     expect(page.get_by_text("Dagordningen är fastställd.")).to_be_visible()
@@ -86,13 +86,13 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
 
     # The minutes: escalate the brist to central level, and apply.
     page.get_by_role("link", name="Protokoll", exact=True).click()
-    item = page.locator("section.minutes-item").filter(
+    punkt = page.locator("section.protokoll-punkt").filter(
         has=page.get_by_role("heading", name=re.compile(nummer))
     )
-    item.get_by_label("Anteckningar").fill("Psykiatrin och kommunen ser samma mönster.")
-    item.get_by_label("Eskalera", exact=True).check()
-    item.get_by_label("Eskaleras till").select_option("central")
-    item.get_by_label("Beslutet i ord / åtgärd").fill("Lyfts till samordningsförbundet.")
+    punkt.get_by_label("Anteckningar").fill("Psykiatrin och kommunen ser samma mönster.")
+    punkt.get_by_label("Eskalera", exact=True).check()
+    punkt.get_by_label("Eskaleras till").select_option("central")
+    punkt.get_by_label("Beslutet i ord / åtgärd").fill("Lyfts till samordningsförbundet.")
     axe_audit.check(page)
     page.get_by_role("button", name="Spara protokollet och verkställ besluten").click()
     expect(page.get_by_text("Protokollet är sparat och besluten är verkställda.")).to_be_visible()

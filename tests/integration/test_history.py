@@ -221,7 +221,7 @@ def test_the_migration_reads_old_entries_back_and_keeps_what_it_cannot_read(app,
     ).all()
     one_rows = [(r.typ, r.data, r.text, r.happened_on) for r in rows if r.brist_id == ids["one"]]
     two_rows = [(r.typ, r.data, r.text, r.happened_on) for r in rows if r.brist_id == ids["two"]]
-    day, meeting_day = date(Y, 3, 2), date(Y, 4, 14)
+    day, mote_day = date(Y, 3, 2), date(Y, 4, 14)
     decision = "Beslut i LG Norr 2026-04-14: eskaleras till lokal nivå. Brett problem."
     assert one_rows == [
         (HandelseTyp.REGISTRERAD, {}, "", day),
@@ -229,10 +229,10 @@ def test_the_migration_reads_old_entries_back_and_keeps_what_it_cannot_read(app,
          decision, day),
         (HandelseTyp.BESLUT, {"mote_id": ids["mote"], "grupp": "LG Norr", "mote_on": "2026-04-14",
                               "beslut": "bevaka", "senast_on": "2026-06-01"}, "Håll koll.",
-         meeting_day),
+         mote_day),
         (HandelseTyp.BESLUT, {"mote_id": ids["mote"], "grupp": "LG Norr", "mote_on": "2026-04-14",
                               "beslut": "eskalera", "till_niva": "lokal"}, "Brett problem.",
-         meeting_day),
+         mote_day),
     ]  # fmt: skip
     assert two_rows == [
         # Not a meeting's decision: no meeting of "socialnämnden" had the brist on its agenda.

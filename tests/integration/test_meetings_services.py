@@ -19,7 +19,7 @@ from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.integration.conftest import STOCKHOLM, T0, at
 
-MEETING_DAY = date(2026, 12, 8)
+MOTE_DAY = date(2026, 12, 8)
 
 
 def group_for(scene, standing: str = "Ledningsgruppens sammansättning"):
@@ -34,11 +34,11 @@ def group_for(scene, standing: str = "Ledningsgruppens sammansättning"):
     )
 
 
-def meeting_on(group, day: date, justerare=None) -> Mote:
-    return services.plan_meeting(
+def mote_on(group, day: date, justerare=None) -> Mote:
+    return services.plan_mote(
         scope=Scope.everything(),
         group=group,
-        fields=services.MeetingFields(
+        fields=services.MoteFields(
             starts_at=datetime.combine(day, datetime.min.time().replace(hour=13), STOCKHOLM),
             ends_at=None,
             plats="Stadshuset, rum 3",
@@ -52,18 +52,18 @@ def keys(mote: Mote) -> list[str]:
 
 
 def propose(mote: Mote) -> None:
-    services.propose_agenda(scope=Scope.everything(), mote=mote, expected_version=mote.version)
+    services.propose_dagordning(scope=Scope.everything(), mote=mote, expected_version=mote.version)
 
 
 def hold(mote: Mote, user, decisions: dict[int, Beslut] | None = None, deferred=()) -> None:
     """Fastställ the agenda, then save the minutes with decisions and apply them."""
     if mote.status == MotesStatus.PLANERAT:
-        services.faststall_agenda(
+        services.faststall_dagordning(
             scope=Scope.everything(), mote=mote, user=user, expected_version=mote.version
         )
     decisions = decisions or {}
-    minutes = [
-        services.Minute(
+    protokoll = [
+        services.PunktProtokoll(
             punkt=p,
             anteckning=f"Diskuterades {p.key}",
             is_deferred=p.brist_id in deferred,
@@ -71,10 +71,10 @@ def hold(mote: Mote, user, decisions: dict[int, Beslut] | None = None, deferred=
         )
         for p in mote.visible_punkter
     ]
-    services.save_minutes(
+    services.save_protokoll(
         scope=Scope.everything(),
         mote=mote,
-        minutes=minutes,
+        protokoll=protokoll,
         expected_version=mote.version,
         apply=True,
         user=user,
@@ -96,7 +96,7 @@ def samordnare(scene):
 def test_a_first_agenda_has_new_lokal_brister_standing_items_and_fixed_items(scene, samordnare):
     lokal = scene.new_brist(titel="Ingen kontinuitet", niva=Niva.LOKAL)
     group = group_for(scene)
-    mote = meeting_on(group, MEETING_DAY)
+    mote = mote_on(group, MOTE_DAY)
     propose(mote)
     assert keys(mote) == [
         "oppnande",
@@ -107,35 +107,35 @@ def test_a_first_agenda_has_new_lokal_brister_standing_items_and_fixed_items(sce
         "nasta_mote",
         "avslutning",
     ]
-    item = mote.visible_punkter[2]
-    assert item.sektion == Sektion.NYA
-    assert item.skal == ["ny"]
-    assert item.facts["nummer"] == lokal.nummer
-    assert item.facts["myndighet"] == "Försäkringskassan"
-    assert item.rubrik == f"{lokal.nummer} Ingen kontinuitet"
+    punkt = mote.visible_punkter[2]
+    assert punkt.sektion == Sektion.NYA
+    assert punkt.skal == ["ny"]
+    assert punkt.facts["nummer"] == lokal.nummer
+    assert punkt.facts["myndighet"] == "Försäkringskassan"
+    assert punkt.rubrik == f"{lokal.nummer} Ingen kontinuitet"
 
 
 def test_regenerating_keeps_manual_edits_and_is_idempotent(scene, samordnare):
     first = scene.new_brist(niva=Niva.LOKAL, titel="Första")
     second = scene.new_brist(niva=Niva.CENTRAL, titel="Andra")
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     propose(mote)
     assert keys(mote)[2:4] == [f"brist:{second.id}", f"brist:{first.id}"]  # central first
     punkter = {p.key: p for p in mote.punkter}
-    services.move_item(
+    services.move_punkt(
         scope=Scope.everything(),
         mote=mote,
         punkt=punkter[f"brist:{first.id}"],
         step=-1,
         expected_version=mote.version,
     )
-    services.remove_item(
+    services.remove_punkt(
         scope=Scope.everything(),
         mote=mote,
         punkt=punkter["justerare"],
         expected_version=mote.version,
     )
-    services.add_item(
+    services.add_punkt(
         scope=Scope.everything(),
         mote=mote,
         rubrik="Budget 2027",
@@ -155,34 +155,34 @@ def test_regenerating_keeps_manual_edits_and_is_idempotent(scene, samordnare):
 
 def test_a_fastställd_agenda_is_a_snapshot_and_cannot_change(scene, samordnare):
     lokal = scene.new_brist(niva=Niva.LOKAL, titel="Före")
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     propose(mote)
-    services.faststall_agenda(
+    services.faststall_dagordning(
         scope=Scope.everything(), mote=mote, user=samordnare, expected_version=mote.version
     )
     db.session.commit()
     lokal.titel = "Efter"
     lokal.status = Status.BEVAKAS
     db.session.commit()
-    item = next(p for p in mote.punkter if p.brist_id == lokal.id)
-    assert item.facts["titel"] == "Före"
-    assert item.facts["status"] == "registrerad"
+    punkt = next(p for p in mote.punkter if p.brist_id == lokal.id)
+    assert punkt.facts["titel"] == "Före"
+    assert punkt.facts["status"] == "registrerad"
     with pytest.raises(ValidationError, match="fastställd"):
         propose(mote)
     with pytest.raises(ValidationError, match="fastställd"):
-        services.remove_item(
-            scope=Scope.everything(), mote=mote, punkt=item, expected_version=mote.version
+        services.remove_punkt(
+            scope=Scope.everything(), mote=mote, punkt=punkt, expected_version=mote.version
         )
 
 
 def test_a_stale_version_is_a_conflict_and_changes_nothing(scene, samordnare):
     scene.new_brist(niva=Niva.LOKAL)
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     stale = mote.version
     propose(mote)
     db.session.commit()
     with pytest.raises(ConflictError):
-        services.faststall_agenda(
+        services.faststall_dagordning(
             scope=Scope.everything(), mote=mote, user=samordnare, expected_version=stale
         )
     assert mote.status == MotesStatus.PLANERAT
@@ -193,9 +193,9 @@ def test_decisions_act_on_the_brister_in_one_step(scene, samordnare):
     closed = scene.new_brist(niva=Niva.LOKAL, titel="Avslutas")
     action = scene.new_brist(niva=Niva.CENTRAL, titel="Åtgärd")
     watched = scene.new_brist(niva=Niva.CENTRAL, titel="Bevakas")
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     propose(mote)
-    later = MEETING_DAY + timedelta(days=60)
+    later = MOTE_DAY + timedelta(days=60)
     hold(
         mote,
         samordnare,
@@ -240,9 +240,9 @@ def test_decisions_act_on_the_brister_in_one_step(scene, samordnare):
 def test_one_bad_decision_refuses_the_whole_save(scene, samordnare):
     good = scene.new_brist(niva=Niva.LOKAL, titel="Bra")
     bad = scene.new_brist(niva=Niva.CENTRAL, titel="Dålig")
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     propose(mote)
-    services.faststall_agenda(
+    services.faststall_dagordning(
         scope=Scope.everything(), mote=mote, user=samordnare, expected_version=mote.version
     )
     db.session.commit()
@@ -266,16 +266,16 @@ def test_items_not_dealt_with_are_carried_to_the_next_meeting(scene, samordnare)
     carried = scene.new_brist(niva=Niva.LOKAL, titel="Hanns inte med")
     done = scene.new_brist(niva=Niva.LOKAL, titel="Klar")
     group = group_for(scene)
-    first = meeting_on(group, MEETING_DAY)
+    first = mote_on(group, MOTE_DAY)
     propose(first)
     hold(first, samordnare, deferred={carried.id})
     db.session.commit()
-    second = meeting_on(group, MEETING_DAY + timedelta(days=90))
+    second = mote_on(group, MOTE_DAY + timedelta(days=90))
     propose(second)
-    item = next(p for p in second.visible_punkter if p.brist_id == carried.id)
-    assert item.sektion == Sektion.OVERFORDA
+    punkt = next(p for p in second.visible_punkter if p.brist_id == carried.id)
+    assert punkt.sektion == Sektion.OVERFORDA
     # Its first follow-up (set when it was registered) is due by now as well.
-    assert item.skal == ["overford", "bevakning_forfallen"]
+    assert punkt.skal == ["overford", "bevakning_forfallen"]
     followed = next(p for p in second.visible_punkter if p.brist_id == done.id)
     assert (followed.sektion, followed.skal) == (Sektion.UPPFOLJNING, ["bevakning_forfallen"])
     assert "foregaende_protokoll" in keys(second)
@@ -284,11 +284,11 @@ def test_items_not_dealt_with_are_carried_to_the_next_meeting(scene, samordnare)
 def test_follow_up_rules_see_answers_and_escalation_proposals(scene, samordnare):
     answered = scene.new_brist(niva=Niva.LOKAL, titel="Besvarad")
     group = group_for(scene)
-    first = meeting_on(group, MEETING_DAY)
+    first = mote_on(group, MOTE_DAY)
     propose(first)
     hold(first, samordnare)
     db.session.commit()
-    kontakt = scene.email_request(brist=answered, now=at(MEETING_DAY + timedelta(days=3)))
+    kontakt = scene.email_request(brist=answered, now=at(MOTE_DAY + timedelta(days=3)))
     followups.record_answer(
         kontakt=kontakt,
         typ=SvarTyp.ATGARDAT,
@@ -296,12 +296,12 @@ def test_follow_up_rules_see_answers_and_escalation_proposals(scene, samordnare)
         diarienummer="",
         promised_on=None,
         responsible_body="",
-        now=at(MEETING_DAY + timedelta(days=10)),
+        now=at(MOTE_DAY + timedelta(days=10)),
     )
     escalate = scene.new_brist(niva=Niva.HANDLAGGARE, titel="Obesvarad")
     escalate.escalation_proposed_at = T0
     db.session.commit()
-    second = meeting_on(group, MEETING_DAY + timedelta(days=90))
+    second = mote_on(group, MOTE_DAY + timedelta(days=90))
     propose(second)
     by_brist = {p.brist_id: p for p in second.visible_punkter if p.brist_id}
     assert by_brist[answered.id].sektion == Sektion.FORSLAG
@@ -315,7 +315,7 @@ def test_an_ombud_mark_puts_a_handlaggare_brist_on_the_agenda_until_dealt_with(s
     marked = scene.new_brist(niva=Niva.HANDLAGGARE, titel="Markerad")
     services.mark_for_group(scope=Scope.everything(), brist=marked, user=scene.ombud, marked=True)
     group = group_for(scene)
-    mote = meeting_on(group, MEETING_DAY)
+    mote = mote_on(group, MOTE_DAY)
     propose(mote)
     assert f"brist:{marked.id}" in keys(mote)
     hold(mote, samordnare)
@@ -334,7 +334,7 @@ def test_justering_locks_the_minutes(scene, samordnare):
         epost="",
         user=None,
     )
-    mote = meeting_on(member.ledningsgrupp, MEETING_DAY, justerare=member)
+    mote = mote_on(member.ledningsgrupp, MOTE_DAY, justerare=member)
     propose(mote)
     with pytest.raises(ValidationError, match="Spara protokollet"):
         services.justera(
@@ -351,10 +351,10 @@ def test_justering_locks_the_minutes(scene, samordnare):
     db.session.commit()
     assert mote.status == MotesStatus.PROTOKOLL_JUSTERAT
     with pytest.raises(ValidationError, match="justerat"):
-        services.save_minutes(
+        services.save_protokoll(
             scope=Scope.everything(),
             mote=mote,
-            minutes=[],
+            protokoll=[],
             expected_version=mote.version,
             apply=False,
             user=samordnare,
@@ -363,15 +363,15 @@ def test_justering_locks_the_minutes(scene, samordnare):
 
 def test_notes_can_be_corrected_after_the_decisions_but_decisions_stay(scene, samordnare):
     brist = scene.new_brist(niva=Niva.LOKAL)
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     propose(mote)
     hold(mote, samordnare, {brist.id: Beslut(BeslutTyp.INFORMATION)})
     punkt = next(p for p in mote.punkter if p.brist_id == brist.id)
-    services.save_minutes(
+    services.save_protokoll(
         scope=Scope.everything(),
         mote=mote,
-        minutes=[
-            services.Minute(
+        protokoll=[
+            services.PunktProtokoll(
                 punkt=punkt,
                 anteckning="Rättad anteckning",
                 is_deferred=True,
@@ -393,17 +393,17 @@ def test_notes_can_be_corrected_after_the_decisions_but_decisions_stay(scene, sa
 
 def test_personnummer_in_minutes_is_refused(scene, samordnare):
     scene.new_brist(niva=Niva.LOKAL)
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     propose(mote)
-    services.faststall_agenda(
+    services.faststall_dagordning(
         scope=Scope.everything(), mote=mote, user=samordnare, expected_version=mote.version
     )
     punkt = mote.visible_punkter[0]
     with pytest.raises(ValidationError, match="personnummer"):
-        services.save_minutes(
+        services.save_protokoll(
             scope=Scope.everything(),
             mote=mote,
-            minutes=[services.Minute(punkt, "Gäller 811218-9876", False, None)],
+            protokoll=[services.PunktProtokoll(punkt, "Gäller 811218-9876", False, None)],
             expected_version=mote.version,
             apply=False,
             user=samordnare,
@@ -412,7 +412,7 @@ def test_personnummer_in_minutes_is_refused(scene, samordnare):
 
 def test_agenda_items_survive_in_the_database(scene, samordnare):
     scene.new_brist(niva=Niva.LOKAL)
-    mote = meeting_on(group_for(scene), MEETING_DAY)
+    mote = mote_on(group_for(scene), MOTE_DAY)
     propose(mote)
     db.session.commit()
     db.session.expire_all()
@@ -424,8 +424,8 @@ def test_agenda_items_survive_in_the_database(scene, samordnare):
 
 def test_a_brist_added_by_hand_stays_in_its_section_when_the_rules_find_it(scene, samordnare):
     lokal = scene.new_brist(niva=Niva.LOKAL, titel="För hand")
-    mote = meeting_on(group_for(scene), MEETING_DAY)
-    services.add_item(
+    mote = mote_on(group_for(scene), MOTE_DAY)
+    services.add_punkt(
         scope=Scope.everything(),
         mote=mote,
         rubrik="",
@@ -435,7 +435,7 @@ def test_a_brist_added_by_hand_stays_in_its_section_when_the_rules_find_it(scene
     )
     propose(mote)
     propose(mote)
-    item = next(p for p in mote.visible_punkter if p.brist_id == lokal.id)
-    assert (item.sektion, item.is_manual, item.skal) == (Sektion.STAENDE, True, ["ny"])
+    punkt = next(p for p in mote.visible_punkter if p.brist_id == lokal.id)
+    assert (punkt.sektion, punkt.is_manual, punkt.skal) == (Sektion.STAENDE, True, ["ny"])
     ranks = [p.sektion.rank for p in mote.visible_punkter]
     assert ranks == sorted(ranks)

@@ -14,10 +14,10 @@ from icalendar import Calendar
 from systemfel.meetings.documents import (
     DocItem,
     IcsEvent,
-    MeetingDoc,
-    agenda_docx,
-    meeting_ics,
-    minutes_docx,
+    MoteDoc,
+    dagordning_docx,
+    mote_ics,
+    protokoll_docx,
     swedish_datetime_range,
 )
 
@@ -70,7 +70,7 @@ ITEMS = (
     DocItem(6, "Mötets avslutande", "Avslutning"),
 )
 
-DOC = MeetingDoc(
+DOC = MoteDoc(
     ledningsgrupp="Ledningsgruppen för personligt ombud Nacka–Värmdö",
     verksamheter=("Personligt ombud Nacka–Värmdö",),
     kommuner=("Nacka kommun", "Värmdö kommun"),
@@ -125,7 +125,7 @@ EXPECTED_ITEM_HEADINGS = [
 
 
 def test_agenda_headings_in_order():
-    body = read(agenda_docx(DOC))
+    body = read(dagordning_docx(DOC))
 
     assert headings(body) == [
         ("Title", "Dagordning"),
@@ -135,7 +135,7 @@ def test_agenda_headings_in_order():
 
 
 def test_agenda_head():
-    body = read(agenda_docx(DOC))
+    body = read(dagordning_docx(DOC))
     lines = texts(body)
 
     assert lines[1] == "Ledningsgruppen för personligt ombud Nacka–Värmdö"
@@ -149,7 +149,7 @@ def test_agenda_head():
 
 
 def test_agenda_lists_the_called_members():
-    body = read(agenda_docx(DOC))
+    body = read(dagordning_docx(DOC))
 
     members = [p.text for p in paragraphs(body) if p.style.name == "List Bullet"]
     assert members == ["Anna Berg, Nacka kommun", "Per Ek, Försäkringskassan", "Lisa Holm"]
@@ -157,7 +157,7 @@ def test_agenda_lists_the_called_members():
 
 
 def test_agenda_item_reasons_and_facts():
-    body = read(agenda_docx(DOC))
+    body = read(dagordning_docx(DOC))
 
     reasons = block_after(body, "§ 3 SF-2026-0007 Långa handläggningstider för sjukpenning")
     assert reasons.text == "Varför: ny sedan föregående möte; gäller flera myndigheter"
@@ -181,7 +181,7 @@ def test_agenda_item_reasons_and_facts():
 
 
 def test_agenda_has_no_minutes_content():
-    lines = texts(read(agenda_docx(DOC)))
+    lines = texts(read(dagordning_docx(DOC)))
 
     assert "Beslut: eskaleras till central nivå." not in lines
     assert not any("Ej behandlad" in line for line in lines)
@@ -189,21 +189,21 @@ def test_agenda_has_no_minutes_content():
 
 
 def test_documents_are_titled_and_swedish():
-    agenda = docx.Document(io.BytesIO(agenda_docx(DOC)))
-    minutes = docx.Document(io.BytesIO(minutes_docx(DOC)))
+    dagordning = docx.Document(io.BytesIO(dagordning_docx(DOC)))
+    protokoll = docx.Document(io.BytesIO(protokoll_docx(DOC)))
 
-    assert agenda.core_properties.title == (
+    assert dagordning.core_properties.title == (
         "Dagordning, Ledningsgruppen för personligt ombud Nacka–Värmdö, 2026-12-08"
     )
-    assert minutes.core_properties.title.startswith("Protokoll, ")
-    assert agenda.core_properties.language == "sv-SE"
-    lang = agenda.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang")[0]
+    assert protokoll.core_properties.title.startswith("Protokoll, ")
+    assert dagordning.core_properties.language == "sv-SE"
+    lang = dagordning.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang")[0]
     assert lang.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val") == "sv-SE"
-    assert round(agenda.sections[0].page_width.mm) == 210
+    assert round(dagordning.sections[0].page_width.mm) == 210
 
 
 def test_minutes_headings_in_order():
-    body = read(minutes_docx(DOC))
+    body = read(protokoll_docx(DOC))
 
     assert headings(body) == [
         ("Title", "Protokoll"),
@@ -218,7 +218,7 @@ def test_minutes_headings_in_order():
 
 
 def test_minutes_notes_and_decisions():
-    body = read(minutes_docx(DOC))
+    body = read(protokoll_docx(DOC))
     heading = "§ 3 SF-2026-0007 Långa handläggningstider för sjukpenning"
 
     first, second, decision = (block_after(body, heading, n) for n in (1, 2, 3))
@@ -235,7 +235,7 @@ def test_minutes_notes_and_decisions():
 
 
 def test_minutes_mark_items_not_dealt_with():
-    body = read(minutes_docx(DOC))
+    body = read(protokoll_docx(DOC))
 
     marked = [p for p in paragraphs(body) if "Ej behandlad" in p.text]
     assert [p.text for p in marked] == ["Ej behandlad – förs över till nästa möte"]
@@ -245,7 +245,7 @@ def test_minutes_mark_items_not_dealt_with():
 
 def test_minutes_end_with_the_justering():
     doc = replace(DOC, status_line="Protokollet justerat 2026-12-10 av Anna Berg")
-    lines = texts(read(minutes_docx(doc)))
+    lines = texts(read(protokoll_docx(doc)))
 
     tail = lines[lines.index("Justeras") :]
     assert tail[0] == "Justeras"
@@ -258,7 +258,7 @@ def test_minutes_end_with_the_justering():
 
 
 def test_document_without_members_sections_or_end():
-    doc = MeetingDoc(
+    doc = MoteDoc(
         ledningsgrupp="Strategiska ledningsgruppen",
         verksamheter=("PO Tyresö", "PO Haninge"),
         kommuner=("Tyresö kommun",),
@@ -267,14 +267,14 @@ def test_document_without_members_sections_or_end():
         plats="",
         items=(DocItem(1, "Information", ""),),
     )
-    body = read(agenda_docx(doc))
+    body = read(dagordning_docx(doc))
 
     assert headings(body) == [("Title", "Dagordning"), ("Heading 2", "§ 1 Information")]
     assert "Kommun: Tyresö kommun" in texts(body)
     assert "Verksamheter: PO Tyresö, PO Haninge" in texts(body)
     assert "Tisdag 8 december 2026 kl. 13.00" in texts(body)
     assert not any(line.startswith("Plats") for line in texts(body))
-    assert "Justeras" in texts(read(minutes_docx(doc)))
+    assert "Justeras" in texts(read(protokoll_docx(doc)))
 
 
 # swedish_datetime_range
@@ -340,7 +340,7 @@ STAMP = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
 
 def test_ics_invitation():
-    data = meeting_ics(
+    data = mote_ics(
         [ics_event()], calendar_name="Ledningsgruppen", method="REQUEST", stamped_at=STAMP
     )
     calendar = Calendar.from_ical(data)
@@ -390,7 +390,7 @@ def test_ics_feed_of_meetings_in_utc_and_cancelled():
             cancelled=True,
         ),
     ]
-    calendar = Calendar.from_ical(meeting_ics(events, calendar_name="LG", stamped_at=STAMP))
+    calendar = Calendar.from_ical(mote_ics(events, calendar_name="LG", stamped_at=STAMP))
 
     assert str(calendar["METHOD"]) == "PUBLISH"
     first, second = calendar.walk("VEVENT")
@@ -409,24 +409,24 @@ def test_ics_feed_of_meetings_in_utc_and_cancelled():
 
 def test_ics_stamps_now_by_default():
     before = datetime.now(UTC).replace(microsecond=0)
-    calendar = Calendar.from_ical(meeting_ics([ics_event()], calendar_name="LG"))
+    calendar = Calendar.from_ical(mote_ics([ics_event()], calendar_name="LG"))
 
     assert calendar.walk("VEVENT")[0]["DTSTAMP"].dt >= before
 
 
 def test_ics_refuses_what_clients_would_reject():
     with pytest.raises(ValueError, match="organizer"):
-        meeting_ics([ics_event(organizer_email="")], calendar_name="LG", method="REQUEST")
+        mote_ics([ics_event(organizer_email="")], calendar_name="LG", method="REQUEST")
     with pytest.raises(ValueError, match="method"):
-        meeting_ics([ics_event()], calendar_name="LG", method="REPLY")
+        mote_ics([ics_event()], calendar_name="LG", method="REPLY")
     with pytest.raises(ValueError, match="not after"):
-        meeting_ics([ics_event(ends_at=STARTS_AT)], calendar_name="LG")
+        mote_ics([ics_event(ends_at=STARTS_AT)], calendar_name="LG")
     with pytest.raises(ValueError, match="timezone-aware"):
-        meeting_ics([ics_event(starts_at=datetime(2026, 12, 8, 13))], calendar_name="LG")
+        mote_ics([ics_event(starts_at=datetime(2026, 12, 8, 13))], calendar_name="LG")
 
 
 def test_ics_without_events_is_a_valid_empty_calendar():
-    calendar = Calendar.from_ical(meeting_ics([], calendar_name="LG"))
+    calendar = Calendar.from_ical(mote_ics([], calendar_name="LG"))
 
     assert calendar.walk("VEVENT") == []
     assert str(calendar["METHOD"]) == "PUBLISH"

@@ -12,30 +12,30 @@ from systemfel.brister.domain import Niva, Utfall
 from systemfel.followups.domain import SvarTyp
 from systemfel.meetings.domain import (
     DECISION_OUTCOMES,
-    FIRST_MEETING_LOOKBACK,
+    FIRST_MOTE_LOOKBACK,
     SECTION_OF_REASON,
-    AgendaInput,
     Beslut,
     BeslutTyp,
     BristLage,
-    CarriedItem,
-    DraftItem,
-    MeetingRefused,
+    CarriedPunkt,
+    DagordningInput,
+    DraftPunkt,
+    MoteRefused,
     MotesStatus,
     Sektion,
     Skal,
-    check_agenda_editable,
+    check_dagordning_editable,
     check_decisions_open,
     check_justering,
-    check_minutes_editable,
+    check_protokoll_editable,
     decision_problem,
     merge_draft,
     move_in_section,
-    propose_agenda,
+    propose_dagordning,
     reasons_for,
 )
 
-MEETING = date(2026, 3, 10)
+MOTE_ON = date(2026, 3, 10)
 PREVIOUS = date(2025, 11, 20)
 BETWEEN = date(2026, 1, 15)  # after the previous meeting, before this one
 LONG_AGO = date(2025, 3, 1)  # before the previous meeting
@@ -57,33 +57,33 @@ def brist(brist_id, niva=Niva.LOKAL, registered_on=LONG_AGO, **changes):
     return BristLage(brist_id=brist_id, niva=niva, registered_on=registered_on, **changes)
 
 
-def agenda(*brister, previous=PREVIOUS, meeting=MEETING, carried=(), standing=()):
-    return AgendaInput(
-        meeting_on=meeting,
-        previous_meeting_on=previous,
+def dagordning(*brister, previous=PREVIOUS, mote_on=MOTE_ON, carried=(), standing=()):
+    return DagordningInput(
+        mote_on=mote_on,
+        previous_mote_on=previous,
         brister=brister,
         carried_over=carried,
-        standing_items=standing,
+        standing_punkter=standing,
     )
 
 
-def rows(items):
-    return [(item.key, item.sektion, item.skal, item.forslag) for item in items]
+def rows(punkter):
+    return [(punkt.key, punkt.sektion, punkt.skal, punkt.forslag) for punkt in punkter]
 
 
-def brist_rows(items):
-    return [row for row in rows(items) if row[0].startswith("brist:")]
+def brist_rows(punkter):
+    return [row for row in rows(punkter) if row[0].startswith("brist:")]
 
 
-def reasons(lage, agenda_input=None, carried=frozenset()):
-    return reasons_for(lage, agenda_input or agenda(lage), frozenset(carried))
+def reasons(lage, dagordning_input=None, carried=frozenset()):
+    return reasons_for(lage, dagordning_input or dagordning(lage), frozenset(carried))
 
 
 # --- the proposed agenda: the full scenario ----------------------------------------------
 
 
 def full_scenario():
-    return agenda(
+    return dagordning(
         brist(1, Niva.LOKAL, date(2026, 1, 15)),
         brist(2, Niva.CENTRAL, date(2026, 2, 1)),
         brist(3, Niva.HANDLAGGARE, date(2026, 1, 5)),
@@ -133,15 +133,15 @@ def full_scenario():
             promised_on=date(2026, 5, 1),
         ),
         carried=(
-            CarriedItem("brist:8", "Bristen om boendestöd", brist_id=8),
-            CarriedItem("fri:3", "Lokalfrågan i Värmdö"),
+            CarriedPunkt("brist:8", "Bristen om boendestöd", brist_id=8),
+            CarriedPunkt("fri:3", "Lokalfrågan i Värmdö"),
         ),
         standing=["Ekonomi", "  Rapport från   RSMH ", "ekonomi", "   "],
     )
 
 
 def test_full_scenario_gives_the_exact_agenda():
-    assert rows(propose_agenda(full_scenario())) == [
+    assert rows(propose_dagordning(full_scenario())) == [
         *OPENING,
         ("brist:2", Sektion.NYA, (Skal.NY,), BeslutTyp.INFORMATION),
         ("brist:1", Sektion.NYA, (Skal.NY,), BeslutTyp.INFORMATION),
@@ -160,7 +160,7 @@ def test_full_scenario_gives_the_exact_agenda():
 
 
 def test_full_scenario_headings_of_free_and_standing_items():
-    by_key = {item.key: item for item in propose_agenda(full_scenario())}
+    by_key = {punkt.key: punkt for punkt in propose_dagordning(full_scenario())}
     assert by_key["fri:3"].rubrik == "Lokalfrågan i Värmdö"
     assert by_key["fri:3"].brist_id is None
     assert by_key["staende:ekonomi"].rubrik == "Ekonomi"
@@ -170,35 +170,35 @@ def test_full_scenario_headings_of_free_and_standing_items():
 
 
 def test_full_scenario_leaves_out_unmarked_handlaggare_closed_and_quiet_brister():
-    keys = {item.key for item in propose_agenda(full_scenario())}
+    keys = {punkt.key for punkt in propose_dagordning(full_scenario())}
     assert {"brist:3", "brist:11", "brist:12"}.isdisjoint(keys)
 
 
 def test_every_brist_key_appears_once():
-    keys = [item.key for item in propose_agenda(full_scenario())]
+    keys = [punkt.key for punkt in propose_dagordning(full_scenario())]
     assert len(keys) == len(set(keys))
 
 
 def test_no_brister_gives_only_the_fixed_items():
-    assert rows(propose_agenda(agenda())) == [*OPENING, *CLOSING]
+    assert rows(propose_dagordning(dagordning())) == [*OPENING, *CLOSING]
 
 
 # --- the first meeting -------------------------------------------------------------------
 
 
 def test_first_meeting_has_no_previous_minutes_item():
-    keys = [item.key for item in propose_agenda(agenda(previous=None))]
+    keys = [punkt.key for punkt in propose_dagordning(dagordning(previous=None))]
     assert keys == ["oppnande", "justerare", "ovriga_fragor", "nasta_mote", "avslutning"]
 
 
 def test_first_meeting_looks_back_a_year_for_new_brister():
-    edge = MEETING - FIRST_MEETING_LOOKBACK
-    proposal = propose_agenda(
-        agenda(
+    edge = MOTE_ON - FIRST_MOTE_LOOKBACK
+    proposal = propose_dagordning(
+        dagordning(
             brist(1, Niva.LOKAL, edge),
             brist(2, Niva.LOKAL, edge - timedelta(days=1)),
-            brist(3, Niva.CENTRAL, MEETING - timedelta(days=30)),
-            brist(4, Niva.HANDLAGGARE, MEETING - timedelta(days=30)),
+            brist(3, Niva.CENTRAL, MOTE_ON - timedelta(days=30)),
+            brist(4, Niva.HANDLAGGARE, MOTE_ON - timedelta(days=30)),
             previous=None,
         )
     )
@@ -209,17 +209,17 @@ def test_first_meeting_looks_back_a_year_for_new_brister():
 
 
 def test_first_meeting_lookback_is_a_year():
-    assert timedelta(days=365) == FIRST_MEETING_LOOKBACK
+    assert timedelta(days=365) == FIRST_MOTE_LOOKBACK
 
 
 def test_first_meeting_takes_any_atgardat_answer_as_closure_proposal():
     lage = brist(1, last_answer_on=date(2020, 1, 1), last_answer_typ=SvarTyp.ATGARDAT)
-    assert reasons(lage, agenda(lage, previous=None)) == (Skal.AVSLUT,)
+    assert reasons(lage, dagordning(lage, previous=None)) == (Skal.AVSLUT,)
 
 
 def test_first_meeting_marked_old_brist_is_on_it():
     lage = brist(1, Niva.HANDLAGGARE, date(2020, 1, 1), marked_for_group=True)
-    assert reasons(lage, agenda(lage, previous=None)) == (Skal.MARKERAD,)
+    assert reasons(lage, dagordning(lage, previous=None)) == (Skal.MARKERAD,)
 
 
 # --- single rules and their edges --------------------------------------------------------
@@ -244,8 +244,8 @@ def test_new_handlaggare_brist_needs_a_mark():
 
 
 def test_followup_due_on_the_meeting_day_counts():
-    due_today = brist(1, discussed_before=True, followup_due_on=MEETING)
-    due_tomorrow = brist(1, discussed_before=True, followup_due_on=MEETING + timedelta(days=1))
+    due_today = brist(1, discussed_before=True, followup_due_on=MOTE_ON)
+    due_tomorrow = brist(1, discussed_before=True, followup_due_on=MOTE_ON + timedelta(days=1))
     assert reasons(due_today) == (Skal.BEVAKNING_FORFALLEN,)
     assert reasons(due_tomorrow) == ()
 
@@ -280,13 +280,13 @@ def test_answer_counts_only_after_the_previous_meeting():
 
 def test_promised_date_passed_since_the_previous_meeting():
     passed = brist(1, discussed_before=True, promised_on=BETWEEN)
-    on_meeting_day = brist(1, discussed_before=True, promised_on=MEETING)
-    still_ahead = brist(1, discussed_before=True, promised_on=MEETING + timedelta(days=1))
-    passed_before_last_meeting = brist(1, discussed_before=True, promised_on=LONG_AGO)
+    on_mote_day = brist(1, discussed_before=True, promised_on=MOTE_ON)
+    still_ahead = brist(1, discussed_before=True, promised_on=MOTE_ON + timedelta(days=1))
+    passed_before_last_mote = brist(1, discussed_before=True, promised_on=LONG_AGO)
     assert reasons(passed) == (Skal.LOFTE_PASSERAT,)
-    assert reasons(on_meeting_day) == (Skal.LOFTE_PASSERAT,)
+    assert reasons(on_mote_day) == (Skal.LOFTE_PASSERAT,)
     assert reasons(still_ahead) == ()
-    assert reasons(passed_before_last_meeting) == ()
+    assert reasons(passed_before_last_mote) == ()
 
 
 def test_closure_proposal_needs_an_atgardat_answer_since_the_previous_meeting():
@@ -319,13 +319,15 @@ def test_closed_brist_is_never_on_it():
         followup_due_on=BETWEEN,
         escalation_proposed=True,
     )
-    carried = (CarriedItem("brist:1", "x", brist_id=1),)
+    carried = (CarriedPunkt("brist:1", "x", brist_id=1),)
     assert reasons(lage, carried={1}) == ()
-    assert brist_rows(propose_agenda(agenda(lage, carried=carried))) == []
+    assert brist_rows(propose_dagordning(dagordning(lage, carried=carried))) == []
 
 
 def test_standing_items_are_deduplicated_by_normalised_text_and_blanks_skipped():
-    proposal = propose_agenda(agenda(standing=["Ekonomi ", "EKONOMI", "", "  ", "Övrigt  läge"]))
+    proposal = propose_dagordning(
+        dagordning(standing=["Ekonomi ", "EKONOMI", "", "  ", "Övrigt  läge"])
+    )
     staende = [(i.key, i.rubrik) for i in proposal if i.sektion == Sektion.STAENDE]
     assert staende == [("staende:ekonomi", "Ekonomi"), ("staende:övrigt läge", "Övrigt läge")]
 
@@ -334,8 +336,8 @@ def test_standing_items_are_deduplicated_by_normalised_text_and_blanks_skipped()
 
 
 def test_section_order_is_central_first_then_oldest_then_id():
-    proposal = propose_agenda(
-        agenda(
+    proposal = propose_dagordning(
+        dagordning(
             brist(5, Niva.LOKAL, date(2026, 1, 1)),
             brist(4, Niva.HANDLAGGARE, date(2025, 12, 1), marked_for_group=True),
             brist(3, Niva.CENTRAL, date(2026, 2, 1)),
@@ -344,7 +346,7 @@ def test_section_order_is_central_first_then_oldest_then_id():
             brist(1, Niva.CENTRAL, date(2026, 1, 20)),
         )
     )
-    assert [item.key for item in proposal if item.sektion == Sektion.NYA] == [
+    assert [punkt.key for punkt in proposal if punkt.sektion == Sektion.NYA] == [
         "brist:1",
         "brist:3",
         "brist:2",
@@ -356,21 +358,21 @@ def test_section_order_is_central_first_then_oldest_then_id():
 
 def test_input_order_does_not_change_the_agenda():
     scenario = full_scenario()
-    reversed_input = AgendaInput(
-        meeting_on=scenario.meeting_on,
-        previous_meeting_on=scenario.previous_meeting_on,
+    reversed_input = DagordningInput(
+        mote_on=scenario.mote_on,
+        previous_mote_on=scenario.previous_mote_on,
         brister=list(reversed(scenario.brister)),
         carried_over=scenario.carried_over,
-        standing_items=scenario.standing_items,
+        standing_punkter=scenario.standing_punkter,
     )
-    assert propose_agenda(reversed_input) == propose_agenda(scenario)
+    assert propose_dagordning(reversed_input) == propose_dagordning(scenario)
 
 
 def test_carried_brister_come_before_carried_free_items():
-    proposal = propose_agenda(
-        agenda(
+    proposal = propose_dagordning(
+        dagordning(
             brist(1),
-            carried=(CarriedItem("fri:1", "Fri"), CarriedItem("brist:1", "B", brist_id=1)),
+            carried=(CarriedPunkt("fri:1", "Fri"), CarriedPunkt("brist:1", "B", brist_id=1)),
         )
     )
     assert [i.key for i in proposal if i.sektion == Sektion.OVERFORDA] == ["brist:1", "fri:1"]
@@ -389,8 +391,8 @@ def test_brist_with_several_reasons_is_on_once_in_the_section_of_its_first_reaso
         followup_due_on=BETWEEN,
         marked_for_group=True,
     )
-    carried = (CarriedItem("brist:1", "B", brist_id=1),)
-    assert brist_rows(propose_agenda(agenda(lage, carried=carried))) == [
+    carried = (CarriedPunkt("brist:1", "B", brist_id=1),)
+    assert brist_rows(propose_dagordning(dagordning(lage, carried=carried))) == [
         (
             "brist:1",
             Sektion.FORSLAG,
@@ -404,15 +406,15 @@ def test_carried_brist_with_an_answer_is_in_carried_section():
     lage = brist(
         1, discussed_before=True, last_answer_on=BETWEEN, last_answer_typ=SvarTyp.EJ_VART_ANSVAR
     )
-    carried = (CarriedItem("brist:1", "B", brist_id=1),)
-    assert brist_rows(propose_agenda(agenda(lage, carried=carried))) == [
+    carried = (CarriedPunkt("brist:1", "B", brist_id=1),)
+    assert brist_rows(propose_dagordning(dagordning(lage, carried=carried))) == [
         ("brist:1", Sektion.OVERFORDA, (Skal.OVERFORD, Skal.SVAR_INKOMMET), None)
     ]
 
 
 def test_new_and_marked_brist_is_in_new_section_with_both_reasons():
     lage = brist(1, Niva.CENTRAL, BETWEEN, marked_for_group=True)
-    assert brist_rows(propose_agenda(agenda(lage))) == [
+    assert brist_rows(propose_dagordning(dagordning(lage))) == [
         ("brist:1", Sektion.NYA, (Skal.NY, Skal.MARKERAD), BeslutTyp.INFORMATION)
     ]
 
@@ -442,24 +444,24 @@ def test_section_of_reason_covers_every_reason():
 
 def draft_from(proposal):
     """A draft saved straight from a proposal: rule items at their index."""
-    return [DraftItem(item.key, item.sektion, index) for index, item in enumerate(proposal)]
+    return [DraftPunkt(punkt.key, punkt.sektion, index) for index, punkt in enumerate(proposal)]
 
 
 def apply(existing, plan):
     """Save a plan the way the app would: positions follow the order, tombstones stay."""
-    sections = {item.key: item.sektion for item in existing}
-    sections.update({item.key: item.sektion for item in plan.add})
-    manual = {item.key for item in existing if item.is_manual}
+    sections = {punkt.key: punkt.sektion for punkt in existing}
+    sections.update({punkt.key: punkt.sektion for punkt in plan.add})
+    manual = {punkt.key for punkt in existing if punkt.is_manual}
     visible = [
-        DraftItem(key, sections[key], index, is_manual=key in manual)
+        DraftPunkt(key, sections[key], index, is_manual=key in manual)
         for index, key in enumerate(plan.order)
     ]
-    removed = [item for item in existing if item.is_removed and item.key not in plan.delete]
+    removed = [punkt for punkt in existing if punkt.is_removed and punkt.key not in plan.delete]
     return visible + removed
 
 
 def proposal_of(*brister, **kwargs):
-    return propose_agenda(agenda(*brister, **kwargs))
+    return propose_dagordning(dagordning(*brister, **kwargs))
 
 
 def nya_lokal(brist_id, day):
@@ -467,18 +469,18 @@ def nya_lokal(brist_id, day):
 
 
 def test_merge_into_an_empty_draft_adds_the_whole_proposal_in_order():
-    proposal = propose_agenda(full_scenario())
+    proposal = propose_dagordning(full_scenario())
     plan = merge_draft([], proposal)
-    assert plan.order == tuple(item.key for item in proposal)
+    assert plan.order == tuple(punkt.key for punkt in proposal)
     assert plan.add == tuple(proposal)
     assert plan.delete == frozenset()
 
 
 def test_merging_the_same_proposal_again_changes_nothing():
-    proposal = propose_agenda(full_scenario())
+    proposal = propose_dagordning(full_scenario())
     saved = apply([], merge_draft([], proposal))
     again = merge_draft(saved, proposal)
-    assert again.order == tuple(item.key for item in proposal)
+    assert again.order == tuple(punkt.key for punkt in proposal)
     assert again.add == ()
     assert again.delete == frozenset()
 
@@ -486,10 +488,10 @@ def test_merging_the_same_proposal_again_changes_nothing():
 def with_manual_after(saved, after_key, manual_key):
     """Insert a hand-added item right after `after_key`, renumbering positions."""
     result = []
-    for item in saved:
-        result.append(replace(item, position=len(result)))
-        if item.key == after_key:
-            result.append(DraftItem(manual_key, item.sektion, len(result), is_manual=True))
+    for punkt in saved:
+        result.append(replace(punkt, position=len(result)))
+        if punkt.key == after_key:
+            result.append(DraftPunkt(manual_key, punkt.sektion, len(result), is_manual=True))
     return result
 
 
@@ -516,7 +518,7 @@ def test_manual_item_stays_in_place_and_new_item_joins_end_of_its_section():
         "nasta_mote",
         "avslutning",
     )
-    assert [item.key for item in plan.add] == ["brist:3", "brist:4"]
+    assert [punkt.key for punkt in plan.add] == ["brist:3", "brist:4"]
     assert plan.delete == frozenset()
 
 
@@ -530,7 +532,7 @@ def test_manual_item_in_the_closing_section_stays_among_the_closing_items():
 def test_removed_item_is_not_added_again():
     proposal = proposal_of(nya_lokal(1, BETWEEN), nya_lokal(2, BETWEEN))
     saved = [
-        DraftItem(i.key, i.sektion, i.position, is_removed=i.key == "brist:1")
+        DraftPunkt(i.key, i.sektion, i.position, is_removed=i.key == "brist:1")
         for i in draft_from(proposal)
     ]
     plan = merge_draft(saved, proposal)
@@ -542,9 +544,9 @@ def test_removed_item_is_not_added_again():
 def test_moved_items_keep_their_place():
     proposal = proposal_of(brist(1, Niva.CENTRAL, BETWEEN), nya_lokal(2, BETWEEN))
     saved = draft_from(proposal)
-    sections = {item.key: item.sektion for item in saved}
+    sections = {punkt.key: punkt.sektion for punkt in saved}
     keys = move_in_section([(i.key, i.sektion) for i in saved], "brist:2", -1)
-    saved = [DraftItem(key, sections[key], n) for n, key in enumerate(keys)]
+    saved = [DraftPunkt(key, sections[key], n) for n, key in enumerate(keys)]
     plan = merge_draft(saved, proposal)
     assert plan.order.index("brist:2") < plan.order.index("brist:1")
     assert plan.order == tuple(keys)
@@ -562,7 +564,7 @@ def test_rule_item_no_longer_proposed_is_deleted():
 def test_removed_rule_item_no_longer_proposed_is_deleted_too():
     proposal = proposal_of(nya_lokal(1, BETWEEN))
     saved = [
-        DraftItem(i.key, i.sektion, i.position, is_removed=i.key == "brist:1")
+        DraftPunkt(i.key, i.sektion, i.position, is_removed=i.key == "brist:1")
         for i in draft_from(proposal)
     ]
     assert merge_draft(saved, proposal_of()).delete == frozenset({"brist:1"})
@@ -570,7 +572,7 @@ def test_removed_rule_item_no_longer_proposed_is_deleted_too():
 
 def test_manual_items_are_never_deleted():
     saved = with_manual_after(draft_from(proposal_of()), "justerare", "fri:1")
-    saved.append(DraftItem("fri:2", Sektion.STAENDE, 99, is_manual=True, is_removed=True))
+    saved.append(DraftPunkt("fri:2", Sektion.STAENDE, 99, is_manual=True, is_removed=True))
     plan = merge_draft(saved, proposal_of())
     assert plan.delete == frozenset()
     assert "fri:1" in plan.order
@@ -581,7 +583,7 @@ def test_standing_item_renamed_replaces_the_old_one():
     saved = draft_from(proposal_of(standing=["Ekonomi"]))
     plan = merge_draft(saved, proposal_of(standing=["Ekonomi och budget"]))
     assert plan.delete == frozenset({"staende:ekonomi"})
-    assert [item.key for item in plan.add] == ["staende:ekonomi och budget"]
+    assert [punkt.key for punkt in plan.add] == ["staende:ekonomi och budget"]
 
 
 # --- merge as a property ------------------------------------------------------------------
@@ -612,40 +614,40 @@ def brist_lagen(draw):
 
 
 @st.composite
-def agenda_inputs(draw):
+def dagordning_inputs(draw):
     brister = draw(brist_lagen())
     carried_ids = draw(
         st.lists(st.sampled_from([b.brist_id for b in brister] or [0]), unique=True, max_size=4)
     )
-    carried = [CarriedItem(f"brist:{i}", "B", brist_id=i) for i in carried_ids if i]
-    carried += [CarriedItem(f"fri:{n}", "Fri") for n in draw(st.sets(st.integers(1, 3)))]
+    carried = [CarriedPunkt(f"brist:{i}", "B", brist_id=i) for i in carried_ids if i]
+    carried += [CarriedPunkt(f"fri:{n}", "Fri") for n in draw(st.sets(st.integers(1, 3)))]
     standing = draw(
         st.lists(st.sampled_from(["Ekonomi", "ekonomi ", "RSMH", " ", "Läget"]), max_size=4)
     )
-    return AgendaInput(
-        meeting_on=date(2026, 3, 10),
-        previous_meeting_on=draw(st.none() | st.just(date(2025, 11, 20))),
+    return DagordningInput(
+        mote_on=date(2026, 3, 10),
+        previous_mote_on=draw(st.none() | st.just(date(2025, 11, 20))),
         brister=brister,
         carried_over=carried,
-        standing_items=standing,
+        standing_punkter=standing,
     )
 
 
 @st.composite
 def edited_drafts(draw):
     """A draft saved from one proposal, then edited: items moved, removed, added by hand."""
-    saved = apply([], merge_draft([], propose_agenda(draw(agenda_inputs()))))
+    saved = apply([], merge_draft([], propose_dagordning(draw(dagordning_inputs()))))
     for _ in range(draw(st.integers(0, 5))):
         if not saved:
             break
-        key = draw(st.sampled_from([item.key for item in saved]))
-        sections = {item.key: item.sektion for item in saved}
+        key = draw(st.sampled_from([punkt.key for punkt in saved]))
+        sections = {punkt.key: punkt.sektion for punkt in saved}
         keys = move_in_section(
             [(i.key, i.sektion) for i in saved], key, draw(st.sampled_from([-1, 1]))
         )
-        saved = [DraftItem(k, sections[k], n) for n, k in enumerate(keys)]
+        saved = [DraftPunkt(k, sections[k], n) for n, k in enumerate(keys)]
     removed = draw(st.sets(st.sampled_from([i.key for i in saved]), max_size=3))
-    saved = [DraftItem(i.key, i.sektion, i.position, is_removed=i.key in removed) for i in saved]
+    saved = [DraftPunkt(i.key, i.sektion, i.position, is_removed=i.key in removed) for i in saved]
     for n in draw(st.sets(st.integers(100, 105), max_size=3)):
         after = draw(st.sampled_from([i.key for i in saved if not i.is_removed]))
         saved = with_manual_after(saved, after, f"fri:{n}")
@@ -654,39 +656,39 @@ def edited_drafts(draw):
 
 def sections_now(existing, proposal):
     """Manual items keep their section; rule items take the one proposed now."""
-    sections = {item.key: item.sektion for item in existing}
-    sections.update({item.key: item.sektion for item in proposal})
-    sections.update({item.key: item.sektion for item in existing if item.is_manual})
+    sections = {punkt.key: punkt.sektion for punkt in existing}
+    sections.update({punkt.key: punkt.sektion for punkt in proposal})
+    sections.update({punkt.key: punkt.sektion for punkt in existing if punkt.is_manual})
     return sections
 
 
 def sections_in_order(order, existing, plan, proposal=()):
     sections = sections_now(existing, proposal)
-    sections.update({item.key: item.sektion for item in plan.add})
+    sections.update({punkt.key: punkt.sektion for punkt in plan.add})
     ranks = [sections[key].rank for key in order]
     return ranks == sorted(ranks)
 
 
-@given(agenda_inputs())
-def test_proposal_keys_are_unique_and_sections_in_agenda_order(agenda_input):
-    proposal = propose_agenda(agenda_input)
-    keys = [item.key for item in proposal]
-    ranks = [item.sektion.rank for item in proposal]
+@given(dagordning_inputs())
+def test_proposal_keys_are_unique_and_sections_in_agenda_order(dagordning_input):
+    proposal = propose_dagordning(dagordning_input)
+    keys = [punkt.key for punkt in proposal]
+    ranks = [punkt.sektion.rank for punkt in proposal]
     assert len(keys) == len(set(keys))
     assert ranks == sorted(ranks)
 
 
-@given(agenda_inputs())
-def test_brist_items_sit_in_the_section_of_their_first_reason(agenda_input):
-    for item in propose_agenda(agenda_input):
-        if item.brist_id is not None:
-            assert item.skal
-            assert item.sektion == SECTION_OF_REASON[item.skal[0]]
+@given(dagordning_inputs())
+def test_brist_items_sit_in_the_section_of_their_first_reason(dagordning_input):
+    for punkt in propose_dagordning(dagordning_input):
+        if punkt.brist_id is not None:
+            assert punkt.skal
+            assert punkt.sektion == SECTION_OF_REASON[punkt.skal[0]]
 
 
-@given(edited_drafts(), agenda_inputs())
-def test_regenerating_twice_is_idempotent(draft, agenda_input):
-    proposal = propose_agenda(agenda_input)
+@given(edited_drafts(), dagordning_inputs())
+def test_regenerating_twice_is_idempotent(draft, dagordning_input):
+    proposal = propose_dagordning(dagordning_input)
     first = merge_draft(draft, proposal)
     saved = apply(draft, first)
     second = merge_draft(saved, proposal)
@@ -695,11 +697,11 @@ def test_regenerating_twice_is_idempotent(draft, agenda_input):
     assert second.delete == frozenset()
 
 
-@given(edited_drafts(), agenda_inputs())
-def test_regenerating_keeps_manual_edits(draft, agenda_input):
-    proposal = propose_agenda(agenda_input)
+@given(edited_drafts(), dagordning_inputs())
+def test_regenerating_keeps_manual_edits(draft, dagordning_input):
+    proposal = propose_dagordning(dagordning_input)
     plan = merge_draft(draft, proposal)
-    proposed = {item.key for item in proposal}
+    proposed = {punkt.key for punkt in proposal}
     visible_manual = [
         i.key for i in sorted(draft, key=lambda i: i.position) if i.is_manual and not i.is_removed
     ]
@@ -724,19 +726,19 @@ def test_regenerating_keeps_manual_edits(draft, agenda_input):
     assert sections_in_order(plan.order, draft, plan, proposal)
 
 
-@given(edited_drafts(), agenda_inputs())
-def test_regenerating_adds_exactly_the_unknown_proposed_items(draft, agenda_input):
-    proposal = propose_agenda(agenda_input)
+@given(edited_drafts(), dagordning_inputs())
+def test_regenerating_adds_exactly_the_unknown_proposed_items(draft, dagordning_input):
+    proposal = propose_dagordning(dagordning_input)
     plan = merge_draft(draft, proposal)
     known = {i.key for i in draft}
     assert [i.key for i in plan.add] == [i.key for i in proposal if i.key not in known]
     order = list(plan.order)
     sections = sections_now(draft, proposal)
-    for item in plan.add:
+    for punkt in plan.add:
         later_in_section = [
             k
-            for k in order[order.index(item.key) + 1 :]
-            if k in known and sections[k] == item.sektion
+            for k in order[order.index(punkt.key) + 1 :]
+            if k in known and sections[k] == punkt.sektion
         ]
         assert later_in_section == []
 
@@ -800,8 +802,8 @@ def test_move_does_not_change_its_input():
 # --- meeting status ----------------------------------------------------------------------
 
 CHECKS_ALLOWED = {
-    check_agenda_editable: {MotesStatus.PLANERAT},
-    check_minutes_editable: {MotesStatus.DAGORDNING_FASTSTALLD, MotesStatus.GENOMFORT},
+    check_dagordning_editable: {MotesStatus.PLANERAT},
+    check_protokoll_editable: {MotesStatus.DAGORDNING_FASTSTALLD, MotesStatus.GENOMFORT},
     check_decisions_open: {MotesStatus.DAGORDNING_FASTSTALLD},
     check_justering: {MotesStatus.GENOMFORT},
 }
@@ -813,16 +815,16 @@ def test_status_check(check, status):
     if status in CHECKS_ALLOWED[check]:
         assert check(status) is None
     else:
-        with pytest.raises(MeetingRefused):
+        with pytest.raises(MoteRefused):
             check(status)
 
 
 @pytest.mark.parametrize(
     ("check", "status", "message"),
     [
-        (check_agenda_editable, MotesStatus.GENOMFORT, "Dagordningen är fastställd"),
-        (check_minutes_editable, MotesStatus.PLANERAT, "Fastställ dagordningen"),
-        (check_minutes_editable, MotesStatus.PROTOKOLL_JUSTERAT, "Protokollet är justerat"),
+        (check_dagordning_editable, MotesStatus.GENOMFORT, "Dagordningen är fastställd"),
+        (check_protokoll_editable, MotesStatus.PLANERAT, "Fastställ dagordningen"),
+        (check_protokoll_editable, MotesStatus.PROTOKOLL_JUSTERAT, "Protokollet är justerat"),
         (check_decisions_open, MotesStatus.GENOMFORT, "Besluten är redan verkställda"),
         (check_decisions_open, MotesStatus.PLANERAT, "Fastställ dagordningen"),
         (check_justering, MotesStatus.PROTOKOLL_JUSTERAT, "Protokollet är redan justerat"),
@@ -830,13 +832,13 @@ def test_status_check(check, status):
     ],
 )
 def test_status_refusal_explains_itself(check, status, message):
-    with pytest.raises(MeetingRefused, match=message):
+    with pytest.raises(MoteRefused, match=message):
         check(status)
 
 
 # --- decisions ---------------------------------------------------------------------------
 
-AFTER = MEETING + timedelta(days=1)
+AFTER = MOTE_ON + timedelta(days=1)
 VALID = [
     Beslut(BeslutTyp.INFORMATION),
     Beslut(
@@ -850,7 +852,7 @@ VALID = [
 
 @pytest.mark.parametrize("beslut", VALID, ids=lambda b: f"{b.typ}-{b.utfall}")
 def test_valid_decision_has_no_problem(beslut):
-    assert decision_problem(beslut, Niva.LOKAL, MEETING) is None
+    assert decision_problem(beslut, Niva.LOKAL, MOTE_ON) is None
 
 
 def test_decision_outcomes_are_all_but_merged():
@@ -868,11 +870,11 @@ ATGARD = VALID[1]
         (replace(ATGARD, ansvarig=""), "ansvarig"),
         (replace(ATGARD, ansvarig="  "), "ansvarig"),
         (replace(ATGARD, senast_on=None), "senast_on"),
-        (replace(ATGARD, senast_on=MEETING), "senast_on"),
-        (replace(ATGARD, senast_on=MEETING - timedelta(days=1)), "senast_on"),
+        (replace(ATGARD, senast_on=MOTE_ON), "senast_on"),
+        (replace(ATGARD, senast_on=MOTE_ON - timedelta(days=1)), "senast_on"),
         (replace(ATGARD, text="", ansvarig="", senast_on=None), "text"),
         (Beslut(BeslutTyp.BEVAKA), "senast_on"),
-        (Beslut(BeslutTyp.BEVAKA, senast_on=MEETING), "senast_on"),
+        (Beslut(BeslutTyp.BEVAKA, senast_on=MOTE_ON), "senast_on"),
         (Beslut(BeslutTyp.ESKALERA), "till_niva"),
         (Beslut(BeslutTyp.ESKALERA, till_niva=Niva.LOKAL), "till_niva"),
         (Beslut(BeslutTyp.ESKALERA, till_niva=Niva.HANDLAGGARE), "till_niva"),
@@ -881,7 +883,7 @@ ATGARD = VALID[1]
     ],
 )
 def test_invalid_decision_names_the_field(beslut, field):
-    problem = decision_problem(beslut, Niva.LOKAL, MEETING)
+    problem = decision_problem(beslut, Niva.LOKAL, MOTE_ON)
     assert problem is not None
     assert problem[0] == field
     assert problem[1]
@@ -889,14 +891,14 @@ def test_invalid_decision_names_the_field(beslut, field):
 
 def test_escalation_from_central_level_is_refused():
     beslut = Beslut(BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL)
-    assert decision_problem(beslut, Niva.CENTRAL, MEETING)[0] == "till_niva"
+    assert decision_problem(beslut, Niva.CENTRAL, MOTE_ON)[0] == "till_niva"
 
 
 def test_escalation_from_handlaggare_to_lokal_is_valid():
     beslut = Beslut(BeslutTyp.ESKALERA, till_niva=Niva.LOKAL)
-    assert decision_problem(beslut, Niva.HANDLAGGARE, MEETING) is None
+    assert decision_problem(beslut, Niva.HANDLAGGARE, MOTE_ON) is None
 
 
 def test_information_ignores_other_fields():
-    beslut = Beslut(BeslutTyp.INFORMATION, senast_on=MEETING, utfall=Utfall.SAMMANSLAGEN)
-    assert decision_problem(beslut, Niva.CENTRAL, MEETING) is None
+    beslut = Beslut(BeslutTyp.INFORMATION, senast_on=MOTE_ON, utfall=Utfall.SAMMANSLAGEN)
+    assert decision_problem(beslut, Niva.CENTRAL, MOTE_ON) is None

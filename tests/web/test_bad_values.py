@@ -26,7 +26,7 @@ from systemfel.verksamheter.models import Myndighet, Omrade
 from tests.conftest import Client
 from tests.pages import resubmitted
 from tests.web.test_bad_input import assert_refused
-from tests.web.test_meetings_web import _minutes_data, _propose_and_faststall, meeting  # noqa: F401
+from tests.web.test_meetings_web import _propose_and_faststall, _protokoll_data, planned  # noqa: F401
 
 TOO_LARGE = (str(LARGEST_INT + 1), "1" + "0" * 30)
 CONTROL = "\x00\x01\x08\x0b\x0c\x0e\x1f\ufffe\uffff"
@@ -299,14 +299,14 @@ def test_a_body_over_the_limit_is_refused_with_a_swedish_page(app, world, login)
     assert _count(app, Brist) == before
 
 
-def test_a_minutes_save_for_another_agenda_is_refused_like_any_form(app, meeting, login):  # noqa: F811
+def test_a_minutes_save_for_another_agenda_is_refused_like_any_form(app, planned, login):  # noqa: F811
     """Items that are not the agenda's (removed, added, or ids beyond the database): 422."""
     client = login("samordnare")
-    _propose_and_faststall(app, meeting, client)
-    data = _minutes_data(app, meeting)
+    _propose_and_faststall(app, planned, client)
+    data = _protokoll_data(app, planned)
     data["punkter-0-punkt_id"] = str(LARGEST_INT + 1)
 
-    response = client.post(f"/moten/{meeting['mote']}/protokoll", data)
+    response = client.post(f"/moten/{planned['mote']}/protokoll", data)
 
     assert response.status_code == 422
     assert "Dagordningen har ändrats sedan sidan laddades." in response.get_data(as_text=True)

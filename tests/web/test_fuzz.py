@@ -78,7 +78,7 @@ def places(app, world) -> dict[str, object]:
         ombud = db.session.get(User, world.users["ombud"].id)
         samordnare = db.session.get(User, world.users["samordnare"].id)
         brist = db.session.get(Brist, world.brist.id)
-        group, member, mote = factories.settled_meeting(
+        group, member, mote = factories.settled_mote(
             home, samordnare, db.session.get(User, world.users["ledningsgrupp"].id)
         )
         myndighet = db.session.scalars(

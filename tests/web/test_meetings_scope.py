@@ -37,15 +37,17 @@ def shared(app, world):
             scope=Scope.everything(),
             fields=services.GroupFields("Gemensam grupp", GruppTyp.ARBETANDE, [home, other], ""),
         )
-        mote = services.plan_meeting(
+        mote = services.plan_mote(
             scope=Scope.everything(),
             group=group,
-            fields=services.MeetingFields(
+            fields=services.MoteFields(
                 datetime.combine(DAY, time(13), STOCKHOLM), None, "Stadshuset", None
             ),
         )
-        services.propose_agenda(scope=Scope.everything(), mote=mote, expected_version=mote.version)
-        services.faststall_agenda(scope=Scope.everything(),
+        services.propose_dagordning(
+            scope=Scope.everything(), mote=mote, expected_version=mote.version
+        )
+        services.faststall_dagordning(scope=Scope.everything(),
             mote=mote, user=db.session.get(User, world.users["admin"].id),
             expected_version=mote.version,
         )  # fmt: skip
@@ -147,8 +149,8 @@ def _decision(app, shared, scope: Scope, typ: BeslutTyp, **beslut) -> list[Field
     """Save the minutes as held with one decision on home's brist; return the refusal."""
     with app.app_context():
         mote = db.session.get(Mote, shared["mote"])
-        minutes = [
-            services.Minute(
+        protokoll = [
+            services.PunktProtokoll(
                 punkt=punkt,
                 anteckning="",
                 is_deferred=False,
@@ -157,9 +159,9 @@ def _decision(app, shared, scope: Scope, typ: BeslutTyp, **beslut) -> list[Field
             for punkt in mote.visible_punkter
         ]
         with pytest.raises(OutOfScope) as refused:
-            services.save_minutes(
+            services.save_protokoll(
                 mote=mote,
-                minutes=minutes,
+                protokoll=protokoll,
                 expected_version=mote.version,
                 apply=True,
                 user=db.session.get(User, shared["saver"]),
@@ -211,7 +213,7 @@ def test_the_service_refuses_to_put_a_brist_outside_the_scope_on_the_agenda(app,
         db.session.commit()
         version = mote.version
         with pytest.raises(OutOfScope):
-            services.add_item(
+            services.add_punkt(
                 mote=mote, rubrik="", sektion=Sektion.NYA, brist=brist,
                 expected_version=version, scope=borta,
             )  # fmt: skip
@@ -240,10 +242,10 @@ def test_a_member_scope_lists_only_its_groups_and_their_meetings(app, world, sha
         ]
         assert [g.namn for g in queries.groups_for(scope=borta)] == ["Gemensam grupp"]
         assert queries.get_group(shared["elsewhere"], scope=member) is None
-        assert queries.get_meeting(shared["mote"], scope=member) is not None
+        assert queries.get_mote(shared["mote"], scope=member) is not None
         brist = db.session.get(Brist, shared["brist"])
-        assert len(queries.meetings_with_brist(brist, scope=member)) == 1
+        assert len(queries.moten_with_brist(brist, scope=member)) == 1
         stranger = replace(member, member_user_id=world.users["ombud"].id)
-        assert queries.meetings_with_brist(brist, scope=stranger) == []
+        assert queries.moten_with_brist(brist, scope=stranger) == []
         assert queries.groups_for(scope=stranger) == []
         db.session.remove()

@@ -49,7 +49,7 @@ def dirty(app, world) -> dict[str, int]:
         meetings_services.mark_for_group(
             scope=Scope.everything(), brist=brist, user=ombud, marked=True
         )
-        group, _member, mote = factories.settled_meeting(home, samordnare)
+        group, _member, mote = factories.settled_mote(home, samordnare)
         myndighet = db.session.get(Myndighet, brist.myndighet_id)
         myndighet.epost = "registrator@example.org"
         db.session.flush()
@@ -89,14 +89,14 @@ def test_agenda_documents_and_calendars_are_written(app, dirty, login, client):
     samordnare = login("samordnare")
     mote = dirty["mote"]
 
-    agenda = samordnare.get(f"/moten/{mote}/dagordning.docx")
+    dagordning = samordnare.get(f"/moten/{mote}/dagordning.docx")
     invitation = samordnare.get(f"/moten/{mote}/kallelse.ics")
     feed = client.get(f"/ledningsgrupper/{dirty['group']}/kalender/{dirty['token']}.ics")
     printed = samordnare.get(f"/moten/{mote}/dagordning/utskrift")
     pdf = samordnare.get(f"/moten/{mote}/dagordning.pdf")
 
-    assert [r.status_code for r in (agenda, invitation, feed, printed, pdf)] == [200] * 5
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(agenda.data)).paragraphs)
+    assert [r.status_code for r in (dagordning, invitation, feed, printed, pdf)] == [200] * 5
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(dagordning.data)).paragraphs)
     assert "Gruppen\nför Hemma" in _no_control(text)
     assert "Plats: Stadshuset" in text and "§ 4 Sammansättning" in text
     for calendar in (invitation, feed):
@@ -119,8 +119,8 @@ def test_sending_the_agenda_and_the_messages_are_built(app, dirty, login):
     subject, mail = _built_mail(app)
     assert subject.startswith("Dagordning: Gruppen för Hemma ")
     attachments = {part.get_filename(): part for part in mail.iter_attachments()}
-    agenda = docx.Document(io.BytesIO(attachments["dagordning.docx"].get_content()))
-    assert "Plats: Stadshuset" in _no_control("\n".join(p.text for p in agenda.paragraphs))
+    dagordning = docx.Document(io.BytesIO(attachments["dagordning.docx"].get_content()))
+    assert "Plats: Stadshuset" in _no_control("\n".join(p.text for p in dagordning.paragraphs))
     Calendar.from_ical(attachments["kallelse.ics"].get_content())
 
 

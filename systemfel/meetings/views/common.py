@@ -25,7 +25,7 @@ def group_or_404(group_id: int) -> Ledningsgrupp:
 
 def mote_or_404(mote_id: int) -> Mote:
     """Return the meeting if the user's scope sees its group; else a plain 404."""
-    mote = queries.get_meeting(mote_id, scope=current_scope())
+    mote = queries.get_mote(mote_id, scope=current_scope())
     if mote is None:
         abort(404)
     return mote

@@ -28,11 +28,11 @@ def printable(mote_id: int, kind: str):
     """The agenda or the minutes as a page made for printing."""
     mote = mote_or_404(mote_id)
     _check_kind(mote, kind)
-    doc = present.meeting_doc(mote)
+    doc = present.mote_doc(mote)
     return render_template("meetings/print.html", **_print_context(doc, kind, mote))
 
 
-def _print_context(doc: documents.MeetingDoc, kind: str, mote: Mote) -> dict:
+def _print_context(doc: documents.MoteDoc, kind: str, mote: Mote) -> dict:
     when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
     return {"doc": doc, "kind": kind, "mote": mote, "when": when}
 
@@ -44,9 +44,9 @@ def download(mote_id: int, kind: str, fmt: str):
     mote = mote_or_404(mote_id)
     _check_kind(mote, kind)
     with force_locale("sv"):
-        doc = present.meeting_doc(mote)
+        doc = present.mote_doc(mote)
         if fmt == "docx":
-            make = documents.agenda_docx if kind == "dagordning" else documents.minutes_docx
+            make = documents.dagordning_docx if kind == "dagordning" else documents.protokoll_docx
             body, mimetype = make(doc), documents.DOCX
         elif fmt == "pdf":
             html = render_template(
@@ -64,9 +64,9 @@ def download(mote_id: int, kind: str, fmt: str):
 def invitation(mote_id: int):
     """The meeting as a calendar file to open in one's calendar."""
     mote = mote_or_404(mote_id)
-    url = url_for("meetings.meeting", mote_id=mote.id, _external=True)
+    url = url_for("meetings.mote", mote_id=mote.id, _external=True)
     with force_locale("sv"):
-        body = documents.meeting_ics(
+        body = documents.mote_ics(
             [present.ics_event(mote, url)], calendar_name=mote.ledningsgrupp.namn
         )
     disposition = f'attachment; filename="{_filename(mote, "mote", "ics")}"'

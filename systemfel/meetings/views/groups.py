@@ -91,7 +91,7 @@ def _render_group(group: Ledningsgrupp, member_form: MemberForm, status: int = 2
     return render_template(
         "meetings/group.html",
         group=group,
-        meetings=queries.meetings_of(group),
+        moten=queries.moten_of(group),
         member_form=member_form,
         action_form=VersionForm(),
         feed_url=feed,
@@ -186,10 +186,10 @@ def calendar_feed(group_id: int, token: str):
         abort(404)
     with force_locale("sv"):
         events = [
-            present.ics_event(mote, url_for("meetings.meeting", mote_id=mote.id, _external=True))
-            for mote in queries.meetings_of(group)
+            present.ics_event(mote, url_for("meetings.mote", mote_id=mote.id, _external=True))
+            for mote in queries.moten_of(group)
         ]
-        body = documents.meeting_ics(events, calendar_name=group.namn)
+        body = documents.mote_ics(events, calendar_name=group.namn)
     return Response(
         body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"}
     )

@@ -14,7 +14,7 @@ from systemfel.clock import STOCKHOLM
 from systemfel.formtools import run_on_form, run_verb, status_for, submitted_version
 from systemfel.meetings import present, services
 from systemfel.meetings.domain import MotesStatus, Sektion
-from systemfel.meetings.forms import AddItemForm, MeetingForm, VersionForm
+from systemfel.meetings.forms import AddPunktForm, MoteForm, VersionForm
 from systemfel.meetings.models import Ledningsgrupp, Mote
 from systemfel.meetings.views.common import (
     blueprint,
@@ -29,8 +29,8 @@ from systemfel.meetings.views.common import (
 from systemfel.verksamheter.domain import Operation
 
 
-def _mote_form(group: Ledningsgrupp, mote: Mote | None) -> MeetingForm:
-    form = MeetingForm()
+def _mote_form(group: Ledningsgrupp, mote: Mote | None) -> MoteForm:
+    form = MoteForm()
     form.justerare_id.choices = [("", gettext("Välj senare"))] + [
         (m.id, f"{m.namn}, {m.organisation}") for m in group.ledamoter
     ]
@@ -43,7 +43,7 @@ def _mote_form(group: Ledningsgrupp, mote: Mote | None) -> MeetingForm:
     return form
 
 
-def _mote_fields(group: Ledningsgrupp, form: MeetingForm) -> services.MeetingFields:
+def _mote_fields(group: Ledningsgrupp, form: MoteForm) -> services.MoteFields:
     starts = datetime.combine(form.datum.data, form.starttid.data, STOCKHOLM)
     ends = (
         datetime.combine(form.datum.data, form.sluttid.data, STOCKHOLM)
@@ -51,23 +51,23 @@ def _mote_fields(group: Ledningsgrupp, form: MeetingForm) -> services.MeetingFie
         else None
     )
     justerare = next((m for m in group.ledamoter if m.id == form.justerare_id.data), None)
-    return services.MeetingFields(starts, ends, form.plats.data or "", justerare)
+    return services.MoteFields(starts, ends, form.plats.data or "", justerare)
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/moten/nytt", methods=["GET", "POST"])
 @requires(Operation.MANAGE_VERKSAMHET)
-def new_meeting(group_id: int):
+def new_mote(group_id: int):
     """Plan a meeting of the group."""
     group = group_or_404(group_id)
     form = _mote_form(group, None)
     if form.validate_on_submit():
         fields = _mote_fields(group, form)
         outcome = run_on_form(
-            form, lambda: services.plan_meeting(group=group, fields=fields, scope=current_scope())
+            form, lambda: services.plan_mote(group=group, fields=fields, scope=current_scope())
         )
         if outcome.ok and outcome.value is not None:
             flash(gettext("Mötet är planerat. Föreslå dagordningen när det är dags."), "success")
-            return redirect(url_for("meetings.meeting", mote_id=outcome.value.id))
+            return redirect(url_for("meetings.mote", mote_id=outcome.value.id))
     return render_template(
         "meetings/meeting_form.html", form=form, group=group, mote=None
     ), status_for(form)
@@ -75,7 +75,7 @@ def new_meeting(group_id: int):
 
 @blueprint.route("/moten/<int:mote_id>/andra", methods=["GET", "POST"])
 @requires(Operation.MANAGE_VERKSAMHET)
-def edit_meeting(mote_id: int):
+def edit_mote(mote_id: int):
     """Change a meeting's time, place or justerare."""
     mote = mote_or_404(mote_id)
     form = _mote_form(mote.ledningsgrupp, mote)
@@ -83,7 +83,7 @@ def edit_meeting(mote_id: int):
         fields = _mote_fields(mote.ledningsgrupp, form)
         outcome = run_on_form(
             form,
-            lambda: services.update_meeting(
+            lambda: services.update_mote(
                 mote=mote,
                 fields=fields,
                 expected_version=submitted_version(form),
@@ -92,7 +92,7 @@ def edit_meeting(mote_id: int):
         )
         if outcome.ok:
             flash(gettext("Mötet är sparat."), "success")
-            return redirect(url_for("meetings.meeting", mote_id=mote.id))
+            return redirect(url_for("meetings.mote", mote_id=mote.id))
     return render_template(
         "meetings/meeting_form.html", form=form, group=mote.ledningsgrupp, mote=mote
     ), status_for(form)
@@ -100,13 +100,13 @@ def edit_meeting(mote_id: int):
 
 @blueprint.route("/moten/<int:mote_id>")
 @login_required
-def meeting(mote_id: int):
+def mote(mote_id: int):
     """The meeting: its agenda (draft or fastställd) and what can be done next."""
     mote = mote_or_404(mote_id)
-    return _render_mote(mote, AddItemForm(formdata=None))
+    return _render_mote(mote, AddPunktForm(formdata=None))
 
 
-def _render_mote(mote: Mote, add_form: AddItemForm, status: int = 200):
+def _render_mote(mote: Mote, add_form: AddPunktForm, status: int = 200):
     add_form.version.data = mote.version
     return render_template(
         "meetings/meeting.html",
@@ -128,7 +128,7 @@ def _dagordning_button(mote: Mote, verb: Callable[[int], object], success: str):
     version = button_version()
     outcome = run_verb(lambda: verb(version))
     flash_outcome(outcome, success, after_conflict=gettext("Sidan visar nu det senaste."))
-    return redirect(url_for("meetings.meeting", mote_id=mote.id) + "#dagordning")
+    return redirect(url_for("meetings.mote", mote_id=mote.id) + "#dagordning")
 
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/foresla", methods=["POST"])
@@ -138,7 +138,7 @@ def propose(mote_id: int):
     mote = mote_or_404(mote_id)
     return _dagordning_button(
         mote,
-        lambda v: services.propose_agenda(mote=mote, expected_version=v, scope=current_scope()),
+        lambda v: services.propose_dagordning(mote=mote, expected_version=v, scope=current_scope()),
         gettext("Dagordningen är föreslagen. Ändringar du gjort för hand finns kvar."),
     )
 
@@ -147,22 +147,22 @@ def propose(mote_id: int):
     "/moten/<int:mote_id>/dagordning/punkter/<int:punkt_id>/<action>", methods=["POST"]
 )
 @requires(Operation.MANAGE_VERKSAMHET)
-def item_action(mote_id: int, punkt_id: int, action: str):
+def punkt_action(mote_id: int, punkt_id: int, action: str):
     """Move an item up or down, take it off the agenda, or put it back."""
     mote = mote_or_404(mote_id)
     punkt = punkt_or_404(mote, punkt_id)
     scope = current_scope()
     verbs: dict[str, Callable[[int], object]] = {
-        "upp": lambda v: services.move_item(
+        "upp": lambda v: services.move_punkt(
             mote=mote, punkt=punkt, step=-1, expected_version=v, scope=scope
         ),
-        "ned": lambda v: services.move_item(
+        "ned": lambda v: services.move_punkt(
             mote=mote, punkt=punkt, step=1, expected_version=v, scope=scope
         ),
-        "ta-bort": lambda v: services.remove_item(
+        "ta-bort": lambda v: services.remove_punkt(
             mote=mote, punkt=punkt, expected_version=v, scope=scope
         ),
-        "aterstall": lambda v: services.restore_item(
+        "aterstall": lambda v: services.restore_punkt(
             mote=mote, punkt=punkt, expected_version=v, scope=scope
         ),
     }
@@ -171,7 +171,7 @@ def item_action(mote_id: int, punkt_id: int, action: str):
     return _dagordning_button(mote, verbs[action], gettext("Dagordningen är ändrad."))
 
 
-def _brist_numbered(mote: Mote, form: AddItemForm) -> Brist | None:
+def _brist_numbered(mote: Mote, form: AddPunktForm) -> Brist | None:
     """The brist the form names by number, among the group's verksamheter the user sees."""
     nummer = (form.brist.data or "").strip().upper()
     if not nummer:
@@ -186,16 +186,16 @@ def _brist_numbered(mote: Mote, form: AddItemForm) -> Brist | None:
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/punkter", methods=["POST"])
 @requires(Operation.MANAGE_VERKSAMHET)
-def add_item(mote_id: int):
+def add_punkt(mote_id: int):
     """Add a free item, or a brist by its number, to the draft agenda."""
     mote = mote_or_404(mote_id)
-    form = AddItemForm()
+    form = AddPunktForm()
     if form.validate_on_submit():
         brist = _brist_numbered(mote, form)
         if not form.errors:
             outcome = run_on_form(
                 form,
-                lambda: services.add_item(
+                lambda: services.add_punkt(
                     mote=mote,
                     rubrik=form.rubrik.data or "",
                     sektion=Sektion(form.sektion.data),
@@ -206,7 +206,7 @@ def add_item(mote_id: int):
             )
             if outcome.ok:
                 flash(gettext("Punkten är tillagd."), "success")
-                return redirect(url_for("meetings.meeting", mote_id=mote.id) + "#dagordning")
+                return redirect(url_for("meetings.mote", mote_id=mote.id) + "#dagordning")
     return _render_mote(mote, form, 422)
 
 
@@ -217,7 +217,7 @@ def faststall(mote_id: int):
     mote = mote_or_404(mote_id)
     return _dagordning_button(
         mote,
-        lambda v: services.faststall_agenda(
+        lambda v: services.faststall_dagordning(
             mote=mote, user=current_user, expected_version=v, scope=current_scope()
         ),
         gettext("Dagordningen är fastställd."),
@@ -226,19 +226,19 @@ def faststall(mote_id: int):
 
 @blueprint.route("/moten/<int:mote_id>/dagordning/skicka", methods=["POST"])
 @requires(Operation.MANAGE_VERKSAMHET)
-def send_agenda(mote_id: int):
+def send_dagordning(mote_id: int):
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation."""
     mote = mote_or_404(mote_id)
     button_version()
-    url = url_for("meetings.meeting", mote_id=mote.id, _external=True)
-    outcome = run_verb(lambda: services.send_agenda(mote=mote, url=url, scope=current_scope()))
+    url = url_for("meetings.mote", mote_id=mote.id, _external=True)
+    outcome = run_verb(lambda: services.send_dagordning(mote=mote, url=url, scope=current_scope()))
     flash_outcome(
         outcome,
         gettext(
             "Dagordningen läggs i utkorgen till %(antal)d ledamöter.", antal=outcome.value or 0
         ),
     )
-    return redirect(url_for("meetings.meeting", mote_id=mote.id))
+    return redirect(url_for("meetings.mote", mote_id=mote.id))
 
 
 @blueprint.route("/brister/<int:brist_id>/ledningsgrupp", methods=["POST"])

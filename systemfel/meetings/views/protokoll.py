@@ -11,7 +11,7 @@ from systemfel.errors import FieldError
 from systemfel.formtools import Outcome, run_verb, show_conflict, submitted_version
 from systemfel.meetings import present, services
 from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus
-from systemfel.meetings.forms import ItemMinutesForm, MinutesForm, VersionForm
+from systemfel.meetings.forms import ProtokollForm, PunktProtokollForm, VersionForm
 from systemfel.meetings.models import Ledamot, Mote, Punkt
 from systemfel.meetings.views.common import (
     blueprint,
@@ -25,7 +25,7 @@ from systemfel.meetings.views.common import (
 
 @blueprint.route("/moten/<int:mote_id>/protokoll", methods=["GET", "POST"])
 @login_required
-def minutes(mote_id: int):
+def protokoll(mote_id: int):
     """Write the minutes; saving them as held applies every decision to its brist."""
     mote = mote_or_404(mote_id)
     can_edit = can_manage()
@@ -33,9 +33,9 @@ def minutes(mote_id: int):
         abort(403)
     if mote.status == MotesStatus.PLANERAT:
         flash(gettext("Fastställ dagordningen innan protokollet skrivs."), "error")
-        return redirect(url_for("meetings.meeting", mote_id=mote.id))
+        return redirect(url_for("meetings.mote", mote_id=mote.id))
     punkter = mote.visible_punkter
-    form = MinutesForm(data=None if request.method == "POST" else _protokoll_data(mote))
+    form = ProtokollForm(data=None if request.method == "POST" else _protokoll_data(mote))
     form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in _members(mote)]
     outcome: Outcome | None = None
     if can_edit and form.validate_on_submit():
@@ -48,7 +48,7 @@ def minutes(mote_id: int):
                 else gettext("Protokollet är sparat."),
                 "success",
             )
-            return redirect(url_for("meetings.minutes", mote_id=mote.id))
+            return redirect(url_for("meetings.protokoll", mote_id=mote.id))
     conflict = outcome.conflict if outcome else None
     refused = _has_errors(form) or (outcome is not None and not outcome.ok)
     return render_template(
@@ -66,7 +66,7 @@ def minutes(mote_id: int):
     ), 409 if conflict else 422 if refused else 200
 
 
-def _has_errors(form: MinutesForm) -> bool:
+def _has_errors(form: ProtokollForm) -> bool:
     """Any error on the form or a punkt's field (the list of punkter keeps no live count)."""
     return bool(form.errors) or any(entry.form.errors for entry in form.punkter)
 
@@ -75,7 +75,7 @@ def _members(mote: Mote) -> list[Ledamot]:
     return mote.ledningsgrupp.ledamoter
 
 
-def _save_protokoll(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: bool) -> Outcome:
+def _save_protokoll(mote: Mote, punkter: list[Punkt], form: ProtokollForm, apply: bool) -> Outcome:
     """Save the posted minutes; a refusal lands beside the punkt's field it names.
 
     After a conflict the form also shows what is saved now, beside each field that differs.
@@ -84,16 +84,16 @@ def _save_protokoll(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: 
     if sorted(entries) != sorted(str(p.id) for p in punkter):
         # Another agenda than the one shown (items added or removed since): refused like any
         # other input, with the user's text kept to copy.
-        error = FieldError(services.AGENDA_CHANGED)
+        error = FieldError(services.DAGORDNING_CHANGED)
         _show_protokoll_errors(form, (error,))
         return Outcome(errors=(error,))
-    written = [_punkt_minute(p, entries[str(p.id)]) for p in punkter]
+    written = [_punkt_protokoll(p, entries[str(p.id)]) for p in punkter]
     chosen = set(form.narvarande.data or [])
     present_members = [m for m in _members(mote) if m.id in chosen]
     outcome = run_verb(
-        lambda: services.save_minutes(
+        lambda: services.save_protokoll(
             mote=mote,
-            minutes=written,
+            protokoll=written,
             expected_version=submitted_version(form),
             apply=apply,
             user=current_user,
@@ -104,8 +104,10 @@ def _save_protokoll(mote: Mote, punkter: list[Punkt], form: MinutesForm, apply: 
     if outcome.conflict is None:
         _show_protokoll_errors(form, outcome.errors)
     else:
-        differing = services.differing_minutes(mote=mote, minutes=written, present=present_members)
-        words = present.minutes_in_words(mote)
+        differing = services.differing_protokoll(
+            mote=mote, protokoll=written, present=present_members
+        )
+        words = present.protokoll_in_words(mote)
         fields = {key: _field_of(form, *key) for key in differing}
         theirs = {field.name: words[key] for key, field in fields.items() if field is not None}
         show_conflict(form, saved_version=mote.version, theirs=theirs)
@@ -139,7 +141,7 @@ def _punkt_data(punkt: Punkt) -> dict:
     }
 
 
-def _punkt_minute(punkt: Punkt, entry: ItemMinutesForm) -> services.Minute:
+def _punkt_protokoll(punkt: Punkt, entry: PunktProtokollForm) -> services.PunktProtokoll:
     beslut = None
     if punkt.brist_id is not None and entry.beslut_typ.data:
         beslut = Beslut(
@@ -150,7 +152,7 @@ def _punkt_minute(punkt: Punkt, entry: ItemMinutesForm) -> services.Minute:
             till_niva=Niva(entry.beslut_till_niva.data) if entry.beslut_till_niva.data else None,
             utfall=Utfall(entry.beslut_utfall.data) if entry.beslut_utfall.data else None,
         )
-    return services.Minute(
+    return services.PunktProtokoll(
         punkt=punkt,
         anteckning=entry.anteckning.data or "",
         is_deferred=bool(entry.is_deferred.data),
@@ -158,7 +160,7 @@ def _punkt_minute(punkt: Punkt, entry: ItemMinutesForm) -> services.Minute:
     )
 
 
-def _field_of(form: MinutesForm, name: str | None, row: int | None) -> Field | None:
+def _field_of(form: ProtokollForm, name: str | None, row: int | None) -> Field | None:
     """The form's field `name`; with `row`, that field of the punkt with that id."""
     if name is None:
         return None
@@ -168,7 +170,7 @@ def _field_of(form: MinutesForm, name: str | None, row: int | None) -> Field | N
     return entry._fields.get(name) if entry is not None else None
 
 
-def _show_protokoll_errors(form: MinutesForm, errors: tuple[FieldError, ...]) -> None:
+def _show_protokoll_errors(form: ProtokollForm, errors: tuple[FieldError, ...]) -> None:
     """Show each error beside its field (a punkt's, by row), else at the top of the form.
 
     The page's summary links to each punkt's field with an error.
@@ -196,4 +198,4 @@ def justera(mote_id: int):
         )
     )
     flash_outcome(outcome, gettext("Protokollet är justerat och låst."))
-    return redirect(url_for("meetings.minutes", mote_id=mote.id))
+    return redirect(url_for("meetings.protokoll", mote_id=mote.id))
