@@ -361,7 +361,7 @@ class Generator:
         self.rng = random.Random(seed)
         # Follow-ups draw from their own generator: the rest of the data stays the same
         # whether or not the schema has them.
-        self.followup_rng = random.Random(seed + 1)
+        self.bevakning_rng = random.Random(seed + 1)
         self.per_verksamhet = per_verksamhet
         self.password_hash = generate_password_hash(PASSWORD)  # hashed once, reused
         self.next_brist_id = 1
@@ -677,7 +677,7 @@ class Generator:
         overdue); a closed one has only completed ones. This is a register after years of
         use: the migration that introduced follow-ups gave old brister only the open one.
         """
-        rng = self.followup_rng
+        rng = self.bevakning_rng
         end = closed_at or NOW
         started = created_at
         for _ in range(MAX_DONE_BEVAKNINGAR):

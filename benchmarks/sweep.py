@@ -21,7 +21,7 @@ from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.extensions import db
 from systemfel.followups.domain import Kanal
-from systemfel.followups.jobs import sweep_agency_reminders, sweep_digests
+from systemfel.followups.jobs import sweep_digests, sweep_myndighet_reminders
 from systemfel.followups.models import Bevakning, Kontakt
 from systemfel.notifications.models import OutboxMessage
 
@@ -30,7 +30,7 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
 
-def prepare_followups(count: int) -> None:
+def prepare_bevakningar(count: int) -> None:
     """Exactly `count` open follow-ups due today, on open brister; the rest far ahead."""
     db.session.execute(delete(OutboxMessage))
     db.session.execute(
@@ -97,7 +97,7 @@ def timed(job) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--followups", type=int, default=10_000)
+    parser.add_argument("--bevakningar", type=int, default=10_000)
     parser.add_argument("--contacts", type=int, default=2_000)
     args = parser.parse_args()
     app = create_app(
@@ -105,7 +105,7 @@ def main() -> None:
         overrides={"DATABASE_URL": args.database_url, "BASE_URL": "https://po.example"},
     )
     with app.app_context():
-        prepare_followups(args.followups)
+        prepare_bevakningar(args.bevakningar)
         due = db.session.scalar(
             select(func.count())
             .select_from(Bevakning)
@@ -113,10 +113,10 @@ def main() -> None:
         )
         digests, digest_seconds = timed(sweep_digests)
         prepare_contacts(args.contacts)
-        reminders, reminder_seconds = timed(sweep_agency_reminders)
+        reminders, reminder_seconds = timed(sweep_myndighet_reminders)
         result = {
             "database": db.engine.dialect.name,
-            "due_followups": due,
+            "due_bevakningar": due,
             "digests_written": digests,
             "digest_sweep_s": round(digest_seconds, 2),
             "due_contacts": args.contacts,

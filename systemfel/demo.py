@@ -283,7 +283,7 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
         now=now - timedelta(days=10),
     )
     for brist in (brister[1], brister[4]):
-        followups.move_followup(
+        followups.move_bevakning(
             brist=brist,
             user=None,
             scope=Scope.everything(),

@@ -22,7 +22,7 @@ from systemfel.workdays import (  # noqa: F401 - part of the follow-up rules' vo
 DEFAULT_INTERVAL_DAYS = {Niva.HANDLAGGARE: 14, Niva.LOKAL: 30, Niva.CENTRAL: 90}
 
 
-def next_followup(
+def next_bevakning(
     last: date, niva: Niva, interval_days: dict[Niva, int], calendar: WorkCalendar
 ) -> date:
     """Propose the next follow-up: the level's interval after `last`, on a working day."""

@@ -19,12 +19,12 @@ def connect() -> None:
 
 
 def _start(brist: Brist, *, now: datetime) -> None:
-    services.start_followups(brist=brist, now=now)
+    services.start_bevakning(brist=brist, now=now)
 
 
 def _end(brist: Brist, *, user: User | None, comment: str, now: datetime) -> None:
-    services.end_followups(brist=brist, user=user, finding=comment, now=now)
+    services.end_bevakning(brist=brist, user=user, finding=comment, now=now)
 
 
 def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
-    return {"followups": queries.for_brist(brist)}
+    return {"bevakningar": queries.for_brist(brist)}

@@ -12,7 +12,7 @@ from systemfel.forms import DateField, GuardedForm, SubmittedOnce
 DATE_MESSAGE = _l("Ange ett datum som ÅÅÅÅ-MM-DD.")
 
 
-class FollowupForm(GuardedForm):
+class BevakningForm(GuardedForm):
     """What a follow-up found, and the next date (or closing the brist)."""
 
     finding = TextAreaField(

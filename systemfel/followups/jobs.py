@@ -33,7 +33,7 @@ from systemfel.workdays import office_hours_now
 logger = logging.getLogger(__name__)
 
 
-def sweep_agency_reminders(now: datetime | None = None, stop: Event | None = None) -> int:
+def sweep_myndighet_reminders(now: datetime | None = None, stop: Event | None = None) -> int:
     """Remind myndigheter whose answer is late; after the last reminder, propose escalation.
 
     Stops between two reminders when `stop` is set; the next sweep writes the rest.

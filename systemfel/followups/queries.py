@@ -17,7 +17,7 @@ COMING_DAYS = 21
 
 
 @dataclass
-class BristFollowups:
+class BristBevakningar:
     """What the brist page shows of follow-ups: the open one, the done ones, the contacts."""
 
     open: Bevakning | None
@@ -25,7 +25,7 @@ class BristFollowups:
     kontakter: list[Kontakt]
 
 
-def for_brist(brist: Brist) -> BristFollowups:
+def for_brist(brist: Brist) -> BristBevakningar:
     """Return a brist's follow-ups and contacts in a fixed number of queries."""
     bevakningar = db.session.scalars(
         select(Bevakning)
@@ -44,7 +44,7 @@ def for_brist(brist: Brist) -> BristFollowups:
         .order_by(Kontakt.id.desc())
     ).all()
     open_one = next((b for b in bevakningar if b.completed_at is None), None)
-    return BristFollowups(open_one, [b for b in bevakningar if b.completed_at], list(kontakter))
+    return BristBevakningar(open_one, [b for b in bevakningar if b.completed_at], list(kontakter))
 
 
 @dataclass

@@ -66,7 +66,7 @@ def calendar(today: date | None = None) -> WorkCalendar:
     return calendar_around((today or local_today()).year)
 
 
-def open_followup(brist: Brist) -> Bevakning | None:
+def open_bevakning(brist: Brist) -> Bevakning | None:
     """Return the brist's open follow-up, if it has one."""
     return db.session.scalar(
         select(Bevakning).where(Bevakning.brist_id == brist.id, Bevakning.completed_at.is_(None))
@@ -75,10 +75,10 @@ def open_followup(brist: Brist) -> Bevakning | None:
 
 def proposed_date(brist: Brist, today: date) -> date:
     """The next follow-up date the level proposes, on a working day."""
-    return domain.next_followup(today, brist.niva, settings().interval_days, calendar(today))
+    return domain.next_bevakning(today, brist.niva, settings().interval_days, calendar(today))
 
 
-def start_followups(*, brist: Brist, now: datetime | None = None) -> Bevakning:
+def start_bevakning(*, brist: Brist, now: datetime | None = None) -> Bevakning:
     """Schedule the first follow-up of a new or reopened brist."""
     today = local_today(now)
     bevakning = Bevakning(
@@ -89,11 +89,11 @@ def start_followups(*, brist: Brist, now: datetime | None = None) -> Bevakning:
     return bevakning
 
 
-def end_followups(
+def end_bevakning(
     *, brist: Brist, user: User | None, finding: str, now: datetime | None = None
 ) -> None:
     """Complete the open follow-up of a brist that is being closed."""
-    current = open_followup(brist)
+    current = open_bevakning(brist)
     if current is not None:
         current.completed_at = now or utcnow()
         current.completed_by = user
@@ -113,7 +113,7 @@ def _check_next_date(next_on: date, today: date, field: str) -> None:
         )
 
 
-def record_followup(
+def record_bevakning(
     *,
     brist: Brist,
     user: User,
@@ -130,7 +130,7 @@ def record_followup(
     if not finding.strip():
         raise ValidationError(N_("Skriv vad bevakningen visade."), field="finding")
     _check_next_date(next_on, today, "next_on")
-    current = open_followup(brist)
+    current = open_bevakning(brist)
     if current is None:
         raise ValidationError(N_("Bristen har ingen öppen bevakning."))
     current.completed_at, current.completed_by, current.finding = now, user, finding.strip()
@@ -151,7 +151,7 @@ def record_followup(
     return following
 
 
-def move_followup(
+def move_bevakning(
     *,
     brist: Brist,
     user: User | None,
@@ -168,7 +168,7 @@ def move_followup(
     """
     scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
     now = now or utcnow()
-    current = open_followup(brist)
+    current = open_bevakning(brist)
     if current is None:
         raise ValidationError(N_("Bristen har ingen öppen bevakning."))
     if user is not None:
@@ -352,10 +352,10 @@ def record_answer(
         svar.text,
         touches_brist=False,
     )
-    if promised_on is not None and not brist.is_closed and open_followup(brist) is not None:
+    if promised_on is not None and not brist.is_closed and open_bevakning(brist) is not None:
         # The answer link is the myndighet's authority, for this brist's follow-up only.
         link_scope = Scope(frozenset({brist.verksamhet_id}), frozenset({Operation.WORK_BRISTER}))
-        move_followup(
+        move_bevakning(
             brist=brist,
             user=None,
             scope=link_scope,

@@ -35,7 +35,7 @@ from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.followups import queries, services
 from systemfel.followups.domain import Kanal, SvarTyp
-from systemfel.followups.forms import FollowupForm, KontaktForm, MoveForm, SvarForm
+from systemfel.followups.forms import BevakningForm, KontaktForm, MoveForm, SvarForm
 from systemfel.followups.models import Kontakt
 from systemfel.formtools import run_on_form, run_verb, status_for
 from systemfel.i18n import N_
@@ -78,9 +78,9 @@ def record(brist_id: int):
     if brist.is_closed:
         flash(gettext("Bristen är stängd och har ingen bevakning."), "error")
         return redirect(url_for("brister.detail", brist_id=brist.id))
-    form = FollowupForm()
+    form = BevakningForm()
     proposed = services.proposed_date(brist, local_today())
-    current = services.open_followup(brist)
+    current = services.open_bevakning(brist)
     if current is not None and current.due_on > proposed:
         proposed = current.due_on  # a later date, e.g. what a myndighet promised
     if request.method == "GET":
@@ -94,7 +94,7 @@ def record(brist_id: int):
     ), status_for(form)
 
 
-def _valid_outcome(form: FollowupForm, brist: Brist) -> bool:
+def _valid_outcome(form: BevakningForm, brist: Brist) -> bool:
     """Closing needs the right and an outcome; going on needs a next date."""
     if form.close.data:
         if not current_scope().allows(Operation.CLOSE_BRISTER, brist.verksamhet_id):
@@ -106,7 +106,7 @@ def _valid_outcome(form: FollowupForm, brist: Brist) -> bool:
     return not form.errors
 
 
-def _record(form: FollowupForm, brist: Brist) -> None:
+def _record(form: BevakningForm, brist: Brist) -> None:
     if form.close.data:
         brister_services.close_brist(
             brist=brist,
@@ -117,7 +117,7 @@ def _record(form: FollowupForm, brist: Brist) -> None:
             expected_version=brist.version,
         )
     else:
-        services.record_followup(
+        services.record_bevakning(
             brist=brist,
             user=current_user,
             scope=current_scope(),
@@ -131,7 +131,7 @@ def _record(form: FollowupForm, brist: Brist) -> None:
 def move(brist_id: int):
     """Give the open follow-up another date."""
     brist = brister_queries.brist_or_404(brist_id, current_scope())
-    current = services.open_followup(brist)
+    current = services.open_bevakning(brist)
     if current is None:
         flash(gettext("Bristen har ingen öppen bevakning."), "error")
         return redirect(url_for("brister.detail", brist_id=brist.id))
@@ -142,7 +142,7 @@ def move(brist_id: int):
         form.validate_on_submit()
         and run_on_form(
             form,
-            lambda: services.move_followup(
+            lambda: services.move_bevakning(
                 brist=brist,
                 user=current_user,
                 scope=current_scope(),

@@ -1,6 +1,6 @@
 """Meeting documents from plain values: agenda and minutes as DOCX, invitations as iCalendar.
 
-Nothing here knows the database: callers build a `MeetingDoc` (or `IcsEvent`s) from brister,
+Nothing here knows the database: callers build a `MoteDoc` (or `IcsEvent`s) from brister,
 which hold no client data, and get bytes back to send or download.
 """
 

@@ -227,7 +227,7 @@ class BristLage:
     marked_for_group: bool = False
     # On a fastställd agenda of this group before.
     discussed_before: bool = False
-    followup_due_on: date | None = None
+    bevakning_due_on: date | None = None
     last_answer_on: date | None = None
     last_answer_typ: SvarTyp | None = None
     promised_on: date | None = None
@@ -291,7 +291,7 @@ def reasons_for(
     if brist.brist_id in carried:
         found.add(Skal.OVERFORD)
     if brist.discussed_before:
-        if brist.followup_due_on is not None and brist.followup_due_on <= dagordning.mote_on:
+        if brist.bevakning_due_on is not None and brist.bevakning_due_on <= dagordning.mote_on:
             found.add(Skal.BEVAKNING_FORFALLEN)
         if _after(brist.last_answer_on, since):
             found.add(Skal.SVAR_INKOMMET)

@@ -143,7 +143,7 @@ def dagordning_input(mote: Mote) -> DagordningInput:
         ).where(Brist.verksamhet_id.in_(group.verksamhet_ids), Brist.status != Status.STANGD)
     ).all()
     ids = [row.id for row in brister]
-    due = _followups_due(ids)
+    due = _bevakningar_due(ids)
     answers = _latest_answers(ids)
     discussed = _discussed_before(group.id, ids)
     lagen = [
@@ -153,7 +153,7 @@ def dagordning_input(mote: Mote) -> DagordningInput:
             registered_on=local_date(row.created_at),
             marked_for_group=row.marked_for_group_at is not None,
             discussed_before=row.id in discussed,
-            followup_due_on=due.get(row.id),
+            bevakning_due_on=due.get(row.id),
             last_answer_on=answers[row.id][0] if row.id in answers else None,
             last_answer_typ=answers[row.id][1] if row.id in answers else None,
             promised_on=answers[row.id][2] if row.id in answers else None,
@@ -176,7 +176,7 @@ def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def _followups_due(ids: list[int]) -> dict[int, date]:
+def _bevakningar_due(ids: list[int]) -> dict[int, date]:
     due: dict[int, date] = {}
     for chunk in _chunks(ids):
         rows = db.session.execute(

@@ -695,8 +695,8 @@ def _apply(
             happened_on=mote_on,
         )
     elif beslut.typ in (BeslutTyp.ATGARD, BeslutTyp.BEVAKA) and beslut.senast_on is not None:
-        if followups.open_followup(brist) is not None:
-            followups.move_followup(
+        if followups.open_bevakning(brist) is not None:
+            followups.move_bevakning(
                 brist=brist,
                 user=None,
                 scope=scope,

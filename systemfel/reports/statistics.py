@@ -82,7 +82,7 @@ class Chart:
 
 
 @dataclass(frozen=True)
-class AgencyAnswers:
+class MyndighetAnswers:
     """How one myndighet answered the requests sent to it by e-mail."""
 
     myndighet: str
@@ -104,8 +104,8 @@ class Statistics:
     by_year: Chart
     closed_by_year: Chart
     median_days_to_close: float | None
-    agencies: tuple[AgencyAnswers, ...]
-    most_late: tuple[AgencyAnswers, ...]
+    myndigheter: tuple[MyndighetAnswers, ...]
+    most_late: tuple[MyndighetAnswers, ...]
     # New, closed and open per year, first registration to last step, as the report counts.
     tallies: dict[int, YearTally]
 
@@ -355,28 +355,28 @@ def gather(
     requests: Counter[str] = Counter()
     answered: Counter[str] = Counter()
     late: Counter[str] = Counter()
-    days_by_agency: dict[str, Counter[int]] = defaultdict(Counter)
+    days_by_myndighet: dict[str, Counter[int]] = defaultdict(Counter)
     for namn, days, n, late_n in answers:
         requests[namn] += n
         late[namn] += int(late_n or 0)
         if days is not None:
             answered[namn] += n
-            days_by_agency[namn][days] += n
+            days_by_myndighet[namn][days] += n
 
-    agencies = tuple(
-        AgencyAnswers(
+    myndigheter = tuple(
+        MyndighetAnswers(
             myndighet=namn,
             requests=requests[namn],
             answered=answered[namn],
             answer_rate=rate(answered[namn], requests[namn]),
-            median_days=median_of_counts(days_by_agency[namn].items()),
+            median_days=median_of_counts(days_by_myndighet[namn].items()),
             late=late[namn],
         )
         for namn in sorted(requests)
     )
     most_late = tuple(
         sorted(
-            (a for a in agencies if a.late),
+            (a for a in myndigheter if a.late),
             key=lambda a: (-a.late, a.myndighet),
         )[:MOST_LATE]
     )
@@ -415,7 +415,7 @@ def gather(
             [(str(y), closed_per_year.get(y, 0)) for y in years],
         ),
         median_days_to_close=median(close_days),
-        agencies=agencies,
+        myndigheter=myndigheter,
         most_late=most_late,
         tallies=tallies,
     )

@@ -29,7 +29,7 @@ TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")
 
 # Fixed paths on purpose: a person looks at these after a run.
 ANSWER_SCREENSHOT = "/tmp/e2e-answer.png"  # noqa: S108
-FOLLOWUP_SCREENSHOT = "/tmp/e2e-followup.png"  # noqa: S108
+BEVAKNING_SCREENSHOT = "/tmp/e2e-followup.png"  # noqa: S108
 
 
 def _give_mailbox(app, world) -> None:
@@ -180,15 +180,15 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
     expect(answer).to_contain_text(f"Klart senast {promised.isoformat()}.")
     expect(answer).to_contain_text(ANSWER)
     expect(contacts).to_contain_text("Svar mottaget")
-    followup = page.get_by_role("region", name="Bevakning")
-    expect(followup).to_contain_text(f"Nästa bevakning: {promised.isoformat()}")
+    bevakning = page.get_by_role("region", name="Bevakning")
+    expect(bevakning).to_contain_text(f"Nästa bevakning: {promised.isoformat()}")
     history = page.get_by_role("region", name="Historik").locator("ol.history > li")
     expect(history.first.locator("strong")).to_have_text("Bevakningsdatum ändrat")
     expect(history.nth(1).locator("strong")).to_have_text("Svar från myndighet")
     axe_audit.check(page)
 
     # Record a follow-up; the proposed next date is filled in.
-    followup.get_by_role("link", name="Genomför bevakning").click()
+    bevakning.get_by_role("link", name="Genomför bevakning").click()
     expect(page.get_by_role("heading", level=1, name="Genomför bevakning")).to_be_visible()
     next_on = page.get_by_label("Nästa bevakning", exact=True)
     expect(next_on).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
@@ -211,7 +211,7 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
         f"Nästa bevakning: {proposed}"
     )
     axe_audit.check(page)
-    page.screenshot(path=FOLLOWUP_SCREENSHOT, full_page=True)
+    page.screenshot(path=BEVAKNING_SCREENSHOT, full_page=True)
 
     # Every page above was checked with axe; fail here with all their violations.
     axe_audit.assert_clean()

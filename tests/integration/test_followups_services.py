@@ -71,7 +71,7 @@ def test_record_followup_completes_the_open_one_and_schedules_the_next(scene):
     brist, now = scene.brist, at(date(2026, 11, 16))
     [first] = open_bevakningar(brist)
 
-    following = services.record_followup(
+    following = services.record_bevakning(
         brist=brist,
         user=scene.ombud,
         scope=scope_for(scene.ombud),
@@ -144,7 +144,7 @@ def test_the_partial_unique_index_refuses_a_second_open_followup(scene):
 
 def test_record_followup_refuses_a_day_that_is_not_a_working_day(scene):
     with pytest.raises(ValidationError) as refused:
-        services.record_followup(
+        services.record_bevakning(
             brist=scene.brist,
             user=scene.ombud,
             scope=scope_for(scene.ombud),
@@ -162,7 +162,7 @@ def test_record_followup_refuses_a_day_that_is_not_a_working_day(scene):
 def test_record_followup_refuses_a_day_that_is_not_after_today(scene, days):
     today = date(2026, 12, 2)
     with pytest.raises(ValidationError) as refused:
-        services.record_followup(
+        services.record_bevakning(
             brist=scene.brist,
             user=scene.ombud,
             scope=scope_for(scene.ombud),

@@ -210,8 +210,8 @@ def test_decisions_act_on_the_brister_in_one_step(scene, samordnare):
     assert mote.status == MotesStatus.GENOMFORT
     assert escalated.niva == Niva.CENTRAL
     assert closed.status == Status.STANGD and closed.utfall == Utfall.ATGARDAD
-    assert followups.open_followup(action).due_on == later
-    assert followups.open_followup(watched).due_on == later
+    assert followups.open_bevakning(action).due_on == later
+    assert followups.open_bevakning(watched).due_on == later
     for brist, typ, beslut in [
         (escalated, HandelseTyp.ESKALERAD, "eskalera"),
         (closed, HandelseTyp.STANGD, "avsluta"),

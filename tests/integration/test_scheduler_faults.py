@@ -22,7 +22,7 @@ from systemfel.brister.domain import HandelseTyp
 from systemfel.brister.models import Handelse
 from systemfel.extensions import db
 from systemfel.followups import jobs, services
-from systemfel.followups.jobs import sweep_agency_reminders, sweep_digests
+from systemfel.followups.jobs import sweep_digests, sweep_myndighet_reminders
 from systemfel.followups.models import AnswerLink, Kontakt
 from systemfel.notifications import services as notifications
 from systemfel.notifications.jobs import send_due_messages
@@ -56,7 +56,7 @@ def test_two_sweeps_at_the_same_moment_send_each_reminder_once(app, scene, caplo
     db.session.remove()
     caplog.set_level(logging.ERROR, logger="systemfel")
 
-    results = run_at_once(app, lambda: sweep_agency_reminders(now=NOW))
+    results = run_at_once(app, lambda: sweep_myndighet_reminders(now=NOW))
 
     assert sum(results) == 50, results
     assert [r.getMessage() for r in caplog.records] == []  # no item failed and was skipped
@@ -79,7 +79,7 @@ jobs.enqueue = slow_enqueue
 
 app = create_app("testing")
 with app.app_context():
-    print(jobs.sweep_agency_reminders(now=datetime.fromisoformat(sys.argv[1])), flush=True)
+    print(jobs.sweep_myndighet_reminders(now=datetime.fromisoformat(sys.argv[1])), flush=True)
 """
 
 
@@ -133,8 +133,8 @@ def test_a_sweep_killed_midway_is_completed_by_the_next_without_duplicates(
     assert 50 <= len(done) < total
     assert set(after_kill.values()) == {(1, 1, 1), (0, 0, 0)}
 
-    assert sweep_agency_reminders(now=NOW) == total - len(done)
-    assert sweep_agency_reminders(now=NOW + timedelta(minutes=5)) == 0
+    assert sweep_myndighet_reminders(now=NOW) == total - len(done)
+    assert sweep_myndighet_reminders(now=NOW + timedelta(minutes=5)) == 0
     assert sorted(outbox_keys("paminnelse:%")) == sorted(f"paminnelse:{i}:1" for i in ids)
     assert set(reminder_state().values()) == {(1, 1, 1)}
 
@@ -177,9 +177,9 @@ def due_digests(scene) -> list[int]:
     """Three ombud with a follow-up due on DUE; return their ids."""
     users = [scene.ombud, scene.ombud2]
     users.append(factories.UserFactory(verksamheter=[scene.verksamhet]))
-    services.open_followup(scene.brist).due_on = DUE
+    services.open_bevakning(scene.brist).due_on = DUE
     for user in users[1:]:
-        services.open_followup(scene.new_brist(user=user)).due_on = DUE
+        services.open_bevakning(scene.new_brist(user=user)).due_on = DUE
     db.session.commit()
     return [user.id for user in users]
 

@@ -90,14 +90,14 @@ def _verbs(scene: Scene) -> dict[str, tuple[Operation, Callable[[Scope], object]
         ),
         "follow up": (
             Operation.WORK_BRISTER,
-            lambda scope: followups.record_followup(
+            lambda scope: followups.record_bevakning(
                 brist=brist, user=ombud, scope=scope, finding="Inget nytt.",
                 next_on=date(2027, 3, 1), now=T0,
             ),
         ),
         "move follow-up": (
             Operation.WORK_BRISTER,
-            lambda scope: followups.move_followup(
+            lambda scope: followups.move_bevakning(
                 brist=brist, user=ombud, scope=scope, due_on=date(2027, 3, 1), now=T0
             ),
         ),

@@ -23,7 +23,7 @@ from systemfel.followups import services as followups
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.models import Kontakt
 from systemfel.reports import statistics
-from systemfel.reports.statistics import AgencyAnswers, Bar
+from systemfel.reports.statistics import Bar, MyndighetAnswers
 from systemfel.verksamheter.models import Myndighet, Omrade
 from systemfel.verksamheter.scope import Scope
 from tests import factories
@@ -243,7 +243,7 @@ def test_counts_of_brister_are_shown_as_they_are_however_small(history):
 def test_agencies_answer_rate_time_and_late_answers(history):
     stats = statistics.gather(scope(history), None, today=TODAY)
 
-    fk = AgencyAnswers(
+    fk = MyndighetAnswers(
         myndighet="Försäkringskassan",
         requests=4,
         answered=2,
@@ -252,9 +252,9 @@ def test_agencies_answer_rate_time_and_late_answers(history):
         late=2,
     )
     # One request, one answer: requests are not people, so rate and time are shown too.
-    af = AgencyAnswers("Arbetsförmedlingen", 1, 1, 1.0, 7, 0)
+    af = MyndighetAnswers("Arbetsförmedlingen", 1, 1, 1.0, 7, 0)
     # Kronofogden was asked only about the merged brist.
-    assert stats.agencies == (af, fk)
+    assert stats.myndigheter == (af, fk)
     assert stats.most_late == (fk,)
 
 
@@ -263,11 +263,11 @@ def test_agencies_in_a_year_count_the_requests_sent_in_it(history):
     stats_2026 = statistics.gather(scope(history), 2026, today=TODAY)
 
     assert [
-        (a.myndighet, a.requests, a.answered, a.median_days, a.late) for a in stats_2025.agencies
+        (a.myndighet, a.requests, a.answered, a.median_days, a.late) for a in stats_2025.myndigheter
     ] == [("Försäkringskassan", 2, 2, 9, 1)]
     assert [
         (a.myndighet, a.requests, a.answered, a.answer_rate, a.median_days, a.late)
-        for a in stats_2026.agencies
+        for a in stats_2026.myndigheter
     ] == [
         ("Arbetsförmedlingen", 1, 1, 1.0, 7, 0),
         ("Försäkringskassan", 2, 0, 0.0, None, 1),
@@ -278,8 +278,8 @@ def test_an_answer_not_yet_due_becomes_late_when_the_day_has_passed(history):
     on_due_day = statistics.gather(scope(history), None, today=date(2026, 11, 30))
     after = statistics.gather(scope(history), None, today=date(2026, 12, 1))
 
-    assert [a.late for a in on_due_day.agencies] == [0, 2]
-    assert [a.late for a in after.agencies] == [0, 3]
+    assert [a.late for a in on_due_day.myndigheter] == [0, 2]
+    assert [a.late for a in after.myndigheter] == [0, 3]
 
 
 def test_other_verksamheter_are_not_counted_but_everyone_sees_all(history, ctx):
@@ -306,7 +306,7 @@ def test_nothing_to_count(ctx, scene):
     assert values(stats.by_niva) == {"Handläggarnivå": 0, "Lokal nivå": 0, "Central nivå": 0}
     assert stats.by_myndighet.bars == stats.by_year.bars == ()
     assert stats.median_days_to_close is None
-    assert stats.agencies == stats.most_late == ()
+    assert stats.myndigheter == stats.most_late == ()
 
 
 def test_the_number_of_statements_does_not_grow_with_the_rows(app, history):

@@ -14,7 +14,7 @@ from systemfel.brister.models import Brist, Handelse
 from systemfel.extensions import db
 from systemfel.followups import services
 from systemfel.followups.domain import SvarTyp
-from systemfel.followups.jobs import sweep_agency_reminders, sweep_digests
+from systemfel.followups.jobs import sweep_digests, sweep_myndighet_reminders
 from systemfel.followups.models import AnswerLink
 from systemfel.notifications.models import OutboxMessage
 from tests import factories
@@ -47,7 +47,7 @@ def history(brist: Brist, typ: HandelseTyp) -> list[Handelse]:
 
 
 def sweep(day: date, hour: int = 10, minute: int = 0) -> int:
-    done = sweep_agency_reminders(now=at(day, hour, minute))
+    done = sweep_myndighet_reminders(now=at(day, hour, minute))
     db.session.expire_all()
     return done
 
@@ -219,7 +219,7 @@ def due_work(scene):
         (other, date(2026, 11, 20)),
         (later, date(2026, 12, 3)),
     ]:
-        services.open_followup(brist).due_on = due_on
+        services.open_bevakning(brist).due_on = due_on
     db.session.commit()
     return {"overdue": scene.brist, "today": today, "other": other, "later": later, "third": third}
 

@@ -13,7 +13,7 @@ from systemfel.followups.domain import (
     ReminderPolicy,
     escalation_proposed,
     is_office_hours,
-    next_followup,
+    next_bevakning,
     next_reminder_on,
     swedish_calendar,
 )
@@ -67,14 +67,14 @@ def test_add_working_days_skips_the_new_year():
     ],
 )
 def test_next_followup_by_level_lands_on_a_working_day(niva, expected):
-    assert next_followup(date(2026, 6, 5), niva, DEFAULT_INTERVAL_DAYS, CALENDAR) == expected
+    assert next_bevakning(date(2026, 6, 5), niva, DEFAULT_INTERVAL_DAYS, CALENDAR) == expected
 
 
 @given(
     st.dates(min_value=date(2024, 1, 1), max_value=date(2029, 12, 1)), st.sampled_from(list(Niva))
 )
 def test_next_followup_is_always_a_working_day_after_the_interval(last, niva):
-    proposed = next_followup(last, niva, DEFAULT_INTERVAL_DAYS, CALENDAR)
+    proposed = next_bevakning(last, niva, DEFAULT_INTERVAL_DAYS, CALENDAR)
     assert CALENDAR.is_working_day(proposed)
     assert timedelta(days=DEFAULT_INTERVAL_DAYS[niva]) <= proposed - last
     assert proposed - last <= timedelta(days=DEFAULT_INTERVAL_DAYS[niva] + 5)

@@ -89,7 +89,11 @@ def full_scenario():
         brist(3, Niva.HANDLAGGARE, date(2026, 1, 5)),
         brist(4, Niva.HANDLAGGARE, date(2026, 1, 10), marked_for_group=True),
         brist(
-            5, Niva.LOKAL, date(2025, 6, 1), discussed_before=True, followup_due_on=date(2026, 3, 1)
+            5,
+            Niva.LOKAL,
+            date(2025, 6, 1),
+            discussed_before=True,
+            bevakning_due_on=date(2026, 3, 1),
         ),
         brist(
             6,
@@ -127,7 +131,7 @@ def full_scenario():
             Niva.LOKAL,
             date(2025, 2, 1),
             discussed_before=True,
-            followup_due_on=date(2026, 6, 1),
+            bevakning_due_on=date(2026, 6, 1),
             last_answer_on=date(2025, 10, 1),
             last_answer_typ=SvarTyp.ATGARD_UTLOVAD,
             promised_on=date(2026, 5, 1),
@@ -244,8 +248,8 @@ def test_new_handlaggare_brist_needs_a_mark():
 
 
 def test_followup_due_on_the_meeting_day_counts():
-    due_today = brist(1, discussed_before=True, followup_due_on=MOTE_ON)
-    due_tomorrow = brist(1, discussed_before=True, followup_due_on=MOTE_ON + timedelta(days=1))
+    due_today = brist(1, discussed_before=True, bevakning_due_on=MOTE_ON)
+    due_tomorrow = brist(1, discussed_before=True, bevakning_due_on=MOTE_ON + timedelta(days=1))
     assert reasons(due_today) == (Skal.BEVAKNING_FORFALLEN,)
     assert reasons(due_tomorrow) == ()
 
@@ -253,7 +257,7 @@ def test_followup_due_on_the_meeting_day_counts():
 def test_followup_rules_need_the_brist_discussed_before():
     lage = brist(
         1,
-        followup_due_on=BETWEEN,
+        bevakning_due_on=BETWEEN,
         last_answer_on=BETWEEN,
         last_answer_typ=SvarTyp.MOTTAGET,
         promised_on=BETWEEN,
@@ -316,7 +320,7 @@ def test_closed_brist_is_never_on_it():
         is_closed=True,
         marked_for_group=True,
         discussed_before=True,
-        followup_due_on=BETWEEN,
+        bevakning_due_on=BETWEEN,
         escalation_proposed=True,
     )
     carried = (CarriedPunkt("brist:1", "x", brist_id=1),)
@@ -388,7 +392,7 @@ def test_brist_with_several_reasons_is_on_once_in_the_section_of_its_first_reaso
         LONG_AGO,
         discussed_before=True,
         escalation_proposed=True,
-        followup_due_on=BETWEEN,
+        bevakning_due_on=BETWEEN,
         marked_for_group=True,
     )
     carried = (CarriedPunkt("brist:1", "B", brist_id=1),)
@@ -423,7 +427,7 @@ def test_all_followup_reasons_listed_in_rule_order():
     lage = brist(
         1,
         discussed_before=True,
-        followup_due_on=BETWEEN,
+        bevakning_due_on=BETWEEN,
         promised_on=BETWEEN,
         last_answer_on=BETWEEN,
         last_answer_typ=SvarTyp.ATGARD_UTLOVAD,
@@ -502,7 +506,7 @@ def test_manual_item_stays_in_place_and_new_item_joins_end_of_its_section():
         nya_lokal(1, date(2026, 1, 1)),
         nya_lokal(2, date(2026, 1, 2)),
         brist(3, Niva.CENTRAL, date(2026, 1, 3)),
-        brist(4, discussed_before=True, followup_due_on=BETWEEN),
+        brist(4, discussed_before=True, bevakning_due_on=BETWEEN),
     )
     plan = merge_draft(saved, regenerated)
     assert plan.order == (
@@ -603,7 +607,7 @@ def brist_lagen(draw):
             is_closed=draw(st.booleans()),
             marked_for_group=draw(st.booleans()),
             discussed_before=draw(st.booleans()),
-            followup_due_on=draw(MAYBE_DAY),
+            bevakning_due_on=draw(MAYBE_DAY),
             last_answer_on=draw(MAYBE_DAY),
             last_answer_typ=draw(st.none() | st.sampled_from(list(SvarTyp))),
             promised_on=draw(MAYBE_DAY),

@@ -18,7 +18,7 @@ from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.followups import domain
-from systemfel.followups import services as followup_services
+from systemfel.followups import services as followups_services
 from systemfel.followups.domain import Kanal, SvarTyp
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.notifications.domain import OutboxStatus
@@ -150,7 +150,7 @@ def brist_state(app, brist_id: int) -> tuple:
     """Everything a follow-up form could change on one brist."""
     with session(app) as s:
         brist = s.get(Brist, brist_id)
-        open_one = followup_services.open_followup(brist)
+        open_one = followups_services.open_bevakning(brist)
         return (
             brist.version,
             brist.status,
@@ -217,7 +217,7 @@ def raise_by_service(
     """Raise the brist with its own myndighet through the service; return (kontakt id, token)."""
     with session(app) as s:
         brist = s.get(Brist, brist_id)
-        kontakt = followup_services.raise_with_myndighet(
+        kontakt = followups_services.raise_with_myndighet(
             brist=brist,
             user=s.get(User, user_id),
             scope=scope_for(s.get(User, user_id)),
@@ -623,10 +623,10 @@ def test_record_follow_up_schedules_the_next_and_shows_it(app, world, login):
 
     page = client.get(f"/brister/{world.brist.id}")
     doc = _doc(page)
-    followup = _text(doc.xpath('//section[@aria-labelledby="followup-title"]')[0])
-    assert f"Nästa bevakning: {next_on.isoformat()}" in followup
-    assert "1 tidigare bevakning" in followup
-    assert "Myndigheten utreder fortfarande." in followup
+    bevakning = _text(doc.xpath('//section[@aria-labelledby="bevakning-title"]')[0])
+    assert f"Nästa bevakning: {next_on.isoformat()}" in bevakning
+    assert "1 tidigare bevakning" in bevakning
+    assert "Myndigheten utreder fortfarande." in bevakning
     latest = doc.xpath('//section[@aria-labelledby="history-title"]/ol/li')[0]
     assert _text(latest.xpath(".//strong")[0]) == "Bevakning genomförd"
     assert "Myndigheten utreder fortfarande." in _text(latest)
@@ -658,7 +658,7 @@ def test_samordnare_closes_through_the_follow_up_form(app, world, login):
         brist = s.get(Brist, world.brist.id)
         assert brist.status == Status.STANGD
         assert brist.utfall.value == "atgardad"
-        assert followup_services.open_followup(brist) is None
+        assert followups_services.open_bevakning(brist) is None
         assert (
             s.scalar(
                 select(func.count())
@@ -697,7 +697,7 @@ def test_raise_by_email_queues_the_request_and_moves_the_status(app, world, logi
         # Only the hash of the token is stored with the link.
         token = TOKEN.search(message.body_text).group(1)
         link = s.scalar(select(AnswerLink).where(AnswerLink.kontakt_id == kontakt.id))
-        assert link.token_hash == followup_services.hash_token(token) != token
+        assert link.token_hash == followups_services.hash_token(token) != token
     page = client.get(f"/brister/{world.brist.id}").get_data(as_text=True)
     assert '<span class="badge badge-lyft">Lyft med myndighet</span>' in page
     assert f"Svar önskas senast {due.isoformat()}." in page
@@ -1086,7 +1086,7 @@ def _busy_brist(app, world, owner: str, titel: str, due, late: bool) -> int:
     with session(app) as s:
         brist = s.get(Brist, brist_id)
         user = s.get(User, world.users[owner].id)
-        followup_services.record_followup(
+        followups_services.record_bevakning(
             brist=brist,
             user=user,
             scope=scope_for(user),
@@ -1094,7 +1094,7 @@ def _busy_brist(app, world, owner: str, titel: str, due, late: bool) -> int:
             next_on=working_day(15),
         )
         for _ in range(2):
-            followup_services.raise_with_myndighet(
+            followups_services.raise_with_myndighet(
                 brist=brist,
                 user=user,
                 scope=scope_for(user),
@@ -1106,7 +1106,7 @@ def _busy_brist(app, world, owner: str, titel: str, due, late: bool) -> int:
                 answer_due_on=None,
             )
         first = s.scalar(select(Kontakt).where(Kontakt.brist_id == brist_id).order_by(Kontakt.id))
-        followup_services.record_answer(
+        followups_services.record_answer(
             kontakt=first,
             typ=SvarTyp.MOTTAGET,
             text="Vi tittar.",
@@ -1163,14 +1163,14 @@ def test_detail_statement_count_does_not_grow_with_follow_ups_and_contacts(app, 
         users = [s.get(User, world.users[name].id) for name in ("ombud", "samordnare")]
         for n in range(8):
             user = users[n % 2]
-            followup_services.record_followup(
+            followups_services.record_bevakning(
                 brist=brist,
                 user=user,
                 scope=scope_for(user),
                 finding=f"Runda {n}",
                 next_on=working_day(15 + n),
             )
-            kontakt = followup_services.raise_with_myndighet(
+            kontakt = followups_services.raise_with_myndighet(
                 brist=brist,
                 user=user,
                 scope=scope_for(user),
@@ -1182,7 +1182,7 @@ def test_detail_statement_count_does_not_grow_with_follow_ups_and_contacts(app, 
                 answer_due_on=None,
             )
             if n % 2:
-                followup_services.record_answer(
+                followups_services.record_answer(
                     kontakt=kontakt,
                     typ=SvarTyp.ATGARDAT,
                     text=f"Svar {n}",
