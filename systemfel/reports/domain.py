@@ -2,7 +2,7 @@
 
 Which brister a year's report covers, how they are grouped (nivå, then myndighet), what is
 said about each, the examples of measures taken, the counts, the roll-up over several
-verksamheter, the document they make together (`ReportDocument`) and its JSON form, in which
+verksamheter, the document they make together (`RapportDocument`) and its JSON form, in which
 frozen versions are stored, and comparing a frozen version with a fresh one. Plain functions
 on plain values. The report is a Swedish document for the county board, so its sentences are written
 here in Swedish and not translated.
@@ -150,7 +150,7 @@ def observed(brist: BristFacts, until: date) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class ReportEntry:
+class RapportEntry:
     """One brist as the year's report presents it."""
 
     brist_id: int
@@ -209,12 +209,12 @@ def action_lines(brist: BristFacts, year: int) -> tuple[str, ...]:
     return tuple(line for line in map(_action_line, events) if line)
 
 
-def to_entry(brist: BristFacts, year: int) -> ReportEntry:
+def to_entry(brist: BristFacts, year: int) -> RapportEntry:
     """Return the brist as the report for `year` shows it, before anything is merged into it."""
     end = date(year, 12, 31)
     state = state_at(brist, end)
     times, clients = observed(brist, end)
-    return ReportEntry(
+    return RapportEntry(
         brist_id=brist.brist_id,
         nummer=brist.nummer,
         titel=brist.titel,
@@ -266,7 +266,7 @@ def _merge_targets(brister: Sequence[BristFacts], year: int, active: set[int]) -
     }
 
 
-def select_year(brister: Sequence[BristFacts], year: int) -> list[ReportEntry]:
+def select_year(brister: Sequence[BristFacts], year: int) -> list[RapportEntry]:
     """Return the year's entries: active brister, those merged by year end folded into theirs.
 
     A brist merged into one the report does not show (not given, or not active in the year)
@@ -294,7 +294,7 @@ def select_year(brister: Sequence[BristFacts], year: int) -> list[ReportEntry]:
     return sorted(entries.values(), key=_entry_order)
 
 
-def _entry_order(entry: ReportEntry) -> tuple[str, str, int]:
+def _entry_order(entry: RapportEntry) -> tuple[str, str, int]:
     return (entry.nummer, entry.verksamhet, entry.brist_id)
 
 
@@ -306,7 +306,7 @@ class MyndighetGroup:
     """The entries of one myndighet within a level."""
 
     myndighet: str
-    entries: tuple[ReportEntry, ...]
+    entries: tuple[RapportEntry, ...]
 
 
 @dataclass(frozen=True)
@@ -330,12 +330,12 @@ def _display_names(names: Iterable[str]) -> dict[str, str]:
     return shown
 
 
-def group_by_niva(entries: Sequence[ReportEntry]) -> list[NivaSection]:
+def group_by_niva(entries: Sequence[RapportEntry]) -> list[NivaSection]:
     """Group entries by level (lowest first), then by myndighet (by name), each by number."""
     shown = _display_names(entry.myndighet for entry in entries)
     sections = []
     for niva in Niva:
-        by_name: dict[str, list[ReportEntry]] = defaultdict(list)
+        by_name: dict[str, list[RapportEntry]] = defaultdict(list)
         for entry in entries:
             if entry.niva == niva:
                 by_name[name_key(entry.myndighet)].append(entry)
@@ -455,7 +455,7 @@ def _years_of(
 
 
 def count_year(
-    brister: Sequence[BristFacts], year: int, entries: Sequence[ReportEntry] | None = None
+    brister: Sequence[BristFacts], year: int, entries: Sequence[RapportEntry] | None = None
 ) -> Counts:
     """Count the year: every brist for new, closed and open; the reported entries by level.
 
@@ -476,21 +476,21 @@ def count_year(
 
 
 def breakdown(
-    brister: Sequence[BristFacts], year: int, entries: Sequence[ReportEntry] | None = None
+    brister: Sequence[BristFacts], year: int, entries: Sequence[RapportEntry] | None = None
 ) -> dict[str, Counts]:
     """Return the year's counts for each verksamhet, by name."""
     entries = select_year(brister, year) if entries is None else entries
     by_verksamhet: dict[str, list[BristFacts]] = defaultdict(list)
     for brist in brister:
         by_verksamhet[brist.verksamhet].append(brist)
-    entries_of: dict[str, list[ReportEntry]] = defaultdict(list)
+    entries_of: dict[str, list[RapportEntry]] = defaultdict(list)
     for entry in entries:
         entries_of[entry.verksamhet].append(entry)
     names = sorted(by_verksamhet, key=lambda name: (name_key(name), name))
     return {name: count_year(by_verksamhet[name], year, entries_of[name]) for name in names}
 
 
-def shown_observed(entry: ReportEntry, threshold: int = DEFAULT_THRESHOLD) -> Observed:
+def shown_observed(entry: RapportEntry, threshold: int = DEFAULT_THRESHOLD) -> Observed:
     """The entry's times observed and clients as printed: small client counts hidden.
 
     Each brist merged into the entry brings its own registration (see `privacy.domain`).
@@ -568,11 +568,11 @@ class CommonBrist:
     nummer: tuple[str, ...]
 
 
-def common_brister(entries: Sequence[ReportEntry], min_verksamheter: int = 2) -> list[CommonBrist]:
+def common_brister(entries: Sequence[RapportEntry], min_verksamheter: int = 2) -> list[CommonBrist]:
     """Return the myndighet and område pairs seen by at least `min_verksamheter` verksamheter."""
     myndigheter = _display_names(entry.myndighet for entry in entries)
     omraden = _display_names(entry.omrade for entry in entries)
-    pairs: dict[tuple[str, str], list[ReportEntry]] = defaultdict(list)
+    pairs: dict[tuple[str, str], list[RapportEntry]] = defaultdict(list)
     for entry in sorted(entries, key=_entry_order):
         pairs[(name_key(entry.myndighet), name_key(entry.omrade))].append(entry)
     common = [
@@ -595,7 +595,7 @@ def common_brister(entries: Sequence[ReportEntry], min_verksamheter: int = 2) ->
 
 
 @dataclass(frozen=True)
-class ReportDocument:
+class RapportDocument:
     """The 'uppmärksammade brister' section as exported.
 
     Never any client data: it is built from brister, which hold counts, not people.
@@ -619,17 +619,17 @@ class ReportDocument:
     common: tuple[CommonBrist, ...] = ()
     threshold: int = DEFAULT_THRESHOLD
 
-    def entries(self) -> Iterator[ReportEntry]:
+    def entries(self) -> Iterator[RapportEntry]:
         """Every entry in the order printed: by nivå, then myndighet."""
         for section in self.sections:
             for group in section.groups:
                 yield from group.entries
 
-    def summary(self, entry: ReportEntry) -> str:
+    def summary(self, entry: RapportEntry) -> str:
         """The entry's summary as edited for the report, else its own."""
         return self.summaries.get(entry.brist_id, entry.summary)
 
-    def observed(self, entry: ReportEntry) -> Observed:
+    def observed(self, entry: RapportEntry) -> Observed:
         """The entry's times observed and clients as printed: small client counts hidden."""
         return shown_observed(entry, self.threshold)
 
@@ -638,7 +638,7 @@ class ReportDocument:
         return any(self.observed(entry).is_suppressed for entry in self.entries())
 
 
-def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
+def entry_to_dict(entry: RapportEntry) -> dict[str, Any]:
     """Return the entry as JSON-safe values (enums by value, tuples as lists)."""
     return {
         "brist_id": entry.brist_id,
@@ -659,9 +659,9 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
     }
 
 
-def entry_from_dict(data: dict[str, Any]) -> ReportEntry:
+def entry_from_dict(data: dict[str, Any]) -> RapportEntry:
     """Return the entry `entry_to_dict` stored."""
-    return ReportEntry(
+    return RapportEntry(
         brist_id=data["brist_id"],
         nummer=data["nummer"],
         titel=data["titel"],
@@ -700,7 +700,7 @@ def _counts_from_dict(data: dict[str, Any]) -> Counts:
     )
 
 
-def document_to_dict(document: ReportDocument) -> dict[str, Any]:
+def document_to_dict(document: RapportDocument) -> dict[str, Any]:
     """Everything the report says, JSON-safe."""
     return {
         "year": document.year,
@@ -729,10 +729,10 @@ def document_to_dict(document: ReportDocument) -> dict[str, Any]:
     }
 
 
-def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDocument:
+def document_from_dict(data: dict[str, Any], version_line: str = "") -> RapportDocument:
     """The frozen report, as it was."""
     entries = [entry_from_dict(e) for e in data["entries"]]
-    return ReportDocument(
+    return RapportDocument(
         year=data["year"],
         verksamheter=tuple(data["verksamheter"]),
         kommuner=tuple(data["kommuner"]),
@@ -761,7 +761,7 @@ def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDo
     )
 
 
-def _regroup(entries: list[ReportEntry]) -> list[NivaSection]:
+def _regroup(entries: list[RapportEntry]) -> list[NivaSection]:
     """The stored order, grouped again (the frozen text keeps the order it had)."""
     sections: list[NivaSection] = []
     for entry in entries:
@@ -784,14 +784,14 @@ class Change:
     what: str
 
 
-def status_words(entry: ReportEntry) -> str:
+def status_words(entry: RapportEntry) -> str:
     """Return "öppen", or "stängd" with the outcome in brackets."""
     if entry.is_open:
         return "öppen"
     return f"stängd ({UTFALL_WORDS[entry.utfall]})" if entry.utfall else "stängd"
 
 
-def entry_changes(old: ReportEntry, new: ReportEntry) -> list[str]:
+def entry_changes(old: RapportEntry, new: RapportEntry) -> list[str]:
     """Describe, in Swedish, how one entry changed."""
     found = []
     if status_words(old) != status_words(new):
@@ -806,7 +806,7 @@ def entry_changes(old: ReportEntry, new: ReportEntry) -> list[str]:
     return found
 
 
-def compare(frozen: Sequence[ReportEntry], fresh: Sequence[ReportEntry]) -> list[Change]:
+def compare(frozen: Sequence[RapportEntry], fresh: Sequence[RapportEntry]) -> list[Change]:
     """List what changed since a version was frozen, by brist number."""
     before = {(entry.nummer, entry.verksamhet): entry for entry in frozen}
     after = {(entry.nummer, entry.verksamhet): entry for entry in fresh}

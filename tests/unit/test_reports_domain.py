@@ -18,7 +18,7 @@ from systemfel.reports.domain import (
     CommonBrist,
     Event,
     Kind,
-    ReportEntry,
+    RapportEntry,
     YearState,
     breakdown,
     common_brister,
@@ -78,7 +78,7 @@ def brist(brist_id: int, *events: Event, **fields) -> BristFacts:
     return BristFacts(brist_id=brist_id, events=events, **values)
 
 
-def entry_of(entries: list[ReportEntry], brist_id: int) -> ReportEntry:
+def entry_of(entries: list[RapportEntry], brist_id: int) -> RapportEntry:
     (found,) = [entry for entry in entries if entry.brist_id == brist_id]
     return found
 
@@ -510,8 +510,8 @@ def test_common_brister_are_the_pairs_several_verksamheter_have_seen():
 # --- frozen versions -----------------------------------------------------------------------
 
 
-def an_entry(**changes) -> ReportEntry:
-    base = ReportEntry(
+def an_entry(**changes) -> RapportEntry:
+    base = RapportEntry(
         brist_id=1,
         nummer="SF-2026-0001",
         titel="Brist",
@@ -581,7 +581,7 @@ def test_entry_dict_is_json_and_comes_back_the_same():
 
 texts = st.text(max_size=30)
 entries = st.builds(
-    ReportEntry,
+    RapportEntry,
     brist_id=st.integers(min_value=1),
     nummer=texts,
     titel=texts,
