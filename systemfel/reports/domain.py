@@ -44,8 +44,12 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Event:
-    """One dated step in a brist's history; only the fields of its kind are filled in."""
+class HandelseSteg:
+    """One händelse of a brist as the report rules replay it: a dated step of its history.
+
+    Only the fields of its kind are filled in. Not the stored `Handelse` row (hence the name):
+    the steps are read from those rows, from observations and from answers (`queries.py`).
+    """
 
     on: date
     kind: Kind
@@ -70,13 +74,13 @@ class BristFacts:
     myndighet: str
     omrade: str
     first_niva: Niva
-    events: tuple[Event, ...]
+    handelser: tuple[HandelseSteg, ...]
 
     def __post_init__(self) -> None:
-        # Kept in date order once (events of one day keep the order given): every rule
+        # Kept in date order once (händelser of one day keep the order given): every rule
         # replays them, many times per report.
-        ordered = tuple(sorted(self.events, key=lambda event: event.on))
-        object.__setattr__(self, "events", ordered)
+        ordered = tuple(sorted(self.handelser, key=lambda handelse: handelse.on))
+        object.__setattr__(self, "handelser", ordered)
 
 
 @dataclass(frozen=True)
@@ -92,24 +96,24 @@ class YearState:
 # --- One brist through the year ------------------------------------------------------------
 
 
-def _in_order(brist: BristFacts, until: date | None = None) -> list[Event]:
-    """The events up to `until`, by date; events of one day keep the order given."""
+def _in_order(brist: BristFacts, until: date | None = None) -> list[HandelseSteg]:
+    """The händelser up to `until`, by date; those of one day keep the order given."""
     if until is None:
-        return list(brist.events)
-    return [event for event in brist.events if event.on <= until]
+        return list(brist.handelser)
+    return [handelse for handelse in brist.handelser if handelse.on <= until]
 
 
 def _registered_on(brist: BristFacts) -> date:
-    """The day the brist was registered (the REGISTERED event is always there)."""
-    return min(event.on for event in brist.events if event.kind == Kind.REGISTERED)
+    """The day the brist was registered (its REGISTERED händelse is always there)."""
+    return min(handelse.on for handelse in brist.handelser if handelse.kind == Kind.REGISTERED)
 
 
-def _apply(state: YearState, event: Event) -> YearState:
-    if event.kind == Kind.NIVA and event.niva is not None:
-        return replace(state, niva=event.niva)
-    if event.kind == Kind.CLOSED:
-        return YearState(state.niva, False, event.utfall, event.merged_into_id)
-    if event.kind == Kind.REOPENED:
+def _apply(state: YearState, handelse: HandelseSteg) -> YearState:
+    if handelse.kind == Kind.NIVA and handelse.niva is not None:
+        return replace(state, niva=handelse.niva)
+    if handelse.kind == Kind.CLOSED:
+        return YearState(state.niva, False, handelse.utfall, handelse.merged_into_id)
+    if handelse.kind == Kind.REOPENED:
         return YearState(state.niva, True, None, None)
     return state
 
@@ -117,13 +121,17 @@ def _apply(state: YearState, event: Event) -> YearState:
 def state_at(brist: BristFacts, day: date) -> YearState:
     """Return the brist's level and status at the end of `day`, replaying its history."""
     state = YearState(brist.first_niva, True, None, None)
-    for event in _in_order(brist, day):
-        state = _apply(state, event)
+    for handelse in _in_order(brist, day):
+        state = _apply(state, handelse)
     return state
 
 
-def _year_events(brist: BristFacts, year: int, *kinds: Kind) -> list[Event]:
-    return [event for event in _in_order(brist) if event.on.year == year and event.kind in kinds]
+def _year_handelser(brist: BristFacts, year: int, *kinds: Kind) -> list[HandelseSteg]:
+    return [
+        handelse
+        for handelse in _in_order(brist)
+        if handelse.on.year == year and handelse.kind in kinds
+    ]
 
 
 def is_active(brist: BristFacts, year: int) -> bool:
@@ -131,7 +139,7 @@ def is_active(brist: BristFacts, year: int) -> bool:
     registered = _registered_on(brist)
     if registered.year > year:
         return False
-    if registered.year == year or _year_events(brist, year, Kind.CLOSED, Kind.REOPENED):
+    if registered.year == year or _year_handelser(brist, year, Kind.CLOSED, Kind.REOPENED):
         return True
     return state_at(brist, date(year - 1, 12, 31)).status_open
 
@@ -139,11 +147,11 @@ def is_active(brist: BristFacts, year: int) -> bool:
 def observed(brist: BristFacts, until: date) -> tuple[int, int]:
     """Return (times observed, clients) counting the registration and observations to `until`."""
     seen = [
-        event
-        for event in _in_order(brist, until)
-        if event.kind in (Kind.REGISTERED, Kind.OBSERVATION)
+        handelse
+        for handelse in _in_order(brist, until)
+        if handelse.kind in (Kind.REGISTERED, Kind.OBSERVATION)
     ]
-    return len(seen), sum(event.antal_klienter for event in seen)
+    return len(seen), sum(handelse.antal_klienter for handelse in seen)
 
 
 # --- The entries of the report -------------------------------------------------------------
@@ -174,39 +182,39 @@ def history_lines(brist: BristFacts, until: date) -> tuple[str, ...]:
     """Changes of level and reopenings up to `until`; the registration only if the level moved."""
     lines: list[str] = []
     niva, moved = brist.first_niva, False
-    for event in _in_order(brist, until):
-        if event.kind == Kind.NIVA and event.niva is not None and event.niva != niva:
-            upward = list(Niva).index(event.niva) > list(Niva).index(niva)
+    for handelse in _in_order(brist, until):
+        if handelse.kind == Kind.NIVA and handelse.niva is not None and handelse.niva != niva:
+            upward = list(Niva).index(handelse.niva) > list(Niva).index(niva)
             verb = "Eskalerad" if upward else "Flyttad"
             lines.append(
-                f"{verb} från {NIVA_WORDS[niva]} till {NIVA_WORDS[event.niva]} {event.on}."
+                f"{verb} från {NIVA_WORDS[niva]} till {NIVA_WORDS[handelse.niva]} {handelse.on}."
             )
-            niva, moved = event.niva, True
-        elif event.kind == Kind.REOPENED:
-            lines.append(f"Öppnad igen {event.on}.")
+            niva, moved = handelse.niva, True
+        elif handelse.kind == Kind.REOPENED:
+            lines.append(f"Öppnad igen {handelse.on}.")
     if moved:
         lines.insert(0, f"Registrerad på {NIVA_WORDS[brist.first_niva]} {_registered_on(brist)}.")
     return tuple(lines)
 
 
-def _action_line(event: Event) -> str | None:
-    if event.kind == Kind.ANSWER:
-        label = SVAR_LABELS[event.svar] if event.svar else "Svar"
-        line = f"{event.on} {event.myndighet or 'Myndigheten'}: {label}"
-        return f"{line} – {event.text.strip()}" if event.text.strip() else line
-    if event.kind == Kind.DECISION:
-        return event.text.strip() or None
-    if event.kind == Kind.CLOSED:
-        word = UTFALL_WORDS[event.utfall] if event.utfall else "Utan utfall"
-        line = f"Stängd {event.on}: {word}."
-        return f"{line} {event.text.strip()}" if event.text.strip() else line
+def _action_line(handelse: HandelseSteg) -> str | None:
+    if handelse.kind == Kind.ANSWER:
+        label = SVAR_LABELS[handelse.svar] if handelse.svar else "Svar"
+        line = f"{handelse.on} {handelse.myndighet or 'Myndigheten'}: {label}"
+        return f"{line} – {handelse.text.strip()}" if handelse.text.strip() else line
+    if handelse.kind == Kind.DECISION:
+        return handelse.text.strip() or None
+    if handelse.kind == Kind.CLOSED:
+        word = UTFALL_WORDS[handelse.utfall] if handelse.utfall else "Utan utfall"
+        line = f"Stängd {handelse.on}: {word}."
+        return f"{line} {handelse.text.strip()}" if handelse.text.strip() else line
     return None
 
 
 def action_lines(brist: BristFacts, year: int) -> tuple[str, ...]:
     """What was done in the year: answers, decisions and closings, oldest first."""
-    events = _year_events(brist, year, Kind.ANSWER, Kind.DECISION, Kind.CLOSED)
-    return tuple(line for line in map(_action_line, events) if line)
+    handelser = _year_handelser(brist, year, Kind.ANSWER, Kind.DECISION, Kind.CLOSED)
+    return tuple(line for line in map(_action_line, handelser) if line)
 
 
 def to_entry(brist: BristFacts, year: int) -> RapportEntry:
@@ -393,12 +401,12 @@ def timeline(brist: BristFacts) -> Timeline:
     """The brist's registration and its closings and reopenings, from its history."""
     changes = tuple(
         StatusChange(
-            event.on,
-            is_closing=event.kind == Kind.CLOSED,
-            is_merge=event.kind == Kind.CLOSED and event.utfall == Utfall.SAMMANSLAGEN,
+            handelse.on,
+            is_closing=handelse.kind == Kind.CLOSED,
+            is_merge=handelse.kind == Kind.CLOSED and handelse.utfall == Utfall.SAMMANSLAGEN,
         )
-        for event in brist.events
-        if event.kind in (Kind.CLOSED, Kind.REOPENED)
+        for handelse in brist.handelser
+        if handelse.kind in (Kind.CLOSED, Kind.REOPENED)
     )
     return Timeline(_registered_on(brist), changes)
 
@@ -516,18 +524,20 @@ def _with_rest(sentence: str, rest: str) -> str:
     return f"{sentence} {rest.strip()}" if rest.strip() else sentence
 
 
-def _example(brist: BristFacts, event: Event) -> Example | None:
-    """The event as an example of a measure, or None when it is not one."""
-    if event.kind == Kind.CLOSED and event.utfall in EXAMPLE_OUTCOMES:
-        word = UTFALL_WORDS[event.utfall].lower()
-        text = _with_rest(f"{brist.titel}: stängd som {word}.", event.text)
-        return Example(event.on, brist.nummer, text, "stangning")
-    if event.kind == Kind.ANSWER and event.svar in EXAMPLE_ANSWERS:
-        who = event.myndighet or brist.myndighet
-        text = _with_rest(f"{brist.titel}: {who} {EXAMPLE_ANSWERS[event.svar]}.", event.text)
-        return Example(event.on, brist.nummer, text, "svar")
-    if event.kind == Kind.DECISION and event.text.strip():
-        return Example(event.on, brist.nummer, f"{brist.titel}: {event.text.strip()}", "beslut")
+def _example(brist: BristFacts, handelse: HandelseSteg) -> Example | None:
+    """The händelse as an example of a measure, or None when it is not one."""
+    if handelse.kind == Kind.CLOSED and handelse.utfall in EXAMPLE_OUTCOMES:
+        word = UTFALL_WORDS[handelse.utfall].lower()
+        text = _with_rest(f"{brist.titel}: stängd som {word}.", handelse.text)
+        return Example(handelse.on, brist.nummer, text, "stangning")
+    if handelse.kind == Kind.ANSWER and handelse.svar in EXAMPLE_ANSWERS:
+        who = handelse.myndighet or brist.myndighet
+        text = _with_rest(f"{brist.titel}: {who} {EXAMPLE_ANSWERS[handelse.svar]}.", handelse.text)
+        return Example(handelse.on, brist.nummer, text, "svar")
+    if handelse.kind == Kind.DECISION and handelse.text.strip():
+        return Example(
+            handelse.on, brist.nummer, f"{brist.titel}: {handelse.text.strip()}", "beslut"
+        )
     return None
 
 
@@ -542,8 +552,8 @@ def examples(brister: Sequence[BristFacts], year: int, limit: int = 10) -> list[
     """
     found: dict[str, list[Example]] = {source: [] for source in EXAMPLE_SOURCES}
     for brist in brister:
-        for event in _in_order(brist):
-            example = _example(brist, event) if event.on.year == year else None
+        for handelse in _in_order(brist):
+            example = _example(brist, handelse) if handelse.on.year == year else None
             if example is not None:
                 found[example.source].append(example)
     queues = [sorted(found[source], key=_newest_first) for source in EXAMPLE_SOURCES]

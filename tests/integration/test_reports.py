@@ -211,10 +211,10 @@ def test_the_facts_read_every_kind_of_event_back(scene, year_of_brister):
     facts = {
         f.titel: f for f in brist_facts(Scope.everything(), frozenset({scene.verksamhet.id}), Y2)
     }
-    kinds = {e.kind.value for e in facts["Eskalerad"].events}
+    kinds = {e.kind.value for e in facts["Eskalerad"].handelser}
     assert {"registered", "niva", "answer"} <= kinds
     assert facts["Eskalerad"].first_niva == Niva.HANDLAGGARE
-    merged = [e for e in facts["Dubbletten"].events if e.kind.value == "closed"]
+    merged = [e for e in facts["Dubbletten"].handelser if e.kind.value == "closed"]
     assert merged[0].merged_into_id == year_of_brister["Huvudbristen"].id
 
 
