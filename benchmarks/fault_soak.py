@@ -59,7 +59,7 @@ from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.followups.domain import Kanal
-from systemfel.followups.jobs import sweep_myndighet_reminders
+from systemfel.followups.jobs import sweep_myndighet_paminnelser
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.notifications.delivery import message_id
 from systemfel.notifications.models import OutboxMessage
@@ -170,7 +170,7 @@ def prepare(count: int) -> dict[str, Any]:
     late_contacts(count)
     db.session.commit()
     started = time.monotonic()
-    written = sweep_myndighet_reminders(now=SWEEP_AT)
+    written = sweep_myndighet_paminnelser(now=SWEEP_AT)
     db.session.commit()
     sweep_seconds = time.monotonic() - started
     db.session.execute(update(Kontakt).values(next_reminder_on=None))  # no second reminders

@@ -504,12 +504,14 @@ class Generator:
         first_observed = (created_at - timedelta(days=rng.randint(0, 60))).date()
 
         # The history, oldest first: what happened to the brist after it was registered.
-        events: list[tuple[str, Any]] = [("observation", None)] * weighted(rng, OBSERVATION_WEIGHTS)
+        handelser: list[tuple[str, Any]] = [("observation", None)] * weighted(
+            rng, OBSERVATION_WEIGHTS
+        )
         if rng.random() < 0.10:
-            events.append(("andrad", None))
+            handelser.append(("andrad", None))
         if niva != Niva.HANDLAGGARE and rng.random() < 0.08:
-            events.append(("eskalerad", None))
-        rng.shuffle(events)
+            handelser.append(("eskalerad", None))
+        rng.shuffle(handelser)
         moves: list[Status] = []
         if status == Status.LYFT or (closed and rng.random() < 0.4):
             moves = [Status.LYFT]
@@ -517,22 +519,22 @@ class Generator:
             moves = [Status.LYFT, Status.BEVAKAS] if rng.random() < 0.5 else [Status.BEVAKAS]
         position = 0
         for move in moves:
-            position = rng.randint(position, len(events))
-            events.insert(position, ("status", move))
+            position = rng.randint(position, len(handelser))
+            handelser.insert(position, ("status", move))
             position += 1
         if closed:
-            events.append(("stangd", None))
+            handelser.append(("stangd", None))
 
         horizon = min(NOW, created_at + timedelta(days=rng.randint(30, 500)))
         span = (horizon - created_at).total_seconds()
-        times = sorted(created_at + timedelta(seconds=rng.random() * span) for _ in events)
+        times = sorted(created_at + timedelta(seconds=rng.random() * span) for _ in handelser)
 
         history = rows["handelse"]
         history.append(_handelse(brist_id, HandelseTyp.REGISTRERAD, creator, created_at, 1))
         version = 1
         current = Status.REGISTRERAD
         closed_at = None
-        for (kind, move), moment in zip(events, times, strict=True):
+        for (kind, move), moment in zip(handelser, times, strict=True):
             user = rng.choice(workers)
             if kind == "observation":
                 observed_on = min(

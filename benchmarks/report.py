@@ -53,7 +53,7 @@ def measure(ids: frozenset[int], year: int, runs: int) -> dict:
             )
         )
         generate_ms.append(took)
-        _, took = _timed(lambda: documents.report_docx(document))  # noqa: B023
+        _, took = _timed(lambda: documents.rapport_docx(document))  # noqa: B023
         docx_ms.append(took)
         entries = len(found)
     return {"generate": generate_ms, "docx": docx_ms, "entries": entries}

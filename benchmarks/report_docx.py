@@ -1,8 +1,8 @@
 """Time the report's "uppmärksammade brister" exports (no app, no database).
 
-Builds two seeded `ReportDocument`s, one verksamhet's year (~120 brister, ~3 actions each)
-and a national roll-up (~30,000 brister over 300 verksamheter), and times `report_docx`,
-`report_text`, `entries_csv` and `report_xlsx` over N runs, printing min/median and sizes;
+Builds two seeded `RapportDocument`s, one verksamhet's year (~120 brister, ~3 actions each)
+and a national roll-up (~30,000 brister over 300 verksamheter), and times `rapport_docx`,
+`rapport_text`, `entries_csv` and `rapport_xlsx` over N runs, printing min/median and sizes;
 for the national one also the peak of Python's allocations (tracemalloc) and how much the
 resident memory grows while rendering once (in a forked child: Linux only).
 
@@ -22,9 +22,9 @@ from datetime import date, timedelta
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.reports.documents import (
     entries_csv,
-    report_docx,
-    report_text,
-    report_xlsx,
+    rapport_docx,
+    rapport_text,
+    rapport_xlsx,
 )
 from systemfel.reports.domain import (
     CommonBrist,
@@ -32,8 +32,8 @@ from systemfel.reports.domain import (
     Example,
     MyndighetGroup,
     NivaSection,
-    ReportDocument,
-    ReportEntry,
+    RapportDocument,
+    RapportEntry,
 )
 
 YEAR = 2026
@@ -99,9 +99,9 @@ def _day(rng: random.Random) -> str:
     return (date(YEAR, 1, 1) + timedelta(days=rng.randrange(365))).isoformat()
 
 
-def _entry(rng: random.Random, brist_id: int, verksamhet: str, serial: int) -> ReportEntry:
+def _entry(rng: random.Random, brist_id: int, verksamhet: str, serial: int) -> RapportEntry:
     is_open = rng.random() < 0.6
-    return ReportEntry(
+    return RapportEntry(
         brist_id=brist_id,
         nummer=f"SF-{YEAR}-{serial:04d}",
         titel=rng.choice(SUBJECTS),
@@ -120,7 +120,7 @@ def _entry(rng: random.Random, brist_id: int, verksamhet: str, serial: int) -> R
     )
 
 
-def _counts(rng: random.Random, entries: list[ReportEntry]) -> Counts:
+def _counts(rng: random.Random, entries: list[RapportEntry]) -> Counts:
     return Counts(
         new=len(entries),
         closed=sum(not e.is_open for e in entries),
@@ -130,10 +130,10 @@ def _counts(rng: random.Random, entries: list[ReportEntry]) -> Counts:
     )
 
 
-def _sections(entries: list[ReportEntry]) -> tuple[NivaSection, ...]:
+def _sections(entries: list[RapportEntry]) -> tuple[NivaSection, ...]:
     sections = []
     for niva in Niva:
-        by_myndighet: dict[str, list[ReportEntry]] = {}
+        by_myndighet: dict[str, list[RapportEntry]] = {}
         for e in sorted(entries, key=lambda e: (e.myndighet, e.nummer)):
             if e.niva == niva:
                 by_myndighet.setdefault(e.myndighet, []).append(e)
@@ -143,7 +143,7 @@ def _sections(entries: list[ReportEntry]) -> tuple[NivaSection, ...]:
     return tuple(sections)
 
 
-def build_report(seed: int, verksamheter: int, per_verksamhet: int) -> ReportDocument:
+def build_rapport(seed: int, verksamheter: int, per_verksamhet: int) -> RapportDocument:
     """A seeded report over `verksamheter` verksamheter (a roll-up when more than one)."""
     rng = random.Random(seed)
     names = [f"Personligt ombud {n + 1}" for n in range(verksamheter)]
@@ -153,10 +153,10 @@ def build_report(seed: int, verksamheter: int, per_verksamhet: int) -> ReportDoc
         for i in range(per_verksamhet)
     ]
     rollup = verksamheter > 1
-    by_verksamhet: dict[str, list[ReportEntry]] = {}
+    by_verksamhet: dict[str, list[RapportEntry]] = {}
     for e in entries:
         by_verksamhet.setdefault(e.verksamhet, []).append(e)
-    return ReportDocument(
+    return RapportDocument(
         year=YEAR,
         verksamheter=tuple(names),
         kommuner=tuple(f"Kommun {n + 1}" for n in range(verksamheter * 2)),
@@ -187,7 +187,7 @@ def _size(result: bytes | str) -> int:
     return len(result.encode("utf-8") if isinstance(result, str) else result)
 
 
-def measure(render: Callable[[ReportDocument], bytes | str], doc: ReportDocument, runs: int):
+def measure(render: Callable[[RapportDocument], bytes | str], doc: RapportDocument, runs: int):
     """Wall times in ms of `runs` renderings (the first one is the size's, unmeasured)."""
     size = _size(render(doc))
     times = []
@@ -198,7 +198,7 @@ def measure(render: Callable[[ReportDocument], bytes | str], doc: ReportDocument
     return min(times), statistics.median(times), size
 
 
-def peak_memory(render: Callable[[ReportDocument], bytes | str], doc: ReportDocument) -> float:
+def peak_memory(render: Callable[[RapportDocument], bytes | str], doc: RapportDocument) -> float:
     """Peak MB of Python allocations while rendering once (libxml2's own are not seen)."""
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -217,7 +217,7 @@ def _status_mb(field: str) -> float:
     raise LookupError(field)
 
 
-def rss_growth(render: Callable[[ReportDocument], bytes | str], doc: ReportDocument) -> float:
+def rss_growth(render: Callable[[RapportDocument], bytes | str], doc: RapportDocument) -> float:
     """MB the resident memory grows by while rendering once, in a forked child.
 
     tracemalloc sees only Python's allocations, not libxml2's, which hold python-docx's
@@ -239,10 +239,10 @@ def rss_growth(render: Callable[[ReportDocument], bytes | str], doc: ReportDocum
 
 
 RENDERERS = (
-    ("docx", report_docx),
-    ("text", report_text),
+    ("docx", rapport_docx),
+    ("text", rapport_text),
     ("csv", entries_csv),
-    ("xlsx", report_xlsx),
+    ("xlsx", rapport_xlsx),
 )
 
 
@@ -257,10 +257,10 @@ def main() -> None:
     parser.add_argument("--skip-national", action="store_true")
     args = parser.parse_args()
 
-    reports = [("verksamhet", build_report(args.seed, 1, 120), args.runs)]
+    rapporter = [("verksamhet", build_rapport(args.seed, 1, 120), args.runs)]
     if not args.skip_national:
-        national = build_report(args.seed, args.verksamheter, args.per_verksamhet)
-        reports.append(("national", national, args.national_runs))
+        national = build_rapport(args.seed, args.verksamheter, args.per_verksamhet)
+        rapporter.append(("national", national, args.national_runs))
     baseline = _status_mb("VmRSS")
     print(
         f"{'report':<11} {'entries':>7} {'export':<5} {'min_ms':>9} {'median_ms':>10} "
@@ -268,7 +268,7 @@ def main() -> None:
     )
     # Before anything is timed: memory freed by earlier renderings would hide the growth.
     growths = {} if args.skip_national else {e: rss_growth(r, national) for e, r in RENDERERS}
-    for name, doc, runs in reports:
+    for name, doc, runs in rapporter:
         entries = sum(1 for _ in doc.entries())
         for export, render in RENDERERS:
             memory = f"{'':>10} {'':>13}"

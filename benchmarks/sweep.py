@@ -21,7 +21,7 @@ from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.extensions import db
 from systemfel.followups.domain import Kanal
-from systemfel.followups.jobs import sweep_digests, sweep_myndighet_reminders
+from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.models import Bevakning, Kontakt
 from systemfel.notifications.models import OutboxMessage
 
@@ -113,16 +113,18 @@ def main() -> None:
         )
         digests, digest_seconds = timed(sweep_digests)
         prepare_contacts(args.contacts)
-        reminders, reminder_seconds = timed(sweep_myndighet_reminders)
+        paminnelser, paminnelse_seconds = timed(sweep_myndighet_paminnelser)
         result = {
             "database": db.engine.dialect.name,
             "due_bevakningar": due,
             "digests_written": digests,
             "digest_sweep_s": round(digest_seconds, 2),
             "due_contacts": args.contacts,
-            "reminders_written": reminders,
-            "reminder_sweep_s": round(reminder_seconds, 2),
-            "reminders_per_s": round(reminders / reminder_seconds, 1) if reminder_seconds else None,
+            "reminders_written": paminnelser,
+            "reminder_sweep_s": round(paminnelse_seconds, 2),
+            "reminders_per_s": round(paminnelser / paminnelse_seconds, 1)
+            if paminnelse_seconds
+            else None,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
     print(json.dumps(result, indent=2))

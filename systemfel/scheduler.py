@@ -21,7 +21,7 @@ from flask import Flask
 
 from systemfel import once
 from systemfel.extensions import db
-from systemfel.followups.jobs import sweep_digests, sweep_myndighet_reminders
+from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.notifications.jobs import send_due_messages
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ Job = Callable[..., int]
 
 # (job, the setting with its interval in seconds)
 JOBS: list[tuple[Job, str]] = [
-    (sweep_myndighet_reminders, "SCHEDULER_SWEEP_SECONDS"),
+    (sweep_myndighet_paminnelser, "SCHEDULER_SWEEP_SECONDS"),
     (sweep_digests, "SCHEDULER_SWEEP_SECONDS"),
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
     (once.forget_old, "SCHEDULER_SWEEP_SECONDS"),

@@ -452,8 +452,8 @@ def reopen_brist(
     events.reopened.send(brist, now=now)
 
 
-def propose_escalation(*, brist: Brist, myndighet: str, reminders: int, now: datetime) -> None:
-    """Mark the brist for escalation: `myndighet` has not answered after `reminders` reminders.
+def propose_escalation(*, brist: Brist, myndighet: str, paminnelser: int, now: datetime) -> None:
+    """Mark the brist for escalation: `myndighet` has not answered after `paminnelser` reminders.
 
     The reminder job calls this while someone may be editing the brist, so the mark is set
     without touching the brist's version (an edit in progress is not made to conflict).
@@ -469,7 +469,7 @@ def propose_escalation(*, brist: Brist, myndighet: str, reminders: int, now: dat
     history.record(
         brist,
         HandelseTyp.ESKALERING_FORESLAS,
-        {"myndighet": myndighet, "reminders": reminders},
+        {"myndighet": myndighet, "reminders": paminnelser},
         None,
         local_today(now),
         now,

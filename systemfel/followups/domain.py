@@ -76,23 +76,23 @@ SVAR_LABELS = {
 
 
 @dataclass(frozen=True)
-class ReminderPolicy:
+class PaminnelsePolicy:
     """When a late answer is reminded about, and how often."""
 
     interval_working_days: int = 10
-    max_reminders: int = 2
+    max_paminnelser: int = 2
 
 
-def next_reminder_on(
-    answer_due_on: date, reminders_sent: int, policy: ReminderPolicy, calendar: WorkCalendar
+def next_paminnelse_on(
+    answer_due_on: date, paminnelser_sent: int, policy: PaminnelsePolicy, calendar: WorkCalendar
 ) -> date | None:
     """The day the next reminder is due: at the deadline, then every interval; None when done."""
-    if reminders_sent >= policy.max_reminders:
+    if paminnelser_sent >= policy.max_paminnelser:
         return None
     first = calendar.on_or_after(answer_due_on)
-    return calendar.add_working_days(first, policy.interval_working_days * reminders_sent)
+    return calendar.add_working_days(first, policy.interval_working_days * paminnelser_sent)
 
 
-def escalation_proposed(reminders_sent: int, policy: ReminderPolicy) -> bool:
+def escalation_proposed(paminnelser_sent: int, policy: PaminnelsePolicy) -> bool:
     """After the last reminder goes unanswered, escalation is proposed."""
-    return reminders_sent >= policy.max_reminders
+    return paminnelser_sent >= policy.max_paminnelser

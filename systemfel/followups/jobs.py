@@ -33,7 +33,7 @@ from systemfel.workdays import office_hours_now
 logger = logging.getLogger(__name__)
 
 
-def sweep_myndighet_reminders(now: datetime | None = None, stop: Event | None = None) -> int:
+def sweep_myndighet_paminnelser(now: datetime | None = None, stop: Event | None = None) -> int:
     """Remind myndigheter whose answer is late; after the last reminder, propose escalation.
 
     Stops between two reminders when `stop` is set; the next sweep writes the rest.
@@ -85,10 +85,12 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today: date) -> int:
     rules = services.settings()
     number = seen + 1
     calendar = services.calendar(today)
-    following = domain.next_reminder_on(kontakt.answer_due_on, number, rules.reminders, calendar)
+    following = domain.next_paminnelse_on(
+        kontakt.answer_due_on, number, rules.paminnelser, calendar
+    )
     if following is not None:
         # After downtime the schedule may lie in the past: the next one waits a full interval.
-        interval = calendar.add_working_days(today, rules.reminders.interval_working_days)
+        interval = calendar.add_working_days(today, rules.paminnelser.interval_working_days)
         following = max(following, interval)
     claimed = rows_changed(
         update(Kontakt)
@@ -125,9 +127,9 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today: date) -> int:
         now,
         touches_brist=False,
     )
-    if domain.escalation_proposed(number, rules.reminders):
+    if domain.escalation_proposed(number, rules.paminnelser):
         brister_services.propose_escalation(
-            brist=brist, myndighet=kontakt.myndighet.namn, reminders=number, now=now
+            brist=brist, myndighet=kontakt.myndighet.namn, paminnelser=number, now=now
         )
     return 1
 

@@ -22,7 +22,7 @@ from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.followups import domain
-from systemfel.followups.domain import Kanal, ReminderPolicy, SvarTyp, WorkCalendar
+from systemfel.followups.domain import Kanal, PaminnelsePolicy, SvarTyp, WorkCalendar
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
@@ -42,7 +42,7 @@ class Settings:
 
     interval_days: dict[Niva, int]
     answer_working_days: int
-    reminders: ReminderPolicy
+    paminnelser: PaminnelsePolicy
     link_days: int
 
 
@@ -56,7 +56,9 @@ def settings() -> Settings:
             Niva.CENTRAL: config["FOLLOWUP_DAYS_CENTRAL"],
         },
         answer_working_days=config["ANSWER_WORKING_DAYS"],
-        reminders=ReminderPolicy(config["REMINDER_INTERVAL_WORKING_DAYS"], config["REMINDER_MAX"]),
+        paminnelser=PaminnelsePolicy(
+            config["REMINDER_INTERVAL_WORKING_DAYS"], config["REMINDER_MAX"]
+        ),
         link_days=config["ANSWER_LINK_DAYS"],
     )
 
@@ -265,7 +267,7 @@ def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now
     kontakt.sent_titel = kontakt.brist.titel
     kontakt.answer_due_on = due
     token = new_answer_link(kontakt, now)
-    kontakt.next_reminder_on = domain.next_reminder_on(due, 0, rules.reminders, calendar(today))
+    kontakt.next_reminder_on = domain.next_paminnelse_on(due, 0, rules.paminnelser, calendar(today))
     enqueue(
         key=f"kontakt:{kontakt.id}",
         to=addresses,

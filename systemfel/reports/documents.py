@@ -1,7 +1,7 @@
 """The annual report's "uppmärksammade brister" section as DOCX, plain text, CSV and XLSX.
 
 Nothing here knows the database, and nothing here decides what the report says: callers
-build a `ReportDocument` (`domain.py`) from the report rules, whose entries hold counts and
+build a `RapportDocument` (`domain.py`) from the report rules, whose entries hold counts and
 brist texts, never a client, and get bytes or text back; this module only renders it.
 Only the clients of an entry are a count of people: they go through `shown_observed` with
 the times observed beside them, so a small one reads "<3" and the times never give it
@@ -32,8 +32,8 @@ from systemfel.reports.domain import (
     CommonBrist,
     Counts,
     Example,
-    ReportDocument,
-    ReportEntry,
+    RapportDocument,
+    RapportEntry,
 )
 
 TITLE = "Uppmärksammade brister"
@@ -93,7 +93,7 @@ XLSX_WRAPPED = frozenset({"Rubrik", "Sammanfattning", "Åtgärder"})
 # What every format shares
 
 
-def _title(doc: ReportDocument) -> str:
+def _title(doc: RapportDocument) -> str:
     """E.g. "Uppmärksammade brister 2026"."""
     return f"{TITLE} {doc.year}"
 
@@ -103,7 +103,7 @@ def _names(singular: str, plural: str, names: tuple[str, ...]) -> str:
     return f"{singular if len(names) == 1 else plural}: {', '.join(names)}"
 
 
-def _who_line(doc: ReportDocument) -> str:
+def _who_line(doc: RapportDocument) -> str:
     """E.g. "Verksamhet: Personligt ombud Nacka–Värmdö. Kommuner: Nacka kommun, Värmdö kommun"."""
     parts = []
     if doc.verksamheter:
@@ -132,7 +132,7 @@ def _niva_name(niva: Niva) -> str:
     return NIVA_WORDS[niva].capitalize()
 
 
-def _status(entry: ReportEntry) -> str:
+def _status(entry: RapportEntry) -> str:
     """E.g. "öppen", "stängd (delvis åtgärdad)"."""
     if entry.is_open:
         return "öppen"
@@ -146,7 +146,7 @@ def _counted(shown: str, singular: str, plural: str) -> str:
     return f"{shown} {singular if shown == '1' else plural}"
 
 
-def _status_line(doc: ReportDocument, entry: ReportEntry) -> str:
+def _status_line(doc: RapportDocument, entry: RapportEntry) -> str:
     """E.g. "Observerad ≥2 gånger, <3 klienter. Status vid årets slut: öppen."."""
     observed = doc.observed(entry)
     times = _counted(observed.times, "gång", "gånger")
@@ -154,7 +154,7 @@ def _status_line(doc: ReportDocument, entry: ReportEntry) -> str:
     return f"Observerad {times}, {clients}. Status vid årets slut: {_status(entry)}."
 
 
-def _merged_line(entry: ReportEntry) -> str:
+def _merged_line(entry: RapportEntry) -> str:
     """E.g. "Sammanslagen med: SF-2026-0003, SF-2026-0009"."""
     return f"{MERGED_LABEL}: {', '.join(entry.merged)}"
 
@@ -172,7 +172,7 @@ def _common_line(common: CommonBrist) -> str:
     )
 
 
-def _by_myndighet_names(doc: ReportDocument) -> list[str]:
+def _by_myndighet_names(doc: RapportDocument) -> list[str]:
     """Myndigheter of the counts table: this year's order, then those only counted last year."""
     names = list(doc.counts.by_myndighet)
     seen = set(names)
@@ -180,7 +180,7 @@ def _by_myndighet_names(doc: ReportDocument) -> list[str]:
     return names
 
 
-def _count_rows(doc: ReportDocument) -> list[tuple[str, int | None, int | None]]:
+def _count_rows(doc: RapportDocument) -> list[tuple[str, int | None, int | None]]:
     """Rows of the counts table: label, the year before, the year (raw counts).
 
     The counts per nivå and per myndighet are of the brister in each year's report, under a
@@ -214,7 +214,7 @@ def _breakdown_counts(counts: Counts) -> tuple[int, ...]:
     )
 
 
-def _suppression_note(doc: ReportDocument) -> str:
+def _suppression_note(doc: RapportDocument) -> str:
     """Why some client counts read "<3"; empty when none does."""
     if not doc.has_suppressed():
         return ""
@@ -341,7 +341,7 @@ class _Writer:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def _add_entry(writer: _Writer, doc: ReportDocument, entry: ReportEntry) -> None:
+def _add_entry(writer: _Writer, doc: RapportDocument, entry: RapportEntry) -> None:
     """Bold "<nummer> <titel>", the summary, the status line, history, actions, merges."""
     writer.paragraph(f"{entry.nummer} {entry.titel}", bold=True)
     writer.texts(doc.summary(entry))
@@ -354,7 +354,7 @@ def _add_entry(writer: _Writer, doc: ReportDocument, entry: ReportEntry) -> None
         writer.paragraph(_merged_line(entry))
 
 
-def report_docx(doc: ReportDocument) -> bytes:
+def rapport_docx(doc: RapportDocument) -> bytes:
     """The section as DOCX: routines, summary by nivå and myndighet, examples, counts."""
     document = new_document(_title(doc))
     writer = _Writer(document)
@@ -436,7 +436,7 @@ def _breakdown_line(name: str, counts: Counts) -> str:
     )
 
 
-def report_text(doc: ReportDocument) -> str:
+def rapport_text(doc: RapportDocument) -> str:
     """The section as plain text to paste into a web form: numbered headings, no markup.
 
     Paragraphs are separated by a blank line and not wrapped (the form wraps them); the
@@ -512,7 +512,7 @@ def report_text(doc: ReportDocument) -> str:
 # CSV and XLSX: one row per entry
 
 
-def _entry_row(doc: ReportDocument, niva: Niva, entry: ReportEntry) -> list[object]:
+def _entry_row(doc: RapportDocument, niva: Niva, entry: RapportEntry) -> list[object]:
     """The entry's cells, the times observed and clients as numbers or as suppressed."""
     observed = doc.observed(entry)
     return [
@@ -531,7 +531,7 @@ def _entry_row(doc: ReportDocument, niva: Niva, entry: ReportEntry) -> list[obje
     ]
 
 
-def _entry_rows(doc: ReportDocument) -> Iterator[list[object]]:
+def _entry_rows(doc: RapportDocument) -> Iterator[list[object]]:
     """Every entry's row, in the order printed."""
     for section in doc.sections:
         for group in section.groups:
@@ -539,7 +539,7 @@ def _entry_rows(doc: ReportDocument) -> Iterator[list[object]]:
                 yield _entry_row(doc, section.niva, entry)
 
 
-def entries_csv(doc: ReportDocument) -> str:
+def entries_csv(doc: RapportDocument) -> str:
     """One row per entry, ';'-separated, starting with a BOM so Excel reads it as UTF-8.
 
     Every cell goes through `csv_cell`, so no text is run as a formula; small client counts
@@ -586,7 +586,7 @@ def _sheet(workbook: Workbook, title: str, widths: Iterable[int]):
     return sheet
 
 
-def report_xlsx(doc: ReportDocument) -> bytes:
+def rapport_xlsx(doc: RapportDocument) -> bytes:
     """The entries, the counts and (for a roll-up) the breakdown per verksamhet as XLSX.
 
     Sheets "Brister" (the CSV's columns), "Antal" (the year before and the year side by side),

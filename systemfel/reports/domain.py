@@ -2,7 +2,7 @@
 
 Which brister a year's report covers, how they are grouped (nivå, then myndighet), what is
 said about each, the examples of measures taken, the counts, the roll-up over several
-verksamheter, the document they make together (`ReportDocument`) and its JSON form, in which
+verksamheter, the document they make together (`RapportDocument`) and its JSON form, in which
 frozen versions are stored, and comparing a frozen version with a fresh one. Plain functions
 on plain values. The report is a Swedish document for the county board, so its sentences are written
 here in Swedish and not translated.
@@ -44,8 +44,12 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Event:
-    """One dated step in a brist's history; only the fields of its kind are filled in."""
+class HandelseSteg:
+    """One händelse of a brist as the report rules replay it: a dated step of its history.
+
+    Only the fields of its kind are filled in. Not the stored `Handelse` row (hence the name):
+    the steps are read from those rows, from observations and from answers (`queries.py`).
+    """
 
     on: date
     kind: Kind
@@ -70,13 +74,13 @@ class BristFacts:
     myndighet: str
     omrade: str
     first_niva: Niva
-    events: tuple[Event, ...]
+    handelser: tuple[HandelseSteg, ...]
 
     def __post_init__(self) -> None:
-        # Kept in date order once (events of one day keep the order given): every rule
+        # Kept in date order once (händelser of one day keep the order given): every rule
         # replays them, many times per report.
-        ordered = tuple(sorted(self.events, key=lambda event: event.on))
-        object.__setattr__(self, "events", ordered)
+        ordered = tuple(sorted(self.handelser, key=lambda handelse: handelse.on))
+        object.__setattr__(self, "handelser", ordered)
 
 
 @dataclass(frozen=True)
@@ -92,24 +96,24 @@ class YearState:
 # --- One brist through the year ------------------------------------------------------------
 
 
-def _in_order(brist: BristFacts, until: date | None = None) -> list[Event]:
-    """The events up to `until`, by date; events of one day keep the order given."""
+def _in_order(brist: BristFacts, until: date | None = None) -> list[HandelseSteg]:
+    """The händelser up to `until`, by date; those of one day keep the order given."""
     if until is None:
-        return list(brist.events)
-    return [event for event in brist.events if event.on <= until]
+        return list(brist.handelser)
+    return [handelse for handelse in brist.handelser if handelse.on <= until]
 
 
 def _registered_on(brist: BristFacts) -> date:
-    """The day the brist was registered (the REGISTERED event is always there)."""
-    return min(event.on for event in brist.events if event.kind == Kind.REGISTERED)
+    """The day the brist was registered (its REGISTERED händelse is always there)."""
+    return min(handelse.on for handelse in brist.handelser if handelse.kind == Kind.REGISTERED)
 
 
-def _apply(state: YearState, event: Event) -> YearState:
-    if event.kind == Kind.NIVA and event.niva is not None:
-        return replace(state, niva=event.niva)
-    if event.kind == Kind.CLOSED:
-        return YearState(state.niva, False, event.utfall, event.merged_into_id)
-    if event.kind == Kind.REOPENED:
+def _apply(state: YearState, handelse: HandelseSteg) -> YearState:
+    if handelse.kind == Kind.NIVA and handelse.niva is not None:
+        return replace(state, niva=handelse.niva)
+    if handelse.kind == Kind.CLOSED:
+        return YearState(state.niva, False, handelse.utfall, handelse.merged_into_id)
+    if handelse.kind == Kind.REOPENED:
         return YearState(state.niva, True, None, None)
     return state
 
@@ -117,13 +121,17 @@ def _apply(state: YearState, event: Event) -> YearState:
 def state_at(brist: BristFacts, day: date) -> YearState:
     """Return the brist's level and status at the end of `day`, replaying its history."""
     state = YearState(brist.first_niva, True, None, None)
-    for event in _in_order(brist, day):
-        state = _apply(state, event)
+    for handelse in _in_order(brist, day):
+        state = _apply(state, handelse)
     return state
 
 
-def _year_events(brist: BristFacts, year: int, *kinds: Kind) -> list[Event]:
-    return [event for event in _in_order(brist) if event.on.year == year and event.kind in kinds]
+def _year_handelser(brist: BristFacts, year: int, *kinds: Kind) -> list[HandelseSteg]:
+    return [
+        handelse
+        for handelse in _in_order(brist)
+        if handelse.on.year == year and handelse.kind in kinds
+    ]
 
 
 def is_active(brist: BristFacts, year: int) -> bool:
@@ -131,7 +139,7 @@ def is_active(brist: BristFacts, year: int) -> bool:
     registered = _registered_on(brist)
     if registered.year > year:
         return False
-    if registered.year == year or _year_events(brist, year, Kind.CLOSED, Kind.REOPENED):
+    if registered.year == year or _year_handelser(brist, year, Kind.CLOSED, Kind.REOPENED):
         return True
     return state_at(brist, date(year - 1, 12, 31)).status_open
 
@@ -139,18 +147,18 @@ def is_active(brist: BristFacts, year: int) -> bool:
 def observed(brist: BristFacts, until: date) -> tuple[int, int]:
     """Return (times observed, clients) counting the registration and observations to `until`."""
     seen = [
-        event
-        for event in _in_order(brist, until)
-        if event.kind in (Kind.REGISTERED, Kind.OBSERVATION)
+        handelse
+        for handelse in _in_order(brist, until)
+        if handelse.kind in (Kind.REGISTERED, Kind.OBSERVATION)
     ]
-    return len(seen), sum(event.antal_klienter for event in seen)
+    return len(seen), sum(handelse.antal_klienter for handelse in seen)
 
 
 # --- The entries of the report -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ReportEntry:
+class RapportEntry:
     """One brist as the year's report presents it."""
 
     brist_id: int
@@ -174,47 +182,47 @@ def history_lines(brist: BristFacts, until: date) -> tuple[str, ...]:
     """Changes of level and reopenings up to `until`; the registration only if the level moved."""
     lines: list[str] = []
     niva, moved = brist.first_niva, False
-    for event in _in_order(brist, until):
-        if event.kind == Kind.NIVA and event.niva is not None and event.niva != niva:
-            upward = list(Niva).index(event.niva) > list(Niva).index(niva)
+    for handelse in _in_order(brist, until):
+        if handelse.kind == Kind.NIVA and handelse.niva is not None and handelse.niva != niva:
+            upward = list(Niva).index(handelse.niva) > list(Niva).index(niva)
             verb = "Eskalerad" if upward else "Flyttad"
             lines.append(
-                f"{verb} från {NIVA_WORDS[niva]} till {NIVA_WORDS[event.niva]} {event.on}."
+                f"{verb} från {NIVA_WORDS[niva]} till {NIVA_WORDS[handelse.niva]} {handelse.on}."
             )
-            niva, moved = event.niva, True
-        elif event.kind == Kind.REOPENED:
-            lines.append(f"Öppnad igen {event.on}.")
+            niva, moved = handelse.niva, True
+        elif handelse.kind == Kind.REOPENED:
+            lines.append(f"Öppnad igen {handelse.on}.")
     if moved:
         lines.insert(0, f"Registrerad på {NIVA_WORDS[brist.first_niva]} {_registered_on(brist)}.")
     return tuple(lines)
 
 
-def _action_line(event: Event) -> str | None:
-    if event.kind == Kind.ANSWER:
-        label = SVAR_LABELS[event.svar] if event.svar else "Svar"
-        line = f"{event.on} {event.myndighet or 'Myndigheten'}: {label}"
-        return f"{line} – {event.text.strip()}" if event.text.strip() else line
-    if event.kind == Kind.DECISION:
-        return event.text.strip() or None
-    if event.kind == Kind.CLOSED:
-        word = UTFALL_WORDS[event.utfall] if event.utfall else "Utan utfall"
-        line = f"Stängd {event.on}: {word}."
-        return f"{line} {event.text.strip()}" if event.text.strip() else line
+def _action_line(handelse: HandelseSteg) -> str | None:
+    if handelse.kind == Kind.ANSWER:
+        label = SVAR_LABELS[handelse.svar] if handelse.svar else "Svar"
+        line = f"{handelse.on} {handelse.myndighet or 'Myndigheten'}: {label}"
+        return f"{line} – {handelse.text.strip()}" if handelse.text.strip() else line
+    if handelse.kind == Kind.DECISION:
+        return handelse.text.strip() or None
+    if handelse.kind == Kind.CLOSED:
+        word = UTFALL_WORDS[handelse.utfall] if handelse.utfall else "Utan utfall"
+        line = f"Stängd {handelse.on}: {word}."
+        return f"{line} {handelse.text.strip()}" if handelse.text.strip() else line
     return None
 
 
 def action_lines(brist: BristFacts, year: int) -> tuple[str, ...]:
     """What was done in the year: answers, decisions and closings, oldest first."""
-    events = _year_events(brist, year, Kind.ANSWER, Kind.DECISION, Kind.CLOSED)
-    return tuple(line for line in map(_action_line, events) if line)
+    handelser = _year_handelser(brist, year, Kind.ANSWER, Kind.DECISION, Kind.CLOSED)
+    return tuple(line for line in map(_action_line, handelser) if line)
 
 
-def to_entry(brist: BristFacts, year: int) -> ReportEntry:
+def to_entry(brist: BristFacts, year: int) -> RapportEntry:
     """Return the brist as the report for `year` shows it, before anything is merged into it."""
     end = date(year, 12, 31)
     state = state_at(brist, end)
     times, clients = observed(brist, end)
-    return ReportEntry(
+    return RapportEntry(
         brist_id=brist.brist_id,
         nummer=brist.nummer,
         titel=brist.titel,
@@ -266,7 +274,7 @@ def _merge_targets(brister: Sequence[BristFacts], year: int, active: set[int]) -
     }
 
 
-def select_year(brister: Sequence[BristFacts], year: int) -> list[ReportEntry]:
+def select_year(brister: Sequence[BristFacts], year: int) -> list[RapportEntry]:
     """Return the year's entries: active brister, those merged by year end folded into theirs.
 
     A brist merged into one the report does not show (not given, or not active in the year)
@@ -294,7 +302,7 @@ def select_year(brister: Sequence[BristFacts], year: int) -> list[ReportEntry]:
     return sorted(entries.values(), key=_entry_order)
 
 
-def _entry_order(entry: ReportEntry) -> tuple[str, str, int]:
+def _entry_order(entry: RapportEntry) -> tuple[str, str, int]:
     return (entry.nummer, entry.verksamhet, entry.brist_id)
 
 
@@ -306,7 +314,7 @@ class MyndighetGroup:
     """The entries of one myndighet within a level."""
 
     myndighet: str
-    entries: tuple[ReportEntry, ...]
+    entries: tuple[RapportEntry, ...]
 
 
 @dataclass(frozen=True)
@@ -330,12 +338,12 @@ def _display_names(names: Iterable[str]) -> dict[str, str]:
     return shown
 
 
-def group_by_niva(entries: Sequence[ReportEntry]) -> list[NivaSection]:
+def group_by_niva(entries: Sequence[RapportEntry]) -> list[NivaSection]:
     """Group entries by level (lowest first), then by myndighet (by name), each by number."""
     shown = _display_names(entry.myndighet for entry in entries)
     sections = []
     for niva in Niva:
-        by_name: dict[str, list[ReportEntry]] = defaultdict(list)
+        by_name: dict[str, list[RapportEntry]] = defaultdict(list)
         for entry in entries:
             if entry.niva == niva:
                 by_name[name_key(entry.myndighet)].append(entry)
@@ -393,12 +401,12 @@ def timeline(brist: BristFacts) -> Timeline:
     """The brist's registration and its closings and reopenings, from its history."""
     changes = tuple(
         StatusChange(
-            event.on,
-            is_closing=event.kind == Kind.CLOSED,
-            is_merge=event.kind == Kind.CLOSED and event.utfall == Utfall.SAMMANSLAGEN,
+            handelse.on,
+            is_closing=handelse.kind == Kind.CLOSED,
+            is_merge=handelse.kind == Kind.CLOSED and handelse.utfall == Utfall.SAMMANSLAGEN,
         )
-        for event in brist.events
-        if event.kind in (Kind.CLOSED, Kind.REOPENED)
+        for handelse in brist.handelser
+        if handelse.kind in (Kind.CLOSED, Kind.REOPENED)
     )
     return Timeline(_registered_on(brist), changes)
 
@@ -455,7 +463,7 @@ def _years_of(
 
 
 def count_year(
-    brister: Sequence[BristFacts], year: int, entries: Sequence[ReportEntry] | None = None
+    brister: Sequence[BristFacts], year: int, entries: Sequence[RapportEntry] | None = None
 ) -> Counts:
     """Count the year: every brist for new, closed and open; the reported entries by level.
 
@@ -476,21 +484,21 @@ def count_year(
 
 
 def breakdown(
-    brister: Sequence[BristFacts], year: int, entries: Sequence[ReportEntry] | None = None
+    brister: Sequence[BristFacts], year: int, entries: Sequence[RapportEntry] | None = None
 ) -> dict[str, Counts]:
     """Return the year's counts for each verksamhet, by name."""
     entries = select_year(brister, year) if entries is None else entries
     by_verksamhet: dict[str, list[BristFacts]] = defaultdict(list)
     for brist in brister:
         by_verksamhet[brist.verksamhet].append(brist)
-    entries_of: dict[str, list[ReportEntry]] = defaultdict(list)
+    entries_of: dict[str, list[RapportEntry]] = defaultdict(list)
     for entry in entries:
         entries_of[entry.verksamhet].append(entry)
     names = sorted(by_verksamhet, key=lambda name: (name_key(name), name))
     return {name: count_year(by_verksamhet[name], year, entries_of[name]) for name in names}
 
 
-def shown_observed(entry: ReportEntry, threshold: int = DEFAULT_THRESHOLD) -> Observed:
+def shown_observed(entry: RapportEntry, threshold: int = DEFAULT_THRESHOLD) -> Observed:
     """The entry's times observed and clients as printed: small client counts hidden.
 
     Each brist merged into the entry brings its own registration (see `privacy.domain`).
@@ -516,18 +524,20 @@ def _with_rest(sentence: str, rest: str) -> str:
     return f"{sentence} {rest.strip()}" if rest.strip() else sentence
 
 
-def _example(brist: BristFacts, event: Event) -> Example | None:
-    """The event as an example of a measure, or None when it is not one."""
-    if event.kind == Kind.CLOSED and event.utfall in EXAMPLE_OUTCOMES:
-        word = UTFALL_WORDS[event.utfall].lower()
-        text = _with_rest(f"{brist.titel}: stängd som {word}.", event.text)
-        return Example(event.on, brist.nummer, text, "stangning")
-    if event.kind == Kind.ANSWER and event.svar in EXAMPLE_ANSWERS:
-        who = event.myndighet or brist.myndighet
-        text = _with_rest(f"{brist.titel}: {who} {EXAMPLE_ANSWERS[event.svar]}.", event.text)
-        return Example(event.on, brist.nummer, text, "svar")
-    if event.kind == Kind.DECISION and event.text.strip():
-        return Example(event.on, brist.nummer, f"{brist.titel}: {event.text.strip()}", "beslut")
+def _example(brist: BristFacts, handelse: HandelseSteg) -> Example | None:
+    """The händelse as an example of a measure, or None when it is not one."""
+    if handelse.kind == Kind.CLOSED and handelse.utfall in EXAMPLE_OUTCOMES:
+        word = UTFALL_WORDS[handelse.utfall].lower()
+        text = _with_rest(f"{brist.titel}: stängd som {word}.", handelse.text)
+        return Example(handelse.on, brist.nummer, text, "stangning")
+    if handelse.kind == Kind.ANSWER and handelse.svar in EXAMPLE_ANSWERS:
+        who = handelse.myndighet or brist.myndighet
+        text = _with_rest(f"{brist.titel}: {who} {EXAMPLE_ANSWERS[handelse.svar]}.", handelse.text)
+        return Example(handelse.on, brist.nummer, text, "svar")
+    if handelse.kind == Kind.DECISION and handelse.text.strip():
+        return Example(
+            handelse.on, brist.nummer, f"{brist.titel}: {handelse.text.strip()}", "beslut"
+        )
     return None
 
 
@@ -542,8 +552,8 @@ def examples(brister: Sequence[BristFacts], year: int, limit: int = 10) -> list[
     """
     found: dict[str, list[Example]] = {source: [] for source in EXAMPLE_SOURCES}
     for brist in brister:
-        for event in _in_order(brist):
-            example = _example(brist, event) if event.on.year == year else None
+        for handelse in _in_order(brist):
+            example = _example(brist, handelse) if handelse.on.year == year else None
             if example is not None:
                 found[example.source].append(example)
     queues = [sorted(found[source], key=_newest_first) for source in EXAMPLE_SOURCES]
@@ -568,11 +578,11 @@ class CommonBrist:
     nummer: tuple[str, ...]
 
 
-def common_brister(entries: Sequence[ReportEntry], min_verksamheter: int = 2) -> list[CommonBrist]:
+def common_brister(entries: Sequence[RapportEntry], min_verksamheter: int = 2) -> list[CommonBrist]:
     """Return the myndighet and område pairs seen by at least `min_verksamheter` verksamheter."""
     myndigheter = _display_names(entry.myndighet for entry in entries)
     omraden = _display_names(entry.omrade for entry in entries)
-    pairs: dict[tuple[str, str], list[ReportEntry]] = defaultdict(list)
+    pairs: dict[tuple[str, str], list[RapportEntry]] = defaultdict(list)
     for entry in sorted(entries, key=_entry_order):
         pairs[(name_key(entry.myndighet), name_key(entry.omrade))].append(entry)
     common = [
@@ -595,7 +605,7 @@ def common_brister(entries: Sequence[ReportEntry], min_verksamheter: int = 2) ->
 
 
 @dataclass(frozen=True)
-class ReportDocument:
+class RapportDocument:
     """The 'uppmärksammade brister' section as exported.
 
     Never any client data: it is built from brister, which hold counts, not people.
@@ -619,17 +629,17 @@ class ReportDocument:
     common: tuple[CommonBrist, ...] = ()
     threshold: int = DEFAULT_THRESHOLD
 
-    def entries(self) -> Iterator[ReportEntry]:
+    def entries(self) -> Iterator[RapportEntry]:
         """Every entry in the order printed: by nivå, then myndighet."""
         for section in self.sections:
             for group in section.groups:
                 yield from group.entries
 
-    def summary(self, entry: ReportEntry) -> str:
+    def summary(self, entry: RapportEntry) -> str:
         """The entry's summary as edited for the report, else its own."""
         return self.summaries.get(entry.brist_id, entry.summary)
 
-    def observed(self, entry: ReportEntry) -> Observed:
+    def observed(self, entry: RapportEntry) -> Observed:
         """The entry's times observed and clients as printed: small client counts hidden."""
         return shown_observed(entry, self.threshold)
 
@@ -638,7 +648,7 @@ class ReportDocument:
         return any(self.observed(entry).is_suppressed for entry in self.entries())
 
 
-def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
+def entry_to_dict(entry: RapportEntry) -> dict[str, Any]:
     """Return the entry as JSON-safe values (enums by value, tuples as lists)."""
     return {
         "brist_id": entry.brist_id,
@@ -659,9 +669,9 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
     }
 
 
-def entry_from_dict(data: dict[str, Any]) -> ReportEntry:
+def entry_from_dict(data: dict[str, Any]) -> RapportEntry:
     """Return the entry `entry_to_dict` stored."""
-    return ReportEntry(
+    return RapportEntry(
         brist_id=data["brist_id"],
         nummer=data["nummer"],
         titel=data["titel"],
@@ -700,7 +710,7 @@ def _counts_from_dict(data: dict[str, Any]) -> Counts:
     )
 
 
-def document_to_dict(document: ReportDocument) -> dict[str, Any]:
+def document_to_dict(document: RapportDocument) -> dict[str, Any]:
     """Everything the report says, JSON-safe."""
     return {
         "year": document.year,
@@ -729,10 +739,10 @@ def document_to_dict(document: ReportDocument) -> dict[str, Any]:
     }
 
 
-def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDocument:
+def document_from_dict(data: dict[str, Any], version_line: str = "") -> RapportDocument:
     """The frozen report, as it was."""
     entries = [entry_from_dict(e) for e in data["entries"]]
-    return ReportDocument(
+    return RapportDocument(
         year=data["year"],
         verksamheter=tuple(data["verksamheter"]),
         kommuner=tuple(data["kommuner"]),
@@ -761,7 +771,7 @@ def document_from_dict(data: dict[str, Any], version_line: str = "") -> ReportDo
     )
 
 
-def _regroup(entries: list[ReportEntry]) -> list[NivaSection]:
+def _regroup(entries: list[RapportEntry]) -> list[NivaSection]:
     """The stored order, grouped again (the frozen text keeps the order it had)."""
     sections: list[NivaSection] = []
     for entry in entries:
@@ -784,14 +794,14 @@ class Change:
     what: str
 
 
-def status_words(entry: ReportEntry) -> str:
+def status_words(entry: RapportEntry) -> str:
     """Return "öppen", or "stängd" with the outcome in brackets."""
     if entry.is_open:
         return "öppen"
     return f"stängd ({UTFALL_WORDS[entry.utfall]})" if entry.utfall else "stängd"
 
 
-def entry_changes(old: ReportEntry, new: ReportEntry) -> list[str]:
+def entry_changes(old: RapportEntry, new: RapportEntry) -> list[str]:
     """Describe, in Swedish, how one entry changed."""
     found = []
     if status_words(old) != status_words(new):
@@ -806,7 +816,7 @@ def entry_changes(old: ReportEntry, new: ReportEntry) -> list[str]:
     return found
 
 
-def compare(frozen: Sequence[ReportEntry], fresh: Sequence[ReportEntry]) -> list[Change]:
+def compare(frozen: Sequence[RapportEntry], fresh: Sequence[RapportEntry]) -> list[Change]:
     """List what changed since a version was frozen, by brist number."""
     before = {(entry.nummer, entry.verksamhet): entry for entry in frozen}
     after = {(entry.nummer, entry.verksamhet): entry for entry in fresh}

@@ -7,7 +7,7 @@ from wtforms.validators import Length, Optional
 from systemfel.forms import VersionedForm
 
 
-class ReportTextForm(VersionedForm):
+class RapportTextForm(VersionedForm):
     """The samordnare's texts: introduction, closing, and (added per brist) summaries."""
 
     introduction = TextAreaField(
@@ -37,7 +37,7 @@ class ReportTextForm(VersionedForm):
             self[name].data = saved.get(name, "")
 
 
-def text_form(entries: list, formdata=None) -> ReportTextForm:
+def text_form(entries: list, formdata=None) -> RapportTextForm:
     """A form with one summary field per brist in the report (the privacy guard sees them all)."""
     fields = {
         f"summary_{entry.brist_id}": TextAreaField(
@@ -45,5 +45,5 @@ def text_form(entries: list, formdata=None) -> ReportTextForm:
         )
         for entry in entries
     }
-    form_class = type("ReportTexts", (ReportTextForm,), fields)
+    form_class = type("RapportTexts", (RapportTextForm,), fields)
     return form_class(formdata=formdata)

@@ -11,7 +11,7 @@ from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups.models import Kontakt, Svar
-from systemfel.reports.domain import BristFacts, Event, Kind, StatusChange, Timeline
+from systemfel.reports.domain import BristFacts, HandelseSteg, Kind, StatusChange, Timeline
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
 from systemfel.verksamheter.scope import Scope, VerksamhetColumn
 
@@ -89,11 +89,11 @@ def brist_facts(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> list
     brister = [*rows, *_merged_long_ago(scope, verksamhet_ids, year, {row.id for row in rows})]
     ids = [brist.id for brist in brister]
     numbers = {(b.verksamhet_id, b.nummer): b.id for b in brister}
-    events, first_niva = _history(brister, numbers)
+    handelser, first_niva = _history(brister, numbers)
     for brist_id, more in _observations(ids).items():
-        events[brist_id].extend(more)
+        handelser[brist_id].extend(more)
     for brist_id, more in _answers(ids).items():
-        events[brist_id].extend(more)
+        handelser[brist_id].extend(more)
     return [
         BristFacts(
             brist_id=brist.id,
@@ -104,7 +104,7 @@ def brist_facts(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> list
             myndighet=brist.myndighet,
             omrade=brist.omrade,
             first_niva=first_niva.get(brist.id, brist.niva),
-            events=tuple(events[brist.id]),
+            handelser=tuple(handelser[brist.id]),
         )
         for brist in brister
     ]
@@ -176,18 +176,20 @@ def _merged_long_ago(
 
 def _history(
     brister: list[Row], numbers: dict[tuple[int, str], int]
-) -> tuple[dict[int, list[Event]], dict[int, Niva]]:
+) -> tuple[dict[int, list[HandelseSteg]], dict[int, Niva]]:
     """Registration, level changes, closings, reopenings and decisions from each history.
 
     Also the level each brist had before its first change of level. Read from each entry's
     kind and data, dated by when it happened; never from the text people see.
     """
     by_id = {brist.id: brist for brist in brister}
-    events: dict[int, list[Event]] = defaultdict(list)
+    handelser: dict[int, list[HandelseSteg]] = defaultdict(list)
     first_niva: dict[int, Niva] = {}
     for brist in brister:
-        events[brist.id].append(
-            Event(_day(brist.created_at), Kind.REGISTERED, antal_klienter=brist.antal_klienter)
+        handelser[brist.id].append(
+            HandelseSteg(
+                _day(brist.created_at), Kind.REGISTERED, antal_klienter=brist.antal_klienter
+            )
         )
     for chunk in _chunks(list(by_id)):
         rows = db.session.execute(
@@ -203,11 +205,11 @@ def _history(
         )
         for entry in rows:
             brist = by_id[entry.brist_id]
-            events[entry.brist_id].extend(_events_of(entry, brist, numbers))
+            handelser[entry.brist_id].extend(_handelser_of(entry, brist, numbers))
             moved = _niva_change(entry)
             if moved is not None and entry.brist_id not in first_niva:
                 first_niva[entry.brist_id] = moved[0]
-    return events, first_niva
+    return handelser, first_niva
 
 
 def _niva_change(entry: Row) -> tuple[Niva, Niva] | None:
@@ -222,13 +224,15 @@ def _niva_change(entry: Row) -> tuple[Niva, Niva] | None:
     return None
 
 
-def _events_of(entry: Row, brist: Row, numbers: dict[tuple[int, str], int]) -> list[Event]:
+def _handelser_of(
+    entry: Row, brist: Row, numbers: dict[tuple[int, str], int]
+) -> list[HandelseSteg]:
     on = entry.happened_on
     data = entry.data or {}
     found = []
     moved = _niva_change(entry)
     if moved is not None:
-        found.append(Event(on, Kind.NIVA, niva=moved[1]))
+        found.append(HandelseSteg(on, Kind.NIVA, niva=moved[1]))
     if entry.typ == HandelseTyp.STANGD:
         utfall = Utfall(data["utfall"])
         merged = data.get("merged_into_id") or numbers.get(
@@ -236,16 +240,18 @@ def _events_of(entry: Row, brist: Row, numbers: dict[tuple[int, str], int]) -> l
         )
         if merged is None and utfall == Utfall.SAMMANSLAGEN:
             merged = brist.merged_into_id
-        found.append(Event(on, Kind.CLOSED, utfall=utfall, merged_into_id=merged, text=entry.text))
+        found.append(
+            HandelseSteg(on, Kind.CLOSED, utfall=utfall, merged_into_id=merged, text=entry.text)
+        )
     if entry.typ == HandelseTyp.ATEROPPNAD:
-        found.append(Event(on, Kind.REOPENED))
+        found.append(HandelseSteg(on, Kind.REOPENED))
     if entry.typ == HandelseTyp.BESLUT:
-        found.append(Event(on, Kind.DECISION, text=decision_sentence(data, entry.text)))
+        found.append(HandelseSteg(on, Kind.DECISION, text=decision_sentence(data, entry.text)))
     return found
 
 
-def _observations(ids: list[int]) -> dict[int, list[Event]]:
-    events: dict[int, list[Event]] = defaultdict(list)
+def _observations(ids: list[int]) -> dict[int, list[HandelseSteg]]:
+    handelser: dict[int, list[HandelseSteg]] = defaultdict(list)
     for chunk in _chunks(ids):
         rows = db.session.execute(
             select(Observation.brist_id, Observation.observed_on, Observation.antal_klienter).where(
@@ -253,12 +259,14 @@ def _observations(ids: list[int]) -> dict[int, list[Event]]:
             )
         )
         for brist_id, observed_on, antal in rows:
-            events[brist_id].append(Event(observed_on, Kind.OBSERVATION, antal_klienter=antal))
-    return events
+            handelser[brist_id].append(
+                HandelseSteg(observed_on, Kind.OBSERVATION, antal_klienter=antal)
+            )
+    return handelser
 
 
-def _answers(ids: list[int]) -> dict[int, list[Event]]:
-    events: dict[int, list[Event]] = defaultdict(list)
+def _answers(ids: list[int]) -> dict[int, list[HandelseSteg]]:
+    handelser: dict[int, list[HandelseSteg]] = defaultdict(list)
     for chunk in _chunks(ids):
         rows = db.session.execute(
             select(Kontakt.brist_id, Svar.received_at, Svar.typ, Svar.text, Myndighet.namn)
@@ -267,7 +275,9 @@ def _answers(ids: list[int]) -> dict[int, list[Event]]:
             .where(Kontakt.brist_id.in_(chunk))
         )
         for brist_id, received_at, typ, text, myndighet in rows:
-            events[brist_id].append(
-                Event(_day(received_at), Kind.ANSWER, svar=typ, text=text, myndighet=myndighet)
+            handelser[brist_id].append(
+                HandelseSteg(
+                    _day(received_at), Kind.ANSWER, svar=typ, text=text, myndighet=myndighet
+                )
             )
-    return events
+    return handelser

@@ -12,7 +12,7 @@ from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
 from systemfel.reports import domain, queries
-from systemfel.reports.domain import ReportDocument, document_to_dict
+from systemfel.reports.domain import RapportDocument, document_to_dict
 from systemfel.reports.models import Rapport, RapportVersion, scope_key
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.scope import NOT_YOURS, Scope
@@ -51,14 +51,14 @@ def generate(
     year: int,
     rapport: Rapport | None,
     threshold: int,
-) -> tuple[ReportDocument, list[domain.ReportEntry]]:
+) -> tuple[RapportDocument, list[domain.RapportEntry]]:
     """Build the report from the brister as they are now, with the draft's texts."""
     _require_covered(scope, verksamhet_ids)
     facts = queries.brist_facts(scope, verksamhet_ids, year)
     entries = domain.select_year(facts, year)
     verksamheter = queries.verksamheter(scope, verksamhet_ids)
     rollup = len(verksamhet_ids) > 1
-    document = ReportDocument(
+    document = RapportDocument(
         year=year,
         verksamheter=tuple(v.namn for v in verksamheter),
         kommuner=tuple(queries.kommuner(scope, verksamhet_ids)),
@@ -130,7 +130,7 @@ def differing_texts(rapport: Rapport | None, texts: dict[str, str]) -> list[str]
     return differing(saved, texts)
 
 
-def freeze_report(
+def freeze_rapport(
     *, scope: Scope, verksamhet_ids: frozenset[int], year: int, user: User, threshold: int
 ) -> RapportVersion:
     """Freeze the report as it reads now; one nobody has written texts for gets a draft first."""
@@ -156,7 +156,7 @@ def freeze_report(
     return _freeze(rapport=rapport, document=document, user=user)
 
 
-def _freeze(*, rapport: Rapport, document: ReportDocument, user: User) -> RapportVersion:
+def _freeze(*, rapport: Rapport, document: RapportDocument, user: User) -> RapportVersion:
     """Store the report as it reads now; it never changes after this.
 
     Freezes of one report take turns (its draft's row is locked), so two at the same moment

@@ -23,8 +23,8 @@ from systemfel.extensions import db
 from systemfel.formtools import run_verb, show_conflict, show_errors, submitted_version
 from systemfel.pdf import render_pdf
 from systemfel.reports import documents, domain, queries, services, statistics
-from systemfel.reports.domain import ReportDocument
-from systemfel.reports.forms import ReportTextForm, text_form
+from systemfel.reports.domain import RapportDocument
+from systemfel.reports.forms import RapportTextForm, text_form
 from systemfel.reports.models import Rapport, RapportVersion
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
@@ -35,7 +35,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _doc_context(document: ReportDocument) -> dict:
+def _doc_context(document: RapportDocument) -> dict:
     """What the report templates need beside the document: levels in order, suppression."""
     return {"doc": document, "niva_order": list(Niva), "observed": document.observed}
 
@@ -82,7 +82,7 @@ def _may_edit() -> bool:
 
 @blueprint.route("/rapport", methods=["GET", "POST"])
 @login_required
-def report():
+def rapport():
     """Generate the report for verksamheter and a year; the samordnare edits and freezes it."""
     ids, year = _chosen()
     if request.method == "POST" and not _may_edit():
@@ -90,27 +90,27 @@ def report():
     if not ids:
         return render_template("reports/choose.html", choices=_choices(), year=year)
     if request.method == "GET":
-        return _report_as_saved(ids, year)
+        return _rapport_as_saved(ids, year)
     rapport = services.draft_for(current_scope(), ids, year)
     document, entries = _generate(ids, year, rapport)
     form = text_form(entries, formdata=request.form)
     if not form.validate():
-        return _render_report(ids, year, rapport, document, entries, form, 422)
+        return _render_rapport(ids, year, rapport, document, entries, form, 422)
     outcome = run_verb(lambda: _save_draft(form, ids, year))
     if outcome.ok:
         flash(gettext("Texterna är sparade."), "success")
-        return redirect(_report_url(ids, year))
+        return redirect(_rapport_url(ids, year))
     rapport = services.draft_for(current_scope(), ids, year)  # as saved now, beside the refused
     if outcome.conflict is None:
         show_errors(form, outcome.errors)
-        return _render_report(ids, year, rapport, document, entries, form, 422)
+        return _render_rapport(ids, year, rapport, document, entries, form, 422)
     _show_theirs(form, rapport)
-    return _render_report(
+    return _render_rapport(
         ids, year, rapport, document, entries, form, 409, conflict=outcome.conflict
     )
 
 
-def _save_draft(form: ReportTextForm, ids: frozenset[int], year: int) -> Rapport:
+def _save_draft(form: RapportTextForm, ids: frozenset[int], year: int) -> Rapport:
     """The service call that keeps the posted texts."""
     texts = form.texts()
     return services.save_draft(
@@ -125,7 +125,7 @@ def _save_draft(form: ReportTextForm, ids: frozenset[int], year: int) -> Rapport
     )
 
 
-def _show_theirs(form: ReportTextForm, rapport: Rapport | None) -> None:
+def _show_theirs(form: RapportTextForm, rapport: Rapport | None) -> None:
     """After a refused save on an outdated copy: what is saved now beside each differing text."""
     saved = services.texts_of(rapport)
     differing = services.differing_texts(rapport, form.texts())
@@ -133,7 +133,7 @@ def _show_theirs(form: ReportTextForm, rapport: Rapport | None) -> None:
     show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
 
 
-def _report_as_saved(
+def _rapport_as_saved(
     ids: frozenset[int], year: int, status: int = 200, freeze_refusal: ConflictError | None = None
 ):
     """The report page with the draft's texts in the form."""
@@ -141,18 +141,18 @@ def _report_as_saved(
     document, entries = _generate(ids, year, rapport)
     form = text_form(entries)
     form.fill(services.texts_of(rapport), rapport.version if rapport else 0)
-    return _render_report(
+    return _render_rapport(
         ids, year, rapport, document, entries, form, status, freeze_refusal=freeze_refusal
     )
 
 
-def _render_report(
+def _render_rapport(
     ids: frozenset[int],
     year: int,
     rapport: Rapport | None,
-    document: ReportDocument,
+    document: RapportDocument,
     entries: list,
-    form: ReportTextForm,
+    form: RapportTextForm,
     status: int,
     conflict: ConflictError | None = None,
     freeze_refusal: ConflictError | None = None,
@@ -178,7 +178,7 @@ def _render_report(
     ), status
 
 
-def _report_url(ids: frozenset[int], year: int, endpoint: str = "reports.report", **more) -> str:
+def _rapport_url(ids: frozenset[int], year: int, endpoint: str = "reports.rapport", **more) -> str:
     return url_for(endpoint, ar=year, verksamhet=sorted(ids), **more)
 
 
@@ -189,10 +189,10 @@ def freeze():
     ids, year = _chosen()
     if not _may_edit():
         abort(403)
-    if not ids or not ReportTextForm().validate_on_submit():
+    if not ids or not RapportTextForm().validate_on_submit():
         abort(400)
     outcome = run_verb(
-        lambda: services.freeze_report(
+        lambda: services.freeze_rapport(
             scope=current_scope(),
             verksamhet_ids=ids,
             year=year,
@@ -201,7 +201,7 @@ def freeze():
         )
     )
     if outcome.conflict is not None:
-        return _report_as_saved(ids, year, status=409, freeze_refusal=outcome.conflict)
+        return _rapport_as_saved(ids, year, status=409, freeze_refusal=outcome.conflict)
     if not outcome.ok or outcome.value is None:
         abort(403)  # refused outside the scope: _chosen and _may_edit let nothing through
     version = outcome.value
@@ -239,7 +239,7 @@ def version(version_id: int):
     )
 
 
-def _document_for_export() -> tuple[ReportDocument, str]:
+def _document_for_export() -> tuple[RapportDocument, str]:
     if "version" in request.args:  # a frozen version: one that is not an id is not found
         frozen = _version_or_404(request.args.get("version", 0, type=whole_number))
         stem = f"uppmarksammade-brister-{frozen.rapport.year}-v{frozen.number}"
@@ -259,13 +259,13 @@ def export(fmt: str):
     body: bytes | str
     with force_locale("sv"):
         if fmt == "docx":
-            body, mimetype = documents.report_docx(document), DOCX
+            body, mimetype = documents.rapport_docx(document), DOCX
         elif fmt == "txt":
-            body, mimetype = documents.report_text(document), "text/plain; charset=utf-8"
+            body, mimetype = documents.rapport_text(document), "text/plain; charset=utf-8"
         elif fmt == "csv":
             body, mimetype = documents.entries_csv(document), "text/csv; charset=utf-8"
         elif fmt == "xlsx":
-            body, mimetype = documents.report_xlsx(document), XLSX
+            body, mimetype = documents.rapport_xlsx(document), XLSX
         elif fmt == "pdf":
             body = render_pdf(render_template("reports/print.html", **_doc_context(document)))
             mimetype = "application/pdf"

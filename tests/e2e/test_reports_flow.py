@@ -28,14 +28,14 @@ def test_generate_edit_freeze_and_statistics(page, world, axe_audit):
     page.get_by_label("År").fill(str(year))
     page.get_by_role("button", name="Visa år").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Uppmärksammade brister {year}")
-    expect(page.locator(".report-document")).to_contain_text(world.brist.nummer)
+    expect(page.locator(".rapport-document")).to_contain_text(world.brist.nummer)
     axe_audit.check(page)
 
     intro = "Verksamheten har under året sett brister i bemötandet."
     page.get_by_label("Inledande text").fill(intro)
     page.get_by_role("button", name="Spara texterna").click()
     expect(page.get_by_text("Texterna är sparade.")).to_be_visible()
-    expect(page.locator(".report-document")).to_contain_text("sett brister i bemötandet")
+    expect(page.locator(".rapport-document")).to_contain_text("sett brister i bemötandet")
 
     page.get_by_role("button", name="Frys en version").click()
     expect(page.get_by_text("Version 1 är fryst.")).to_be_visible()

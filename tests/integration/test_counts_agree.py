@@ -88,7 +88,7 @@ def _step(rng: random.Random, scene: Scene, day: date, hour: int, minute: int, l
     db.session.flush()
 
 
-def _report_counts(scene: Scene, year: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+def _rapport_counts(scene: Scene, year: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     document, _ = services.generate(
         scope=Scope.everything(),
         verksamhet_ids=frozenset({scene.verksamhet.id}),
@@ -118,8 +118,8 @@ def test_the_statistics_page_and_the_report_count_a_year_alike(scene, seed):
     for year in YEARS:
         tally = stats.tallies.get(year, YearTally())
         on_page = (tally.new, tally.closed, tally.open_at_end)
-        this, _ = _report_counts(scene, year)
-        _, as_previous = _report_counts(scene, year + 1)
+        this, _ = _rapport_counts(scene, year)
+        _, as_previous = _rapport_counts(scene, year + 1)
         assert this == on_page, year
         assert as_previous == on_page, year
         bars = {bar.label: bar.value for bar in stats.by_year.bars}

@@ -76,7 +76,7 @@ def test_an_ombuds_reason_that_begins_beslut_i_is_not_reported_as_a_decision(sce
         for f in brist_facts(Scope.everything(), frozenset({scene.verksamhet.id}), Y)
         if f.titel == "Egna ord"
     ]
-    assert Kind.DECISION not in {event.kind for event in facts.events}
+    assert Kind.DECISION not in {handelse.kind for handelse in facts.handelser}
     document, entries = _entries(scene)
     assert not any(line.startswith("Beslut i") for line in entries["Egna ord"].actions)
     assert all(example.source != "beslut" for example in document.examples)
@@ -257,4 +257,4 @@ def test_the_migration_reads_old_entries_back_and_keeps_what_it_cannot_read(app,
         for f in brist_facts(Scope.everything(), frozenset({verksamhet_id}), Y)
         if f.titel == "Två"
     ]
-    assert Kind.DECISION not in {event.kind for event in facts.events}
+    assert Kind.DECISION not in {handelse.kind for handelse in facts.handelser}

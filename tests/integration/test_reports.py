@@ -181,7 +181,7 @@ def test_a_frozen_version_does_not_change_when_brister_do(scene, year_of_brister
         expected_version=0,
         user=samordnare,
     )
-    version = services.freeze_report(
+    version = services.freeze_rapport(
         scope=Scope.everything(), verksamhet_ids=ids, year=Y2, user=samordnare, threshold=3
     )
     db.session.commit()
@@ -211,10 +211,10 @@ def test_the_facts_read_every_kind_of_event_back(scene, year_of_brister):
     facts = {
         f.titel: f for f in brist_facts(Scope.everything(), frozenset({scene.verksamhet.id}), Y2)
     }
-    kinds = {e.kind.value for e in facts["Eskalerad"].events}
+    kinds = {e.kind.value for e in facts["Eskalerad"].handelser}
     assert {"registered", "niva", "answer"} <= kinds
     assert facts["Eskalerad"].first_niva == Niva.HANDLAGGARE
-    merged = [e for e in facts["Dubbletten"].events if e.kind.value == "closed"]
+    merged = [e for e in facts["Dubbletten"].handelser if e.kind.value == "closed"]
     assert merged[0].merged_into_id == year_of_brister["Huvudbristen"].id
 
 
@@ -251,7 +251,7 @@ def test_golden_docx_of_a_year_of_brister(scene, year_of_brister):
 
     import docx
 
-    from systemfel.reports.documents import report_docx
+    from systemfel.reports.documents import rapport_docx
 
     document, _ = services.generate(
         scope=Scope.everything(),
@@ -260,7 +260,7 @@ def test_golden_docx_of_a_year_of_brister(scene, year_of_brister):
         rapport=None,
         threshold=3,
     )
-    read = docx.Document(io.BytesIO(report_docx(document)))
+    read = docx.Document(io.BytesIO(rapport_docx(document)))
     headings = [
         (p.style.name, p.text) for p in read.paragraphs if p.style.name.startswith("Heading")
     ]
@@ -305,7 +305,7 @@ def test_only_a_scope_that_edits_reports_writes_or_freezes_one(scene, year_of_br
             user=scene.ombud,
         )
     with pytest.raises(OutOfScope):
-        services.freeze_report(
+        services.freeze_rapport(
             scope=reader, verksamhet_ids=ids, year=Y2, user=scene.ombud, threshold=3
         )
     assert services.draft_for(reader, ids, Y2) is None

@@ -22,7 +22,7 @@ from systemfel.brister.domain import HandelseTyp
 from systemfel.brister.models import Handelse
 from systemfel.extensions import db
 from systemfel.followups import jobs, services
-from systemfel.followups.jobs import sweep_digests, sweep_myndighet_reminders
+from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.models import AnswerLink, Kontakt
 from systemfel.notifications import services as notifications
 from systemfel.notifications.jobs import send_due_messages
@@ -35,7 +35,7 @@ DUE = date(2026, 12, 2)  # a Wednesday
 NOW = at(DUE, 10)
 
 
-def reminder_state() -> dict[int, tuple[int, int, int]]:
+def paminnelse_state() -> dict[int, tuple[int, int, int]]:
     """Per contact: reminders_sent, its reminder e-mails, its answer links."""
     db.session.expire_all()
     sent = dict(db.session.execute(select(Kontakt.id, Kontakt.reminders_sent)).all())
@@ -56,12 +56,12 @@ def test_two_sweeps_at_the_same_moment_send_each_reminder_once(app, scene, caplo
     db.session.remove()
     caplog.set_level(logging.ERROR, logger="systemfel")
 
-    results = run_at_once(app, lambda: sweep_myndighet_reminders(now=NOW))
+    results = run_at_once(app, lambda: sweep_myndighet_paminnelser(now=NOW))
 
     assert sum(results) == 50, results
     assert [r.getMessage() for r in caplog.records] == []  # no item failed and was skipped
     assert sorted(outbox_keys("paminnelse:%")) == sorted(f"paminnelse:{i}:1" for i in ids)
-    assert set(reminder_state().values()) == {(1, 1, 1)}
+    assert set(paminnelse_state().values()) == {(1, 1, 1)}
 
 
 CHILD = """
@@ -79,7 +79,7 @@ jobs.enqueue = slow_enqueue
 
 app = create_app("testing")
 with app.app_context():
-    print(jobs.sweep_myndighet_reminders(now=datetime.fromisoformat(sys.argv[1])), flush=True)
+    print(jobs.sweep_myndighet_paminnelser(now=datetime.fromisoformat(sys.argv[1])), flush=True)
 """
 
 
@@ -128,15 +128,15 @@ def test_a_sweep_killed_midway_is_completed_by_the_next_without_duplicates(
 
     # Only whole items were committed: each contact has its claim, e-mail, link and history
     # entry, or none of them.
-    after_kill = reminder_state()
+    after_kill = paminnelse_state()
     done = [k for k, state in after_kill.items() if state == (1, 1, 1)]
     assert 50 <= len(done) < total
     assert set(after_kill.values()) == {(1, 1, 1), (0, 0, 0)}
 
-    assert sweep_myndighet_reminders(now=NOW) == total - len(done)
-    assert sweep_myndighet_reminders(now=NOW + timedelta(minutes=5)) == 0
+    assert sweep_myndighet_paminnelser(now=NOW) == total - len(done)
+    assert sweep_myndighet_paminnelser(now=NOW + timedelta(minutes=5)) == 0
     assert sorted(outbox_keys("paminnelse:%")) == sorted(f"paminnelse:{i}:1" for i in ids)
-    assert set(reminder_state().values()) == {(1, 1, 1)}
+    assert set(paminnelse_state().values()) == {(1, 1, 1)}
 
     sending = NOW + timedelta(minutes=10)
     while send_due_messages(now=sending):

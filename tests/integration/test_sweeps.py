@@ -14,7 +14,7 @@ from systemfel.brister.models import Brist, Handelse
 from systemfel.extensions import db
 from systemfel.followups import services
 from systemfel.followups.domain import SvarTyp
-from systemfel.followups.jobs import sweep_digests, sweep_myndighet_reminders
+from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.models import AnswerLink
 from systemfel.notifications.models import OutboxMessage
 from tests import factories
@@ -47,7 +47,7 @@ def history(brist: Brist, typ: HandelseTyp) -> list[Handelse]:
 
 
 def sweep(day: date, hour: int = 10, minute: int = 0) -> int:
-    done = sweep_myndighet_reminders(now=at(day, hour, minute))
+    done = sweep_myndighet_paminnelser(now=at(day, hour, minute))
     db.session.expire_all()
     return done
 
@@ -83,11 +83,11 @@ def test_the_first_reminder_goes_out_on_the_deadline_in_office_hours_once(scene)
         at(DEADLINE, 8),
     )
     # The reminder has a link of its own; the request's link still works too.
-    reminder_token = token_of(key)
-    assert reminder_token != request_token
+    paminnelse_token = token_of(key)
+    assert paminnelse_token != request_token
     assert count(AnswerLink, AnswerLink.kontakt_id == kontakt.id) == 2
     later = at(date(2026, 12, 1))
-    assert services.find_by_token(reminder_token, now=later) == kontakt
+    assert services.find_by_token(paminnelse_token, now=later) == kontakt
     assert services.find_by_token(request_token, now=later) == kontakt
     assert scene.brist.escalation_proposed_at is None
 

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from systemfel.brister.domain import Niva
 from systemfel.followups.domain import (
     DEFAULT_INTERVAL_DAYS,
-    ReminderPolicy,
+    PaminnelsePolicy,
     escalation_proposed,
     is_office_hours,
     next_bevakning,
-    next_reminder_on,
+    next_paminnelse_on,
     swedish_calendar,
 )
 
@@ -104,11 +104,11 @@ def test_office_hours_follow_stockholm_time_across_daylight_saving():
 
 
 def test_reminders_at_the_deadline_then_every_interval_then_escalation():
-    policy = ReminderPolicy(interval_working_days=10, max_reminders=2)
+    policy = PaminnelsePolicy(interval_working_days=10, max_paminnelser=2)
     due = date(2026, 12, 24)  # julafton: the first reminder waits for the next working day
-    assert next_reminder_on(due, 0, policy, CALENDAR) == date(2026, 12, 28)
+    assert next_paminnelse_on(due, 0, policy, CALENDAR) == date(2026, 12, 28)
     # Ten working days on: 31 Dec, 1 Jan and 6 Jan are holidays besides the weekends.
-    assert next_reminder_on(due, 1, policy, CALENDAR) == date(2027, 1, 14)
-    assert next_reminder_on(due, 2, policy, CALENDAR) is None
+    assert next_paminnelse_on(due, 1, policy, CALENDAR) == date(2027, 1, 14)
+    assert next_paminnelse_on(due, 2, policy, CALENDAR) is None
     assert not escalation_proposed(1, policy)
     assert escalation_proposed(2, policy)

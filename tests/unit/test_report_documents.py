@@ -16,9 +16,9 @@ from systemfel.brister.domain import Niva, Utfall
 from systemfel.reports.documents import (
     ENTRY_COLUMNS,
     entries_csv,
-    report_docx,
-    report_text,
-    report_xlsx,
+    rapport_docx,
+    rapport_text,
+    rapport_xlsx,
 )
 from systemfel.reports.domain import (
     CommonBrist,
@@ -26,15 +26,15 @@ from systemfel.reports.domain import (
     Example,
     MyndighetGroup,
     NivaSection,
-    ReportDocument,
-    ReportEntry,
+    RapportDocument,
+    RapportEntry,
 )
 from tests.small_counts import assert_not_recoverable
 
 HYPERLINK = '=HYPERLINK("http://example.com","Klicka")'
 
 
-def entry(brist_id: int, nummer: str, niva: Niva, myndighet: str, **fields) -> ReportEntry:
+def entry(brist_id: int, nummer: str, niva: Niva, myndighet: str, **fields) -> RapportEntry:
     values = {
         "titel": f"Titel {nummer}",
         "summary": f"Sammanfattning {nummer}.",
@@ -49,7 +49,7 @@ def entry(brist_id: int, nummer: str, niva: Niva, myndighet: str, **fields) -> R
         "merged": (),
     }
     values.update(fields)
-    return ReportEntry(brist_id=brist_id, nummer=nummer, niva=niva, myndighet=myndighet, **values)
+    return RapportEntry(brist_id=brist_id, nummer=nummer, niva=niva, myndighet=myndighet, **values)
 
 
 FK, PSYK, AF = "Försäkringskassan", "Regionens psykiatri", "Arbetsförmedlingen"
@@ -127,7 +127,7 @@ PREVIOUS = Counts(
     by_myndighet={FK: 8, "Kronofogden": 2},
 )
 
-DOC = ReportDocument(
+DOC = RapportDocument(
     year=2026,
     verksamheter=("PO Nacka–Värmdö", "PO Solna"),
     kommuner=("Nacka kommun", "Solna stad", "Värmdö kommun"),
@@ -266,8 +266,8 @@ BREAKDOWN_TABLE = [
 ]
 
 
-def read_docx(doc: ReportDocument) -> docx.document.Document:
-    return docx.Document(io.BytesIO(report_docx(doc)))
+def read_docx(doc: RapportDocument) -> docx.document.Document:
+    return docx.Document(io.BytesIO(rapport_docx(doc)))
 
 
 def table_texts(table) -> list[list[str]]:
@@ -414,7 +414,7 @@ def test_docx_is_swedish_and_stamped_in_utc():
 
 
 def test_text_structure_and_order():
-    text = report_text(DOC)
+    text = rapport_text(DOC)
     lines = text.splitlines()
 
     assert lines[:2] == ["UPPMÄRKSAMMADE BRISTER 2026", "=" * 27]
@@ -455,7 +455,7 @@ def test_text_structure_and_order():
 
 
 def test_text_counts_and_suppression():
-    lines = report_text(DOC).splitlines()
+    lines = rapport_text(DOC).splitlines()
 
     assert "Nya: 12 (2025: 9)" in lines
     assert "Stängda: 2 (2025: 7)" in lines
@@ -472,7 +472,7 @@ def test_text_counts_and_suppression():
 
 
 def test_text_has_no_markup():
-    text = report_text(DOC)
+    text = rapport_text(DOC)
 
     assert "<w:" not in text and "**" not in text and "#" not in text
     assert "\r" not in text
@@ -552,8 +552,8 @@ def test_csv_suppresses_small_counts():
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def load_xlsx(doc: ReportDocument) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(io.BytesIO(report_xlsx(doc)))
+def load_xlsx(doc: RapportDocument) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(rapport_xlsx(doc)))
 
 
 def values(sheet) -> list[list[object]]:
@@ -614,7 +614,7 @@ def test_xlsx_breakdown_only_for_a_rollup():
     assert single.sheetnames == ["Brister", "Antal"]
 
 
-@pytest.mark.parametrize("render", [report_docx, report_xlsx])
+@pytest.mark.parametrize("render", [rapport_docx, rapport_xlsx])
 def test_binary_exports_of_an_empty_report(render):
     empty = Counts(0, 0, 0, {}, {})
     doc = replace(DOC, sections=(), examples=(), counts=empty, previous=empty)
@@ -651,7 +651,7 @@ def test_xlsx_drops_what_xlsx_cannot_hold_and_wraps_long_texts():
 def test_paragraphs_split_on_blank_lines_as_a_browser_sends_them():
     doc = replace(DOC, introduction="Första stycket.\r\n \r\nAndra stycket,\r\nsamma stycke.")
     texts = [p.text for p in read_docx(doc).paragraphs]
-    lines = report_text(doc).splitlines()
+    lines = rapport_text(doc).splitlines()
 
     assert texts[5:7] == ["Första stycket.", "Andra stycket,\nsamma stycke."]
     assert lines[lines.index("Första stycket.") :][:4] == [
@@ -665,7 +665,7 @@ def test_paragraphs_split_on_blank_lines_as_a_browser_sends_them():
 def test_rollup_without_common_brister_says_so():
     doc = replace(DOC, common=())
     texts = [p.text for p in read_docx(doc).paragraphs]
-    lines = report_text(doc).splitlines()
+    lines = rapport_text(doc).splitlines()
 
     none = "Ingen brist hos samma myndighet och område har uppmärksammats av flera verksamheter."
     assert texts[texts.index("Gemensamma brister") + 1] == none

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from systemfel.brister.domain import Niva, Utfall
-from systemfel.reports.documents import report_text
+from systemfel.reports.documents import rapport_text
 from systemfel.reports.domain import document_from_dict, document_to_dict
 from tests.unit.test_report_documents import DOC
 
@@ -22,7 +22,7 @@ def test_a_version_stored_earlier_loads_as_it_was():
     entries = list(loaded.entries())
     assert [e.niva for e in entries] == sorted((e.niva for e in entries), key=list(Niva).index)
     assert any(e.utfall == Utfall.DELVIS_ATGARDAD for e in entries)
-    assert report_text(loaded) == report_text(DOC)
+    assert rapport_text(loaded) == rapport_text(DOC)
 
 
 def test_loading_and_storing_again_gives_the_same_json():

@@ -16,9 +16,9 @@ from systemfel.reports.domain import (
     BristFacts,
     Change,
     CommonBrist,
-    Event,
+    HandelseSteg,
     Kind,
-    ReportEntry,
+    RapportEntry,
     YearState,
     breakdown,
     common_brister,
@@ -36,35 +36,37 @@ from systemfel.reports.domain import (
 )
 
 
-def registered(on: date, clients: int = 1) -> Event:
-    return Event(on, Kind.REGISTERED, antal_klienter=clients)
+def registered(on: date, clients: int = 1) -> HandelseSteg:
+    return HandelseSteg(on, Kind.REGISTERED, antal_klienter=clients)
 
 
-def closed(on: date, utfall: Utfall = Utfall.ATGARDAD, into: int | None = None, text="") -> Event:
-    return Event(on, Kind.CLOSED, utfall=utfall, merged_into_id=into, text=text)
+def closed(
+    on: date, utfall: Utfall = Utfall.ATGARDAD, into: int | None = None, text=""
+) -> HandelseSteg:
+    return HandelseSteg(on, Kind.CLOSED, utfall=utfall, merged_into_id=into, text=text)
 
 
-def reopened(on: date) -> Event:
-    return Event(on, Kind.REOPENED)
+def reopened(on: date) -> HandelseSteg:
+    return HandelseSteg(on, Kind.REOPENED)
 
 
-def escalated(on: date, niva: Niva) -> Event:
-    return Event(on, Kind.NIVA, niva=niva)
+def escalated(on: date, niva: Niva) -> HandelseSteg:
+    return HandelseSteg(on, Kind.NIVA, niva=niva)
 
 
-def observation(on: date, clients: int) -> Event:
-    return Event(on, Kind.OBSERVATION, antal_klienter=clients)
+def observation(on: date, clients: int) -> HandelseSteg:
+    return HandelseSteg(on, Kind.OBSERVATION, antal_klienter=clients)
 
 
-def answer(on: date, svar: SvarTyp, text="", myndighet="Försäkringskassan") -> Event:
-    return Event(on, Kind.ANSWER, svar=svar, text=text, myndighet=myndighet)
+def answer(on: date, svar: SvarTyp, text="", myndighet="Försäkringskassan") -> HandelseSteg:
+    return HandelseSteg(on, Kind.ANSWER, svar=svar, text=text, myndighet=myndighet)
 
 
-def decision(on: date, text: str) -> Event:
-    return Event(on, Kind.DECISION, text=text)
+def decision(on: date, text: str) -> HandelseSteg:
+    return HandelseSteg(on, Kind.DECISION, text=text)
 
 
-def brist(brist_id: int, *events: Event, **fields) -> BristFacts:
+def brist(brist_id: int, *handelser: HandelseSteg, **fields) -> BristFacts:
     values = {
         "nummer": f"SF-2025-{brist_id:04d}",
         "titel": f"Brist {brist_id}",
@@ -75,10 +77,10 @@ def brist(brist_id: int, *events: Event, **fields) -> BristFacts:
         "first_niva": Niva.LOKAL,
     }
     values.update(fields)
-    return BristFacts(brist_id=brist_id, events=events, **values)
+    return BristFacts(brist_id=brist_id, handelser=handelser, **values)
 
 
-def entry_of(entries: list[ReportEntry], brist_id: int) -> ReportEntry:
+def entry_of(entries: list[RapportEntry], brist_id: int) -> RapportEntry:
     (found,) = [entry for entry in entries if entry.brist_id == brist_id]
     return found
 
@@ -120,7 +122,7 @@ def test_reopening_forgets_the_outcome_and_the_merge():
 
 
 @pytest.mark.parametrize(
-    ("events", "year", "active"),
+    ("handelser", "year", "active"),
     [
         ((registered(date(2025, 12, 31)),), 2025, True),
         ((registered(date(2025, 12, 31)),), 2024, False),
@@ -141,8 +143,8 @@ def test_reopening_forgets_the_outcome_and_the_merge():
         ),
     ],
 )
-def test_is_active_at_the_year_boundaries(events, year, active):
-    assert is_active(brist(1, *events), year) is active
+def test_is_active_at_the_year_boundaries(handelser, year, active):
+    assert is_active(brist(1, *handelser), year) is active
 
 
 def test_observed_counts_the_registration_and_observations_up_to_the_day():
@@ -510,8 +512,8 @@ def test_common_brister_are_the_pairs_several_verksamheter_have_seen():
 # --- frozen versions -----------------------------------------------------------------------
 
 
-def an_entry(**changes) -> ReportEntry:
-    base = ReportEntry(
+def an_entry(**changes) -> RapportEntry:
+    base = RapportEntry(
         brist_id=1,
         nummer="SF-2026-0001",
         titel="Brist",
@@ -581,7 +583,7 @@ def test_entry_dict_is_json_and_comes_back_the_same():
 
 texts = st.text(max_size=30)
 entries = st.builds(
-    ReportEntry,
+    RapportEntry,
     brist_id=st.integers(min_value=1),
     nummer=texts,
     titel=texts,
@@ -621,11 +623,11 @@ def histories(draw):
     count = draw(st.integers(min_value=1, max_value=6))
     found = []
     for brist_id in range(1, count + 1):
-        events = [registered(draw(days))] + draw(st.lists(steps, max_size=4))
+        handelser = [registered(draw(days))] + draw(st.lists(steps, max_size=4))
         if brist_id > 1 and draw(st.booleans()):
             into = draw(st.integers(min_value=1, max_value=brist_id - 1))
-            events.append(closed(draw(days), Utfall.SAMMANSLAGEN, into=into))
-        found.append(brist(brist_id, *events))
+            handelser.append(closed(draw(days), Utfall.SAMMANSLAGEN, into=into))
+        found.append(brist(brist_id, *handelser))
     return found
 
 

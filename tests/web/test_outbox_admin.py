@@ -69,7 +69,7 @@ def test_a_partly_delivered_message_says_who_got_it_and_why_the_other_did_not(ap
 
 
 def test_failed_messages_are_sent_again_in_bulk_by_kind_and_recipient(app, login):
-    reminder = _message(app, "paminnelse:1:1", OutboxStatus.FAILED)
+    paminnelse = _message(app, "paminnelse:1:1", OutboxStatus.FAILED)
     digest = _message(app, "digest:1:2026-12-01", OutboxStatus.FAILED)
     sent = _message(app, "kontakt:1", OutboxStatus.SENT)
     client = login("admin")
@@ -77,7 +77,7 @@ def test_failed_messages_are_sent_again_in_bulk_by_kind_and_recipient(app, login
     response = client.post("/admin/utskick/skicka-om", {"kind": "paminnelse", "recipient": B})
     assert response.status_code == 302
     assert "1 meddelande skickas igen." in client.get("/admin/utskick/").get_data(as_text=True)
-    assert [_status(app, m) for m in (reminder, digest, sent)] == [
+    assert [_status(app, m) for m in (paminnelse, digest, sent)] == [
         OutboxStatus.PENDING,
         OutboxStatus.FAILED,
         OutboxStatus.SENT,

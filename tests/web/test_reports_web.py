@@ -216,8 +216,8 @@ def test_a_frozen_version_is_shown_and_exported_as_it_was(app, login, world):
 
 def test_every_export_reads_back(login, world):
     client = login("ombud")
-    report = docx.Document(io.BytesIO(client.get(_url(world, "/rapport/export.docx")).data))
-    headings = [p.text for p in report.paragraphs if p.style.name.startswith("Heading")]
+    rapport = docx.Document(io.BytesIO(client.get(_url(world, "/rapport/export.docx")).data))
+    headings = [p.text for p in rapport.paragraphs if p.style.name.startswith("Heading")]
     assert "Exempel på åtgärder som vidtagits" in headings
     pdf = client.get(_url(world, "/rapport/export.pdf"))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)

@@ -95,35 +95,35 @@ def _from_lines(lines: list[str]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def report_docx(client, world):
+def rapport_docx(client, world):
     document = docx.Document(io.BytesIO(client.get(_url(world, "/rapport/export.docx")).data))
     cells = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     return _from_lines([p.text for p in document.paragraphs]), cells
 
 
-def report_text(client, world):
+def rapport_text(client, world):
     lines = client.get(_url(world, "/rapport/export.txt")).get_data(as_text=True).splitlines()
     counts = [re.match(r"(.+): (\d+) \(\d+: (\d+)\)$", line) for line in lines]
     return _from_lines(lines), [[m[1], m[3], m[2]] for m in counts if m]
 
 
-def report_csv(client, world):
+def rapport_csv(client, world):
     header, *rows = _rows(client.get(_url(world, "/rapport/export.csv")).get_data(as_text=True))
     return _by_nummer(rows, header, "Antal observationer", "Antal klienter"), []
 
 
-def report_xlsx(client, world):
+def rapport_xlsx(client, world):
     book = openpyxl.load_workbook(io.BytesIO(client.get(_url(world, "/rapport/export.xlsx")).data))
     header, *rows = book["Brister"].iter_rows(values_only=True)
     counts = [[str(v) for v in row] for row in book["Antal"].iter_rows(values_only=True) if row]
     return _by_nummer(rows, list(header), "Antal observationer", "Antal klienter"), counts
 
 
-def report_page(client, world):
+def rapport_page(client, world):
     page = lxml.html.fromstring(client.get(_url(world, "/rapport")).get_data(as_text=True))
     entries = [
         (entry.findtext(".//strong"), STATUS.search(entry.text_content()).groups())
-        for entry in page.find_class("report-entry")
+        for entry in page.find_class("rapport-entry")
     ]
     cells = [
         [cell.text_content() for cell in row.xpath("th|td")] for row in page.xpath("//table//tr")
@@ -131,7 +131,7 @@ def report_page(client, world):
     return {title.split()[0]: status for title, status in entries}, cells
 
 
-def report_pdf(client, world):
+def rapport_pdf(client, world):
     pdf = PdfReader(io.BytesIO(client.get(_url(world, "/rapport/export.pdf")).data))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     # The PDF's lines are not in a dependable order: its status lines are compared as a set.
@@ -143,14 +143,22 @@ def brister_csv(client, world):
     return _by_nummer(rows, header, "Antal observationer", "Antal klienter totalt"), []
 
 
-EXPORTS = [report_page, report_pdf, report_docx, report_text, report_csv, report_xlsx, brister_csv]
+EXPORTS = [
+    rapport_page,
+    rapport_pdf,
+    rapport_docx,
+    rapport_text,
+    rapport_csv,
+    rapport_xlsx,
+    brister_csv,
+]
 
 
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda export: export.__name__)
 def test_no_export_gives_a_small_number_of_clients_away(login, world, shown, export):
     found, count_rows = export(login("ombud"), world)
 
-    if export is report_pdf:
+    if export is rapport_pdf:
         assert sorted(found.values()) == sorted(shown.values())
     else:
         assert found == shown
