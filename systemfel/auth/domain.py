@@ -31,7 +31,7 @@ class Role(StrEnum):
         return self in {Role.SAMORDNARE, Role.ADMIN}
 
     @property
-    def can_edit_report(self) -> bool:
+    def can_edit_rapport(self) -> bool:
         """Write, freeze and roll up the annual report (the samordnare signs it)."""
         return self in {Role.SAMORDNARE, Role.ADMIN}
 
@@ -53,8 +53,8 @@ class Role(StrEnum):
             granted.add(Operation.WORK_BRISTER)
         if self.can_close_brister:
             granted.add(Operation.CLOSE_BRISTER)
-        if self.can_edit_report:
-            granted.add(Operation.EDIT_REPORT)
+        if self.can_edit_rapport:
+            granted.add(Operation.EDIT_RAPPORT)
         if self.can_manage_verksamhet:
             granted.add(Operation.MANAGE_VERKSAMHET)
         return frozenset(granted)

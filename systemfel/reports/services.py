@@ -33,7 +33,7 @@ def _require_covered(scope: Scope, verksamhet_ids: frozenset[int]) -> None:
 def _require_editor(scope: Scope, verksamhet_ids: frozenset[int]) -> None:
     """Refuse to write, freeze or roll up unless the actor edits the report of each one."""
     for verksamhet_id in sorted(verksamhet_ids):
-        scope.require(Operation.EDIT_REPORT, verksamhet_id)
+        scope.require(Operation.EDIT_RAPPORT, verksamhet_id)
 
 
 def draft_for(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> Rapport | None:

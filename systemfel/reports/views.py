@@ -77,7 +77,7 @@ def _choices() -> list[Verksamhet]:
 
 def _may_edit() -> bool:
     """May the signed-in user write and freeze reports (the samordnare signs them)?"""
-    return current_scope().allows(Operation.EDIT_REPORT)
+    return current_scope().allows(Operation.EDIT_RAPPORT)
 
 
 @blueprint.route("/rapport", methods=["GET", "POST"])

@@ -89,5 +89,5 @@ class Operation(StrEnum):
     SEE = "see"
     WORK_BRISTER = "work_brister"  # register, edit, observe, escalate, move, follow up
     CLOSE_BRISTER = "close_brister"  # close with an outcome or merge; decisions that close
-    EDIT_REPORT = "edit_report"  # write, freeze and roll up the annual report
+    EDIT_RAPPORT = "edit_rapport"  # write, freeze and roll up the annual report
     MANAGE_VERKSAMHET = "manage_verksamhet"  # users, lists, ledningsgrupper and their meetings

@@ -13,7 +13,7 @@ from systemfel.auth.domain import (
     roles_assignable_by,
 )
 
-# role: (can_work_brister, can_close_brister, can_edit_report, can_manage_verksamhet,
+# role: (can_work_brister, can_close_brister, can_edit_rapport, can_manage_verksamhet,
 #        is_system_wide)
 PERMISSIONS = {
     Role.OMBUD: (True, False, False, False, False),
@@ -24,7 +24,7 @@ PERMISSIONS = {
 PROPERTIES = [
     "can_work_brister",
     "can_close_brister",
-    "can_edit_report",
+    "can_edit_rapport",
     "can_manage_verksamhet",
     "is_system_wide",
 ]

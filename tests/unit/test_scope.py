@@ -55,7 +55,7 @@ def test_a_roles_operations_say_what_its_permissions_say(role):
     assert Operation.SEE in granted
     assert (Operation.WORK_BRISTER in granted) is role.can_work_brister
     assert (Operation.CLOSE_BRISTER in granted) is role.can_close_brister
-    assert (Operation.EDIT_REPORT in granted) is role.can_edit_report
+    assert (Operation.EDIT_RAPPORT in granted) is role.can_edit_rapport
     assert (Operation.MANAGE_VERKSAMHET in granted) is role.can_manage_verksamhet
 
 
