@@ -17,6 +17,7 @@ from systemfel.extensions import db
 from systemfel.privacy import stored
 from systemfel.verksamheter import services as tenant_services
 from systemfel.verksamheter.models import Verksamhet
+from systemfel.verksamheter.scope import Scope
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app())
@@ -53,6 +54,7 @@ def create_user(
     try:
         chosen = [_verksamhet_named(name, create=new_verksamhet) for name in verksamheter]
         user, _password = accounts.create_user(
+            scope=Scope.everything(),
             actor_role=Role.ADMIN,
             email=email,
             namn=namn,
@@ -77,7 +79,7 @@ def _verksamhet_named(name: str, create: bool) -> Verksamhet:
             f"No verksamhet is named {name!r}. Check the spelling, or pass --new-verksamhet "
             "to create it."
         )
-    return tenant_services.create_verksamhet(namn=name, kommuner=[name])
+    return tenant_services.create_verksamhet(scope=Scope.everything(), namn=name, kommuner=[name])
 
 
 @main.group()

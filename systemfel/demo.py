@@ -205,13 +205,16 @@ def _named(model: type[_Named], verksamhet: Verksamhet, namn: str) -> _Named:
 def load() -> list[tuple[str, str, str]]:
     """Create the demo verksamheter, accounts and brister; return the logins."""
     verksamheter = [
-        verksamheter_services.create_verksamhet(namn=namn, kommuner=kommuner)
+        verksamheter_services.create_verksamhet(
+            scope=Scope.everything(), namn=namn, kommuner=kommuner
+        )
         for namn, kommuner in VERKSAMHETER
     ]
     _add_addresses(verksamheter[0])
     users = []
     for email, namn, role, indexes in STAFF:
         user, _ = accounts.create_user(
+            scope=Scope.everything(),
             actor_role=Role.ADMIN,
             email=email,
             namn=namn,

@@ -41,7 +41,9 @@ class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
 
 def verksamhet(namn: str) -> Verksamhet:
     """A verksamhet with the standard lists, made by the real service."""
-    return verksamheter_services.create_verksamhet(namn=namn, kommuner=[namn])
+    return verksamheter_services.create_verksamhet(
+        scope=Scope.everything(), namn=namn, kommuner=[namn]
+    )
 
 
 def brist(verksamhet: Verksamhet, user: User, **overrides) -> Brist:

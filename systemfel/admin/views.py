@@ -11,9 +11,8 @@ from systemfel.admin.forms import MyndighetForm, OmradeForm, UserForm, Verksamhe
 from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role, roles_assignable_by
 from systemfel.auth.models import User, user_verksamhet
-from systemfel.errors import DomainError
 from systemfel.extensions import db
-from systemfel.formtools import run_on_form, status_for
+from systemfel.formtools import run_on_form, run_verb, status_for
 from systemfel.verksamheter import services
 from systemfel.verksamheter.domain import MyndighetTyp, Operation, parse_emails, parse_kommuner
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
@@ -81,7 +80,9 @@ def create_verksamhet():
             form,
             lambda: created.append(
                 services.create_verksamhet(
-                    namn=form.namn.data, kommuner=parse_kommuner(form.kommuner.data)
+                    scope=current_scope(),
+                    namn=form.namn.data,
+                    kommuner=parse_kommuner(form.kommuner.data),
                 )
             ),
             gettext("Verksamheten är skapad."),
@@ -108,6 +109,7 @@ def verksamhet(verksamhet_id: int):
         response = _save(
             form,
             lambda: services.update_verksamhet(
+                scope=current_scope(),
                 verksamhet=current,
                 namn=form.namn.data,
                 kommuner=parse_kommuner(form.kommuner.data),
@@ -149,6 +151,7 @@ def myndighet(verksamhet_id: int, item_id: int | None = None):
         response = _save(
             form,
             lambda: services.save_myndighet(
+                scope=current_scope(),
                 verksamhet_id=current.id,
                 namn=form.namn.data,
                 typ=MyndighetTyp(form.typ.data),
@@ -189,6 +192,7 @@ def omrade(verksamhet_id: int, item_id: int | None = None):
         response = _save(
             form,
             lambda: services.save_omrade(
+                scope=current_scope(),
                 verksamhet_id=current.id,
                 namn=form.namn.data,
                 is_active=form.is_active.data,
@@ -276,6 +280,7 @@ def user(verksamhet_id: int, item_id: int | None = None):
                 form,
                 lambda: accounts.update_user(
                     actor_role=current_user.role,
+                    scope=current_scope(),
                     user=item,
                     namn=form.namn.data,
                     role=Role(form.role.data),
@@ -294,6 +299,7 @@ def user(verksamhet_id: int, item_id: int | None = None):
                 lambda: created.append(
                     accounts.create_user(
                         actor_role=current_user.role,
+                        scope=current_scope(),
                         email=form.email.data,
                         namn=form.namn.data,
                         role=Role(form.role.data),
@@ -327,12 +333,14 @@ def reset_password(verksamhet_id: int, item_id: int):
     """Give a user a new temporary password, shown once."""
     current = _verksamhet_or_404(verksamhet_id)
     item = _user_or_404(current, item_id)
-    try:
-        password = accounts.reset_password(actor_role=current_user.role, user=item)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(gettext(error.message), "error")
+    outcome = run_verb(
+        lambda: accounts.reset_password(
+            actor_role=current_user.role, scope=current_scope(), user=item
+        )
+    )
+    if not outcome.ok or (password := outcome.value) is None:
+        for error in outcome.errors:
+            flash(gettext(error.message), "error")
         return redirect(url_for("admin.user", verksamhet_id=current.id, item_id=item.id))
     return render_template(
         "admin/password_shown.html",

@@ -13,10 +13,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from systemfel.auth.domain import Role, after_failed_login, password_problem, roles_assignable_by
 from systemfel.auth.models import RateLimitWindow, User, new_session_token
-from systemfel.errors import PermissionDenied, ValidationError
+from systemfel.errors import OutOfScope, PermissionDenied, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
+from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
+from systemfel.verksamheter.scope import NOT_YOURS, Scope
 
 # Checked against when the e-mail is unknown, so a wrong address takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -265,6 +267,7 @@ def _check_role(actor_role: Role, role: Role) -> None:
 def create_user(
     *,
     actor_role: Role,
+    scope: Scope,
     email: str,
     namn: str,
     role: Role,
@@ -273,6 +276,7 @@ def create_user(
 ) -> tuple[User, str]:
     """Create an account; return it with its first password (generated when not given)."""
     _check_role(actor_role, role)
+    _require_managed(scope, verksamheter)
     if find_user_by_email(email):
         raise ValidationError(_address_taken(actor_role), field="email")
     if role != Role.ADMIN and not verksamheter:
@@ -308,6 +312,7 @@ def _address_taken(actor_role: Role) -> str:
 def update_user(
     *,
     actor_role: Role,
+    scope: Scope,
     user: User,
     namn: str,
     role: Role,
@@ -315,9 +320,9 @@ def update_user(
     is_active: bool,
 ) -> None:
     """Change an account's name, role, verksamheter or active flag; deactivating logs out."""
-    if user.role not in roles_assignable_by(actor_role):
-        raise PermissionDenied(N_("Du kan inte ändra det kontot."))
+    _require_account_in(scope, user, actor_role)
     _check_role(actor_role, role)
+    _require_managed(scope, verksamheter)
     if role != Role.ADMIN and not verksamheter:
         raise ValidationError(N_("Välj minst en verksamhet."), field="verksamheter")
     if user.is_active_account and not is_active:
@@ -329,13 +334,30 @@ def update_user(
     db.session.flush()
 
 
-def reset_password(*, actor_role: Role, user: User) -> str:
+def reset_password(*, actor_role: Role, scope: Scope, user: User) -> str:
     """Give the user a new temporary password and end their sessions; return the password."""
-    if user.role not in roles_assignable_by(actor_role):
-        raise PermissionDenied(N_("Du kan inte ändra det kontot."))
+    _require_account_in(scope, user, actor_role)
     password = generate_temporary_password()
     set_password(user=user, password=password)
     return password
+
+
+def _require_managed(scope: Scope, verksamheter: list[Verksamhet]) -> None:
+    """Refuse unless the actor manages every verksamhet the account is to belong to."""
+    for verksamhet in verksamheter:
+        scope.require(Operation.MANAGE_VERKSAMHET, verksamhet.id)
+
+
+def _require_account_in(scope: Scope, user: User, actor_role: Role) -> None:
+    """Refuse an account outside the actor's verksamheter, or of a role the actor cannot give.
+
+    An account that also belongs to a verksamhet the actor does not manage is left to an
+    admin: changing it would reach into that verksamhet.
+    """
+    if not scope.covers_all(user.verksamhet_ids):
+        raise OutOfScope(NOT_YOURS)
+    if user.role not in roles_assignable_by(actor_role):
+        raise PermissionDenied(N_("Du kan inte ändra det kontot."))
 
 
 def generate_temporary_password() -> str:

@@ -60,6 +60,11 @@ class Scope:
         if not self.allows(operation, verksamhet_id):
             raise OutOfScope(NOT_YOURS)
 
+    def require_everything(self) -> None:
+        """Refuse with OutOfScope unless the scope covers every verksamhet (an administrator)."""
+        if not self.is_everything:
+            raise OutOfScope(NOT_YOURS)
+
     def where(self, column: VerksamhetColumn) -> list[sa.ColumnElement[bool]]:
         """The conditions that limit a query on a verksamhet_id `column` to this scope."""
         if self.verksamhet_ids is None:

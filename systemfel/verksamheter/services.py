@@ -2,16 +2,18 @@
 
 from sqlalchemy import func, select
 
-from systemfel.errors import ValidationError
+from systemfel.errors import OutOfScope, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.verksamheter import domain
-from systemfel.verksamheter.domain import MyndighetTyp
+from systemfel.verksamheter.domain import MyndighetTyp, Operation
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
+from systemfel.verksamheter.scope import NOT_YOURS, Scope
 
 
-def create_verksamhet(*, namn: str, kommuner: list[str]) -> Verksamhet:
+def create_verksamhet(*, scope: Scope, namn: str, kommuner: list[str]) -> Verksamhet:
     """Create a verksamhet with its kommuner and the standard lists of myndigheter and områden."""
+    scope.require_everything()
     namn = namn.strip()
     if db.session.scalar(select(Verksamhet.id).where(func.lower(Verksamhet.namn) == namn.lower())):
         raise ValidationError(N_("Det finns redan en verksamhet med det namnet."), field="namn")
@@ -26,9 +28,15 @@ def create_verksamhet(*, namn: str, kommuner: list[str]) -> Verksamhet:
 
 
 def update_verksamhet(
-    *, verksamhet: Verksamhet, namn: str, kommuner: list[str], has_routines: bool | None = None
+    *,
+    scope: Scope,
+    verksamhet: Verksamhet,
+    namn: str,
+    kommuner: list[str],
+    has_routines: bool | None = None,
 ) -> None:
     """Rename a verksamhet, set its kommuner and whether it has routines for brister."""
+    scope.require(Operation.MANAGE_VERKSAMHET, verksamhet.id)
     namn = namn.strip()
     clash = db.session.scalar(
         select(Verksamhet.id).where(
@@ -59,8 +67,16 @@ def _unique_name(
         raise ValidationError(N_("Namnet finns redan i listan."), field="namn")
 
 
+def _require_list_of(scope: Scope, verksamhet_id: int, entry: Myndighet | Omrade | None) -> None:
+    """Refuse unless the actor manages the verksamhet and an existing entry is one of its own."""
+    scope.require(Operation.MANAGE_VERKSAMHET, verksamhet_id)
+    if entry is not None and entry.verksamhet_id != verksamhet_id:
+        raise OutOfScope(NOT_YOURS)
+
+
 def save_myndighet(
     *,
+    scope: Scope,
     verksamhet_id: int,
     namn: str,
     typ: MyndighetTyp,
@@ -69,6 +85,7 @@ def save_myndighet(
     myndighet: Myndighet | None = None,
 ) -> Myndighet:
     """Create or update a myndighet of a verksamhet."""
+    _require_list_of(scope, verksamhet_id, myndighet)
     _unique_name(Myndighet, verksamhet_id, namn, myndighet.id if myndighet else None)
     if myndighet is None:
         myndighet = Myndighet(verksamhet_id=verksamhet_id)
@@ -82,9 +99,15 @@ def save_myndighet(
 
 
 def save_omrade(
-    *, verksamhet_id: int, namn: str, is_active: bool, omrade: Omrade | None = None
+    *,
+    scope: Scope,
+    verksamhet_id: int,
+    namn: str,
+    is_active: bool,
+    omrade: Omrade | None = None,
 ) -> Omrade:
     """Create or update an område of a verksamhet."""
+    _require_list_of(scope, verksamhet_id, omrade)
     _unique_name(Omrade, verksamhet_id, namn, omrade.id if omrade else None)
     if omrade is None:
         omrade = Omrade(verksamhet_id=verksamhet_id)

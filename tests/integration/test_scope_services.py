@@ -11,7 +11,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role
+from systemfel.auth.models import User
 from systemfel.brister import services as brister
 from systemfel.brister.domain import Niva, Status, Utfall
 from systemfel.brister.models import Brist, Handelse, Observation
@@ -20,8 +22,11 @@ from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.followups.domain import Kanal
 from systemfel.followups.models import Bevakning, Kontakt
-from systemfel.verksamheter.domain import Operation
+from systemfel.verksamheter import services as tenant
+from systemfel.verksamheter.domain import MyndighetTyp, Operation
+from systemfel.verksamheter.models import Myndighet, Verksamhet
 from systemfel.verksamheter.scope import Scope
+from tests import factories
 from tests.integration.conftest import T0, Scene
 
 
@@ -172,3 +177,75 @@ def test_a_ledningsgrupp_login_changes_nothing(scene):
             call(reader)
         db.session.rollback()
     assert _written() == before
+
+
+# --- Tenant data and accounts: the samordnare's verbs refuse other verksamheter ------------
+
+
+def _samordnare_of(verksamhet_id: int) -> Scope:
+    return Scope(frozenset({verksamhet_id}), Role.SAMORDNARE.operations)
+
+
+def test_lists_and_verksamheter_refuse_a_scope_that_does_not_manage_them(scene):
+    other = factories.verksamhet("PO Annanstans")
+    mine = _samordnare_of(scene.verksamhet.id)
+    db.session.commit()
+    before = db.session.scalar(select(func.count()).select_from(Myndighet))
+    refused = [
+        lambda: tenant.save_myndighet(
+            scope=mine, verksamhet_id=other.id, namn="Ny", typ=MyndighetTyp.STATLIG,
+            epost=[], is_active=True,
+        ),
+        lambda: tenant.save_myndighet(  # another verksamhet's myndighet under my id
+            scope=mine, verksamhet_id=scene.verksamhet.id, namn="Flyttad",
+            typ=MyndighetTyp.STATLIG, epost=[], is_active=True,
+            myndighet=db.session.scalars(
+                select(Myndighet).where(Myndighet.verksamhet_id == other.id)
+            ).first(),
+        ),
+        lambda: tenant.save_omrade(scope=mine, verksamhet_id=other.id, namn="Nytt", is_active=True),
+        lambda: tenant.update_verksamhet(scope=mine, verksamhet=other, namn="Bytt", kommuner=[]),
+        lambda: tenant.create_verksamhet(scope=mine, namn="PO Egen", kommuner=["Egen"]),
+    ]  # fmt: skip
+    for call in refused:
+        with pytest.raises(OutOfScope):
+            call()
+        db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Myndighet)) == before
+    assert db.session.get(Verksamhet, other.id).namn == "PO Annanstans"
+
+
+def test_accounts_refuse_a_scope_that_does_not_manage_all_their_verksamheter(scene):
+    other = factories.verksamhet("PO Annanstans")
+    both = factories.UserFactory(verksamheter=[scene.verksamhet, other])
+    mine = _samordnare_of(scene.verksamhet.id)
+    role = Role.SAMORDNARE
+    db.session.commit()
+    users = db.session.scalar(select(func.count()).select_from(User))
+    with pytest.raises(OutOfScope):
+        accounts.create_user(
+            actor_role=role, scope=mine, email="ny@annan.example", namn="Ny",
+            role=Role.OMBUD, verksamheter=[other],
+        )  # fmt: skip
+    db.session.rollback()
+    with pytest.raises(OutOfScope):
+        accounts.update_user(
+            actor_role=role, scope=mine, user=both, namn="Bytt", role=Role.OMBUD,
+            verksamheter=[scene.verksamhet], is_active=True,
+        )  # fmt: skip
+    db.session.rollback()
+    with pytest.raises(OutOfScope):
+        accounts.reset_password(actor_role=role, scope=mine, user=both)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(User)) == users
+    assert {v.id for v in db.session.get(User, both.id).verksamheter} == {
+        scene.verksamhet.id,
+        other.id,
+    }
+    # Within the scope the same verbs work.
+    accounts.create_user(
+        actor_role=role, scope=mine, email="ny@hemma.example", namn="Ny", role=Role.OMBUD,
+        verksamheter=[scene.verksamhet],
+    )  # fmt: skip
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(User)) == users + 1
