@@ -86,10 +86,16 @@ class PaminnelsePolicy:
 def next_paminnelse_on(
     answer_due_on: date, paminnelser_sent: int, policy: PaminnelsePolicy, calendar: WorkCalendar
 ) -> date | None:
-    """The day the next reminder is due: at the deadline, then every interval; None when done."""
+    """The day the next reminder is due; None when every reminder has been sent.
+
+    The myndighet has the whole deadline day: the first reminder is due on the first working
+    day after it. Each further one is due `interval_working_days` working days after the day
+    the one before it was due, counted from the deadline and not from when a reminder was
+    actually sent, so a reminder held up by a mail outage does not push the next one later.
+    """
     if paminnelser_sent >= policy.max_paminnelser:
         return None
-    first = calendar.on_or_after(answer_due_on)
+    first = calendar.add_working_days(answer_due_on, 1)
     return calendar.add_working_days(first, policy.interval_working_days * paminnelser_sent)
 
 

@@ -184,7 +184,7 @@ def test_email_request_sets_a_deadline_a_hashed_link_and_an_outbox_mail(scene):
     db.session.commit()
 
     assert kontakt.answer_due_on == date(2026, 11, 30)  # 20 working days after 2 Nov
-    assert kontakt.next_reminder_on == date(2026, 11, 30)
+    assert kontakt.next_reminder_on == date(2026, 12, 1)  # the first working day after
     assert (kontakt.emailed_to, kontakt.reminders_sent) == (MAILBOX, 0)
     message = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.idempotency_key == f"kontakt:{kontakt.id}")
@@ -307,7 +307,7 @@ def test_an_answer_with_a_personnummer_is_refused_and_nothing_is_saved(scene):
     db.session.commit()  # whatever the service left in the session would be saved now
 
     db.session.refresh(kontakt)
-    assert (kontakt.answered_at, kontakt.next_reminder_on) == (None, date(2026, 11, 30))
+    assert (kontakt.answered_at, kontakt.next_reminder_on) == (None, date(2026, 12, 1))
     assert count(Svar) == 0
     assert count(Handelse, Handelse.typ == HandelseTyp.SVAR) == 0
     assert count(OutboxMessage, OutboxMessage.idempotency_key.like("svar:%")) == 0

@@ -22,7 +22,8 @@ from tests.integration.conftest import MAILBOX, T0, at, count, outbox_keys
 
 TOKEN = re.compile(r"/svar/([A-Za-z0-9_-]+)")
 DEADLINE = date(2026, 11, 30)  # of a request sent at T0: 20 working days on
-SECOND = date(2026, 12, 14)  # 10 working days after the deadline
+FIRST = date(2026, 12, 1)  # the first working day after it: the deadline day is the myndighet's
+SECOND = date(2026, 12, 15)  # 10 working days after the first
 
 
 def body(key: str) -> str:
@@ -55,20 +56,22 @@ def sweep(day: date, hour: int = 10, minute: int = 0) -> int:
 # --- Reminders to myndigheter -------------------------------------------------------------
 
 
-def test_the_first_reminder_goes_out_on_the_deadline_in_office_hours_once(scene):
+def test_the_first_reminder_goes_out_the_working_day_after_the_deadline_in_office_hours_once(scene):
     kontakt = scene.email_request(now=T0)
     db.session.commit()
     key = f"paminnelse:{kontakt.id}:1"
     request_token = token_of(f"kontakt:{kontakt.id}")
 
     assert sweep(date(2026, 11, 27)) == 0  # the Friday before
-    assert sweep(DEADLINE, 7, 59) == 0
-    assert sweep(DEADLINE, 17, 0) == 0
+    for hour in (8, 10, 16):  # the myndighet has the whole deadline day
+        assert sweep(DEADLINE, hour, 0) == 0
+    assert sweep(FIRST, 7, 59) == 0
+    assert sweep(FIRST, 17, 0) == 0
     assert outbox_keys("paminnelse:%") == []
 
-    assert sweep(DEADLINE, 8, 0) == 1
-    assert sweep(DEADLINE, 8, 5) == 0
-    assert sweep(DEADLINE, 16, 59) == 0
+    assert sweep(FIRST, 8, 0) == 1
+    assert sweep(FIRST, 8, 5) == 0
+    assert sweep(FIRST, 16, 59) == 0
 
     assert outbox_keys("paminnelse:%") == [key]
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
@@ -80,30 +83,30 @@ def test_the_first_reminder_goes_out_on_the_deadline_in_office_hours_once(scene)
     [entry] = history(scene.brist, HandelseTyp.PAMINNELSE)
     assert (entry.data, entry.created_at) == (
         {"myndighet": "Försäkringskassan", "number": 1},
-        at(DEADLINE, 8),
+        at(FIRST, 8),
     )
     # The reminder has a link of its own; the request's link still works too.
     paminnelse_token = token_of(key)
     assert paminnelse_token != request_token
     assert count(AnswerLink, AnswerLink.kontakt_id == kontakt.id) == 2
-    later = at(date(2026, 12, 1))
+    later = at(date(2026, 12, 2))
     assert services.find_by_token(paminnelse_token, now=later) == kontakt
     assert services.find_by_token(request_token, now=later) == kontakt
     assert scene.brist.escalation_proposed_at is None
 
 
 def test_no_reminder_on_weekends_or_holidays(scene):
-    kontakt = scene.email_request(now=at(date(2026, 11, 20)))
+    kontakt = scene.email_request(now=at(date(2026, 11, 20)), answer_due_on=date(2026, 12, 23))
     db.session.commit()
-    assert kontakt.next_reminder_on == date(2026, 12, 18)  # a Friday
+    assert kontakt.next_reminder_on == date(2026, 12, 28)  # the first working day after
 
-    assert sweep(date(2026, 12, 17)) == 0
+    assert sweep(date(2026, 12, 22)) == 0
     for day in [
-        date(2026, 12, 19),  # Saturday
-        date(2026, 12, 20),  # Sunday
+        date(2026, 12, 23),  # the deadline itself
         date(2026, 12, 24),  # julafton
         date(2026, 12, 25),  # juldagen
         date(2026, 12, 26),  # annandag jul, a Saturday
+        date(2026, 12, 27),  # Sunday
     ]:
         assert sweep(day) == 0, day
     assert outbox_keys("paminnelse:%") == []
@@ -117,8 +120,9 @@ def test_the_second_reminder_after_the_interval_proposes_escalation_and_is_the_l
     db.session.commit()
     brist = scene.brist
 
-    assert sweep(DEADLINE) == 1
-    assert sweep(date(2026, 12, 11)) == 0  # nine working days on
+    assert sweep(DEADLINE) == 0
+    assert sweep(FIRST) == 1
+    assert sweep(date(2026, 12, 14)) == 0  # nine working days on
     assert brist.escalation_proposed_at is None
     assert history(brist, HandelseTyp.ESKALERING_FORESLAS) == []
 
@@ -159,7 +163,7 @@ def test_answered_and_revoked_contacts_get_no_reminder(scene):
     )
     db.session.commit()
 
-    assert sweep(DEADLINE) == 1
+    assert sweep(FIRST) == 1
     assert sweep(SECOND) == 1
     assert outbox_keys("paminnelse:%") == [
         f"paminnelse:{waiting.id}:1",

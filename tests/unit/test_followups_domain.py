@@ -112,3 +112,28 @@ def test_reminders_at_the_deadline_then_every_interval_then_escalation():
     assert next_paminnelse_on(due, 2, policy, CALENDAR) is None
     assert not escalation_proposed(1, policy)
     assert escalation_proposed(2, policy)
+
+
+def test_the_deadline_day_is_the_myndighets_and_the_first_reminder_comes_the_day_after():
+    policy = PaminnelsePolicy(interval_working_days=10, max_paminnelser=2)
+    due = date(2027, 5, 21)  # a Friday, answered "senast 2027-05-21"
+    assert next_paminnelse_on(due, 0, policy, CALENDAR) == date(2027, 5, 24)
+
+
+@given(
+    due=st.dates(date(2026, 1, 1), date(2030, 12, 1)),
+    interval=st.integers(1, 30),
+    sent=st.integers(0, 4),
+)
+def test_each_reminder_falls_on_a_working_day_after_the_deadline_an_interval_apart(
+    due, interval, sent
+):
+    policy = PaminnelsePolicy(interval_working_days=interval, max_paminnelser=5)
+    first = next_paminnelse_on(due, 0, policy, CALENDAR)
+    assert first is not None and first > due and CALENDAR.is_working_day(first)
+    # No working day lies between the deadline and the first reminder.
+    assert all(
+        not CALENDAR.is_working_day(due + timedelta(days=n)) for n in range(1, (first - due).days)
+    )
+    this = next_paminnelse_on(due, sent, policy, CALENDAR)
+    assert this == CALENDAR.add_working_days(first, interval * sent)
