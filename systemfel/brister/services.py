@@ -477,6 +477,21 @@ def propose_escalation(*, brist: Brist, myndighet: str, paminnelser: int, now: d
     )
 
 
+def withdraw_escalation_proposal(*, brist: Brist) -> None:
+    """End the escalation proposal: the myndighet has answered after all.
+
+    Like the proposal, this leaves the brist's version alone, so an edit in progress is not
+    made to conflict; the answer itself is the entry in the brist's history that explains it.
+    """
+    db.session.execute(
+        update(Brist)
+        .where(Brist.id == brist.id, Brist.escalation_proposed_at.is_not(None))
+        .values(escalation_proposed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(brist, ["escalation_proposed_at"])
+
+
 def note_removed_data(*, brist: Brist, fields: list[str], user: User | None, now: datetime) -> None:
     """Record that personal data was removed from `fields` (table.column) of the brist's data.
 

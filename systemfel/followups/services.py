@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from systemfel.auth.models import User
 from systemfel.brister import history
+from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Niva
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -354,6 +355,8 @@ def record_answer(
         svar.text,
         touches_brist=False,
     )
+    # The reminders went unanswered; now there is an answer, so escalation is not proposed.
+    brister_services.withdraw_escalation_proposal(brist=brist)
     if promised_on is not None and not brist.is_closed and open_bevakning(brist) is not None:
         # The answer link is the myndighet's authority, for this brist's follow-up only.
         link_scope = Scope(frozenset({brist.verksamhet_id}), frozenset({Operation.WORK_BRISTER}))

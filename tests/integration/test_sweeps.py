@@ -274,3 +274,30 @@ def test_a_deactivated_ombud_gets_no_digest(scene, due_work):
     db.session.commit()
     assert sweep_digests(now=at(date(2026, 12, 2))) == 1
     assert outbox_keys() == [f"digest:{scene.ombud.id}:2026-12-02"]
+
+
+@pytest.mark.parametrize("typ", list(SvarTyp))
+def test_an_answer_after_the_reminders_ends_the_escalation_proposal(scene, typ):
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    assert sweep(FIRST) == 1
+    assert sweep(SECOND) == 1
+    db.session.expire_all()
+    assert scene.brist.escalation_proposed_at == at(SECOND)
+    version = scene.brist.version
+
+    services.record_answer(
+        kontakt=kontakt,
+        typ=typ,
+        text="Vi har nu gått igenom ärendena.",
+        diarienummer="",
+        promised_on=date(2027, 1, 15) if typ == SvarTyp.ATGARD_UTLOVAD else None,
+        responsible_body="Kommunen" if typ == SvarTyp.EJ_VART_ANSVAR else "",
+        now=at(date(2026, 12, 16)),
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert scene.brist.escalation_proposed_at is None
+    assert scene.brist.version == version  # an ombud's edit in progress is not made to conflict
+    [answer] = history(scene.brist, HandelseTyp.SVAR)
+    assert answer.data["svar"] == typ.value
