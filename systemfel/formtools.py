@@ -61,10 +61,16 @@ def show_errors(form: FlaskForm, errors: tuple[FieldError, ...]) -> None:
             form.form_errors.append(message)
 
 
-def run_on_form(form: FlaskForm, action: Callable[[], T]) -> Outcome[T]:
-    """Run a verb for a posted form; a refusal's errors (a conflict's too) land on the form."""
+def run_on_form(
+    form: FlaskForm, action: Callable[[], T], *, conflict_notice: bool = False
+) -> Outcome[T]:
+    """Run a verb for a posted form; a refusal's errors land on the form.
+
+    A conflict's message lands there too, unless the page shows conflicts on a notice of
+    their own (`conflict_notice`), with what the other person changed.
+    """
     outcome = run_verb(action)
-    show_errors(form, outcome.errors)
+    show_errors(form, () if conflict_notice and outcome.conflict else outcome.errors)
     return outcome
 
 

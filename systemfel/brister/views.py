@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 from flask import (
@@ -44,11 +44,8 @@ from systemfel.errors import ConflictError
 from systemfel.exports import csv_cell
 from systemfel.extensions import db
 from systemfel.formtools import (
-    Outcome,
     run_on_form,
-    run_verb,
     show_conflict,
-    show_errors,
     status_for,
     submitted_version,
 )
@@ -350,7 +347,7 @@ def _save_edit(form: BristForm, brist: Brist) -> tuple[list[Change] | None, Conf
     value saved now.
     """
     fields = _fields(form)
-    outcome = _run(
+    outcome = run_on_form(
         form,
         lambda: services.update_brist(
             brist=brist,
@@ -359,6 +356,7 @@ def _save_edit(form: BristForm, brist: Brist) -> tuple[list[Change] | None, Conf
             fields=fields,
             expected_version=submitted_version(form),
         ),
+        conflict_notice=True,
     )
     if outcome.conflict:
         shown = services.snapshot(brist)
@@ -372,20 +370,13 @@ def _action_page(template: str, brist: Brist, form, conflict=None, status=None, 
     return render_template(template, brist=brist, form=form, conflict=conflict, **context), code
 
 
-def _run(form, action: Callable[[], T]) -> Outcome[T]:
-    """Run a verb for a posted form; a conflict is told on its own notice, not on the form."""
-    outcome = run_verb(action)
-    show_errors(form, () if outcome.conflict else outcome.errors)
-    return outcome
-
-
 def _apply(form, brist: Brist, action, success: str):
     """Run a service for a posted form and commit.
 
     Returns (redirect, None) when done, (None, conflict) when someone else changed the brist
     first, and (None, None) when the service refused the values (shown beside the fields).
     """
-    outcome = _run(form, action)
+    outcome = run_on_form(form, action, conflict_notice=True)
     if outcome.conflict:
         form.version.data = str(outcome.conflict.current_version)
     if not outcome.ok:

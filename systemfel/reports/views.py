@@ -20,7 +20,7 @@ from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
 from systemfel.extensions import db
-from systemfel.formtools import run_verb, show_conflict, show_errors, submitted_version
+from systemfel.formtools import run_on_form, run_verb, show_conflict, submitted_version
 from systemfel.pdf import render_pdf
 from systemfel.reports import documents, domain, queries, services, statistics
 from systemfel.reports.domain import RapportDocument
@@ -96,13 +96,12 @@ def rapport():
     form = text_form(entries, formdata=request.form)
     if not form.validate():
         return _render_rapport(ids, year, rapport, document, entries, form, 422)
-    outcome = run_verb(lambda: _save_draft(form, ids, year))
+    outcome = run_on_form(form, lambda: _save_draft(form, ids, year), conflict_notice=True)
     if outcome.ok:
         flash(gettext("Texterna är sparade."), "success")
         return redirect(_rapport_url(ids, year))
     rapport = services.draft_for(current_scope(), ids, year)  # as saved now, beside the refused
     if outcome.conflict is None:
-        show_errors(form, outcome.errors)
         return _render_rapport(ids, year, rapport, document, entries, form, 422)
     _show_theirs(form, rapport)
     return _render_rapport(
