@@ -5,7 +5,7 @@ julafton, nyårsafton); weekends are never working days. Office hours are 08–1
 time on a working day: reminders and digests reach people only then.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -22,6 +22,23 @@ class WorkCalendar:
     """Which days are working days: Monday to Friday, except the given holidays."""
 
     holidays: frozenset[date]
+    # The holidays' Swedish names, to explain a count of working days to its reader.
+    names: tuple[tuple[date, str], ...] = field(default=(), compare=False)
+
+    def holiday_name(self, day: date) -> str:
+        """Return the Swedish name of the holiday on `day`, or "" for any other day."""
+        return dict(self.names).get(day, "")
+
+    def weekday_holidays(self, after: date, through: date) -> tuple[tuple[date, str], ...]:
+        """The holidays on a Monday to Friday after `after` up to `through`, with names.
+
+        These are the days a reader would count as working days and the calendar does not.
+        """
+        return tuple(
+            (day, name)
+            for day, name in sorted(self.names)
+            if after < day <= through and day.weekday() < 5 and day in self.holidays
+        )
 
     def is_working_day(self, day: date) -> bool:
         """Is `day` a weekday that is not a holiday?"""
@@ -45,9 +62,12 @@ class WorkCalendar:
 def swedish_calendar(first_year: int, last_year: int) -> WorkCalendar:
     """Sweden's public and de facto holidays for the years given (inclusive)."""
     found = holidays.country_holidays(
-        "SE", years=range(first_year, last_year + 1), categories=("public", "de_facto")
+        "SE",
+        years=range(first_year, last_year + 1),
+        categories=("public", "de_facto"),
+        language="sv",
     )
-    return WorkCalendar(frozenset(found))
+    return WorkCalendar(frozenset(found), tuple(sorted(found.items())))
 
 
 @lru_cache(maxsize=8)

@@ -86,17 +86,77 @@ class PaminnelsePolicy:
 def next_paminnelse_on(
     answer_due_on: date, paminnelser_sent: int, policy: PaminnelsePolicy, calendar: WorkCalendar
 ) -> date | None:
-    """The day the next reminder is due; None when every reminder has been sent.
+    """The day the next reminder is due by the plan; None when every reminder has been sent.
 
-    The myndighet has the whole deadline day: the first reminder is due on the first working
-    day after it. Each further one is due `interval_working_days` working days after the day
-    the one before it was due, counted from the deadline and not from when a reminder was
-    actually sent, so a reminder held up by a mail outage does not push the next one later.
+    The plan is `paminnelse_plan`: the myndighet has the whole deadline day, so the first
+    reminder is due on the first working day after it; each further one is due
+    `interval_working_days` working days after the day the one before it was due.
     """
-    if paminnelser_sent >= policy.max_paminnelser:
+    plan = paminnelse_plan(answer_due_on, policy, calendar)
+    return plan[paminnelser_sent].end if paminnelser_sent < len(plan) else None
+
+
+def following_paminnelse_on(
+    answer_due_on: date,
+    paminnelser_written: int,
+    written_on: date,
+    policy: PaminnelsePolicy,
+    calendar: WorkCalendar,
+) -> date | None:
+    """The day the next reminder is due, once reminder number `paminnelser_written` is written.
+
+    The rule (issue 14, defect 5): reminders follow the plan counted from the deadline, not
+    from when a reminder reached the myndighet, so a mail outage that holds a reminder in the
+    outbox for days does not push the next one later. Only when a reminder is *written* late
+    (the scheduler was down past its day) does the next one wait a full interval after it,
+    so a myndighet never gets two reminders closer than the interval.
+    """
+    planned = next_paminnelse_on(answer_due_on, paminnelser_written, policy, calendar)
+    if planned is None:
         return None
-    first = calendar.add_working_days(answer_due_on, 1)
-    return calendar.add_working_days(first, policy.interval_working_days * paminnelser_sent)
+    return max(planned, calendar.add_working_days(written_on, policy.interval_working_days))
+
+
+@dataclass(frozen=True)
+class Rakning:
+    """A count of working days, as a reader can check it: from `start`, `working_days` on.
+
+    `skipped` are the holidays on a Monday to Friday that the count passed over, with their
+    names ("Kristi himmelsfärdsdag"); weekends are never counted and are not listed.
+    """
+
+    start: date
+    working_days: int
+    end: date
+    skipped: tuple[tuple[date, str], ...]
+
+
+def rakning(start: date, end: date, calendar: WorkCalendar) -> Rakning:
+    """Explain how `end` lies from `start`: the working days after `start` up to `end`."""
+    days = sum(
+        1
+        for offset in range(1, (end - start).days + 1)
+        if calendar.is_working_day(start + timedelta(days=offset))
+    )
+    return Rakning(start, days, end, calendar.weekday_holidays(start, end))
+
+
+def paminnelse_plan(
+    answer_due_on: date, policy: PaminnelsePolicy, calendar: WorkCalendar
+) -> tuple[Rakning, ...]:
+    """Every reminder's day, each counted from the day before it: the deadline, then the last.
+
+    The first is 1 working day after the deadline, each further one `interval_working_days`
+    after the one before. After the last one, escalation is proposed.
+    """
+    plan: list[Rakning] = []
+    start = answer_due_on
+    for number in range(policy.max_paminnelser):
+        count = 1 if number == 0 else policy.interval_working_days
+        end = calendar.add_working_days(start, count)
+        plan.append(Rakning(start, count, end, calendar.weekday_holidays(start, end)))
+        start = end
+    return tuple(plan)
 
 
 def escalation_proposed(paminnelser_sent: int, policy: PaminnelsePolicy) -> bool:

@@ -84,14 +84,9 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today: date) -> int:
         return 0
     rules = services.settings()
     number = seen + 1
-    calendar = services.calendar(today)
-    following = domain.next_paminnelse_on(
-        kontakt.answer_due_on, number, rules.paminnelser, calendar
+    following = domain.following_paminnelse_on(
+        kontakt.answer_due_on, number, today, rules.paminnelser, services.calendar(today)
     )
-    if following is not None:
-        # After downtime the schedule may lie in the past: the next one waits a full interval.
-        interval = calendar.add_working_days(today, rules.paminnelser.interval_working_days)
-        following = max(following, interval)
     claimed = rows_changed(
         update(Kontakt)
         .where(

@@ -16,6 +16,7 @@ from systemfel.followups import services
 from systemfel.followups.domain import SvarTyp
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.models import AnswerLink
+from systemfel.notifications.jobs import send_due_messages
 from systemfel.notifications.models import OutboxMessage
 from tests import factories
 from tests.integration.conftest import MAILBOX, T0, at, count, outbox_keys
@@ -181,6 +182,36 @@ def test_catching_up_after_downtime_sends_one_reminder_and_waits_an_interval(sce
     assert sweep(back, 10, 5) == 0
     assert kontakt.reminders_sent == 1
     assert scene.brist.escalation_proposed_at is None
+
+
+def test_a_mail_outage_delays_a_reminder_but_not_the_next_one(scene, smtp_server):
+    """Issue 14, defect 5: the second reminder keeps its day, counted from the deadline."""
+    kontakt = scene.email_request(now=T0)
+    db.session.commit()
+    send_due_messages(now=T0)
+    smtp_server.stop()  # the mail server is down from before the deadline for two days
+
+    assert sweep(FIRST) == 1
+    for day in [FIRST, date(2026, 12, 2)]:
+        send_due_messages(now=at(day, 11))
+    key = f"paminnelse:{kontakt.id}:1"
+    assert smtp_server.with_key(key) == []
+    smtp_server.start()
+    db.session.expire_all()
+    next_try = db.session.scalar(
+        select(OutboxMessage.next_attempt_at).where(OutboxMessage.idempotency_key == key)
+    )
+    retry = max(next_try, at(date(2026, 12, 3), 11))
+    send_due_messages(now=retry)
+    assert len(smtp_server.with_key(key)) == 1
+    sent_at = db.session.scalar(
+        select(OutboxMessage.sent_at).where(OutboxMessage.idempotency_key == key)
+    )
+    assert sent_at >= at(date(2026, 12, 3), 11)  # two days after its day
+
+    assert kontakt.next_reminder_on == SECOND  # not ten working days after it arrived
+    assert sweep(date(2026, 12, 14)) == 0
+    assert sweep(SECOND) == 1
 
 
 def test_a_closed_brist_gets_no_reminders_and_no_escalation_proposal(scene):

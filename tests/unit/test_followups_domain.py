@@ -11,10 +11,14 @@ from systemfel.brister.domain import Niva
 from systemfel.followups.domain import (
     DEFAULT_INTERVAL_DAYS,
     PaminnelsePolicy,
+    Rakning,
     escalation_proposed,
+    following_paminnelse_on,
     is_office_hours,
     next_bevakning,
     next_paminnelse_on,
+    paminnelse_plan,
+    rakning,
     swedish_calendar,
 )
 
@@ -137,3 +141,89 @@ def test_each_reminder_falls_on_a_working_day_after_the_deadline_an_interval_apa
     )
     this = next_paminnelse_on(due, sent, policy, CALENDAR)
     assert this == CALENDAR.add_working_days(first, interval * sent)
+
+
+# --- Defect 5: the reminder rule, and showing how each date was counted (item 9) -------------
+
+
+def test_a_deadline_is_explained_with_the_holiday_it_skipped():
+    # The example: 20 working days from 2027-04-29 pass over Kristi himmelsfärdsdag.
+    explained = rakning(date(2027, 4, 29), date(2027, 5, 28), CALENDAR)
+    assert explained == Rakning(
+        date(2027, 4, 29), 20, date(2027, 5, 28), ((date(2027, 5, 6), "Kristi himmelsfärdsdag"),)
+    )
+
+
+def test_christmas_and_new_year_are_named_and_weekend_holidays_are_not():
+    explained = rakning(date(2026, 12, 18), date(2027, 1, 8), CALENDAR)
+    assert [name for _, name in explained.skipped] == [
+        "Julafton",
+        "Juldagen",
+        "Nyårsafton",
+        "Nyårsdagen",
+        "Trettondedag jul",
+    ]
+    assert explained.working_days == 10  # 21–23, 28–30 Dec, 4, 5, 7, 8 Jan
+
+
+@given(start=st.dates(date(2025, 1, 1), date(2030, 12, 1)), count=st.integers(0, 60))
+def test_explaining_a_count_of_working_days_gives_the_count_back(start, count):
+    end = CALENDAR.add_working_days(start, count)
+    explained = rakning(start, end, CALENDAR)
+    assert (explained.start, explained.working_days, explained.end) == (start, count, end)
+    for day, name in explained.skipped:
+        assert start < day <= end and day.weekday() < 5 and not CALENDAR.is_working_day(day)
+        assert name
+    # Every weekday in between that is not counted is listed, so a reader can check the count.
+    weekdays = sum(
+        1 for n in range(1, (end - start).days + 1) if (start + timedelta(n)).weekday() < 5
+    )
+    assert weekdays - len(explained.skipped) == count
+
+
+@given(
+    due=st.dates(date(2025, 1, 1), date(2030, 12, 1)),
+    interval=st.integers(1, 30),
+    most=st.integers(0, 5),
+)
+def test_the_reminder_plan_is_the_schedule_the_sweep_keeps(due, interval, most):
+    policy = PaminnelsePolicy(interval_working_days=interval, max_paminnelser=most)
+    plan = paminnelse_plan(due, policy, CALENDAR)
+    assert len(plan) == most
+    for number, step in enumerate(plan):
+        assert step.end == next_paminnelse_on(due, number, policy, CALENDAR)
+        assert step.start == (due if number == 0 else plan[number - 1].end)
+        assert step.working_days == (1 if number == 0 else interval)
+        assert rakning(step.start, step.end, CALENDAR) == step
+    assert next_paminnelse_on(due, most, policy, CALENDAR) is None
+
+
+def test_a_reminder_held_up_in_the_outbox_does_not_move_the_next_one():
+    # Written on its day (2027-05-24); however late the mail server took it, the next one
+    # is due 10 working days after the first's day.
+    policy = PaminnelsePolicy(interval_working_days=10, max_paminnelser=3)
+    due = date(2027, 5, 21)
+    following = following_paminnelse_on(due, 1, date(2027, 5, 24), policy, CALENDAR)
+    assert following == date(2027, 6, 7)
+    assert following == paminnelse_plan(due, policy, CALENDAR)[1].end
+
+
+@given(
+    due=st.dates(date(2025, 1, 1), date(2030, 6, 1)),
+    late=st.integers(0, 40),
+    written=st.integers(1, 4),
+    interval=st.integers(1, 20),
+)
+def test_a_reminder_written_late_keeps_the_next_a_full_interval_away(due, late, written, interval):
+    policy = PaminnelsePolicy(interval_working_days=interval, max_paminnelser=5)
+    planned_day = next_paminnelse_on(due, written - 1, policy, CALENDAR)
+    written_on = CALENDAR.add_working_days(planned_day, late)
+    following = following_paminnelse_on(due, written, written_on, policy, CALENDAR)
+    planned_next = next_paminnelse_on(due, written, policy, CALENDAR)
+    if planned_next is None:
+        assert following is None
+        return
+    assert following >= planned_next  # never before the plan
+    assert following >= CALENDAR.add_working_days(written_on, interval)  # never too close
+    if late == 0:
+        assert following == planned_next  # on time: exactly the plan
