@@ -27,4 +27,6 @@ def _end(brist: Brist, *, user: User | None, comment: str, now: datetime) -> Non
 
 
 def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
-    return {"bevakningar": queries.for_brist(brist)}
+    bevakningar = queries.for_brist(brist)
+    rakningar = {kontakt.id: services.rakning_for(kontakt) for kontakt in bevakningar.kontakter}
+    return {"bevakningar": bevakningar, "rakningar": rakningar}

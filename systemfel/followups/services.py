@@ -23,7 +23,7 @@ from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.followups import domain
-from systemfel.followups.domain import Kanal, PaminnelsePolicy, SvarTyp, WorkCalendar
+from systemfel.followups.domain import Kanal, PaminnelsePolicy, Rakning, SvarTyp, WorkCalendar
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
@@ -196,6 +196,26 @@ def move_bevakning(
     db.session.flush()
 
 
+@dataclass(frozen=True)
+class KontaktRakning:
+    """How a request's dates were counted, for the brist page, the mails and the answer page."""
+
+    frist: Rakning
+    paminnelser: tuple[Rakning, ...]
+
+
+def rakning_for(kontakt: Kontakt) -> KontaktRakning | None:
+    """The deadline counted from the day the request was sent, and every reminder's day."""
+    if kontakt.answer_due_on is None:
+        return None
+    sent_on = local_today(kontakt.created_at)
+    days = calendar(sent_on)
+    return KontaktRakning(
+        domain.rakning(sent_on, kontakt.answer_due_on, days),
+        domain.paminnelse_plan(kontakt.answer_due_on, settings().paminnelser, days),
+    )
+
+
 def hash_token(token: str) -> str:
     """Return how an answer link's token is stored: only its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -274,7 +294,7 @@ def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now
         to=addresses,
         subject=f"Uppmärksammad brist: {kontakt.sent_titel}",
         template="request",
-        context={"kontakt": kontakt, "token": token},
+        context={"kontakt": kontakt, "token": token, "rakning": rakning_for(kontakt)},
         now=now,
         secret=token,
     )

@@ -290,7 +290,12 @@ def answer(token: str):
         ).ok
     ):
         return redirect(url_for("followups.answer_thanks", token=token))
-    return render_template("followups/answer.html", kontakt=kontakt, form=form), status_for(form)
+    return render_template(
+        "followups/answer.html",
+        kontakt=kontakt,
+        form=form,
+        rakning=services.rakning_for(kontakt),
+    ), status_for(form)
 
 
 @blueprint.route("/svar/<token>/tack")

@@ -78,8 +78,12 @@ def test_the_first_reminder_goes_out_the_working_day_after_the_deadline_in_offic
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     assert message.recipients == [MAILBOX]
     assert message.subject == "Påminnelse: Beslut saknar motivering"
-    assert "Det här är påminnelse 1." in message.body_text
-    assert "senast 2026-11-30" in message.body_text
+    # How each date was counted (item 9): the deadline from the request, this reminder, the next.
+    assert "senast 2026-11-30 (20 arbetsdagar från 2026-11-02)." in message.body_text
+    assert (
+        "Det här är påminnelse 1, planerad till 2026-12-01 (1 arbetsdag från 2026-11-30). "
+        "Har vi inte fått svar skickar vi nästa påminnelse 2026-12-15." in message.body_text
+    )
     assert (kontakt.reminders_sent, kontakt.next_reminder_on) == (1, SECOND)
     [entry] = history(scene.brist, HandelseTyp.PAMINNELSE)
     assert (entry.data, entry.created_at) == (
@@ -129,7 +133,12 @@ def test_the_second_reminder_after_the_interval_proposes_escalation_and_is_the_l
 
     assert sweep(SECOND, 9) == 1
     assert sweep(SECOND, 15) == 0
-    assert "Det här är påminnelse 2." in body(f"paminnelse:{kontakt.id}:2")
+    last = body(f"paminnelse:{kontakt.id}:2")
+    assert (
+        "Det här är påminnelse 2, planerad till 2026-12-15 (10 arbetsdagar från 2026-12-01)."
+        in last
+    )
+    assert "nästa påminnelse" not in last  # it is the last one
     assert (kontakt.reminders_sent, kontakt.next_reminder_on) == (2, None)
     assert brist.escalation_proposed_at == at(SECOND, 9)
     [proposal] = history(brist, HandelseTyp.ESKALERING_FORESLAS)
