@@ -58,9 +58,7 @@ def pause_lines(data: Mapping[str, Any]) -> list[history.Line]:
     """A pause: why, and how many working days were left to the deadline."""
     return [
         f"{data['myndighet']}: {gettext(PAUS_LABELS[PausOrsak(data['orsak'])])}",
-        gettext(
-            "%(days)s arbetsdagar kvar till %(due)s.", days=data["days_left"], due=data["due"]
-        ),
+        gettext("%(days)s arbetsdagar kvar till %(due)s.", days=data["days_left"], due=data["due"]),
     ]
 
 

@@ -172,7 +172,8 @@ def test_a_pause_spanning_easter_skips_langfredag_and_annandag_pask():
 def test_a_pause_on_or_after_the_deadline_still_gives_one_whole_working_day():
     due = date(2026, 11, 27)  # Friday
     assert resumed_deadline(due, due, date(2026, 12, 4), CALENDAR) == date(2026, 12, 7)
-    assert resumed_deadline(due, date(2026, 12, 1), date(2026, 12, 1), CALENDAR) == date(2026, 12, 2)
+    late = date(2026, 12, 1)
+    assert resumed_deadline(due, late, late, CALENDAR) == date(2026, 12, 2)
 
 
 def test_a_pause_across_the_change_to_summer_time_counts_stockholm_dates():
