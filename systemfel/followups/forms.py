@@ -104,4 +104,5 @@ class MottagetForm(GuardedForm):
         description=_l("Frivilligt. Vem hos er som handlägger frågan."),
         validators=[Optional(), Length(max=200)],
     )
-    diarienummer = StringField(_l("Ert diarienummer"), validators=[Optional(), Length(max=100)])
+    # Not "Ert diarienummer" as in the answer form: each label on the page names one field.
+    diarienummer = StringField(_l("Diarienummer hos er"), validators=[Optional(), Length(max=100)])
