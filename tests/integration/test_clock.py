@@ -21,6 +21,8 @@ from systemfel.followups.domain import PausOrsak, SvarTyp
 from systemfel.followups.jobs import sweep_myndighet_paminnelser
 from systemfel.followups.models import Kontakt, Svar
 from systemfel.notifications.models import OutboxMessage
+from systemfel.reports import statistics
+from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.integration.conftest import T0, at, count, outbox_keys
 
@@ -129,6 +131,23 @@ def test_a_reminder_read_as_due_before_a_pause_is_not_claimed_after_it(scene):
     db.session.commit()
     assert outbox_keys("paminnelse:%") == []
     assert db.session.get(Kontakt, kontakt.id).reminders_sent == 0
+
+
+def test_a_paused_request_past_its_old_deadline_is_not_late(scene):
+    paused = scene.email_request(now=T0)
+    waiting = scene.email_request(now=T0)
+    db.session.commit()
+    services.pause_kontakt(
+        kontakt=paused, user=scene.ombud, scope=scope_for(scene.ombud), now=at(date(2026, 11, 16))
+    )
+    db.session.commit()
+    later = date(2026, 12, 10)
+    stats = statistics.gather(Scope(frozenset({scene.verksamhet.id})), None, today=later)
+    [fk] = stats.myndigheter
+    assert (fk.requests, fk.answered, fk.late) == (2, 0, 1)
+    late = queries.late_answers(scope_for(scene.ombud), later)
+    assert [(m.namn, n) for m, n, _ in late] == [("Försäkringskassan", 1)]
+    assert waiting.answer_due_on == DEADLINE
 
 
 def test_the_ombud_pauses_for_consent_over_new_year(scene):
