@@ -500,12 +500,20 @@ def pause_kontakt(
 
 
 def resume_kontakt(
-    *, kontakt: Kontakt, user: User, scope: Scope, now: datetime | None = None
+    *,
+    kontakt: Kontakt,
+    user: User,
+    scope: Scope,
+    seen_paused_on: date | None = None,
+    now: datetime | None = None,
 ) -> date:
     """The information is sent: the clock runs again with the working days that were left.
 
     Return the new deadline. The reminders are scheduled again from it (the count of those
     already sent is kept, so a contact is never reminded more than the policy allows).
+    `seen_paused_on` is the pause the user's page showed: if the clock was resumed and paused
+    again since (another ombud, another request for information), that newer pause is not
+    ended on the strength of an old page.
     """
     scope.require(Operation.WORK_BRISTER, kontakt.brist.verksamhet_id)
     now = now or utcnow()
@@ -513,6 +521,10 @@ def resume_kontakt(
     _lock_kontakt(kontakt)
     if kontakt.paused_on is None or kontakt.answer_due_on is None:
         raise ValidationError(N_("Svarstiden är inte pausad."))
+    if seen_paused_on is not None and seen_paused_on != kontakt.paused_on:
+        raise ValidationError(
+            N_("Svarstiden har pausats på nytt sedan du läste sidan. Se hur det ser ut nu.")
+        )
     work_days = calendar(today)
     paused_on, old_due = kontakt.paused_on, kontakt.answer_due_on
     new_due = domain.resumed_deadline(old_due, paused_on, today, work_days)

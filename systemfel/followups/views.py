@@ -1,7 +1,7 @@
 """Pages for follow-ups: the start page, recording a follow-up, contacts, the answer page."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
@@ -268,8 +268,14 @@ def pause(kontakt_id: int):
 def resume(kontakt_id: int):
     """The information is sent: the clock runs again with the working days that were left."""
     kontakt = _kontakt_to_work(kontakt_id)
+    try:  # the pause the page showed; a missing or broken value is taken as a stale page
+        seen = date.fromisoformat(request.form.get("paused_on", ""))
+    except ValueError:
+        seen = date.min
     outcome = run_verb(
-        lambda: services.resume_kontakt(kontakt=kontakt, user=current_user, scope=current_scope())
+        lambda: services.resume_kontakt(
+            kontakt=kontakt, user=current_user, scope=current_scope(), seen_paused_on=seen
+        )
     )
     if not outcome.ok or outcome.value is None:
         _flash_refusal(outcome.errors)

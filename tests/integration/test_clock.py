@@ -87,6 +87,11 @@ def test_a_request_for_more_information_pauses_the_clock_and_the_reminders(scene
     # The ombud is told, as of any answer; the myndighet is not reminded while paused.
     [svar] = kontakt.svar
     assert outbox_keys("svar:%") == [f"svar:{svar.id}"]
+    told = db.session.scalar(
+        select(OutboxMessage.body_text).where(OutboxMessage.idempotency_key == f"svar:{svar.id}")
+    )
+    assert "Svar: Begär komplettering" in told and "Vilka ärenden gäller det?" in told
+    assert "Svarstiden är pausad sedan 2026-11-16" in told
     for day in (DEADLINE, FIRST, SECOND):
         assert sweep(day) == 0
     assert outbox_keys("paminnelse:%") == []

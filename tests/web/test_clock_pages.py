@@ -6,8 +6,12 @@ page, and the ombud's pause ("Väntar på klientens samtycke") and resume on the
 import pytest
 from sqlalchemy import select
 
+from systemfel.access import scope_for
+from systemfel.auth.models import User
 from systemfel.brister.domain import HandelseTyp
 from systemfel.brister.models import Handelse
+from systemfel.followups import services as followups_services
+from systemfel.followups.domain import SvarTyp
 from systemfel.followups.models import Kontakt, Svar
 from systemfel.notifications.models import OutboxMessage
 from tests.conftest import Client
@@ -258,7 +262,8 @@ def test_the_ombud_pauses_for_consent_and_resumes(app, asked):
     assert "Svarstiden är redan pausad." in again.get_data(as_text=True)
     assert _history(app, asked["id"], HandelseTyp.KLOCKA_PAUSAD) == 1
 
-    resumed = client.post(f"/kontakter/{asked['kontakt']}/ateruppta", follow_redirects=True)
+    seen = {"paused_on": row["paused_on"].isoformat()}
+    resumed = client.post(f"/kontakter/{asked['kontakt']}/ateruppta", seen, follow_redirects=True)
     text = resumed.get_data(as_text=True)
     # Paused and resumed the same day: the deadline stays where it was.
     assert f"Svarstiden löper igen. Svar önskas senast {due.isoformat()}." in text
@@ -267,9 +272,23 @@ def test_the_ombud_pauses_for_consent_and_resumes(app, asked):
     assert row["paused_on"] is None and row["answer_due_on"] == due
     assert row["next_reminder_on"] is not None and row["next_reminder_on"] > due
 
-    twice = client.post(f"/kontakter/{asked['kontakt']}/ateruppta", follow_redirects=True)
+    twice = client.post(f"/kontakter/{asked['kontakt']}/ateruppta", seen, follow_redirects=True)
     assert "Svarstiden är inte pausad." in twice.get_data(as_text=True)
     assert _history(app, asked["id"], HandelseTyp.KLOCKA_ATERUPPTAGEN) == 1
+
+
+@pytest.mark.parametrize("seen", ["2001-01-01", "", "inte ett datum", "9" * 400])
+def test_resume_from_a_page_older_than_the_pause_is_refused(app, asked, seen):
+    client = asked["client"]
+    assert client.post(f"/kontakter/{asked['kontakt']}/pausa").status_code == 302
+    paused = _kontakt(app, asked["kontakt"])
+    response = client.post(
+        f"/kontakter/{asked['kontakt']}/ateruppta", {"paused_on": seen}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "Svarstiden har pausats på nytt sedan du läste sidan." in response.get_data(as_text=True)
+    assert _kontakt(app, asked["kontakt"]) == paused
+    assert _history(app, asked["id"], HandelseTyp.KLOCKA_ATERUPPTAGEN) == 0
 
 
 @pytest.mark.parametrize("action", ["pausa", "ateruppta"])
@@ -322,3 +341,39 @@ def test_answer_page_statement_count_does_not_grow_with_answers(app, asked):
     assert "Nu 5" in page
     assert many["n"] == few["n"]
     assert few["n"] <= 12
+
+
+def test_brist_page_statement_count_does_not_grow_with_paused_and_acknowledged_contacts(
+    app, world, asked
+):
+    client = asked["client"]
+    url = f"/brister/{asked['id']}"
+    client.get(url)
+    with count_statements(app) as few:
+        assert client.get(url).status_code == 200
+    for n in range(6):
+        kontakt_id, _ = raise_by_service(
+            app, asked["id"], world.users["ombud"].id, summary=f"Fråga {n}"
+        )
+        with session(app) as s:
+            kontakt = s.get(Kontakt, kontakt_id)
+            user = s.get(User, world.users["ombud"].id)
+            followups_services.acknowledge_receipt(
+                kontakt=kontakt, handlaggare=f"Enhet {n}", diarienummer=f"Dnr {n}"
+            )
+            if n % 3 == 0:
+                followups_services.pause_kontakt(kontakt=kontakt, user=user, scope=scope_for(user))
+            elif n % 3 == 1:
+                followups_services.record_answer(
+                    kontakt=kontakt,
+                    typ=SvarTyp.BEGAR_KOMPLETTERING,
+                    text=f"Vad menar ni med {n}?",
+                    diarienummer="",
+                    promised_on=None,
+                    responsible_body="",
+                )
+            s.commit()
+    with count_statements(app) as many:
+        page = client.get(url).get_data(as_text=True)
+    assert "Enhet 5" in page and "Vad menar ni med 4?" in page and "Pausad sedan" in page
+    assert many["n"] == few["n"]
