@@ -214,6 +214,8 @@ def test_mottaget_refuses_bad_input(app, asked, changes, field_id, message, kept
 
 def test_mottaget_needs_a_working_link(app, asked):
     assert _acknowledge(Client(app), "not-a-token").status_code == 404
+    assert Client(app).get("/svar/not-a-token/mottaget/tack").status_code == 404
+    assert Client(app).get(f"/svar/{asked['token']}/mottaget").status_code == 405
     assert asked["client"].post(f"/kontakter/{asked['kontakt']}/aterkalla").status_code == 302
     assert _acknowledge(Client(app), asked["token"]).status_code == 404
     assert _kontakt(app, asked["kontakt"])["acknowledged_at"] is None
