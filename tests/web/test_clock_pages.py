@@ -121,6 +121,8 @@ def test_a_request_for_more_information_needs_text_and_pauses_the_clock(app, ask
         text="Vilka ärenden gäller det?",
     )
     assert asking.status_code == 302
+    thanks = Client(app).get(asking.headers["Location"]).get_data(as_text=True)
+    assert "Svarstiden är pausad tills ombudet har skickat informationen" in thanks
     row = _kontakt(app, asked["kontakt"])
     assert row["paused_on"] is not None and row["answered_at"] is None
     assert row["next_reminder_on"] is None
