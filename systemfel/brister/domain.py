@@ -205,6 +205,9 @@ class HandelseTyp(StrEnum):
     PAMINNELSE = "paminnelse"
     ESKALERING_FORESLAS = "eskalering_foreslas"
     LANK_ATERKALLAD = "lank_aterkallad"
+    MOTTAGET = "mottaget"
+    KLOCKA_PAUSAD = "klocka_pausad"
+    KLOCKA_ATERUPPTAGEN = "klocka_aterupptagen"
     TAS_UPP_I_LEDNINGSGRUPP = "tas_upp_i_ledningsgrupp"
     BESLUT = "beslut"
     UPPGIFT_BORTTAGEN = "uppgift_borttagen"
@@ -233,6 +236,9 @@ HANDELSE_LABELS = {
     HandelseTyp.PAMINNELSE: N_("Påminnelse till myndighet"),
     HandelseTyp.ESKALERING_FORESLAS: N_("Föreslås eskalering"),
     HandelseTyp.LANK_ATERKALLAD: N_("Svarslänk återkallad"),
+    HandelseTyp.MOTTAGET: N_("Mottagandet bekräftat av myndighet"),
+    HandelseTyp.KLOCKA_PAUSAD: N_("Svarstiden pausad"),
+    HandelseTyp.KLOCKA_ATERUPPTAGEN: N_("Svarstiden löper igen"),
     HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP: N_("Ska tas upp i ledningsgruppen"),
     HandelseTyp.BESLUT: N_("Beslut i ledningsgrupp"),
     HandelseTyp.UPPGIFT_BORTTAGEN: N_("Personnummer borttaget"),
@@ -284,6 +290,19 @@ HISTORY_SCHEMA: dict[HandelseTyp, dict[str, object]] = {
     HandelseTyp.PAMINNELSE: {"myndighet": str, "number": int},
     HandelseTyp.ESKALERING_FORESLAS: {"myndighet": str, "reminders": int},
     HandelseTyp.LANK_ATERKALLAD: {"myndighet": str},
+    HandelseTyp.MOTTAGET: {"myndighet": str, "handlaggare?": str, "diarienummer?": str},
+    HandelseTyp.KLOCKA_PAUSAD: {
+        "myndighet": str,
+        "orsak": {"komplettering", "samtycke"},
+        "due": _DATE,
+        "days_left": int,
+    },
+    HandelseTyp.KLOCKA_ATERUPPTAGEN: {
+        "myndighet": str,
+        "paused_on": _DATE,
+        "to": _DATE,
+        "days_left": int,
+    },
     HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP: {"marked": bool},
     HandelseTyp.BESLUT: {
         "mote_id?": int,

@@ -52,9 +52,16 @@ KANAL_LABELS = {
 
 
 class SvarTyp(StrEnum):
-    """What a myndighet answered."""
+    """What a myndighet answered.
+
+    MOTTAGET is no longer offered as an answer: receipt is an acknowledgement of its own
+    (`Kontakt.acknowledged_at`), which leaves the deadline and the reminders running. The
+    value stays so that answers stored before that still read. BEGAR_KOMPLETTERING asks the
+    ombud for more information: it is not the answer, and it pauses the clock.
+    """
 
     MOTTAGET = "mottaget"
+    BEGAR_KOMPLETTERING = "begar_komplettering"
     ATGARD_UTLOVAD = "atgard_utlovad"
     ATGARDAT = "atgardat"
     EJ_VART_ANSVAR = "ej_vart_ansvar"
@@ -68,11 +75,63 @@ class SvarTyp(StrEnum):
 
 SVAR_LABELS = {
     SvarTyp.MOTTAGET: N_("Mottaget – vi återkommer"),
+    SvarTyp.BEGAR_KOMPLETTERING: N_("Begär komplettering"),
     SvarTyp.ATGARD_UTLOVAD: N_("Åtgärd utlovad"),
     SvarTyp.ATGARDAT: N_("Åtgärdat"),
     SvarTyp.EJ_VART_ANSVAR: N_("Inte vårt ansvar"),
     SvarTyp.AVVISAT: N_("Avvisat"),
 }
+
+
+# The kinds a myndighet can choose on the answer page today (MOTTAGET only reads old rows).
+OFFERED_SVAR = tuple(t for t in SvarTyp if t != SvarTyp.MOTTAGET)
+
+
+class PausOrsak(StrEnum):
+    """Why the clock to a contact's answer deadline stands still."""
+
+    KOMPLETTERING = "komplettering"  # the myndighet asked for more information
+    SAMTYCKE = "samtycke"  # the ombud waits for the client's consent
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the cause."""
+        return PAUS_LABELS[self]
+
+
+PAUS_LABELS = {
+    PausOrsak.KOMPLETTERING: N_("Myndigheten har begärt komplettering"),
+    PausOrsak.SAMTYCKE: N_("Väntar på klientens samtycke"),
+}
+
+
+def working_days_left(answer_due_on: date, on: date, calendar: WorkCalendar) -> int:
+    """Working days the myndighet has left on `on`: those after `on` up to the deadline.
+
+    The day itself counts as used (the clock is paused on the day the request for more
+    information came); the deadline day counts as the myndighet's, as everywhere else. On or
+    after the deadline nothing is left.
+    """
+    left, day = 0, on
+    while day < answer_due_on:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            left += 1
+    return left
+
+
+def resumed_deadline(
+    answer_due_on: date, paused_on: date, resumed_on: date, calendar: WorkCalendar
+) -> date:
+    """The deadline after a pause: the resume day plus the working days that were left.
+
+    A pause stops the clock: the working days left on the day it was paused are given again
+    from the day it resumes. At least one working day is given, so that a myndighet that
+    asked for more information on (or after) its deadline day still has a whole working day
+    after the information came.
+    """
+    left = max(working_days_left(answer_due_on, paused_on, calendar), 1)
+    return calendar.add_working_days(resumed_on, left)
 
 
 @dataclass(frozen=True)

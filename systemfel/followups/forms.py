@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from systemfel.brister.domain import Utfall
 from systemfel.brister.forms import optional_int
-from systemfel.followups.domain import Kanal, SvarTyp
+from systemfel.followups.domain import OFFERED_SVAR, Kanal
 from systemfel.forms import DateField, GuardedForm, SubmittedOnce
 
 DATE_MESSAGE = _l("Ange ett datum som ÅÅÅÅ-MM-DD.")
@@ -73,7 +73,7 @@ class SvarForm(GuardedForm):
 
     typ = RadioField(
         _l("Ert svar"),
-        choices=[(t.value, _l(t.label)) for t in SvarTyp],
+        choices=[(t.value, _l(t.label)) for t in OFFERED_SVAR],
         validators=[InputRequired(_l("Gör ett val."))],
     )
     promised_on = DateField(
@@ -86,5 +86,23 @@ class SvarForm(GuardedForm):
         description=_l("Om frågan inte är ert ansvar."),
         validators=[Optional(), Length(max=200)],
     )
-    text = TextAreaField(_l("Kommentar"), validators=[Optional(), Length(max=6000)])
+    text = TextAreaField(
+        _l("Kommentar"),
+        description=_l("Begär ni komplettering: skriv vilken information ni behöver."),
+        validators=[Optional(), Length(max=6000)],
+    )
     diarienummer = StringField(_l("Ert diarienummer"), validators=[Optional(), Length(max=100)])
+
+
+class MottagetForm(GuardedForm):
+    """A myndighet confirms receipt without answering yet (shown with the prefix "mottaget")."""
+
+    contact_fields = ("handlaggare",)
+
+    handlaggare = StringField(
+        _l("Handläggare eller enhet"),
+        description=_l("Frivilligt. Vem hos er som handlägger frågan."),
+        validators=[Optional(), Length(max=200)],
+    )
+    # Not "Ert diarienummer" as in the answer form: each label on the page names one field.
+    diarienummer = StringField(_l("Diarienummer hos er"), validators=[Optional(), Length(max=100)])

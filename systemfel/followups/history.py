@@ -1,4 +1,4 @@
-"""How the history entries followups writes read: a contact and an answer from a myndighet."""
+"""How the history entries followups writes read: contacts, answers, receipts and pauses."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -7,13 +7,23 @@ from flask_babel import gettext
 
 from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp
-from systemfel.followups.domain import KANAL_LABELS, SVAR_LABELS, Kanal, SvarTyp
+from systemfel.followups.domain import (
+    KANAL_LABELS,
+    PAUS_LABELS,
+    SVAR_LABELS,
+    Kanal,
+    PausOrsak,
+    SvarTyp,
+)
 
 
 def connect() -> None:
     """Register the renderers with brister's history."""
     history.RENDERERS[HandelseTyp.KONTAKT] = contact_lines
     history.RENDERERS[HandelseTyp.SVAR] = answer_lines
+    history.RENDERERS[HandelseTyp.MOTTAGET] = receipt_lines
+    history.RENDERERS[HandelseTyp.KLOCKA_PAUSAD] = pause_lines
+    history.RENDERERS[HandelseTyp.KLOCKA_ATERUPPTAGEN] = resume_lines
 
 
 def contact_lines(data: Mapping[str, Any]) -> list[history.Line]:
@@ -32,3 +42,33 @@ def answer_lines(data: Mapping[str, Any]) -> list[history.Line]:
     if data.get("diarienummer"):
         line += " " + gettext("dnr %(dnr)s", dnr=data["diarienummer"])
     return [line]
+
+
+def receipt_lines(data: Mapping[str, Any]) -> list[history.Line]:
+    """A receipt: the myndighet, and who handles it under which diarienummer, if told."""
+    line = str(data["myndighet"])
+    if data.get("handlaggare"):
+        line += " " + gettext("(handläggare: %(who)s)", who=data["handlaggare"])
+    if data.get("diarienummer"):
+        line += " " + gettext("dnr %(dnr)s", dnr=data["diarienummer"])
+    return [line]
+
+
+def pause_lines(data: Mapping[str, Any]) -> list[history.Line]:
+    """A pause: why, and how many working days were left to the deadline."""
+    return [
+        f"{data['myndighet']}: {gettext(PAUS_LABELS[PausOrsak(data['orsak'])])}",
+        gettext("%(days)s arbetsdagar kvar till %(due)s.", days=data["days_left"], due=data["due"]),
+    ]
+
+
+def resume_lines(data: Mapping[str, Any]) -> list[history.Line]:
+    """A resume: the working days that were left, and the new deadline."""
+    return [
+        gettext(
+            "%(myndighet)s: informationen är skickad (pausat sedan %(since)s).",
+            myndighet=data["myndighet"],
+            since=data["paused_on"],
+        ),
+        (gettext("Svar önskas senast"), "", str(data["to"])),
+    ]

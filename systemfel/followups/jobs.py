@@ -50,6 +50,7 @@ def sweep_myndighet_paminnelser(now: datetime | None = None, stop: Event | None 
             Kontakt.next_reminder_on <= today,
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
+            Kontakt.paused_on.is_(None),
         )
         .order_by(Kontakt.id)
     ).all()
@@ -94,6 +95,7 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today: date) -> int:
             Kontakt.reminders_sent == seen,
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
+            Kontakt.paused_on.is_(None),
         )
         .values(reminders_sent=number, next_reminder_on=following)
         .execution_options(synchronize_session=False)

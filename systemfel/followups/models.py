@@ -9,8 +9,9 @@ from systemfel.auth.models import User
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import Model
-from systemfel.followups.domain import Kanal, SvarTyp
+from systemfel.followups.domain import Kanal, PausOrsak, SvarTyp, working_days_left
 from systemfel.verksamheter.models import Myndighet
+from systemfel.workdays import calendar_around
 
 
 class Bevakning(Model):
@@ -72,6 +73,17 @@ class Kontakt(Model):
     reminders_sent: Mapped[int] = mapped_column(default=0)
     next_reminder_on: Mapped[date | None]
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The clock to the deadline stands still from `paused_on` (a Stockholm date) until the
+    # ombud records that the information was sent; answer_due_on is moved then.
+    paused_on: Mapped[date | None]
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_orsak: Mapped[PausOrsak | None] = mapped_column(text_enum(PausOrsak))
+    # The day the clock last ran again after a pause: the deadline is counted from it.
+    resumed_on: Mapped[date | None]
+    # The myndighet confirmed receipt ("Mottaget") without answering yet: the clock runs on.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_handlaggare: Mapped[str] = mapped_column(sa.String(200), default="")
+    acknowledged_diarienummer: Mapped[str] = mapped_column(sa.String(100), default="")
 
     brist: Mapped[Brist] = relationship()
     myndighet: Mapped[Myndighet] = relationship()
@@ -84,6 +96,24 @@ class Kontakt(Model):
     def awaits_answer(self) -> bool:
         """Was an answer requested and has none come?"""
         return self.answer_due_on is not None and self.answered_at is None
+
+    @property
+    def is_paused(self) -> bool:
+        """Does the clock to the answer deadline stand still?"""
+        return self.paused_on is not None
+
+    @property
+    def has_links(self) -> bool:
+        """Was the request e-mailed with answer links that have not been revoked?"""
+        return bool(self.emailed_to) and self.links_revoked_at is None
+
+    @property
+    def paused_days_left(self) -> int:
+        """Working days the myndighet had left when the clock was paused (0 if not paused)."""
+        if self.paused_on is None or self.answer_due_on is None:
+            return 0
+        calendar = calendar_around(self.paused_on.year)
+        return working_days_left(self.answer_due_on, self.paused_on, calendar)
 
     def __repr__(self) -> str:
         return f"<Kontakt {self.id} brist={self.brist_id} myndighet={self.myndighet_id}>"

@@ -104,6 +104,7 @@ def late_answers(scope: Scope, today: date) -> list[tuple[Myndighet, int, date]]
             *scope.where(Brist.verksamhet_id),
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
+            Kontakt.paused_on.is_(None),  # a paused clock is not late
             Kontakt.answer_due_on < today,
         )
         .group_by(Kontakt.myndighet_id)

@@ -23,7 +23,14 @@ from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.followups import domain
-from systemfel.followups.domain import Kanal, PaminnelsePolicy, Rakning, SvarTyp, WorkCalendar
+from systemfel.followups.domain import (
+    Kanal,
+    PaminnelsePolicy,
+    PausOrsak,
+    Rakning,
+    SvarTyp,
+    WorkCalendar,
+)
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
@@ -205,13 +212,17 @@ class KontaktRakning:
 
 
 def rakning_for(kontakt: Kontakt) -> KontaktRakning | None:
-    """The deadline counted from the day the request was sent, and every reminder's day."""
+    """How a request's deadline and reminders were counted.
+
+    The deadline is counted from the day the request was sent, or, after a pause, from the
+    day the clock ran again (with the working days that were left).
+    """
     if kontakt.answer_due_on is None:
         return None
-    sent_on = local_today(kontakt.created_at)
-    days = calendar(sent_on)
+    counted_from = kontakt.resumed_on or local_today(kontakt.created_at)
+    days = calendar(counted_from)
     return KontaktRakning(
-        domain.rakning(sent_on, kontakt.answer_due_on, days),
+        domain.rakning(counted_from, kontakt.answer_due_on, days),
         domain.paminnelse_plan(kontakt.answer_due_on, settings().paminnelser, days),
     )
 
@@ -335,9 +346,19 @@ def record_answer(
     responsible_body: str,
     now: datetime | None = None,
 ) -> Svar:
-    """Take a myndighet's answer: into the history, to the responsible ombud, into follow-ups."""
+    """Take a myndighet's answer: into the history, to the responsible ombud, into follow-ups.
+
+    One link takes any number of answers until it expires or is revoked (a correction, a
+    later "åtgärdat"): each is its own Svar and history entry, and the latest is the one that
+    counts. Only the same answer posted twice is taken once. "Begär komplettering" is not the
+    answer: it pauses the clock to the deadline until the ombud has sent the information.
+    """
     now = now or utcnow()
     refuse_personnummer(text=text, diarienummer=diarienummer, responsible_body=responsible_body)
+    if typ not in domain.OFFERED_SVAR:
+        raise ValidationError(N_("Gör ett val."), field="typ")
+    if typ == SvarTyp.BEGAR_KOMPLETTERING and not text.strip():
+        raise ValidationError(N_("Skriv vilken information ni behöver."), field="text")
     if typ == SvarTyp.ATGARD_UTLOVAD and promised_on is None:
         raise ValidationError(N_("Ange när åtgärden ska vara klar."), field="promised_on")
     today = local_today(now)
@@ -362,7 +383,6 @@ def record_answer(
         return repeated
     svar = Svar(kontakt=kontakt, received_at=now, **given)
     db.session.add(svar)
-    kontakt.answered_at = kontakt.answered_at or now
     kontakt.next_reminder_on = None
     brist = kontakt.brist
     history.record(
@@ -375,6 +395,12 @@ def record_answer(
         svar.text,
         touches_brist=False,
     )
+    if typ == SvarTyp.BEGAR_KOMPLETTERING:
+        if kontakt.awaits_answer and not kontakt.is_paused:
+            _pause(kontakt, PausOrsak.KOMPLETTERING, None, now)
+    else:
+        kontakt.answered_at = kontakt.answered_at or now
+        _end_pause(kontakt)  # the answer came: the clock has nothing left to count
     # The reminders went unanswered; now there is an answer, so escalation is not proposed.
     brister_services.withdraw_escalation_proposal(brist=brist)
     if promised_on is not None and not brist.is_closed and open_bevakning(brist) is not None:
@@ -421,9 +447,17 @@ def _answer_data(kontakt: Kontakt, svar: Svar) -> dict[str, Any]:
 
 
 def revoke_link(*, kontakt: Kontakt, user: User, scope: Scope, now: datetime | None = None) -> None:
-    """Make the answer links stop working and stop the reminders."""
+    """Make the answer links stop working and stop the reminders.
+
+    Possible in every state of a contact sent by e-mail: unanswered, answered (a link takes
+    further answers until it expires), acknowledged or paused. Revoking twice changes nothing.
+    """
     scope.require(Operation.WORK_BRISTER, kontakt.brist.verksamhet_id)
     now = now or utcnow()
+    if not kontakt.emailed_to:
+        raise ValidationError(N_("Kontakten skickades inte med någon svarslänk."))
+    if kontakt.links_revoked_at is not None:
+        return
     kontakt.links_revoked_at = now
     kontakt.next_reminder_on = None
     history.record(
@@ -436,3 +470,156 @@ def revoke_link(*, kontakt: Kontakt, user: User, scope: Scope, now: datetime | N
         touches_brist=False,
     )
     db.session.flush()
+
+
+def _pause(kontakt: Kontakt, orsak: PausOrsak, user: User | None, now: datetime) -> None:
+    """Stop the clock to the deadline from today, and the reminders with it."""
+    today, due = local_today(now), kontakt.answer_due_on
+    if due is None:  # only a contact awaiting an answer has a clock to pause
+        return
+    kontakt.paused_on, kontakt.paused_at, kontakt.pause_orsak = today, now, orsak
+    kontakt.next_reminder_on = None
+    history.record(
+        kontakt.brist,
+        HandelseTyp.KLOCKA_PAUSAD,
+        {
+            "myndighet": kontakt.myndighet.namn,
+            "orsak": orsak.value,
+            "due": due.isoformat(),
+            "days_left": domain.working_days_left(due, today, calendar(today)),
+        },
+        user,
+        today,
+        now,
+        touches_brist=False,
+    )
+
+
+def _end_pause(kontakt: Kontakt) -> None:
+    kontakt.paused_on = kontakt.paused_at = kontakt.pause_orsak = None
+
+
+def _lock_kontakt(kontakt: Kontakt) -> None:
+    """Hold the contact's row and read it again: two clicks at once act one after the other."""
+    lock_row(Kontakt, kontakt.id)
+    db.session.refresh(kontakt)
+
+
+def pause_kontakt(
+    *, kontakt: Kontakt, user: User, scope: Scope, now: datetime | None = None
+) -> None:
+    """The ombud waits for the client's consent: the clock to the deadline stands still.
+
+    Only a contact that awaits an answer through links that work can be paused; pausing one
+    that is paused already (another ombud, a second click) is refused with the reason.
+    """
+    scope.require(Operation.WORK_BRISTER, kontakt.brist.verksamhet_id)
+    now = now or utcnow()
+    _lock_kontakt(kontakt)
+    if not kontakt.awaits_answer or kontakt.links_revoked_at is not None:
+        raise ValidationError(N_("Kontakten väntar inte på något svar."))
+    if kontakt.is_paused:
+        raise ValidationError(N_("Svarstiden är redan pausad."))
+    _pause(kontakt, PausOrsak.SAMTYCKE, user, now)
+    db.session.flush()
+
+
+def resume_kontakt(
+    *,
+    kontakt: Kontakt,
+    user: User,
+    scope: Scope,
+    seen_paused_on: date | None = None,
+    now: datetime | None = None,
+) -> date:
+    """The information is sent: the clock runs again with the working days that were left.
+
+    Return the new deadline. The reminders are scheduled again from it (the count of those
+    already sent is kept, so a contact is never reminded more than the policy allows).
+    `seen_paused_on` is the pause the user's page showed: if the clock was resumed and paused
+    again since (another ombud, another request for information), that newer pause is not
+    ended on the strength of an old page.
+    """
+    scope.require(Operation.WORK_BRISTER, kontakt.brist.verksamhet_id)
+    now = now or utcnow()
+    today = local_today(now)
+    _lock_kontakt(kontakt)
+    if kontakt.paused_on is None or kontakt.answer_due_on is None:
+        raise ValidationError(N_("Svarstiden är inte pausad."))
+    if seen_paused_on is not None and seen_paused_on != kontakt.paused_on:
+        raise ValidationError(
+            N_("Svarstiden har pausats på nytt sedan du läste sidan. Se hur det ser ut nu.")
+        )
+    work_days = calendar(today)
+    paused_on, old_due = kontakt.paused_on, kontakt.answer_due_on
+    new_due = domain.resumed_deadline(old_due, paused_on, today, work_days)
+    kontakt.answer_due_on = new_due
+    kontakt.resumed_on = today
+    _end_pause(kontakt)
+    if kontakt.links_revoked_at is None and kontakt.answered_at is None:
+        kontakt.next_reminder_on = domain.next_paminnelse_on(
+            new_due, kontakt.reminders_sent, settings().paminnelser, work_days
+        )
+    history.record(
+        kontakt.brist,
+        HandelseTyp.KLOCKA_ATERUPPTAGEN,
+        {
+            "myndighet": kontakt.myndighet.namn,
+            "paused_on": paused_on.isoformat(),
+            "to": new_due.isoformat(),
+            "days_left": domain.working_days_left(old_due, paused_on, work_days),
+        },
+        user,
+        today,
+        now,
+        touches_brist=False,
+    )
+    db.session.flush()
+    return new_due
+
+
+def acknowledge_receipt(
+    *, kontakt: Kontakt, handlaggare: str, diarienummer: str, now: datetime | None = None
+) -> None:
+    """A myndighet confirms receipt ("Mottaget") without answering yet.
+
+    The deadline and the reminders are unchanged: receipt is not an answer. Pressing it
+    again with other details (a new handläggare, the diarienummer once known) records them
+    as a new history entry; the same details again change nothing. The responsible ombud
+    is told by e-mail once, on the first receipt.
+    """
+    now = now or utcnow()
+    refuse_personnummer(handlaggare=handlaggare, diarienummer=diarienummer)
+    handlaggare, diarienummer = handlaggare.strip(), diarienummer.strip()
+    _lock_kontakt(kontakt)
+    if kontakt.acknowledged_at is not None and (
+        kontakt.acknowledged_handlaggare,
+        kontakt.acknowledged_diarienummer,
+    ) == (handlaggare, diarienummer):
+        return
+    kontakt.acknowledged_at = kontakt.acknowledged_at or now
+    kontakt.acknowledged_handlaggare = handlaggare
+    kontakt.acknowledged_diarienummer = diarienummer
+    brist = kontakt.brist
+    history.record(
+        brist,
+        HandelseTyp.MOTTAGET,
+        {
+            "myndighet": kontakt.myndighet.namn,
+            "handlaggare": handlaggare or None,
+            "diarienummer": diarienummer or None,
+        },
+        None,
+        local_today(now),
+        now,
+        touches_brist=False,
+    )
+    db.session.flush()
+    enqueue(
+        key=f"svar:mottaget:{kontakt.id}",
+        to=[brist.ansvarig.email],
+        subject=f"Mottaget av {kontakt.myndighet.namn}: {brist.nummer}",
+        template="receipt",
+        context={"kontakt": kontakt},
+        now=now,
+    )

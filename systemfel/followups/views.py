@@ -1,7 +1,7 @@
 """Pages for follow-ups: the start page, recording a follow-up, contacts, the answer page."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
@@ -31,11 +31,17 @@ from systemfel.brister.domain import Status, Utfall
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
-from systemfel.errors import ValidationError
+from systemfel.errors import FieldError, ValidationError
 from systemfel.extensions import db
 from systemfel.followups import queries, services
 from systemfel.followups.domain import Kanal, SvarTyp
-from systemfel.followups.forms import BevakningForm, KontaktForm, MoveForm, SvarForm
+from systemfel.followups.forms import (
+    BevakningForm,
+    KontaktForm,
+    MottagetForm,
+    MoveForm,
+    SvarForm,
+)
 from systemfel.followups.models import Kontakt
 from systemfel.formtools import run_on_form, run_verb, status_for
 from systemfel.i18n import N_
@@ -215,16 +221,69 @@ def _raise(form: KontaktForm, brist: Brist) -> None:
 @requires(Operation.WORK_BRISTER)
 def revoke(kontakt_id: int):
     """Stop the answer links of a contact and its reminders."""
+    kontakt = _kontakt_to_work(kontakt_id)
+    outcome = run_verb(
+        lambda: services.revoke_link(kontakt=kontakt, user=current_user, scope=current_scope())
+    )
+    if not outcome.ok:
+        _flash_refusal(outcome.errors)
+    else:
+        flash(gettext("Svarslänken är återkallad och påminnelserna stoppade."), "success")
+    return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))
+
+
+def _kontakt_to_work(kontakt_id: int) -> Kontakt:
+    """A contact the user may work on: 404 outside their scope, 403 where they may only read."""
     kontakt = db.session.get(Kontakt, kontakt_id)
     scope = current_scope()
     if kontakt is None or not scope.covers(kontakt.brist.verksamhet_id):
         abort(404)
+    if not scope.allows(Operation.WORK_BRISTER, kontakt.brist.verksamhet_id):
+        abort(403)
+    return kontakt
+
+
+def _flash_refusal(errors: tuple[FieldError, ...]) -> None:
+    for error in errors:
+        flash(gettext(error.message), "error")
+
+
+@blueprint.route("/kontakter/<int:kontakt_id>/pausa", methods=["POST"])
+@requires(Operation.WORK_BRISTER)
+def pause(kontakt_id: int):
+    """Waiting for the client's consent: stop the clock to the answer deadline."""
+    kontakt = _kontakt_to_work(kontakt_id)
     outcome = run_verb(
-        lambda: services.revoke_link(kontakt=kontakt, user=current_user, scope=scope)
+        lambda: services.pause_kontakt(kontakt=kontakt, user=current_user, scope=current_scope())
     )
     if not outcome.ok:
-        abort(403)
-    flash(gettext("Svarslänken är återkallad och påminnelserna stoppade."), "success")
+        _flash_refusal(outcome.errors)
+    else:
+        flash(gettext("Svarstiden är pausad och påminnelserna väntar."), "success")
+    return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))
+
+
+@blueprint.route("/kontakter/<int:kontakt_id>/ateruppta", methods=["POST"])
+@requires(Operation.WORK_BRISTER)
+def resume(kontakt_id: int):
+    """The information is sent: the clock runs again with the working days that were left."""
+    kontakt = _kontakt_to_work(kontakt_id)
+    try:  # the pause the page showed; a missing or broken value is taken as a stale page
+        seen = date.fromisoformat(request.form.get("paused_on", ""))
+    except ValueError:
+        seen = date.min
+    outcome = run_verb(
+        lambda: services.resume_kontakt(
+            kontakt=kontakt, user=current_user, scope=current_scope(), seen_paused_on=seen
+        )
+    )
+    if not outcome.ok or outcome.value is None:
+        _flash_refusal(outcome.errors)
+    else:
+        flash(
+            gettext("Svarstiden löper igen. Svar önskas senast %(day)s.", day=outcome.value),
+            "success",
+        )
     return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))
 
 
@@ -275,6 +334,7 @@ def answer(token: str):
     """A myndighet answers one request, without an account. Anything wrong is a plain 404."""
     kontakt = _answering(token)
     form = SvarForm()
+    mottaget = MottagetForm(prefix="mottaget", formdata=None)
     if (
         form.validate_on_submit()
         and run_on_form(
@@ -290,12 +350,49 @@ def answer(token: str):
         ).ok
     ):
         return redirect(url_for("followups.answer_thanks", token=token))
+    return _answer_page(kontakt, form, mottaget), status_for(form)
+
+
+def _answer_page(kontakt: Kontakt, form: SvarForm, mottaget: MottagetForm) -> str:
+    """The answer page: what was asked, the answers given so far, receipt, and the forms."""
+    if mottaget.handlaggare.data is None and kontakt.acknowledged_at is not None:
+        mottaget.handlaggare.data = kontakt.acknowledged_handlaggare
+        mottaget.diarienummer.data = kontakt.acknowledged_diarienummer
     return render_template(
         "followups/answer.html",
         kontakt=kontakt,
         form=form,
+        mottaget=mottaget,
         rakning=services.rakning_for(kontakt),
-    ), status_for(form)
+    )
+
+
+@blueprint.route("/svar/<token>/mottaget", methods=["POST"])
+@_not_stored
+def acknowledge(token: str):
+    """A myndighet confirms receipt without answering yet; the deadline is unchanged."""
+    kontakt = _answering(token)
+    mottaget = MottagetForm(prefix="mottaget")
+    if (
+        mottaget.validate_on_submit()
+        and run_on_form(
+            mottaget,
+            lambda: services.acknowledge_receipt(
+                kontakt=kontakt,
+                handlaggare=mottaget.handlaggare.data or "",
+                diarienummer=mottaget.diarienummer.data or "",
+            ),
+        ).ok
+    ):
+        return redirect(url_for("followups.receipt_thanks", token=token))
+    return _answer_page(kontakt, SvarForm(formdata=None), mottaget), status_for(mottaget)
+
+
+@blueprint.route("/svar/<token>/mottaget/tack")
+@_not_stored
+def receipt_thanks(token: str):
+    """After a receipt: what it means for the deadline, and a way back to answer."""
+    return render_template("followups/receipt_thanks.html", kontakt=_answering(token), token=token)
 
 
 @blueprint.route("/svar/<token>/tack")

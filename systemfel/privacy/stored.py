@@ -31,7 +31,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "observation": ("anteckning",),
     "handelse": ("text", "changes", "data"),
     "bevakning": ("finding",),
-    "kontakt": ("summary", "sent_titel"),
+    "kontakt": ("summary", "sent_titel", "acknowledged_handlaggare", "acknowledged_diarienummer"),
     "svar": ("text", "diarienummer", "responsible_body"),
     "punkt": ("rubrik", "skal", "facts", "anteckning", "beslut_text", "beslut_ansvarig"),
     "mote": ("plats", "justerare_namn", "narvarande"),

@@ -337,7 +337,15 @@ def gather(
             ),
             1,
         ),
-        (sa.and_(Kontakt.answered_at.is_(None), Kontakt.answer_due_on < today), 1),
+        # A paused clock is not late: its deadline moves when the ombud resumes it.
+        (
+            sa.and_(
+                Kontakt.answered_at.is_(None),
+                Kontakt.paused_on.is_(None),
+                Kontakt.answer_due_on < today,
+            ),
+            1,
+        ),
         else_=0,
     )
     answers = db.session.execute(

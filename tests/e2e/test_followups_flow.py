@@ -113,6 +113,19 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
     expect(page.locator(".badge-lyft")).to_have_text("Lyft med myndighet")
     axe_audit.check(page)
 
+    # Waiting for the client's consent pauses the clock; sending the information resumes it.
+    contacts.get_by_role("button", name=re.compile("^Väntar på klientens samtycke")).click()
+    contacts = page.get_by_role("region", name="Kontakter med myndigheter")
+    expect(contacts).to_contain_text("Pausad sedan")
+    expect(contacts).to_contain_text("arbetsdagar kvar")
+    axe_audit.check(page)
+    contacts.get_by_role("button", name=re.compile("^Informationen är skickad")).click()
+    expect(page.get_by_role("status").filter(has_text="Svarstiden")).to_contain_text(
+        f"Svar önskas senast {answer_due.isoformat()}."
+    )
+    contacts = page.get_by_role("region", name="Kontakter med myndigheter")
+    expect(contacts).to_contain_text(f"Svar önskas senast {answer_due.isoformat()}.")
+
     # The myndighet opens the link in the e-mail, in a browser of its own, without an account.
     answer_path = _answer_path(app, brist.id)
     context = browser.new_context(locale="sv-SE", base_url=live_server)
@@ -131,7 +144,7 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
             myndighet.get_by_role("heading", level=1, name="Svar om uppmärksammad brist")
         ).to_be_visible()
         # The number and the title as the request carried it.
-        expect(myndighet.get_by_role("heading", level=2)).to_have_text(
+        expect(myndighet.get_by_role("heading", level=2).first).to_have_text(
             f"Uppmärksammad brist {brist.nummer}: {brist.titel}"
         )
         expect(myndighet.get_by_role("main")).to_contain_text(SUMMARY)
@@ -139,6 +152,28 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
         expect(myndighet.get_by_role("navigation", name="Huvudmeny")).to_have_count(0)
         axe_audit.check(myndighet)
         myndighet.screenshot(path=ANSWER_SCREENSHOT, full_page=True)
+
+        # "Mottaget" without answering yet: a personnummer is refused beside its field, then
+        # the receipt lands on a page of its own; the answer page then says so.
+        receipt = myndighet.get_by_role("region", name="Bekräfta att ni tagit emot frågan")
+        receipt.get_by_label("Handläggare eller enhet").fill("Enhet Syd 811218-9876")
+        receipt.get_by_role("button", name="Mottaget").click()
+        receipt = myndighet.get_by_role("region", name="Bekräfta att ni tagit emot frågan")
+        expect(receipt.locator(".error-summary")).to_be_visible()
+        expect(receipt.get_by_label("Handläggare eller enhet")).to_have_attribute(
+            "aria-invalid", "true"
+        )
+        axe_audit.check(myndighet)
+        receipt.get_by_label("Handläggare eller enhet").fill("Enhet Syd")
+        receipt.get_by_label("Diarienummer hos er").fill(DIARIENUMMER)
+        receipt.get_by_role("button", name="Mottaget").click()
+        expect(
+            myndighet.get_by_role("heading", level=1, name="Tack för bekräftelsen")
+        ).to_be_visible()
+        axe_audit.check(myndighet)
+        myndighet.get_by_role("link", name="Tillbaka till frågan för att svara").click()
+        expect(myndighet.get_by_role("main")).to_contain_text("Ni bekräftade mottagandet")
+        axe_audit.check(myndighet)
 
         # A promise without a date comes back with the message by the field; typing is kept.
         myndighet.get_by_label("Åtgärd utlovad", exact=True).check()
@@ -166,6 +201,16 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
         expect(myndighet.get_by_role("heading", level=1, name="Tack för ert svar")).to_be_visible()
         expect(myndighet.get_by_role("main")).to_contain_text("PO Hemma")
         axe_audit.check(myndighet)
+
+        # The link takes a later answer: the page lists the earlier one above the form.
+        myndighet.goto(answer_path)
+        earlier = myndighet.get_by_role("region", name="Era svar hittills")
+        expect(earlier).to_contain_text("Åtgärd utlovad")
+        expect(earlier).to_contain_text(ANSWER)
+        expect(
+            myndighet.get_by_role("heading", level=2, name="Lämna ett nytt svar")
+        ).to_be_visible()
+        axe_audit.check(myndighet)
     finally:
         context.close()
     assert refused == [], "the answer page broke its own Content-Security-Policy"
@@ -180,6 +225,10 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
     expect(answer).to_contain_text(f"Klart senast {promised.isoformat()}.")
     expect(answer).to_contain_text(ANSWER)
     expect(contacts).to_contain_text("Svar mottaget")
+    expect(contacts).to_contain_text("Mottaget av myndigheten")
+    expect(contacts).to_contain_text("Handläggare: Enhet Syd.")
+    # Answered, the link can still be revoked.
+    expect(contacts.get_by_role("button", name=f"Återkalla svarslänken till {FK}")).to_be_visible()
     bevakning = page.get_by_role("region", name="Bevakning")
     expect(bevakning).to_contain_text(f"Nästa bevakning: {promised.isoformat()}")
     history = page.get_by_role("region", name="Historik").locator("ol.history > li")

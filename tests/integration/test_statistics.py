@@ -90,7 +90,7 @@ def request(scene: Scene, brist: Brist, myndighet: Myndighet, now: datetime, due
 def answer(kontakt: Kontakt, now: datetime) -> None:
     followups.record_answer(
         kontakt=kontakt,
-        typ=SvarTyp.MOTTAGET,
+        typ=SvarTyp.AVVISAT,
         text="Vi tittar på det.",
         diarienummer="",
         promised_on=None,

@@ -13,7 +13,7 @@ from systemfel.brister.domain import HandelseTyp, Utfall
 from systemfel.brister.models import Brist, Handelse
 from systemfel.extensions import db
 from systemfel.followups import services
-from systemfel.followups.domain import SvarTyp
+from systemfel.followups.domain import OFFERED_SVAR, SvarTyp
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.models import AnswerLink
 from systemfel.notifications.jobs import send_due_messages
@@ -161,7 +161,7 @@ def test_answered_and_revoked_contacts_get_no_reminder(scene):
     db.session.commit()
     services.record_answer(
         kontakt=answered,
-        typ=SvarTyp.MOTTAGET,
+        typ=SvarTyp.ATGARDAT,
         text="Vi återkommer.",
         diarienummer="",
         promised_on=None,
@@ -316,7 +316,7 @@ def test_a_deactivated_ombud_gets_no_digest(scene, due_work):
     assert outbox_keys() == [f"digest:{scene.ombud.id}:2026-12-02"]
 
 
-@pytest.mark.parametrize("typ", list(SvarTyp))
+@pytest.mark.parametrize("typ", OFFERED_SVAR)
 def test_an_answer_after_the_reminders_ends_the_escalation_proposal(scene, typ):
     kontakt = scene.email_request(now=T0)
     db.session.commit()

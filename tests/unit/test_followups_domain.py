@@ -19,7 +19,9 @@ from systemfel.followups.domain import (
     next_paminnelse_on,
     paminnelse_plan,
     rakning,
+    resumed_deadline,
     swedish_calendar,
+    working_days_left,
 )
 
 CALENDAR = swedish_calendar(2024, 2030)
@@ -227,3 +229,73 @@ def test_a_reminder_written_late_keeps_the_next_a_full_interval_away(due, late, 
     assert following >= CALENDAR.add_working_days(written_on, interval)  # never too close
     if late == 0:
         assert following == planned_next  # on time: exactly the plan
+
+
+# Pausing the clock: the working days left on the day it stops are given again on resume.
+
+
+def test_days_left_count_the_deadline_day_but_not_the_day_paused():
+    # Monday 2026-11-23 to Friday 2026-11-27: Tuesday to Friday are left.
+    assert working_days_left(date(2026, 11, 27), date(2026, 11, 23), CALENDAR) == 4
+    assert working_days_left(date(2026, 11, 27), date(2026, 11, 27), CALENDAR) == 0
+    assert working_days_left(date(2026, 11, 27), date(2026, 12, 2), CALENDAR) == 0
+
+
+def test_a_pause_over_new_year_gives_back_the_days_left_after_the_holidays():
+    # Paused Monday 2026-12-21 with the deadline Wednesday 2026-12-30: 22, 23, 28, 29, 30
+    # are left (24-27 are julafton, juldagen, annandag jul and a weekend).
+    assert working_days_left(date(2026, 12, 30), date(2026, 12, 21), CALENDAR) == 5
+    # Resumed Monday 2026-12-28: 29, 30, (31 nyårsafton, 1 Jan nyårsdagen), 4, 5,
+    # (6 trettondagen), 7 -> the fifth working day is 2027-01-07.
+    assert resumed_deadline(
+        date(2026, 12, 30), date(2026, 12, 21), date(2026, 12, 28), CALENDAR
+    ) == date(2027, 1, 7)
+
+
+def test_a_pause_spanning_easter_skips_langfredag_and_annandag_pask():
+    # Easter 2027: långfredag 26 March, annandag påsk 29 March.
+    due, paused = date(2027, 3, 19), date(2027, 3, 15)  # Friday; paused Monday: 4 left
+    resumed = date(2027, 3, 25)  # skärtorsdag; then 30, 31 March, 1 and 2 April
+    assert resumed_deadline(due, paused, resumed, CALENDAR) == date(2027, 4, 2)
+
+
+def test_a_pause_on_or_after_the_deadline_still_gives_one_whole_working_day():
+    due = date(2026, 11, 27)  # Friday
+    assert resumed_deadline(due, due, date(2026, 12, 4), CALENDAR) == date(2026, 12, 7)
+    late = date(2026, 12, 1)
+    assert resumed_deadline(due, late, late, CALENDAR) == date(2026, 12, 2)
+
+
+def test_a_pause_across_the_change_to_summer_time_counts_stockholm_dates():
+    # Paused at 23:30 UTC on Saturday 2027-03-27, i.e. 00:30 CET on Sunday 28 March, the
+    # night the clocks go forward; resumed 22:30 UTC on 2027-03-28 = 00:30 CEST on Monday 29
+    # (annandag påsk). The rule sees only the Stockholm dates.
+    paused = datetime(2027, 3, 27, 23, 30, tzinfo=ZoneInfo("UTC")).astimezone(STOCKHOLM).date()
+    resumed = datetime(2027, 3, 28, 22, 30, tzinfo=ZoneInfo("UTC")).astimezone(STOCKHOLM).date()
+    assert (paused, resumed) == (date(2027, 3, 28), date(2027, 3, 29))
+    due = date(2027, 4, 2)  # Friday: 30 March to 2 April are left after Sunday
+    assert working_days_left(due, paused, CALENDAR) == 4
+    assert resumed_deadline(due, paused, resumed, CALENDAR) == date(2027, 4, 2)
+
+
+DAYS = st.dates(date(2025, 1, 1), date(2029, 12, 31))
+
+
+@given(due=DAYS, paused=DAYS, pause_length=st.integers(0, 120))
+def test_the_working_days_left_are_preserved_by_a_pause(due, paused, pause_length):
+    resumed = paused + timedelta(days=pause_length)
+    new_due = resumed_deadline(due, paused, resumed, CALENDAR)
+    left = working_days_left(due, paused, CALENDAR)
+    assert working_days_left(new_due, resumed, CALENDAR) == max(left, 1)
+    assert CALENDAR.is_working_day(new_due) and new_due > resumed
+
+
+@given(due=DAYS, paused=DAYS, pause_length=st.integers(0, 120))
+def test_a_pause_never_shortens_the_deadline(due, paused, pause_length):
+    resumed = paused + timedelta(days=pause_length)
+    new_due = resumed_deadline(due, paused, resumed, CALENDAR)
+    if paused < due and CALENDAR.is_working_day(due):
+        assert new_due >= due
+        # A pause that ends the day it began changes nothing.
+        if pause_length == 0:
+            assert new_due == due

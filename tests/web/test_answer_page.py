@@ -106,7 +106,7 @@ def test_an_answer_posted_twice_at_the_same_moment_is_stored_once(app, asked):
 def test_a_different_second_answer_is_kept(app, asked):
     anonymous = Client(app)
     assert _answer(anonymous, asked["token"]).status_code == 302
-    later = _answer(anonymous, asked["token"], typ="mottaget", promised_on="", text="Nu klart.")
+    later = _answer(anonymous, asked["token"], typ="atgardat", promised_on="", text="Nu klart.")
     assert later.status_code == 302
     assert len(_svar(app, asked["kontakt"])) == 2
 

@@ -1108,7 +1108,7 @@ def _busy_brist(app, world, owner: str, titel: str, due, late: bool) -> int:
         first = s.scalar(select(Kontakt).where(Kontakt.brist_id == brist_id).order_by(Kontakt.id))
         followups_services.record_answer(
             kontakt=first,
-            typ=SvarTyp.MOTTAGET,
+            typ=SvarTyp.ATGARDAT,
             text="Vi tittar.",
             diarienummer="",
             promised_on=None,
