@@ -112,12 +112,16 @@ def working_days_left(answer_due_on: date, on: date, calendar: WorkCalendar) -> 
     information came); the deadline day counts as the myndighet's, as everywhere else. On or
     after the deadline nothing is left.
     """
-    left, day = 0, on
-    while day < answer_due_on:
-        day += timedelta(days=1)
-        if calendar.is_working_day(day):
-            left += 1
-    return left
+    return working_days_between(on, answer_due_on, calendar)
+
+
+def working_days_between(after: date, through: date, calendar: WorkCalendar) -> int:
+    """The working days after `after` up to and including `through` (0 if none)."""
+    return sum(
+        1
+        for offset in range(1, (through - after).days + 1)
+        if calendar.is_working_day(after + timedelta(days=offset))
+    )
 
 
 def resumed_deadline(
@@ -192,11 +196,7 @@ class Rakning:
 
 def rakning(start: date, end: date, calendar: WorkCalendar) -> Rakning:
     """Explain how `end` lies from `start`: the working days after `start` up to `end`."""
-    days = sum(
-        1
-        for offset in range(1, (end - start).days + 1)
-        if calendar.is_working_day(start + timedelta(days=offset))
-    )
+    days = working_days_between(start, end, calendar)
     return Rakning(start, days, end, calendar.weekday_holidays(start, end))
 
 
