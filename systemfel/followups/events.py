@@ -24,7 +24,11 @@ def _start(brist: Brist, *, now: datetime) -> None:
 
 def _end(brist: Brist, *, user: User | None, comment: str, now: datetime) -> None:
     services.end_bevakning(brist=brist, user=user, finding=comment, now=now)
+    services.start_efterkontroll(brist=brist, now=now)
 
 
 def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
-    return {"bevakningar": queries.for_brist(brist)}
+    return {
+        "bevakningar": queries.for_brist(brist),
+        "efterkontroll": queries.efterkontroll_for_brist(brist),
+    }

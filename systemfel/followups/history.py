@@ -7,13 +7,21 @@ from flask_babel import gettext
 
 from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp
-from systemfel.followups.domain import KANAL_LABELS, SVAR_LABELS, Kanal, SvarTyp
+from systemfel.followups.domain import (
+    EFTERKONTROLL_LABELS,
+    KANAL_LABELS,
+    SVAR_LABELS,
+    EfterkontrollSvar,
+    Kanal,
+    SvarTyp,
+)
 
 
 def connect() -> None:
     """Register the renderers with brister's history."""
     history.RENDERERS[HandelseTyp.KONTAKT] = contact_lines
     history.RENDERERS[HandelseTyp.SVAR] = answer_lines
+    history.RENDERERS[HandelseTyp.EFTERKONTROLL] = efterkontroll_lines
 
 
 def contact_lines(data: Mapping[str, Any]) -> list[history.Line]:
@@ -32,3 +40,9 @@ def answer_lines(data: Mapping[str, Any]) -> list[history.Line]:
     if data.get("diarienummer"):
         line += " " + gettext("dnr %(dnr)s", dnr=data["diarienummer"])
     return [line]
+
+
+def efterkontroll_lines(data: Mapping[str, Any]) -> list[history.Line]:
+    """A check whether a fix lasted: the answer, and the closing it is about."""
+    svar = gettext(EFTERKONTROLL_LABELS[EfterkontrollSvar(data["svar"])])
+    return [gettext("%(svar)s (stängd som åtgärdad %(day)s)", svar=svar, day=data["closed_on"])]

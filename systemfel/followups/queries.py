@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from systemfel.brister.domain import Status
-from systemfel.brister.models import Brist
+from systemfel.brister.domain import HandelseTyp, Status
+from systemfel.brister.models import Brist, Handelse
 from systemfel.extensions import db
-from systemfel.followups.models import Bevakning, Kontakt, Svar
+from systemfel.followups.models import Bevakning, Efterkontroll, Kontakt, Svar
 from systemfel.verksamheter.models import Myndighet
 from systemfel.verksamheter.scope import Scope
 
@@ -126,3 +127,54 @@ def late_answers(scope: Scope, today: date) -> list[tuple[Myndighet, int, date]]
 def latest_answer(kontakt: Kontakt) -> Svar | None:
     """Return the newest answer of a contact."""
     return kontakt.svar[-1] if kontakt.svar else None
+
+
+def _latest_closing(brist_id_column: Any) -> Any:
+    """The id of a brist's latest closing, as a correlated subquery."""
+    return (
+        select(func.max(Handelse.id))
+        .where(Handelse.brist_id == brist_id_column, Handelse.typ == HandelseTyp.STANGD)
+        .scalar_subquery()
+    )
+
+
+def _current_efterkontroller() -> Select[Efterkontroll]:
+    """Checks that still apply: their brist is closed, by the closing they are about."""
+    return (
+        select(Efterkontroll)
+        .join(Brist, Brist.id == Efterkontroll.brist_id)
+        .where(
+            Brist.status == Status.STANGD,
+            Efterkontroll.stangd_handelse_id == _latest_closing(Efterkontroll.brist_id),
+        )
+    )
+
+
+def efterkontroll_for_brist(brist: Brist) -> Efterkontroll | None:
+    """The brist's check that still applies (answered or not), if it has one."""
+    if not brist.is_closed:
+        return None  # only a closed brist's closing is checked: no query for an open one
+    return db.session.scalar(
+        _current_efterkontroller()
+        .where(Efterkontroll.brist_id == brist.id)
+        .options(joinedload(Efterkontroll.answered_by))
+    )
+
+
+def efterkontroller_due(
+    *, scope: Scope, ansvarig_id: int | None, today: date
+) -> list[Efterkontroll]:
+    """Unanswered checks due by `today`: "Håller åtgärden?" on a start page, oldest first."""
+    query = (
+        _current_efterkontroller()
+        .where(
+            Efterkontroll.answered_at.is_(None),
+            Efterkontroll.due_on <= today,
+            *scope.where(Brist.verksamhet_id),
+        )
+        .options(selectinload(Efterkontroll.brist).selectinload(Brist.ansvarig))
+        .order_by(Efterkontroll.due_on, Efterkontroll.id)
+    )
+    if ansvarig_id is not None:
+        query = query.where(Brist.ansvarig_id == ansvarig_id)
+    return list(db.session.scalars(query))
