@@ -6,6 +6,7 @@ from typing import Any
 from systemfel.auth.models import User
 from systemfel.brister import events
 from systemfel.brister.models import Brist
+from systemfel.clock import local_today
 from systemfel.followups import queries, services
 from systemfel.verksamheter.scope import Scope
 
@@ -28,7 +29,9 @@ def _end(brist: Brist, *, user: User | None, comment: str, now: datetime) -> Non
 
 
 def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
+    bevakningar = queries.for_brist(brist)
     return {
-        "bevakningar": queries.for_brist(brist),
+        "bevakningar": bevakningar,
+        "broken_promises": queries.broken_promises(brist, bevakningar.kontakter, local_today()),
         "efterkontroll": queries.efterkontroll_for_brist(brist),
     }
