@@ -221,6 +221,8 @@ class _Answer:
 def promises(*conditions: Any, today: date) -> list[Promise]:
     """Every promise on the brister that match `conditions` (on Brist), in two statements.
 
+    Always two, promises or not, so a page's statement count does not depend on the data.
+
     The answers "åtgärd utlovad" and "åtgärdat" and the closings of those brister are read
     once; the rule (`domain.promise_state`) is applied in Python, per promise.
     """
@@ -242,8 +244,6 @@ def promises(*conditions: Any, today: date) -> list[Promise]:
             .order_by(Svar.received_at, Svar.id)
         )
     ]
-    if not any(answer.promised_on for answer in answers):
-        return []
     closings = db.session.execute(
         select(Handelse.brist_id, Handelse.happened_on, Handelse.data)
         .join(Brist, Brist.id == Handelse.brist_id)
