@@ -106,6 +106,13 @@ def escalation_proposed(paminnelser_sent: int, policy: PaminnelsePolicy) -> bool
 
 
 # --- Promises: an "åtgärd utlovad" answer with a date ------------------------------------------
+#
+# What follows from a broken promise (issue 14, item 10): the brist page says "Utlovad åtgärd
+# inte genomförd", the ombud's digest lists it (broken_promise_needs_attention), and the brist
+# goes on the ledningsgrupp's next dagordning (meetings' Skal.LOFTE_PASSERAT). It does NOT raise
+# the escalation proposal again: Brist.escalation_proposed_at means "the reminders went
+# unanswered", and this myndighet did answer; the group, seeing the broken promise on its
+# agenda, decides whether to escalate.
 
 # Closings that count as the promised action done (and that get an efterkontroll later).
 FIXED_UTFALL = frozenset({Utfall.ATGARDAD, Utfall.DELVIS_ATGARDAD})

@@ -432,22 +432,25 @@ RETURNED_REASON = "Bristen har återkommit efter åtgärden (efterkontroll)."
 
 
 def start_efterkontroll(*, brist: Brist, now: datetime | None = None) -> Efterkontroll | None:
-    """Schedule the check of a brist just closed as åtgärdad; nothing for other outcomes."""
-    if not domain.needs_efterkontroll(brist.utfall) or brist.utfall is None:
+    """Schedule the check of a brist just closed as åtgärdad; nothing for other outcomes.
+
+    Counted from the day of the closing (a ledningsgrupp's decision: the day of its meeting).
+    """
+    if brist.utfall is None or not domain.needs_efterkontroll(brist.utfall):
         return None
-    closing = _latest_closing_id(brist.id)
+    closing_id = _latest_closing_id(brist.id)
+    closing = db.session.get(Handelse, closing_id) if closing_id is not None else None
     if closing is None:
         return None
-    now = now or utcnow()
-    closed_on = local_today(now)
     months = current_app.config["EFTERKONTROLL_MONTHS"]
+    closed_on = closing.happened_on
     kontroll = Efterkontroll(
         brist=brist,
-        stangd_handelse_id=closing,
+        stangd_handelse_id=closing.id,
         closed_on=closed_on,
         utfall=brist.utfall,
         due_on=domain.efterkontroll_due_on(closed_on, months, calendar(closed_on)),
-        created_at=now,
+        created_at=now or utcnow(),
     )
     db.session.add(kontroll)
     db.session.flush()

@@ -248,3 +248,21 @@ def test_an_efterkontroll_is_refused_outside_the_scope(scene, svar):
             kontroll=kontroll, user=stranger, scope=scope_for(stranger), svar=svar
         )
     assert kontroll.answered_at is None
+
+
+def test_the_efterkontroll_counts_from_the_day_of_the_closing_not_of_recording_it(scene):
+    brist = scene.new_brist(titel="Beslutad på möte")
+    brister_services.close_brist(
+        brist=brist,
+        user=scene.ombud,
+        scope=factories.closing_scope(scene.ombud),
+        utfall=Utfall.ATGARDAD,
+        comment="",
+        expected_version=brist.version,
+        now=at(date(2026, 12, 3)),
+        happened_on=date(2026, 11, 30),  # the meeting's day, recorded days later
+    )
+    db.session.commit()
+    kontroll = db.session.scalar(select(Efterkontroll).where(Efterkontroll.brist_id == brist.id))
+    assert kontroll.closed_on == date(2026, 11, 30)
+    assert kontroll.due_on == date(2027, 3, 1)  # 28 Feb 2027 is a Sunday
