@@ -211,6 +211,7 @@ class HandelseTyp(StrEnum):
     TAS_UPP_I_LEDNINGSGRUPP = "tas_upp_i_ledningsgrupp"
     BESLUT = "beslut"
     UPPGIFT_BORTTAGEN = "uppgift_borttagen"
+    EFTERKONTROLL = "efterkontroll"
     # An entry from before history kept facts, whose text could not be read back: shown as is.
     NOTERING = "notering"
 
@@ -243,6 +244,7 @@ HANDELSE_LABELS = {
     HandelseTyp.BESLUT: N_("Beslut i ledningsgrupp"),
     HandelseTyp.UPPGIFT_BORTTAGEN: N_("Personnummer borttaget"),
     HandelseTyp.NOTERING: N_("Anteckning"),
+    HandelseTyp.EFTERKONTROLL: N_("Håller åtgärden?"),
 }
 
 # The decisions a ledningsgrupp takes (the values of meetings' BeslutTyp), as history names them.
@@ -316,6 +318,12 @@ HISTORY_SCHEMA: dict[HandelseTyp, dict[str, object]] = {
     },
     HandelseTyp.UPPGIFT_BORTTAGEN: {"fields": list},
     HandelseTyp.NOTERING: {"was?": set(HandelseTyp)},
+    # An ombud's answer whether a fix lasted; `handelse_id` is the closing it checks.
+    HandelseTyp.EFTERKONTROLL: {
+        "svar": {"haller", "aterkommit"},
+        "closed_on": _DATE,
+        "handelse_id": int,
+    },
 }
 
 

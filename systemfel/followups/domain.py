@@ -4,11 +4,12 @@ Plain functions on plain values. Working days and office hours live in `systemfe
 (the outbox needs them too); they are imported here for the follow-up rules.
 """
 
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from systemfel.brister.domain import Niva
+from systemfel.brister.domain import Niva, Utfall
 from systemfel.i18n import N_
 from systemfel.workdays import (  # noqa: F401 - part of the follow-up rules' vocabulary
     OFFICE_CLOSES,
@@ -221,3 +222,130 @@ def paminnelse_plan(
 def escalation_proposed(paminnelser_sent: int, policy: PaminnelsePolicy) -> bool:
     """After the last reminder goes unanswered, escalation is proposed."""
     return paminnelser_sent >= policy.max_paminnelser
+
+
+# --- Promises: an "åtgärd utlovad" answer with a date ------------------------------------------
+#
+# What follows from a broken promise (issue 14, item 10): the brist page says "Utlovad åtgärd
+# inte genomförd", the ombud's digest lists it (broken_promise_needs_attention), and the brist
+# goes on the ledningsgrupp's next dagordning (meetings' Skal.LOFTE_PASSERAT). It does NOT raise
+# the escalation proposal again: Brist.escalation_proposed_at means "the reminders went
+# unanswered", and this myndighet did answer; the group, seeing the broken promise on its
+# agenda, decides whether to escalate.
+
+# Closings that count as the promised action done (and that get an efterkontroll later).
+FIXED_UTFALL = frozenset({Utfall.ATGARDAD, Utfall.DELVIS_ATGARDAD})
+
+
+class PromiseState(StrEnum):
+    """Where a myndighet's promise stands.
+
+    PENDING: its date has not passed. KEPT: fixed in time. BROKEN: the date passed without
+    the fix. SUPERSEDED: the same myndighet gave a new promise for the brist before this one
+    was broken. LAPSED: the brist was closed in time, but not as åtgärdad (neither kept nor
+    broken: the promise no longer had anything to keep).
+    """
+
+    PENDING = "pending"
+    KEPT = "kept"
+    BROKEN = "broken"
+    SUPERSEDED = "superseded"
+    LAPSED = "lapsed"
+
+
+def promise_broken_on(promised_on: date, calendar: WorkCalendar) -> date:
+    """The day an unkept promise counts as broken: the first working day after its date.
+
+    The myndighet has the whole promised day (as with an answer's deadline, see
+    `next_paminnelse_on`), and a promise dated on a weekend or a holiday has until the end of
+    the next working day's eve: nobody is flagged on a day off.
+    """
+    return calendar.add_working_days(promised_on, 1)
+
+
+def promise_state(
+    promised_on: date,
+    *,
+    fixed_on: date | None,
+    ended_on: date | None,
+    superseded_on: date | None,
+    today: date,
+    calendar: WorkCalendar,
+) -> PromiseState:
+    """Return where a promise stands on `today`. Pure: the caller gathers the days.
+
+    `fixed_on`: the first day, after the promise was given, the brist was closed as åtgärdad
+    or delvis åtgärdad (FIXED_UTFALL), or the same myndighet answered "Åtgärdat" (its own
+    word that it did what it promised; the agenda then proposes closing). `ended_on`: the
+    first such day the brist was closed with another outcome. `superseded_on`: the day the
+    same myndighet gave a newer promise. Whichever of these comes first before the promise
+    is broken decides (a fix on the same day as a new promise counts as the fix); one that
+    comes later changes nothing: a broken promise stays broken, even if the brist is fixed
+    afterwards or a new date is promised.
+    """
+    broken_on = promise_broken_on(promised_on, calendar)
+    endings = [
+        (day, rank, state)
+        for day, rank, state in (
+            (fixed_on, 0, PromiseState.KEPT),
+            (ended_on, 1, PromiseState.LAPSED),
+            (superseded_on, 2, PromiseState.SUPERSEDED),
+        )
+        if day is not None and day < broken_on and day <= today
+    ]
+    if endings:
+        return min(endings, key=lambda ending: (ending[0], ending[1]))[2]
+    return PromiseState.BROKEN if today >= broken_on else PromiseState.PENDING
+
+
+def broken_promise_needs_attention(
+    broken_on: date, bevakning_recorded_on: date | None, today: date
+) -> bool:
+    """Does the ombud's digest still list a broken promise?
+
+    Every working day from the day it breaks until the ombud records a bevakning of the brist
+    (on or after that day): the digest reminds until someone has looked, not just once.
+    """
+    return broken_on <= today and (
+        bevakning_recorded_on is None or bevakning_recorded_on < broken_on
+    )
+
+
+# --- Efterkontroll: did the fix last? ----------------------------------------------------------
+
+DEFAULT_EFTERKONTROLL_MONTHS = 3
+
+
+class EfterkontrollSvar(StrEnum):
+    """The ombud's answer to "Håller åtgärden?"."""
+
+    HALLER = "haller"
+    ATERKOMMIT = "aterkommit"
+
+    @property
+    def label(self) -> str:
+        """Return the answer as the ombud clicks it."""
+        return EFTERKONTROLL_LABELS[self]
+
+
+EFTERKONTROLL_LABELS = {
+    EfterkontrollSvar.HALLER: N_("Bristen har inte återkommit"),
+    EfterkontrollSvar.ATERKOMMIT: N_("Den har återkommit"),
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; past the month's end, its last day (30 Nov + 3 = 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def needs_efterkontroll(utfall: Utfall | None) -> bool:
+    """Only a brist closed as åtgärdad or delvis åtgärdad is checked later."""
+    return utfall in FIXED_UTFALL
+
+
+def efterkontroll_due_on(closed_on: date, months: int, calendar: WorkCalendar) -> date:
+    """The day to ask whether the fix lasted: `months` after closing, on a working day."""
+    return calendar.on_or_after(add_months(closed_on, months))

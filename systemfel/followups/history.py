@@ -8,9 +8,11 @@ from flask_babel import gettext
 from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp
 from systemfel.followups.domain import (
+    EFTERKONTROLL_LABELS,
     KANAL_LABELS,
     PAUS_LABELS,
     SVAR_LABELS,
+    EfterkontrollSvar,
     Kanal,
     PausOrsak,
     SvarTyp,
@@ -24,6 +26,7 @@ def connect() -> None:
     history.RENDERERS[HandelseTyp.MOTTAGET] = receipt_lines
     history.RENDERERS[HandelseTyp.KLOCKA_PAUSAD] = pause_lines
     history.RENDERERS[HandelseTyp.KLOCKA_ATERUPPTAGEN] = resume_lines
+    history.RENDERERS[HandelseTyp.EFTERKONTROLL] = efterkontroll_lines
 
 
 def contact_lines(data: Mapping[str, Any]) -> list[history.Line]:
@@ -72,3 +75,9 @@ def resume_lines(data: Mapping[str, Any]) -> list[history.Line]:
         ),
         (gettext("Svar önskas senast"), "", str(data["to"])),
     ]
+
+
+def efterkontroll_lines(data: Mapping[str, Any]) -> list[history.Line]:
+    """A check whether a fix lasted: the answer, and the closing it is about."""
+    svar = gettext(EFTERKONTROLL_LABELS[EfterkontrollSvar(data["svar"])])
+    return [gettext("%(svar)s (stängd som åtgärdad %(day)s)", svar=svar, day=data["closed_on"])]

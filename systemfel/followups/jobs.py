@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from threading import Event
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +25,11 @@ from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import rows_changed, utcnow
 from systemfel.extensions import db
-from systemfel.followups import domain, services
+from systemfel.followups import domain, queries, services
 from systemfel.followups.models import Bevakning, Kontakt
 from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
+from systemfel.verksamheter.scope import Scope
 from systemfel.workdays import office_hours_now
 
 logger = logging.getLogger(__name__)
@@ -149,6 +151,28 @@ class DigestItem:
 
 
 @dataclass(frozen=True)
+class DigestPromise:
+    """A broken promise in a digest: the brist, who promised, by when."""
+
+    brist_id: int
+    nummer: str
+    titel: str
+    myndighet: str
+    promised_on: date
+
+
+@dataclass(frozen=True)
+class DigestKontroll:
+    """An efterkontroll due in a digest: "Håller åtgärden?"."""
+
+    brist_id: int
+    nummer: str
+    titel: str
+    closed_on: date
+    due_on: date
+
+
+@dataclass(frozen=True)
 class Recipient:
     """Who a digest goes to."""
 
@@ -188,6 +212,9 @@ def sweep_digests(now: datetime | None = None, stop: Event | None = None) -> int
     for user_id, namn, email, brist_id, nummer, titel, due_on, proposed in rows:
         item = DigestItem(brist_id, nummer, titel, due_on, proposed is not None)
         per_user[Recipient(user_id, namn, email)].append(item)
+    promises_of = _broken_promises_by_user(today)
+    kontroller_of = _efterkontroller_by_user(today)
+    recipients = list(dict.fromkeys([*per_user, *promises_of, *kontroller_of]))
     done = set(
         db.session.scalars(
             select(OutboxMessage.idempotency_key).where(
@@ -196,25 +223,98 @@ def sweep_digests(now: datetime | None = None, stop: Event | None = None) -> int
         )
     )
     written = 0
-    for user, items in per_user.items():
+    for user in recipients:
         if stop is not None and stop.is_set():
             break
         key = f"digest:{user.id}:{today.isoformat()}"
         if key not in done:
-            written += _write_digest(key, user, items, today, now)
+            extra: dict[str, list[Any]] = {
+                "promises": promises_of.get(user, []),
+                "kontroller": kontroller_of.get(user, []),
+            }
+            written += _write_digest(key, user, per_user.get(user, []), today, now, extra)
     return written
 
 
+def _broken_promises_by_user(today: date) -> dict[Recipient, list[DigestPromise]]:
+    """Broken promises on open brister, per responsible ombud, until a bevakning is recorded.
+
+    Listed every working day from the day the promise breaks until the ombud records a
+    bevakning of the brist (domain.broken_promise_needs_attention).
+    """
+    broken = [
+        promise
+        for promise in queries.promises(Brist.status != Status.STANGD, today=today)
+        if promise.state == domain.PromiseState.BROKEN
+    ]
+    if not broken:
+        return {}
+    ids = sorted({promise.brist_id for promise in broken})
+    recorded = {
+        brist_id: local_today(created_at)
+        for brist_id, created_at in db.session.execute(
+            select(Bevakning.brist_id, Bevakning.created_at).where(
+                Bevakning.brist_id.in_(ids), Bevakning.completed_at.is_(None)
+            )
+        )
+    }
+    brister = {
+        row[0]: row
+        for row in db.session.execute(
+            select(Brist.id, Brist.nummer, Brist.titel, User.id, User.namn, User.email)
+            .join(User, User.id == Brist.ansvarig_id)
+            .where(Brist.id.in_(ids), User.is_active_account.is_(True))
+        )
+    }
+    found: dict[Recipient, list[DigestPromise]] = defaultdict(list)
+    for promise in sorted(broken, key=lambda p: (p.promised_on, p.brist_id, p.svar_id)):
+        row = brister.get(promise.brist_id)
+        if row is None or not domain.broken_promise_needs_attention(
+            promise.broken_on, recorded.get(promise.brist_id), today
+        ):
+            continue
+        brist_id, nummer, titel, user_id, namn, email = row
+        item = DigestPromise(brist_id, nummer, titel, promise.myndighet, promise.promised_on)
+        found[Recipient(user_id, namn, email)].append(item)
+    return found
+
+
+def _efterkontroller_by_user(today: date) -> dict[Recipient, list[DigestKontroll]]:
+    """Efterkontroller due and unanswered, per responsible ombud, every day until answered."""
+    found: dict[Recipient, list[DigestKontroll]] = defaultdict(list)
+    for kontroll in queries.efterkontroller_due(
+        scope=Scope.everything(), ansvarig_id=None, today=today
+    ):
+        brist, ansvarig = kontroll.brist, kontroll.brist.ansvarig
+        if not ansvarig.is_active_account:
+            continue
+        item = DigestKontroll(
+            brist.id, brist.nummer, brist.titel, kontroll.closed_on, kontroll.due_on
+        )
+        found[Recipient(ansvarig.id, ansvarig.namn, ansvarig.email)].append(item)
+    return found
+
+
 def _write_digest(
-    key: str, user: Recipient, items: list[DigestItem], today: date, now: datetime
+    key: str,
+    user: Recipient,
+    items: list[DigestItem],
+    today: date,
+    now: datetime,
+    extra: dict[str, list[Any]] | None = None,
 ) -> int:
+    subject = (
+        f"Systemfel: {len(items)} bevakningar att följa upp"
+        if items
+        else "Systemfel: att följa upp i dag"
+    )
     try:
         written = enqueue(
             key=key,
             to=[user.email],
-            subject=f"Systemfel: {len(items)} bevakningar att följa upp",
+            subject=subject,
             template="digest",
-            context={"user": user, "items": items, "today": today},
+            context={"user": user, "items": items, "today": today, **(extra or {})},
             now=now,
             office_hours_only=True,
         )

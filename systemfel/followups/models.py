@@ -6,10 +6,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from systemfel.auth.models import User
+from systemfel.brister.domain import Utfall
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import Model
-from systemfel.followups.domain import Kanal, PausOrsak, SvarTyp, working_days_left
+from systemfel.followups.domain import (
+    EfterkontrollSvar,
+    Kanal,
+    PausOrsak,
+    SvarTyp,
+    working_days_left,
+)
 from systemfel.verksamheter.models import Myndighet
 from systemfel.workdays import calendar_around
 
@@ -162,3 +169,34 @@ class Svar(Model):
 
     def __repr__(self) -> str:
         return f"<Svar {self.id} {self.typ}>"
+
+
+class Efterkontroll(Model):
+    """A check, months after a brist was closed as åtgärdad, that the fix lasted.
+
+    One per closing (the history entry `stangd_handelse_id`): a brist reopened and closed
+    again as åtgärdad gets a new one. An unanswered check of a brist reopened since is moot:
+    it is only ever shown while its closing is the brist's latest.
+    """
+
+    __tablename__ = "efterkontroll"
+    __table_args__ = (sa.Index("ix_efterkontroll_due_on", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brist_id: Mapped[int] = mapped_column(sa.ForeignKey("brist.id", ondelete="CASCADE"), index=True)
+    stangd_handelse_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("handelse.id", ondelete="CASCADE"), unique=True
+    )
+    closed_on: Mapped[date]
+    utfall: Mapped[Utfall] = mapped_column(text_enum(Utfall))
+    due_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    svar: Mapped[EfterkontrollSvar | None] = mapped_column(text_enum(EfterkontrollSvar))
+
+    brist: Mapped[Brist] = relationship()
+    answered_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Efterkontroll {self.id} brist={self.brist_id} due={self.due_on}>"

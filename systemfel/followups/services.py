@@ -11,19 +11,20 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from systemfel.auth.models import User
 from systemfel.brister import history
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Niva
-from systemfel.brister.models import Brist
+from systemfel.brister.models import Brist, Handelse
 from systemfel.clock import local_today
-from systemfel.dbtypes import lock_row, utcnow
+from systemfel.dbtypes import lock_row, rows_changed, utcnow
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.followups import domain
 from systemfel.followups.domain import (
+    EfterkontrollSvar,
     Kanal,
     PaminnelsePolicy,
     PausOrsak,
@@ -31,7 +32,7 @@ from systemfel.followups.domain import (
     SvarTyp,
     WorkCalendar,
 )
-from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
+from systemfel.followups.models import AnswerLink, Bevakning, Efterkontroll, Kontakt, Svar
 from systemfel.i18n import N_
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
@@ -623,3 +624,120 @@ def acknowledge_receipt(
         context={"kontakt": kontakt},
         now=now,
     )
+
+
+# --- Efterkontroll: did the fix last? ----------------------------------------------------------
+
+# The reason the reopening carries in the brist's history (the EFTERKONTROLL entry before it
+# holds the facts and the link to the closing).
+RETURNED_REASON = "Bristen har återkommit efter åtgärden (efterkontroll)."
+
+
+def start_efterkontroll(*, brist: Brist, now: datetime | None = None) -> Efterkontroll | None:
+    """Schedule the check of a brist just closed as åtgärdad; nothing for other outcomes.
+
+    Counted from the day of the closing (a ledningsgrupp's decision: the day of its meeting).
+    """
+    if brist.utfall is None or not domain.needs_efterkontroll(brist.utfall):
+        return None
+    closing_id = _latest_closing_id(brist.id)
+    closing = db.session.get(Handelse, closing_id) if closing_id is not None else None
+    if closing is None:
+        return None
+    months = current_app.config["EFTERKONTROLL_MONTHS"]
+    closed_on = closing.happened_on
+    kontroll = Efterkontroll(
+        brist=brist,
+        stangd_handelse_id=closing.id,
+        closed_on=closed_on,
+        utfall=brist.utfall,
+        due_on=domain.efterkontroll_due_on(closed_on, months, calendar(closed_on)),
+        created_at=now or utcnow(),
+    )
+    db.session.add(kontroll)
+    db.session.flush()
+    return kontroll
+
+
+def _latest_closing_id(brist_id: int) -> int | None:
+    return db.session.scalar(
+        select(func.max(Handelse.id)).where(
+            Handelse.brist_id == brist_id, Handelse.typ == HandelseTyp.STANGD
+        )
+    )
+
+
+def is_current(kontroll: Efterkontroll) -> bool:
+    """Does the check still apply: the brist is closed, by the closing the check is about?"""
+    return kontroll.brist.is_closed and kontroll.stangd_handelse_id == _latest_closing_id(
+        kontroll.brist_id
+    )
+
+
+def record_efterkontroll(
+    *,
+    kontroll: Efterkontroll,
+    user: User,
+    scope: Scope,
+    svar: EfterkontrollSvar,
+    now: datetime | None = None,
+) -> None:
+    """The ombud answers "Håller åtgärden?"; "Den har återkommit" reopens the brist.
+
+    The reopened brist is marked for the ledningsgrupp (Brist.marked_for_group_at, a brister
+    flag the agenda rules read), so it is on the next dagordning. The same answer sent twice
+    is taken once.
+    """
+    brist = kontroll.brist
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
+    now = now or utcnow()
+    today = local_today(now)
+    if kontroll.answered_at is not None:
+        if kontroll.svar == svar:
+            return
+        raise ValidationError(N_("Kontrollen är redan besvarad."))
+    if not is_current(kontroll):
+        raise ValidationError(
+            N_("Bristen har öppnats igen sedan den stängdes. Kontrollen gäller inte längre.")
+        )
+    if today < kontroll.due_on:
+        raise ValidationError(
+            N_("Kontrollen görs från och med %(day)s.") % {"day": kontroll.due_on.isoformat()}
+        )
+    claimed = rows_changed(
+        update(Efterkontroll)
+        .where(Efterkontroll.id == kontroll.id, Efterkontroll.answered_at.is_(None))
+        .values(answered_at=now, answered_by_id=user.id, svar=svar)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(kontroll, ["answered_at", "answered_by_id", "svar"])
+    if claimed != 1:
+        raise ValidationError(N_("Kontrollen är redan besvarad."))
+    history.record(
+        brist,
+        HandelseTyp.EFTERKONTROLL,
+        {
+            "svar": svar.value,
+            "closed_on": kontroll.closed_on.isoformat(),
+            "handelse_id": kontroll.stangd_handelse_id,
+        },
+        user,
+        today,
+        now,
+        touches_brist=False,
+    )
+    if svar == EfterkontrollSvar.ATERKOMMIT:
+        brister_services.reopen_brist(
+            brist=brist,
+            user=user,
+            scope=scope,
+            reason=RETURNED_REASON,
+            expected_version=brist.version,
+            now=now,
+        )
+        if brist.marked_for_group_at is None:
+            brist.marked_for_group_at = now
+            history.record(
+                brist, HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP, {"marked": True}, user, today, now
+            )
+    db.session.flush()

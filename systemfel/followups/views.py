@@ -34,7 +34,7 @@ from systemfel.dbtypes import utcnow
 from systemfel.errors import FieldError, ValidationError
 from systemfel.extensions import db
 from systemfel.followups import queries, services
-from systemfel.followups.domain import Kanal, SvarTyp
+from systemfel.followups.domain import EfterkontrollSvar, Kanal, SvarTyp
 from systemfel.followups.forms import (
     BevakningForm,
     KontaktForm,
@@ -42,7 +42,8 @@ from systemfel.followups.forms import (
     MoveForm,
     SvarForm,
 )
-from systemfel.followups.models import Kontakt
+from systemfel.followups.models import Efterkontroll, Kontakt
+from systemfel.forms import BaseForm
 from systemfel.formtools import run_on_form, run_verb, status_for
 from systemfel.i18n import N_
 from systemfel.verksamheter.domain import Operation
@@ -67,9 +68,13 @@ def my_work():
         today=local_today(),
         with_late_answers=is_samordnare,
     )
+    kontroller = queries.efterkontroller_due(
+        scope=current_scope(), ansvarig_id=None if whole else current_user.id, today=local_today()
+    )
     return render_template(
         "followups/my_work.html",
         work=work,
+        kontroller=kontroller,
         whole=whole,
         is_samordnare=is_samordnare,
         today=local_today(),
@@ -285,6 +290,39 @@ def resume(kontakt_id: int):
             "success",
         )
     return redirect(url_for("brister.detail", brist_id=kontakt.brist_id))
+
+
+@blueprint.route("/efterkontroller/<int:kontroll_id>", methods=["POST"])
+@requires(Operation.WORK_BRISTER)
+def efterkontroll(kontroll_id: int):
+    """The ombud answers "Håller åtgärden?" with one click; "Den har återkommit" reopens."""
+    kontroll = db.session.get(Efterkontroll, kontroll_id)
+    scope = current_scope()
+    if kontroll is None or not scope.covers(kontroll.brist.verksamhet_id):
+        abort(404)
+    form = BaseForm()
+    if not form.validate_on_submit():
+        abort(400)  # no valid CSRF token
+    try:
+        svar = EfterkontrollSvar(request.form.get("svar", ""))
+    except ValueError:
+        flash(gettext("Välj om bristen har återkommit eller inte."), "error")
+        return redirect(url_for("brister.detail", brist_id=kontroll.brist_id))
+    outcome = run_verb(
+        lambda: services.record_efterkontroll(
+            kontroll=kontroll, user=current_user, scope=scope, svar=svar
+        )
+    )
+    if outcome.ok:
+        flash(
+            gettext("Bristen är öppnad igen och föreslås till ledningsgruppen.")
+            if svar == EfterkontrollSvar.ATERKOMMIT
+            else gettext("Sparat: åtgärden håller."),
+            "success",
+        )
+    for error in outcome.errors:
+        flash(gettext(error.message), "error")
+    return redirect(url_for("brister.detail", brist_id=kontroll.brist_id))
 
 
 def _not_stored(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:

@@ -142,7 +142,7 @@ SKAL_LABELS = {
     Skal.MARKERAD: N_("ombud vill ta upp den i ledningsgruppen"),
     Skal.BEVAKNING_FORFALLEN: N_("bevakning förfallen"),
     Skal.SVAR_INKOMMET: N_("svar inkommet"),
-    Skal.LOFTE_PASSERAT: N_("utlovat datum passerat"),
+    Skal.LOFTE_PASSERAT: N_("utlovad åtgärd inte genomförd"),
     Skal.ESKALERING: N_("påminnelser obesvarade — föreslås eskalering"),
     Skal.AVSLUT: N_("myndigheten anger att bristen är åtgärdad — föreslås avslut"),
     Skal.OVERFORD: N_("inte behandlad vid föregående möte"),
@@ -232,6 +232,9 @@ class BristLage:
     last_answer_typ: SvarTyp | None = None
     promised_on: date | None = None
     escalation_proposed: bool = False
+    # The day its latest broken promise broke, by the meeting's day (followups.domain's
+    # promise_state): a myndighet's "åtgärd utlovad" whose date passed unfixed.
+    promise_broken_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -295,14 +298,16 @@ def reasons_for(
             found.add(Skal.BEVAKNING_FORFALLEN)
         if _after(brist.last_answer_on, since):
             found.add(Skal.SVAR_INKOMMET)
-        if (
-            brist.promised_on is not None
-            and brist.promised_on <= dagordning.mote_on
-            and _after(brist.promised_on, since)
-        ):
-            found.add(Skal.LOFTE_PASSERAT)
     elif brist.niva in NEW_LEVELS and _is_new(brist, dagordning):
         found.add(Skal.NY)
+    # A promise broken since the previous meeting: on the agenda whether discussed before or
+    # not (issue 14: "the brist goes on the next ledningsgrupp agenda").
+    if (
+        brist.promise_broken_on is not None
+        and brist.promise_broken_on <= dagordning.mote_on
+        and _after(brist.promise_broken_on, since)
+    ):
+        found.add(Skal.LOFTE_PASSERAT)
     if brist.marked_for_group:
         found.add(Skal.MARKERAD)
     return tuple(reason for reason in SECTION_OF_REASON if reason in found)

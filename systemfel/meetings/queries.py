@@ -13,7 +13,8 @@ from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
-from systemfel.followups.domain import SvarTyp
+from systemfel.followups import queries as followups_queries
+from systemfel.followups.domain import PromiseState, SvarTyp
 from systemfel.followups.models import Bevakning, Kontakt, Svar
 from systemfel.meetings.domain import BristLage, CarriedPunkt, DagordningInput, MotesStatus
 from systemfel.meetings.models import (
@@ -146,6 +147,8 @@ def dagordning_input(mote: Mote) -> DagordningInput:
     due = _bevakningar_due(ids)
     answers = _latest_answers(ids)
     discussed = _discussed_before(group.id, ids)
+    mote_on = local_date(mote.starts_at)
+    broken = _promises_broken(group.verksamhet_ids, mote_on)
     lagen = [
         BristLage(
             brist_id=row.id,
@@ -158,11 +161,12 @@ def dagordning_input(mote: Mote) -> DagordningInput:
             last_answer_typ=answers[row.id][1] if row.id in answers else None,
             promised_on=answers[row.id][2] if row.id in answers else None,
             escalation_proposed=row.escalation_proposed_at is not None,
+            promise_broken_on=broken.get(row.id),
         )
         for row in brister
     ]
     return DagordningInput(
-        mote_on=local_date(mote.starts_at),
+        mote_on=mote_on,
         previous_mote_on=local_date(previous.starts_at) if previous else None,
         brister=lagen,
         carried_over=_carried_over(previous) if previous else (),
@@ -202,6 +206,17 @@ def _latest_answers(ids: list[int]) -> dict[int, tuple[date, SvarTyp, date | Non
             promised = row.promised_on or (latest.get(row.brist_id) or (None, None, None))[2]
             latest[row.brist_id] = (local_date(row.received_at), row.typ, promised)
     return latest
+
+
+def _promises_broken(verksamhet_ids: Iterable[int], mote_on: date) -> dict[int, date]:
+    """Per open brist: the day its latest promise broken by the meeting's day broke."""
+    found: dict[int, date] = {}
+    for promise in followups_queries.promises(
+        Brist.verksamhet_id.in_(list(verksamhet_ids)), Brist.status != Status.STANGD, today=mote_on
+    ):
+        if promise.state == PromiseState.BROKEN:
+            found[promise.brist_id] = max(promise.broken_on, found.get(promise.brist_id, date.min))
+    return found
 
 
 def _discussed_before(group_id: int, ids: list[int]) -> set[int]:

@@ -1,12 +1,14 @@
 """Statistics on brister and on the myndigheters' answers, counted in the database.
 
-`gather` sends three statements whatever the number of rows: brister by nivå × myndighet ×
-område and requests per myndighet × days to answer, both aggregated in the database, and each
-brist's closings and reopenings (one plain row each), which the annual report's own count
-(`reports.domain.tally_years`) turns into new, closed and open brister per year and the days
-to closure: the statistics page and the report can never count a year differently. Days are
-calendar days in Stockholm; the conversion from the stored UTC timestamps is done in SQL
-(`LocalDate`) for the aggregates, portably for SQLite and PostgreSQL.
+`gather` sends six statements whatever the number of rows: brister by nivå × myndighet ×
+område and requests per myndighet × days to answer, both aggregated in the database; each
+brist's closings and reopenings (one plain row each); the myndigheters' promises (two, see
+`followups.queries.promises`) and the efterkontroller (one plain row each). The closings
+are what the annual report's own count (`reports.domain.tally_years`) turns into new, closed
+and open brister per year and the days to closure: the statistics page and the report can
+never count a year differently. Days are calendar days in Stockholm; the conversion from the
+stored UTC timestamps is done in SQL (`LocalDate`) for the aggregates, portably for SQLite
+and PostgreSQL.
 
 Myndigheter and områden are grouped by name: every verksamhet has its own rows for
 "Försäkringskassan", and across verksamheter they are one agency.
@@ -29,7 +31,9 @@ from systemfel.brister.domain import Niva
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.extensions import db
-from systemfel.followups.models import Kontakt
+from systemfel.followups import queries as followups_queries
+from systemfel.followups.domain import EfterkontrollSvar, PromiseState
+from systemfel.followups.models import Efterkontroll, Kontakt
 from systemfel.i18n import N_
 from systemfel.privacy.domain import is_small, suppress_small
 from systemfel.reports import queries
@@ -94,6 +98,31 @@ class MyndighetAnswers:
 
 
 @dataclass(frozen=True)
+class MyndighetPromises:
+    """What one myndighet promised ("åtgärd utlovad" with a date) and how it went.
+
+    `other`: superseded by a newer promise, or the brist closed another way in time.
+    """
+
+    myndighet: str
+    made: int
+    kept: int
+    broken: int
+    pending: int
+    other: int
+
+
+@dataclass(frozen=True)
+class EfterkontrollTally:
+    """Brister closed as åtgärdad (or delvis), and whether the fix was confirmed to last."""
+
+    closed_fixed: int = 0
+    checked: int = 0
+    lasting: int = 0
+    returned: int = 0
+
+
+@dataclass(frozen=True)
 class Statistics:
     """Everything the statistics page shows."""
 
@@ -108,6 +137,9 @@ class Statistics:
     most_late: tuple[MyndighetAnswers, ...]
     # New, closed and open per year, first registration to last step, as the report counts.
     tallies: dict[int, YearTally]
+    # Promises per myndighet, by the year they were given; checks by the year of closing.
+    promises: tuple[MyndighetPromises, ...] = ()
+    efterkontroller: EfterkontrollTally = EfterkontrollTally()
 
 
 # --- Pure helpers ---------------------------------------------------------------------------
@@ -391,6 +423,8 @@ def gather(
 
     years = year_span(new_per_year, closed_per_year)
     return Statistics(
+        promises=_promises(live, year, today),
+        efterkontroller=_efterkontroller(live, year),
         years=years,
         by_niva=chart(
             N_("Brister per nivå"),
@@ -426,4 +460,41 @@ def gather(
         myndigheter=myndigheter,
         most_late=most_late,
         tallies=tallies,
+    )
+
+
+def _promises(
+    live: list[sa.ColumnElement[bool]], year: int | None, today: date
+) -> tuple[MyndighetPromises, ...]:
+    """Promises per myndighet (by name), given in `year`, as they stand `today`."""
+    counts: dict[str, Counter[PromiseState]] = defaultdict(Counter)
+    for promise in followups_queries.promises(*live, today=today):
+        if year is None or promise.given_on.year == year:
+            counts[promise.myndighet][promise.state] += 1
+    return tuple(
+        MyndighetPromises(
+            myndighet=namn,
+            made=sum(found.values()),
+            kept=found[PromiseState.KEPT],
+            broken=found[PromiseState.BROKEN],
+            pending=found[PromiseState.PENDING],
+            other=found[PromiseState.SUPERSEDED] + found[PromiseState.LAPSED],
+        )
+        for namn, found in sorted(counts.items())
+    )
+
+
+def _efterkontroller(live: list[sa.ColumnElement[bool]], year: int | None) -> EfterkontrollTally:
+    """Closings as åtgärdad in `year` (every one, reopened since or not) and their checks."""
+    rows = db.session.execute(
+        sa.select(Efterkontroll.closed_on, Efterkontroll.svar)
+        .join(Brist, Brist.id == Efterkontroll.brist_id)
+        .where(*live)
+    ).all()
+    answers = [svar for closed_on, svar in rows if year is None or closed_on.year == year]
+    return EfterkontrollTally(
+        closed_fixed=len(answers),
+        checked=sum(1 for svar in answers if svar is not None),
+        lasting=sum(1 for svar in answers if svar == EfterkontrollSvar.HALLER),
+        returned=sum(1 for svar in answers if svar == EfterkontrollSvar.ATERKOMMIT),
     )

@@ -264,3 +264,106 @@ def test_raise_answer_and_follow_up(page, browser, live_server, app, world, axe_
 
     # Every page above was checked with axe; fail here with all their violations.
     axe_audit.assert_clean()
+
+
+def _broken_promise_and_due_check(app, world) -> tuple[int, int]:
+    """The world's brist has a promise whose date passed; another, closed as åtgärdad four
+    months ago, is due for its efterkontroll. Returns both brister's ids."""
+    from systemfel.access import scope_for
+    from systemfel.auth.models import User
+    from systemfel.brister import services as brister_services
+    from systemfel.brister.domain import Utfall
+    from systemfel.brister.models import Brist
+    from systemfel.dbtypes import utcnow
+    from systemfel.followups import services as followups_services
+    from systemfel.followups.domain import Kanal, SvarTyp
+    from systemfel.verksamheter.models import Verksamhet
+
+    _give_mailbox(app, world)
+    today = local_today()
+    with app.app_context():
+        ombud = db.session.get(User, world.users["ombud"].id)
+        samordnare = db.session.get(User, world.users["samordnare"].id)
+        brist = db.session.get(Brist, world.brist.id)
+        then = utcnow() - timedelta(days=40)
+        kontakt = followups_services.raise_with_myndighet(
+            brist=brist,
+            user=ombud,
+            scope=scope_for(ombud),
+            myndighet=brist.myndighet,
+            contacted_on=today - timedelta(days=40),
+            kanal=Kanal.EPOST,
+            summary=SUMMARY,
+            send_email=True,
+            answer_due_on=None,
+            now=then,
+        )
+        followups_services.record_answer(
+            kontakt=kontakt,
+            typ=SvarTyp.ATGARD_UTLOVAD,
+            text=ANSWER,
+            diarienummer="",
+            promised_on=today - timedelta(days=10),
+            responsible_body="",
+            now=then,
+        )
+        fixed = factories.brist(
+            db.session.get(Verksamhet, world.home.id), ombud, titel="Blanketten var otydlig"
+        )
+        brister_services.close_brist(
+            brist=fixed,
+            user=samordnare,
+            scope=scope_for(samordnare),
+            utfall=Utfall.ATGARDAD,
+            comment="Ny blankett.",
+            expected_version=fixed.version,
+            now=utcnow() - timedelta(days=130),
+        )
+        db.session.commit()
+        ids = (brist.id, fixed.id)
+        db.session.remove()
+    return ids
+
+
+def test_broken_promise_and_did_the_fix_last(page, live_server, app, world, axe_audit):
+    promised_id, fixed_id = _broken_promise_and_due_check(app, world)
+    _log_in(page, world.users["ombud"].email, axe_audit)
+
+    # The start page asks "Håller åtgärden?" about the brist closed as åtgärdad.
+    checks = page.get_by_role("table", name=re.compile(r"^Håller åtgärden\?"))
+    expect(checks.locator("tbody tr")).to_have_count(1)
+    axe_audit.check(page)
+
+    # The brist whose promise was broken says so.
+    page.goto(f"/brister/{promised_id}")
+    promised_on = (local_today() - timedelta(days=10)).isoformat()
+    expect(page.locator(".broken-promise")).to_contain_text(
+        f"Utlovad åtgärd inte genomförd (utlovat till {promised_on}"
+    )
+    axe_audit.check(page)
+
+    # One click: the flaw has come back. The brist is open again and marked for the group.
+    page.goto("/")
+    checks.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/brister/{fixed_id}"))
+    region = page.get_by_role("region", name="Håller åtgärden?")
+    axe_audit.check(page)
+    region.get_by_role("button", name="Den har återkommit").click()
+    expect(page.get_by_role("status").filter(has_text="öppnad igen")).to_have_text(
+        "Bristen är öppnad igen och föreslås till ledningsgruppen."
+    )
+    expect(page.get_by_role("region", name="Ledningsgrupp")).to_contain_text(
+        "Föreslås till ledningsgruppens nästa dagordning"
+    )
+    history = page.get_by_role("region", name="Historik")
+    expect(history.get_by_role("link", name="Till stängningen")).to_be_visible()
+    axe_audit.check(page)
+
+    # The statistics count the promise and the check.
+    page.goto("/statistik")
+    expect(page.get_by_role("table", name="Utlovade åtgärder per myndighet")).to_contain_text(FK)
+    expect(page.get_by_role("table", name="Kontroll av åtgärdade brister")).to_contain_text(
+        "Bristen har återkommit"
+    )
+    axe_audit.check(page)
+    axe_audit.assert_clean()

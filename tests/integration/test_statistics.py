@@ -330,8 +330,9 @@ def test_the_number_of_statements_does_not_grow_with_the_rows(app, history):
         statistics.gather(ids, 2026, today=TODAY)
 
     assert values(stats.by_year) == {"2025": 4, "2026": 28}
-    # Three statements for each call.
-    assert many["n"] == few["n"] == 6
+    # Six statements for each call (three for brister and answers, three for promises and
+    # efterkontroller).
+    assert many["n"] == few["n"] == 12
 
 
 def test_local_dates_in_sql_agree_with_python_around_every_switch(ctx):

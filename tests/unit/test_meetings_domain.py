@@ -104,7 +104,12 @@ def full_scenario():
             last_answer_typ=SvarTyp.MOTTAGET,
         ),
         brist(
-            7, Niva.LOKAL, date(2025, 5, 1), discussed_before=True, promised_on=date(2026, 2, 15)
+            7,
+            Niva.LOKAL,
+            date(2025, 5, 1),
+            discussed_before=True,
+            promised_on=date(2026, 2, 13),
+            promise_broken_on=date(2026, 2, 16),
         ),
         brist(8, Niva.LOKAL, date(2025, 8, 1), discussed_before=True),
         brist(9, Niva.LOKAL, date(2025, 4, 1), discussed_before=True, escalation_proposed=True),
@@ -263,6 +268,8 @@ def test_followup_rules_need_the_brist_discussed_before():
         promised_on=BETWEEN,
     )
     assert reasons(lage) == ()
+    # A broken promise is the exception: it goes on the agenda discussed before or not.
+    assert reasons(replace(lage, promise_broken_on=BETWEEN)) == (Skal.LOFTE_PASSERAT,)
 
 
 def test_answer_counts_only_after_the_previous_meeting():
@@ -282,15 +289,19 @@ def test_answer_counts_only_after_the_previous_meeting():
     assert reasons(after) == (Skal.SVAR_INKOMMET,)
 
 
-def test_promised_date_passed_since_the_previous_meeting():
-    passed = brist(1, discussed_before=True, promised_on=BETWEEN)
-    on_mote_day = brist(1, discussed_before=True, promised_on=MOTE_ON)
-    still_ahead = brist(1, discussed_before=True, promised_on=MOTE_ON + timedelta(days=1))
-    passed_before_last_mote = brist(1, discussed_before=True, promised_on=LONG_AGO)
-    assert reasons(passed) == (Skal.LOFTE_PASSERAT,)
+def test_a_promise_broken_since_the_previous_meeting_puts_the_brist_on_the_agenda():
+    broken = brist(1, discussed_before=True, promise_broken_on=BETWEEN)
+    on_mote_day = brist(1, promise_broken_on=MOTE_ON)
+    still_ahead = brist(1, discussed_before=True, promise_broken_on=MOTE_ON + timedelta(days=1))
+    before_last_mote = brist(1, discussed_before=True, promise_broken_on=LONG_AGO)
+    # The promised date alone (a promise pending, kept or superseded) is no reason.
+    only_promised = brist(1, discussed_before=True, promised_on=BETWEEN)
+    assert reasons(broken) == (Skal.LOFTE_PASSERAT,)
     assert reasons(on_mote_day) == (Skal.LOFTE_PASSERAT,)
     assert reasons(still_ahead) == ()
-    assert reasons(passed_before_last_mote) == ()
+    assert reasons(before_last_mote) == ()
+    assert reasons(only_promised) == ()
+    assert Skal.LOFTE_PASSERAT.label == "utlovad åtgärd inte genomförd"
 
 
 def test_closure_proposal_needs_an_atgardat_answer_since_the_previous_meeting():
@@ -429,6 +440,7 @@ def test_all_followup_reasons_listed_in_rule_order():
         discussed_before=True,
         bevakning_due_on=BETWEEN,
         promised_on=BETWEEN,
+        promise_broken_on=BETWEEN,
         last_answer_on=BETWEEN,
         last_answer_typ=SvarTyp.ATGARD_UTLOVAD,
     )

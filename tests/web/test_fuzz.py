@@ -10,6 +10,7 @@ about a minute on SQLite and on PostgreSQL.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import lxml.html
@@ -20,11 +21,15 @@ from werkzeug.routing import IntegerConverter
 
 from systemfel.access import scope_for
 from systemfel.auth.models import User
+from systemfel.brister import services as brister_services
+from systemfel.brister.domain import Utfall
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
+from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.followups import services as followups_services
 from systemfel.followups.domain import Kanal
+from systemfel.followups.models import Efterkontroll
 from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
@@ -105,8 +110,22 @@ def places(app, world) -> dict[str, object]:
             attempts=1,
         )
         db.session.add(message)
+        fixed = factories.brist(home, ombud, titel="Åtgärdad för länge sedan")
+        brister_services.close_brist(
+            brist=fixed,
+            user=samordnare,
+            scope=scope_for(samordnare),
+            utfall=Utfall.ATGARDAD,
+            comment="",
+            expected_version=fixed.version,
+            now=utcnow() - timedelta(days=200),
+        )
+        kontroll_id = db.session.scalar(
+            sa.select(Efterkontroll.id).where(Efterkontroll.brist_id == fixed.id)
+        )
         db.session.commit()
         values = {
+            "kontroll_id": kontroll_id,
             "verksamhet_id": home.id,
             "brist_id": brist.id,
             "group_id": group.id,
