@@ -224,12 +224,22 @@ def _version_line(version: RapportVersion) -> str:
     )
 
 
+def _frozen_document(version: RapportVersion) -> RapportDocument:
+    """A frozen version as it read the day it was frozen, with its version line."""
+    return domain.document_from_dict(
+        version.content,
+        _version_line(version),
+        frozen_at=version.frozen_at,
+        frozen_on=local_today(version.frozen_at),
+    )
+
+
 @blueprint.route("/rapport/versioner/<int:version_id>")
 @login_required
 def version(version_id: int):
     """A frozen version, exactly as it was frozen."""
     frozen = _version_or_404(version_id)
-    document = domain.document_from_dict(frozen.content, _version_line(frozen))
+    document = _frozen_document(frozen)
     return render_template(
         "reports/version.html",
         version=frozen,
@@ -242,7 +252,7 @@ def _document_for_export() -> tuple[RapportDocument, str]:
     if "version" in request.args:  # a frozen version: one that is not an id is not found
         frozen = _version_or_404(request.args.get("version", 0, type=whole_number))
         stem = f"uppmarksammade-brister-{frozen.rapport.year}-v{frozen.number}"
-        return domain.document_from_dict(frozen.content, _version_line(frozen)), stem
+        return _frozen_document(frozen), stem
     ids, year = _chosen()
     if not ids:
         abort(404)
