@@ -133,16 +133,16 @@ def _is_rollup(doc: RapportDocument) -> bool:
     return len(doc.verksamheter) > 1 or bool(doc.breakdown)
 
 
-def _author(doc: RapportDocument) -> str:
+def author(doc: RapportDocument) -> str:
     """Who the document is from: the verksamhet, or "Sammanställning för 3 verksamheter"."""
     if _is_rollup(doc):
         return f"Sammanställning för {len(doc.verksamheter)} verksamheter"
     return doc.verksamheter[0] if doc.verksamheter else TITLE
 
 
-def _header_line(doc: RapportDocument) -> str:
+def header_line(doc: RapportDocument) -> str:
     """The running header: e.g. "PO Nacka · Uppmärksammade brister 2026"."""
-    return f"{_author(doc)} · {_title(doc)}"
+    return f"{author(doc)} · {_title(doc)}"
 
 
 def _named(doc: RapportDocument, verksamhet: str, nummer: str) -> str:
@@ -422,11 +422,11 @@ def rapport_docx(doc: RapportDocument) -> bytes:
     set_properties(
         document,
         title=_title(doc),
-        author=_author(doc),
+        author=author(doc),
         subject=SUBJECT,
         at=doc.made_at or datetime.now(UTC),
     )
-    add_header_and_page_numbers(document, _header_line(doc))
+    add_header_and_page_numbers(document, header_line(doc))
     writer = _Writer(document)
     writer.heading(_title(doc), 0)
     if who := _who_line(doc):

@@ -276,7 +276,15 @@ def export(fmt: str):
         elif fmt == "xlsx":
             body, mimetype = documents.rapport_xlsx(document), XLSX
         elif fmt == "pdf":
-            body = render_pdf(render_template("reports/print.html", **_doc_context(document)))
+            body = render_pdf(
+                render_template(
+                    "reports/print.html",
+                    author=documents.author(document),
+                    header=documents.header_line(document),
+                    subject=documents.SUBJECT,
+                    **_doc_context(document),
+                )
+            )
             mimetype = "application/pdf"
         else:
             abort(404)
