@@ -421,7 +421,9 @@ def test_text_structure_and_order():
 
     assert lines[:2] == ["UPPMÄRKSAMMADE BRISTER 2026", "=" * 27]
     underlined = [
-        above for above, line in zip(lines, lines[1:]) if line == "-" * len(above) and line
+        above
+        for above, line in zip(lines, lines[1:], strict=False)
+        if line == "-" * len(above) and line
     ]
     assert underlined == [
         ROUTINES,

@@ -62,8 +62,10 @@ def test_a_roll_up_names_each_brist_with_its_verksamhet(login, world):
     texts = [p.text for p in document.paragraphs]
     assert f"{world.home.namn} {world.brist.nummer} {world.brist.titel}" in texts
     assert document.core_properties.author == "Sammanställning för 2 verksamheter"
-    assert document.sections[0].header.paragraphs[0].text.startswith(
-        "Sammanställning för 2 verksamheter"
+    assert (
+        document.sections[0]
+        .header.paragraphs[0]
+        .text.startswith("Sammanställning för 2 verksamheter")
     )
     plain = client.get(_url(world, "/rapport/export.txt", *ids)).get_data(as_text=True)
     assert f"{world.other.namn} {world.other_brist.nummer} {world.other_brist.titel}" in plain
