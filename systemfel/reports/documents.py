@@ -215,9 +215,13 @@ def _entry_heading(doc: RapportDocument, entry: RapportEntry) -> str:
     return f"{_named(doc, entry.verksamhet, entry.nummer)} {entry.titel}"
 
 
-def _merged_line(entry: RapportEntry) -> str:
-    """E.g. "Sammanslagen med: SF-2026-0003, SF-2026-0009"."""
-    return f"{MERGED_LABEL}: {', '.join(entry.merged)}"
+def _merged_line(doc: RapportDocument, entry: RapportEntry) -> str:
+    """E.g. "Sammanslagen med: SF-2026-0003, SF-2026-0009".
+
+    A brist is merged only into one of its own verksamhet: in a roll-up, that one names them.
+    """
+    named = (_named(doc, entry.verksamhet, nummer) for nummer in entry.merged)
+    return f"{MERGED_LABEL}: {', '.join(named)}"
 
 
 def _example_line(doc: RapportDocument, example: Example) -> str:
@@ -413,7 +417,7 @@ def _add_entry(writer: _Writer, doc: RapportDocument, entry: RapportEntry) -> No
     for action in entry.actions:
         writer.bullet(action)
     if entry.merged:
-        writer.paragraph(_merged_line(entry))
+        writer.paragraph(_merged_line(doc, entry))
 
 
 def rapport_docx(doc: RapportDocument) -> bytes:
@@ -551,7 +555,7 @@ def rapport_text(doc: RapportDocument) -> str:
                 lines.extend(f"- {line}" for line in entry.history)
                 lines.extend(f"- {action}" for action in entry.actions)
                 if entry.merged:
-                    lines.append(_merged_line(entry))
+                    lines.append(_merged_line(doc, entry))
 
     heading(EXAMPLES_HEADING)
     block(*([f"- {_example_line(doc, e)}" for e in doc.examples] or [NO_EXAMPLES]))

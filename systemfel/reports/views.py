@@ -219,7 +219,7 @@ def _version_line(version: RapportVersion) -> str:
     return gettext(
         "Fryst version %(n)d, %(datum)s, %(vem)s",
         n=version.number,
-        datum=version.frozen_at.date().isoformat(),
+        datum=local_today(version.frozen_at).isoformat(),  # Stockholm's day, as "per <date>"
         vem=version.frozen_by.namn,
     )
 

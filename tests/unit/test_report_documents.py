@@ -200,7 +200,10 @@ GOLDEN = [
         "Normal",
         "Observerad 3 gånger, <3 klienter. Status vid årets slut: stängd (åtgärdad).",
     ),
-    ("Normal", "Sammanslagen med: SF-2026-0009, SF-2026-0011"),
+    (
+        "Normal",
+        "Sammanslagen med: PO Nacka–Värmdö SF-2026-0009, PO Nacka–Värmdö SF-2026-0011",
+    ),
     ("Heading 3", "Regionens psykiatri"),
     ("Normal", "PO Nacka–Värmdö SF-2025-0042 Ingen kontinuitet i psykiatrins öppenvård"),
     ("Normal", "Den redigerade sammanfattningen."),
@@ -460,7 +463,7 @@ def test_text_structure_and_order():
     ]
     assert "Den redigerade sammanfattningen." in text
     assert "Den ursprungliga sammanfattningen." not in text
-    assert "Sammanslagen med: SF-2026-0009, SF-2026-0011" in lines
+    assert "Sammanslagen med: PO Nacka–Värmdö SF-2026-0009, PO Nacka–Värmdö SF-2026-0011" in lines
     assert "- 2026-05-02 SF-2026-0003: Kontaktperson för målgruppen" in lines
 
 

@@ -116,9 +116,13 @@ def test_a_roll_up_names_every_brist_with_its_verksamhet():
         )
         assert any(t.endswith("2026-05-02 PO Solna SF-2026-0003: Kontakt") for t in found)
         assert any(t.endswith("FK, Ekonomi: PO A, PO B (PO A SF-1, PO B SF-1)") for t in found)
+        assert (
+            "Sammanslagen med: PO Nacka–Värmdö SF-2026-0009, PO Nacka–Värmdö SF-2026-0011" in found
+        )
     # One verksamhet's report needs no name beside its numbers.
     single = [p.text for p in _docx(SINGLE)[0].paragraphs]
     assert f"{E1.nummer} {E1.titel}" in single
+    assert "Sammanslagen med: SF-2026-0009, SF-2026-0011" in single
 
 
 # --- XLSX ------------------------------------------------------------------------------------
