@@ -71,6 +71,10 @@ def test_a_roll_up_names_each_brist_with_its_verksamhet(login, world):
     assert f"{world.other.namn} {world.other_brist.nummer} {world.other_brist.titel}" in plain
     page = client.get(_url(world, "/rapport", *ids)).get_data(as_text=True)
     assert f"{world.other.namn} {world.other_brist.nummer}" in page
+    pdf = PdfReader(io.BytesIO(client.get(_url(world, "/rapport/export.pdf", *ids)).data))
+    assert pdf.metadata.author == "Sammanställning för 2 verksamheter"
+    text = pdf.pages[0].extract_text()
+    assert "Sammanställning för 2 verksamheter · Uppmärksammade brister 2026" in text
 
 
 def test_while_the_year_runs_the_report_speaks_of_the_day(login, world):
