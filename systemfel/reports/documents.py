@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -20,11 +21,19 @@ from docx.shared import Cm, Length
 from lxml.etree import SubElement
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from systemfel.brister.domain import Niva
-from systemfel.docx_tools import TABLE_STYLE, new_document
+from systemfel.docx_tools import (
+    TABLE_STYLE,
+    add_header_and_page_numbers,
+    new_document,
+    set_properties,
+)
 from systemfel.exports import clean_text, csv_cell
 from systemfel.reports.domain import (
     NIVA_WORDS,
@@ -37,14 +46,18 @@ from systemfel.reports.domain import (
 )
 
 TITLE = "Uppmärksammade brister"
-ROUTINES_HEADING = "Rutiner för uppmärksammade brister"
+# The county board's form asks three questions under 6, "Tillgång till samhällsservice": each
+# section that answers one carries its number, so the text can be pasted field by field.
+# Antal, Per verksamhet and Gemensamma brister answer none of them: they follow, unnumbered.
+ROUTINES_HEADING = "6 a Rutiner för uppmärksammade brister"
 ROUTINES_YES = "Ja, det finns rutiner för att hantera uppmärksammade brister."
 ROUTINES_NO = "Nej, det finns inga rutiner för att hantera uppmärksammade brister."
 SUMMARY_HEADING = (
-    "Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
+    "6 b Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
 )
 NO_BRISTER = "Inga brister har uppmärksammats under året."
-EXAMPLES_HEADING = "Exempel på åtgärder som vidtagits"
+EXAMPLES_HEADING = "6 c Exempel på åtgärder som vidtagits"
+SUBJECT = "Årsrapport personligt ombud, 6 Tillgång till samhällsservice"
 NO_EXAMPLES = "Inga åtgärder har registrerats under året."
 COUNTS_HEADING = "Antal"
 BREAKDOWN_HEADING = "Per verksamhet"
@@ -56,6 +69,7 @@ BY_NIVA = "Brister i rapporten per nivå"
 BY_MYNDIGHET = "Brister i rapporten per myndighet"
 
 NEW, CLOSED, OPEN_AT_END = "Nya", "Stängda", "Öppna vid årets slut"
+STATUS_AT_END = "Status vid årets slut"
 ENTRY_COLUMNS = (
     "Nivå",
     "Myndighet",
@@ -64,7 +78,7 @@ ENTRY_COLUMNS = (
     "Sammanfattning",
     "Område",
     "Verksamhet",
-    "Status vid årets slut",
+    STATUS_AT_END,
     "Utfall",
     "Antal observationer",
     "Antal klienter",
@@ -87,6 +101,7 @@ BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Characters wide in the "Brister" sheet; the long texts wrap instead of widening.
 XLSX_ENTRY_WIDTHS = (16, 28, 14, 40, 60, 18, 28, 12, 22, 12, 12, 60)
 XLSX_WRAPPED = frozenset({"Rubrik", "Sammanfattning", "Åtgärder"})
+XLSX_COUNT_COLUMNS = frozenset({"Antal observationer", "Antal klienter"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,6 +126,47 @@ def _who_line(doc: RapportDocument) -> str:
     if doc.kommuner:
         parts.append(_names("Kommun", "Kommuner", doc.kommuner))
     return ". ".join(parts)
+
+
+def _is_rollup(doc: RapportDocument) -> bool:
+    """Does the report cover several verksamheter (whose brist numbers may repeat)?"""
+    return len(doc.verksamheter) > 1 or bool(doc.breakdown)
+
+
+def author(doc: RapportDocument) -> str:
+    """Who the document is from: the verksamhet, or "Sammanställning för 3 verksamheter"."""
+    if _is_rollup(doc):
+        return f"Sammanställning för {len(doc.verksamheter)} verksamheter"
+    return doc.verksamheter[0] if doc.verksamheter else TITLE
+
+
+def header_line(doc: RapportDocument) -> str:
+    """The running header: e.g. "PO Nacka · Uppmärksammade brister 2026"."""
+    return f"{author(doc)} · {_title(doc)}"
+
+
+def _named(doc: RapportDocument, verksamhet: str, nummer: str) -> str:
+    """A brist's number, with its verksamhet in a roll-up: "PO Norr SF-2026-0002"."""
+    return f"{verksamhet} {nummer}" if _is_rollup(doc) and verksamhet else nummer
+
+
+def _open_label(doc: RapportDocument) -> str:
+    """The counts' "Öppna vid årets slut", with this year's day while the year runs."""
+    if doc.as_of is None:
+        return OPEN_AT_END
+    return f"{OPEN_AT_END} ({doc.year}: {doc.when})"
+
+
+def _entry_columns(doc: RapportDocument) -> tuple[str, ...]:
+    """The CSV's and XLSX's columns: "Status per 2026-12-01" while the year runs."""
+    status = f"Status {doc.when}"
+    return tuple(status if name == STATUS_AT_END else name for name in ENTRY_COLUMNS)
+
+
+def _breakdown_columns(doc: RapportDocument) -> tuple[str, ...]:
+    """The breakdown's columns: "Öppna per 2026-12-01" while the year runs."""
+    opened = f"Öppna {doc.when}"
+    return tuple(opened if name == OPEN_AT_END else name for name in BREAKDOWN_COLUMNS)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -151,17 +207,27 @@ def _status_line(doc: RapportDocument, entry: RapportEntry) -> str:
     observed = doc.observed(entry)
     times = _counted(observed.times, "gång", "gånger")
     clients = _counted(observed.clients, "klient", "klienter")
-    return f"Observerad {times}, {clients}. Status vid årets slut: {_status(entry)}."
+    return f"Observerad {times}, {clients}. Status {doc.when}: {_status(entry)}."
 
 
-def _merged_line(entry: RapportEntry) -> str:
-    """E.g. "Sammanslagen med: SF-2026-0003, SF-2026-0009"."""
-    return f"{MERGED_LABEL}: {', '.join(entry.merged)}"
+def _entry_heading(doc: RapportDocument, entry: RapportEntry) -> str:
+    """E.g. "SF-2026-0003 Långa handläggningstider", "PO Norr SF-2026-0003 …" in a roll-up."""
+    return f"{_named(doc, entry.verksamhet, entry.nummer)} {entry.titel}"
 
 
-def _example_line(example: Example) -> str:
+def _merged_line(doc: RapportDocument, entry: RapportEntry) -> str:
+    """E.g. "Sammanslagen med: SF-2026-0003, SF-2026-0009".
+
+    A brist is merged only into one of its own verksamhet: in a roll-up, that one names them.
+    """
+    named = (_named(doc, entry.verksamhet, nummer) for nummer in entry.merged)
+    return f"{MERGED_LABEL}: {', '.join(named)}"
+
+
+def _example_line(doc: RapportDocument, example: Example) -> str:
     """E.g. "2026-05-02 SF-2026-0007: Försäkringskassan har infört en kontaktperson."."""
-    return f"{example.on.isoformat()} {example.nummer}: {example.text}"
+    named = _named(doc, example.verksamhet, example.nummer)
+    return f"{example.on.isoformat()} {named}: {example.text}"
 
 
 def _common_line(common: CommonBrist) -> str:
@@ -190,7 +256,7 @@ def _count_rows(doc: RapportDocument) -> list[tuple[str, int | None, int | None]
     rows: list[tuple[str, int | None, int | None]] = [
         (NEW, before.new, this.new),
         (CLOSED, before.closed, this.closed),
-        (OPEN_AT_END, before.open_at_end, this.open_at_end),
+        (_open_label(doc), before.open_at_end, this.open_at_end),
         (BY_NIVA, None, None),
     ]
     rows.extend(
@@ -343,7 +409,7 @@ class _Writer:
 
 def _add_entry(writer: _Writer, doc: RapportDocument, entry: RapportEntry) -> None:
     """Bold "<nummer> <titel>", the summary, the status line, history, actions, merges."""
-    writer.paragraph(f"{entry.nummer} {entry.titel}", bold=True)
+    writer.paragraph(_entry_heading(doc, entry), bold=True)
     writer.texts(doc.summary(entry))
     writer.paragraph(_status_line(doc, entry))
     for line in entry.history:
@@ -351,12 +417,20 @@ def _add_entry(writer: _Writer, doc: RapportDocument, entry: RapportEntry) -> No
     for action in entry.actions:
         writer.bullet(action)
     if entry.merged:
-        writer.paragraph(_merged_line(entry))
+        writer.paragraph(_merged_line(doc, entry))
 
 
 def rapport_docx(doc: RapportDocument) -> bytes:
     """The section as DOCX: routines, summary by nivå and myndighet, examples, counts."""
     document = new_document(_title(doc))
+    set_properties(
+        document,
+        title=_title(doc),
+        author=author(doc),
+        subject=SUBJECT,
+        at=doc.made_at or datetime.now(UTC),
+    )
+    add_header_and_page_numbers(document, header_line(doc))
     writer = _Writer(document)
     writer.heading(_title(doc), 0)
     if who := _who_line(doc):
@@ -382,7 +456,7 @@ def rapport_docx(doc: RapportDocument) -> bytes:
     if not doc.examples:
         writer.paragraph(NO_EXAMPLES)
     for example in doc.examples:
-        writer.bullet(_example_line(example))
+        writer.bullet(_example_line(doc, example))
 
     writer.heading(COUNTS_HEADING, 1)
     rows = _count_rows(doc)
@@ -401,7 +475,7 @@ def rapport_docx(doc: RapportDocument) -> bytes:
     if doc.breakdown:
         writer.heading(BREAKDOWN_HEADING, 1)
         writer.table(
-            BREAKDOWN_COLUMNS,
+            _breakdown_columns(doc),
             (
                 (name, *(str(n) for n in _breakdown_counts(counts)))
                 for name, counts in doc.breakdown.items()
@@ -428,16 +502,20 @@ def _underlined(text: str, mark: str) -> list[str]:
     return [text, mark * len(text)]
 
 
-def _breakdown_line(name: str, counts: Counts) -> str:
+def _breakdown_line(doc: RapportDocument, name: str, counts: Counts) -> str:
     """E.g. "PO Nacka: nya 12, stängda 4, öppna vid årets slut 20, handläggarnivå 1, …"."""
+    columns = _breakdown_columns(doc)[1:]
     return f"{name}: " + ", ".join(
         f"{_lower_first(column)} {n}"
-        for column, n in zip(BREAKDOWN_COLUMNS[1:], _breakdown_counts(counts), strict=True)
+        for column, n in zip(columns, _breakdown_counts(counts), strict=True)
     )
 
 
 def rapport_text(doc: RapportDocument) -> str:
-    """The section as plain text to paste into a web form: numbered headings, no markup.
+    """The section as plain text to paste into a web form: the form's numbers, no markup.
+
+    Each answer starts at its question's number ("6 a", "6 b", "6 c"), so it can be pasted
+    field by field; the counts and the roll-up's parts follow under headings of their own.
 
     Paragraphs are separated by a blank line and not wrapped (the form wraps them); the
     counts are written "Nya: 12 (2025: 10)" so they read the same in any font.
@@ -449,12 +527,8 @@ def rapport_text(doc: RapportDocument) -> str:
             lines.append("")
         lines.extend(texts)
 
-    chapter = 0
-
     def heading(text: str) -> None:
-        nonlocal chapter
-        chapter += 1
-        block(*_underlined(f"{chapter}. {text}", "-"))
+        block(*_underlined(text, "-"))
 
     block(*_underlined(_title(doc).upper(), "="))
     if who := _who_line(doc):
@@ -470,21 +544,21 @@ def rapport_text(doc: RapportDocument) -> str:
     heading(SUMMARY_HEADING)
     if not any(True for _ in doc.entries()):
         block(NO_BRISTER)
-    for s, section in enumerate(doc.sections, start=1):
-        block(f"{chapter}.{s} {_niva_name(section.niva)}")
-        for g, group in enumerate(section.groups, start=1):
-            block(f"{chapter}.{s}.{g} {group.myndighet}")
+    for section in doc.sections:
+        block(_niva_name(section.niva))
+        for group in section.groups:
+            block(group.myndighet)
             for entry in group.entries:
-                block(f"{entry.nummer} {entry.titel}")
+                block(_entry_heading(doc, entry))
                 lines.extend(_paragraphs(doc.summary(entry)))
                 lines.append(_status_line(doc, entry))
                 lines.extend(f"- {line}" for line in entry.history)
                 lines.extend(f"- {action}" for action in entry.actions)
                 if entry.merged:
-                    lines.append(_merged_line(entry))
+                    lines.append(_merged_line(doc, entry))
 
     heading(EXAMPLES_HEADING)
-    block(*([f"- {_example_line(e)}" for e in doc.examples] or [NO_EXAMPLES]))
+    block(*([f"- {_example_line(doc, e)}" for e in doc.examples] or [NO_EXAMPLES]))
 
     heading(COUNTS_HEADING)
     block(
@@ -498,7 +572,7 @@ def rapport_text(doc: RapportDocument) -> str:
 
     if doc.breakdown:
         heading(BREAKDOWN_HEADING)
-        block(*(_breakdown_line(name, c) for name, c in doc.breakdown.items()))
+        block(*(_breakdown_line(doc, name, c) for name, c in doc.breakdown.items()))
         heading(COMMON_HEADING)
         block(COMMON_INTRO if doc.common else NO_COMMON)
         lines.extend(f"- {_common_line(c)}" for c in doc.common)
@@ -549,7 +623,7 @@ def entries_csv(doc: RapportDocument) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([csv_cell(name) for name in ENTRY_COLUMNS])
+    writer.writerow([csv_cell(name) for name in _entry_columns(doc)])
     for row in _entry_rows(doc):
         writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
@@ -577,28 +651,71 @@ def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
     return cells
 
 
+def _suppressed_note(shown: str, threshold: int) -> str:
+    """What an empty count cell holds back: "Färre än 3 — döljs", "Minst 2 — döljs"."""
+    if shown.startswith("<"):
+        return f"Färre än {threshold} — döljs"
+    return f"Minst {shown.removeprefix('≥')} — det exakta antalet döljs"
+
+
+def _count_cell(sheet, value: object, threshold: int) -> object:
+    """A count as a number; one shown as "<3" or "≥2" an empty cell with a note saying so.
+
+    So a column of counts holds only numbers and empty cells: it can be summed and sorted.
+    """
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=None)
+    cell.comment = Comment(_suppressed_note(value, threshold), "Systemfel", width=200, height=40)
+    return cell
+
+
 def _sheet(workbook: Workbook, title: str, widths: Iterable[int]):
-    """A write-only sheet with its header row frozen and its columns `widths` wide."""
+    """A write-only sheet: header row frozen, columns `widths` wide, landscape, fit to width."""
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
     return sheet
+
+
+def _filter(sheet, columns: int, rows: int) -> None:
+    """An autofilter over the header and the `rows` rows of the table under it."""
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
+
+
+def _counts_sheet(
+    workbook: Workbook, title: str, first: str, rows: list[tuple[str, int, int]], year: int
+) -> None:
+    """A table of counts: the label, the year before, the year."""
+    sheet = _sheet(workbook, title, (40, 12, 12))
+    sheet.append(_header(sheet, (first, str(year - 1), str(year))))
+    for label, before, this in rows:
+        sheet.append([_xlsx_value(label), before, this])
+    _filter(sheet, 3, len(rows))
 
 
 def rapport_xlsx(doc: RapportDocument) -> bytes:
     """The entries, the counts and (for a roll-up) the breakdown per verksamhet as XLSX.
 
-    Sheets "Brister" (the CSV's columns), "Antal" (the year before and the year side by side),
-    and for a roll-up "Per verksamhet" and "Gemensamma brister". Counts are numbers, unless a
-    small client count is suppressed ("<3", and "≥2" beside it); text that would start a
-    formula gets a leading ' as in the CSV.
+    One sheet per table, each with a bold frozen header, an autofilter, landscape pages one
+    page wide: "Brister" (the CSV's columns), "Antal", "Antal per nivå", "Antal per myndighet"
+    (the year before and the year side by side), and for a roll-up "Per verksamhet" and
+    "Gemensamma brister". Counts are numbers; a suppressed small count is an empty cell with
+    a note. Text that would start a formula gets a leading ' as in the CSV.
     """
     # Write-only: rows are streamed to the file, so a national roll-up fits in memory.
     workbook = Workbook(write_only=True)
 
+    columns = _entry_columns(doc)
     sheet = _sheet(workbook, "Brister", XLSX_ENTRY_WIDTHS)
-    sheet.append(_header(sheet, ENTRY_COLUMNS))
+    sheet.append(_header(sheet, columns))
     # The long texts wrap, in a styled cell per column given each row's value in turn (openpyxl
     # writes a row as it is appended, and reuses its own cells the same way). Styling every
     # cell would make a national roll-up take more than twice as long.
@@ -608,29 +725,62 @@ def rapport_xlsx(doc: RapportDocument) -> bytes:
         if name in XLSX_WRAPPED:
             wrapped[column] = WriteOnlyCell(sheet)
             wrapped[column].alignment = wrap
+    counted = [column for column, name in enumerate(ENTRY_COLUMNS) if name in XLSX_COUNT_COLUMNS]
+    rows = 0
     for row in _entry_rows(doc):
         values: list[object] = [_xlsx_value(value) for value in row]
+        for column in counted:
+            values[column] = _count_cell(sheet, row[column], doc.threshold)
         for column, cell in wrapped.items():
             cell.value = values[column]
             values[column] = cell
         sheet.append(values)
-
-    sheet = _sheet(workbook, "Antal", (34, 12, 12))
-    sheet.append(_header(sheet, ("", str(doc.year - 1), str(doc.year))))
-    for label, before, this in _count_rows(doc):
-        if this is None:
-            sheet.append(_header(sheet, (label,)))
-        else:
-            sheet.append([_xlsx_value(label), before, this])
+        rows += 1
+    _filter(sheet, len(columns), rows)
     if note := _suppression_note(doc):
         sheet.append([])
         sheet.append([note])
 
+    this, before = doc.counts, doc.previous
+    _counts_sheet(
+        workbook,
+        "Antal",
+        "Brister",
+        [
+            (NEW, before.new, this.new),
+            (CLOSED, before.closed, this.closed),
+            (_open_label(doc), before.open_at_end, this.open_at_end),
+        ],
+        doc.year,
+    )
+    _counts_sheet(
+        workbook,
+        "Antal per nivå",
+        "Nivå",
+        [
+            (_niva_name(niva), before.by_niva.get(niva, 0), this.by_niva.get(niva, 0))
+            for niva in Niva
+        ],
+        doc.year,
+    )
+    _counts_sheet(
+        workbook,
+        "Antal per myndighet",
+        "Myndighet",
+        [
+            (name, before.by_myndighet.get(name, 0), this.by_myndighet.get(name, 0))
+            for name in _by_myndighet_names(doc)
+        ],
+        doc.year,
+    )
+
     if doc.breakdown:
-        sheet = _sheet(workbook, "Per verksamhet", (40, *([14] * (len(BREAKDOWN_COLUMNS) - 1))))
-        sheet.append(_header(sheet, BREAKDOWN_COLUMNS))
+        breakdown_columns = _breakdown_columns(doc)
+        sheet = _sheet(workbook, "Per verksamhet", (40, *([14] * (len(breakdown_columns) - 1))))
+        sheet.append(_header(sheet, breakdown_columns))
         for name, counts in doc.breakdown.items():
             sheet.append([_xlsx_value(name), *_breakdown_counts(counts)])
+        _filter(sheet, len(breakdown_columns), len(doc.breakdown))
     if doc.common:
         sheet = _sheet(workbook, "Gemensamma brister", (28, 18, 60, 40))
         sheet.append(_header(sheet, ("Myndighet", "Område", "Verksamheter", "Nummer")))
@@ -643,6 +793,7 @@ def rapport_xlsx(doc: RapportDocument) -> bytes:
                     _xlsx_value(", ".join(common.nummer)),
                 ]
             )
+        _filter(sheet, 4, len(doc.common))
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -11,7 +11,7 @@ here in Swedish and not translated.
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -518,6 +518,7 @@ class Example:
     nummer: str
     text: str
     source: str
+    verksamhet: str = ""  # the brist's: a roll-up names it beside the number
 
 
 def _with_rest(sentence: str, rest: str) -> str:
@@ -529,14 +530,18 @@ def _example(brist: BristFacts, handelse: HandelseSteg) -> Example | None:
     if handelse.kind == Kind.CLOSED and handelse.utfall in EXAMPLE_OUTCOMES:
         word = UTFALL_WORDS[handelse.utfall].lower()
         text = _with_rest(f"{brist.titel}: stängd som {word}.", handelse.text)
-        return Example(handelse.on, brist.nummer, text, "stangning")
+        return Example(handelse.on, brist.nummer, text, "stangning", brist.verksamhet)
     if handelse.kind == Kind.ANSWER and handelse.svar in EXAMPLE_ANSWERS:
         who = handelse.myndighet or brist.myndighet
         text = _with_rest(f"{brist.titel}: {who} {EXAMPLE_ANSWERS[handelse.svar]}.", handelse.text)
-        return Example(handelse.on, brist.nummer, text, "svar")
+        return Example(handelse.on, brist.nummer, text, "svar", brist.verksamhet)
     if handelse.kind == Kind.DECISION and handelse.text.strip():
         return Example(
-            handelse.on, brist.nummer, f"{brist.titel}: {handelse.text.strip()}", "beslut"
+            handelse.on,
+            brist.nummer,
+            f"{brist.titel}: {handelse.text.strip()}",
+            "beslut",
+            brist.verksamhet,
         )
     return None
 
@@ -575,7 +580,7 @@ class CommonBrist:
     myndighet: str
     omrade: str
     verksamheter: tuple[str, ...]
-    nummer: tuple[str, ...]
+    nummer: tuple[str, ...]  # each with its verksamhet, "PO Nacka SF-2026-0002": numbers repeat
 
 
 def common_brister(entries: Sequence[RapportEntry], min_verksamheter: int = 2) -> list[CommonBrist]:
@@ -590,7 +595,7 @@ def common_brister(entries: Sequence[RapportEntry], min_verksamheter: int = 2) -
             myndighet=myndigheter[myndighet],
             omrade=omraden[omrade],
             verksamheter=tuple(sorted({entry.verksamhet for entry in found})),
-            nummer=tuple(entry.nummer for entry in found),
+            nummer=tuple(f"{entry.verksamhet} {entry.nummer}" for entry in found),
         )
         for (myndighet, omrade), found in pairs.items()
     ]
@@ -599,6 +604,28 @@ def common_brister(entries: Sequence[RapportEntry], min_verksamheter: int = 2) -
         common,
         key=lambda c: (-len(c.verksamheter), name_key(c.myndighet), name_key(c.omrade)),
     )
+
+
+# --- The year in progress ------------------------------------------------------------------
+
+
+def year_has_ended(year: int, today: date) -> bool:
+    """Has the report's year ended on `today` (a Stockholm date)? Only from 1 January after."""
+    return today > date(year, 12, 31)
+
+
+def as_of(year: int, today: date) -> date | None:
+    """The day the report's figures stand at: None once the year has ended (its last day).
+
+    While the year runs, a report cannot speak of "årets slut": it speaks of `today`. A report
+    on a year that has not begun (chosen by hand) also stands at `today`.
+    """
+    return None if year_has_ended(year, today) else today
+
+
+def when_words(on: date | None) -> str:
+    """Return "vid årets slut", or "per 2026-12-01" while the year runs (`on` from `as_of`)."""
+    return "vid årets slut" if on is None else f"per {on.isoformat()}"
 
 
 # --- The report as a document, and frozen as JSON --------------------------------------------
@@ -628,6 +655,15 @@ class RapportDocument:
     breakdown: dict[str, Counts] = field(default_factory=dict)
     common: tuple[CommonBrist, ...] = ()
     threshold: int = DEFAULT_THRESHOLD
+    # The day the figures stand at while the year runs (see `as_of`); None after its end.
+    as_of: date | None = None
+    # When the text was generated or frozen (a document's "created"); None: when it is written.
+    made_at: datetime | None = None
+
+    @property
+    def when(self) -> str:
+        """Return "vid årets slut", or "per 2026-12-01" while the year runs."""
+        return when_words(self.as_of)
 
     def entries(self) -> Iterator[RapportEntry]:
         """Every entry in the order printed: by nivå, then myndighet."""
@@ -710,6 +746,14 @@ def _counts_from_dict(data: dict[str, Any]) -> Counts:
     )
 
 
+def _example_to_dict(example: Example) -> dict[str, Any]:
+    """The example JSON-safe; its verksamhet only when known (versions before it lack it)."""
+    data = {**asdict(example), "on": example.on.isoformat()}
+    if not example.verksamhet:
+        del data["verksamhet"]
+    return data
+
+
 def document_to_dict(document: RapportDocument) -> dict[str, Any]:
     """Everything the report says, JSON-safe."""
     return {
@@ -723,9 +767,7 @@ def document_to_dict(document: RapportDocument) -> dict[str, Any]:
         "summaries": {str(k): v for k, v in document.summaries.items()},
         "counts": _counts_to_dict(document.counts),
         "previous": _counts_to_dict(document.previous),
-        "examples": [
-            {**asdict(example), "on": example.on.isoformat()} for example in document.examples
-        ],
+        "examples": [_example_to_dict(example) for example in document.examples],
         "breakdown": {name: _counts_to_dict(c) for name, c in document.breakdown.items()},
         "common": [
             {
@@ -736,12 +778,27 @@ def document_to_dict(document: RapportDocument) -> dict[str, Any]:
             for common in document.common
         ],
         "threshold": document.threshold,
+        # Only while the year ran: a version without it speaks of the year's end.
+        **({"as_of": document.as_of.isoformat()} if document.as_of else {}),
     }
 
 
-def document_from_dict(data: dict[str, Any], version_line: str = "") -> RapportDocument:
-    """The frozen report, as it was."""
+def document_from_dict(
+    data: dict[str, Any],
+    version_line: str = "",
+    frozen_at: datetime | None = None,
+    frozen_on: date | None = None,
+) -> RapportDocument:
+    """The frozen report, as it was: in the words of the day it was frozen (`frozen_on`).
+
+    One without "as_of" was frozen after the year's end, or before the day was stored: it
+    takes the day it was frozen (which gives None after the year's end).
+    """
     entries = [entry_from_dict(e) for e in data["entries"]]
+    if data.get("as_of"):
+        on: date | None = date.fromisoformat(data["as_of"])
+    else:
+        on = as_of(data["year"], frozen_on) if frozen_on else None
     return RapportDocument(
         year=data["year"],
         verksamheter=tuple(data["verksamheter"]),
@@ -768,6 +825,8 @@ def document_from_dict(data: dict[str, Any], version_line: str = "") -> RapportD
             for c in data["common"]
         ),
         threshold=data["threshold"],
+        as_of=on,
+        made_at=frozen_at,
     )
 
 

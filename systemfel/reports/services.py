@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
 from systemfel.brister.domain import differing
+from systemfel.clock import local_today
 from systemfel.dbtypes import lock_row, utcnow
 from systemfel.errors import ConflictError, OutOfScope
 from systemfel.extensions import db
@@ -58,6 +59,7 @@ def generate(
     entries = domain.select_year(facts, year)
     verksamheter = queries.verksamheter(scope, verksamhet_ids)
     rollup = len(verksamhet_ids) > 1
+    now = utcnow()
     document = RapportDocument(
         year=year,
         verksamheter=tuple(v.namn for v in verksamheter),
@@ -73,6 +75,8 @@ def generate(
         breakdown=domain.breakdown(facts, year, entries) if rollup else {},
         common=tuple(domain.common_brister(entries)) if rollup else (),
         threshold=threshold,
+        as_of=domain.as_of(year, local_today(now)),
+        made_at=now,
     )
     return document, entries
 

@@ -219,8 +219,18 @@ def _version_line(version: RapportVersion) -> str:
     return gettext(
         "Fryst version %(n)d, %(datum)s, %(vem)s",
         n=version.number,
-        datum=version.frozen_at.date().isoformat(),
+        datum=local_today(version.frozen_at).isoformat(),  # Stockholm's day, as "per <date>"
         vem=version.frozen_by.namn,
+    )
+
+
+def _frozen_document(version: RapportVersion) -> RapportDocument:
+    """A frozen version as it read the day it was frozen, with its version line."""
+    return domain.document_from_dict(
+        version.content,
+        _version_line(version),
+        frozen_at=version.frozen_at,
+        frozen_on=local_today(version.frozen_at),
     )
 
 
@@ -229,7 +239,7 @@ def _version_line(version: RapportVersion) -> str:
 def version(version_id: int):
     """A frozen version, exactly as it was frozen."""
     frozen = _version_or_404(version_id)
-    document = domain.document_from_dict(frozen.content, _version_line(frozen))
+    document = _frozen_document(frozen)
     return render_template(
         "reports/version.html",
         version=frozen,
@@ -242,7 +252,7 @@ def _document_for_export() -> tuple[RapportDocument, str]:
     if "version" in request.args:  # a frozen version: one that is not an id is not found
         frozen = _version_or_404(request.args.get("version", 0, type=whole_number))
         stem = f"uppmarksammade-brister-{frozen.rapport.year}-v{frozen.number}"
-        return domain.document_from_dict(frozen.content, _version_line(frozen)), stem
+        return _frozen_document(frozen), stem
     ids, year = _chosen()
     if not ids:
         abort(404)
@@ -266,7 +276,15 @@ def export(fmt: str):
         elif fmt == "xlsx":
             body, mimetype = documents.rapport_xlsx(document), XLSX
         elif fmt == "pdf":
-            body = render_pdf(render_template("reports/print.html", **_doc_context(document)))
+            body = render_pdf(
+                render_template(
+                    "reports/print.html",
+                    author=documents.author(document),
+                    header=documents.header_line(document),
+                    subject=documents.SUBJECT,
+                    **_doc_context(document),
+                )
+            )
             mimetype = "application/pdf"
         else:
             abort(404)

@@ -265,13 +265,13 @@ def test_golden_docx_of_a_year_of_brister(scene, year_of_brister):
         (p.style.name, p.text) for p in read.paragraphs if p.style.name.startswith("Heading")
     ]
     names = [text for _, text in headings]
-    assert names.index("Rutiner för uppmärksammade brister") < names.index(
-        "Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
+    assert names.index("6 a Rutiner för uppmärksammade brister") < names.index(
+        "6 b Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
     )
     levels = [text for style, text in headings if style == "Heading 2"]
     assert levels == ["Handläggarnivå", "Lokal nivå", "Central nivå"]
     assert ("Heading 3", "Försäkringskassan") in headings
-    assert names.index("Exempel på åtgärder som vidtagits") > names.index("Central nivå")
+    assert names.index("6 c Exempel på åtgärder som vidtagits") > names.index("Central nivå")
     text = "\n".join(p.text for p in read.paragraphs)
     order = ("Kom tillbaka", "Över årsskiftet", "Eskalerad", "Huvudbristen")
     positions = [text.index(year_of_brister[titel].nummer + " " + titel) for titel in order]

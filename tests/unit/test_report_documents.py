@@ -167,7 +167,9 @@ NOTE = (
     "Antal klienter mellan 1 och 2 visas som <3, och antal observationer bredvid dem som till "
     "exempel ≥2 där det exakta antalet skulle avslöja antalet klienter."
 )
-SUMMARY = "Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
+SUMMARY = "6 b Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
+ROUTINES = "6 a Rutiner för uppmärksammade brister"
+EXAMPLES = "6 c Exempel på åtgärder som vidtagits"
 
 # Every paragraph of the body (tables aside), in order: (style, text).
 GOLDEN = [
@@ -178,46 +180,49 @@ GOLDEN = [
         "Kommuner: Nacka kommun, Solna stad, Värmdö kommun",
     ),
     ("Normal", "Fryst version 2, 2027-01-10, Sara Samordnare"),
-    ("Heading 1", "Rutiner för uppmärksammade brister"),
+    ("Heading 1", ROUTINES),
     ("Normal", "Ja, det finns rutiner för att hantera uppmärksammade brister."),
     ("Normal", "Ombuden registrerar brister löpande."),
     ("Normal", "Ledningsgruppen följer upp dem."),
     ("Heading 1", SUMMARY),
     ("Heading 2", "Lokal nivå"),
     ("Heading 3", "Försäkringskassan"),
-    ("Normal", "SF-2026-0003 Långa handläggningstider för sjukpenning"),
+    ("Normal", "PO Nacka–Värmdö SF-2026-0003 Långa handläggningstider för sjukpenning"),
     ("Normal", "Beslut dröjer i över fyra månader."),
     ("Normal", "Flera blir utan inkomst."),
     ("Normal", "Observerad 4 gånger, 5 klienter. Status vid årets slut: öppen."),
     ("List Bullet", "2026-02-01 Lyft med Försäkringskassan"),
     ("List Bullet", "2026-04-15 Eskalerad till lokal nivå"),
     ("List Bullet", "2026-05-02 Försäkringskassan inför en kontaktperson"),
-    ("Normal", "SF-2026-0007 Avslag utan hänsyn till sjukskrivning"),
+    ("Normal", "PO Nacka–Värmdö SF-2026-0007 Avslag utan hänsyn till sjukskrivning"),
     ("Normal", "Sammanfattning SF-2026-0007."),
     (
         "Normal",
         "Observerad 3 gånger, <3 klienter. Status vid årets slut: stängd (åtgärdad).",
     ),
-    ("Normal", "Sammanslagen med: SF-2026-0009, SF-2026-0011"),
+    (
+        "Normal",
+        "Sammanslagen med: PO Nacka–Värmdö SF-2026-0009, PO Nacka–Värmdö SF-2026-0011",
+    ),
     ("Heading 3", "Regionens psykiatri"),
-    ("Normal", "SF-2025-0042 Ingen kontinuitet i psykiatrins öppenvård"),
+    ("Normal", "PO Nacka–Värmdö SF-2025-0042 Ingen kontinuitet i psykiatrins öppenvård"),
     ("Normal", "Den redigerade sammanfattningen."),
     ("Normal", "Observerad ≥2 gånger, <3 klienter. Status vid årets slut: öppen."),
     ("Heading 2", "Central nivå"),
     ("Heading 3", "Försäkringskassan"),
-    ("Normal", f"SF-2026-0012 {HYPERLINK}"),
+    ("Normal", f"PO Solna SF-2026-0012 {HYPERLINK}"),
     ("Normal", "-Regler som är svåra att förstå."),
     ("Normal", "Observerad 12 gånger, 10 klienter. Status vid årets slut: öppen."),
     ("List Bullet", "Skrivelse till Socialstyrelsen"),
     ("List Bullet", "+46 ringde tillbaka"),
     ("Heading 3", "Arbetsförmedlingen"),
-    ("Normal", "SF-2026-0020 Digital kontakt som enda väg"),
+    ("Normal", "PO Nacka–Värmdö SF-2026-0020 Digital kontakt som enda väg"),
     ("Normal", "Sammanfattning SF-2026-0020."),
     (
         "Normal",
         "Observerad 1 gång, 0 klienter. Status vid årets slut: stängd (delvis åtgärdad).",
     ),
-    ("Heading 1", "Exempel på åtgärder som vidtagits"),
+    ("Heading 1", EXAMPLES),
     ("List Bullet", "2026-05-02 SF-2026-0003: Kontaktperson för målgruppen"),
     ("List Bullet", "2026-09-01 SF-2026-0007: Nya rutiner för avslag"),
     ("Heading 1", "Antal"),
@@ -293,7 +298,7 @@ def test_docx_headings_are_real_word_styles():
 
     assert headings == [
         ("Title", "Uppmärksammade brister 2026"),
-        ("Heading 1", "Rutiner för uppmärksammade brister"),
+        ("Heading 1", ROUTINES),
         ("Heading 1", SUMMARY),
         ("Heading 2", "Lokal nivå"),
         ("Heading 3", "Försäkringskassan"),
@@ -301,7 +306,7 @@ def test_docx_headings_are_real_word_styles():
         ("Heading 2", "Central nivå"),
         ("Heading 3", "Försäkringskassan"),
         ("Heading 3", "Arbetsförmedlingen"),
-        ("Heading 1", "Exempel på åtgärder som vidtagits"),
+        ("Heading 1", EXAMPLES),
         ("Heading 1", "Antal"),
         ("Heading 1", "Per verksamhet"),
         ("Heading 1", "Gemensamma brister"),
@@ -312,7 +317,7 @@ def test_docx_entry_title_is_bold_and_version_line_italic():
     document = read_docx(DOC)
     by_text = {p.text: p for p in document.paragraphs}
 
-    title = by_text["SF-2026-0003 Långa handläggningstider för sjukpenning"]
+    title = by_text["PO Nacka–Värmdö SF-2026-0003 Långa handläggningstider för sjukpenning"]
     assert [run.bold for run in title.runs] == [True]
     assert by_text["Fryst version 2, 2027-01-10, Sara Samordnare"].runs[0].italic
 
@@ -386,11 +391,11 @@ def test_docx_without_routines_brister_examples_or_rollup():
             "Verksamheter: PO Nacka–Värmdö, PO Solna. "
             "Kommuner: Nacka kommun, Solna stad, Värmdö kommun",
         ),
-        ("Heading 1", "Rutiner för uppmärksammade brister"),
+        ("Heading 1", ROUTINES),
         ("Normal", "Nej, det finns inga rutiner för att hantera uppmärksammade brister."),
         ("Heading 1", SUMMARY),
         ("Normal", "Inga brister har uppmärksammats under året."),
-        ("Heading 1", "Exempel på åtgärder som vidtagits"),
+        ("Heading 1", EXAMPLES),
         ("Normal", "Inga åtgärder har registrerats under året."),
         ("Heading 1", "Antal"),
     ]
@@ -418,28 +423,36 @@ def test_text_structure_and_order():
     lines = text.splitlines()
 
     assert lines[:2] == ["UPPMÄRKSAMMADE BRISTER 2026", "=" * 27]
-    numbered = [line for line in lines if re.match(r"\d+(\.\d+)*\.? ", line)]
-    assert numbered == [
-        "1. Rutiner för uppmärksammade brister",
-        f"2. {SUMMARY}",
-        "2.1 Lokal nivå",
-        "2.1.1 Försäkringskassan",
-        "2.1.2 Regionens psykiatri",
-        "2.2 Central nivå",
-        "2.2.1 Försäkringskassan",
-        "2.2.2 Arbetsförmedlingen",
-        "3. Exempel på åtgärder som vidtagits",
-        "4. Antal",
-        "5. Per verksamhet",
-        "6. Gemensamma brister",
+    underlined = [
+        above
+        for above, line in zip(lines, lines[1:], strict=False)
+        if line == "-" * len(above) and line
     ]
-    # H1s are underlined to their length.
-    index = lines.index("4. Antal")
-    assert lines[index + 1] == "--------"
+    assert underlined == [
+        ROUTINES,
+        SUMMARY,
+        EXAMPLES,
+        "Antal",
+        "Per verksamhet",
+        "Gemensamma brister",
+    ]
+    # The form's numbers lead the three answers, in the form's order, to paste field by field.
+    assert [line[:3] for line in lines if re.match(r"6 [a-z] ", line)] == ["6 a", "6 b", "6 c"]
+    assert lines.index(ROUTINES) < lines.index(SUMMARY) < lines.index(EXAMPLES)
+    # Levels and myndigheter inside 6 b, unnumbered, each a block of its own.
+    inside = lines[lines.index(SUMMARY) : lines.index(EXAMPLES)]
+    assert [line for line in inside if line in {"Lokal nivå", "Central nivå", FK, PSYK, AF}] == [
+        "Lokal nivå",
+        FK,
+        PSYK,
+        "Central nivå",
+        FK,
+        AF,
+    ]
     # Entries in order, each a block: title, summary, status, bullets.
     positions = [text.index(e.nummer + " ") for e in (E1, E2, E3, E4, E5)]
     assert positions == sorted(positions)
-    block = text.split("SF-2026-0003 Långa handläggningstider för sjukpenning\n")[1]
+    block = text.split("PO Nacka–Värmdö SF-2026-0003 Långa handläggningstider för sjukpenning\n")[1]
     assert block.split("\n\n")[0].splitlines() == [
         "Beslut dröjer i över fyra månader.",
         "Flera blir utan inkomst.",
@@ -450,7 +463,7 @@ def test_text_structure_and_order():
     ]
     assert "Den redigerade sammanfattningen." in text
     assert "Den ursprungliga sammanfattningen." not in text
-    assert "Sammanslagen med: SF-2026-0009, SF-2026-0011" in lines
+    assert "Sammanslagen med: PO Nacka–Värmdö SF-2026-0009, PO Nacka–Värmdö SF-2026-0011" in lines
     assert "- 2026-05-02 SF-2026-0003: Kontaktperson för målgruppen" in lines
 
 
@@ -563,19 +576,28 @@ def values(sheet) -> list[list[object]]:
 def test_xlsx_sheets_header_and_entries():
     workbook = load_xlsx(DOC)
 
-    assert workbook.sheetnames == ["Brister", "Antal", "Per verksamhet", "Gemensamma brister"]
+    assert workbook.sheetnames == [
+        "Brister",
+        "Antal",
+        "Antal per nivå",
+        "Antal per myndighet",
+        "Per verksamhet",
+        "Gemensamma brister",
+    ]
     sheet = workbook["Brister"]
     rows = values(sheet)
     assert rows[0] == list(ENTRY_COLUMNS)
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["D"].width >= 30
-    assert [row[2] for row in rows[1:]] == [e.nummer for e in (E1, E2, E3, E4, E5)]
+    assert [row[2] for row in rows[1:6]] == [e.nummer for e in (E1, E2, E3, E4, E5)]
+    assert rows[6] == [None] * len(ENTRY_COLUMNS)  # the note stands below the table
     assert rows[1][9:11] == [4, 5]
-    assert rows[2][9:11] == [3, "<3"]
-    assert rows[3][9:11] == ["≥2", "<3"]
+    assert rows[2][9:11] == [3, None]
+    assert rows[3][9:11] == [None, None]
     assert rows[5][9:11] == [1, 0]
     assert rows[3][4] == "Den redigerade sammanfattningen."
+    assert rows[-1][0] == NOTE
 
 
 def test_xlsx_neutralises_formulas():
@@ -589,17 +611,15 @@ def test_xlsx_neutralises_formulas():
             assert cell.data_type != "f"
 
 
-def test_xlsx_counts_side_by_side():
-    sheet = load_xlsx(DOC)["Antal"]
-    rows = values(sheet)
+def test_xlsx_counts_side_by_side_one_sheet_per_table():
+    workbook = load_xlsx(DOC)
 
-    expected = [
-        [label, *(int(v) if v.isdigit() else (v or None) for v in (before, this))]
-        for label, before, this in COUNTS_TABLE[1:]
-    ]
-    assert rows[0] == [None, "2025", "2026"]
-    assert rows[1 : len(expected) + 1] == expected
-    assert rows[-1][0] == NOTE
+    def table(first: int, last: int) -> list[list[object]]:
+        return [[label, int(before), int(this)] for label, before, this in COUNTS_TABLE[first:last]]
+
+    assert values(workbook["Antal"]) == [["Brister", "2025", "2026"], *table(1, 4)]
+    assert values(workbook["Antal per nivå"]) == [["Nivå", "2025", "2026"], *table(5, 8)]
+    assert values(workbook["Antal per myndighet"]) == [["Myndighet", "2025", "2026"], *table(9, 13)]
 
 
 def test_xlsx_breakdown_only_for_a_rollup():
@@ -611,7 +631,7 @@ def test_xlsx_breakdown_only_for_a_rollup():
     ]
 
     single = load_xlsx(replace(DOC, breakdown={}, common=()))
-    assert single.sheetnames == ["Brister", "Antal"]
+    assert single.sheetnames == ["Brister", "Antal", "Antal per nivå", "Antal per myndighet"]
 
 
 @pytest.mark.parametrize("render", [rapport_docx, rapport_xlsx])
@@ -669,4 +689,4 @@ def test_rollup_without_common_brister_says_so():
 
     none = "Ingen brist hos samma myndighet och område har uppmärksammats av flera verksamheter."
     assert texts[texts.index("Gemensamma brister") + 1] == none
-    assert lines[lines.index("6. Gemensamma brister") + 3] == none
+    assert lines[lines.index("Gemensamma brister") + 3] == none

@@ -490,17 +490,14 @@ def test_common_brister_are_the_pairs_several_verksamheter_have_seen():
             "Försäkringskassan",
             "Ekonomi",
             ("Nacka", "Tyresö", "Värmdö"),
-            (
-                "SF-2025-0001",
-                "SF-2025-0002",
-                "SF-2025-0003",
-            ),
+            # Numbers are unique only within a verksamhet: each is named with its own.
+            ("Nacka SF-2025-0001", "Värmdö SF-2025-0002", "Tyresö SF-2025-0003"),
         ),
         CommonBrist(
             "Arbetsförmedlingen",
             "Sysselsättning",
             ("Nacka", "Värmdö"),
-            ("SF-2025-0004", "SF-2025-0005"),
+            ("Nacka SF-2025-0004", "Värmdö SF-2025-0005"),
         ),
     ]
     assert [c.myndighet for c in common_brister(entries, min_verksamheter=3)] == [

@@ -218,7 +218,7 @@ def test_every_export_reads_back(login, world):
     client = login("ombud")
     rapport = docx.Document(io.BytesIO(client.get(_url(world, "/rapport/export.docx")).data))
     headings = [p.text for p in rapport.paragraphs if p.style.name.startswith("Heading")]
-    assert "Exempel på åtgärder som vidtagits" in headings
+    assert "6 c Exempel på åtgärder som vidtagits" in headings
     pdf = client.get(_url(world, "/rapport/export.pdf"))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Uppmärksammade brister 2026" in text and world.brist.nummer in text
