@@ -9,7 +9,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User, user_verksamhet
-from systemfel.brister.domain import Status
+from systemfel.brister.domain import Niva, Status
 from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
@@ -19,6 +19,7 @@ from systemfel.meetings.domain import BristLage, CarriedPunkt, DagordningInput, 
 from systemfel.meetings.models import (
     Ledamot,
     Ledningsgrupp,
+    Lyft,
     Mote,
     Punkt,
     ledningsgrupp_verksamhet,
@@ -239,6 +240,28 @@ def brister_by_id(ids: Iterable[int]) -> dict[int, Brist]:
                 select(Brist).where(Brist.id.in_(chunk)).options(selectinload(Brist.myndighet))
             )
         )
+    return found
+
+
+def lyft_of(brist: Brist) -> list[Lyft]:
+    """The brist's lifts to strategic bodies, newest first (one statement)."""
+    return list(
+        db.session.scalars(
+            select(Lyft)
+            .where(Lyft.brist_id == brist.id)
+            .options(joinedload(Lyft.svar_by))
+            .order_by(Lyft.id.desc())
+        )
+    )
+
+
+def nivaer_of(ids: Iterable[int]) -> dict[int, Niva]:
+    """Return each brist's nivå now, in one statement per chunk of ids."""
+    wanted = list(set(ids))
+    found: dict[int, Niva] = {}
+    for chunk in _chunks(wanted):
+        rows = db.session.execute(select(Brist.id, Brist.niva).where(Brist.id.in_(chunk)))
+        found.update((brist_id, niva) for brist_id, niva in rows)
     return found
 
 
