@@ -570,15 +570,20 @@ def decision_allowed_at(typ: BeslutTyp, niva: Niva) -> bool:
     return True
 
 
-def proposed_beslut(forslag: BeslutTyp | None, niva: Niva, mote_on: date) -> Beslut | None:
+def proposed_beslut(
+    forslag: BeslutTyp | None, niva: Niva, mote_on: date, *, is_closed: bool = False
+) -> Beslut | None:
     """The proposal as the minutes form is filled in with it: a decision valid as it stands.
 
     The brist's nivå is read when the minutes are written, so a proposal made before the
-    brist was escalated still gives a valid decision. A kind that needs what only the group
-    can say (ATGARD: what and who; LYFTA: to whom) is not proposed: None.
+    brist was escalated still gives a valid decision; a brist closed since gets INFORMATION,
+    the only decision the minutes take on a closed brist. A kind that needs what only the
+    group can say (ATGARD: what and who; LYFTA: to whom) is not proposed: None.
     """
     if forslag is None:
         return None
+    if is_closed:
+        return Beslut(BeslutTyp.INFORMATION)
     if not decision_allowed_at(forslag, niva):
         forslag = BeslutTyp.BEVAKA
     if forslag == BeslutTyp.ESKALERA:

@@ -255,13 +255,15 @@ def lyft_of(brist: Brist) -> list[Lyft]:
     )
 
 
-def nivaer_of(ids: Iterable[int]) -> dict[int, Niva]:
-    """Return each brist's nivå now, in one statement per chunk of ids."""
+def lage_of(ids: Iterable[int]) -> dict[int, tuple[Niva, bool]]:
+    """Return each brist's nivå now and whether it is closed, in one statement per chunk."""
     wanted = list(set(ids))
-    found: dict[int, Niva] = {}
+    found: dict[int, tuple[Niva, bool]] = {}
     for chunk in _chunks(wanted):
-        rows = db.session.execute(select(Brist.id, Brist.niva).where(Brist.id.in_(chunk)))
-        found.update((brist_id, niva) for brist_id, niva in rows)
+        rows = db.session.execute(
+            select(Brist.id, Brist.niva, Brist.status).where(Brist.id.in_(chunk))
+        )
+        found.update((brist_id, (niva, status == Status.STANGD)) for brist_id, niva, status in rows)
     return found
 
 

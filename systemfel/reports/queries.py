@@ -387,9 +387,9 @@ def myndighet_page(
         for created_at, answered_at, revoked_at in sent
     ]
     niva_rows = db.session.execute(
-        select(Brist.niva, Brist.status == Status.STANGD, func.count())
+        select(Brist.niva, Brist.status, func.count())
         .where(Brist.myndighet_id == myndighet.id, *in_scope)
-        .group_by(Brist.niva, Brist.status == Status.STANGD)
+        .group_by(Brist.niva, Brist.status)
     ).all()
     open_brister = db.session.scalars(
         select(Brist)
@@ -410,7 +410,9 @@ def myndighet_page(
             OpenRequest(k, k.answer_due_on is not None and k.answer_due_on < today) for k in waiting
         ],
         answers=answer_record(requests, today, calendar),
-        niva_counts=counts_by_niva((niva, bool(closed), n) for niva, closed, n in niva_rows),
+        niva_counts=counts_by_niva(
+            (niva, status == Status.STANGD, n) for niva, status, n in niva_rows
+        ),
         # Central nivå first, as the agenda takes them; then by number.
         open_brister=sorted(open_brister, key=lambda b: (-levels.index(b.niva), b.nummer)),
         # By the promised day, the earliest first; promises without a day last.

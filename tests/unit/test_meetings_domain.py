@@ -958,6 +958,14 @@ def test_a_stale_proposal_still_gives_a_valid_decision_at_the_brists_nivå_now(
         assert beslut is None  # what and who / to whom: only the group can say
 
 
+@given(
+    forslag=st.sampled_from(list(BeslutTyp)),
+    niva=st.sampled_from(list(Niva)),
+)
+def test_a_brist_closed_since_the_agenda_is_proposed_information(forslag, niva):
+    assert proposed_beslut(forslag, niva, MOTE_ON, is_closed=True) == Beslut(BeslutTyp.INFORMATION)
+
+
 def test_unanswered_reminders_propose_bevaka_at_central_nivå_and_escalation_below():
     assert proposed_decision(Skal.ESKALERING, Niva.HANDLAGGARE) == BeslutTyp.ESKALERA
     assert proposed_decision(Skal.ESKALERING, Niva.LOKAL) == BeslutTyp.ESKALERA

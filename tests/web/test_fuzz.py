@@ -10,6 +10,7 @@ about a minute on SQLite and on PostgreSQL.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import lxml.html
@@ -25,6 +26,8 @@ from systemfel.clock import local_today
 from systemfel.extensions import db
 from systemfel.followups import services as followups_services
 from systemfel.followups.domain import Kanal
+from systemfel.meetings.domain import OrganTyp
+from systemfel.meetings.models import Lyft
 from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
@@ -105,6 +108,16 @@ def places(app, world) -> dict[str, object]:
             attempts=1,
         )
         db.session.add(message)
+        # A lift of the brist to a strategic body, awaiting its answer (item 12 of issue 14).
+        lyft = Lyft(
+            brist=brist,
+            mote=mote,
+            organ_typ=OrganTyp.SAMORDNINGSFORBUND,
+            organ_namn="Samordningsförbundet",
+            lifted_on=local_today(),
+            svar_senast_on=local_today() + timedelta(days=42),
+        )
+        db.session.add(lyft)
         db.session.commit()
         values = {
             "verksamhet_id": home.id,
@@ -117,6 +130,8 @@ def places(app, world) -> dict[str, object]:
             "message_id": message.id,
             "version_id": 1,
             "myndighet": myndighet.id,
+            "myndighet_id": myndighet.id,
+            "lyft_id": lyft.id,
             "omrade": db.session.scalar(
                 sa.select(Omrade.id).where(Omrade.verksamhet_id == home.id).order_by(Omrade.id)
             ),

@@ -6,8 +6,11 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from systemfel.brister.domain import Niva
+from systemfel.access import scope_for
+from systemfel.auth.models import User
+from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.models import Brist
+from systemfel.brister.services import close_brist
 from systemfel.clock import STOCKHOLM, local_today
 from systemfel.extensions import db
 from systemfel.followups import services as followups
@@ -254,3 +257,26 @@ def test_the_answer_shows_on_the_brist_page_and_in_its_history(app, lifted, logi
     assert f"Registrera svar från {BODY}" not in page
     again = client.get(lifted["url"], follow_redirects=True).get_data(as_text=True)
     assert "Organets svar är redan registrerat." in again
+
+
+def test_a_brist_closed_since_the_agenda_gets_information_and_the_minutes_save(app, held, login):
+    with app.app_context():
+        brist = db.session.get(Brist, held["brist"])
+        user = db.session.scalar(select(User).where(User.email == "samordnare@hemma.example"))
+        close_brist(
+            brist=brist,
+            user=user,
+            scope=scope_for(user),
+            utfall=Utfall.ATGARDAD,
+            comment="",
+            expected_version=brist.version,
+        )
+        db.session.commit()
+        db.session.remove()
+    client = login("samordnare")
+    url = f"/moten/{held['mote']}/protokoll"
+    index = _index_of(app, held["mote"], held["brist"])
+    data = resubmitted(client.get(url), verkstall="1")
+    assert data[f"punkter-{index}-beslut_typ"] == "information"
+    assert client.post(url, data).status_code == 302
+    assert _status(app, held["mote"]) == MotesStatus.GENOMFORT

@@ -15,7 +15,7 @@ from systemfel.meetings import present, services
 from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus, OrganTyp, proposed_beslut
 from systemfel.meetings.forms import ProtokollForm, PunktProtokollForm, VersionForm
 from systemfel.meetings.models import Ledamot, Mote, Punkt
-from systemfel.meetings.queries import local_date, nivaer_of
+from systemfel.meetings.queries import lage_of, local_date
 from systemfel.meetings.views.common import (
     blueprint,
     button_version,
@@ -120,26 +120,28 @@ def _save_protokoll(mote: Mote, punkter: list[Punkt], form: ProtokollForm, apply
 def _protokoll_data(mote: Mote) -> dict:
     mote_on = local_date(mote.starts_at)
     punkter = mote.visible_punkter
-    nivaer = nivaer_of(p.brist_id for p in punkter if p.brist_id is not None)
+    lagen = lage_of(p.brist_id for p in punkter if p.brist_id is not None)
     named = {tuple(row) for row in mote.narvarande}
     return {
         "version": mote.version,
         "narvarande": [
             m.id for m in _members(mote) if not named or (m.namn, m.organisation) in named
         ],
-        "punkter": [_punkt_data(p, mote_on, nivaer) for p in punkter],
+        "punkter": [_punkt_data(p, mote_on, lagen) for p in punkter],
     }
 
 
-def _punkt_data(punkt: Punkt, mote_on: date, nivaer: dict[int, Niva]) -> dict:
+def _punkt_data(punkt: Punkt, mote_on: date, lagen: dict[int, tuple[Niva, bool]]) -> dict:
     """What the form shows of a punkt: its notes, and the decision (or the proposed one).
 
     No decision written yet: the proposal, completed into a decision valid at the brist's
-    nivå now (domain.proposed_beslut), so saving it as it stands is never refused.
+    nivå now (and closed or not: `lagen`; domain.proposed_beslut), so saving it as it stands
+    is never refused.
     """
     beslut = _saved_beslut(punkt)
-    if beslut is None and punkt.brist_id in nivaer:
-        beslut = proposed_beslut(punkt.forslag, nivaer[punkt.brist_id], mote_on)
+    if beslut is None and punkt.brist_id in lagen:
+        niva, is_closed = lagen[punkt.brist_id]
+        beslut = proposed_beslut(punkt.forslag, niva, mote_on, is_closed=is_closed)
     return {
         "punkt_id": str(punkt.id),
         "anteckning": punkt.anteckning,
