@@ -210,6 +210,8 @@ class HandelseTyp(StrEnum):
     KLOCKA_ATERUPPTAGEN = "klocka_aterupptagen"
     TAS_UPP_I_LEDNINGSGRUPP = "tas_upp_i_ledningsgrupp"
     BESLUT = "beslut"
+    # An answer from the strategic body a ledningsgrupp lifted the brist to (meetings' Lyft).
+    ORGAN_SVAR = "organ_svar"
     UPPGIFT_BORTTAGEN = "uppgift_borttagen"
     EFTERKONTROLL = "efterkontroll"
     # An entry from before history kept facts, whose text could not be read back: shown as is.
@@ -242,6 +244,7 @@ HANDELSE_LABELS = {
     HandelseTyp.KLOCKA_ATERUPPTAGEN: N_("Svarstiden löper igen"),
     HandelseTyp.TAS_UPP_I_LEDNINGSGRUPP: N_("Ska tas upp i ledningsgruppen"),
     HandelseTyp.BESLUT: N_("Beslut i ledningsgrupp"),
+    HandelseTyp.ORGAN_SVAR: N_("Svar från strategiskt organ"),
     HandelseTyp.UPPGIFT_BORTTAGEN: N_("Personnummer borttaget"),
     HandelseTyp.NOTERING: N_("Anteckning"),
     HandelseTyp.EFTERKONTROLL: N_("Håller åtgärden?"),
@@ -254,6 +257,7 @@ BESLUT_LABELS = {
     "eskalera": N_("Eskalera"),
     "avsluta": N_("Avsluta"),
     "bevaka": N_("Bevaka"),
+    "lyfta": N_("Lyft till strategiskt organ"),
 }
 
 # Which keys each kind of history entry carries in its data, and what each may hold: a set of
@@ -315,7 +319,13 @@ HISTORY_SCHEMA: dict[HandelseTyp, dict[str, object]] = {
         "utfall?": set(Utfall),
         "ansvarig?": str,
         "senast_on?": _DATE,
+        # A lift (beslut "lyfta"): the body's kind (meetings' OrganTyp) and name, and the day
+        # its answer is expected.
+        "organ_typ?": str,
+        "organ_namn?": str,
+        "svar_senast_on?": _DATE,
     },
+    HandelseTyp.ORGAN_SVAR: {"organ_namn": str, "svar_on": _DATE, "lyft_id?": int},
     HandelseTyp.UPPGIFT_BORTTAGEN: {"fields": list},
     HandelseTyp.NOTERING: {"was?": set(HandelseTyp)},
     # An ombud's answer whether a fix lasted; `handelse_id` is the closing it checks.
@@ -374,6 +384,11 @@ def decision_sentence(data: Mapping[str, object], text: str) -> str:
         said = f"avslutas som {UTFALL_WORDS[Utfall(str(data['utfall']))].lower()}. {rest}"
     elif beslut == "bevaka":
         said = f"bevakas till {data.get('senast_on') or ''}. {rest}"
+    elif beslut == "lyfta":
+        said = (
+            f"lyfts till {data.get('organ_namn') or ''}, svar väntas senast "
+            f"{data.get('svar_senast_on') or ''}. {rest}"
+        )
     else:
         said = f"information. {rest}"
     return f"{head}: {said.strip()}"

@@ -148,6 +148,10 @@ def lines(entry: Handelse) -> list[Line]:
         return [] if data["marked"] else [gettext("Återtaget")]
     if kind == HandelseTyp.BESLUT:
         return [_decision(data)]
+    if kind == HandelseTyp.ORGAN_SVAR:
+        return [
+            gettext("%(organ)s svarade %(day)s.", organ=data["organ_namn"], day=data["svar_on"])
+        ]
     if kind == HandelseTyp.UPPGIFT_BORTTAGEN:
         return [", ".join(gettext(FIELD_LABELS.get(key, key)) for key in data["fields"])]
     return []
@@ -186,6 +190,10 @@ def _decision(data: Mapping[str, Any]) -> str:
         line += f" ({_niva(data['till_niva'])})"
     if data.get("utfall"):
         line += f" ({_utfall(data['utfall'])})"
+    if data.get("organ_namn"):
+        line += " " + gettext("(till %(body)s)", body=data["organ_namn"])
+    if data.get("svar_senast_on"):
+        line += " " + gettext("(svar väntas senast %(day)s)", day=data["svar_senast_on"])
     if data.get("ansvarig"):
         line += " " + gettext("(ansvarig: %(body)s)", body=data["ansvarig"])
     if data.get("senast_on"):

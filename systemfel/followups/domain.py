@@ -252,6 +252,20 @@ class PromiseState(StrEnum):
     SUPERSEDED = "superseded"
     LAPSED = "lapsed"
 
+    @property
+    def label(self) -> str:
+        """Return where the promise stands, in Swedish."""
+        return PROMISE_LABELS[self]
+
+
+PROMISE_LABELS = {
+    PromiseState.PENDING: N_("Datumet har inte passerat"),
+    PromiseState.KEPT: N_("Hållet"),
+    PromiseState.BROKEN: N_("Brutet"),
+    PromiseState.SUPERSEDED: N_("Ersatt av ett nytt löfte"),
+    PromiseState.LAPSED: N_("Bristen stängdes på annat sätt"),
+}
+
 
 def promise_broken_on(promised_on: date, calendar: WorkCalendar) -> date:
     """The day an unkept promise counts as broken: the first working day after its date.

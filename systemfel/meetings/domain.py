@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from systemfel.brister.domain import Niva, Utfall
+from systemfel.brister.domain import Niva, Utfall, next_level
 from systemfel.followups.domain import SvarTyp
 from systemfel.i18n import N_
 from systemfel.verksamheter.domain import Operation
+from systemfel.workdays import WorkCalendar
 
 
 class GruppTyp(StrEnum):
@@ -157,6 +158,8 @@ class BeslutTyp(StrEnum):
     ESKALERA = "eskalera"
     AVSLUTA = "avsluta"
     BEVAKA = "bevaka"
+    # Pass a central-nivå brist on to a strategic body outside the group (see OrganTyp).
+    LYFTA = "lyfta"
 
     @property
     def label(self) -> str:
@@ -170,6 +173,31 @@ BESLUT_LABELS = {
     BeslutTyp.ESKALERA: N_("Eskalera"),
     BeslutTyp.AVSLUTA: N_("Avsluta"),
     BeslutTyp.BEVAKA: N_("Bevaka"),
+    BeslutTyp.LYFTA: N_("Lyft till strategiskt organ"),
+}
+
+
+class OrganTyp(StrEnum):
+    """The kind of strategic body a central-nivå brist is lifted to, beyond the ledningsgrupp."""
+
+    STRATEGISK_LEDNINGSGRUPP = "strategisk_ledningsgrupp"
+    SAMORDNINGSFORBUND = "samordningsforbund"
+    LANSSTYRELSEN = "lansstyrelsen"
+    NATIONELL_MYNDIGHET = "nationell_myndighet"
+    ANNAT = "annat"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the kind of body."""
+        return ORGAN_LABELS[self]
+
+
+ORGAN_LABELS = {
+    OrganTyp.STRATEGISK_LEDNINGSGRUPP: N_("Strategisk ledningsgrupp"),
+    OrganTyp.SAMORDNINGSFORBUND: N_("Samordningsförbund"),
+    OrganTyp.LANSSTYRELSEN: N_("Länsstyrelsen"),
+    OrganTyp.NATIONELL_MYNDIGHET: N_("Nationell myndighets centrala kontakt"),
+    OrganTyp.ANNAT: N_("Annat organ"),
 }
 
 # Which section a brist lands in: the first of its reasons in this order decides.
@@ -349,7 +377,7 @@ def propose_dagordning(dagordning: DagordningInput) -> list[ProposedPunkt]:
                 section,
                 brist_id=brist.brist_id,
                 skal=reasons,
-                forslag=PROPOSED_DECISION[reasons[0]],
+                forslag=proposed_decision(reasons[0], brist.niva),
             )
             by_section.setdefault(section, []).append(punkt)
     for section in (Sektion.NYA, Sektion.UPPFOLJNING, Sektion.FORSLAG, Sektion.OVERFORDA):
@@ -466,6 +494,9 @@ class Beslut:
     senast_on: date | None = None
     till_niva: Niva | None = None
     utfall: Utfall | None = None
+    # Only for LYFTA: the body the brist is lifted to.
+    organ_typ: OrganTyp | None = None
+    organ_namn: str = ""
 
 
 def operation_for(typ: BeslutTyp) -> Operation:
@@ -492,10 +523,113 @@ def decision_problem(beslut: Beslut, niva: Niva, mote_on: date) -> tuple[str, st
             return "senast_on", N_("Ange ett datum efter mötet.")
     if beslut.typ == BeslutTyp.BEVAKA and (beslut.senast_on is None or beslut.senast_on <= mote_on):
         return "senast_on", N_("Ange ett datum efter mötet.")
+    if beslut.typ == BeslutTyp.ESKALERA and niva == Niva.CENTRAL:
+        return "typ", N_(
+            "En brist på central nivå kan inte eskaleras högre. Välj Lyft till strategiskt "
+            "organ eller Bevaka."
+        )
     if beslut.typ == BeslutTyp.ESKALERA:
         order = list(Niva)
         if beslut.till_niva is None or order.index(beslut.till_niva) <= order.index(niva):
             return "till_niva", N_("Välj en högre nivå än bristens nuvarande.")
     if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall not in DECISION_OUTCOMES:
         return "utfall", N_("Välj ett utfall.")
+    if beslut.typ == BeslutTyp.LYFTA:
+        if niva != Niva.CENTRAL:
+            return "typ", N_(
+                "Bara en brist på central nivå kan lyftas till ett strategiskt organ. "
+                "Eskalera den först."
+            )
+        if beslut.organ_typ is None:
+            return "organ_typ", N_("Välj vilket slags organ bristen lyfts till.")
+        if not beslut.organ_namn.strip():
+            return "organ_namn", N_("Ange organets namn.")
+    return None
+
+
+# --- What the minutes propose ----------------------------------------------------------------
+
+# A proposed "bevaka" is watched until about the next meeting (groups meet 2-4 times a year).
+PROPOSED_BEVAKA_DAYS = 91
+
+
+def proposed_decision(skal: Skal, niva: Niva) -> BeslutTyp | None:
+    """The decision proposed for a brist placed on the agenda by `skal`, at its `niva`.
+
+    At central nivå there is no higher level, so unanswered reminders propose BEVAKA, not
+    ESKALERA. Not LYFTA: a lift needs a receiving body only the group can name, and a
+    proposal must be a decision the minutes can save as it stands. LYFTA is offered beside it.
+    """
+    proposed = PROPOSED_DECISION[skal]
+    if proposed is not None and not decision_allowed_at(proposed, niva):
+        return BeslutTyp.BEVAKA
+    return proposed
+
+
+def decision_allowed_at(typ: BeslutTyp, niva: Niva) -> bool:
+    """Can a decision of kind `typ` be taken on a brist at `niva` at all?"""
+    if typ == BeslutTyp.ESKALERA:
+        return niva != Niva.CENTRAL
+    if typ == BeslutTyp.LYFTA:
+        return niva == Niva.CENTRAL
+    return True
+
+
+def proposed_beslut(
+    forslag: BeslutTyp | None, niva: Niva, mote_on: date, *, is_closed: bool = False
+) -> Beslut | None:
+    """The proposal as the minutes form is filled in with it: a decision valid as it stands.
+
+    The brist's nivå is read when the minutes are written, so a proposal made before the
+    brist was escalated still gives a valid decision; a brist closed since gets INFORMATION,
+    the only decision the minutes take on a closed brist. A kind that needs what only the
+    group can say (ATGARD: what and who; LYFTA: to whom) is not proposed: None.
+    """
+    if forslag is None:
+        return None
+    if is_closed:
+        return Beslut(BeslutTyp.INFORMATION)
+    if not decision_allowed_at(forslag, niva):
+        forslag = BeslutTyp.BEVAKA
+    if forslag == BeslutTyp.ESKALERA:
+        return Beslut(forslag, till_niva=next_level(niva))
+    if forslag == BeslutTyp.BEVAKA:
+        return Beslut(forslag, senast_on=mote_on + timedelta(days=PROPOSED_BEVAKA_DAYS))
+    if forslag == BeslutTyp.AVSLUTA:
+        # Proposed only when the myndighet answered that the brist is åtgärdad.
+        return Beslut(forslag, utfall=Utfall.ATGARDAD)
+    if forslag == BeslutTyp.INFORMATION:
+        return Beslut(forslag)
+    return None
+
+
+# --- A lift to a strategic body, followed up like a request ----------------------------------
+
+# Working days the body gets to answer, unless config (LYFT_ANSWER_WORKING_DAYS) says otherwise.
+DEFAULT_LYFT_ANSWER_WORKING_DAYS = 30
+
+
+def lyft_svar_senast(mote_on: date, working_days: int, calendar: WorkCalendar) -> date:
+    """The day an answer from the body is expected, `working_days` working days after the lift.
+
+    The brist's open bevakning is moved to that day, so the ombud checks for the answer then.
+    """
+    return calendar.add_working_days(mote_on, working_days)
+
+
+def organ_svar_problem(
+    svar_on: date | None, text: str, lifted_on: date, today: date
+) -> tuple[str, str] | None:
+    """Return (field, message) for what is wrong with a recorded answer from the body, or None.
+
+    The answer came on or after the day of the lift and not after today, and says something.
+    """
+    if svar_on is None:
+        return "svar_on", N_("Ange ett datum som ÅÅÅÅ-MM-DD.")
+    if svar_on < lifted_on:
+        return "svar_on", N_("Svaret kan inte ha kommit före lyftet.")
+    if svar_on > today:
+        return "svar_on", N_("Datumet kan inte vara i framtiden.")
+    if not text.strip():
+        return "text", N_("Skriv vad organet svarade.")
     return None

@@ -14,4 +14,7 @@ def connect() -> None:
 
 
 def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
-    return {"moten": queries.moten_with_brist(brist, scope=scope)}
+    return {
+        "moten": queries.moten_with_brist(brist, scope=scope),
+        "lyft": queries.lyft_of(brist),
+    }

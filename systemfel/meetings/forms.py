@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from systemfel.brister.domain import Niva
 from systemfel.brister.forms import CHOOSE, REQUIRED, CheckboxListField, optional_int
 from systemfel.forms import BaseForm, DateField, GuardedForm, SubForm, VersionedForm
-from systemfel.meetings.domain import DECISION_OUTCOMES, BeslutTyp, GruppTyp, Sektion
+from systemfel.meetings.domain import DECISION_OUTCOMES, BeslutTyp, GruppTyp, OrganTyp, Sektion
 
 DATE_MESSAGE = _l("Ange ett datum som ÅÅÅÅ-MM-DD.")
 TIME_MESSAGE = _l("Ange en tid som TT:MM.")
@@ -135,6 +135,16 @@ class PunktProtokollForm(SubForm):
         choices=[("", _l("Välj utfall"))] + [(u.value, _l(u.label)) for u in DECISION_OUTCOMES],
         validators=[Optional()],
     )
+    beslut_organ_typ = SelectField(
+        _l("Lyfts till (slags organ)"),
+        choices=[("", _l("Välj slags organ"))] + [(o.value, _l(o.label)) for o in OrganTyp],
+        validators=[Optional()],
+    )
+    beslut_organ_namn = StringField(
+        _l("Organets namn"),
+        description=_l("Till exempel Samordningsförbundet Östra Södertörn."),
+        validators=[Optional(), Length(max=200, message=_l("Högst 200 tecken."))],
+    )
 
 
 class ProtokollForm(VersionedForm):
@@ -142,3 +152,17 @@ class ProtokollForm(VersionedForm):
 
     narvarande = CheckboxListField(_l("Närvarande"), coerce=int, validators=[Optional()])
     punkter = FieldList(FormField(PunktProtokollForm))
+
+
+class OrganSvarForm(GuardedForm):
+    """The answer from the strategic body a brist was lifted to, as an ombud records it."""
+
+    svar_on = DateField(
+        _l("Svaret kom"),
+        validators=[InputRequired(DATE_MESSAGE)],
+        render_kw={"inputmode": "numeric"},
+    )
+    text = TextAreaField(
+        _l("Vad organet svarade"),
+        validators=[DataRequired(REQUIRED), Length(max=4000, message=_l("Högst 4000 tecken."))],
+    )

@@ -11,7 +11,7 @@ from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import Model, db
-from systemfel.meetings.domain import BeslutTyp, GruppTyp, MotesStatus, Sektion
+from systemfel.meetings.domain import BeslutTyp, GruppTyp, MotesStatus, OrganTyp, Sektion
 from systemfel.verksamheter.models import Verksamhet
 
 ledningsgrupp_verksamhet = sa.Table(
@@ -171,9 +171,50 @@ class Punkt(Model):
     beslut_senast_on: Mapped[date | None]
     beslut_till_niva: Mapped[Niva | None] = mapped_column(text_enum(Niva))
     beslut_utfall: Mapped[Utfall | None] = mapped_column(text_enum(Utfall))
+    # A lift (BeslutTyp.LYFTA): the receiving body's kind and name.
+    beslut_organ_typ: Mapped[OrganTyp | None] = mapped_column(text_enum(OrganTyp))
+    beslut_organ_namn: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     mote: Mapped[Mote] = relationship(back_populates="punkter")
     brist: Mapped[Brist | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Punkt {self.id} {self.key} mote={self.mote_id}>"
+
+
+class Lyft(Model):
+    """A central-nivå brist a ledningsgrupp passed on to a strategic body.
+
+    Followed up like a request: an answer is expected by `svar_senast_on` (the brist's
+    bevakning is moved there); an ombud records the answer when it comes.
+    """
+
+    __tablename__ = "lyft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brist_id: Mapped[int] = mapped_column(sa.ForeignKey("brist.id", ondelete="CASCADE"), index=True)
+    mote_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mote.id", ondelete="SET NULL"), index=True
+    )
+    organ_typ: Mapped[OrganTyp] = mapped_column(text_enum(OrganTyp))
+    organ_namn: Mapped[str] = mapped_column(sa.String(200))
+    lifted_on: Mapped[date]
+    svar_senast_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The body's answer, as an ombud recorded it.
+    svar_on: Mapped[date | None]
+    svar_text: Mapped[str] = mapped_column(sa.Text, default="")
+    svar_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    svar_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    brist: Mapped[Brist] = relationship()
+    mote: Mapped[Mote | None] = relationship()
+    svar_by: Mapped[User | None] = relationship()
+
+    @property
+    def awaits_answer(self) -> bool:
+        """Has no answer from the body been recorded yet?"""
+        return self.svar_on is None
+
+    def __repr__(self) -> str:
+        return f"<Lyft {self.id} brist={self.brist_id} {self.organ_namn!r}>"

@@ -41,6 +41,14 @@ def decision_of(punkt: Punkt) -> str:
     parts = [gettext("Beslut: %(typ)s.", typ=gettext(punkt.beslut_typ.label))]
     if punkt.beslut_typ == BeslutTyp.ESKALERA and punkt.beslut_till_niva:
         parts.append(gettext("Till %(niva)s.", niva=gettext(punkt.beslut_till_niva.label)))
+    if punkt.beslut_typ == BeslutTyp.LYFTA and punkt.beslut_organ_typ:
+        parts.append(
+            gettext(
+                "Till %(organ)s (%(typ)s).",
+                organ=punkt.beslut_organ_namn,
+                typ=gettext(punkt.beslut_organ_typ.label),
+            )
+        )
     if punkt.beslut_typ == BeslutTyp.AVSLUTA and punkt.beslut_utfall:
         parts.append(gettext("Utfall: %(utfall)s.", utfall=gettext(punkt.beslut_utfall.label)))
     if punkt.beslut_ansvarig:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User, user_verksamhet
-from systemfel.brister.domain import Status
+from systemfel.brister.domain import Niva, Status
 from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
@@ -20,6 +20,7 @@ from systemfel.meetings.domain import BristLage, CarriedPunkt, DagordningInput, 
 from systemfel.meetings.models import (
     Ledamot,
     Ledningsgrupp,
+    Lyft,
     Mote,
     Punkt,
     ledningsgrupp_verksamhet,
@@ -254,6 +255,30 @@ def brister_by_id(ids: Iterable[int]) -> dict[int, Brist]:
                 select(Brist).where(Brist.id.in_(chunk)).options(selectinload(Brist.myndighet))
             )
         )
+    return found
+
+
+def lyft_of(brist: Brist) -> list[Lyft]:
+    """The brist's lifts to strategic bodies, newest first (one statement)."""
+    return list(
+        db.session.scalars(
+            select(Lyft)
+            .where(Lyft.brist_id == brist.id)
+            .options(joinedload(Lyft.svar_by))
+            .order_by(Lyft.id.desc())
+        )
+    )
+
+
+def lage_of(ids: Iterable[int]) -> dict[int, tuple[Niva, bool]]:
+    """Return each brist's nivå now and whether it is closed, in one statement per chunk."""
+    wanted = list(set(ids))
+    found: dict[int, tuple[Niva, bool]] = {}
+    for chunk in _chunks(wanted):
+        rows = db.session.execute(
+            select(Brist.id, Brist.niva, Brist.status).where(Brist.id.in_(chunk))
+        )
+        found.update((brist_id, (niva, status == Status.STANGD)) for brist_id, niva, status in rows)
     return found
 
 

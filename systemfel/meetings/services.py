@@ -27,8 +27,15 @@ from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.i18n import N_
 from systemfel.meetings import documents, domain, present, queries
-from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MoteRefused, MotesStatus
-from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
+from systemfel.meetings.domain import (
+    Beslut,
+    BeslutTyp,
+    GruppTyp,
+    MoteRefused,
+    MotesStatus,
+    OrganTyp,
+)
+from systemfel.meetings.models import Ledamot, Ledningsgrupp, Lyft, Mote, Punkt
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
 from systemfel.verksamheter.domain import Operation
@@ -534,6 +541,7 @@ def _refuse_personnummer_in(protokoll: list[PunktProtokoll]) -> None:
         texts = {"anteckning": entry.anteckning}
         if entry.beslut is not None:
             texts["beslut_text"] = entry.beslut.text
+            texts["beslut_organ_namn"] = entry.beslut.organ_namn
         for field, text in texts.items():
             try:
                 refuse_personnummer(**{field: text})
@@ -585,6 +593,8 @@ def _saved_protokoll(punkt: Punkt) -> PunktProtokoll:
             senast_on=punkt.beslut_senast_on,
             till_niva=punkt.beslut_till_niva,
             utfall=punkt.beslut_utfall,
+            organ_typ=punkt.beslut_organ_typ,
+            organ_namn=punkt.beslut_organ_namn,
         )
     return PunktProtokoll(punkt, punkt.anteckning, punkt.is_deferred, beslut)
 
@@ -601,7 +611,10 @@ def _by_field(
             fields["is_deferred", punkt.id] = entry.is_deferred
         if decisions_open and punkt.brist_id is not None:
             fields["beslut_typ", punkt.id] = beslut and replace(
-                beslut, text=beslut.text.strip(), ansvarig=beslut.ansvarig.strip()
+                beslut,
+                text=beslut.text.strip(),
+                ansvarig=beslut.ansvarig.strip(),
+                organ_namn=beslut.organ_namn.strip(),
             )
     return fields
 
@@ -615,6 +628,8 @@ def _write_decision(entry: PunktProtokoll) -> None:
     punkt.beslut_senast_on = beslut.senast_on if beslut else None
     punkt.beslut_till_niva = beslut.till_niva if beslut else None
     punkt.beslut_utfall = beslut.utfall if beslut else None
+    punkt.beslut_organ_typ = beslut.organ_typ if beslut else None
+    punkt.beslut_organ_namn = beslut.organ_namn.strip() if beslut else ""
 
 
 def _check_decisions(mote: Mote, protokoll: list[PunktProtokoll], scope: Scope) -> None:
@@ -651,8 +666,12 @@ def _decision_problem(beslut: Beslut, brist: Brist, mote_on: date) -> tuple[str,
     return None
 
 
-def decision_data(mote: Mote, beslut: Beslut) -> dict[str, Any]:
-    """The facts of a decision, for the brist's history (its free text goes beside them)."""
+def decision_data(mote: Mote, beslut: Beslut, svar_senast_on: date | None = None) -> dict[str, Any]:
+    """The facts of a decision, for the brist's history (its free text goes beside them).
+
+    A lift adds the body and `svar_senast_on`, the day its answer is expected.
+    """
+    lift = beslut.typ == BeslutTyp.LYFTA
     return {
         "mote_id": mote.id,
         "grupp": mote.ledningsgrupp.namn,
@@ -662,6 +681,9 @@ def decision_data(mote: Mote, beslut: Beslut) -> dict[str, Any]:
         "utfall": beslut.utfall.value if beslut.utfall else None,
         "ansvarig": beslut.ansvarig.strip() or None,
         "senast_on": beslut.senast_on.isoformat() if beslut.senast_on else None,
+        "organ_typ": beslut.organ_typ.value if lift and beslut.organ_typ else None,
+        "organ_namn": beslut.organ_namn.strip() or None if lift else None,
+        "svar_senast_on": svar_senast_on.isoformat() if svar_senast_on else None,
     }
 
 
@@ -670,6 +692,9 @@ def _apply(
 ) -> None:
     """Carry out one decision on its brist, as `user` in `scope`; the decision is an entry too."""
     mote_on = queries.local_date(mote.starts_at)
+    svar_senast_on = None
+    if beslut.typ == BeslutTyp.LYFTA and beslut.organ_typ is not None:
+        svar_senast_on = _lyfta(mote, brist, beslut.organ_typ, beslut.organ_namn, scope, now)
     if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva is not None:
         brister_services.escalate_brist(
             brist=brist,
@@ -708,11 +733,84 @@ def _apply(
     history.record(
         brist,
         HandelseTyp.BESLUT,
-        decision_data(mote, beslut),
+        decision_data(mote, beslut, svar_senast_on),
         user,
         mote_on,
         now,
         beslut.text.strip(),
+        touches_brist=False,
+    )
+    db.session.flush()
+
+
+def _lyfta(
+    mote: Mote, brist: Brist, organ_typ: OrganTyp, organ_namn: str, scope: Scope, now: datetime
+) -> date:
+    """Record the lift and wait for the body's answer: the bevakning moves to its deadline."""
+    mote_on = queries.local_date(mote.starts_at)
+    svar_senast_on = domain.lyft_svar_senast(
+        mote_on, current_app.config["LYFT_ANSWER_WORKING_DAYS"], followups.calendar(mote_on)
+    )
+    db.session.add(
+        Lyft(
+            brist=brist,
+            mote=mote,
+            organ_typ=organ_typ,
+            organ_namn=organ_namn.strip(),
+            lifted_on=mote_on,
+            svar_senast_on=svar_senast_on,
+            created_at=now,
+        )
+    )
+    if followups.open_bevakning(brist) is not None:
+        followups.move_bevakning(
+            brist=brist,
+            user=None,
+            scope=scope,
+            due_on=svar_senast_on,
+            cause="beslut",
+            mote_id=mote.id,
+            now=now,
+        )
+    return svar_senast_on
+
+
+def record_organ_svar(
+    *,
+    lyft: Lyft,
+    svar_on: date | None,
+    text: str,
+    user: User,
+    scope: Scope,
+    now: datetime | None = None,
+) -> None:
+    """Record the answer of the body a brist was lifted to; it goes into the brist's history.
+
+    An ombud records it (the body has no account and no answer link). Once only: a second
+    answer is a new observation or a follow-up on the brist.
+    """
+    brist = lyft.brist
+    scope.require(Operation.WORK_BRISTER, brist.verksamhet_id)
+    refuse_personnummer(text=text)
+    now = now or utcnow()
+    if lyft.svar_on is not None:
+        raise ValidationError(N_("Organets svar är redan registrerat."))
+    problem = domain.organ_svar_problem(svar_on, text, lyft.lifted_on, local_today(now))
+    if problem is not None or svar_on is None:
+        field, message = problem or ("svar_on", N_("Ange ett datum som ÅÅÅÅ-MM-DD."))
+        raise ValidationError(message, field=field)
+    lyft.svar_on = svar_on
+    lyft.svar_text = text.strip()
+    lyft.svar_by = user
+    lyft.svar_recorded_at = now
+    history.record(
+        brist,
+        HandelseTyp.ORGAN_SVAR,
+        {"organ_namn": lyft.organ_namn, "svar_on": svar_on.isoformat(), "lyft_id": lyft.id},
+        user,
+        svar_on,
+        now,
+        text.strip(),
         touches_brist=False,
     )
     db.session.flush()

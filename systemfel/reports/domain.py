@@ -6,12 +6,15 @@ verksamheter, the document they make together (`RapportDocument`) and its JSON f
 frozen versions are stored, and comparing a frozen version with a fresh one. Plain functions
 on plain values. The report is a Swedish document for the county board, so its sentences are written
 here in Swedish and not translated.
+
+At the end: the figures of a myndighet's page (answer record over a rolling year, answer time
+in working days, brister by nivå, where its promises stand), shown in the reader's language.
 """
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +22,7 @@ from systemfel.brister.domain import NIVA_WORDS, UTFALL_WORDS, Niva, Utfall
 from systemfel.followups.domain import SVAR_LABELS, SvarTyp
 from systemfel.privacy import domain as privacy
 from systemfel.privacy.domain import Observed
+from systemfel.workdays import WorkCalendar
 
 # The words the report's sentences use, lower case as they stand inside a sentence.
 # What counts as a measure taken, for "Exempel på åtgärder som vidtagits".
@@ -888,3 +892,119 @@ def compare(frozen: Sequence[RapportEntry], fresh: Sequence[RapportEntry]) -> li
         else:
             changes.extend(Change(key[0], what) for what in entry_changes(before[key], after[key]))
     return changes
+
+
+# --- A myndighet's page: its answers, promises and brister ------------------------------------
+#
+# The page a samordnare opens before meeting the myndighet's local manager. Counts of requests,
+# answers and brister are not about people and are shown as they are (no small-count rule).
+
+
+def one_year_before(day: date) -> date:
+    """The same day a year earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
+    """The working days after `start` up to and including `end` (0 when `end` is not later).
+
+    A request sent on a Friday and answered the Monday after took 1 working day; one answered
+    the day it was sent, 0.
+    """
+    return sum(
+        1
+        for offset in range(1, (end - start).days + 1)
+        if calendar.is_working_day(start + timedelta(days=offset))
+    )
+
+
+def median_value(values: Iterable[float]) -> float | None:
+    """The median of `values` (the mean of the middle two for an even count); None if empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """One request for an answer e-mailed to a myndighet, as its answer record sees it."""
+
+    sent_on: date
+    answered_on: date | None = None
+    # The answer links were revoked before any answer came.
+    is_revoked: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """How a myndighet answered the requests sent to it in the last 12 months."""
+
+    since: date  # requests sent after this day, up to and including `until`, count
+    until: date
+    requests: int
+    answered: int
+    rate: float | None
+    median_working_days: float | None
+
+
+def answer_record(
+    requests: Iterable[RequestFacts], today: date, calendar: WorkCalendar
+) -> AnswerRecord:
+    """Answer rate and median answer time in working days, over the last 12 months.
+
+    The rule of the statistics page, over a rolling year instead of a calendar year: a request
+    counts when it was sent in the 12 months up to `today`; one whose links were revoked before
+    an answer came is not held against the myndighet; a request still within its deadline
+    counts as not (yet) answered. The answer time runs from the day it was sent to the day the
+    first answer came, in working days.
+    """
+    since = one_year_before(today)
+    counted = [r for r in requests if since < r.sent_on <= today and not r.is_revoked]
+    answered = [r for r in counted if r.answered_on is not None]
+    days = [
+        working_days_between(r.sent_on, r.answered_on, calendar)
+        for r in answered
+        if r.answered_on is not None
+    ]
+    return AnswerRecord(
+        since=since,
+        until=today,
+        requests=len(counted),
+        answered=len(answered),
+        rate=len(answered) / len(counted) if counted else None,
+        median_working_days=median_value(days),
+    )
+
+
+@dataclass(frozen=True)
+class NivaCount:
+    """The myndighet's brister at one nivå: open and closed."""
+
+    niva: Niva
+    open: int = 0
+    closed: int = 0
+
+    @property
+    def total(self) -> int:
+        """Open and closed together."""
+        return self.open + self.closed
+
+
+def counts_by_niva(rows: Iterable[tuple[Niva, bool, int]]) -> list[NivaCount]:
+    """Every nivå in order (lowest first), from rows of (nivå, is closed, how many)."""
+    found = {niva: NivaCount(niva) for niva in Niva}
+    for niva, is_closed, n in rows:
+        count = found[niva]
+        found[niva] = (
+            replace(count, closed=count.closed + n)
+            if is_closed
+            else replace(count, open=count.open + n)
+        )
+    return list(found.values())

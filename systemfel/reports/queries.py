@@ -1,19 +1,39 @@
-"""Reading what the report rules need: each brist of the verksamheter with its dated history."""
+"""Reading what the report rules need: each brist of the verksamheter with its dated history.
+
+Also what a myndighet's page shows (`myndighet_page`) and the list of myndigheter.
+"""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import ColumnElement, Row, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
+from sqlalchemy.orm import joinedload
 
-from systemfel.brister.domain import HandelseTyp, Niva, Utfall, decision_sentence
+from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall, decision_sentence
 from systemfel.brister.models import Brist, Handelse, Observation
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
+from systemfel.followups import queries as followups_queries
+from systemfel.followups.domain import PromiseState, SvarTyp
 from systemfel.followups.models import Kontakt, Svar
-from systemfel.reports.domain import BristFacts, HandelseSteg, Kind, StatusChange, Timeline
+from systemfel.reports.domain import (
+    AnswerRecord,
+    BristFacts,
+    HandelseSteg,
+    Kind,
+    NivaCount,
+    RequestFacts,
+    StatusChange,
+    Timeline,
+    answer_record,
+    counts_by_niva,
+    one_year_before,
+)
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
 from systemfel.verksamheter.scope import Scope, VerksamhetColumn
+from systemfel.workdays import WorkCalendar
 
 CHUNK = 5000
 HISTORY_KINDS = (
@@ -281,3 +301,180 @@ def _answers(ids: list[int]) -> dict[int, list[HandelseSteg]]:
                 )
             )
     return handelser
+
+
+# --- A myndighet's page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A request to the myndighet still awaiting an answer."""
+
+    kontakt: Kontakt
+    is_overdue: bool
+
+
+@dataclass(frozen=True)
+class Lofte:
+    """A promise the myndighet made in an answer ("åtgärd utlovad"), and where it stands.
+
+    The state is the promise rule of followups/domain.py (`promise_state`): kept, broken,
+    pending, superseded by a newer promise, or lapsed when the brist was closed another way.
+    """
+
+    svar: Svar
+    state: PromiseState
+
+
+@dataclass(frozen=True)
+class MyndighetPage:
+    """Everything the myndighet's page shows, read in a fixed number of statements."""
+
+    myndighet: Myndighet
+    open_requests: list[OpenRequest]
+    answers: AnswerRecord
+    niva_counts: list[NivaCount]
+    open_brister: list[Brist]
+    loften: list[Lofte]
+
+    def promises_in(self, state: PromiseState) -> int:
+        """How many of the myndighet's promises stand in `state`."""
+        return sum(1 for lofte in self.loften if lofte.state == state)
+
+
+def myndighet_in_scope(myndighet_id: int, scope: Scope) -> Myndighet | None:
+    """The myndighet, if it belongs to a verksamhet `scope` covers."""
+    return db.session.scalar(
+        select(Myndighet)
+        .where(Myndighet.id == myndighet_id, *scope.where(Myndighet.verksamhet_id))
+        .options(joinedload(Myndighet.verksamhet))
+    )
+
+
+def myndighet_page(
+    myndighet: Myndighet, scope: Scope, today: date, calendar: WorkCalendar
+) -> MyndighetPage:
+    """Read the myndighet's requests, answers, promises and brister (seven statements).
+
+    Brister are those with the myndighet as their main one, merged brister left out, as the
+    statistics count them; requests are those sent to it about brister in `scope`.
+    """
+    in_scope = [*scope.where(Brist.verksamhet_id), Brist.merged_into_id.is_(None)]
+    kontakter = (
+        select(Kontakt)
+        .join(Brist, Brist.id == Kontakt.brist_id)
+        .where(Kontakt.myndighet_id == myndighet.id, *in_scope)
+    )
+    waiting = db.session.scalars(
+        kontakter.where(
+            Kontakt.answer_due_on.is_not(None),
+            Kontakt.answered_at.is_(None),
+            Kontakt.links_revoked_at.is_(None),
+        )
+        .options(joinedload(Kontakt.brist))
+        .order_by(Kontakt.answer_due_on, Kontakt.id)
+    ).all()
+    since = datetime.combine(one_year_before(today), time(0), STOCKHOLM).astimezone(UTC)
+    sent = db.session.execute(
+        select(Kontakt.created_at, Kontakt.answered_at, Kontakt.links_revoked_at)
+        .join(Brist, Brist.id == Kontakt.brist_id)
+        .where(
+            Kontakt.myndighet_id == myndighet.id,
+            Kontakt.answer_due_on.is_not(None),
+            Kontakt.created_at >= since,
+            *in_scope,
+        )
+    ).all()
+    requests = [
+        RequestFacts(
+            sent_on=_day(created_at),
+            answered_on=_day(answered_at) if answered_at else None,
+            is_revoked=answered_at is None and revoked_at is not None,
+        )
+        for created_at, answered_at, revoked_at in sent
+    ]
+    niva_rows = db.session.execute(
+        select(Brist.niva, Brist.status, func.count())
+        .where(Brist.myndighet_id == myndighet.id, *in_scope)
+        .group_by(Brist.niva, Brist.status)
+    ).all()
+    open_brister = db.session.scalars(
+        select(Brist)
+        .where(Brist.myndighet_id == myndighet.id, Brist.status != Status.STANGD, *in_scope)
+        .order_by(Brist.nummer)
+    ).all()
+    levels = list(Niva)
+    promised = db.session.scalars(
+        select(Svar)
+        .join(Kontakt, Kontakt.id == Svar.kontakt_id)
+        .join(Brist, Brist.id == Kontakt.brist_id)
+        .where(Kontakt.myndighet_id == myndighet.id, Svar.typ == SvarTyp.ATGARD_UTLOVAD, *in_scope)
+        .options(joinedload(Svar.kontakt).joinedload(Kontakt.brist))
+    ).all()
+    asked = select(Kontakt.brist_id).where(Kontakt.myndighet_id == myndighet.id)
+    states = {
+        promise.svar_id: promise.state
+        for promise in followups_queries.promises(Brist.id.in_(asked), *in_scope, today=today)
+    }
+    return MyndighetPage(
+        myndighet=myndighet,
+        open_requests=[
+            OpenRequest(k, k.answer_due_on is not None and k.answer_due_on < today) for k in waiting
+        ],
+        answers=answer_record(requests, today, calendar),
+        niva_counts=counts_by_niva(
+            (niva, status == Status.STANGD, n) for niva, status, n in niva_rows
+        ),
+        # Central nivå first, as the agenda takes them; then by number.
+        open_brister=sorted(open_brister, key=lambda b: (-levels.index(b.niva), b.nummer)),
+        # By the promised day, the earliest first; promises without a day last.
+        loften=[
+            Lofte(svar, states[svar.id])
+            for svar in sorted(promised, key=lambda s: (s.promised_on or today, s.id))
+            if svar.id in states
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class MyndighetRow:
+    """A myndighet in the list: its open requests and open brister."""
+
+    myndighet: Myndighet
+    open_requests: int
+    open_brister: int
+
+
+def myndigheter_in_scope(scope: Scope) -> list[MyndighetRow]:
+    """The myndigheter of the scope's verksamheter, by verksamhet and name (three statements)."""
+    myndigheter = db.session.scalars(
+        select(Myndighet)
+        .join(Verksamhet, Verksamhet.id == Myndighet.verksamhet_id)
+        .where(*scope.where(Myndighet.verksamhet_id))
+        .options(joinedload(Myndighet.verksamhet))
+        .order_by(Verksamhet.namn, Myndighet.namn)
+    ).all()
+    in_scope = [*scope.where(Brist.verksamhet_id), Brist.merged_into_id.is_(None)]
+    requests: dict[int, int] = dict(
+        (myndighet_id, n)
+        for myndighet_id, n in db.session.execute(
+            select(Kontakt.myndighet_id, func.count())
+            .join(Brist, Brist.id == Kontakt.brist_id)
+            .where(
+                Kontakt.answer_due_on.is_not(None),
+                Kontakt.answered_at.is_(None),
+                Kontakt.links_revoked_at.is_(None),
+                *in_scope,
+            )
+            .group_by(Kontakt.myndighet_id)
+        )
+    )
+    brister: dict[int, int] = dict(
+        (myndighet_id, n)
+        for myndighet_id, n in db.session.execute(
+            select(Brist.myndighet_id, func.count())
+            .where(Brist.status != Status.STANGD, *in_scope)
+            .group_by(Brist.myndighet_id)
+        )
+    )
+    return [MyndighetRow(m, requests.get(m.id, 0), brister.get(m.id, 0)) for m in myndigheter]

@@ -1,4 +1,4 @@
-"""Pages for the annual report on uppmärksammade brister, its exports, and the statistics."""
+"""Pages for the annual report, its exports, the statistics and each myndighet's page."""
 
 from flask import (
     Blueprint,
@@ -20,6 +20,7 @@ from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
 from systemfel.extensions import db
+from systemfel.followups.domain import PromiseState
 from systemfel.formtools import run_on_form, run_verb, show_conflict, submitted_version
 from systemfel.pdf import render_pdf
 from systemfel.reports import documents, domain, queries, services, statistics
@@ -28,6 +29,7 @@ from systemfel.reports.forms import RapportTextForm, text_form
 from systemfel.reports.models import Rapport, RapportVersion
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
+from systemfel.workdays import calendar_around
 
 blueprint = Blueprint("reports", __name__)
 
@@ -302,3 +304,33 @@ def statistics_page():
     stats = statistics.gather(current_scope(), year)
     years = sorted(stats.years, reverse=True)
     return render_template("reports/statistics.html", stats=stats, year=year, years=years)
+
+
+# --- Myndigheter ------------------------------------------------------------------------------
+
+
+@blueprint.route("/myndigheter")
+@login_required
+def myndigheter():
+    """The myndigheter of the reader's verksamheter, each with open requests and brister."""
+    return render_template(
+        "reports/myndigheter.html", rows=queries.myndigheter_in_scope(current_scope())
+    )
+
+
+@blueprint.route("/myndigheter/<int:myndighet_id>")
+@login_required
+def myndighet(myndighet_id: int):
+    """One myndighet before a meeting with it: requests, answers, promises, brister; printable.
+
+    A myndighet of a verksamhet outside the reader's scope is a plain 404.
+    """
+    scope = current_scope()
+    found = queries.myndighet_in_scope(myndighet_id, scope)
+    if found is None:
+        abort(404)
+    today = local_today()
+    page = queries.myndighet_page(found, scope, today, calendar_around(today.year))
+    return render_template(
+        "reports/myndighet.html", page=page, today=today, PromiseState=PromiseState
+    )

@@ -6,15 +6,23 @@ import pytest
 from sqlalchemy import select
 
 from systemfel.access import scope_for
-from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall
+from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall, decision_sentence
 from systemfel.brister.models import Handelse
-from systemfel.errors import ConflictError, PermissionDenied, ValidationError
+from systemfel.errors import ConflictError, OutOfScope, PermissionDenied, ValidationError
 from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.followups.domain import SvarTyp
 from systemfel.meetings import services
-from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MotesStatus, Sektion
-from systemfel.meetings.models import Mote, Punkt
+from systemfel.meetings.domain import (
+    Beslut,
+    BeslutTyp,
+    GruppTyp,
+    MotesStatus,
+    OrganTyp,
+    Sektion,
+    proposed_beslut,
+)
+from systemfel.meetings.models import Lyft, Mote, Punkt
 from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.integration.conftest import STOCKHOLM, T0, at
@@ -257,7 +265,8 @@ def test_one_bad_decision_refuses_the_whole_save(scene, samordnare):
         )
     db.session.rollback()
     bad_punkt = next(p for p in mote.punkter if p.brist_id == bad.id)
-    assert [(e.field, e.row) for e in refused.value.errors] == [("beslut_till_niva", bad_punkt.id)]
+    # Nothing is above central nivå: the refusal names the kind of decision, not the level.
+    assert [(e.field, e.row) for e in refused.value.errors] == [("beslut_typ", bad_punkt.id)]
     assert good.niva == Niva.LOKAL
     assert mote.status == MotesStatus.DAGORDNING_FASTSTALLD
 
@@ -439,3 +448,194 @@ def test_a_brist_added_by_hand_stays_in_its_section_when_the_rules_find_it(scene
     assert (punkt.sektion, punkt.is_manual, punkt.skal) == (Sektion.STAENDE, True, ["ny"])
     ranks = [p.sektion.rank for p in mote.visible_punkter]
     assert ranks == sorted(ranks)
+
+
+# --- Defect 3 and item 12: a central brist's proposal is savable; lifting to a body -------------
+
+
+def test_a_central_brist_with_unanswered_reminders_is_held_with_the_proposal_as_it_stands(
+    scene, samordnare
+):
+    central = scene.new_brist(niva=Niva.CENTRAL, titel="Bara digitala kontaktvägar")
+    central.escalation_proposed_at = T0
+    mote = mote_on(group_for(scene), MOTE_DAY)
+    propose(mote)
+    punkt = next(p for p in mote.visible_punkter if p.brist_id == central.id)
+    assert (punkt.skal[0], punkt.forslag) == ("eskalering", BeslutTyp.BEVAKA)
+    proposal = proposed_beslut(punkt.forslag, central.niva, MOTE_DAY)
+    hold(mote, samordnare, {central.id: proposal})  # refused before: "Välj en högre nivå"
+    db.session.commit()
+    assert mote.status == MotesStatus.GENOMFORT
+    assert followups.open_bevakning(central).due_on == proposal.senast_on
+
+
+def lift(scene, samordnare, **beslut_fields):
+    central = scene.new_brist(niva=Niva.CENTRAL, titel="Regelverket går inte att navigera")
+    mote = mote_on(group_for(scene), MOTE_DAY)
+    propose(mote)
+    assert f"brist:{central.id}" in keys(mote)  # new since the last meeting
+    beslut = Beslut(
+        BeslutTyp.LYFTA,
+        text="Förbundet tar upp det med Försäkringskassan centralt.",
+        organ_typ=OrganTyp.SAMORDNINGSFORBUND,
+        organ_namn=" Samordningsförbundet Östra Södertörn ",
+        **beslut_fields,
+    )
+    hold(mote, samordnare, {central.id: beslut})
+    db.session.commit()
+    return central, mote
+
+
+def test_a_lift_is_recorded_with_its_body_and_followed_up_like_a_request(scene, samordnare):
+    central, mote = lift(scene, samordnare)
+    (lyft,) = db.session.scalars(select(Lyft).where(Lyft.brist_id == central.id)).all()
+    # Tuesday 8 December 2026 + 30 working days (holidays skipped) = Tuesday 26 January 2027.
+    assert (lyft.organ_typ, lyft.organ_namn) == (
+        OrganTyp.SAMORDNINGSFORBUND,
+        "Samordningsförbundet Östra Södertörn",
+    )
+    assert (lyft.lifted_on, lyft.svar_senast_on, lyft.mote_id) == (
+        MOTE_DAY,
+        date(2027, 1, 26),
+        mote.id,
+    )
+    assert followups.open_bevakning(central).due_on == lyft.svar_senast_on
+    beslut = next(h for h in central.handelser if h.typ == HandelseTyp.BESLUT)
+    assert beslut.data["beslut"] == "lyfta"
+    assert beslut.data["organ_namn"] == "Samordningsförbundet Östra Södertörn"
+    assert beslut.data["organ_typ"] == "samordningsforbund"
+    assert beslut.data["svar_senast_on"] == "2027-01-26"
+    assert beslut.data["mote_id"] == mote.id
+    moved = next(h for h in central.handelser if h.typ == HandelseTyp.BEVAKNING_FLYTTAD)
+    assert (moved.data["to"], moved.data["cause"]) == ("2027-01-26", "beslut")
+    assert decision_sentence(beslut.data, beslut.text) == (
+        "Beslut i Ledningsgruppen PO Bevakning 2026-12-08: lyfts till Samordningsförbundet "
+        "Östra Södertörn, svar väntas senast 2027-01-26. Förbundet tar upp det med "
+        "Försäkringskassan centralt."
+    )
+
+
+def test_the_answer_deadline_follows_the_setting(app, scene, samordnare):
+    app.config["LYFT_ANSWER_WORKING_DAYS"] = 5
+    try:
+        central, _ = lift(scene, samordnare)
+    finally:
+        app.config["LYFT_ANSWER_WORKING_DAYS"] = 30
+    lyft = db.session.scalar(select(Lyft).where(Lyft.brist_id == central.id))
+    assert lyft.svar_senast_on == date(2026, 12, 15)
+
+
+def test_a_lift_below_central_nivå_or_without_a_body_refuses_the_save(scene, samordnare):
+    lokal = scene.new_brist(niva=Niva.LOKAL, titel="Lokal")
+    mote = mote_on(group_for(scene), MOTE_DAY)
+    propose(mote)
+    with pytest.raises(ValidationError) as refused:
+        hold(
+            mote,
+            samordnare,
+            {lokal.id: Beslut(BeslutTyp.LYFTA, organ_typ=OrganTyp.ANNAT, organ_namn="X")},
+        )
+    db.session.rollback()
+    assert [e.field for e in refused.value.errors] == ["beslut_typ"]
+    assert db.session.scalars(select(Lyft)).all() == []
+
+
+def test_a_body_name_with_a_personnummer_is_refused(scene, samordnare):
+    with pytest.raises(ValidationError) as refused:
+        lift_with_name(scene, samordnare, "Förbundet, ärende 811218-9876")
+    db.session.rollback()
+    assert [e.field for e in refused.value.errors] == ["beslut_organ_namn"]
+
+
+def lift_with_name(scene, samordnare, namn):
+    central = scene.new_brist(niva=Niva.CENTRAL, titel="Central")
+    mote = mote_on(group_for(scene), MOTE_DAY)
+    propose(mote)
+    beslut = Beslut(BeslutTyp.LYFTA, organ_typ=OrganTyp.LANSSTYRELSEN, organ_namn=namn)
+    hold(mote, samordnare, {central.id: beslut})
+
+
+def test_the_ombud_records_the_bodys_answer_once(scene, samordnare):
+    central, _ = lift(scene, samordnare)
+    lyft = db.session.scalar(select(Lyft).where(Lyft.brist_id == central.id))
+    now = at(date(2027, 1, 12))
+    services.record_organ_svar(
+        lyft=lyft,
+        svar_on=date(2027, 1, 11),
+        text=" Förbundets styrelse tar upp frågan i mars. ",
+        user=scene.ombud,
+        scope=scope_for(scene.ombud),
+        now=now,
+    )
+    db.session.commit()
+    assert (lyft.svar_on, lyft.svar_text, lyft.svar_by) == (
+        date(2027, 1, 11),
+        "Förbundets styrelse tar upp frågan i mars.",
+        scene.ombud,
+    )
+    entry = next(h for h in central.handelser if h.typ == HandelseTyp.ORGAN_SVAR)
+    assert entry.data == {
+        "organ_namn": "Samordningsförbundet Östra Södertörn",
+        "svar_on": "2027-01-11",
+        "lyft_id": lyft.id,
+    }
+    assert (entry.happened_on, entry.text) == (
+        date(2027, 1, 11),
+        "Förbundets styrelse tar upp frågan i mars.",
+    )
+    with pytest.raises(ValidationError):
+        services.record_organ_svar(
+            lyft=lyft,
+            svar_on=date(2027, 1, 12),
+            text="Igen",
+            user=scene.ombud,
+            scope=scope_for(scene.ombud),
+            now=now,
+        )
+
+
+@pytest.mark.parametrize(
+    ("svar_on", "text", "field"),
+    [
+        (date(2026, 12, 7), "Svar", "svar_on"),  # before the lift
+        (date(2027, 1, 13), "Svar", "svar_on"),  # in the future
+        (None, "Svar", "svar_on"),
+        (date(2027, 1, 11), "  ", "text"),
+        (date(2027, 1, 11), "Gäller 811218-9876", "text"),
+    ],
+)
+def test_a_bad_answer_from_the_body_is_refused_and_nothing_is_stored(
+    scene, samordnare, svar_on, text, field
+):
+    central, _ = lift(scene, samordnare)
+    lyft = db.session.scalar(select(Lyft).where(Lyft.brist_id == central.id))
+    with pytest.raises(ValidationError) as refused:
+        services.record_organ_svar(
+            lyft=lyft,
+            svar_on=svar_on,
+            text=text,
+            user=scene.ombud,
+            scope=scope_for(scene.ombud),
+            now=at(date(2027, 1, 12)),
+        )
+    db.session.rollback()
+    assert refused.value.field == field
+    assert lyft.svar_on is None
+
+
+def test_only_someone_working_the_brist_in_its_verksamhet_records_the_answer(scene, samordnare):
+    central, _ = lift(scene, samordnare)
+    lyft = db.session.scalar(select(Lyft).where(Lyft.brist_id == central.id))
+    elsewhere = factories.verksamhet("PO Någon annanstans")
+    stranger = factories.UserFactory(
+        email="annan@annan.example", namn="Annan", verksamheter=[elsewhere]
+    )
+    with pytest.raises(OutOfScope):
+        services.record_organ_svar(
+            lyft=lyft,
+            svar_on=date(2027, 1, 11),
+            text="Svar",
+            user=stranger,
+            scope=scope_for(stranger),
+            now=at(date(2027, 1, 12)),
+        )

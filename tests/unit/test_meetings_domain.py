@@ -13,6 +13,8 @@ from systemfel.followups.domain import SvarTyp
 from systemfel.meetings.domain import (
     DECISION_OUTCOMES,
     FIRST_MOTE_LOOKBACK,
+    PROPOSED_BEVAKA_DAYS,
+    PROPOSED_DECISION,
     SECTION_OF_REASON,
     Beslut,
     BeslutTyp,
@@ -22,18 +24,25 @@ from systemfel.meetings.domain import (
     DraftPunkt,
     MoteRefused,
     MotesStatus,
+    OrganTyp,
     Sektion,
     Skal,
     check_dagordning_editable,
     check_decisions_open,
     check_justering,
     check_protokoll_editable,
+    decision_allowed_at,
     decision_problem,
+    lyft_svar_senast,
     merge_draft,
     move_in_section,
+    organ_svar_problem,
     propose_dagordning,
+    proposed_beslut,
+    proposed_decision,
     reasons_for,
 )
+from systemfel.workdays import swedish_calendar
 
 MOTE_ON = date(2026, 3, 10)
 PREVIOUS = date(2025, 11, 20)
@@ -905,9 +914,11 @@ def test_invalid_decision_names_the_field(beslut, field):
     assert problem[1]
 
 
-def test_escalation_from_central_level_is_refused():
+def test_escalation_from_central_level_is_refused_and_points_to_the_alternatives():
     beslut = Beslut(BeslutTyp.ESKALERA, till_niva=Niva.CENTRAL)
-    assert decision_problem(beslut, Niva.CENTRAL, MOTE_ON)[0] == "till_niva"
+    field, message = decision_problem(beslut, Niva.CENTRAL, MOTE_ON)
+    assert field == "typ"
+    assert "Lyft till strategiskt organ" in message and "Bevaka" in message
 
 
 def test_escalation_from_handlaggare_to_lokal_is_valid():
@@ -918,3 +929,149 @@ def test_escalation_from_handlaggare_to_lokal_is_valid():
 def test_information_ignores_other_fields():
     beslut = Beslut(BeslutTyp.INFORMATION, senast_on=MOTE_ON, utfall=Utfall.SAMMANSLAGEN)
     assert decision_problem(beslut, Niva.CENTRAL, MOTE_ON) is None
+
+
+# --- Defect 3 and item 12: proposals are valid decisions; lifting to a strategic body ---------
+
+LYFT = Beslut(
+    BeslutTyp.LYFTA,
+    organ_typ=OrganTyp.SAMORDNINGSFORBUND,
+    organ_namn="Samordningsförbundet Östra Södertörn",
+)
+
+
+@given(
+    skal=st.sampled_from(list(Skal)),
+    niva=st.sampled_from(list(Niva)),
+    mote_on=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
+)
+def test_every_proposal_is_a_decision_the_minutes_accept(skal, niva, mote_on):
+    """Every reason at every nivå proposes a decision that passes the minutes' own check."""
+    beslut = proposed_beslut(proposed_decision(skal, niva), niva, mote_on)
+    if PROPOSED_DECISION[skal] is None:
+        assert beslut is None
+    else:
+        assert beslut is not None
+        assert decision_problem(beslut, niva, mote_on) is None
+
+
+@given(
+    forslag=st.sampled_from(list(BeslutTyp)),
+    niva=st.sampled_from(list(Niva)),
+    mote_on=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
+)
+def test_a_stale_proposal_still_gives_a_valid_decision_at_the_brists_nivå_now(
+    forslag, niva, mote_on
+):
+    """An agenda proposed before the brist was escalated fills the minutes with a valid one."""
+    beslut = proposed_beslut(forslag, niva, mote_on)
+    assert beslut is None or decision_problem(beslut, niva, mote_on) is None
+    if forslag in (BeslutTyp.ATGARD, BeslutTyp.LYFTA) and decision_allowed_at(forslag, niva):
+        assert beslut is None  # what and who / to whom: only the group can say
+
+
+@given(
+    forslag=st.sampled_from(list(BeslutTyp)),
+    niva=st.sampled_from(list(Niva)),
+)
+def test_a_brist_closed_since_the_agenda_is_proposed_information(forslag, niva):
+    assert proposed_beslut(forslag, niva, MOTE_ON, is_closed=True) == Beslut(BeslutTyp.INFORMATION)
+
+
+def test_unanswered_reminders_propose_bevaka_at_central_nivå_and_escalation_below():
+    assert proposed_decision(Skal.ESKALERING, Niva.HANDLAGGARE) == BeslutTyp.ESKALERA
+    assert proposed_decision(Skal.ESKALERING, Niva.LOKAL) == BeslutTyp.ESKALERA
+    assert proposed_decision(Skal.ESKALERING, Niva.CENTRAL) == BeslutTyp.BEVAKA
+
+
+def test_a_proposed_escalation_goes_one_level_up():
+    assert proposed_beslut(BeslutTyp.ESKALERA, Niva.LOKAL, MOTE_ON).till_niva == Niva.CENTRAL
+    assert proposed_beslut(BeslutTyp.ESKALERA, Niva.HANDLAGGARE, MOTE_ON).till_niva == Niva.LOKAL
+
+
+def test_a_proposed_bevaka_is_watched_until_about_the_next_meeting():
+    beslut = proposed_beslut(BeslutTyp.BEVAKA, Niva.CENTRAL, MOTE_ON)
+    assert beslut.senast_on == MOTE_ON + timedelta(days=PROPOSED_BEVAKA_DAYS)
+
+
+def test_a_proposed_closure_is_atgardad():
+    assert proposed_beslut(BeslutTyp.AVSLUTA, Niva.LOKAL, MOTE_ON).utfall == Utfall.ATGARDAD
+
+
+def test_a_central_brist_with_unanswered_reminders_gets_a_savable_proposal_on_the_agenda():
+    lage = brist(1, niva=Niva.CENTRAL, escalation_proposed=True)
+    (punkt,) = [p for p in propose_dagordning(dagordning(lage)) if p.brist_id == 1]
+    assert punkt.skal == (Skal.ESKALERING,) and punkt.forslag == BeslutTyp.BEVAKA
+
+
+def test_a_lift_is_valid_at_central_nivå_with_a_body():
+    assert decision_problem(LYFT, Niva.CENTRAL, MOTE_ON) is None
+
+
+@pytest.mark.parametrize("niva", [Niva.HANDLAGGARE, Niva.LOKAL])
+def test_a_lift_below_central_nivå_is_refused(niva):
+    field, message = decision_problem(LYFT, niva, MOTE_ON)
+    assert field == "typ" and "central nivå" in message
+
+
+@pytest.mark.parametrize(
+    ("beslut", "field"),
+    [
+        (replace(LYFT, organ_typ=None), "organ_typ"),
+        (replace(LYFT, organ_namn=""), "organ_namn"),
+        (replace(LYFT, organ_namn="  \n "), "organ_namn"),
+    ],
+)
+def test_a_lift_needs_the_kind_and_name_of_the_body(beslut, field):
+    assert decision_problem(beslut, Niva.CENTRAL, MOTE_ON)[0] == field
+
+
+def test_a_lift_kind_is_allowed_only_at_central_nivå():
+    assert [n for n in Niva if decision_allowed_at(BeslutTyp.LYFTA, n)] == [Niva.CENTRAL]
+    assert [n for n in Niva if not decision_allowed_at(BeslutTyp.ESKALERA, n)] == [Niva.CENTRAL]
+
+
+def test_the_body_answers_within_working_days_of_the_meeting():
+    calendar = swedish_calendar(2026, 2027)
+    # Thursday 10 December 2026: 30 working days skip Christmas, New Year and Epiphany.
+    day = lyft_svar_senast(date(2026, 12, 10), 30, calendar)
+    assert day == date(2027, 1, 28)  # counted by hand: 9 in December, 21 in January
+    assert calendar.is_working_day(day)
+
+
+@given(
+    mote_on=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+    days=st.integers(min_value=1, max_value=60),
+)
+def test_the_answer_deadline_is_a_working_day_after_the_meeting(mote_on, days):
+    calendar = swedish_calendar(2025, 2031)
+    due = lyft_svar_senast(mote_on, days, calendar)
+    assert due > mote_on and calendar.is_working_day(due)
+    working = [
+        mote_on + timedelta(days=n)
+        for n in range(1, (due - mote_on).days + 1)
+        if calendar.is_working_day(mote_on + timedelta(days=n))
+    ]
+    assert len(working) == days
+
+
+LIFTED = date(2026, 12, 10)
+TODAY = date(2027, 1, 5)
+
+
+@pytest.mark.parametrize(
+    ("svar_on", "text", "field"),
+    [
+        (None, "Svar", "svar_on"),
+        (LIFTED - timedelta(days=1), "Svar", "svar_on"),
+        (TODAY + timedelta(days=1), "Svar", "svar_on"),
+        (TODAY, "   ", "text"),
+    ],
+)
+def test_a_recorded_answer_from_the_body_is_checked(svar_on, text, field):
+    assert organ_svar_problem(svar_on, text, LIFTED, TODAY)[0] == field
+
+
+@pytest.mark.parametrize("svar_on", [LIFTED, TODAY])
+def test_an_answer_on_the_day_of_the_lift_or_today_is_fine(svar_on):
+    assert organ_svar_problem(svar_on, "Tas upp i förbundets styrelse.", LIFTED, TODAY) is None

@@ -30,6 +30,8 @@ from systemfel.extensions import db
 from systemfel.followups import services as followups_services
 from systemfel.followups.domain import Kanal
 from systemfel.followups.models import Efterkontroll
+from systemfel.meetings.domain import OrganTyp
+from systemfel.meetings.models import Lyft
 from systemfel.notifications.domain import OutboxStatus
 from systemfel.notifications.models import OutboxMessage
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
@@ -123,6 +125,16 @@ def places(app, world) -> dict[str, object]:
         kontroll_id = db.session.scalar(
             sa.select(Efterkontroll.id).where(Efterkontroll.brist_id == fixed.id)
         )
+        # A lift of the brist to a strategic body, awaiting its answer (item 12 of issue 14).
+        lyft = Lyft(
+            brist=brist,
+            mote=mote,
+            organ_typ=OrganTyp.SAMORDNINGSFORBUND,
+            organ_namn="Samordningsförbundet",
+            lifted_on=local_today(),
+            svar_senast_on=local_today() + timedelta(days=42),
+        )
+        db.session.add(lyft)
         db.session.commit()
         values = {
             "kontroll_id": kontroll_id,
@@ -136,6 +148,8 @@ def places(app, world) -> dict[str, object]:
             "message_id": message.id,
             "version_id": 1,
             "myndighet": myndighet.id,
+            "myndighet_id": myndighet.id,
+            "lyft_id": lyft.id,
             "omrade": db.session.scalar(
                 sa.select(Omrade.id).where(Omrade.verksamhet_id == home.id).order_by(Omrade.id)
             ),

@@ -1,5 +1,7 @@
 """Pages for the protokoll: writing it, carrying out its decisions, justering."""
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -10,9 +12,10 @@ from systemfel.brister.domain import Niva, Utfall
 from systemfel.errors import FieldError
 from systemfel.formtools import Outcome, run_verb, show_conflict, submitted_version
 from systemfel.meetings import present, services
-from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus
+from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus, OrganTyp, proposed_beslut
 from systemfel.meetings.forms import ProtokollForm, PunktProtokollForm, VersionForm
 from systemfel.meetings.models import Ledamot, Mote, Punkt
+from systemfel.meetings.queries import lage_of, local_date
 from systemfel.meetings.views.common import (
     blueprint,
     button_version,
@@ -115,30 +118,54 @@ def _save_protokoll(mote: Mote, punkter: list[Punkt], form: ProtokollForm, apply
 
 
 def _protokoll_data(mote: Mote) -> dict:
+    mote_on = local_date(mote.starts_at)
+    punkter = mote.visible_punkter
+    lagen = lage_of(p.brist_id for p in punkter if p.brist_id is not None)
     named = {tuple(row) for row in mote.narvarande}
     return {
         "version": mote.version,
         "narvarande": [
             m.id for m in _members(mote) if not named or (m.namn, m.organisation) in named
         ],
-        "punkter": [_punkt_data(p) for p in mote.visible_punkter],
+        "punkter": [_punkt_data(p, mote_on, lagen) for p in punkter],
     }
 
 
-def _punkt_data(punkt: Punkt) -> dict:
-    """What the form shows of a punkt: its notes, and the decision (or the proposed one)."""
-    proposed = punkt.forslag.value if punkt.forslag and punkt.brist_id else None
+def _punkt_data(punkt: Punkt, mote_on: date, lagen: dict[int, tuple[Niva, bool]]) -> dict:
+    """What the form shows of a punkt: its notes, and the decision (or the proposed one).
+
+    No decision written yet: the proposal, completed into a decision valid at the brist's
+    nivå now (and closed or not: `lagen`; domain.proposed_beslut), so saving it as it stands
+    is never refused.
+    """
+    beslut = _saved_beslut(punkt)
+    if beslut is None and punkt.brist_id in lagen:
+        niva, is_closed = lagen[punkt.brist_id]
+        beslut = proposed_beslut(punkt.forslag, niva, mote_on, is_closed=is_closed)
     return {
         "punkt_id": str(punkt.id),
         "anteckning": punkt.anteckning,
         "is_deferred": punkt.is_deferred,
-        "beslut_typ": punkt.beslut_typ.value if punkt.beslut_typ else proposed,
+        "beslut_typ": beslut.typ.value if beslut else None,
         "beslut_text": punkt.beslut_text,
         "beslut_ansvarig": punkt.beslut_ansvarig,
-        "beslut_senast_on": punkt.beslut_senast_on,
-        "beslut_till_niva": punkt.beslut_till_niva.value if punkt.beslut_till_niva else "",
-        "beslut_utfall": punkt.beslut_utfall.value if punkt.beslut_utfall else "",
+        "beslut_senast_on": beslut.senast_on if beslut else None,
+        "beslut_till_niva": beslut.till_niva.value if beslut and beslut.till_niva else "",
+        "beslut_utfall": beslut.utfall.value if beslut and beslut.utfall else "",
+        "beslut_organ_typ": punkt.beslut_organ_typ.value if punkt.beslut_organ_typ else "",
+        "beslut_organ_namn": punkt.beslut_organ_namn,
     }
+
+
+def _saved_beslut(punkt: Punkt) -> Beslut | None:
+    if punkt.beslut_typ is None:
+        return None
+    return Beslut(
+        typ=punkt.beslut_typ,
+        senast_on=punkt.beslut_senast_on,
+        till_niva=punkt.beslut_till_niva,
+        utfall=punkt.beslut_utfall,
+    )
 
 
 def _punkt_protokoll(punkt: Punkt, entry: PunktProtokollForm) -> services.PunktProtokoll:
@@ -151,6 +178,10 @@ def _punkt_protokoll(punkt: Punkt, entry: PunktProtokollForm) -> services.PunktP
             senast_on=entry.beslut_senast_on.data,
             till_niva=Niva(entry.beslut_till_niva.data) if entry.beslut_till_niva.data else None,
             utfall=Utfall(entry.beslut_utfall.data) if entry.beslut_utfall.data else None,
+            organ_typ=(
+                OrganTyp(entry.beslut_organ_typ.data) if entry.beslut_organ_typ.data else None
+            ),
+            organ_namn=entry.beslut_organ_namn.data or "",
         )
     return services.PunktProtokoll(
         punkt=punkt,
