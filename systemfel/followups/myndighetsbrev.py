@@ -7,33 +7,37 @@ followups.domain, `reminded_alone` and `myndighetsbrev_rader`).
 
 Exactly once per myndighet and period: the letter's outbox row has the key
 `myndighetsbrev:<myndighet>:<period>` and is written first, in the same transaction as its
-answer links and the reminders it claims. A second scheduler writing the same letter waits on
-the unique key and rolls its whole letter back; a sweep stopped midway has committed whole
-letters only, and the next sweep writes the rest.
+answer links and the reminders it claims. Letters are written in chunks of a few dozen per
+transaction, in myndighet order; a second scheduler writing the same letters waits on the
+unique key, rolls its chunk back and writes it again letter by letter, skipping those that
+exist. A sweep stopped or killed midway has committed whole letters only, and the next sweep
+writes the rest.
 """
 
 import logging
 import secrets
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from threading import Event
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from systemfel.brister import history
 from systemfel.brister import services as brister_services
 from systemfel.brister.domain import HandelseTyp, Status
 from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM, local_today
-from systemfel.dbtypes import rows_changed, utcnow
+from systemfel.dbtypes import utcnow
 from systemfel.extensions import db
 from systemfel.followups import domain, services
 from systemfel.followups.domain import OppenFraga, Sammandrag
 from systemfel.followups.models import AnswerLink, Kontakt
 from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
-from systemfel.verksamheter.models import Myndighet
+from systemfel.verksamheter.models import Myndighet, Verksamhet
 from systemfel.workdays import office_hours_now
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,18 @@ KEY_PREFIX = "myndighetsbrev"
 # Answer-link tokens are the letter's secret followed by a short part of their own, so the
 # outbox's one secret per message masks every link in the letter at once.
 OWN_PART_BYTES = 8
+# Letters written per transaction while nothing goes wrong.
+LETTERS_PER_COMMIT = 50
+
+
+@dataclass(frozen=True)
+class Mottagare:
+    """Who a letter goes to, as plain values: they outlive each commit."""
+
+    id: int
+    namn: str
+    addresses: list[str]
+    verksamhet_namn: str
 
 
 def letter_key(myndighet_id: int, today: date, sammandrag: Sammandrag) -> str:
@@ -76,23 +92,75 @@ def sweep_myndighetsbrev(now: datetime | None = None, stop: Event | None = None)
         return 0
     written_before = _existing_keys(list(keys.values()))
     letters = domain.myndighetsbrev_rader(_open_requests(), digest_days)
+    mottagare = _mottagare([m for m in letters if keys[m] not in written_before])
     db.session.commit()
+    order = sorted(mottagare)  # the same order in every scheduler: they never deadlock
     written = 0
-    for myndighet_id, rader in letters.items():
-        if stop is not None and stop.is_set():
+    for start in range(0, len(order), LETTERS_PER_COMMIT):
+        chunk = [
+            (mottagare[m], keys[m], letters[m]) for m in order[start : start + LETTERS_PER_COMMIT]
+        ]
+        done, stopped = _write_together(chunk, today, now, stop)
+        written += done
+        if stopped:
             break
-        key = keys[myndighet_id]
-        if key in written_before:
-            continue
+    return written
+
+
+Letter = tuple["Mottagare", str, list[OppenFraga]]
+
+
+def _write_together(
+    chunk: list[Letter], today: date, now: datetime, stop: Event | None
+) -> tuple[int, bool]:
+    """Write a few letters in one transaction; if any fails, write them one by one instead.
+
+    A commit per letter is most of a sweep's time at national scale. If a letter of the
+    chunk fails (another scheduler wrote it first, or a real fault), the chunk is rolled
+    back whole and written again letter by letter, each in its own transaction.
+    Returns how many were written and whether `stop` was seen.
+    """
+    written = 0
+    stopped = False
+    try:
+        for mottagare, key, rader in chunk:
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
+            written += _write_letter(mottagare, key, rader, today, now)
+        db.session.commit()
+        return written, stopped
+    except Exception:  # another scheduler's letter, or a real fault: find which, one by one
+        db.session.rollback()
+    written = 0
+    for mottagare, key, rader in chunk:
+        if stop is not None and stop.is_set():
+            return written, True
         try:
-            written += _write_letter(myndighet_id, key, rader, today, now)
+            written += _write_letter(mottagare, key, rader, today, now)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # another scheduler wrote this letter first
         except Exception:
             db.session.rollback()
-            logger.exception("Letter to myndighet %s failed; the next sweep retries", myndighet_id)
-    return written
+            logger.exception("Letter to myndighet %s failed; the next sweep retries", mottagare.id)
+    return written, False
+
+
+def _mottagare(myndighet_ids: list[int]) -> dict[int, Mottagare]:
+    """The myndigheter the letters go to, with their verksamhet's name."""
+    found: dict[int, Mottagare] = {}
+    for start in range(0, len(myndighet_ids), 500):
+        rows = db.session.execute(
+            select(Myndighet.id, Myndighet.namn, Myndighet.epost, Verksamhet.namn)
+            .join(Verksamhet, Verksamhet.id == Myndighet.verksamhet_id)
+            .where(Myndighet.id.in_(myndighet_ids[start : start + 500]))
+        )
+        for myndighet_id, namn, epost, verksamhet_namn in rows:
+            addresses = [a for a in epost.splitlines() if a.strip()]
+            if addresses:
+                found[myndighet_id] = Mottagare(myndighet_id, namn, addresses, verksamhet_namn)
+    return found
 
 
 def _existing_keys(keys: list[str]) -> set[str]:
@@ -167,23 +235,18 @@ def _open_requests() -> list[OppenFraga]:
 
 
 def _write_letter(
-    myndighet_id: int, key: str, rader: list[OppenFraga], today: date, now: datetime
+    mottagare: Mottagare, key: str, rader: list[OppenFraga], today: date, now: datetime
 ) -> int:
     """Write one letter: its outbox row first (the claim), then its links and reminders."""
-    myndighet = db.session.scalars(
-        select(Myndighet)
-        .where(Myndighet.id == myndighet_id)
-        .options(selectinload(Myndighet.verksamhet))
-    ).one()
     secret = secrets.token_urlsafe(32)
     tokens = {rad.kontakt_id: secret + secrets.token_urlsafe(OWN_PART_BYTES) for rad in rader}
     message = enqueue(
         key=key,
-        to=[a for a in myndighet.epost.splitlines() if a.strip()],
-        subject=f"Frågor som väntar på ert svar: {len(rader)} från {myndighet.verksamhet.namn}",
+        to=mottagare.addresses,
+        subject=f"Frågor som väntar på ert svar: {len(rader)} från {mottagare.verksamhet_namn}",
         template="myndighetsbrev",
         context={
-            "myndighet": myndighet,
+            "myndighet": mottagare,
             "rader": [(rad, tokens[rad.kontakt_id]) for rad in rader],
             "today": today,
         },
@@ -192,7 +255,6 @@ def _write_letter(
         office_hours_only=True,
     )
     if message is None:  # written by another scheduler since this sweep began
-        db.session.rollback()
         return 0
     expires_at = now + timedelta(days=services.settings().link_days)
     db.session.execute(
@@ -207,62 +269,70 @@ def _write_letter(
             for kontakt_id, token in tokens.items()
         ],
     )
-    _claim_reminders(myndighet, [rad for rad in rader if rad.reminder_due(today)], today, now)
+    _claim_reminders(mottagare, [rad for rad in rader if rad.reminder_due(today)], today, now)
     return 1
 
 
 def _claim_reminders(
-    myndighet: Myndighet, rader: list[OppenFraga], today: date, now: datetime
+    mottagare: Mottagare, rader: list[OppenFraga], today: date, now: datetime
 ) -> None:
     """Count the letter as the due reminder of each request it lists whose reminder is due.
 
-    Claimed like a reminder on its own (reminders_sent seen → seen + 1); a request answered
-    or revoked since the sweep read it is not claimed, and is simply listed once more.
+    Claimed like a reminder on its own (reminders_sent seen → seen + 1, one conditional
+    UPDATE per group of requests with the same values); a request answered or revoked since
+    the sweep read it is not claimed, and is simply listed once more.
     """
     if not rader:
         return
     rules = services.settings()
     calendar = services.calendar(today)
+    interval = calendar.add_working_days(today, rules.paminnelser.interval_working_days)
+    groups: dict[tuple[int, date | None], list[int]] = defaultdict(list)
+    for rad in rader:
+        following = domain.next_paminnelse_on(
+            rad.answer_due_on, rad.reminders_sent + 1, rules.paminnelser, calendar
+        )
+        if following is not None:  # after downtime: the next one waits a full interval
+            following = max(following, interval)
+        groups[(rad.reminders_sent, following)].append(rad.kontakt_id)
+    claimed: dict[int, int] = {}  # kontakt id → the reminder's number
+    table = cast(Table, Kontakt.__table__)  # plain SQL: no ORM bookkeeping per claim
+    for (seen, following), ids in groups.items():
+        for kontakt_id in db.session.scalars(
+            update(table)
+            .where(
+                table.c.id.in_(ids),
+                table.c.reminders_sent == seen,
+                table.c.answered_at.is_(None),
+                table.c.links_revoked_at.is_(None),
+            )
+            .values(reminders_sent=seen + 1, next_reminder_on=following)
+            .returning(table.c.id)
+        ):
+            claimed[kontakt_id] = seen + 1
+    if not claimed:
+        return
     brister = {
-        kontakt.id: kontakt.brist
-        for kontakt in db.session.scalars(
-            select(Kontakt)
-            .where(Kontakt.id.in_([rad.kontakt_id for rad in rader]))
-            .options(selectinload(Kontakt.brist))
+        kontakt_id: brist
+        for kontakt_id, brist in db.session.execute(
+            select(Kontakt.id, Brist)
+            .join(Brist, Brist.id == Kontakt.brist_id)
+            .where(Kontakt.id.in_(list(claimed)))
         )
     }
-    for rad in rader:
-        number = rad.reminders_sent + 1
-        following = domain.next_paminnelse_on(
-            rad.answer_due_on, number, rules.paminnelser, calendar
-        )
-        if following is not None:
-            interval = calendar.add_working_days(today, rules.paminnelser.interval_working_days)
-            following = max(following, interval)
-        claimed = rows_changed(
-            update(Kontakt)
-            .where(
-                Kontakt.id == rad.kontakt_id,
-                Kontakt.reminders_sent == rad.reminders_sent,
-                Kontakt.answered_at.is_(None),
-                Kontakt.links_revoked_at.is_(None),
+    with db.session.no_autoflush:  # the entries go in together when the letter is flushed
+        for kontakt_id, number in sorted(claimed.items()):
+            brist = brister[kontakt_id]
+            history.record(
+                brist,
+                HandelseTyp.PAMINNELSE,
+                {"myndighet": mottagare.namn, "number": number},
+                None,
+                today,
+                now,
+                touches_brist=False,
             )
-            .values(reminders_sent=number, next_reminder_on=following)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed != 1:
-            continue
-        brist = brister[rad.kontakt_id]
-        history.record(
-            brist,
-            HandelseTyp.PAMINNELSE,
-            {"myndighet": myndighet.namn, "number": number},
-            None,
-            today,
-            now,
-            touches_brist=False,
-        )
-        if domain.escalation_proposed(number, rules.paminnelser):
-            brister_services.propose_escalation(
-                brist=brist, myndighet=myndighet.namn, paminnelser=number, now=now
-            )
+            if domain.escalation_proposed(number, rules.paminnelser):
+                brister_services.propose_escalation(
+                    brist=brist, myndighet=mottagare.namn, paminnelser=number, now=now
+                )
