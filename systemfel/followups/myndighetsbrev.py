@@ -91,8 +91,12 @@ def sweep_myndighetsbrev(now: datetime | None = None, stop: Event | None = None)
         db.session.commit()
         return 0
     written_before = _existing_keys(list(keys.values()))
-    letters = domain.myndighetsbrev_rader(_open_requests(), digest_days)
-    mottagare = _mottagare([m for m in letters if keys[m] not in written_before])
+    pending = {m: day for m, day in digest_days.items() if keys[m] not in written_before}
+    if not pending:  # every letter of the period is out: the sweep's usual case
+        db.session.commit()
+        return 0
+    letters = domain.myndighetsbrev_rader(_open_requests(set(pending)), pending)
+    mottagare = _mottagare(list(letters))
     db.session.commit()
     order = sorted(mottagare)  # the same order in every scheduler: they never deadlock
     written = 0
@@ -178,10 +182,11 @@ def _existing_keys(keys: list[str]) -> set[str]:
     return found
 
 
-def _open_requests() -> list[OppenFraga]:
-    """Every request awaiting an answer from a myndighet with letters on, as plain values.
+def _open_requests(myndighet_ids: set[int]) -> list[OppenFraga]:
+    """Every request awaiting an answer from these myndigheter, as plain values.
 
     Awaiting: e-mailed with a deadline, not answered, its links not revoked, its brist open.
+    A long list of myndigheter is not sent to the database: all are read and sorted here.
     """
     rows = db.session.execute(
         select(
@@ -205,6 +210,7 @@ def _open_requests() -> list[OppenFraga]:
             Kontakt.answer_due_on.is_not(None),
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),
+            *([Kontakt.myndighet_id.in_(myndighet_ids)] if len(myndighet_ids) <= 500 else []),
         )
     )
     return [
@@ -231,6 +237,7 @@ def _open_requests() -> list[OppenFraga]:
             reminders_sent,
             next_reminder_on,
         ) in rows
+        if myndighet_id in myndighet_ids
     ]
 
 
