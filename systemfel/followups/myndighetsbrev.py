@@ -264,18 +264,17 @@ def _write_letter(
     if message is None:  # written by another scheduler since this sweep began
         return 0
     expires_at = now + timedelta(days=services.settings().link_days)
-    db.session.execute(
-        insert(AnswerLink),
-        [
-            {
-                "kontakt_id": kontakt_id,
-                "token_hash": services.hash_token(token),
-                "created_at": now,
-                "expires_at": expires_at,
-            }
-            for kontakt_id, token in tokens.items()
-        ],
-    )
+    links = [
+        {
+            "kontakt_id": kontakt_id,
+            "token_hash": services.hash_token(token),
+            "created_at": now,
+            "expires_at": expires_at,
+        }
+        for kontakt_id, token in tokens.items()
+    ]
+    for start in range(0, len(links), 1000):  # one statement each, within SQLite's limits
+        db.session.execute(insert(AnswerLink).values(links[start : start + 1000]))
     _claim_reminders(mottagare, [rad for rad in rader if rad.reminder_due(today)], today, now)
     return 1
 
@@ -327,6 +326,7 @@ def _claim_reminders(
             .where(Kontakt.id.in_(list(claimed)))
         )
     }
+    escalate: dict[int, list[Brist]] = defaultdict(list)  # by the reminders' number
     with db.session.no_autoflush:  # the entries go in together when the letter is flushed
         for kontakt_id, number in sorted(claimed.items()):
             brist = brister[kontakt_id]
@@ -340,6 +340,8 @@ def _claim_reminders(
                 touches_brist=False,
             )
             if domain.escalation_proposed(number, rules.paminnelser):
-                brister_services.propose_escalation(
-                    brist=brist, myndighet=mottagare.namn, paminnelser=number, now=now
-                )
+                escalate[number].append(brist)
+        for number, proposed in escalate.items():
+            brister_services.propose_escalations(
+                brister=proposed, myndighet=mottagare.namn, paminnelser=number, now=now
+            )
