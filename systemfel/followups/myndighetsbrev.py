@@ -124,30 +124,24 @@ def _write_together(
     back whole and written again letter by letter, each in its own transaction.
     Returns how many were written and whether `stop` was seen.
     """
-    written = 0
-    stopped = False
     try:
-        for mottagare, key, rader in chunk:
-            if stop is not None and stop.is_set():
-                stopped = True
-                break
-            written += _write_letter(mottagare, key, rader, today, now)
+        written, stopped = _write_letters(chunk, today, now, stop)
         db.session.commit()
         return written, stopped
     except Exception:  # another scheduler's letter, or a real fault: find which, one by one
         db.session.rollback()
     written = 0
-    for mottagare, key, rader in chunk:
+    for letter in chunk:
         if stop is not None and stop.is_set():
             return written, True
         try:
-            written += _write_letter(mottagare, key, rader, today, now)
+            written += _write_letters([letter], today, now, None)[0]
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # another scheduler wrote this letter first
         except Exception:
             db.session.rollback()
-            logger.exception("Letter to myndighet %s failed; the next sweep retries", mottagare.id)
+            logger.exception("Letter to myndighet %s failed; the next sweep retries", letter[0].id)
     return written, False
 
 
@@ -241,48 +235,68 @@ def _open_requests(myndighet_ids: set[int]) -> list[OppenFraga]:
     ]
 
 
-def _write_letter(
-    mottagare: Mottagare, key: str, rader: list[OppenFraga], today: date, now: datetime
-) -> int:
-    """Write one letter: its outbox row first (the claim), then its links and reminders."""
-    secret = secrets.token_urlsafe(32)
-    tokens = {rad.kontakt_id: secret + secrets.token_urlsafe(OWN_PART_BYTES) for rad in rader}
-    message = enqueue(
-        key=key,
-        to=mottagare.addresses,
-        subject=f"Frågor som väntar på ert svar: {len(rader)} från {mottagare.verksamhet_namn}",
-        template="myndighetsbrev",
-        context={
-            "myndighet": mottagare,
-            "rader": [(rad, tokens[rad.kontakt_id]) for rad in rader],
-            "today": today,
-        },
-        now=now,
-        secret=secret,
-        office_hours_only=True,
-    )
-    if message is None:  # written by another scheduler since this sweep began
-        return 0
+def _write_letters(
+    letters: list[Letter], today: date, now: datetime, stop: Event | None
+) -> tuple[int, bool]:
+    """Write letters in the open transaction: each outbox row first, then links and reminders.
+
+    The outbox rows are the claims; the letters' answer links and the reminders they stand
+    for are written after them, together. Returns how many were written and whether `stop` was seen.
+    """
+    written: list[Letter] = []
+    links: list[dict[str, object]] = []
     expires_at = now + timedelta(days=services.settings().link_days)
-    links = [
-        {
-            "kontakt_id": kontakt_id,
-            "token_hash": services.hash_token(token),
-            "created_at": now,
-            "expires_at": expires_at,
-        }
-        for kontakt_id, token in tokens.items()
-    ]
+    stopped = False
+    for mottagare, key, rader in letters:
+        if stop is not None and stop.is_set():
+            stopped = True
+            break
+        secret = secrets.token_urlsafe(32)
+        tokens = {r.kontakt_id: secret + secrets.token_urlsafe(OWN_PART_BYTES) for r in rader}
+        message = enqueue(
+            key=key,
+            to=mottagare.addresses,
+            subject=(
+                f"Frågor som väntar på ert svar: {len(rader)} från {mottagare.verksamhet_namn}"
+            ),
+            template="myndighetsbrev",
+            context={
+                "myndighet": mottagare,
+                "rader": [(rad, tokens[rad.kontakt_id]) for rad in rader],
+                "today": today,
+            },
+            now=now,
+            secret=secret,
+            office_hours_only=True,
+        )
+        if message is None:  # written by another scheduler since this sweep began
+            continue
+        written.append((mottagare, key, rader))
+        links.extend(
+            {
+                "kontakt_id": kontakt_id,
+                "token_hash": services.hash_token(token),
+                "created_at": now,
+                "expires_at": expires_at,
+            }
+            for kontakt_id, token in tokens.items()
+        )
     for start in range(0, len(links), 1000):  # one statement each, within SQLite's limits
         db.session.execute(insert(AnswerLink).values(links[start : start + 1000]))
-    _claim_reminders(mottagare, [rad for rad in rader if rad.reminder_due(today)], today, now)
-    return 1
+    due = [
+        (mottagare, rad)
+        for mottagare, _, rader in written
+        for rad in rader
+        if rad.reminder_due(today)
+    ]
+    _claim_reminders(due, today, now)
+    return len(written), stopped
 
 
 def _claim_reminders(
-    mottagare: Mottagare, rader: list[OppenFraga], today: date, now: datetime
+    rader: list[tuple[Mottagare, OppenFraga]], today: date, now: datetime
 ) -> None:
-    """Count the letter as the due reminder of each request it lists whose reminder is due.
+    """Count each letter as the due reminder of each request it lists whose reminder is due.
 
     Claimed like a reminder on its own (reminders_sent seen → seen + 1, one conditional
     UPDATE per group of requests with the same values); a request answered or revoked since
@@ -294,7 +308,7 @@ def _claim_reminders(
     calendar = services.calendar(today)
     interval = calendar.add_working_days(today, rules.paminnelser.interval_working_days)
     groups: dict[tuple[int, date | None], list[int]] = defaultdict(list)
-    for rad in rader:
+    for _, rad in rader:
         following = domain.next_paminnelse_on(
             rad.answer_due_on, rad.reminders_sent + 1, rules.paminnelser, calendar
         )
@@ -304,32 +318,38 @@ def _claim_reminders(
     claimed: dict[int, int] = {}  # kontakt id → the reminder's number
     table = cast(Table, Kontakt.__table__)  # plain SQL: no ORM bookkeeping per claim
     for (seen, following), ids in groups.items():
-        for kontakt_id in db.session.scalars(
-            update(table)
-            .where(
-                table.c.id.in_(ids),
-                table.c.reminders_sent == seen,
-                table.c.answered_at.is_(None),
-                table.c.links_revoked_at.is_(None),
-            )
-            .values(reminders_sent=seen + 1, next_reminder_on=following)
-            .returning(table.c.id)
-        ):
-            claimed[kontakt_id] = seen + 1
+        for start in range(0, len(ids), 1000):
+            for kontakt_id in db.session.scalars(
+                update(table)
+                .where(
+                    table.c.id.in_(ids[start : start + 1000]),
+                    table.c.reminders_sent == seen,
+                    table.c.answered_at.is_(None),
+                    table.c.links_revoked_at.is_(None),
+                )
+                .values(reminders_sent=seen + 1, next_reminder_on=following)
+                .returning(table.c.id)
+            ):
+                claimed[kontakt_id] = seen + 1
     if not claimed:
         return
-    brister = {
-        kontakt_id: brist
-        for kontakt_id, brist in db.session.execute(
+    brister: dict[int, Brist] = {}
+    claimed_ids = sorted(claimed)
+    for start in range(0, len(claimed_ids), 1000):
+        rows = db.session.execute(
             select(Kontakt.id, Brist)
             .join(Brist, Brist.id == Kontakt.brist_id)
-            .where(Kontakt.id.in_(list(claimed)))
+            .where(Kontakt.id.in_(claimed_ids[start : start + 1000]))
         )
-    }
-    escalate: dict[int, list[Brist]] = defaultdict(list)  # by the reminders' number
-    with db.session.no_autoflush:  # the entries go in together when the letter is flushed
-        for kontakt_id, number in sorted(claimed.items()):
-            brist = brister[kontakt_id]
+        brister.update((kontakt_id, brist) for kontakt_id, brist in rows)
+    # Escalation proposals per myndighet and reminder number: the history names both.
+    escalate: dict[tuple[str, int], list[Brist]] = defaultdict(list)
+    with db.session.no_autoflush:  # the entries go in together when the letters are flushed
+        for mottagare, rad in rader:
+            number = claimed.get(rad.kontakt_id)
+            if number is None:
+                continue
+            brist = brister[rad.kontakt_id]
             history.record(
                 brist,
                 HandelseTyp.PAMINNELSE,
@@ -340,8 +360,8 @@ def _claim_reminders(
                 touches_brist=False,
             )
             if domain.escalation_proposed(number, rules.paminnelser):
-                escalate[number].append(brist)
-        for number, proposed in escalate.items():
+                escalate[(mottagare.namn, number)].append(brist)
+        for (namn, number), proposed in escalate.items():
             brister_services.propose_escalations(
-                brister=proposed, myndighet=mottagare.namn, paminnelser=number, now=now
+                brister=proposed, myndighet=namn, paminnelser=number, now=now
             )
