@@ -63,6 +63,7 @@ from systemfel.followups.jobs import sweep_myndighet_paminnelser
 from systemfel.followups.models import AnswerLink, Bevakning, Kontakt, Svar
 from systemfel.notifications.delivery import message_id
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.domain import Sammandrag
 from systemfel.verksamheter.models import Myndighet
 
 HERE = Path(__file__).resolve().parent
@@ -110,13 +111,18 @@ def generate(url: str, scale: float) -> float:
 
 
 def give_myndigheter_mailboxes() -> None:
-    """generate.py leaves every mailbox empty: one each, and a second for every fourth."""
+    """Give every myndighet a mailbox, and a second to every fourth; one reminder per request.
+
+    The soak measures reminders sent one by one, so letters per myndighet (which replace
+    them, see followups/myndighetsbrev.py) are switched off.
+    """
     first = literal("registrator@m") + cast(Myndighet.id, String) + literal(f".{DOMAIN}")
     second = literal("\nbrister@m") + cast(Myndighet.id, String) + literal(f".{DOMAIN}")
     db.session.execute(
-        update(Myndighet)
-        .where(Myndighet.epost == "")
-        .values(epost=case((Myndighet.id % 4 == 0, first + second), else_=first))
+        update(Myndighet).values(
+            epost=case((Myndighet.id % 4 == 0, first + second), else_=first),
+            sammandrag=Sammandrag.AV,
+        )
     )
 
 

@@ -76,6 +76,9 @@ UTFALL_WEIGHTS = [
 OBSERVATION_WEIGHTS = [(0, 60), (1, 25), (2, 9), (3, 4), (6, 2)]
 # Brister are not spread evenly over the myndigheter: Försäkringskassan dominates.
 MYNDIGHET_WEIGHTS = [30, 12, 8, 6, 3, 4, 10, 6, 4, 2, 14, 6, 4, 6, 5]
+# Share of open brister with a request e-mailed to their myndighet and awaiting its answer:
+# about 40,000 at full scale, the load the letters to myndigheter are benchmarked with.
+KONTAKT_SHARE = 0.31
 
 # Words a title is made of; "sjukpenning", "e-legitimation", "boendestöd" recur on purpose.
 TITLE_PROBLEMS = [
@@ -343,7 +346,7 @@ def run_migrations(url: str) -> None:
     env.update(
         SYSTEMFEL_ENV="production",
         SYSTEMFEL_DATABASE_URL=url,
-        SYSTEMFEL_SECRET_KEY="benchmark-only-not-secret",  # noqa: S106 - migrations only
+        SYSTEMFEL_SECRET_KEY="benchmark-only-not-secret-" + "0" * 40,
         SYSTEMFEL_INSTANCE_PATH=str(instance),
     )
     subprocess.run(
@@ -362,6 +365,8 @@ class Generator:
         # Follow-ups draw from their own generator: the rest of the data stays the same
         # whether or not the schema has them.
         self.bevakning_rng = random.Random(seed + 1)
+        # Requests to myndigheter likewise (kontakt): they change nothing else.
+        self.kontakt_rng = random.Random(seed + 2)
         self.per_verksamhet = per_verksamhet
         self.password_hash = generate_password_hash(PASSWORD)  # hashed once, reused
         self.next_brist_id = 1
@@ -404,6 +409,7 @@ class Generator:
             "handelse": [],
             "observation": [],
             "bevakning": [],
+            "kontakt": [],
         }
         rows["verksamhet"].append(
             {
@@ -426,7 +432,7 @@ class Generator:
                     "verksamhet_id": number,
                     "namn": namn,
                     "typ": typ.value,
-                    "epost": "",
+                    "epost": f"registrator@m{myndighet_id}.bench.example",
                     "is_active": True,
                 }
             )
@@ -663,7 +669,46 @@ class Generator:
             "version": version,
         }
         rows["brist"].append(brist)
+        if closed_at is None and self.kontakt_rng.random() < KONTAKT_SHARE:
+            self._kontakt(brist, workers, rows["kontakt"])
         return brist
+
+    def _kontakt(
+        self, brist: dict[str, Any], workers: list[int], rows: list[dict[str, Any]]
+    ) -> None:
+        """A request e-mailed to the brist's myndighet in the last 90 days, awaiting its answer.
+
+        Its deadline is four weeks on; an overdue one has had 0–2 reminders, the next one
+        due within the coming two weeks (none after the last), as the reminder sweep leaves
+        them.
+        """
+        rng = self.kontakt_rng
+        sent_at = NOW - timedelta(days=rng.randint(1, 90), hours=rng.randint(0, 6))
+        due = (sent_at + timedelta(days=28)).date()
+        reminders, next_on = 0, due + timedelta(days=1)
+        if due < NOW.date():
+            reminders = rng.choice([0, 1, 1, 2])
+            next_on = NOW.date() + timedelta(days=rng.randint(-3, 14))
+            if reminders == 2:
+                next_on = None
+        rows.append(
+            {
+                "brist_id": brist["id"],
+                "myndighet_id": brist["myndighet_id"],
+                "contacted_on": sent_at.date(),
+                "kanal": "epost",
+                "summary": rng.choice(SENTENCES),
+                "created_by_id": rng.choice(workers),
+                "created_at": sent_at,
+                "emailed_to": f"registrator@m{brist['myndighet_id']}.bench.example",
+                "sent_titel": brist["titel"],
+                "answer_due_on": due,
+                "links_revoked_at": None,
+                "reminders_sent": reminders,
+                "next_reminder_on": next_on,
+                "answered_at": None,
+            }
+        )
 
     def _bevakningar(
         self,
@@ -724,6 +769,10 @@ def _handelse(
         "typ": typ.value,
         "user_id": user_id,
         "created_at": created_at,
+        # Since history is stored as facts (migration d4e7a1c9b2f0) these are required; the
+        # generated entries carry no facts beyond their text and changes (a stopgap).
+        "happened_on": created_at.date(),
+        "data": {},
         "version": version,
         "text": text,
         "changes": changes or [],
@@ -764,6 +813,7 @@ INSERT_ORDER = [
     "handelse",
     "observation",
     "bevakning",
+    "kontakt",
 ]
 
 
@@ -788,7 +838,7 @@ def insert_copy(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     if not rows:
         return
     columns = list(rows[0])
-    json_columns = {column for column in columns if column == "changes"}
+    json_columns = {column for column in columns if column in ("changes", "data")}
     cursor = conn.connection.driver_connection.cursor()
     quoted = ", ".join(f'"{column}"' for column in columns)
     with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:

@@ -22,8 +22,10 @@ from systemfel.brister.models import Brist
 from systemfel.extensions import db
 from systemfel.followups.domain import Kanal
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
-from systemfel.followups.models import Bevakning, Kontakt
+from systemfel.followups.models import AnswerLink, Bevakning, Kontakt
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.domain import Sammandrag
+from systemfel.verksamheter.models import Myndighet
 
 # A Wednesday, 10:00 in Stockholm: inside office hours on a working day.
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -58,8 +60,13 @@ def prepare_bevakningar(count: int) -> None:
 
 
 def prepare_contacts(count: int) -> None:
-    """`count` contacts, one per open brist, whose answer was due yesterday."""
+    """`count` contacts, one per open brist, whose answer was due yesterday.
+
+    Reminded one by one: letters per myndighet (benchmarks/agency_digest.py) are switched off.
+    """
+    db.session.execute(delete(AnswerLink))
     db.session.execute(delete(Kontakt))
+    db.session.execute(update(Myndighet).values(sammandrag=Sammandrag.AV))
     brister = db.session.execute(
         select(Brist.id, Brist.myndighet_id, Brist.ansvarig_id)
         .where(Brist.status != Status.STANGD)

@@ -22,6 +22,7 @@ from flask import Flask
 from systemfel import once
 from systemfel.extensions import db
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
+from systemfel.followups.myndighetsbrev import sweep_myndighetsbrev
 from systemfel.notifications.jobs import send_due_messages
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ Job = Callable[..., int]
 JOBS: list[tuple[Job, str]] = [
     (sweep_myndighet_paminnelser, "SCHEDULER_SWEEP_SECONDS"),
     (sweep_digests, "SCHEDULER_SWEEP_SECONDS"),
+    (sweep_myndighetsbrev, "SCHEDULER_SWEEP_SECONDS"),
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
     (once.forget_old, "SCHEDULER_SWEEP_SECONDS"),
 ]

@@ -7,7 +7,12 @@ from wtforms.validators import ValidationError as FieldError
 
 from systemfel.brister.forms import CheckboxListField
 from systemfel.forms import GuardedForm
-from systemfel.verksamheter.domain import MyndighetTyp, invalid_addresses, parse_emails
+from systemfel.verksamheter.domain import (
+    MyndighetTyp,
+    Sammandrag,
+    invalid_addresses,
+    parse_emails,
+)
 
 REQUIRED = _l("Fyll i fältet.")
 
@@ -42,6 +47,18 @@ class MyndighetForm(GuardedForm):
         _l("Funktionsbrevlådor (e-post)"),
         description=_l("En adress per rad. Använd myndighetens funktionsadress, inte en persons."),
         validators=[Optional(), Length(max=2000)],
+    )
+    sammandrag = SelectField(
+        _l("Samlat brev med alla frågor som väntar på svar"),
+        choices=[(choice.value, _l(choice.label)) for choice in Sammandrag],
+        default=Sammandrag.VECKOVIS.value,
+        description=_l(
+            "Myndigheten får ett brev i början av varje period (första arbetsdagen) med alla "
+            "frågor som väntar på svar, var och en med sitt svarsdatum och sin svarslänk. "
+            "Brevet ersätter påminnelserna om varje fråga. Själva förfrågan skickas alltid "
+            "för sig. Välj Av för att i stället skicka en påminnelse per fråga."
+        ),
+        validators=[InputRequired(_l("Gör ett val."))],
     )
     is_active = BooleanField(_l("Aktiv (kan väljas för nya brister)"), default=True)
 

@@ -14,7 +14,13 @@ from systemfel.auth.models import User, user_verksamhet
 from systemfel.extensions import db
 from systemfel.formtools import run_on_form, run_verb, status_for
 from systemfel.verksamheter import services
-from systemfel.verksamheter.domain import MyndighetTyp, Operation, parse_emails, parse_kommuner
+from systemfel.verksamheter.domain import (
+    MyndighetTyp,
+    Operation,
+    Sammandrag,
+    parse_emails,
+    parse_kommuner,
+)
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -146,6 +152,7 @@ def myndighet(verksamhet_id: int, item_id: int | None = None):
     form = MyndighetForm(obj=item if request.method == "GET" else None)
     if request.method == "GET" and item:
         form.typ.data = item.typ.value
+        form.sammandrag.data = item.sammandrag.value
     back = url_for("admin.myndigheter", verksamhet_id=current.id)
     if form.validate_on_submit():
         response = _save(
@@ -157,6 +164,7 @@ def myndighet(verksamhet_id: int, item_id: int | None = None):
                 typ=MyndighetTyp(form.typ.data),
                 epost=parse_emails(form.epost.data or ""),
                 is_active=form.is_active.data,
+                sammandrag=Sammandrag(form.sammandrag.data),
                 myndighet=item,
             ),
             gettext("Myndigheten är sparad."),
@@ -165,7 +173,8 @@ def myndighet(verksamhet_id: int, item_id: int | None = None):
         if response:
             return response
     title = item.namn if item else gettext("Ny myndighet")
-    return _form_page(form, title, current, ["namn", "typ", "epost", "is_active"], back)
+    fields = ["namn", "typ", "epost", "sammandrag", "is_active"]
+    return _form_page(form, title, current, fields, back)
 
 
 @blueprint.route("/verksamheter/<int:verksamhet_id>/omraden")

@@ -477,6 +477,35 @@ def propose_escalation(*, brist: Brist, myndighet: str, paminnelser: int, now: d
     )
 
 
+def propose_escalations(
+    *, brister: list[Brist], myndighet: str, paminnelser: int, now: datetime
+) -> None:
+    """`propose_escalation` for many brister at once (a letter to a myndighet): one UPDATE.
+
+    Only brister not already marked get the mark and the history entry.
+    """
+    if not brister:
+        return
+    by_id = {brist.id: brist for brist in brister}
+    marked = db.session.scalars(
+        update(Brist)
+        .where(Brist.id.in_(list(by_id)), Brist.escalation_proposed_at.is_(None))
+        .values(escalation_proposed_at=now)
+        .returning(Brist.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for brist_id in sorted(marked):
+        history.record(
+            by_id[brist_id],
+            HandelseTyp.ESKALERING_FORESLAS,
+            {"myndighet": myndighet, "reminders": paminnelser},
+            None,
+            local_today(now),
+            now,
+            touches_brist=False,
+        )
+
+
 def withdraw_escalation_proposal(*, brist: Brist) -> None:
     """End the escalation proposal: the myndighet has answered after all.
 

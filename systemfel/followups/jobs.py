@@ -29,6 +29,8 @@ from systemfel.followups import domain, queries, services
 from systemfel.followups.models import Bevakning, Kontakt
 from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
+from systemfel.verksamheter.domain import Sammandrag
+from systemfel.verksamheter.models import Myndighet
 from systemfel.verksamheter.scope import Scope
 from systemfel.workdays import office_hours_now
 
@@ -47,8 +49,11 @@ def sweep_myndighet_paminnelser(now: datetime | None = None, stop: Event | None 
     due = db.session.execute(
         select(Kontakt.id, Kontakt.reminders_sent)
         .join(Brist, Brist.id == Kontakt.brist_id)
+        .join(Myndighet, Myndighet.id == Kontakt.myndighet_id)
         .where(
             Brist.status != Status.STANGD,
+            # A myndighet with letters is reminded in them (domain.reminded_alone).
+            Myndighet.sammandrag == Sammandrag.AV,
             Kontakt.next_reminder_on <= today,
             Kontakt.answered_at.is_(None),
             Kontakt.links_revoked_at.is_(None),

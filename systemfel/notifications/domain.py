@@ -50,6 +50,7 @@ class MailKind(StrEnum):
     KONTAKT = "kontakt"
     SVAR = "svar"
     DAGORDNING = "agenda"
+    MYNDIGHETSBREV = "myndighetsbrev"
 
     @property
     def label(self) -> str:
@@ -63,6 +64,7 @@ KIND_LABELS = {
     MailKind.KONTAKT: N_("Förfrågningar till myndigheter"),
     MailKind.SVAR: N_("Svar från myndigheter till ombud"),
     MailKind.DAGORDNING: N_("Dagordningar till ledningsgrupper"),
+    MailKind.MYNDIGHETSBREV: N_("Samlade brev till myndigheter"),
 }
 
 

@@ -27,6 +27,30 @@ MYNDIGHET_TYP_LABELS = {
     MyndighetTyp.ANNAN: N_("Annan"),
 }
 
+
+class Sammandrag(StrEnum):
+    """How often a myndighet gets one letter listing every request awaiting its answer.
+
+    The rules of the letters are in followups.domain; the setting is tenant data.
+    """
+
+    AV = "av"
+    VECKOVIS = "veckovis"
+    MANADSVIS = "manadsvis"
+
+    @property
+    def label(self) -> str:
+        """Return the Swedish name of the setting."""
+        return SAMMANDRAG_LABELS[self]
+
+
+SAMMANDRAG_LABELS = {
+    Sammandrag.AV: N_("Av – en påminnelse per fråga"),
+    Sammandrag.VECKOVIS: N_("Varje vecka"),
+    Sammandrag.MANADSVIS: N_("Varje månad"),
+}
+
+
 # The bodies most brister concern; every new verksamhet starts with this list and edits it.
 STANDARD_MYNDIGHETER: list[tuple[str, MyndighetTyp]] = [
     ("Försäkringskassan", MyndighetTyp.STATLIG),

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import Model
-from systemfel.verksamheter.domain import MyndighetTyp
+from systemfel.verksamheter.domain import MyndighetTyp, Sammandrag
 
 
 class Verksamhet(Model):
@@ -58,6 +58,11 @@ class Myndighet(Model):
     # Functional mailboxes, one a line; reminders and requests for answers go here.
     epost: Mapped[str] = mapped_column(sa.Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # How often it gets one letter listing every request awaiting its answer, instead of
+    # one reminder per request (the rules: followups.domain). Weekly unless set otherwise.
+    sammandrag: Mapped[Sammandrag] = mapped_column(
+        text_enum(Sammandrag), default=Sammandrag.VECKOVIS, server_default=Sammandrag.VECKOVIS.value
+    )
 
     verksamhet: Mapped[Verksamhet] = relationship()
 

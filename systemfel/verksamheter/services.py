@@ -6,7 +6,7 @@ from systemfel.errors import OutOfScope, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.verksamheter import domain
-from systemfel.verksamheter.domain import MyndighetTyp, Operation
+from systemfel.verksamheter.domain import MyndighetTyp, Operation, Sammandrag
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
 from systemfel.verksamheter.scope import NOT_YOURS, Scope
 
@@ -82,9 +82,10 @@ def save_myndighet(
     typ: MyndighetTyp,
     epost: list[str],
     is_active: bool,
+    sammandrag: Sammandrag | None = None,
     myndighet: Myndighet | None = None,
 ) -> Myndighet:
-    """Create or update a myndighet of a verksamhet."""
+    """Create or update a myndighet of a verksamhet (and how often it gets a letter, if given)."""
     _require_list_of(scope, verksamhet_id, myndighet)
     _unique_name(Myndighet, verksamhet_id, namn, myndighet.id if myndighet else None)
     if myndighet is None:
@@ -94,6 +95,8 @@ def save_myndighet(
     myndighet.typ = typ
     myndighet.epost = "\n".join(epost)
     myndighet.is_active = is_active
+    if sammandrag is not None:
+        myndighet.sammandrag = sammandrag
     db.session.flush()
     return myndighet
 

@@ -99,3 +99,19 @@ def test_an_admin_removes_a_personnummer_from_stored_text(app, page, world, axe_
     page.goto(f"/brister/{world.brist.id}")
     expect(page.get_by_text("Klienten [borttaget] fick avslag.")).to_be_visible()
     axe_check(page)
+
+
+def test_a_samordnare_sets_a_myndighets_letter_to_monthly(app, page, world, axe_check):
+    _login(page, world.users["samordnare"].email)
+    page.goto(f"/admin/verksamheter/{world.home.id}/myndigheter")
+    axe_check(page)
+    page.get_by_role("link", name="Försäkringskassan").click()
+    letter = page.get_by_label("Samlat brev med alla frågor som väntar på svar")
+    expect(letter).to_have_value("veckovis")
+    axe_check(page)
+    letter.select_option(label="Varje månad")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_role("row", name=re.compile("Försäkringskassan"))).to_contain_text(
+        "Varje månad"
+    )
+    axe_check(page)

@@ -23,6 +23,7 @@ from systemfel.followups import services as followups
 from systemfel.followups.domain import Kanal
 from systemfel.followups.models import Kontakt
 from systemfel.notifications.models import OutboxMessage
+from systemfel.verksamheter.domain import Sammandrag
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 from tests import factories
 from tests.faultsmtp import SmtpServer
@@ -163,6 +164,8 @@ def scene(ctx) -> Scene:
         )
     )
     myndighet.epost = MAILBOX
+    # The reminder tests check one reminder per request; the letters' tests switch them on.
+    myndighet.sammandrag = Sammandrag.AV
     made = Scene(verksamhet, ombud, ombud2, myndighet, brist=None)  # type: ignore[arg-type]
     made.brist = made.new_brist()
     db.session.commit()

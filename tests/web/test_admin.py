@@ -7,10 +7,16 @@ from sqlalchemy import func, select
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User
 from systemfel.extensions import db
-from systemfel.verksamheter.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN, MyndighetTyp
+from systemfel.verksamheter.domain import (
+    STANDARD_MYNDIGHETER,
+    STANDARD_OMRADEN,
+    MyndighetTyp,
+    Sammandrag,
+)
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
 from tests import factories
 from tests.conftest import Client
+from tests.sql import count_statements
 
 
 def _doc(response):
@@ -115,6 +121,75 @@ def test_samordnare_creates_myndighet_with_functional_addresses(app, world, logi
     )
     other_form = login("other_ombud").get("/brister/ny").get_data(as_text=True)
     assert "Budget- och skuldrådgivningen" not in other_form
+
+
+def test_samordnare_sets_how_often_a_myndighet_gets_its_letter(app, world, login):
+    samordnare = login("samordnare")
+    base = f"/admin/verksamheter/{world.home.id}/myndigheter"
+    with app.app_context():
+        item = db.session.scalar(
+            select(Myndighet).where(
+                Myndighet.verksamhet_id == world.home.id, Myndighet.namn == "Försäkringskassan"
+            )
+        )
+        assert item.sammandrag == Sammandrag.VECKOVIS  # the default
+        url = f"{base}/{item.id}"
+        db.session.remove()
+    page = samordnare.get(url).get_data(as_text=True)
+    assert "Samlat brev med alla frågor som väntar på svar" in page
+    assert "Brevet ersätter påminnelserna om varje fråga." in page
+    [selected] = _doc(samordnare.get(url)).xpath('//select[@name="sammandrag"]/option[@selected]')
+    assert selected.get("value") == "veckovis"
+
+    assert submit(samordnare, url, {"sammandrag": "manadsvis"}).status_code == 302
+    assert _scalars(
+        app,
+        select(Myndighet.sammandrag).where(
+            Myndighet.namn == "Försäkringskassan", Myndighet.verksamhet_id == world.home.id
+        ),
+    ) == [Sammandrag.MANADSVIS]
+    [selected] = _doc(samordnare.get(url)).xpath('//select[@name="sammandrag"]/option[@selected]')
+    assert selected.get("value") == "manadsvis"
+    assert "Varje månad" in samordnare.get(base).get_data(as_text=True)
+
+    assert submit(samordnare, url, {"sammandrag": "av"}).status_code == 302
+    assert _scalars(app, select(Myndighet.sammandrag).where(Myndighet.id == item.id)) == [
+        Sammandrag.AV
+    ]
+
+
+def test_myndigheter_pages_send_as_many_statements_for_many_myndigheter_as_for_few(
+    app, world, login
+):
+    samordnare = login("samordnare")
+    base = f"/admin/verksamheter/{world.home.id}/myndigheter"
+    with app.app_context():
+        first = db.session.scalar(
+            select(Myndighet.id).where(Myndighet.verksamhet_id == world.home.id).limit(1)
+        )
+        db.session.remove()
+    urls = [base, f"{base}/{first}", f"{base}/ny"]
+    for url in urls:
+        samordnare.get(url)  # warm up
+    with count_statements(app) as few:
+        for url in urls:
+            assert samordnare.get(url).status_code == 200
+    with app.app_context():
+        for n in range(20):
+            db.session.add(
+                Myndighet(
+                    verksamhet_id=world.home.id,
+                    namn=f"Myndighet {n}",
+                    typ=MyndighetTyp.ANNAN,
+                    sammandrag=Sammandrag.MANADSVIS,
+                )
+            )
+        db.session.commit()
+        db.session.remove()
+    with count_statements(app) as many:
+        for url in urls:
+            assert samordnare.get(url).status_code == 200
+    assert many["n"] == few["n"]
 
 
 def test_samordnare_creates_omrade(app, world, login):

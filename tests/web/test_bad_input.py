@@ -870,14 +870,26 @@ def test_create_verksamhet_refuses_bad_input(app, world, login, changes, field_i
         ({"namn": "försäkringskassan"}, "namn", "Namnet finns redan i listan.", "namn"),
         ({"typ": "okand"}, "typ", "Inte ett giltigt val", "namn"),
         ({"namn": f"Handläggare {PERSONNUMMER}"}, "namn", MASKED, "namn"),
+        ({"sammandrag": "varannan_vecka"}, "sammandrag", "Inte ett giltigt val", "epost"),
+        ({"sammandrag": ""}, "sammandrag", "Gör ett val.", "namn"),
     ],
-    ids=["bad-email-line", "no-tld", "no-name", "duplicate", "bad-typ", "personnummer"],
+    ids=[
+        "bad-email-line",
+        "no-tld",
+        "no-name",
+        "duplicate",
+        "bad-typ",
+        "personnummer",
+        "bad-sammandrag",
+        "no-sammandrag",
+    ],
 )
 def test_create_myndighet_refuses_bad_input(app, world, login, changes, field_id, message, echo):
     data = {
         "namn": "Budget- och skuldrådgivningen",
         "typ": "kommun",
         "epost": "radgivning@kommun.example",
+        "sammandrag": "veckovis",
         "is_active": "y",
         **changes,
     }
@@ -893,7 +905,13 @@ def test_edit_myndighet_to_a_taken_name_is_refused(app, world, refs, login):
     before = everything(app)
     response = login("samordnare").post(
         f"/admin/verksamheter/{world.home.id}/myndigheter/{item}",
-        {"namn": "Arbetsförmedlingen", "typ": "statlig", "epost": "", "is_active": "y"},
+        {
+            "namn": "Arbetsförmedlingen",
+            "typ": "statlig",
+            "epost": "",
+            "sammandrag": "av",
+            "is_active": "y",
+        },
     )
     doc = assert_refused(response, "namn", "Namnet finns redan i listan.")
     assert value(doc, "namn") == "Arbetsförmedlingen"
