@@ -285,6 +285,7 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
         summary="Togs upp på samverkansmöte med enhetschefen.",
         now=now - timedelta(days=10),
     )
+    _demo_agency_loop(brister, today, now)
     for brist in (brister[1], brister[4]):
         followups.move_bevakning(
             brist=brist,
@@ -293,6 +294,70 @@ def _demo_contacts(brister: list[Brist], today: date) -> None:
             due_on=today - timedelta(days=3),
             reason="Demodata: försenad bevakning.",
         )
+
+
+def _demo_agency_loop(brister: list[Brist], today: date, now: datetime) -> None:
+    """A request the myndighet confirmed receiving, a broken promise, a paused clock."""
+    received = brister[5]
+    kontakt = followups.raise_with_myndighet(
+        brist=received,
+        user=received.ansvarig,
+        scope=Scope.everything(),
+        myndighet=received.myndighet,
+        kanal=Kanal.EPOST,
+        contacted_on=today - timedelta(days=8),
+        send_email=True,
+        answer_due_on=None,
+        summary="Vi ser att den som saknar e-legitimation inte kan nå sina uppgifter.",
+        now=now - timedelta(days=8),
+    )
+    followups.acknowledge_receipt(
+        kontakt=kontakt,
+        handlaggare="Enheten för digitala tjänster",
+        diarienummer="SKV 2026/1187",
+        now=now - timedelta(days=6),
+    )
+    promised = brister[6]
+    kontakt = followups.raise_with_myndighet(
+        brist=promised,
+        user=promised.ansvarig,
+        scope=Scope.everything(),
+        myndighet=promised.myndighet,
+        kanal=Kanal.BREV,
+        contacted_on=today - timedelta(days=60),
+        send_email=False,
+        answer_due_on=None,
+        summary="Väntetiden på förordnande av god man är över ett halvår.",
+        now=now - timedelta(days=60),
+    )
+    followups.record_answer(
+        kontakt=kontakt,
+        typ=SvarTyp.ATGARD_UTLOVAD,
+        diarienummer="ÖF 2026/88",
+        text="Fler gode män rekryteras; kön ska vara borta inom en månad.",
+        responsible_body="",
+        promised_on=today - timedelta(days=14),
+        now=now - timedelta(days=45),
+    )
+    waiting = brister[1]
+    kontakt = followups.raise_with_myndighet(
+        brist=waiting,
+        user=waiting.ansvarig,
+        scope=Scope.everything(),
+        myndighet=waiting.myndighet,
+        kanal=Kanal.EPOST,
+        contacted_on=today - timedelta(days=5),
+        send_email=True,
+        answer_due_on=None,
+        summary="Telefontiden räcker inte för den som behöver stöd att ringa.",
+        now=now - timedelta(days=5),
+    )
+    followups.pause_kontakt(
+        kontakt=kontakt,
+        user=waiting.ansvarig,
+        scope=Scope.everything(),
+        now=now - timedelta(days=2),
+    )
 
 
 def _demo_moten(
@@ -385,6 +450,7 @@ def _add_addresses(verksamhet: Verksamhet) -> None:
         ("Försäkringskassan", "samverkan.sjostad@fk.example"),
         ("Regionens psykiatri", "psykiatri.nordost@region.example"),
         ("Socialtjänsten – ekonomiskt bistånd", "ekonomisktbistand@sjostad.example"),
+        ("Skatteverket", "samverkan@skatteverket.example"),
     ]:
         _named(Myndighet, verksamhet, namn).epost = address
 
