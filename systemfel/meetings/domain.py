@@ -128,6 +128,7 @@ class Skal(StrEnum):
     BEVAKNING_FORFALLEN = "bevakning_forfallen"
     SVAR_INKOMMET = "svar_inkommet"
     LOFTE_PASSERAT = "lofte_passerat"
+    ATERKOMMEN = "aterkommen"
     ESKALERING = "eskalering"
     AVSLUT = "avslut"
     OVERFORD = "overford"
@@ -144,6 +145,7 @@ SKAL_LABELS = {
     Skal.BEVAKNING_FORFALLEN: N_("bevakning förfallen"),
     Skal.SVAR_INKOMMET: N_("svar inkommet"),
     Skal.LOFTE_PASSERAT: N_("utlovad åtgärd inte genomförd"),
+    Skal.ATERKOMMEN: N_("åtgärden höll inte — bristen har återkommit"),
     Skal.ESKALERING: N_("påminnelser obesvarade — föreslås eskalering"),
     Skal.AVSLUT: N_("myndigheten anger att bristen är åtgärdad — föreslås avslut"),
     Skal.OVERFORD: N_("inte behandlad vid föregående möte"),
@@ -205,6 +207,7 @@ SECTION_OF_REASON: dict[Skal, Sektion] = {
     Skal.ESKALERING: Sektion.FORSLAG,
     Skal.AVSLUT: Sektion.FORSLAG,
     Skal.OVERFORD: Sektion.OVERFORDA,
+    Skal.ATERKOMMEN: Sektion.UPPFOLJNING,
     Skal.BEVAKNING_FORFALLEN: Sektion.UPPFOLJNING,
     Skal.SVAR_INKOMMET: Sektion.UPPFOLJNING,
     Skal.LOFTE_PASSERAT: Sektion.UPPFOLJNING,
@@ -217,6 +220,7 @@ PROPOSED_DECISION: dict[Skal, BeslutTyp | None] = {
     Skal.ESKALERING: BeslutTyp.ESKALERA,
     Skal.AVSLUT: BeslutTyp.AVSLUTA,
     Skal.OVERFORD: None,
+    Skal.ATERKOMMEN: BeslutTyp.BEVAKA,
     Skal.BEVAKNING_FORFALLEN: BeslutTyp.BEVAKA,
     Skal.SVAR_INKOMMET: BeslutTyp.BEVAKA,
     Skal.LOFTE_PASSERAT: BeslutTyp.BEVAKA,
@@ -263,6 +267,8 @@ class BristLage:
     # The day its latest broken promise broke, by the meeting's day (followups.domain's
     # promise_state): a myndighet's "åtgärd utlovad" whose date passed unfixed.
     promise_broken_on: date | None = None
+    # The day the ombud answered the efterkontroll "Den har återkommit": the fix did not last.
+    fix_returned_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -336,6 +342,13 @@ def reasons_for(
         and _after(brist.promise_broken_on, since)
     ):
         found.add(Skal.LOFTE_PASSERAT)
+    # A fix that did not last, found since the previous meeting (the efterkontroll reopened it).
+    if (
+        brist.fix_returned_on is not None
+        and brist.fix_returned_on <= dagordning.mote_on
+        and _after(brist.fix_returned_on, since)
+    ):
+        found.add(Skal.ATERKOMMEN)
     if brist.marked_for_group:
         found.add(Skal.MARKERAD)
     return tuple(reason for reason in SECTION_OF_REASON if reason in found)

@@ -14,8 +14,8 @@ from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups import queries as followups_queries
-from systemfel.followups.domain import PromiseState, SvarTyp
-from systemfel.followups.models import Bevakning, Kontakt, Svar
+from systemfel.followups.domain import EfterkontrollSvar, PromiseState, SvarTyp
+from systemfel.followups.models import Bevakning, Efterkontroll, Kontakt, Svar
 from systemfel.meetings.domain import BristLage, CarriedPunkt, DagordningInput, MotesStatus
 from systemfel.meetings.models import (
     Ledamot,
@@ -150,6 +150,7 @@ def dagordning_input(mote: Mote) -> DagordningInput:
     discussed = _discussed_before(group.id, ids)
     mote_on = local_date(mote.starts_at)
     broken = _promises_broken(group.verksamhet_ids, mote_on)
+    returned = _fixes_returned(ids)
     lagen = [
         BristLage(
             brist_id=row.id,
@@ -163,6 +164,7 @@ def dagordning_input(mote: Mote) -> DagordningInput:
             promised_on=answers[row.id][2] if row.id in answers else None,
             escalation_proposed=row.escalation_proposed_at is not None,
             promise_broken_on=broken.get(row.id),
+            fix_returned_on=returned.get(row.id),
         )
         for row in brister
     ]
@@ -217,6 +219,22 @@ def _promises_broken(verksamhet_ids: Iterable[int], mote_on: date) -> dict[int, 
     ):
         if promise.state == PromiseState.BROKEN:
             found[promise.brist_id] = max(promise.broken_on, found.get(promise.brist_id, date.min))
+    return found
+
+
+def _fixes_returned(ids: list[int]) -> dict[int, date]:
+    """Per brist: the last day an efterkontroll found that its fix did not last."""
+    found: dict[int, date] = {}
+    for chunk in _chunks(ids):
+        for brist_id, answered_at in db.session.execute(
+            select(Efterkontroll.brist_id, Efterkontroll.answered_at).where(
+                Efterkontroll.brist_id.in_(chunk),
+                Efterkontroll.svar == EfterkontrollSvar.ATERKOMMIT,
+                Efterkontroll.answered_at.is_not(None),
+            )
+        ):
+            day = local_date(answered_at)  # type: ignore[arg-type]  # filtered: IS NOT NULL
+            found[brist_id] = max(day, found.get(brist_id, day))
     return found
 
 

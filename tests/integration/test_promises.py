@@ -234,7 +234,8 @@ def test_a_returned_fix_reopens_and_goes_on_the_agenda(scene):
     assert not brist.is_closed
     mote = _mote(scene, date(2026, 11, 25))
     [punkt] = [p for p in mote.visible_punkter if p.brist_id == brist.id]
-    assert "markerad" in punkt.skal
+    # Its own reason first (the section and proposal follow it), the ombud's mark beside it.
+    assert punkt.skal[0] == "aterkommen" and "markerad" in punkt.skal
 
 
 @pytest.mark.parametrize("svar", list(EfterkontrollSvar))

@@ -313,6 +313,17 @@ def test_a_promise_broken_since_the_previous_meeting_puts_the_brist_on_the_agend
     assert Skal.LOFTE_PASSERAT.label == "utlovad åtgärd inte genomförd"
 
 
+def test_a_fix_found_not_to_last_since_the_previous_meeting_is_followed_up():
+    returned = brist(1, fix_returned_on=BETWEEN, marked_for_group=True)
+    before_last_mote = brist(1, discussed_before=True, fix_returned_on=LONG_AGO)
+    after_the_mote = brist(1, fix_returned_on=MOTE_ON + timedelta(days=1))
+    assert reasons(returned) == (Skal.ATERKOMMEN, Skal.MARKERAD)
+    assert reasons(before_last_mote) == ()
+    assert reasons(after_the_mote) == ()
+    assert SECTION_OF_REASON[Skal.ATERKOMMEN] == Sektion.UPPFOLJNING
+    assert Skal.ATERKOMMEN.label == "åtgärden höll inte — bristen har återkommit"
+
+
 def test_closure_proposal_needs_an_atgardat_answer_since_the_previous_meeting():
     other = brist(1, last_answer_on=BETWEEN, last_answer_typ=SvarTyp.AVVISAT)
     old = brist(1, last_answer_on=LONG_AGO, last_answer_typ=SvarTyp.ATGARDAT)
