@@ -1182,6 +1182,17 @@ def document_to_dict(document: RapportDocument) -> dict[str, Any]:
         "threshold": document.threshold,
         # Only while the year ran: a version without it speaks of the year's end.
         **({"as_of": document.as_of.isoformat()} if document.as_of else {}),
+        # 6 b in prose; a document without it (frozen before it) is stored as it was.
+        **(_prose_to_dict(document) if _has_prose_parts(document) else {}),
+    }
+
+
+def _has_prose_parts(document: RapportDocument) -> bool:
+    return bool(document.themes or document.excluded or not document.appendix)
+
+
+def _prose_to_dict(document: RapportDocument) -> dict[str, Any]:
+    return {
         "themes": themes_to_dict(document.themes),
         "leads": {niva.value: text for niva, text in document.leads.items()},
         "appendix": document.appendix,
