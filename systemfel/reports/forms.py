@@ -91,7 +91,8 @@ def theme_fields(entries: list, themes) -> dict:
 
 def fill_themes(form: RapportTextForm, themes, appendix: bool) -> None:
     """Show each theme's title and summary as they read now, and where each brist is."""
-    form["appendix"].data = appendix
+    if themes:  # the form has the 6 b part only when there are themes
+        form["appendix"].data = appendix
     for theme in themes:
         form[f"tema_{theme.key}_titel"].data = theme.titel
         form[f"tema_{theme.key}_text"].data = theme.summary
