@@ -231,7 +231,10 @@ def _rapport_url(ids: frozenset[int], year: int, endpoint: str = "reports.rappor
 def _exclude_form(entries: list, rapport: Rapport | None, formdata=None) -> ExcludeForm:
     """The form to leave one of the report's brister out; its choices are the report's."""
     form = ExcludeForm(formdata=formdata)
-    form.brist.choices = [(e.brist_id, f"{e.nummer} {e.titel}") for e in entries]
+    rollup = len({e.verksamhet for e in entries}) > 1  # numbers repeat: name the verksamhet
+    form.brist.choices = [
+        (e.brist_id, f"{e.verksamhet + ' ' if rollup else ''}{e.nummer} {e.titel}") for e in entries
+    ]
     if formdata is None:
         form.version.data = rapport.version if rapport else 0
     return form

@@ -250,3 +250,32 @@ def test_the_report_page_statement_count_stays_with_themes_and_exclusions(app, l
         page = client.get(_url(world)).get_data(as_text=True)
     assert "Brist 11" in page and "På lokal nivå har 9 brister redovisats under 2026." in page
     assert many["n"] == few["n"]
+
+
+def test_a_roll_up_shows_common_brister_as_a_theme_naming_each_verksamhet(login, world):
+    both = f"/rapport?ar={YEAR}&verksamhet={world.home.id}&verksamhet={world.other.id}"
+    client = login("admin")
+    page = client.get(both).get_data(as_text=True)
+    # Both verksamheter's brister are at Försäkringskassan in the same område: one theme.
+    assert "(PO Borta)" in page and "(PO Hemma)" in page
+    assert "Bortabristen syns inte (PO Borta)." in page
+    assert f"PO Borta {world.other_brist.nummer} Bortabristen syns inte" in page  # exclude choice
+    text = client.get(both.replace("/rapport", "/rapport/export.txt")).get_data(as_text=True)
+    prose = text[text.index("6 b") : text.index("6 c")]
+    assert "På handläggarnivå har 2 brister redovisats under 2026." in prose
+    assert "SF-" not in prose
+
+
+def test_xlsx_has_themes_and_the_register_only_with_the_appendix(app, login, world):
+    import openpyxl
+
+    client = login("samordnare")
+    book = openpyxl.load_workbook(io.BytesIO(client.get(_url(world, "/rapport/export.xlsx")).data))
+    assert book.sheetnames[:2] == ["Brister", "Teman"]
+    header, row = list(book["Teman"].iter_rows(values_only=True))
+    assert header == ("Nivå", "Tema", "Sammanfattning") and row[0] == "Handläggarnivå"
+    data = _theme_post(_page(client, world), 0)
+    del data["appendix"]
+    assert client.post(_url(world), data).status_code == 302
+    book = openpyxl.load_workbook(io.BytesIO(client.get(_url(world, "/rapport/export.xlsx")).data))
+    assert "Brister" not in book.sheetnames and "Teman" in book.sheetnames
