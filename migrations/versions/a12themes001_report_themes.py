@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a12themes001'
-down_revision = 'a14promise01'
+down_revision = 'd4e7a1c9b2f0'
 branch_labels = None
 depends_on = None
 
