@@ -34,6 +34,8 @@ from systemfel.reports.domain import (
     NivaSection,
     RapportDocument,
     RapportEntry,
+    build_themes,
+    lead_sentences,
 )
 
 YEAR = 2026
@@ -156,6 +158,7 @@ def build_rapport(seed: int, verksamheter: int, per_verksamhet: int) -> RapportD
     by_verksamhet: dict[str, list[RapportEntry]] = {}
     for e in entries:
         by_verksamhet.setdefault(e.verksamhet, []).append(e)
+    summaries = {e.brist_id: "Redigerad: " + e.summary for e in entries[::7]}
     return RapportDocument(
         year=YEAR,
         verksamheter=tuple(names),
@@ -164,7 +167,7 @@ def build_rapport(seed: int, verksamheter: int, per_verksamhet: int) -> RapportD
         introduction="\n\n".join(SENTENCES[:2]),
         closing=SENTENCES[3],
         sections=_sections(entries),
-        summaries={e.brist_id: "Redigerad: " + e.summary for e in entries[::7]},
+        summaries=summaries,
         counts=_counts(rng, entries),
         previous=_counts(rng, entries[: len(entries) * 3 // 4]),
         examples=tuple(
@@ -180,6 +183,10 @@ def build_rapport(seed: int, verksamheter: int, per_verksamhet: int) -> RapportD
         )
         if rollup
         else (),
+        # 6 b in prose (issue 12): themes and lead sentences, the register as the appendix.
+        themes=tuple(build_themes(entries, rollup=rollup, summaries=summaries)),
+        leads=lead_sentences(entries, entries[: len(entries) * 3 // 4], YEAR),
+        appendix=True,
     )
 
 

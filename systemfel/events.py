@@ -3,6 +3,7 @@
 from systemfel.followups import events as followups_events
 from systemfel.followups import history as followups_history
 from systemfel.meetings import events as meetings_events
+from systemfel.reports import history as reports_history
 
 
 def connect_all() -> None:
@@ -10,3 +11,4 @@ def connect_all() -> None:
     followups_events.connect()
     followups_history.connect()
     meetings_events.connect()
+    reports_history.connect()

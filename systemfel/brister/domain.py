@@ -214,6 +214,9 @@ class HandelseTyp(StrEnum):
     ORGAN_SVAR = "organ_svar"
     UPPGIFT_BORTTAGEN = "uppgift_borttagen"
     EFTERKONTROLL = "efterkontroll"
+    # Left out of a year's annual report, and taken into it again (reports/history.py).
+    UTELAMNAD_UR_RAPPORT = "utelamnad_ur_rapport"
+    MED_I_RAPPORT_IGEN = "med_i_rapport_igen"
     # An entry from before history kept facts, whose text could not be read back: shown as is.
     NOTERING = "notering"
 
@@ -248,6 +251,8 @@ HANDELSE_LABELS = {
     HandelseTyp.UPPGIFT_BORTTAGEN: N_("Personnummer borttaget"),
     HandelseTyp.NOTERING: N_("Anteckning"),
     HandelseTyp.EFTERKONTROLL: N_("Håller åtgärden?"),
+    HandelseTyp.UTELAMNAD_UR_RAPPORT: N_("Utelämnad ur årsrapporten"),
+    HandelseTyp.MED_I_RAPPORT_IGEN: N_("Med i årsrapporten igen"),
 }
 
 # The decisions a ledningsgrupp takes (the values of meetings' BeslutTyp), as history names them.
@@ -334,6 +339,9 @@ HISTORY_SCHEMA: dict[HandelseTyp, dict[str, object]] = {
         "closed_on": _DATE,
         "handelse_id": int,
     },
+    # The year of the report; the reason is the entry's text.
+    HandelseTyp.UTELAMNAD_UR_RAPPORT: {"year": int, "scope": str},
+    HandelseTyp.MED_I_RAPPORT_IGEN: {"year": int, "scope": str},
 }
 
 

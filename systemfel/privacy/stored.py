@@ -46,7 +46,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "mote": ("plats", "justerare_namn", "narvarande"),
     "ledningsgrupp": ("namn", "staende_punkter"),
     "ledamot": ("namn", "organisation"),
-    "rapport": ("introduction", "closing", "summaries"),
+    "rapport": ("introduction", "closing", "summaries", "teman", "excluded"),
     "rapport_version": ("content",),
     "outbox": ("subject", "body_text", "body_html"),
     "user_account": ("namn",),

@@ -65,6 +65,7 @@ COMMON_HEADING = "Gemensamma brister"
 NO_COMMON = "Ingen brist hos samma myndighet och område har uppmärksammats av flera verksamheter."
 COMMON_INTRO = "Brister som flera verksamheter har uppmärksammat hos samma myndighet och område:"
 MERGED_LABEL = "Sammanslagen med"
+APPENDIX_HEADING = "Bilaga: förteckning"
 BY_NIVA = "Brister i rapporten per nivå"
 BY_MYNDIGHET = "Brister i rapporten per myndighet"
 
@@ -443,14 +444,10 @@ def rapport_docx(doc: RapportDocument) -> bytes:
     writer.texts(doc.introduction)
 
     writer.heading(SUMMARY_HEADING, 1)
-    if not any(True for _ in doc.entries()):
-        writer.paragraph(NO_BRISTER)
-    for section in doc.sections:
-        writer.heading(_niva_name(section.niva), 2)
-        for group in section.groups:
-            writer.heading(group.myndighet, 3)
-            for entry in group.entries:
-                _add_entry(writer, doc, entry)
+    if doc.in_prose:
+        _docx_prose(writer, doc)
+    else:
+        _docx_register(writer, doc, 2)
 
     writer.heading(EXAMPLES_HEADING, 1)
     if not doc.examples:
@@ -488,6 +485,9 @@ def rapport_docx(doc: RapportDocument) -> bytes:
             writer.bullet(_common_line(common))
 
     writer.texts(doc.closing)
+    if doc.in_prose and doc.appendix:
+        writer.heading(APPENDIX_HEADING, 1)
+        _docx_register(writer, doc, 2)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -541,21 +541,32 @@ def rapport_text(doc: RapportDocument) -> str:
     for part in _paragraphs(doc.introduction):
         block(part)
 
+    def register() -> None:
+        if not any(True for _ in doc.entries()):
+            block(NO_BRISTER)
+        for section in doc.sections:
+            block(_niva_name(section.niva))
+            for group in section.groups:
+                block(group.myndighet)
+                for entry in group.entries:
+                    block(_entry_heading(doc, entry))
+                    lines.extend(_paragraphs(doc.summary(entry)))
+                    lines.append(_status_line(doc, entry))
+                    lines.extend(f"- {line}" for line in entry.history)
+                    lines.extend(f"- {action}" for action in entry.actions)
+                    if entry.merged:
+                        lines.append(_merged_line(doc, entry))
+
     heading(SUMMARY_HEADING)
-    if not any(True for _ in doc.entries()):
-        block(NO_BRISTER)
-    for section in doc.sections:
-        block(_niva_name(section.niva))
-        for group in section.groups:
-            block(group.myndighet)
-            for entry in group.entries:
-                block(_entry_heading(doc, entry))
-                lines.extend(_paragraphs(doc.summary(entry)))
-                lines.append(_status_line(doc, entry))
-                lines.extend(f"- {line}" for line in entry.history)
-                lines.extend(f"- {action}" for action in entry.actions)
-                if entry.merged:
-                    lines.append(_merged_line(doc, entry))
+    if doc.in_prose:
+        for niva, lead, themes in _prose(doc):
+            block(_niva_name(niva))
+            block(lead)
+            for theme in themes:
+                block(theme.titel)
+                lines.extend(_paragraphs(theme.summary))
+    else:
+        register()
 
     heading(EXAMPLES_HEADING)
     block(*([f"- {_example_line(doc, e)}" for e in doc.examples] or [NO_EXAMPLES]))
@@ -579,6 +590,9 @@ def rapport_text(doc: RapportDocument) -> str:
 
     for part in _paragraphs(doc.closing):
         block(part)
+    if doc.in_prose and doc.appendix:
+        heading(APPENDIX_HEADING)
+        register()
     return clean_text("\n".join(lines) + "\n")
 
 
@@ -713,6 +727,18 @@ def rapport_xlsx(doc: RapportDocument) -> bytes:
     # Write-only: rows are streamed to the file, so a national roll-up fits in memory.
     workbook = Workbook(write_only=True)
 
+    if doc.shows_register:
+        _register_sheet(workbook, doc)
+    if doc.in_prose:
+        _themes_sheet(workbook, doc)
+    _count_sheets(workbook, doc)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _register_sheet(workbook: Workbook, doc: RapportDocument) -> None:
+    """The "Brister" sheet: one row per entry, the CSV's columns."""
     columns = _entry_columns(doc)
     sheet = _sheet(workbook, "Brister", XLSX_ENTRY_WIDTHS)
     sheet.append(_header(sheet, columns))
@@ -741,6 +767,9 @@ def rapport_xlsx(doc: RapportDocument) -> bytes:
         sheet.append([])
         sheet.append([note])
 
+
+def _count_sheets(workbook: Workbook, doc: RapportDocument) -> None:
+    """The counts, and for a roll-up the breakdown and the common brister."""
     this, before = doc.counts, doc.previous
     _counts_sheet(
         workbook,
@@ -795,6 +824,53 @@ def rapport_xlsx(doc: RapportDocument) -> bytes:
             )
         _filter(sheet, 4, len(doc.common))
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+# ---------------------------------------------------------------------------------------------
+# 6 b: themes and lead sentences (every format); the register detail as the appendix
+
+
+def _prose(doc: RapportDocument) -> Iterator[tuple[Niva, str, list]]:
+    """Each nivå with brister: its lead sentence and its themes."""
+    for niva in Niva:
+        if lead := doc.leads.get(niva, ""):
+            yield niva, lead, doc.themes_of(niva)
+
+
+def _docx_prose(writer: _Writer, doc: RapportDocument) -> None:
+    """6 b in prose: per nivå its lead sentence, then each theme's title and summary."""
+    for niva, lead, themes in _prose(doc):
+        writer.heading(_niva_name(niva), 2)
+        writer.paragraph(lead)
+        for theme in themes:
+            writer.heading(theme.titel, 3)
+            writer.texts(theme.summary)
+
+
+def _docx_register(writer: _Writer, doc: RapportDocument, level: int) -> None:
+    """The register detail, brist by brist, under headings from `level` down."""
+    if not any(True for _ in doc.entries()):
+        writer.paragraph(NO_BRISTER)
+    for section in doc.sections:
+        writer.heading(_niva_name(section.niva), level)
+        for group in section.groups:
+            writer.heading(group.myndighet, level + 1)
+            for entry in group.entries:
+                _add_entry(writer, doc, entry)
+
+
+def _themes_sheet(workbook: Workbook, doc: RapportDocument) -> None:
+    """The "Teman" sheet: nivå, theme and summary, one row per theme."""
+    sheet = _sheet(workbook, "Teman", (16, 40, 100))
+    sheet.append(_header(sheet, ("Nivå", "Tema", "Sammanfattning")))
+    rows = 0
+    for niva, _lead, themes in _prose(doc):
+        for theme in themes:
+            sheet.append(
+                [
+                    _xlsx_value(_niva_name(niva)),
+                    _xlsx_value(theme.titel),
+                    _xlsx_value(theme.summary),
+                ]
+            )
+            rows += 1
+    _filter(sheet, 3, rows)

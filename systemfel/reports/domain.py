@@ -11,6 +11,7 @@ At the end: the figures of a myndighet's page (answer record over a rolling year
 in working days, brister by nivå, where its promises stand), shown in the reader's language.
 """
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -610,6 +611,386 @@ def common_brister(entries: Sequence[RapportEntry], min_verksamheter: int = 2) -
     )
 
 
+# --- 6 b: themes and lead sentences ---------------------------------------------------------
+#
+# Section 6 b is prose: per nivå a lead sentence written from the year's brister, then themes.
+# By default a theme holds one nivå's brister of one myndighet and område; in a roll-up the
+# brister of a myndighet and område several verksamheter have seen form a theme of their own
+# (a "gemensam" theme, across nivåer). The samordnare may move a brist to another theme or to
+# a new one, rename a theme and rewrite its summary: `ThemeDraft` holds only what she changed,
+# so what she left alone follows the brister. A theme stands under the highest nivå any of
+# its brister has at the end of the year. No SF numbers, counts per brist or status here.
+
+NEW_THEME = "ny"  # what the form posts for "a new theme"
+OWN_THEME_PREFIX = "egen"
+
+
+@dataclass(frozen=True)
+class ThemeDraft:
+    """The samordnare's changes to the default themes, as kept with the draft."""
+
+    placement: dict[int, str] = field(default_factory=dict)  # brist id → theme key
+    titles: dict[str, str] = field(default_factory=dict)  # theme key → title
+    summaries: dict[str, str] = field(default_factory=dict)  # theme key → summary
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, as Rapport.teman stores it."""
+        return {
+            "placement": {str(k): v for k, v in self.placement.items()},
+            "titles": dict(self.titles),
+            "summaries": dict(self.summaries),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "ThemeDraft":
+        """The draft `to_dict` stored; nothing stored is no change."""
+        data = data or {}
+        return cls(
+            placement={int(k): str(v) for k, v in (data.get("placement") or {}).items()},
+            titles=dict(data.get("titles") or {}),
+            summaries=dict(data.get("summaries") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A group of the year's brister as 6 b tells it: a title and a summary in prose."""
+
+    key: str
+    niva: Niva
+    titel: str
+    summary: str
+    entries: tuple[RapportEntry, ...]
+    common: bool = False  # a roll-up's myndighet and område seen by several verksamheter
+    default_titel: str = ""
+    default_summary: str = ""
+
+    @property
+    def brist_ids(self) -> tuple[int, ...]:
+        """The ids of the theme's brister, in the order shown."""
+        return tuple(entry.brist_id for entry in self.entries)
+
+
+def theme_key(*parts: str) -> str:
+    """A short key for a default theme, safe in a form field's name: "t" and 10 hex digits."""
+    digest = hashlib.sha1("|".join(parts).encode("utf-8"), usedforsecurity=False)
+    return "t" + digest.hexdigest()[:10]
+
+
+def _sentence(text: str) -> str:
+    """One line, capital first letter, ending with a full stop unless it ends otherwise."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?…" else f"{text}."
+
+
+def default_theme_summary(
+    entries: Sequence[RapportEntry],
+    summaries: dict[int, str] | None = None,
+    name_verksamhet: bool = False,
+) -> str:
+    """The theme's brister as plain sentences: each title, then its summary.
+
+    `summaries` are the summaries edited for the report (brist id → text); in a roll-up
+    (`name_verksamhet`) each title names its verksamhet: "Titel (PO Nacka).".
+    """
+    summaries = summaries or {}
+    sentences = []
+    for entry in entries:
+        titel = " ".join(entry.titel.split()).rstrip(".")
+        if name_verksamhet and entry.verksamhet:
+            titel = f"{titel} ({entry.verksamhet})"
+        sentences.append(_sentence(titel))
+        sentences.append(_sentence(summaries.get(entry.brist_id) or entry.summary))
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def _theme_title(myndighet: str, omrade: str) -> str:
+    return f"{myndighet}, {omrade}" if omrade.strip() else myndighet
+
+
+def _common_pairs(entries: Sequence[RapportEntry]) -> set[tuple[str, str]]:
+    """The myndighet and område pairs (as keys) seen by at least two verksamheter."""
+    seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for entry in entries:
+        seen[(name_key(entry.myndighet), name_key(entry.omrade))].add(entry.verksamhet)
+    return {pair for pair, verksamheter in seen.items() if len(verksamheter) >= 2}
+
+
+def default_placement(entries: Sequence[RapportEntry], rollup: bool = False) -> dict[int, str]:
+    """Each brist's default theme key: its nivå, myndighet and område.
+
+    In a roll-up, a myndighet and område several verksamheter have seen is one theme, whatever
+    the nivå.
+    """
+    common = _common_pairs(entries) if rollup else set()
+    placement = {}
+    for entry in entries:
+        pair = (name_key(entry.myndighet), name_key(entry.omrade))
+        if pair in common:
+            placement[entry.brist_id] = theme_key("gemensam", *pair)
+        else:
+            placement[entry.brist_id] = theme_key(entry.niva.value, *pair)
+    return placement
+
+
+def _own_number(key: str) -> int:
+    number = key.removeprefix(OWN_THEME_PREFIX)
+    return int(number) if key.startswith(OWN_THEME_PREFIX) and number.isdigit() else 0
+
+
+def build_themes(
+    entries: Sequence[RapportEntry],
+    draft: ThemeDraft | None = None,
+    *,
+    rollup: bool = False,
+    summaries: dict[int, str] | None = None,
+) -> list[Theme]:
+    """The year's themes: the default grouping with the samordnare's changes.
+
+    Ordered by nivå (lowest first), then common themes last within a nivå, then by title.
+    A theme of her own without a title is named after its first brist.
+    """
+    draft = draft or ThemeDraft()
+    defaults = default_placement(entries, rollup)
+    common_keys = (
+        {theme_key("gemensam", *pair) for pair in _common_pairs(entries)} if rollup else set()
+    )
+    members: dict[str, list[RapportEntry]] = defaultdict(list)
+    for entry in sorted(entries, key=_entry_order):
+        key = draft.placement.get(entry.brist_id) or defaults[entry.brist_id]
+        members[key].append(entry)
+    myndigheter = _display_names(entry.myndighet for entry in entries)
+    omraden = _display_names(entry.omrade for entry in entries)
+    niva_rank = {niva: index for index, niva in enumerate(Niva)}
+    themes = []
+    for key, found in members.items():
+        first = found[0]
+        if key.startswith(OWN_THEME_PREFIX):
+            default_titel = " ".join(first.titel.split())
+        else:
+            default_titel = _theme_title(
+                myndigheter[name_key(first.myndighet)], omraden[name_key(first.omrade)]
+            )
+        default_summary = default_theme_summary(found, summaries, name_verksamhet=rollup)
+        themes.append(
+            Theme(
+                key=key,
+                niva=max((entry.niva for entry in found), key=niva_rank.__getitem__),
+                titel=draft.titles.get(key) or default_titel,
+                summary=draft.summaries.get(key) or default_summary,
+                entries=tuple(found),
+                common=key in common_keys,
+                default_titel=default_titel,
+                default_summary=default_summary,
+            )
+        )
+    return sorted(themes, key=lambda t: (niva_rank[t.niva], t.common, name_key(t.titel), t.key))
+
+
+def edit_themes(
+    themes: Sequence[Theme],
+    entries: Sequence[RapportEntry],
+    placement: dict[int, str],
+    titles: dict[str, str],
+    summaries: dict[str, str],
+    *,
+    rollup: bool = False,
+) -> ThemeDraft:
+    """The draft after the samordnare's save: only what differs from the default is kept.
+
+    `placement` maps a brist to a theme key, or to NEW_THEME: the brister sent to a new
+    theme in one save form one new theme together. A title or summary posted as the theme
+    showed it (or empty) is not kept, so the theme keeps following its brister.
+    """
+    defaults = default_placement(entries, rollup)
+    shown = {theme.key: theme for theme in themes}
+    used = [_own_number(theme.key) for theme in themes] + [0]
+    new_key = f"{OWN_THEME_PREFIX}{max(used) + 1}"
+    kept_placement: dict[int, str] = {}
+    in_use: set[str] = set()
+    for entry in entries:
+        key = placement.get(entry.brist_id)
+        if key is None:
+            theme = next((t for t in themes if entry.brist_id in t.brist_ids), None)
+            key = theme.key if theme else defaults[entry.brist_id]
+        if key == NEW_THEME:
+            key = new_key
+        in_use.add(key)
+        if key != defaults[entry.brist_id]:
+            kept_placement[entry.brist_id] = key
+
+    def kept(posted: dict[str, str], default_of) -> dict[str, str]:
+        out = {}
+        for key, text in posted.items():
+            text = text.strip()
+            theme = shown.get(key)
+            if key in in_use and theme is not None and text and text != default_of(theme):
+                out[key] = text
+        return out
+
+    return ThemeDraft(
+        placement=kept_placement,
+        titles=kept(titles, lambda theme: theme.default_titel),
+        summaries=kept(summaries, lambda theme: theme.default_summary),
+    )
+
+
+def _and_list(names: Sequence[str]) -> str:
+    """E.g. "A", "A och B", "A, B och C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} och {names[-1]}"
+
+
+def _brister(n: int) -> str:
+    return f"{n} {'brist' if n == 1 else 'brister'}"
+
+
+def _most(entries: Sequence[RapportEntry], name_of, singular: str, plural: str, verb: str) -> str:
+    """The sentence on which myndigheter or områden dominate a nivå."""
+    shown = _display_names(name_of(entry) for entry in entries)
+    counts = Counter(shown[name_key(name_of(entry))] for entry in entries)
+    ranked = sorted(counts, key=lambda name: (-counts[name], name_key(name)))
+    top = [name for name in ranked if counts[name] == counts[ranked[0]]]
+    if len(counts) == 1:
+        alla = "Den" if len(entries) == 1 else "Alla"
+        return f"{alla} {verb} {singular} {ranked[0]}."
+    if counts[ranked[0]] == 1:
+        listed = ranked[:3]
+        more = " med flera" if len(ranked) > 3 else ""
+        return f"De {verb} {plural} {_and_list(listed)}{more}."
+    which = singular if len(top) == 1 else plural
+    each = "" if len(top) == 1 else " vardera"
+    return f"Flest {verb} {which} {_and_list(top)}, med {_brister(counts[top[0]])}{each}."
+
+
+def lead_sentence(
+    niva: Niva,
+    entries: Sequence[RapportEntry],
+    previous: Sequence[RapportEntry],
+    year: int,
+) -> str:
+    """The lead of one nivå in 6 b: how many, which myndigheter and områden, what is new.
+
+    `entries` are this year's report entries at the nivå, `previous` every entry of the year
+    before's selection (a brist is new when it was not in it; a myndighet is new when none of
+    last year's brister at this nivå concerned it). Brister are counted, never clients.
+    """
+    if not entries:
+        return ""
+    n = len(entries)
+    sentences = [f"På {NIVA_WORDS[niva]} har {_brister(n)} redovisats under {year}."]
+    sentences.append(
+        _most(entries, lambda e: e.myndighet, "myndigheten", "myndigheterna", "gäller")
+    )
+    if any(entry.omrade.strip() for entry in entries):
+        sentences.append(
+            _most(
+                [e for e in entries if e.omrade.strip()],
+                lambda e: e.omrade,
+                "området",
+                "områdena",
+                "rör",
+            )
+        )
+    if previous:
+        before = {entry.brist_id for entry in previous}
+        new = sum(1 for entry in entries if entry.brist_id not in before)
+        if new == n:
+            sentences.append(f"{'Den är ny' if n == 1 else 'Alla är nya'} sedan {year - 1}.")
+        elif new == 0:
+            sentences.append(f"{'Den' if n == 1 else 'Alla'} fanns med redan {year - 1}.")
+        else:
+            sentences.append(f"{new} av dem är nya sedan {year - 1}.")
+        known = {name_key(entry.myndighet) for entry in previous if entry.niva == niva}
+        shown = _display_names(entry.myndighet for entry in entries)
+        fresh = sorted(
+            {shown[name_key(e.myndighet)] for e in entries if name_key(e.myndighet) not in known},
+            key=name_key,
+        )
+        if fresh and len(fresh) < len(shown):
+            sentences.append(f"Nytt på {NIVA_WORDS[niva]} är brister hos {_and_list(fresh)}.")
+    return " ".join(sentences)
+
+
+def lead_sentences(
+    entries: Sequence[RapportEntry], previous: Sequence[RapportEntry], year: int
+) -> dict[Niva, str]:
+    """The lead sentence of each nivå that has brister in the report, lowest nivå first."""
+    return {
+        niva: lead_sentence(niva, found, previous, year)
+        for niva in Niva
+        if (found := [entry for entry in entries if entry.niva == niva])
+    }
+
+
+# --- Left out of the year's report (item 2) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A brist the samordnare left out of the year's report, and why."""
+
+    brist_id: int
+    nummer: str
+    titel: str
+    verksamhet: str
+    reason: str
+
+
+def left_out(brister: Sequence[BristFacts], reasons: dict[int, str]) -> list[Excluded]:
+    """The brister left out (those of `reasons` among `brister`), by number."""
+    return [
+        Excluded(
+            brist.brist_id, brist.nummer, brist.titel, brist.verksamhet, reasons[brist.brist_id]
+        )
+        for brist in sorted(brister, key=lambda b: (b.nummer, b.verksamhet, b.brist_id))
+        if brist.brist_id in reasons
+    ]
+
+
+def without(brister: Sequence[BristFacts], excluded: Iterable[int]) -> list[BristFacts]:
+    """The brister not left out: what every count, theme and appendix of the report uses."""
+    left = set(excluded)
+    return [brist for brist in brister if brist.brist_id not in left]
+
+
+def themes_to_dict(themes: Sequence[Theme]) -> list[dict[str, Any]]:
+    """The themes JSON-safe; their brister by id (the entries are stored beside them)."""
+    return [
+        {
+            "key": theme.key,
+            "niva": theme.niva.value,
+            "titel": theme.titel,
+            "summary": theme.summary,
+            "brist_ids": list(theme.brist_ids),
+            "common": theme.common,
+        }
+        for theme in themes
+    ]
+
+
+def themes_from_dict(data: list[dict[str, Any]], entries: Sequence[RapportEntry]) -> list[Theme]:
+    """The themes `themes_to_dict` stored, with their entries found again by id."""
+    by_id = {entry.brist_id: entry for entry in entries}
+    return [
+        Theme(
+            key=item["key"],
+            niva=Niva(item["niva"]),
+            titel=item["titel"],
+            summary=item["summary"],
+            entries=tuple(by_id[i] for i in item["brist_ids"] if i in by_id),
+            common=bool(item.get("common")),
+            default_titel=item["titel"],
+            default_summary=item["summary"],
+        )
+        for item in data
+    ]
+
+
 # --- The year in progress ------------------------------------------------------------------
 
 
@@ -663,6 +1044,13 @@ class RapportDocument:
     as_of: date | None = None
     # When the text was generated or frozen (a document's "created"); None: when it is written.
     made_at: datetime | None = None
+    # 6 b in prose: themes and a lead sentence per nivå. A version frozen before themes has
+    # none: its 6 b is the register detail, as it was printed then.
+    themes: tuple["Theme", ...] = ()
+    leads: dict[Niva, str] = field(default_factory=dict)
+    # Is the register detail printed, as the appendix "Bilaga: förteckning"?
+    appendix: bool = True
+    excluded: tuple["Excluded", ...] = ()
 
     @property
     def when(self) -> str:
@@ -682,6 +1070,20 @@ class RapportDocument:
     def observed(self, entry: RapportEntry) -> Observed:
         """The entry's times observed and clients as printed: small client counts hidden."""
         return shown_observed(entry, self.threshold)
+
+    def themes_of(self, niva: Niva) -> list["Theme"]:
+        """The themes 6 b shows under a nivå."""
+        return [theme for theme in self.themes if theme.niva == niva]
+
+    @property
+    def in_prose(self) -> bool:
+        """Is 6 b written as themes (every report since themes; none frozen before)?"""
+        return bool(self.themes)
+
+    @property
+    def shows_register(self) -> bool:
+        """Is the per-brist detail printed: as the appendix, or as an old version's 6 b?"""
+        return self.appendix or not self.in_prose
 
     def has_suppressed(self) -> bool:
         """Does any entry's client count read "<threshold"?"""
@@ -784,6 +1186,21 @@ def document_to_dict(document: RapportDocument) -> dict[str, Any]:
         "threshold": document.threshold,
         # Only while the year ran: a version without it speaks of the year's end.
         **({"as_of": document.as_of.isoformat()} if document.as_of else {}),
+        # 6 b in prose; a document without it (frozen before it) is stored as it was.
+        **(_prose_to_dict(document) if _has_prose_parts(document) else {}),
+    }
+
+
+def _has_prose_parts(document: RapportDocument) -> bool:
+    return bool(document.themes or document.excluded or not document.appendix)
+
+
+def _prose_to_dict(document: RapportDocument) -> dict[str, Any]:
+    return {
+        "themes": themes_to_dict(document.themes),
+        "leads": {niva.value: text for niva, text in document.leads.items()},
+        "appendix": document.appendix,
+        "excluded": [asdict(item) for item in document.excluded],
     }
 
 
@@ -831,6 +1248,11 @@ def document_from_dict(
         threshold=data["threshold"],
         as_of=on,
         made_at=frozen_at,
+        # Versions frozen before 6 b had themes have none of these: they read as they did.
+        themes=tuple(themes_from_dict(data.get("themes", []), entries)),
+        leads={Niva(k): v for k, v in data.get("leads", {}).items()},
+        appendix=data.get("appendix", True),
+        excluded=tuple(Excluded(**item) for item in data.get("excluded", [])),
     )
 
 

@@ -30,6 +30,12 @@ class Rapport(Model):
     closing: Mapped[str] = mapped_column(sa.Text, default="")
     # {brist id (as text): the summary as edited for the report}
     summaries: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # 6 b: the samordnare's changes to the themes, as domain.ThemeDraft.to_dict() writes them.
+    teman: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    # Brister left out of the year's report: {brist id (as text): the reason}.
+    excluded: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    # Is the register detail printed as the appendix "Bilaga: förteckning"?
+    appendix: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)

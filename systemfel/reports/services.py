@@ -5,10 +5,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
-from systemfel.brister.domain import differing
+from systemfel.brister import history
+from systemfel.brister.domain import HandelseTyp, differing
+from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import lock_row, utcnow
-from systemfel.errors import ConflictError, OutOfScope
+from systemfel.errors import ConflictError, OutOfScope, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
@@ -55,10 +57,16 @@ def generate(
 ) -> tuple[RapportDocument, list[domain.RapportEntry]]:
     """Build the report from the brister as they are now, with the draft's texts."""
     _require_covered(scope, verksamhet_ids)
-    facts = queries.brist_facts(scope, verksamhet_ids, year)
+    all_facts = queries.brist_facts(scope, verksamhet_ids, year)
+    # 6 b / item 2: brister left out of the year's report are in none of its counts (both
+    # years' columns, so they compare the same brister), themes, appendix or examples.
+    reasons = excluded_of(rapport)
+    facts = domain.without(all_facts, reasons)
     entries = domain.select_year(facts, year)
+    previous_entries = domain.select_year(facts, year - 1)
     verksamheter = queries.verksamheter(scope, verksamhet_ids)
     rollup = len(verksamhet_ids) > 1
+    summaries = {int(k): v for k, v in (rapport.summaries if rapport else {}).items()}
     now = utcnow()
     document = RapportDocument(
         year=year,
@@ -68,15 +76,21 @@ def generate(
         introduction=rapport.introduction if rapport else "",
         closing=rapport.closing if rapport else "",
         sections=tuple(domain.group_by_niva(entries)),
-        summaries={int(k): v for k, v in (rapport.summaries if rapport else {}).items()},
+        summaries=summaries,
         counts=domain.count_year(facts, year, entries),
-        previous=domain.count_year(facts, year - 1),
+        previous=domain.count_year(facts, year - 1, previous_entries),
         examples=tuple(domain.examples(facts, year)),
         breakdown=domain.breakdown(facts, year, entries) if rollup else {},
         common=tuple(domain.common_brister(entries)) if rollup else (),
         threshold=threshold,
         as_of=domain.as_of(year, local_today(now)),
         made_at=now,
+        themes=tuple(
+            domain.build_themes(entries, themes_of(rapport), rollup=rollup, summaries=summaries)
+        ),
+        leads=domain.lead_sentences(entries, previous_entries, year),
+        appendix=rapport.appendix if rapport else True,
+        excluded=tuple(domain.left_out(all_facts, reasons)),
     )
     return document, entries
 
@@ -91,8 +105,12 @@ def save_draft(
     summaries: dict[int, str],
     expected_version: int,
     user: User,
+    teman: domain.ThemeDraft | None = None,
+    appendix: bool | None = None,
 ) -> Rapport:
     """Keep the samordnare's texts for the report; a save on an outdated copy is refused.
+
+    `teman` and `appendix` (6 b), when given, replace the draft's themes and appendix choice.
 
     So is the second of two first saves at the same moment: the report's (scope, year) is
     unique, and whoever comes second finds the other's draft there.
@@ -101,6 +119,8 @@ def save_draft(
     refuse_personnummer(introduction=introduction, closing=closing)
     for brist_id, text in summaries.items():
         refuse_personnummer(**{f"summary_{brist_id}": text})
+    if teman is not None:
+        _refuse_in_themes(teman)
     rapport = draft_for(scope, verksamhet_ids, year)
     if rapport is None:
         if expected_version != 0:
@@ -111,6 +131,10 @@ def save_draft(
         raise ConflictError(CONFLICT, current_version=rapport.version)
     rapport.introduction, rapport.closing = introduction.strip(), closing.strip()
     rapport.summaries = {str(k): v.strip() for k, v in summaries.items() if v.strip()}
+    if teman is not None:
+        rapport.teman = teman.to_dict()
+    if appendix is not None:
+        rapport.appendix = appendix
     rapport.updated_by = user
     rapport.updated_at = utcnow()
     try:
@@ -185,3 +209,133 @@ def _freeze(*, rapport: Rapport, document: RapportDocument, user: User) -> Rappo
 def latest_version(rapport: Rapport | None) -> RapportVersion | None:
     """Return the last frozen version of the report."""
     return rapport.versions[-1] if rapport and rapport.versions else None
+
+
+# --- 6 b: themes and lead sentences; brister left out (item 2) -------------------------------
+
+REASON_REQUIRED = N_("Skriv varför bristen lämnas utanför årets rapport.")
+NOT_IN_REPORT = N_("Bristen finns inte bland rapportens brister.")
+NOT_LEFT_OUT = N_("Bristen är inte utelämnad ur rapporten.")
+
+
+def themes_of(rapport: Rapport | None) -> domain.ThemeDraft:
+    """The samordnare's changes to the themes, as saved with the draft."""
+    return domain.ThemeDraft.from_dict(rapport.teman if rapport else None)
+
+
+def excluded_of(rapport: Rapport | None) -> dict[int, str]:
+    """The brister left out of the report, with the reason each was left out."""
+    return {int(k): str(v) for k, v in (rapport.excluded if rapport else {}).items()}
+
+
+def theme_field(key: str, part: str) -> str:
+    """The form field of a theme's title ("titel") or summary ("text")."""
+    return f"tema_{key}_{part}"
+
+
+def _refuse_in_themes(teman: domain.ThemeDraft) -> None:
+    for key, text in teman.titles.items():
+        refuse_personnummer(**{theme_field(key, "titel"): text})
+    for key, text in teman.summaries.items():
+        refuse_personnummer(**{theme_field(key, "text"): text})
+
+
+def _draft_at_version(
+    scope: Scope, verksamhet_ids: frozenset[int], year: int, expected_version: int
+) -> Rapport:
+    """The draft to change, made if there is none; refused if changed since it was loaded."""
+    rapport = draft_for(scope, verksamhet_ids, year)
+    if rapport is None:
+        if expected_version != 0:
+            raise ConflictError(CONFLICT, current_version=0)
+        rapport = Rapport(scope=scope_key(verksamhet_ids), year=year)
+        db.session.add(rapport)
+    elif rapport.version != expected_version:
+        raise ConflictError(CONFLICT, current_version=rapport.version)
+    return rapport
+
+
+def _report_brist(verksamhet_ids: frozenset[int], brist_id: int) -> Brist:
+    """The brist, when it belongs to one of the report's verksamheter."""
+    brist = db.session.get(Brist, brist_id)
+    if brist is None or brist.verksamhet_id not in verksamhet_ids:
+        raise ValidationError(NOT_IN_REPORT, "brist")
+    return brist
+
+
+def _flush_draft(expected_version: int) -> None:
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError) as error:
+        raise ConflictError(CONFLICT, current_version=expected_version + 1) from error
+
+
+def exclude_brist(
+    *,
+    scope: Scope,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    brist_id: int,
+    reason: str,
+    expected_version: int,
+    user: User,
+) -> Rapport:
+    """Leave a brist out of the year's report, with a reason kept in the brist's history."""
+    _require_editor(scope, verksamhet_ids)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(REASON_REQUIRED, "reason")
+    refuse_personnummer(reason=reason)
+    brist = _report_brist(verksamhet_ids, brist_id)
+    rapport = _draft_at_version(scope, verksamhet_ids, year, expected_version)
+    rapport.excluded = {**(rapport.excluded or {}), str(brist.id): reason}
+    _touch(rapport, user)
+    now = utcnow()
+    history.record(
+        brist,
+        HandelseTyp.UTELAMNAD_UR_RAPPORT,
+        {"year": year, "scope": rapport.scope},
+        user,
+        local_today(now),
+        now,
+        text=reason,
+        touches_brist=False,
+    )
+    _flush_draft(expected_version)
+    return rapport
+
+
+def include_brist(
+    *,
+    scope: Scope,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    brist_id: int,
+    expected_version: int,
+    user: User,
+) -> Rapport:
+    """Take a brist left out back into the year's report; its history says so."""
+    _require_editor(scope, verksamhet_ids)
+    brist = _report_brist(verksamhet_ids, brist_id)
+    rapport = _draft_at_version(scope, verksamhet_ids, year, expected_version)
+    if str(brist.id) not in (rapport.excluded or {}):
+        raise ValidationError(NOT_LEFT_OUT, "brist")
+    rapport.excluded = {k: v for k, v in rapport.excluded.items() if k != str(brist.id)}
+    _touch(rapport, user)
+    now = utcnow()
+    history.record(
+        brist,
+        HandelseTyp.MED_I_RAPPORT_IGEN,
+        {"year": year, "scope": rapport.scope},
+        user,
+        local_today(now),
+        now,
+        touches_brist=False,
+    )
+    _flush_draft(expected_version)
+    return rapport
+
+
+def _touch(rapport: Rapport, user: User) -> None:
+    rapport.updated_by = user
+    rapport.updated_at = utcnow()

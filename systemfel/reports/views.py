@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from systemfel.access import current_scope
 from systemfel.bounds import whole_number
+from systemfel.brister import domain as brister_domain
 from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
@@ -25,7 +26,14 @@ from systemfel.formtools import run_on_form, run_verb, show_conflict, submitted_
 from systemfel.pdf import render_pdf
 from systemfel.reports import documents, domain, queries, services, statistics
 from systemfel.reports.domain import RapportDocument
-from systemfel.reports.forms import RapportTextForm, text_form
+from systemfel.reports.forms import (
+    ExcludeForm,
+    IncludeForm,
+    RapportTextForm,
+    fill_themes,
+    posted_themes,
+    text_form,
+)
 from systemfel.reports.models import Rapport, RapportVersion
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
@@ -33,6 +41,8 @@ from systemfel.workdays import calendar_around
 
 blueprint = Blueprint("reports", __name__)
 
+# Posted by the form that shows 6 b's themes and the appendix choice (an unticked box is absent).
+THEMES_SHOWN = "teman_visade"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -95,25 +105,40 @@ def rapport():
         return _rapport_as_saved(ids, year)
     rapport = services.draft_for(current_scope(), ids, year)
     document, entries = _generate(ids, year, rapport)
-    form = text_form(entries, formdata=request.form)
+    form = text_form(entries, formdata=request.form, themes=document.themes)
     if not form.validate():
         return _render_rapport(ids, year, rapport, document, entries, form, 422)
-    outcome = run_on_form(form, lambda: _save_draft(form, ids, year), conflict_notice=True)
+    outcome = run_on_form(
+        form, lambda: _save_draft(form, ids, year, document, entries), conflict_notice=True
+    )
     if outcome.ok:
         flash(gettext("Texterna är sparade."), "success")
         return redirect(_rapport_url(ids, year))
     rapport = services.draft_for(current_scope(), ids, year)  # as saved now, beside the refused
     if outcome.conflict is None:
         return _render_rapport(ids, year, rapport, document, entries, form, 422)
-    _show_theirs(form, rapport)
+    _show_theirs(form, rapport, document)
     return _render_rapport(
         ids, year, rapport, document, entries, form, 409, conflict=outcome.conflict
     )
 
 
-def _save_draft(form: RapportTextForm, ids: frozenset[int], year: int) -> Rapport:
-    """The service call that keeps the posted texts."""
+def _save_draft(
+    form: RapportTextForm,
+    ids: frozenset[int],
+    year: int,
+    document: RapportDocument,
+    entries: list,
+) -> Rapport:
+    """The service call that keeps the posted texts, themes and appendix choice."""
     texts = form.texts()
+    teman, appendix = None, None
+    if request.form.get(THEMES_SHOWN):  # a form without the 6 b part leaves it alone
+        placement, titles, summaries = posted_themes(form, document.themes, entries)
+        teman = domain.edit_themes(
+            document.themes, entries, placement, titles, summaries, rollup=len(ids) > 1
+        )
+        appendix = bool(form["appendix"].data)
     return services.save_draft(
         scope=current_scope(),
         verksamhet_ids=ids,
@@ -123,13 +148,26 @@ def _save_draft(form: RapportTextForm, ids: frozenset[int], year: int) -> Rappor
         summaries=form.summaries(),
         expected_version=submitted_version(form),
         user=current_user,
+        teman=teman,
+        appendix=appendix,
     )
 
 
-def _show_theirs(form: RapportTextForm, rapport: Rapport | None) -> None:
-    """After a refused save on an outdated copy: what is saved now beside each differing text."""
+def _show_theirs(
+    form: RapportTextForm, rapport: Rapport | None, document: RapportDocument | None = None
+) -> None:
+    """After a refused save on an outdated copy: what is saved now beside each differing text.
+
+    A theme's summary as saved is the one the report shows now (default or edited).
+    """
     saved = services.texts_of(rapport)
-    differing = services.differing_texts(rapport, form.texts())
+    shown = bool(request.form.get(THEMES_SHOWN))  # else no theme text was posted
+    posted = {n: t for n, t in form.texts().items() if shown or not n.startswith("tema_")}
+    if document is not None and shown:
+        saved |= {
+            services.theme_field(theme.key, "text"): theme.summary for theme in document.themes
+        }
+    differing = brister_domain.differing({name: "" for name in posted} | saved, posted)
     theirs = {name: saved.get(name, "") for name in differing}
     show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
 
@@ -140,8 +178,9 @@ def _rapport_as_saved(
     """The report page with the draft's texts in the form."""
     rapport = services.draft_for(current_scope(), ids, year)
     document, entries = _generate(ids, year, rapport)
-    form = text_form(entries)
+    form = text_form(entries, themes=document.themes)
     form.fill(services.texts_of(rapport), rapport.version if rapport else 0)
+    fill_themes(form, document.themes, document.appendix)
     return _render_rapport(
         ids, year, rapport, document, entries, form, status, freeze_refusal=freeze_refusal
     )
@@ -157,6 +196,8 @@ def _render_rapport(
     status: int,
     conflict: ConflictError | None = None,
     freeze_refusal: ConflictError | None = None,
+    exclude_form: ExcludeForm | None = None,
+    exclude_conflict: ConflictError | None = None,
 ):
     """The report page: the document, its frozen versions and what changed since, the texts."""
     latest = services.latest_version(rapport)
@@ -175,12 +216,121 @@ def _render_rapport(
         can_edit=_may_edit(),
         conflict=conflict,
         freeze_refusal=freeze_refusal,
+        exclude_form=exclude_form or _exclude_form(entries, rapport),
+        exclude_conflict=exclude_conflict,
+        include_version=rapport.version if rapport else 0,
         **_doc_context(document),
     ), status
 
 
 def _rapport_url(ids: frozenset[int], year: int, endpoint: str = "reports.rapport", **more) -> str:
     return url_for(endpoint, ar=year, verksamhet=sorted(ids), **more)
+
+
+# --- 6 b / item 2: leave a brist out of the year's report, take it back ------------------------
+
+
+def _exclude_form(entries: list, rapport: Rapport | None, formdata=None) -> ExcludeForm:
+    """The form to leave one of the report's brister out; its choices are the report's."""
+    form = ExcludeForm(formdata=formdata)
+    rollup = len({e.verksamhet for e in entries}) > 1  # numbers repeat: name the verksamhet
+    form.brist.choices = [
+        (e.brist_id, f"{e.verksamhet + ' ' if rollup else ''}{e.nummer} {e.titel}") for e in entries
+    ]
+    if formdata is None:
+        form.version.data = rapport.version if rapport else 0
+    return form
+
+
+@blueprint.route("/rapport/utelamna", methods=["POST"])
+@login_required
+def exclude():
+    """Leave a brist out of the year's report, with a reason; only the samordnare does."""
+    ids, year = _chosen()
+    if not _may_edit():
+        abort(403)
+    if not ids:
+        abort(404)
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries = _generate(ids, year, rapport)
+    form = _exclude_form(entries, rapport, formdata=request.form)
+    if not form.validate():
+        return _rapport_with_exclude_form(ids, year, form, 422)
+    outcome = run_on_form(
+        form,
+        lambda: services.exclude_brist(
+            scope=current_scope(),
+            verksamhet_ids=ids,
+            year=year,
+            brist_id=form.brist.data,
+            reason=form.reason.data or "",
+            expected_version=submitted_version(form),
+            user=current_user,
+        ),
+        conflict_notice=True,
+    )
+    if outcome.ok:
+        flash(gettext("Bristen är utelämnad ur rapporten."), "success")
+        return redirect(_rapport_url(ids, year) + "#utelamnade")
+    status = 409 if outcome.conflict is not None else 422
+    return _rapport_with_exclude_form(ids, year, form, status, outcome.conflict)
+
+
+def _rapport_with_exclude_form(
+    ids: frozenset[int],
+    year: int,
+    form: ExcludeForm | None,
+    status: int,
+    conflict: ConflictError | None = None,
+):
+    """The report page as saved, with the refused exclusion kept in its form."""
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries = _generate(ids, year, rapport)
+    texts = text_form(entries, themes=document.themes)
+    texts.fill(services.texts_of(rapport), rapport.version if rapport else 0)
+    fill_themes(texts, document.themes, document.appendix)
+    form = form or _exclude_form(entries, rapport)
+    if conflict is not None:
+        form.version.data = rapport.version if rapport else 0
+    return _render_rapport(
+        ids,
+        year,
+        rapport,
+        document,
+        entries,
+        texts,
+        status,
+        exclude_form=form,
+        exclude_conflict=conflict,
+    )
+
+
+@blueprint.route("/rapport/ta-med", methods=["POST"])
+@login_required
+def include():
+    """Take a brist left out back into the year's report."""
+    ids, year = _chosen()
+    if not _may_edit():
+        abort(403)
+    form = IncludeForm()
+    if not ids or not form.validate_on_submit():
+        abort(400)
+    outcome = run_verb(
+        lambda: services.include_brist(
+            scope=current_scope(),
+            verksamhet_ids=ids,
+            year=year,
+            brist_id=form.brist.data,
+            expected_version=submitted_version(form),
+            user=current_user,
+        )
+    )
+    if outcome.conflict is not None:
+        return _rapport_with_exclude_form(ids, year, None, 409, outcome.conflict)
+    if not outcome.ok:
+        abort(400)  # not left out, or not one of the report's brister
+    flash(gettext("Bristen är med i rapporten igen."), "success")
+    return redirect(_rapport_url(ids, year) + "#utelamnade")
 
 
 @blueprint.route("/rapport/frys", methods=["POST"])

@@ -1,5 +1,6 @@
-"""A samordnare takes out the year's report, writes its introduction, freezes a version and
-looks at the statistics, in a real browser; every page passes axe."""
+"""A samordnare takes out the year's report, writes its introduction, regroups a theme, leaves
+a brist out and takes it back, freezes a version and looks at the statistics, in a real
+browser; every page passes axe."""
 
 import pytest
 from playwright.sync_api import expect
@@ -36,6 +37,29 @@ def test_generate_edit_freeze_and_statistics(page, world, axe_audit):
     page.get_by_role("button", name="Spara texterna").click()
     expect(page.get_by_text("Texterna är sparade.")).to_be_visible()
     expect(page.locator(".rapport-document")).to_contain_text("sett brister i bemötandet")
+
+    # 6 b: the brist to a theme of its own, renamed; the lead sentence stays above it.
+    page.get_by_label(f"Tema för {world.brist.titel}").select_option(label="Ett nytt tema")
+    page.get_by_role("button", name="Spara texterna").click()
+    expect(page.get_by_text("Texterna är sparade.")).to_be_visible()
+    page.get_by_label("Temats rubrik").fill("Beslut som ingen förstår")
+    page.get_by_role("button", name="Spara texterna").click()
+    document = page.locator(".rapport-document")
+    expect(document.get_by_role("heading", name="Beslut som ingen förstår")).to_be_visible()
+    expect(document).to_contain_text("På handläggarnivå har 1 brist redovisats")
+    axe_audit.check(page)
+
+    # Left out with a reason, listed under Utelämnade, then taken back in.
+    page.get_by_label("Brist", exact=True).select_option(index=0)
+    page.get_by_label("Varför lämnas den utanför?").fill("Registrerad av misstag")
+    page.get_by_role("button", name="Lämna utanför").click()
+    expect(page.get_by_text("Bristen är utelämnad ur rapporten.")).to_be_visible()
+    expect(page.locator("#utelamnade")).to_contain_text("Registrerad av misstag")
+    expect(document).not_to_contain_text(world.brist.nummer)
+    axe_audit.check(page)
+    page.get_by_role("button", name=f"Ta med {world.brist.nummer} igen").click()
+    expect(page.get_by_text("Bristen är med i rapporten igen.")).to_be_visible()
+    expect(document).to_contain_text("Beslut som ingen förstår")
 
     page.get_by_role("button", name="Frys en version").click()
     expect(page.get_by_text("Version 1 är fryst.")).to_be_visible()

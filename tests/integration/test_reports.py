@@ -269,10 +269,14 @@ def test_golden_docx_of_a_year_of_brister(scene, year_of_brister):
         "6 b Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
     )
     levels = [text for style, text in headings if style == "Heading 2"]
-    assert levels == ["Handläggarnivå", "Lokal nivå", "Central nivå"]
-    assert ("Heading 3", "Försäkringskassan") in headings
+    # 6 b in prose per nivå, then (included by default) the register as the appendix.
+    assert levels == ["Handläggarnivå", "Lokal nivå", "Central nivå"] * 2
+    assert ("Heading 3", "Försäkringskassan") in headings  # the appendix, by myndighet
     assert names.index("6 c Exempel på åtgärder som vidtagits") > names.index("Central nivå")
+    assert names.index("Bilaga: förteckning") > names.index("6 c Exempel på åtgärder som vidtagits")
     text = "\n".join(p.text for p in read.paragraphs)
+    prose = text[: text.index("6 c Exempel")]
+    assert "På handläggarnivå har " in prose and "SF-" not in prose  # no numbers in 6 b
     order = ("Kom tillbaka", "Över årsskiftet", "Eskalerad", "Huvudbristen")
     positions = [text.index(year_of_brister[titel].nummer + " " + titel) for titel in order]
     assert positions == sorted(positions)  # handläggare; lokal by number (2025 first); central
