@@ -1,7 +1,7 @@
 """rapport: 6 b themes, brister left out of the year's report, the appendix on or off
 
 Revision ID: a12themes001
-Revises: d4e7a1c9b2f0
+Revises: a14digest001
 Create Date: 2026-12-01 17:29:52.095562
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a12themes001'
-down_revision = 'd4e7a1c9b2f0'
+down_revision = 'a14digest001'
 branch_labels = None
 depends_on = None
 
