@@ -49,11 +49,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("kontakt", schema=None) as batch_op:
-        batch_op.drop_column("acknowledged_diarienummer")
-        batch_op.drop_column("acknowledged_handlaggare")
-        batch_op.drop_column("acknowledged_at")
-        batch_op.drop_column("pause_orsak")
-        batch_op.drop_column("resumed_on")
-        batch_op.drop_column("paused_at")
-        batch_op.drop_column("paused_on")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of a table other tables point at
+    # cannot be dropped while foreign keys are on.
+    op.drop_column("kontakt", "acknowledged_diarienummer")
+    op.drop_column("kontakt", "acknowledged_handlaggare")
+    op.drop_column("kontakt", "acknowledged_at")
+    op.drop_column("kontakt", "pause_orsak")
+    op.drop_column("kontakt", "resumed_on")
+    op.drop_column("kontakt", "paused_at")
+    op.drop_column("kontakt", "paused_on")

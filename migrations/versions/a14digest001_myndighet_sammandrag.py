@@ -30,5 +30,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('myndighet', schema=None) as batch_op:
-        batch_op.drop_column('sammandrag')
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of a table other tables point at
+    # cannot be dropped while foreign keys are on.
+    op.drop_column('myndighet', 'sammandrag')

@@ -105,6 +105,15 @@ XLSX_WRAPPED = frozenset({"Rubrik", "Sammanfattning", "Åtgärder"})
 XLSX_COUNT_COLUMNS = frozenset({"Antal observationer", "Antal klienter"})
 
 
+def _xlsx_suppression_note(doc: RapportDocument) -> str:
+    """Why some count cells of the workbook are empty: numbers stay numbers, so sums work."""
+    return (
+        f"Antal klienter mellan 1 och {doc.threshold - 1} lämnas tomma, och antal observationer "
+        "bredvid dem där det exakta antalet skulle avslöja antalet klienter; cellens kommentar "
+        f"säger vad som döljs (till exempel Färre än {doc.threshold} — döljs)."
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # What every format shares
 
@@ -763,9 +772,9 @@ def _register_sheet(workbook: Workbook, doc: RapportDocument) -> None:
         sheet.append(values)
         rows += 1
     _filter(sheet, len(columns), rows)
-    if note := _suppression_note(doc):
+    if doc.has_suppressed():
         sheet.append([])
-        sheet.append([note])
+        sheet.append([_xlsx_suppression_note(doc)])
 
 
 def _count_sheets(workbook: Workbook, doc: RapportDocument) -> None:

@@ -167,6 +167,12 @@ NOTE = (
     "Antal klienter mellan 1 och 2 visas som <3, och antal observationer bredvid dem som till "
     "exempel ≥2 där det exakta antalet skulle avslöja antalet klienter."
 )
+# In the workbook a held-back count is an empty cell with a comment: sums and sorting work.
+XLSX_NOTE = (
+    "Antal klienter mellan 1 och 2 lämnas tomma, och antal observationer bredvid dem där det "
+    "exakta antalet skulle avslöja antalet klienter; cellens kommentar säger vad som döljs "
+    "(till exempel Färre än 3 — döljs)."
+)
 SUMMARY = "6 b Sammanfattning av brister som rör den enskildes tillgång till vård, stöd och service"
 ROUTINES = "6 a Rutiner för uppmärksammade brister"
 EXAMPLES = "6 c Exempel på åtgärder som vidtagits"
@@ -597,7 +603,7 @@ def test_xlsx_sheets_header_and_entries():
     assert rows[3][9:11] == [None, None]
     assert rows[5][9:11] == [1, 0]
     assert rows[3][4] == "Den redigerade sammanfattningen."
-    assert rows[-1][0] == NOTE
+    assert rows[-1][0] == XLSX_NOTE
 
 
 def test_xlsx_neutralises_formulas():

@@ -112,10 +112,26 @@ def rapport_csv(client, world):
     return _by_nummer(rows, header, "Antal observationer", "Antal klienter"), []
 
 
+def _xlsx_shown(cell) -> object:
+    """A count cell as a reader sees it: a number, or an empty cell whose note says what is
+    held back ("Färre än 3 — döljs" reads as "<3", "Minst 2 — ..." as "≥2")."""
+    if cell.value is not None or cell.comment is None:
+        return cell.value
+    note = cell.comment.text
+    if fewer := re.match(r"Färre än (\d+)", note):
+        return f"<{fewer.group(1)}"
+    if least := re.match(r"Minst (\d+)", note):
+        return f"≥{least.group(1)}"
+    raise AssertionError(f"an empty count cell with an unknown note: {note!r}")
+
+
 def rapport_xlsx(client, world):
     book = openpyxl.load_workbook(io.BytesIO(client.get(_url(world, "/rapport/export.xlsx")).data))
-    header, *rows = book["Brister"].iter_rows(values_only=True)
-    counts = [[str(v) for v in row] for row in book["Antal"].iter_rows(values_only=True) if row]
+    header, *rows = ([_xlsx_shown(cell) for cell in row] for row in book["Brister"].iter_rows())
+    # The brister's rows; below them a line says why some cells are empty.
+    rows = [row for row in rows if row[header.index("Nummer")] is not None]
+    per_niva = book["Antal per nivå"].iter_rows(values_only=True)
+    counts = [[str(v) for v in row] for row in per_niva if row]
     return _by_nummer(rows, list(header), "Antal observationer", "Antal klienter"), counts
 
 
