@@ -41,6 +41,7 @@ from systemfel.brister.domain import (
     Niva,
     Status,
     Utfall,
+    check_history_data,
     format_number,
     search_text,
 )
@@ -536,6 +537,7 @@ class Generator:
         times = sorted(created_at + timedelta(seconds=rng.random() * span) for _ in handelser)
 
         history = rows["handelse"]
+        # Without "niva": the level it was registered at is not the final one when escalated.
         history.append(_handelse(brist_id, HandelseTyp.REGISTRERAD, creator, created_at, 1))
         version = 1
         current = Status.REGISTRERAD
@@ -562,7 +564,15 @@ class Generator:
                 )
                 text = f"{observed_on.isoformat()}: {clients}. {note}".strip()
                 history.append(
-                    _handelse(brist_id, HandelseTyp.OBSERVATION, user, moment, version, text)
+                    _handelse(
+                        brist_id,
+                        HandelseTyp.OBSERVATION,
+                        user,
+                        moment,
+                        version,
+                        text,
+                        data={"antal_klienter": clients},
+                    )
                 )
             elif kind == "andrad":
                 version += 1
@@ -575,6 +585,7 @@ class Generator:
                         moment,
                         version,
                         changes=[["Antal klienter", str(old), str(antal)]],
+                        data={"fields": ["antal_klienter"]},
                     )
                 )
             elif kind == "eskalerad":
@@ -589,6 +600,7 @@ class Generator:
                         version,
                         "Frågan kan inte lösas lokalt.",
                         [["Nivå", NIVA_LABELS[lower], NIVA_LABELS[niva]]],
+                        {"from": lower.value, "to": niva.value},
                     )
                 )
             elif kind == "status":
@@ -602,6 +614,7 @@ class Generator:
                         version,
                         rng.choice(COMMENTS),
                         [["Status", STATUS_LABELS[current], STATUS_LABELS[move]]],
+                        {"from": current.value, "to": move.value},
                     )
                 )
                 current = move
@@ -611,11 +624,22 @@ class Generator:
                     ["Status", STATUS_LABELS[current], STATUS_LABELS[Status.STANGD]],
                     ["Utfall", "", UTFALL_LABELS[utfall]],
                 ]
+                facts: dict[str, Any] = {"from": current.value, "utfall": utfall.value}
                 if merged_into is not None:
                     changes.append(["Sammanslagen med", "", merged_into[1]])
+                    facts |= {
+                        "merged_into_id": merged_into[0],
+                        "merged_into_nummer": merged_into[1],
+                    }
                     history.append(
                         _handelse(
-                            merged_into[0], HandelseTyp.SAMMANSLAGEN_HIT, user, moment, 1, nummer
+                            merged_into[0],
+                            HandelseTyp.SAMMANSLAGEN_HIT,
+                            user,
+                            moment,
+                            1,
+                            nummer,
+                            data={"brist_id": brist_id, "nummer": nummer},
                         )
                     )
                 history.append(
@@ -627,6 +651,7 @@ class Generator:
                         version,
                         rng.choice(COMMENTS),
                         changes,
+                        facts,
                     )
                 )
                 closed_at = moment
@@ -763,16 +788,18 @@ def _handelse(
     version: int,
     text: str = "",
     changes: list | None = None,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A history row as `brister.history.record` writes it: its facts checked by the schema."""
+    facts = data or {}
+    check_history_data(typ, facts)
     return {
         "brist_id": brist_id,
         "typ": typ.value,
         "user_id": user_id,
         "created_at": created_at,
-        # Since history is stored as facts (migration d4e7a1c9b2f0) these are required; the
-        # generated entries carry no facts beyond their text and changes (a stopgap).
         "happened_on": created_at.date(),
-        "data": {},
+        "data": facts,
         "version": version,
         "text": text,
         "changes": changes or [],
