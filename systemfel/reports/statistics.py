@@ -328,29 +328,9 @@ def gather(
     today = today or local_today()
     live = [Brist.merged_into_id.is_(None), *scope.where(Brist.verksamhet_id)]
 
-    # 1. Brister of the year by nivå × myndighet × område (a few hundred rows at most).
-    # Counting by ids first and naming afterwards is faster than grouping joined names.
-    by_ids = (
-        sa.select(Brist.niva, Brist.myndighet_id, Brist.omrade_id, sa.func.count().label("n"))
-        .where(*live, *([] if year is None else [Brist.year == year]))
-        .group_by(Brist.niva, Brist.myndighet_id, Brist.omrade_id)
-        .subquery()
-    )
-    combined = db.session.execute(
-        sa.select(by_ids.c.niva, Myndighet.namn, Omrade.namn, sa.func.sum(by_ids.c.n))
-        .join(Myndighet, Myndighet.id == by_ids.c.myndighet_id)
-        .join(Omrade, Omrade.id == by_ids.c.omrade_id)
-        .group_by(by_ids.c.niva, Myndighet.namn, Omrade.namn)
-    ).all()
-    by_niva: Counter[Niva] = Counter()
-    by_myndighet: Counter[str] = Counter()
-    by_omrade: Counter[str] = Counter()
-    for niva, myndighet, omrade, n in combined:
-        by_niva[niva] += int(n)
-        by_myndighet[myndighet] += int(n)
-        by_omrade[omrade] += int(n)
+    by_niva, by_myndighet, by_omrade = _brister_counted(live, year)
 
-    # 2. New, closed and open brister per year, and days to closure: the report's definition
+    # New, closed and open brister per year, and days to closure: the report's definition
     # (reports.domain.tally_years), over each brist's closings and reopenings.
     lines = queries.timelines(scope)
     tallies = _tallies(lines)
@@ -358,62 +338,7 @@ def gather(
     closed_per_year = {y: t.closed for y, t in tallies.items() if t.closed}
     close_days = [d for y, t in tallies.items() if year in (None, y) for d in t.days_to_close]
 
-    # 4. Requests per myndighet × days to answer (None: unanswered), with the late ones.
-    sent_on = LocalDate(Kontakt.created_at)
-    answer_days = DaysBetween(sent_on, LocalDate(Kontakt.answered_at))
-    is_late = sa.case(
-        (
-            sa.and_(
-                Kontakt.answered_at.is_not(None),
-                LocalDate(Kontakt.answered_at) > Kontakt.answer_due_on,
-            ),
-            1,
-        ),
-        # A paused clock is not late: its deadline moves when the ombud resumes it.
-        (
-            sa.and_(
-                Kontakt.answered_at.is_(None),
-                Kontakt.paused_on.is_(None),
-                Kontakt.answer_due_on < today,
-            ),
-            1,
-        ),
-        else_=0,
-    )
-    answers = db.session.execute(
-        sa.select(Myndighet.namn, answer_days, sa.func.count(), sa.func.sum(is_late))
-        .join(Myndighet, Myndighet.id == Kontakt.myndighet_id)
-        .join(Brist, Brist.id == Kontakt.brist_id)
-        .where(
-            *live,
-            Kontakt.answer_due_on.is_not(None),
-            sa.or_(Kontakt.answered_at.is_not(None), Kontakt.links_revoked_at.is_(None)),
-            *([] if year is None else [YearOf(sent_on) == year]),
-        )
-        .group_by(Myndighet.namn, answer_days)
-    )
-    requests: Counter[str] = Counter()
-    answered: Counter[str] = Counter()
-    late: Counter[str] = Counter()
-    days_by_myndighet: dict[str, Counter[int]] = defaultdict(Counter)
-    for namn, days, n, late_n in answers:
-        requests[namn] += n
-        late[namn] += int(late_n or 0)
-        if days is not None:
-            answered[namn] += n
-            days_by_myndighet[namn][days] += n
-
-    myndigheter = tuple(
-        MyndighetAnswers(
-            myndighet=namn,
-            requests=requests[namn],
-            answered=answered[namn],
-            answer_rate=rate(answered[namn], requests[namn]),
-            median_days=median_of_counts(days_by_myndighet[namn].items()),
-            late=late[namn],
-        )
-        for namn in sorted(requests)
-    )
+    myndigheter = _answers(live, year, today)
     most_late = tuple(
         sorted(
             (a for a in myndigheter if a.late),
@@ -460,6 +385,94 @@ def gather(
         myndigheter=myndigheter,
         most_late=most_late,
         tallies=tallies,
+    )
+
+
+def _brister_counted(
+    live: list[sa.ColumnElement[bool]], year: int | None
+) -> tuple[Counter[Niva], Counter[str], Counter[str]]:
+    """The year's brister by nivå, by myndighet and by område (a few hundred rows at most)."""
+    # Counting by ids first and naming afterwards is faster than grouping joined names.
+    by_ids = (
+        sa.select(Brist.niva, Brist.myndighet_id, Brist.omrade_id, sa.func.count().label("n"))
+        .where(*live, *([] if year is None else [Brist.year == year]))
+        .group_by(Brist.niva, Brist.myndighet_id, Brist.omrade_id)
+        .subquery()
+    )
+    combined = db.session.execute(
+        sa.select(by_ids.c.niva, Myndighet.namn, Omrade.namn, sa.func.sum(by_ids.c.n))
+        .join(Myndighet, Myndighet.id == by_ids.c.myndighet_id)
+        .join(Omrade, Omrade.id == by_ids.c.omrade_id)
+        .group_by(by_ids.c.niva, Myndighet.namn, Omrade.namn)
+    ).all()
+    by_niva: Counter[Niva] = Counter()
+    by_myndighet: Counter[str] = Counter()
+    by_omrade: Counter[str] = Counter()
+    for niva, myndighet, omrade, n in combined:
+        by_niva[niva] += int(n)
+        by_myndighet[myndighet] += int(n)
+        by_omrade[omrade] += int(n)
+    return by_niva, by_myndighet, by_omrade
+
+
+def _answers(
+    live: list[sa.ColumnElement[bool]], year: int | None, today: date
+) -> tuple[MyndighetAnswers, ...]:
+    """Requests per myndighet, answered, late and the median days to answer."""
+    sent_on = LocalDate(Kontakt.created_at)
+    answer_days = DaysBetween(sent_on, LocalDate(Kontakt.answered_at))
+    is_late = sa.case(
+        (
+            sa.and_(
+                Kontakt.answered_at.is_not(None),
+                LocalDate(Kontakt.answered_at) > Kontakt.answer_due_on,
+            ),
+            1,
+        ),
+        # A paused clock is not late: its deadline moves when the ombud resumes it.
+        (
+            sa.and_(
+                Kontakt.answered_at.is_(None),
+                Kontakt.paused_on.is_(None),
+                Kontakt.answer_due_on < today,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    answers = db.session.execute(
+        sa.select(Myndighet.namn, answer_days, sa.func.count(), sa.func.sum(is_late))
+        .join(Myndighet, Myndighet.id == Kontakt.myndighet_id)
+        .join(Brist, Brist.id == Kontakt.brist_id)
+        .where(
+            *live,
+            Kontakt.answer_due_on.is_not(None),
+            sa.or_(Kontakt.answered_at.is_not(None), Kontakt.links_revoked_at.is_(None)),
+            *([] if year is None else [YearOf(sent_on) == year]),
+        )
+        .group_by(Myndighet.namn, answer_days)
+    )
+    requests: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    days_by_myndighet: dict[str, Counter[int]] = defaultdict(Counter)
+    for namn, days, n, late_n in answers:
+        requests[namn] += n
+        late[namn] += int(late_n or 0)
+        if days is not None:
+            answered[namn] += n
+            days_by_myndighet[namn][days] += n
+
+    return tuple(
+        MyndighetAnswers(
+            myndighet=namn,
+            requests=requests[namn],
+            answered=answered[namn],
+            answer_rate=rate(answered[namn], requests[namn]),
+            median_days=median_of_counts(days_by_myndighet[namn].items()),
+            late=late[namn],
+        )
+        for namn in sorted(requests)
     )
 
 
