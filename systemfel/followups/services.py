@@ -355,22 +355,8 @@ def record_answer(
     answer: it pauses the clock to the deadline until the ombud has sent the information.
     """
     now = now or utcnow()
-    refuse_personnummer(text=text, diarienummer=diarienummer, responsible_body=responsible_body)
-    if typ not in domain.OFFERED_SVAR:
-        raise ValidationError(N_("Gör ett val."), field="typ")
-    if typ == SvarTyp.BEGAR_KOMPLETTERING and not text.strip():
-        raise ValidationError(N_("Skriv vilken information ni behöver."), field="text")
-    if typ == SvarTyp.ATGARD_UTLOVAD and promised_on is None:
-        raise ValidationError(N_("Ange när åtgärden ska vara klar."), field="promised_on")
     today = local_today(now)
-    if promised_on is not None and not today < promised_on <= today + PROMISE_HORIZON:
-        raise ValidationError(
-            N_("Ange ett datum efter i dag och inom tre år."), field="promised_on"
-        )
-    if typ == SvarTyp.EJ_VART_ANSVAR and not responsible_body.strip():
-        raise ValidationError(
-            N_("Ange vilken myndighet eller verksamhet som ansvarar."), field="responsible_body"
-        )
+    _check_answer(typ, text, diarienummer, promised_on, responsible_body, today)
     lock_row(Kontakt, kontakt.id)  # the same answer posted twice at once: the second waits
     given = {
         "typ": typ,
@@ -396,7 +382,49 @@ def record_answer(
         svar.text,
         touches_brist=False,
     )
-    if typ == SvarTyp.BEGAR_KOMPLETTERING:
+    _follow_answer(kontakt, svar, now)
+    db.session.flush()
+    enqueue(
+        key=f"svar:{svar.id}",
+        to=[brist.ansvarig.email],
+        subject=f"Svar från {kontakt.myndighet.namn}: {brist.nummer}",
+        template="answer_received",
+        context={"kontakt": kontakt, "svar": svar},
+        now=now,
+    )
+    return svar
+
+
+def _check_answer(
+    typ: SvarTyp,
+    text: str,
+    diarienummer: str,
+    promised_on: date | None,
+    responsible_body: str,
+    today: date,
+) -> None:
+    """Refuse an answer that is not whole: each kind asks for what it needs."""
+    refuse_personnummer(text=text, diarienummer=diarienummer, responsible_body=responsible_body)
+    if typ not in domain.OFFERED_SVAR:
+        raise ValidationError(N_("Gör ett val."), field="typ")
+    if typ == SvarTyp.BEGAR_KOMPLETTERING and not text.strip():
+        raise ValidationError(N_("Skriv vilken information ni behöver."), field="text")
+    if typ == SvarTyp.ATGARD_UTLOVAD and promised_on is None:
+        raise ValidationError(N_("Ange när åtgärden ska vara klar."), field="promised_on")
+    if promised_on is not None and not today < promised_on <= today + PROMISE_HORIZON:
+        raise ValidationError(
+            N_("Ange ett datum efter i dag och inom tre år."), field="promised_on"
+        )
+    if typ == SvarTyp.EJ_VART_ANSVAR and not responsible_body.strip():
+        raise ValidationError(
+            N_("Ange vilken myndighet eller verksamhet som ansvarar."), field="responsible_body"
+        )
+
+
+def _follow_answer(kontakt: Kontakt, svar: Svar, now: datetime) -> None:
+    """What an answer changes: the clock, the escalation proposal, the follow-up date."""
+    brist = kontakt.brist
+    if svar.typ == SvarTyp.BEGAR_KOMPLETTERING:
         if kontakt.awaits_answer and not kontakt.is_paused:
             _pause(kontakt, PausOrsak.KOMPLETTERING, None, now)
     else:
@@ -404,6 +432,7 @@ def record_answer(
         _end_pause(kontakt)  # the answer came: the clock has nothing left to count
     # The reminders went unanswered; now there is an answer, so escalation is not proposed.
     brister_services.withdraw_escalation_proposal(brist=brist)
+    promised_on = svar.promised_on
     if promised_on is not None and not brist.is_closed and open_bevakning(brist) is not None:
         # The answer link is the myndighet's authority, for this brist's follow-up only.
         link_scope = Scope(frozenset({brist.verksamhet_id}), frozenset({Operation.WORK_BRISTER}))
@@ -415,16 +444,6 @@ def record_answer(
             cause="utlovat",
             now=now,
         )
-    db.session.flush()
-    enqueue(
-        key=f"svar:{svar.id}",
-        to=[brist.ansvarig.email],
-        subject=f"Svar från {kontakt.myndighet.namn}: {brist.nummer}",
-        template="answer_received",
-        context={"kontakt": kontakt, "svar": svar},
-        now=now,
-    )
-    return svar
 
 
 def _same_answer(kontakt: Kontakt, given: dict[str, Any]) -> Svar | None:
