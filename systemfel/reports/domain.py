@@ -701,7 +701,7 @@ def _measure_order(measure: Measure) -> tuple[date, tuple[tuple[str, str], ...],
 
 @dataclass(frozen=True)
 class MeasureEdit:
-    """What the samordnare changed of one measure: left out, or its text (\"\": as drafted)."""
+    """What the samordnare changed of one measure: left out, or its text (empty: as drafted)."""
 
     include: bool = True
     text: str = ""
@@ -1058,7 +1058,11 @@ def document_to_dict(document: RapportDocument) -> dict[str, Any]:
             if document.measures is not None
             else {}
         ),
-        "routines": [routine_to_dict(routine) for routine in document.routines],
+        **(
+            {"routines": [routine_to_dict(routine) for routine in document.routines]}
+            if document.routines
+            else {}
+        ),
     }
 
 
