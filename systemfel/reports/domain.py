@@ -658,8 +658,9 @@ def select_measures(brister: Sequence[BristFacts], year: int) -> list[Measure]:
     active = {brist.brist_id for brist in brister if is_active(brist, year)}
     targets = _merge_targets(brister, year, active)
     by_id = {brist.brist_id: brist for brist in brister}
-    found: dict[tuple[object, ...], list[tuple[str, BristFacts]]] = defaultdict(list)
-    bodies: dict[tuple[object, ...], tuple[date, str, str]] = {}
+    found: dict[tuple[str, date, str, int | None], list[tuple[str, BristFacts]]]
+    found = defaultdict(list)
+    bodies: dict[tuple[str, date, str, int | None], tuple[date, str, str]] = {}
     for brist in brister:
         shown = by_id[targets.get(brist.brist_id, brist.brist_id)]
         for index, handelse in enumerate(brist.handelser):
@@ -745,6 +746,11 @@ def measure_rows(selected: Sequence[Measure], draft: MeasureDraft) -> list[Measu
 def chosen_measures(selected: Sequence[Measure], draft: MeasureDraft) -> list[Measure]:
     """The measures 6 c lists: those not left out, edited, in her order."""
     return [row.measure for row in measure_rows(selected, draft) if row.include]
+
+
+def measure_slug(key: str) -> str:
+    """The key as part of a form field's name: "handelse:12" → "handelse-12"."""
+    return key.replace(":", "-")
 
 
 def measure_to_dict(measure: Measure) -> dict[str, Any]:

@@ -289,9 +289,7 @@ def _answers(ids: list[int]) -> dict[int, list[HandelseSteg]]:
     handelser: dict[int, list[HandelseSteg]] = defaultdict(list)
     for chunk in _chunks(ids):
         rows = db.session.execute(
-            select(
-                Kontakt.brist_id, Svar.id, Svar.received_at, Svar.typ, Svar.text, Myndighet.namn
-            )
+            select(Kontakt.brist_id, Svar.id, Svar.received_at, Svar.typ, Svar.text, Myndighet.namn)
             .join(Svar, Svar.kontakt_id == Kontakt.id)
             .join(Myndighet, Myndighet.id == Kontakt.myndighet_id)
             .where(Kontakt.brist_id.in_(chunk))

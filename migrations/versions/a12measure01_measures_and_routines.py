@@ -1,0 +1,38 @@
+"""The report's 6 c measures as the samordnare edits them; 6 a's routine in one line
+
+Revision ID: a12measure01
+Revises: a14promise01
+Create Date: 2026-12-01 17:29:29.299365
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "a12measure01"
+down_revision = "a14promise01"  # the head on this branch; the lead re-chains
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("rapport", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("atgarder", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
+        )
+
+    with op.batch_alter_table("verksamhet", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "routines_description", sa.String(length=300), server_default="", nullable=False
+            )
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("verksamhet", schema=None) as batch_op:
+        batch_op.drop_column("routines_description")
+
+    with op.batch_alter_table("rapport", schema=None) as batch_op:
+        batch_op.drop_column("atgarder")
