@@ -272,12 +272,13 @@ def save_measures(
         refuse_personnummer(**{f"text_{domain.measure_slug(key)}": edit.text})
     rapport = _draft_to_write(scope, verksamhet_ids, year, expected_version)
     kept = measure_draft(rapport)
-    clean = {
-        key: domain.MeasureEdit(edit.include, edit.text.strip())
-        for key, edit in edits.items()
-        if not edit.include or edit.text.strip()
-    }
-    draft = replace(kept, edits=clean, order=tuple(dict.fromkeys(order)))
+    # The measures given replace their edits; others (not on her page then) keep theirs.
+    clean = {key: edit for key, edit in kept.edits.items() if key not in edits}
+    for key, edit in edits.items():
+        if not edit.include or edit.text.strip():
+            clean[key] = domain.MeasureEdit(edit.include, edit.text.strip())
+    placed = tuple(dict.fromkeys([*order, *(key for key in kept.order if key not in edits)]))
+    draft = replace(kept, edits=clean, order=placed)
     _store_measures(rapport, draft, user, expected_version)
     return rapport
 
