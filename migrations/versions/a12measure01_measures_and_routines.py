@@ -31,8 +31,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("verksamhet", schema=None) as batch_op:
-        batch_op.drop_column("routines_description")
-
-    with op.batch_alter_table("rapport", schema=None) as batch_op:
-        batch_op.drop_column("atgarder")
+    # Not in a batch: SQLite (3.35 and later) drops a column in place, where a batch would copy
+    # the table, and with rows pointing at verksamhet and rapport the copy cannot replace it.
+    op.drop_column("verksamhet", "routines_description")
+    op.drop_column("rapport", "atgarder")
