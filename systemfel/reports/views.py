@@ -262,7 +262,7 @@ def measures():
             saved = {row.measure.key: row.measure.text for row in now}
             theirs = {
                 f"text_{domain.measure_slug(key)}": saved[key]
-                for key, _, text, _ in form.rows(form.keys.data.split())
+                for key, _, text, _ in form.rows((form.keys.data or "").split())
                 if key in saved and saved[key] != text.strip()
             }
             show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
