@@ -228,6 +228,8 @@ def _merged_line(doc: RapportDocument, entry: RapportEntry) -> str:
 
 ROUTINES_PER_VERKSAMHET = "Rutiner för att hantera uppmärksammade brister, per verksamhet:"
 MEASURES_SHEET = "Åtgärder"
+ROUTINES_SHEET = "Rutiner"
+ROUTINE_COLUMNS = ("Verksamhet", "Rutiner", "Beskrivning")
 MEASURE_COLUMNS = ("Datum", "Verksamhet", "Brister", "Åtgärd")
 
 
@@ -811,6 +813,19 @@ def rapport_xlsx(doc: RapportDocument) -> bytes:
         ],
         doc.year,
     )
+
+    sheet = _sheet(workbook, ROUTINES_SHEET, (40, 12, 80))
+    sheet.append(_header(sheet, ROUTINE_COLUMNS))
+    answers = doc.routine_answers()
+    for answer in answers:
+        sheet.append(
+            [
+                _xlsx_value(answer.verksamhet),
+                "Ja" if answer.has_routines else "Nej",
+                _xlsx_value(answer.description),
+            ]
+        )
+    _filter(sheet, len(ROUTINE_COLUMNS), len(answers))
 
     measures = doc.shown_measures()
     sheet = _sheet(workbook, MEASURES_SHEET, (12, 28, 30, 80))

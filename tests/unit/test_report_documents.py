@@ -586,6 +586,7 @@ def test_xlsx_sheets_header_and_entries():
         "Antal",
         "Antal per nivå",
         "Antal per myndighet",
+        "Rutiner",
         "Åtgärder",
         "Per verksamhet",
         "Gemensamma brister",
@@ -642,6 +643,7 @@ def test_xlsx_breakdown_only_for_a_rollup():
         "Antal",
         "Antal per nivå",
         "Antal per myndighet",
+        "Rutiner",
         "Åtgärder",
     ]
 

@@ -261,6 +261,12 @@ def test_routines_per_verksamhet_with_their_one_line(app, login, world):
     both = f"ar={YEAR}&verksamhet={world.home.id}&verksamhet={world.other.id}"
     plain = client.get(f"/rapport/export.txt?{both}").get_data(as_text=True)
     assert "PO Borta: Nej\nPO Hemma: Ja – Ombuden tar upp brister på varje APT." in plain
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/rapport/export.xlsx?{both}").data))
+    assert [list(r) for r in book["Rutiner"].iter_rows(values_only=True)] == [
+        ["Verksamhet", "Rutiner", "Beskrivning"],
+        ["PO Borta", "Nej", None],
+        ["PO Hemma", "Ja", "Ombuden tar upp brister på varje APT."],
+    ]
     page = client.get(f"/rapport?{both}").get_data(as_text=True)
     assert "PO Hemma: <strong>Ja</strong> – Ombuden tar upp brister på varje APT." in page
     response = client.post(
