@@ -331,3 +331,21 @@ def test_a_version_frozen_before_measures_lists_its_examples() -> None:
                 ((NACKA, "SF-2026-0002"),)),
     )  # fmt: skip
     assert old.routine_answers() == (Routine(NACKA, False), Routine(SOLNA, False))
+
+
+def test_a_roll_up_names_the_verksamhet_of_every_measure_in_the_text() -> None:
+    from systemfel.reports.documents import rapport_text
+
+    measures = (
+        Measure("manuell:1", date(YEAR, 3, 1), "Handlingsplan antagen.", "manuell",
+                verksamhet=SOLNA),
+        Measure("svar:5", date(YEAR, 5, 2), "Utförsäkrade: FK har åtgärdat bristen.", "svar",
+                ((NACKA, "SF-2026-0002"), (SOLNA, "SF-2026-0002"))),
+    )  # fmt: skip
+    lines = rapport_text(_document(measures=measures)).splitlines()
+    start = lines.index("6 c Exempel på åtgärder som vidtagits") + 3
+    assert lines[start : start + 2] == [
+        f"- 2026-03-01 {SOLNA}: Handlingsplan antagen.",
+        f"- 2026-05-02 {NACKA} SF-2026-0002, {SOLNA} SF-2026-0002: "
+        "Utförsäkrade: FK har åtgärdat bristen.",
+    ]
