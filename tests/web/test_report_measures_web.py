@@ -295,3 +295,19 @@ def test_the_page_statement_count_does_not_grow_with_measures(app, login, world)
         page = client.get(_url(world)).get_data(as_text=True)
     assert page.count("bristen är åtgärdad.") >= 12  # in the document and in the form
     assert many["n"] == few["n"]
+
+
+def test_an_emptied_text_gives_the_drafted_one_back(app, login, world):
+    key = _close(app, world.brist.id)
+    client = login("samordnare")
+    sent = _form(client.get(_url(world)), "/rapport/atgarder?")
+    sent[f"atg-text_{key}"] = "Egen text."
+    assert client.post(_url(world, "/rapport/atgarder"), sent).status_code == 302
+    sent = _form(client.get(_url(world)), "/rapport/atgarder?")
+    assert str(sent[f"atg-text_{key}"]).strip() == "Egen text."
+    sent[f"atg-text_{key}"] = "  "
+    assert client.post(_url(world, "/rapport/atgarder"), sent).status_code == 302
+    assert _lines_under_6c(client, world) == [
+        f"- 2026-11-20 {world.brist.nummer}: {world.brist.titel}: bristen är åtgärdad. "
+        f"{CLOSED_TEXT}"
+    ]
