@@ -30,6 +30,11 @@ class VerksamhetForm(GuardedForm):
         _l("Det finns rutiner för att hantera uppmärksammade brister"),
         description=_l("Anges i redovisningen till länsstyrelsen (ja/nej)."),
     )
+    routines_description = StringField(
+        _l("Rutinen i en mening"),
+        description=_l("Valfritt. Står bredvid svaret i redovisningen (6 a)."),
+        validators=[Optional(), Length(max=300)],
+    )
 
 
 class MyndighetForm(GuardedForm):

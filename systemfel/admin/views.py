@@ -111,6 +111,7 @@ def verksamhet(verksamhet_id: int):
         form.namn.data = current.namn
         form.kommuner.data = "\n".join(kommun.namn for kommun in current.kommuner)
         form.has_routines.data = current.has_routines
+        form.routines_description.data = current.routines_description
     if form.validate_on_submit():
         response = _save(
             form,
@@ -120,6 +121,7 @@ def verksamhet(verksamhet_id: int):
                 namn=form.namn.data,
                 kommuner=parse_kommuner(form.kommuner.data),
                 has_routines=form.has_routines.data,
+                routines_description=form.routines_description.data or "",
             ),
             gettext("Verksamheten är sparad."),
             url_for("admin.verksamhet", verksamhet_id=current.id),

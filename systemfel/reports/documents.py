@@ -40,7 +40,7 @@ from systemfel.reports.domain import (
     UTFALL_WORDS,
     CommonBrist,
     Counts,
-    Example,
+    Measure,
     RapportDocument,
     RapportEntry,
 )
@@ -234,10 +234,49 @@ def _merged_line(doc: RapportDocument, entry: RapportEntry) -> str:
     return f"{MERGED_LABEL}: {', '.join(named)}"
 
 
-def _example_line(doc: RapportDocument, example: Example) -> str:
-    """E.g. "2026-05-02 SF-2026-0007: Försäkringskassan har infört en kontaktperson."."""
-    named = _named(doc, example.verksamhet, example.nummer)
-    return f"{example.on.isoformat()} {named}: {example.text}"
+# --- 6 a and 6 c ------------------------------------------------------------------------------
+
+ROUTINES_PER_VERKSAMHET = "Rutiner för att hantera uppmärksammade brister, per verksamhet:"
+MEASURES_SHEET = "Åtgärder"
+ROUTINES_SHEET = "Rutiner"
+ROUTINE_COLUMNS = ("Verksamhet", "Rutiner", "Beskrivning")
+MEASURE_COLUMNS = ("Datum", "Verksamhet", "Brister", "Åtgärd")
+
+
+def routine_lines(doc: RapportDocument) -> list[str]:
+    """6 a: "Ja, det finns rutiner …" and its one line; in a roll-up a line per verksamhet."""
+    answers = doc.routine_answers()
+    if len(answers) <= 1 and not _is_rollup(doc):
+        has = answers[0].has_routines if answers else doc.has_routines
+        described = answers[0].description.strip() if answers else ""
+        return [ROUTINES_YES if has else ROUTINES_NO, *([described] if described else [])]
+    lines = [ROUTINES_PER_VERKSAMHET]
+    for answer in answers:
+        said = "Ja" if answer.has_routines else "Nej"
+        described = answer.description.strip()
+        lines.append(f"{answer.verksamhet}: {said}" + (f" – {described}" if described else ""))
+    return lines
+
+
+def measure_who(doc: RapportDocument, measure: Measure) -> str:
+    """The brister a measure concerns: "SF-2026-0007", "PO Nacka SF-2026-0007" in a roll-up.
+
+    One added by hand names its verksamhet in a roll-up, else nothing.
+    """
+    named = [_named(doc, verksamhet, nummer) for verksamhet, nummer in measure.brister]
+    if not named and _is_rollup(doc) and measure.verksamhet:
+        named = [measure.verksamhet]
+    return ", ".join(named)
+
+
+def _example_line(doc: RapportDocument, measure: Measure) -> str:
+    """E.g. "2026-05-02 SF-2026-0007: Utförsäkrade: Försäkringskassan har åtgärdat bristen."."""
+    who = measure_who(doc, measure)
+    return (
+        f"{measure.on.isoformat()} {who}: {measure.text}"
+        if who
+        else (f"{measure.on.isoformat()}: {measure.text}")
+    )
 
 
 def _common_line(common: CommonBrist) -> str:
@@ -449,7 +488,8 @@ def rapport_docx(doc: RapportDocument) -> bytes:
         writer.paragraph(doc.version_line, italic=True)
 
     writer.heading(ROUTINES_HEADING, 1)
-    writer.paragraph(ROUTINES_YES if doc.has_routines else ROUTINES_NO)
+    for line in routine_lines(doc):
+        writer.paragraph(line)
     writer.texts(doc.introduction)
 
     writer.heading(SUMMARY_HEADING, 1)
@@ -459,10 +499,10 @@ def rapport_docx(doc: RapportDocument) -> bytes:
         _docx_register(writer, doc, 2)
 
     writer.heading(EXAMPLES_HEADING, 1)
-    if not doc.examples:
+    if not doc.shown_measures():
         writer.paragraph(NO_EXAMPLES)
-    for example in doc.examples:
-        writer.bullet(_example_line(doc, example))
+    for measure in doc.shown_measures():
+        writer.bullet(_example_line(doc, measure))
 
     writer.heading(COUNTS_HEADING, 1)
     rows = _count_rows(doc)
@@ -546,7 +586,7 @@ def rapport_text(doc: RapportDocument) -> str:
         block(doc.version_line)
 
     heading(ROUTINES_HEADING)
-    block(ROUTINES_YES if doc.has_routines else ROUTINES_NO)
+    block(*routine_lines(doc))
     for part in _paragraphs(doc.introduction):
         block(part)
 
@@ -578,7 +618,7 @@ def rapport_text(doc: RapportDocument) -> str:
         register()
 
     heading(EXAMPLES_HEADING)
-    block(*([f"- {_example_line(doc, e)}" for e in doc.examples] or [NO_EXAMPLES]))
+    block(*([f"- {_example_line(doc, m)}" for m in doc.shown_measures()] or [NO_EXAMPLES]))
 
     heading(COUNTS_HEADING)
     block(
@@ -729,9 +769,11 @@ def rapport_xlsx(doc: RapportDocument) -> bytes:
 
     One sheet per table, each with a bold frozen header, an autofilter, landscape pages one
     page wide: "Brister" (the CSV's columns), "Antal", "Antal per nivå", "Antal per myndighet"
-    (the year before and the year side by side), and for a roll-up "Per verksamhet" and
-    "Gemensamma brister". Counts are numbers; a suppressed small count is an empty cell with
-    a note. Text that would start a formula gets a leading ' as in the CSV.
+    (the year before and the year side by side), "Rutiner" (6 a) and "Åtgärder" (6 c), and
+    for a roll-up "Per verksamhet" and "Gemensamma brister"; "Brister" only with the appendix,
+    and the 6 b themes on a sheet of their own. Counts are numbers; a suppressed small count
+    is an empty cell with a note. Text that would start a formula gets a leading ' as in the
+    CSV.
     """
     # Write-only: rows are streamed to the file, so a national roll-up fits in memory.
     workbook = Workbook(write_only=True)
@@ -812,6 +854,8 @@ def _count_sheets(workbook: Workbook, doc: RapportDocument) -> None:
         doc.year,
     )
 
+    _form_sheets(workbook, doc)
+
     if doc.breakdown:
         breakdown_columns = _breakdown_columns(doc)
         sheet = _sheet(workbook, "Per verksamhet", (40, *([14] * (len(breakdown_columns) - 1))))
@@ -832,6 +876,39 @@ def _count_sheets(workbook: Workbook, doc: RapportDocument) -> None:
                 ]
             )
         _filter(sheet, 4, len(doc.common))
+
+
+def _form_sheets(workbook: Workbook, doc: RapportDocument) -> None:
+    """6 a per verksamhet ("Rutiner") and the measures of 6 c ("Åtgärder")."""
+    sheet = _sheet(workbook, ROUTINES_SHEET, (40, 12, 80))
+    sheet.append(_header(sheet, ROUTINE_COLUMNS))
+    answers = doc.routine_answers()
+    for answer in answers:
+        sheet.append(
+            [
+                _xlsx_value(answer.verksamhet),
+                "Ja" if answer.has_routines else "Nej",
+                _xlsx_value(answer.description),
+            ]
+        )
+    _filter(sheet, len(ROUTINE_COLUMNS), len(answers))
+
+    measures = doc.shown_measures()
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet = _sheet(workbook, MEASURES_SHEET, (12, 28, 30, 80))
+    sheet.append(_header(sheet, MEASURE_COLUMNS))
+    for measure in measures:
+        text = WriteOnlyCell(sheet, value=_xlsx_value(measure.text))
+        text.alignment = wrap
+        sheet.append(
+            [
+                measure.on,
+                _xlsx_value(", ".join(measure.verksamheter())),
+                _xlsx_value(", ".join(nummer for _, nummer in measure.brister)),
+                text,
+            ]
+        )
+    _filter(sheet, len(MEASURE_COLUMNS), len(measures))
 
 
 # ---------------------------------------------------------------------------------------------

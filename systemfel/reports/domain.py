@@ -65,6 +65,14 @@ class HandelseSteg:
     text: str = ""
     myndighet: str = ""
     antal_klienter: int = 0
+    # For 6 c (measures): where the step was read from, stable across reports ("handelse:<id>",
+    # "svar:<id>"); a decision's kind ("atgard", "eskalera", …), its group, the level it
+    # escalates to and the words its users wrote (`text` holds the whole decision sentence).
+    ref: str = ""
+    beslut: str = ""
+    grupp: str = ""
+    till_niva: Niva | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -575,6 +583,264 @@ def examples(brister: Sequence[BristFacts], year: int, limit: int = 10) -> list[
     return sorted(chosen, key=_newest_first)
 
 
+# --- 6 c: measures ---------------------------------------------------------------------------
+#
+# What the report answers to 6 c, "ge exempel på åtgärder som vidtagits under året": only what
+# was done, read from the structured history (kinds and data, never the text people see), each
+# dated by the day it happened. The rules, in order:
+# - a closing as åtgärdad or delvis åtgärdad, unless a later reopening up to the year's end
+#   undid it; an agency's answer reporting a measure (SvarTyp.ATGARDAT); a ledningsgrupp's
+#   decision of kind åtgärd or eskalera; a measure the samordnare adds by hand. Never a
+#   promise (ATGARD_UTLOVAD), an information-only (or bevaka, avsluta) decision, or a reopened
+#   closing;
+# - a brist merged (by the year's end) into another that the report shows speaks through it:
+#   its measures name the brist it was merged into, with that one's title;
+# - not repeated: answers and decisions of the same day, source and words (the myndighet's or
+#   the group's kind and text) are one measure naming every brist they concern, in a roll-up
+#   across verksamheter too; one without words of its own stays one per brist. Closings are
+#   one per brist (after the merge rule: a merged brist's closing and its target's of the same
+#   day and words are one);
+# - each has a stable key ("handelse:<id>", "svar:<id>", "manuell:<uuid>"; a merged group
+#   takes the smallest of its members'), by which the samordnare's edits are kept;
+# - shown oldest first; the samordnare's order, where she gave one, comes first;
+# - brister left out of the year's report (item 2) are taken away before the selection
+#   (`without`, as for 6 b and the counts): their measures are not selected, a measure naming
+#   several brister names only those still in (its key then is the smallest of theirs, so an
+#   edit made while the left-out one was in comes back with it), one naming none is not there.
+
+MEASURE_OUTCOMES = frozenset({Utfall.ATGARDAD, Utfall.DELVIS_ATGARDAD})
+MEASURE_DECISIONS = frozenset({"atgard", "eskalera"})
+MANUAL_SOURCE = "manuell"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure taken in the year, as 6 c lists it.
+
+    `brister` names each brist it concerns as (verksamhet, nummer); one added by hand names
+    none, but its `verksamhet`.
+    """
+
+    key: str
+    on: date
+    text: str
+    source: str  # "stangning", "svar", "beslut" or "manuell"
+    brister: tuple[tuple[str, str], ...] = ()
+    verksamhet: str = ""
+
+    def verksamheter(self) -> tuple[str, ...]:
+        """The verksamheter the measure concerns, by name."""
+        names = {verksamhet for verksamhet, _ in self.brister}
+        if self.verksamhet:
+            names.add(self.verksamhet)
+        return tuple(sorted(names))
+
+
+def _measure_body(brist: BristFacts, handelse: HandelseSteg, index: int) -> tuple[str, str] | None:
+    """The source and the words after the title, when the händelse is a measure."""
+    if handelse.kind == Kind.CLOSED and handelse.utfall in MEASURE_OUTCOMES:
+        undone = any(
+            later.kind == Kind.REOPENED and later.on.year <= handelse.on.year
+            for later in brist.handelser[index + 1 :]
+        )
+        if undone:
+            return None
+        word = UTFALL_WORDS[handelse.utfall].lower()
+        return "stangning", _with_rest(f"bristen är {word}.", handelse.text)
+    if handelse.kind == Kind.ANSWER and handelse.svar == SvarTyp.ATGARDAT:
+        who = handelse.myndighet or brist.myndighet
+        return "svar", _with_rest(f"{who} har åtgärdat bristen.", handelse.text)
+    if handelse.kind == Kind.DECISION and handelse.beslut in MEASURE_DECISIONS:
+        group = handelse.grupp or "Ledningsgruppen"
+        if handelse.beslut == "atgard":
+            said = f"{group} beslutade om en åtgärd."
+        elif handelse.till_niva is not None:
+            said = f"{group} beslutade att eskalera bristen till {NIVA_WORDS[handelse.till_niva]}."
+        else:
+            said = f"{group} beslutade att eskalera bristen."
+        return "beslut", _with_rest(said, handelse.note)
+    return None
+
+
+def select_measures(brister: Sequence[BristFacts], year: int) -> list[Measure]:
+    """The year's measures from the brister's history, each once, oldest first (rules above)."""
+    active = {brist.brist_id for brist in brister if is_active(brist, year)}
+    targets = _merge_targets(brister, year, active)
+    by_id = {brist.brist_id: brist for brist in brister}
+    found: dict[tuple[str, date, str, int | None], list[tuple[str, BristFacts]]]
+    found = defaultdict(list)
+    bodies: dict[tuple[str, date, str, int | None], tuple[date, str, str]] = {}
+    for brist in brister:
+        shown = by_id[targets.get(brist.brist_id, brist.brist_id)]
+        for index, handelse in enumerate(brist.handelser):
+            if handelse.on.year != year:
+                continue
+            measure = _measure_body(brist, handelse, index)
+            if measure is None:
+                continue
+            source, body = measure
+            has_words = bool((handelse.note if source == "beslut" else handelse.text).strip())
+            alone = source == "stangning" or not has_words
+            group_key = (source, handelse.on, name_key(body), shown.brist_id if alone else None)
+            found[group_key].append((handelse.ref, shown))
+            bodies.setdefault(group_key, (handelse.on, source, body))
+    measures = []
+    for group_key, members in found.items():
+        on, source, body = bodies[group_key]
+        shown_brister = sorted(
+            {brist.brist_id: brist for _, brist in members}.values(),
+            key=lambda brist: (brist.verksamhet, brist.nummer),
+        )
+        titles = "; ".join(dict.fromkeys(brist.titel for brist in shown_brister))
+        refs = sorted(ref for ref, _ in members if ref)
+        measures.append(
+            Measure(
+                key=refs[0] if refs else f"{source}:{on.isoformat()}:{shown_brister[0].brist_id}",
+                on=on,
+                text=f"{titles}: {body}",
+                source=source,
+                brister=tuple((brist.verksamhet, brist.nummer) for brist in shown_brister),
+            )
+        )
+    return sorted(measures, key=_measure_order)
+
+
+def _measure_order(measure: Measure) -> tuple[date, tuple[tuple[str, str], ...], str]:
+    return (measure.on, measure.brister, measure.text)
+
+
+@dataclass(frozen=True)
+class MeasureEdit:
+    """What the samordnare changed of one measure: left out, or its text (empty: as drafted)."""
+
+    include: bool = True
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class MeasureDraft:
+    """The samordnare's 6 c, kept with the draft: edits by key, her order, her own measures."""
+
+    edits: dict[str, MeasureEdit] = field(default_factory=dict)
+    order: tuple[str, ...] = ()
+    manual: tuple[Measure, ...] = ()
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One measure as the edit form shows it: as drafted and edited, and whether it is in."""
+
+    measure: Measure
+    include: bool
+    drafted: str  # the text before her edit
+
+
+def measure_rows(selected: Sequence[Measure], draft: MeasureDraft) -> list[MeasureRow]:
+    """Every measure (selected and added by hand) with her edits, in her order.
+
+    Those she placed come first, in her order; measures new since then follow, oldest first.
+    An edit whose measure is no longer selected is kept but not shown.
+    """
+    every = {measure.key: measure for measure in [*selected, *draft.manual]}
+    placed = [key for key in dict.fromkeys(draft.order) if key in every]
+    rest = sorted((m for k, m in every.items() if k not in set(placed)), key=_measure_order)
+    rows = []
+    for measure in [*(every[key] for key in placed), *rest]:
+        edit = draft.edits.get(measure.key, MeasureEdit())
+        text = edit.text.strip() or measure.text
+        rows.append(MeasureRow(replace(measure, text=text), edit.include, measure.text))
+    return rows
+
+
+def chosen_measures(selected: Sequence[Measure], draft: MeasureDraft) -> list[Measure]:
+    """The measures 6 c lists: those not left out, edited, in her order."""
+    return [row.measure for row in measure_rows(selected, draft) if row.include]
+
+
+def measure_slug(key: str) -> str:
+    """The key as part of a form field's name: "handelse:12" → "handelse-12"."""
+    return key.replace(":", "-")
+
+
+def measure_to_dict(measure: Measure) -> dict[str, Any]:
+    """The measure JSON-safe."""
+    return {
+        "key": measure.key,
+        "on": measure.on.isoformat(),
+        "text": measure.text,
+        "source": measure.source,
+        "brister": [list(pair) for pair in measure.brister],
+        "verksamhet": measure.verksamhet,
+    }
+
+
+def measure_from_dict(data: dict[str, Any]) -> Measure:
+    """The measure `measure_to_dict` stored."""
+    return Measure(
+        key=data["key"],
+        on=date.fromisoformat(data["on"]),
+        text=data["text"],
+        source=data["source"],
+        brister=tuple((str(v), str(n)) for v, n in data.get("brister", [])),
+        verksamhet=data.get("verksamhet", ""),
+    )
+
+
+def measure_draft_to_dict(draft: MeasureDraft) -> dict[str, Any]:
+    """The samordnare's 6 c as stored in the draft (Rapport.atgarder)."""
+    return {
+        "edits": {key: asdict(edit) for key, edit in draft.edits.items()},
+        "order": list(draft.order),
+        "manual": [measure_to_dict(measure) for measure in draft.manual],
+    }
+
+
+def measure_draft_from_dict(data: dict[str, Any] | None) -> MeasureDraft:
+    """The samordnare's 6 c from the draft; nothing stored is nothing changed."""
+    data = data or {}
+    return MeasureDraft(
+        edits={key: MeasureEdit(**edit) for key, edit in data.get("edits", {}).items()},
+        order=tuple(data.get("order", [])),
+        manual=tuple(measure_from_dict(m) for m in data.get("manual", [])),
+    )
+
+
+def measures_from_examples(found: Sequence["Example"]) -> list[Measure]:
+    """A version frozen before 6 c had measures: its examples, read as measures."""
+    return [
+        Measure(
+            key=f"exempel:{index}",
+            on=example.on,
+            text=example.text,
+            source=example.source,
+            brister=((example.verksamhet, example.nummer),),
+        )
+        for index, example in enumerate(found)
+    ]
+
+
+# --- 6 a: routines per verksamhet ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A verksamhet's answer to 6 a: are there routines for uppmärksammade brister, and which."""
+
+    verksamhet: str
+    has_routines: bool
+    description: str = ""
+
+
+def routine_to_dict(routine: Routine) -> dict[str, Any]:
+    """The answer JSON-safe."""
+    return asdict(routine)
+
+
+def routine_from_dict(data: dict[str, Any]) -> Routine:
+    """The answer `routine_to_dict` stored."""
+    return Routine(data["verksamhet"], bool(data["has_routines"]), data.get("description", ""))
+
+
 # --- Roll-up over several verksamheter -----------------------------------------------------
 
 
@@ -1051,6 +1317,23 @@ class RapportDocument:
     # Is the register detail printed, as the appendix "Bilaga: förteckning"?
     appendix: bool = True
     excluded: tuple["Excluded", ...] = ()
+    # 6 c: the measures chosen, edited and ordered (`chosen_measures`); None in a version
+    # frozen before them, which lists its `examples` instead (see `shown_measures`).
+    measures: tuple[Measure, ...] | None = None
+    # 6 a per verksamhet; () in a version frozen before them: `has_routines` answers for all.
+    routines: tuple[Routine, ...] = ()
+
+    def shown_measures(self) -> tuple[Measure, ...]:
+        """The measures 6 c lists (an old version's examples, read as measures)."""
+        if self.measures is not None:
+            return self.measures
+        return tuple(measures_from_examples(self.examples))
+
+    def routine_answers(self) -> tuple[Routine, ...]:
+        """6 a per verksamhet; an old version's one answer stands for all of them."""
+        if self.routines:
+            return self.routines
+        return tuple(Routine(name, self.has_routines) for name in self.verksamheter)
 
     @property
     def when(self) -> str:
@@ -1186,6 +1469,16 @@ def document_to_dict(document: RapportDocument) -> dict[str, Any]:
         "threshold": document.threshold,
         # Only while the year ran: a version without it speaks of the year's end.
         **({"as_of": document.as_of.isoformat()} if document.as_of else {}),
+        **(
+            {"measures": [measure_to_dict(m) for m in document.measures]}
+            if document.measures is not None
+            else {}
+        ),
+        **(
+            {"routines": [routine_to_dict(routine) for routine in document.routines]}
+            if document.routines
+            else {}
+        ),
         # 6 b in prose; a document without it (frozen before it) is stored as it was.
         **(_prose_to_dict(document) if _has_prose_parts(document) else {}),
     }
@@ -1253,6 +1546,10 @@ def document_from_dict(
         leads={Niva(k): v for k, v in data.get("leads", {}).items()},
         appendix=data.get("appendix", True),
         excluded=tuple(Excluded(**item) for item in data.get("excluded", [])),
+        measures=(
+            tuple(measure_from_dict(m) for m in data["measures"]) if "measures" in data else None
+        ),
+        routines=tuple(routine_from_dict(r) for r in data.get("routines", [])),
     )
 
 

@@ -1,11 +1,18 @@
 """The report's one form: the samordnare's texts, with a summary field per brist."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from systemfel.forms import VersionedForm
-from systemfel.reports.domain import NEW_THEME
+from systemfel.forms import DateField, VersionedForm
+from systemfel.reports.domain import NEW_THEME, MeasureRow, measure_slug
 
 
 class RapportTextForm(VersionedForm):
@@ -128,3 +135,79 @@ class IncludeForm(VersionedForm):
     """Take a brist left out back into the year's report."""
 
     brist = IntegerField(validators=[InputRequired()])
+
+
+# --- 6 c: measures ---------------------------------------------------------------------------
+
+DATE_MESSAGE = _l("Ange ett datum som ÅÅÅÅ-MM-DD.")
+# The report page holds three forms: their fields are told apart by a prefix.
+MEASURES_PREFIX, ADD_PREFIX = "atg", "ny"
+
+
+class MeasuresForm(VersionedForm):
+    """The measures of 6 c: per measure (added by `measures_form`) in or out, text, place."""
+
+    # The keys of the measures the page showed: only those are changed by a save.
+    keys = HiddenField()
+
+    def rows(self, keys: list[str]) -> list[tuple[str, bool, str, int | None]]:
+        """Each shown measure's key, whether it is in, its text and the place asked for."""
+        found = []
+        for key in keys:
+            slug = measure_slug(key)
+            if f"text_{slug}" not in self:
+                continue
+            found.append(
+                (
+                    key,
+                    bool(self[f"include_{slug}"].data),
+                    self[f"text_{slug}"].data or "",
+                    self[f"position_{slug}"].data,
+                )
+            )
+        return found
+
+
+def measures_form(rows: list[MeasureRow], formdata=None) -> MeasuresForm:
+    """A form with a row per measure: include, text, place (a number, from 1)."""
+    fields: dict[str, object] = {}
+    for row in rows:
+        slug = measure_slug(row.measure.key)
+        fields[f"include_{slug}"] = BooleanField(_l("Med i rapporten"))
+        fields[f"text_{slug}"] = TextAreaField(
+            _l("Text"), validators=[Optional(), Length(max=2000)]
+        )
+        fields[f"position_{slug}"] = IntegerField(
+            _l("Plats"),
+            validators=[
+                Optional(),
+                NumberRange(min=1, max=999, message=_l("Ange en plats från 1 till 999.")),
+            ],
+        )
+    form_class = type("Measures", (MeasuresForm,), fields)
+    form = form_class(formdata=formdata, prefix=MEASURES_PREFIX)
+    if formdata is None:
+        form.keys.data = " ".join(row.measure.key for row in rows)
+        for place, row in enumerate(rows, start=1):
+            slug = measure_slug(row.measure.key)
+            form[f"include_{slug}"].data = row.include
+            form[f"text_{slug}"].data = row.measure.text
+            form[f"position_{slug}"].data = place
+    return form
+
+
+class MeasureAddForm(VersionedForm):
+    """A measure the samordnare writes herself: when it happened, what was done, where."""
+
+    on = DateField(_l("Datum"), validators=[InputRequired(DATE_MESSAGE)])
+    text = TextAreaField(
+        _l("Vad gjordes?"),
+        description=_l("Till exempel en handlingsplan, en mottagningstelefon, ett möte med FK."),
+        validators=[DataRequired(_l("Skriv vad som gjordes.")), Length(max=1000)],
+    )
+    verksamhet = SelectField(_l("Verksamhet"), validators=[InputRequired(_l("Gör ett val."))])
+
+
+def add_measure_form(formdata=None) -> MeasureAddForm:
+    """The form to add a measure, its fields apart from the page's other forms."""
+    return MeasureAddForm(formdata=formdata, prefix=ADD_PREFIX)

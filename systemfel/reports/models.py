@@ -36,6 +36,11 @@ class Rapport(Model):
     excluded: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     # Is the register detail printed as the appendix "Bilaga: förteckning"?
     appendix: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # 6 c as the samordnare edited it: domain.measure_draft_to_dict (left out, texts, order,
+    # her own measures by key)
+    atgarder: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON, default=dict, server_default=sa.text("'{}'")
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)

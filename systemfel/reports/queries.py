@@ -214,6 +214,7 @@ def _history(
     for chunk in _chunks(list(by_id)):
         rows = db.session.execute(
             select(
+                Handelse.id,
                 Handelse.brist_id,
                 Handelse.typ,
                 Handelse.happened_on,
@@ -261,12 +262,31 @@ def _handelser_of(
         if merged is None and utfall == Utfall.SAMMANSLAGEN:
             merged = brist.merged_into_id
         found.append(
-            HandelseSteg(on, Kind.CLOSED, utfall=utfall, merged_into_id=merged, text=entry.text)
+            HandelseSteg(
+                on,
+                Kind.CLOSED,
+                utfall=utfall,
+                merged_into_id=merged,
+                text=entry.text,
+                ref=f"handelse:{entry.id}",
+            )
         )
     if entry.typ == HandelseTyp.ATEROPPNAD:
         found.append(HandelseSteg(on, Kind.REOPENED))
     if entry.typ == HandelseTyp.BESLUT:
-        found.append(HandelseSteg(on, Kind.DECISION, text=decision_sentence(data, entry.text)))
+        till = data.get("till_niva")
+        found.append(
+            HandelseSteg(
+                on,
+                Kind.DECISION,
+                text=decision_sentence(data, entry.text),
+                ref=f"handelse:{entry.id}",
+                beslut=str(data.get("beslut") or ""),
+                grupp=str(data.get("grupp") or ""),
+                till_niva=Niva(str(till)) if till else None,
+                note=entry.text or "",
+            )
+        )
     return found
 
 
@@ -289,15 +309,20 @@ def _answers(ids: list[int]) -> dict[int, list[HandelseSteg]]:
     handelser: dict[int, list[HandelseSteg]] = defaultdict(list)
     for chunk in _chunks(ids):
         rows = db.session.execute(
-            select(Kontakt.brist_id, Svar.received_at, Svar.typ, Svar.text, Myndighet.namn)
+            select(Kontakt.brist_id, Svar.id, Svar.received_at, Svar.typ, Svar.text, Myndighet.namn)
             .join(Svar, Svar.kontakt_id == Kontakt.id)
             .join(Myndighet, Myndighet.id == Kontakt.myndighet_id)
             .where(Kontakt.brist_id.in_(chunk))
         )
-        for brist_id, received_at, typ, text, myndighet in rows:
+        for brist_id, svar_id, received_at, typ, text, myndighet in rows:
             handelser[brist_id].append(
                 HandelseSteg(
-                    _day(received_at), Kind.ANSWER, svar=typ, text=text, myndighet=myndighet
+                    _day(received_at),
+                    Kind.ANSWER,
+                    svar=typ,
+                    text=text,
+                    myndighet=myndighet,
+                    ref=f"svar:{svar_id}",
                 )
             )
     return handelser

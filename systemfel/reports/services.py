@@ -1,5 +1,9 @@
 """Verbs on the annual report: generate, edit the draft texts, freeze a version. Never commit."""
 
+from dataclasses import replace
+from datetime import date
+from uuid import uuid4
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,7 +14,7 @@ from systemfel.brister.domain import HandelseTyp, differing
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.dbtypes import lock_row, utcnow
-from systemfel.errors import ConflictError, OutOfScope, ValidationError
+from systemfel.errors import ConflictError, FieldError, OutOfScope, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
 from systemfel.privacy.guard import refuse_personnummer
@@ -56,14 +60,36 @@ def generate(
     threshold: int,
 ) -> tuple[RapportDocument, list[domain.RapportEntry]]:
     """Build the report from the brister as they are now, with the draft's texts."""
+    document, entries, _ = generate_for_editing(
+        scope=scope,
+        verksamhet_ids=verksamhet_ids,
+        year=year,
+        rapport=rapport,
+        threshold=threshold,
+    )
+    return document, entries
+
+
+def generate_for_editing(
+    *,
+    scope: Scope,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    rapport: Rapport | None,
+    threshold: int,
+) -> tuple[RapportDocument, list[domain.RapportEntry], list[domain.MeasureRow]]:
+    """The report as `generate` builds it, and every measure of 6 c as the edit form shows it."""
     _require_covered(scope, verksamhet_ids)
     all_facts = queries.brist_facts(scope, verksamhet_ids, year)
     # 6 b / item 2: brister left out of the year's report are in none of its counts (both
-    # years' columns, so they compare the same brister), themes, appendix or examples.
+    # years' columns, so they compare the same brister), themes, appendix, examples or 6 c
+    # measures (a measure naming several brister names only those still in; one naming none
+    # of them is not selected).
     reasons = excluded_of(rapport)
     facts = domain.without(all_facts, reasons)
     entries = domain.select_year(facts, year)
     previous_entries = domain.select_year(facts, year - 1)
+    measure_rows = domain.measure_rows(domain.select_measures(facts, year), measure_draft(rapport))
     verksamheter = queries.verksamheter(scope, verksamhet_ids)
     rollup = len(verksamhet_ids) > 1
     summaries = {int(k): v for k, v in (rapport.summaries if rapport else {}).items()}
@@ -91,8 +117,12 @@ def generate(
         leads=domain.lead_sentences(entries, previous_entries, year),
         appendix=rapport.appendix if rapport else True,
         excluded=tuple(domain.left_out(all_facts, reasons)),
+        measures=tuple(row.measure for row in measure_rows if row.include),
+        routines=tuple(
+            domain.Routine(v.namn, v.has_routines, v.routines_description) for v in verksamheter
+        ),
     )
-    return document, entries
+    return document, entries, measure_rows
 
 
 def save_draft(
@@ -339,3 +369,100 @@ def include_brist(
 def _touch(rapport: Rapport, user: User) -> None:
     rapport.updated_by = user
     rapport.updated_at = utcnow()
+
+
+# --- 6 c: measures ---------------------------------------------------------------------------
+
+EMPTY_MEASURE = N_("Skriv vad som gjordes.")
+OUTSIDE_YEAR = N_("Datumet ska ligga inom rapportens år.")
+UNKNOWN_VERKSAMHET = N_("Välj en av rapportens verksamheter.")
+
+
+def measure_draft(rapport: Rapport | None) -> domain.MeasureDraft:
+    """The samordnare's 6 c as kept with the draft."""
+    return domain.measure_draft_from_dict(rapport.atgarder if rapport else None)
+
+
+def _draft_to_write(
+    scope: Scope, verksamhet_ids: frozenset[int], year: int, expected_version: int
+) -> Rapport:
+    """The draft at the version the user's copy was loaded at; a first save makes it."""
+    _require_editor(scope, verksamhet_ids)
+    return _draft_at_version(scope, verksamhet_ids, year, expected_version)
+
+
+def _store_measures(rapport: Rapport, draft: domain.MeasureDraft, user: User, version: int) -> None:
+    rapport.atgarder = domain.measure_draft_to_dict(draft)
+    rapport.updated_by = user
+    rapport.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError) as error:
+        raise ConflictError(CONFLICT, current_version=version + 1) from error
+
+
+def save_measures(
+    *,
+    scope: Scope,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    edits: dict[str, domain.MeasureEdit],
+    order: list[str],
+    expected_version: int,
+    user: User,
+) -> Rapport:
+    """Keep which measures are left out, their texts and their order, by key.
+
+    The samordnare's own measures stay. A save on an outdated copy is refused, as for the
+    draft's texts.
+    """
+    for key, edit in edits.items():
+        refuse_personnummer(**{f"text_{domain.measure_slug(key)}": edit.text})
+    rapport = _draft_to_write(scope, verksamhet_ids, year, expected_version)
+    kept = measure_draft(rapport)
+    # The measures given replace their edits; others (not on her page then) keep theirs.
+    clean = {key: edit for key, edit in kept.edits.items() if key not in edits}
+    for key, edit in edits.items():
+        if not edit.include or edit.text.strip():
+            clean[key] = domain.MeasureEdit(edit.include, edit.text.strip())
+    placed = tuple(dict.fromkeys([*order, *(key for key in kept.order if key not in edits)]))
+    draft = replace(kept, edits=clean, order=placed)
+    _store_measures(rapport, draft, user, expected_version)
+    return rapport
+
+
+def add_measure(
+    *,
+    scope: Scope,
+    verksamhet_ids: frozenset[int],
+    year: int,
+    on: date,
+    text: str,
+    verksamhet: str,
+    expected_version: int,
+    user: User,
+) -> domain.Measure:
+    """Add a measure the samordnare writes herself (a handlingsplan, a meeting with FK)."""
+    text = " ".join(text.split())
+    errors = []
+    if not text:
+        errors.append(FieldError(EMPTY_MEASURE, "text"))
+    if on.year != year:
+        errors.append(FieldError(OUTSIDE_YEAR, "on"))
+    names = {v.namn for v in queries.verksamheter(scope, verksamhet_ids)}
+    if verksamhet not in names:
+        errors.append(FieldError(UNKNOWN_VERKSAMHET, "verksamhet"))
+    if errors:
+        raise ValidationError(errors[0].message, errors[0].field, errors=errors)
+    refuse_personnummer(text=text)
+    rapport = _draft_to_write(scope, verksamhet_ids, year, expected_version)
+    kept = measure_draft(rapport)
+    measure = domain.Measure(
+        f"{domain.MANUAL_SOURCE}:{uuid4().hex}",
+        on,
+        text,
+        domain.MANUAL_SOURCE,
+        verksamhet=verksamhet,
+    )
+    _store_measures(rapport, replace(kept, manual=(*kept.manual, measure)), user, expected_version)
+    return measure

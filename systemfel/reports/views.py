@@ -29,8 +29,12 @@ from systemfel.reports.domain import RapportDocument
 from systemfel.reports.forms import (
     ExcludeForm,
     IncludeForm,
+    MeasureAddForm,
+    MeasuresForm,
     RapportTextForm,
+    add_measure_form,
     fill_themes,
+    measures_form,
     posted_themes,
     text_form,
 )
@@ -49,7 +53,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _doc_context(document: RapportDocument) -> dict:
     """What the report templates need beside the document: levels in order, suppression."""
-    return {"doc": document, "niva_order": list(Niva), "observed": document.observed}
+    return {
+        "doc": document,
+        "niva_order": list(Niva),
+        "observed": document.observed,
+        "measure_who": lambda measure: documents.measure_who(document, measure),
+    }
 
 
 def _threshold() -> int:
@@ -104,10 +113,10 @@ def rapport():
     if request.method == "GET":
         return _rapport_as_saved(ids, year)
     rapport = services.draft_for(current_scope(), ids, year)
-    document, entries = _generate(ids, year, rapport)
+    document, entries, rows = _generate_page(ids, year, rapport)
     form = text_form(entries, formdata=request.form, themes=document.themes)
     if not form.validate():
-        return _render_rapport(ids, year, rapport, document, entries, form, 422)
+        return _render_rapport(ids, year, rapport, document, entries, rows, 422, form=form)
     outcome = run_on_form(
         form, lambda: _save_draft(form, ids, year, document, entries), conflict_notice=True
     )
@@ -116,10 +125,21 @@ def rapport():
         return redirect(_rapport_url(ids, year))
     rapport = services.draft_for(current_scope(), ids, year)  # as saved now, beside the refused
     if outcome.conflict is None:
-        return _render_rapport(ids, year, rapport, document, entries, form, 422)
+        return _render_rapport(ids, year, rapport, document, entries, rows, 422, form=form)
     _show_theirs(form, rapport, document)
     return _render_rapport(
-        ids, year, rapport, document, entries, form, 409, conflict=outcome.conflict
+        ids, year, rapport, document, entries, rows, 409, form=form, conflict=outcome.conflict
+    )
+
+
+def _generate_page(ids: frozenset[int], year: int, rapport: Rapport | None):
+    """The report as `_generate` builds it, and every measure of 6 c as the edit form shows it."""
+    return services.generate_for_editing(
+        scope=current_scope(),
+        verksamhet_ids=ids,
+        year=year,
+        rapport=rapport,
+        threshold=_threshold(),
     )
 
 
@@ -177,12 +197,9 @@ def _rapport_as_saved(
 ):
     """The report page with the draft's texts in the form."""
     rapport = services.draft_for(current_scope(), ids, year)
-    document, entries = _generate(ids, year, rapport)
-    form = text_form(entries, themes=document.themes)
-    form.fill(services.texts_of(rapport), rapport.version if rapport else 0)
-    fill_themes(form, document.themes, document.appendix)
+    document, entries, rows = _generate_page(ids, year, rapport)
     return _render_rapport(
-        ids, year, rapport, document, entries, form, status, freeze_refusal=freeze_refusal
+        ids, year, rapport, document, entries, rows, status, freeze_refusal=freeze_refusal
     )
 
 
@@ -192,14 +209,35 @@ def _render_rapport(
     rapport: Rapport | None,
     document: RapportDocument,
     entries: list,
-    form: RapportTextForm,
+    rows: list[domain.MeasureRow],
     status: int,
+    *,
+    form: RapportTextForm | None = None,
     conflict: ConflictError | None = None,
     freeze_refusal: ConflictError | None = None,
     exclude_form: ExcludeForm | None = None,
     exclude_conflict: ConflictError | None = None,
+    measures: MeasuresForm | None = None,
+    add: MeasureAddForm | None = None,
+    measures_conflict: ConflictError | None = None,
+    add_conflict: ConflictError | None = None,
 ):
-    """The report page: the document, its frozen versions and what changed since, the texts."""
+    """The report page: the document, its frozen versions and what changed since, the texts.
+
+    A form not given is shown as the draft is saved now.
+    """
+    version = rapport.version if rapport else 0
+    if form is None:
+        form = text_form(entries, themes=document.themes)
+        form.fill(services.texts_of(rapport), version)
+        fill_themes(form, document.themes, document.appendix)
+    if measures is None:
+        measures = measures_form(rows)
+        measures.version.data = version
+    if add is None:
+        add = add_measure_form(formdata=None)
+        add.version.data = version
+    add.verksamhet.choices = [(name, name) for name in document.verksamheter]
     latest = services.latest_version(rapport)
     changes = []
     if latest is not None:
@@ -219,6 +257,12 @@ def _render_rapport(
         exclude_form=exclude_form or _exclude_form(entries, rapport),
         exclude_conflict=exclude_conflict,
         include_version=rapport.version if rapport else 0,
+        measure_rows=rows,
+        measures_form=measures,
+        add_form=add,
+        measures_conflict=measures_conflict,
+        add_conflict=add_conflict,
+        slug=domain.measure_slug,
         **_doc_context(document),
     ), status
 
@@ -285,10 +329,7 @@ def _rapport_with_exclude_form(
 ):
     """The report page as saved, with the refused exclusion kept in its form."""
     rapport = services.draft_for(current_scope(), ids, year)
-    document, entries = _generate(ids, year, rapport)
-    texts = text_form(entries, themes=document.themes)
-    texts.fill(services.texts_of(rapport), rapport.version if rapport else 0)
-    fill_themes(texts, document.themes, document.appendix)
+    document, entries, rows = _generate_page(ids, year, rapport)
     form = form or _exclude_form(entries, rapport)
     if conflict is not None:
         form.version.data = rapport.version if rapport else 0
@@ -298,7 +339,7 @@ def _rapport_with_exclude_form(
         rapport,
         document,
         entries,
-        texts,
+        rows,
         status,
         exclude_form=form,
         exclude_conflict=conflict,
@@ -331,6 +372,110 @@ def include():
         abort(400)  # not left out, or not one of the report's brister
     flash(gettext("Bristen är med i rapporten igen."), "success")
     return redirect(_rapport_url(ids, year) + "#utelamnade")
+
+
+# --- 6 c: measures ---------------------------------------------------------------------------
+
+
+def _editor_choice() -> tuple[frozenset[int], int]:
+    """The report asked for, by one who may edit it (before anything is built)."""
+    ids, year = _chosen()
+    if not _may_edit():
+        abort(403)
+    if not ids:
+        abort(404)
+    return ids, year
+
+
+@blueprint.route("/rapport/atgarder", methods=["POST"])
+@login_required
+def measures():
+    """Keep which measures 6 c lists, their texts and their order."""
+    ids, year = _editor_choice()
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries, rows = _generate_page(ids, year, rapport)
+    form = measures_form(rows, formdata=request.form)
+    if form.validate():
+        outcome = run_on_form(
+            form, lambda: _save_measures(form, rows, ids, year), conflict_notice=True
+        )
+        if outcome.ok:
+            flash(gettext("Åtgärderna är sparade."), "success")
+            return redirect(_rapport_url(ids, year) + "#atgarder")
+        if outcome.conflict is not None:
+            rapport = services.draft_for(current_scope(), ids, year)
+            document, entries, now = _generate_page(ids, year, rapport)
+            saved = {row.measure.key: row.measure.text for row in now}
+            theirs = {
+                f"text_{domain.measure_slug(key)}": saved[key]
+                for key, _, text, _ in form.rows((form.keys.data or "").split())
+                if key in saved and saved[key] != text.strip()
+            }
+            show_conflict(form, saved_version=rapport.version if rapport else 0, theirs=theirs)
+            return _render_rapport(
+                ids, year, rapport, document, entries, rows, 409,
+                measures=form, measures_conflict=outcome.conflict,
+            )  # fmt: skip
+    return _render_rapport(ids, year, rapport, document, entries, rows, 422, measures=form)
+
+
+def _save_measures(
+    form: MeasuresForm, rows: list[domain.MeasureRow], ids: frozenset[int], year: int
+) -> Rapport:
+    """The service call: the shown measures' choices, texts as edited, in the places asked."""
+    drafted = {row.measure.key: row.drafted for row in rows}
+    posted = form.rows((form.keys.data or "").split())
+    placed = sorted(enumerate(posted), key=lambda item: (item[1][3] or len(posted) + 1, item[0]))
+    edits = {
+        key: domain.MeasureEdit(include, "" if text.strip() == drafted.get(key) else text)
+        for key, include, text, _ in posted
+    }
+    return services.save_measures(
+        scope=current_scope(),
+        verksamhet_ids=ids,
+        year=year,
+        edits=edits,
+        order=[key for _, (key, _, _, _) in placed],
+        expected_version=submitted_version(form),
+        user=current_user,
+    )
+
+
+@blueprint.route("/rapport/atgarder/ny", methods=["POST"])
+@login_required
+def add_measure():
+    """Add a measure the samordnare writes herself."""
+    ids, year = _editor_choice()
+    form = add_measure_form(formdata=request.form)
+    form.verksamhet.choices = [(v.namn, v.namn) for v in queries.verksamheter(current_scope(), ids)]
+    conflict = None
+    if form.validate():
+        outcome = run_on_form(
+            form,
+            lambda: services.add_measure(
+                scope=current_scope(),
+                verksamhet_ids=ids,
+                year=year,
+                on=form.on.data,
+                text=form.text.data or "",
+                verksamhet=form.verksamhet.data or "",
+                expected_version=submitted_version(form),
+                user=current_user,
+            ),
+            conflict_notice=True,
+        )
+        if outcome.ok:
+            flash(gettext("Åtgärden är tillagd."), "success")
+            return redirect(_rapport_url(ids, year) + "#atgarder")
+        conflict = outcome.conflict
+    rapport = services.draft_for(current_scope(), ids, year)
+    document, entries, rows = _generate_page(ids, year, rapport)
+    if conflict is not None:
+        show_conflict(form, saved_version=rapport.version if rapport else 0, theirs={})
+    status = 409 if conflict is not None else 422
+    return _render_rapport(
+        ids, year, rapport, document, entries, rows, status, add=form, add_conflict=conflict
+    )
 
 
 @blueprint.route("/rapport/frys", methods=["POST"])

@@ -20,6 +20,8 @@ class Verksamhet(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The annual report asks: are there routines for handling uppmärksammade brister?
     has_routines: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # …and, optionally, which: one line the report prints beside the answer (6 a).
+    routines_description: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     kommuner: Mapped[list["Kommun"]] = relationship(
         back_populates="verksamhet", cascade="all, delete-orphan", order_by="Kommun.namn"

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from systemfel.errors import OutOfScope, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
+from systemfel.privacy.guard import refuse_personnummer
 from systemfel.verksamheter import domain
 from systemfel.verksamheter.domain import MyndighetTyp, Operation, Sammandrag
 from systemfel.verksamheter.models import Kommun, Myndighet, Omrade, Verksamhet
@@ -34,6 +35,7 @@ def update_verksamhet(
     namn: str,
     kommuner: list[str],
     has_routines: bool | None = None,
+    routines_description: str | None = None,
 ) -> None:
     """Rename a verksamhet, set its kommuner and whether it has routines for brister."""
     scope.require(Operation.MANAGE_VERKSAMHET, verksamhet.id)
@@ -48,6 +50,9 @@ def update_verksamhet(
     verksamhet.namn = namn
     if has_routines is not None:
         verksamhet.has_routines = has_routines
+    if routines_description is not None:
+        refuse_personnummer(routines_description=routines_description)
+        verksamhet.routines_description = " ".join(routines_description.split())
     existing = {kommun.namn: kommun for kommun in verksamhet.kommuner}
     verksamhet.kommuner = [existing.get(name) or Kommun(namn=name) for name in kommuner]
     db.session.flush()

@@ -1,6 +1,6 @@
 """A samordnare takes out the year's report, writes its introduction, regroups a theme, leaves
-a brist out and takes it back, freezes a version and looks at the statistics, in a real
-browser; every page passes axe."""
+a brist out and takes it back, adds and edits a measure (6 c), freezes a version and looks at
+the statistics, in a real browser; every page passes axe."""
 
 import pytest
 from playwright.sync_api import expect
@@ -61,9 +61,27 @@ def test_generate_edit_freeze_and_statistics(page, world, axe_audit):
     expect(page.get_by_text("Bristen är med i rapporten igen.")).to_be_visible()
     expect(document).to_contain_text("Beslut som ingen förstår")
 
+    # 6 c: a measure of her own, then its text edited and kept in place 1.
+    page.get_by_label("Datum").fill(f"{year}-01-15")
+    page.get_by_label("Vad gjordes?").fill("En mottagningstelefon för ombuden.")
+    page.get_by_role("button", name="Lägg till åtgärden").click()
+    expect(page.get_by_text("Åtgärden är tillagd.")).to_be_visible()
+    measures = page.locator(".rapport-document ul.measures")
+    expect(measures).to_contain_text(f"{year}-01-15: En mottagningstelefon för ombuden.")
+    axe_audit.check(page)
+    page.get_by_label("Text", exact=True).fill("Mottagningstelefon öppnad i januari.")
+    page.get_by_label("Plats", exact=True).fill("1")
+    page.get_by_role("button", name="Spara åtgärderna").click()
+    expect(page.get_by_text("Åtgärderna är sparade.")).to_be_visible()
+    expect(measures).to_contain_text("Mottagningstelefon öppnad i januari.")
+    expect(page.get_by_text("Ursprunglig text: En mottagningstelefon för ombuden.")).to_be_visible()
+    axe_audit.check(page)
+
     page.get_by_role("button", name="Frys en version").click()
     expect(page.get_by_text("Version 1 är fryst.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Fryst version 1")
+    expect(page.locator("main")).to_contain_text("Mottagningstelefon öppnad i januari.")
+    expect(page.locator("main")).to_contain_text("Beslut som ingen förstår")
     axe_audit.check(page)
     page.screenshot(path=SCREENSHOT, full_page=True)
 

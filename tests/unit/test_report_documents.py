@@ -187,7 +187,10 @@ GOLDEN = [
     ),
     ("Normal", "Fryst version 2, 2027-01-10, Sara Samordnare"),
     ("Heading 1", ROUTINES),
-    ("Normal", "Ja, det finns rutiner för att hantera uppmärksammade brister."),
+    # A roll-up answers 6 a per verksamhet (a version frozen before that: its one answer each).
+    ("Normal", "Rutiner för att hantera uppmärksammade brister, per verksamhet:"),
+    ("Normal", "PO Nacka–Värmdö: Ja"),
+    ("Normal", "PO Solna: Ja"),
     ("Normal", "Ombuden registrerar brister löpande."),
     ("Normal", "Ledningsgruppen följer upp dem."),
     ("Heading 1", SUMMARY),
@@ -398,7 +401,9 @@ def test_docx_without_routines_brister_examples_or_rollup():
             "Kommuner: Nacka kommun, Solna stad, Värmdö kommun",
         ),
         ("Heading 1", ROUTINES),
-        ("Normal", "Nej, det finns inga rutiner för att hantera uppmärksammade brister."),
+        ("Normal", "Rutiner för att hantera uppmärksammade brister, per verksamhet:"),
+        ("Normal", "PO Nacka–Värmdö: Nej"),
+        ("Normal", "PO Solna: Nej"),
         ("Heading 1", SUMMARY),
         ("Normal", "Inga brister har uppmärksammats under året."),
         ("Heading 1", EXAMPLES),
@@ -587,6 +592,8 @@ def test_xlsx_sheets_header_and_entries():
         "Antal",
         "Antal per nivå",
         "Antal per myndighet",
+        "Rutiner",
+        "Åtgärder",
         "Per verksamhet",
         "Gemensamma brister",
     ]
@@ -637,7 +644,14 @@ def test_xlsx_breakdown_only_for_a_rollup():
     ]
 
     single = load_xlsx(replace(DOC, breakdown={}, common=()))
-    assert single.sheetnames == ["Brister", "Antal", "Antal per nivå", "Antal per myndighet"]
+    assert single.sheetnames == [
+        "Brister",
+        "Antal",
+        "Antal per nivå",
+        "Antal per myndighet",
+        "Rutiner",
+        "Åtgärder",
+    ]
 
 
 @pytest.mark.parametrize("render", [rapport_docx, rapport_xlsx])
@@ -679,7 +693,7 @@ def test_paragraphs_split_on_blank_lines_as_a_browser_sends_them():
     texts = [p.text for p in read_docx(doc).paragraphs]
     lines = rapport_text(doc).splitlines()
 
-    assert texts[5:7] == ["Första stycket.", "Andra stycket,\nsamma stycke."]
+    assert texts[7:9] == ["Första stycket.", "Andra stycket,\nsamma stycke."]
     assert lines[lines.index("Första stycket.") :][:4] == [
         "Första stycket.",
         "",

@@ -154,6 +154,8 @@ def test_xlsx_every_table_filters_freezes_and_prints_landscape_one_page_wide():
         "Antal": "A1:C4",
         "Antal per nivå": "A1:C4",
         "Antal per myndighet": "A1:C5",
+        "Rutiner": "A1:C3",
+        "Åtgärder": "A1:D3",
         "Per verksamhet": "A1:G3",
         "Gemensamma brister": "A1:D2",
     }
