@@ -503,6 +503,8 @@ def rapport_docx(doc: RapportDocument) -> bytes:
         writer.paragraph(NO_EXAMPLES)
     for measure in doc.shown_measures():
         writer.bullet(_example_line(doc, measure))
+    if doc.fixes_line():
+        writer.paragraph(doc.fixes_line())
 
     writer.heading(COUNTS_HEADING, 1)
     rows = _count_rows(doc)
@@ -619,6 +621,8 @@ def rapport_text(doc: RapportDocument) -> str:
 
     heading(EXAMPLES_HEADING)
     block(*([f"- {_example_line(doc, m)}" for m in doc.shown_measures()] or [NO_EXAMPLES]))
+    if doc.fixes_line():
+        block(doc.fixes_line())
 
     heading(COUNTS_HEADING)
     block(

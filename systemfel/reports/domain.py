@@ -1282,6 +1282,52 @@ def when_words(on: date | None) -> str:
 # --- The report as a document, and frozen as JSON --------------------------------------------
 
 
+# --- Did the fixes last? (issue 14, item 11) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixesChecked:
+    """Brister closed as åtgärdad or delvis åtgärdad, and what their efterkontroll found."""
+
+    closed_fixed: int = 0
+    checked: int = 0
+    lasting: int = 0
+    returned: int = 0
+
+
+def fixes_checked(closings: Iterable[tuple[date, str | None]], year: int | None) -> FixesChecked:
+    """Count the closings as åtgärdad in `year` (None: every year) by their check's answer.
+
+    `closings` are (the day of the closing, the answer: "haller", "aterkommit" or None while
+    unanswered), one per closing, a brist reopened since counted too: its fix was checked.
+    """
+    answers = [svar for closed_on, svar in closings if year is None or closed_on.year == year]
+    return FixesChecked(
+        closed_fixed=len(answers),
+        checked=sum(1 for svar in answers if svar is not None),
+        lasting=sum(1 for svar in answers if svar == "haller"),
+        returned=sum(1 for svar in answers if svar == "aterkommit"),
+    )
+
+
+def fixes_sentence(fixes: FixesChecked, year: int) -> str:
+    """The report's line under 6 c on whether the year's fixes lasted; "" without any."""
+    n = fixes.closed_fixed
+    if not n:
+        return ""
+    plural = "" if n == 1 else "e"
+    closed = (
+        f"Av {n} {'brist' if n == 1 else 'brister'} som stängdes som åtgärdad{plural} "
+        f"eller delvis åtgärdad{plural} under {year}"
+    )
+    if not fixes.checked:
+        return f"{closed} har ingen kontrollerats i efterhand ännu."
+    return (
+        f"{closed} har {fixes.checked} kontrollerats i efterhand: "
+        f"{fixes.lasting} håller, {fixes.returned} har återkommit."
+    )
+
+
 @dataclass(frozen=True)
 class RapportDocument:
     """The 'uppmärksammade brister' section as exported.
@@ -1322,6 +1368,12 @@ class RapportDocument:
     measures: tuple[Measure, ...] | None = None
     # 6 a per verksamhet; () in a version frozen before them: `has_routines` answers for all.
     routines: tuple[Routine, ...] = ()
+    # Did the year's fixes last (the efterkontroll)? None in a version frozen before it.
+    fixes: FixesChecked | None = None
+
+    def fixes_line(self) -> str:
+        """The sentence under 6 c on whether the year's fixes lasted; "" when there is none."""
+        return fixes_sentence(self.fixes, self.year) if self.fixes else ""
 
     def shown_measures(self) -> tuple[Measure, ...]:
         """The measures 6 c lists (an old version's examples, read as measures)."""
@@ -1479,6 +1531,7 @@ def document_to_dict(document: RapportDocument) -> dict[str, Any]:
             if document.routines
             else {}
         ),
+        **({"fixes": asdict(document.fixes)} if document.fixes else {}),
         # 6 b in prose; a document without it (frozen before it) is stored as it was.
         **(_prose_to_dict(document) if _has_prose_parts(document) else {}),
     }
@@ -1550,6 +1603,7 @@ def document_from_dict(
             tuple(measure_from_dict(m) for m in data["measures"]) if "measures" in data else None
         ),
         routines=tuple(routine_from_dict(r) for r in data.get("routines", [])),
+        fixes=FixesChecked(**data["fixes"]) if "fixes" in data else None,
     )
 
 

@@ -17,7 +17,7 @@ from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups import queries as followups_queries
 from systemfel.followups.domain import PromiseState, SvarTyp
-from systemfel.followups.models import Kontakt, Svar
+from systemfel.followups.models import Efterkontroll, Kontakt, Svar
 from systemfel.reports.domain import (
     AnswerRecord,
     BristFacts,
@@ -91,6 +91,24 @@ def kommuner(scope: Scope, ids: frozenset[int]) -> list[str]:
             .distinct()
         )
     )
+
+
+def checked_closings(
+    scope: Scope, verksamhet_ids: frozenset[int], year: int
+) -> list[tuple[int, date, str | None]]:
+    """Each closing as åtgärdad in `year`: the brist, the day, what its efterkontroll found."""
+    return [
+        (brist_id, closed_on, svar.value if svar else None)
+        for brist_id, closed_on, svar in db.session.execute(
+            select(Efterkontroll.brist_id, Efterkontroll.closed_on, Efterkontroll.svar)
+            .join(Brist, Brist.id == Efterkontroll.brist_id)
+            .where(
+                *_among(Brist.verksamhet_id, scope, verksamhet_ids),
+                Efterkontroll.closed_on >= date(year, 1, 1),
+                Efterkontroll.closed_on <= date(year, 12, 31),
+            )
+        )
+    ]
 
 
 def brist_facts(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> list[BristFacts]:

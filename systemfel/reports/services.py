@@ -121,6 +121,16 @@ def generate_for_editing(
         routines=tuple(
             domain.Routine(v.namn, v.has_routines, v.routines_description) for v in verksamheter
         ),
+        fixes=domain.fixes_checked(
+            (
+                (closed_on, svar)
+                for brist_id, closed_on, svar in queries.checked_closings(
+                    scope, verksamhet_ids, year
+                )
+                if brist_id not in reasons
+            ),
+            year,
+        ),
     )
     return document, entries, measure_rows
 

@@ -32,12 +32,18 @@ from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.extensions import db
 from systemfel.followups import queries as followups_queries
-from systemfel.followups.domain import EfterkontrollSvar, PromiseState
+from systemfel.followups.domain import PromiseState
 from systemfel.followups.models import Efterkontroll, Kontakt
 from systemfel.i18n import N_
 from systemfel.privacy.domain import is_small, suppress_small
 from systemfel.reports import queries
-from systemfel.reports.domain import Timeline, YearTally, tally_years
+from systemfel.reports.domain import (
+    FixesChecked,
+    Timeline,
+    YearTally,
+    fixes_checked,
+    tally_years,
+)
 from systemfel.verksamheter.models import Myndighet, Omrade
 from systemfel.verksamheter.scope import Scope
 
@@ -113,16 +119,6 @@ class MyndighetPromises:
 
 
 @dataclass(frozen=True)
-class EfterkontrollTally:
-    """Brister closed as åtgärdad (or delvis), and whether the fix was confirmed to last."""
-
-    closed_fixed: int = 0
-    checked: int = 0
-    lasting: int = 0
-    returned: int = 0
-
-
-@dataclass(frozen=True)
 class Statistics:
     """Everything the statistics page shows."""
 
@@ -139,7 +135,7 @@ class Statistics:
     tallies: dict[int, YearTally]
     # Promises per myndighet, by the year they were given; checks by the year of closing.
     promises: tuple[MyndighetPromises, ...] = ()
-    efterkontroller: EfterkontrollTally = EfterkontrollTally()
+    efterkontroller: FixesChecked = FixesChecked()
 
 
 # --- Pure helpers ---------------------------------------------------------------------------
@@ -497,17 +493,11 @@ def _promises(
     )
 
 
-def _efterkontroller(live: list[sa.ColumnElement[bool]], year: int | None) -> EfterkontrollTally:
+def _efterkontroller(live: list[sa.ColumnElement[bool]], year: int | None) -> FixesChecked:
     """Closings as åtgärdad in `year` (every one, reopened since or not) and their checks."""
     rows = db.session.execute(
         sa.select(Efterkontroll.closed_on, Efterkontroll.svar)
         .join(Brist, Brist.id == Efterkontroll.brist_id)
         .where(*live)
     ).all()
-    answers = [svar for closed_on, svar in rows if year is None or closed_on.year == year]
-    return EfterkontrollTally(
-        closed_fixed=len(answers),
-        checked=sum(1 for svar in answers if svar is not None),
-        lasting=sum(1 for svar in answers if svar == EfterkontrollSvar.HALLER),
-        returned=sum(1 for svar in answers if svar == EfterkontrollSvar.ATERKOMMIT),
-    )
+    return fixes_checked(((closed_on, svar) for closed_on, svar in rows), year)

@@ -267,3 +267,54 @@ def test_the_efterkontroll_counts_from_the_day_of_the_closing_not_of_recording_i
     kontroll = db.session.scalar(select(Efterkontroll).where(Efterkontroll.brist_id == brist.id))
     assert kontroll.closed_on == date(2026, 11, 30)
     assert kontroll.due_on == date(2027, 3, 1)  # 28 Feb 2027 is a Sunday
+
+
+def test_the_report_says_how_many_of_the_years_fixes_were_checked_and_lasted(scene):
+    """Item 11: the report (and the statistics) show the fixes confirmed to last."""
+    from systemfel.reports import documents
+    from systemfel.reports import services as reports
+
+    lasting, returned, unchecked, not_fixed, left_out = (
+        scene.new_brist(titel=titel)
+        for titel in ("Håller", "Återkom", "Inte kontrollerad", "Ej åtgärdad", "Utelämnad")
+    )
+    for brist in (lasting, returned, unchecked, left_out):
+        close(brist, scene.ombud, Utfall.ATGARDAD, date(2026, 3, 2))
+    close(not_fixed, scene.ombud, Utfall.EJ_ATGARDAD, date(2026, 3, 2))
+    for brist, svar in (
+        (lasting, EfterkontrollSvar.HALLER),
+        (returned, EfterkontrollSvar.ATERKOMMIT),
+        (left_out, EfterkontrollSvar.HALLER),
+    ):
+        kontroll = db.session.scalar(
+            select(Efterkontroll).where(Efterkontroll.brist_id == brist.id)
+        )
+        followups.record_efterkontroll(
+            kontroll=kontroll,
+            user=scene.ombud,
+            scope=scope_for(scene.ombud),
+            svar=svar,
+            now=at(date(2026, 6, 8)),
+        )
+    db.session.commit()
+    editor = factories.closing_scope(scene.ombud)
+    ids = frozenset({scene.verksamhet.id})
+    rapport = reports.exclude_brist(
+        scope=editor,
+        verksamhet_ids=ids,
+        year=2026,
+        brist_id=left_out.id,
+        reason="Registrerad av misstag.",
+        expected_version=0,
+        user=scene.ombud,
+    )
+    document, _ = reports.generate(
+        scope=editor, verksamhet_ids=ids, year=2026, rapport=rapport, threshold=3
+    )
+    line = (
+        "Av 3 brister som stängdes som åtgärdade eller delvis åtgärdade under 2026 har 2 "
+        "kontrollerats i efterhand: 1 håller, 1 har återkommit."
+    )
+    assert document.fixes_line() == line
+    assert line in documents.rapport_text(document)
+    db.session.rollback()

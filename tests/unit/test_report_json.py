@@ -2,11 +2,12 @@
 domain.py loads as it was, and loading then storing gives the same JSON back."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.reports.documents import rapport_text
-from systemfel.reports.domain import document_from_dict, document_to_dict
+from systemfel.reports.domain import FixesChecked, document_from_dict, document_to_dict
 from tests.unit.test_report_documents import DOC
 
 STORED = Path(__file__).parent / "data" / "frozen_report.json"
@@ -35,3 +36,11 @@ def test_the_version_line_is_added_when_loaded_not_stored():
     loaded = document_from_dict(_stored(), "Fryst version 2")
     assert loaded.version_line == "Fryst version 2"
     assert "version_line" not in document_to_dict(loaded)
+
+
+def test_a_frozen_report_keeps_its_fixes_and_one_frozen_before_them_has_none():
+    document = replace(DOC, fixes=FixesChecked(2, 1, 1, 0))
+    stored = json.loads(json.dumps(document_to_dict(document)))
+    assert document_from_dict(stored).fixes == FixesChecked(2, 1, 1, 0)
+    loaded = document_from_dict(_stored())  # frozen before the efterkontroll existed
+    assert loaded.fixes is None and loaded.fixes_line() == ""

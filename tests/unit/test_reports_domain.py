@@ -16,6 +16,7 @@ from systemfel.reports.domain import (
     BristFacts,
     Change,
     CommonBrist,
+    FixesChecked,
     HandelseSteg,
     Kind,
     RapportEntry,
@@ -27,6 +28,8 @@ from systemfel.reports.domain import (
     entry_from_dict,
     entry_to_dict,
     examples,
+    fixes_checked,
+    fixes_sentence,
     group_by_niva,
     is_active,
     observed,
@@ -664,3 +667,37 @@ def test_a_brist_merged_in_an_earlier_year_still_adds_to_its_target():
     assert not is_active(merged, 2026)
     (entry,) = select_year([target, merged], 2026)
     assert (entry.merged, entry.times_observed, entry.clients) == (("SF-2025-0002",), 2, 7)
+
+
+# --- Did the year's fixes last? (issue 14, item 11) ------------------------------------------
+
+
+def test_fixes_are_counted_by_the_year_of_their_closing():
+    closings = [
+        (date(2026, 2, 3), "haller"),
+        (date(2026, 5, 4), "aterkommit"),
+        (date(2026, 12, 31), None),
+        (date(2025, 12, 31), "haller"),  # the year before
+    ]
+    assert fixes_checked(closings, 2026) == FixesChecked(3, 2, 1, 1)
+    assert fixes_checked(closings, None) == FixesChecked(4, 3, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("fixes", "expected"),
+    [
+        (FixesChecked(), ""),
+        (
+            FixesChecked(1, 0, 0, 0),
+            "Av 1 brist som stängdes som åtgärdad eller delvis åtgärdad under 2026 har ingen "
+            "kontrollerats i efterhand ännu.",
+        ),
+        (
+            FixesChecked(4, 3, 2, 1),
+            "Av 4 brister som stängdes som åtgärdade eller delvis åtgärdade under 2026 har 3 "
+            "kontrollerats i efterhand: 2 håller, 1 har återkommit.",
+        ),
+    ],
+)
+def test_the_reports_line_on_fixes_that_lasted(fixes, expected):
+    assert fixes_sentence(fixes, 2026) == expected
