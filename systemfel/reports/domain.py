@@ -1138,17 +1138,20 @@ def lead_sentence(
     entries: Sequence[RapportEntry],
     previous: Sequence[RapportEntry],
     year: int,
+    as_of: date | None = None,
 ) -> str:
     """The lead of one nivå in 6 b: how many, which myndigheter and områden, what is new.
 
     `entries` are this year's report entries at the nivå, `previous` every entry of the year
     before's selection (a brist is new when it was not in it; a myndighet is new when none of
     last year's brister at this nivå concerned it). Brister are counted, never clients.
+    While the year runs (`as_of`), the count is of the year so far: "under 2026 (per …)".
     """
     if not entries:
         return ""
     n = len(entries)
-    sentences = [f"På {NIVA_WORDS[niva]} har {_brister(n)} redovisats under {year}."]
+    so_far = f" ({when_words(as_of)})" if as_of else ""
+    sentences = [f"På {NIVA_WORDS[niva]} har {_brister(n)} redovisats under {year}{so_far}."]
     sentences.append(
         _most(entries, lambda e: e.myndighet, "myndigheten", "myndigheterna", "gäller")
     )
@@ -1183,11 +1186,14 @@ def lead_sentence(
 
 
 def lead_sentences(
-    entries: Sequence[RapportEntry], previous: Sequence[RapportEntry], year: int
+    entries: Sequence[RapportEntry],
+    previous: Sequence[RapportEntry],
+    year: int,
+    as_of: date | None = None,
 ) -> dict[Niva, str]:
     """The lead sentence of each nivå that has brister in the report, lowest nivå first."""
     return {
-        niva: lead_sentence(niva, found, previous, year)
+        niva: lead_sentence(niva, found, previous, year, as_of)
         for niva in Niva
         if (found := [entry for entry in entries if entry.niva == niva])
     }

@@ -114,7 +114,9 @@ def generate_for_editing(
         themes=tuple(
             domain.build_themes(entries, themes_of(rapport), rollup=rollup, summaries=summaries)
         ),
-        leads=domain.lead_sentences(entries, previous_entries, year),
+        leads=domain.lead_sentences(
+            entries, previous_entries, year, domain.as_of(year, local_today(now))
+        ),
         appendix=rapport.appendix if rapport else True,
         excluded=tuple(domain.left_out(all_facts, reasons)),
         measures=tuple(row.measure for row in measure_rows if row.include),

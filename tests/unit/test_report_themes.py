@@ -106,6 +106,13 @@ def test_lead_sentence_one_brist_and_no_year_before():
     assert lead_sentence(C, [], [], 2026) == ""
 
 
+def test_while_the_year_runs_the_lead_counts_the_year_so_far():
+    one = [e for e in entries() if e.brist_id == 4]
+    assert lead_sentence(L, one, [], 2026, date(2026, 12, 1)).startswith(
+        "På lokal nivå har 1 brist redovisats under 2026 (per 2026-12-01). "
+    )
+
+
 def test_moving_a_brist_renaming_and_rewriting_a_theme():
     year = entries()
     themes = build_themes(year)

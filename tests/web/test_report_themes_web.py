@@ -151,7 +151,7 @@ def test_regroup_rename_and_rewrite_a_theme_then_the_appendix_off(app, login, wo
     client = login("samordnare")
     page = _page(client, world)
     (name, key), *_ = THEME_TITLE.findall(page)
-    assert "På handläggarnivå har 1 brist redovisats under 2026." in page
+    assert "På handläggarnivå har 1 brist redovisats under 2026" in page
     data = _theme_post(page, 0, **{f"tema_for_{world.brist.id}": "ny"})
     assert client.post(_url(world), data).status_code == 302
     page = _page(client, world)
@@ -248,7 +248,7 @@ def test_the_report_page_statement_count_stays_with_themes_and_exclusions(app, l
         assert _exclude(client, world, brist_id, "Av misstag", version).status_code == 302
     with count_statements(app) as many:
         page = client.get(_url(world)).get_data(as_text=True)
-    assert "Brist 11" in page and "På lokal nivå har 9 brister redovisats under 2026." in page
+    assert "Brist 11" in page and "På lokal nivå har 9 brister redovisats under 2026" in page
     assert many["n"] == few["n"]
 
 
@@ -262,7 +262,7 @@ def test_a_roll_up_shows_common_brister_as_a_theme_naming_each_verksamhet(login,
     assert f"PO Borta {world.other_brist.nummer} Bortabristen syns inte" in page  # exclude choice
     text = client.get(both.replace("/rapport", "/rapport/export.txt")).get_data(as_text=True)
     prose = text[text.index("6 b") : text.index("6 c")]
-    assert "På handläggarnivå har 2 brister redovisats under 2026." in prose
+    assert "På handläggarnivå har 2 brister redovisats under 2026" in prose
     assert "SF-" not in prose
 
 
