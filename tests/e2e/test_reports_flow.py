@@ -1,7 +1,8 @@
 """A samordnare takes out the year's report, writes its introduction, regroups a theme, leaves
-a brist out and takes it back, adds and edits a measure (6 c), freezes a version and looks at
-the statistics, in a real browser; every page passes axe."""
+a brist out and takes it back, adds and edits a measure (6 c), freezes a version, exports it as
+Word and looks at the statistics, in a real browser; every page passes axe."""
 
+import docx
 import pytest
 from playwright.sync_api import expect
 
@@ -84,6 +85,15 @@ def test_generate_edit_freeze_and_statistics(page, world, axe_audit):
     expect(page.locator("main")).to_contain_text("Beslut som ingen förstår")
     axe_audit.check(page)
     page.screenshot(path=SCREENSHOT, full_page=True)
+
+    # Export the report as Word: the form's questions in order, the samordnare's measure in 6 c.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Word").first.click()
+    word = docx.Document(download.value.path())
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    form = [h for h in headings if h[:3] in ("6 a", "6 b", "6 c")]
+    assert [h[:3] for h in form] == ["6 a", "6 b", "6 c"]
+    assert any("Mottagningstelefon öppnad i januari." in p.text for p in word.paragraphs)
 
     page.goto("/statistik")
     expect(page.get_by_role("heading", level=1)).to_have_text("Statistik")
