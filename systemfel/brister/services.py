@@ -458,23 +458,7 @@ def propose_escalation(*, brist: Brist, myndighet: str, paminnelser: int, now: d
     The reminder job calls this while someone may be editing the brist, so the mark is set
     without touching the brist's version (an edit in progress is not made to conflict).
     """
-    if brist.escalation_proposed_at is not None:
-        return
-    db.session.execute(
-        update(Brist)
-        .where(Brist.id == brist.id)
-        .values(escalation_proposed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    history.record(
-        brist,
-        HandelseTyp.ESKALERING_FORESLAS,
-        {"myndighet": myndighet, "reminders": paminnelser},
-        None,
-        local_today(now),
-        now,
-        touches_brist=False,
-    )
+    propose_escalations(brister=[brist], myndighet=myndighet, paminnelser=paminnelser, now=now)
 
 
 def propose_escalations(

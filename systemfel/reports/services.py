@@ -407,10 +407,7 @@ def _store_measures(rapport: Rapport, draft: domain.MeasureDraft, user: User, ve
     rapport.atgarder = domain.measure_draft_to_dict(draft)
     rapport.updated_by = user
     rapport.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError) as error:
-        raise ConflictError(CONFLICT, current_version=version + 1) from error
+    _flush_draft(version)
 
 
 def save_measures(
