@@ -314,7 +314,7 @@ def exclude():
         conflict_notice=True,
     )
     if outcome.ok:
-        flash(gettext("Bristen är utelämnad ur rapporten."), "success")
+        flash(gettext("Bristen är utelämnad ur redovisningen."), "success")
         return redirect(_rapport_url(ids, year) + "#utelamnade")
     status = 409 if outcome.conflict is not None else 422
     return _rapport_with_exclude_form(ids, year, form, status, outcome.conflict)
@@ -370,7 +370,7 @@ def include():
         return _rapport_with_exclude_form(ids, year, None, 409, outcome.conflict)
     if not outcome.ok:
         abort(400)  # not left out, or not one of the report's brister
-    flash(gettext("Bristen är med i rapporten igen."), "success")
+    flash(gettext("Bristen är med i redovisningen igen."), "success")
     return redirect(_rapport_url(ids, year) + "#utelamnade")
 
 
