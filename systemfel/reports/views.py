@@ -24,7 +24,7 @@ from systemfel.extensions import db
 from systemfel.followups.domain import PromiseState
 from systemfel.formtools import run_on_form, run_verb, show_conflict, submitted_version
 from systemfel.pdf import render_pdf
-from systemfel.reports import documents, domain, queries, services, statistics
+from systemfel.reports import documents, domain, queries, services, statistics, wording
 from systemfel.reports.domain import RapportDocument
 from systemfel.reports.forms import (
     ExcludeForm,
@@ -242,7 +242,7 @@ def _render_rapport(
     changes = []
     if latest is not None:
         frozen = domain.document_from_dict(latest.content)
-        changes = domain.compare(list(frozen.entries()), entries)
+        changes = wording.changes(domain.compare_facts(list(frozen.entries()), entries))
     return render_template(
         "reports/report.html",
         form=form,

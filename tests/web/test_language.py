@@ -13,6 +13,8 @@ from systemfel import dates
 from systemfel.brister import history
 from systemfel.brister.domain import HISTORY_SCHEMA, HandelseTyp, check_history_data
 from systemfel.brister.models import Handelse
+from systemfel.reports import wording
+from systemfel.reports.domain import CHANGE_KINDS, ChangeFact
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,6 +211,30 @@ def test_english_lines_write_english_dates(app):
         paused = _flat(_entry(HandelseTyp.KLOCKA_PAUSAD))
     assert "1 Dec 2026 | 15 Dec 2026" in moved
     assert "15 Dec 2026" in paused
+
+
+# --- the report page's lines about the report ---------------------------------------------------
+
+
+def test_changes_since_a_frozen_version_read_in_the_readers_language(app):
+    facts = [
+        ChangeFact("SF-1", "status", "oppen", "stangd:atgardad"),
+        ChangeFact("SF-1", "niva", "lokal", "central"),
+        ChangeFact("SF-1", "farre", "3", "2"),
+        ChangeFact("SF-1", "atgarder"),
+        ChangeFact("SF-2", "borta"),
+        ChangeFact("SF-3", "ny"),
+    ]
+    assert {fact.kind for fact in facts} | {"fler"} == set(CHANGE_KINDS)
+    with app.test_request_context(), force_locale("sv"):
+        swedish = [change.what for change in wording.changes(facts)]
+    with app.test_request_context(), force_locale("en"):
+        english = [change.what for change in wording.changes(facts)]
+    assert swedish[0] == "status ändrad: öppen → Stängd (Åtgärdad)"
+    assert swedish[5] == "ny i redovisningen"
+    assert english[0] == "status changed: open → Closed (Resolved)"
+    for line in english:
+        assert SWEDISH.findall(line) == [], line
 
 
 # --- one word per idea -----------------------------------------------------------------------
