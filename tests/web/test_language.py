@@ -13,6 +13,9 @@ from systemfel import dates
 from systemfel.brister import history
 from systemfel.brister.domain import HISTORY_SCHEMA, HandelseTyp, check_history_data
 from systemfel.brister.models import Handelse
+from systemfel.errors import FieldError
+from systemfel.formtools import worded
+from systemfel.i18n import N_
 from systemfel.reports import wording
 from systemfel.reports.domain import CHANGE_KINDS, ChangeFact
 
@@ -319,3 +322,16 @@ def test_english_pages_speak_english(client, world):
         assert re.search(r"\d{1,2}/\d{1,2}/\d{2}\b", page) is None, url  # no US short dates
         for swedish in ("Nästa bevakning", "Registrera brist", "Redovisning", "Brister<"):
             assert swedish not in page, (url, swedish)
+
+
+def test_a_refusal_with_a_day_is_worded_in_the_readers_language(app):
+    error = FieldError(
+        N_("Datumet är inte en arbetsdag. Närmaste arbetsdag är %(day)s."),
+        "next_on",
+        params={"day": date(2027, 1, 4)},
+    )
+    with app.test_request_context(), force_locale("sv"):
+        assert worded(error).endswith("Närmaste arbetsdag är 2027-01-04.")
+    with app.test_request_context(), force_locale("en"):
+        english = worded(error)
+    assert "4 Jan 2027" in english and SWEDISH.findall(english) == []
