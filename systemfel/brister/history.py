@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from systemfel.auth.models import User
 from systemfel.brister.domain import (
@@ -139,10 +139,11 @@ def lines(entry: Handelse) -> list[Line]:
         ]
     if kind == HandelseTyp.ESKALERING_FORESLAS:
         return [
-            gettext(
-                "%(myndighet)s har inte svarat efter %(number)s påminnelser.",
+            ngettext(
+                "%(myndighet)s har inte svarat efter %(num)s påminnelse.",
+                "%(myndighet)s har inte svarat efter %(num)s påminnelser.",
+                data["reminders"],
                 myndighet=data["myndighet"],
-                number=data["reminders"],
             )
         ]
     if kind == HandelseTyp.LANK_ATERKALLAD:

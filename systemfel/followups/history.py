@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp
@@ -62,8 +62,11 @@ def pause_lines(data: Mapping[str, Any]) -> list[history.Line]:
     """A pause: why, and how many working days were left to the deadline."""
     return [
         f"{data['myndighet']}: {gettext(PAUS_LABELS[PausOrsak(data['orsak'])])}",
-        gettext(
-            "%(days)s arbetsdagar kvar till %(due)s.", days=data["days_left"], due=_day(data["due"])
+        ngettext(
+            "%(num)s arbetsdag kvar till %(due)s.",
+            "%(num)s arbetsdagar kvar till %(due)s.",
+            data["days_left"],
+            due=_day(data["due"]),
         ),
     ]
 

@@ -335,3 +335,30 @@ def test_a_refusal_with_a_day_is_worded_in_the_readers_language(app):
     with app.test_request_context(), force_locale("en"):
         english = worded(error)
     assert "4 Jan 2027" in english and SWEDISH.findall(english) == []
+
+
+def test_history_counts_agree_with_their_nouns(app):
+    one_day = dict(EXAMPLES[HandelseTyp.KLOCKA_PAUSAD], days_left=1)
+    one_reminder = dict(EXAMPLES[HandelseTyp.ESKALERING_FORESLAS], reminders=1)
+    paused = Handelse(typ=HandelseTyp.KLOCKA_PAUSAD, data=one_day, changes=[], text="")
+    proposed = Handelse(typ=HandelseTyp.ESKALERING_FORESLAS, data=one_reminder, changes=[], text="")
+    with app.test_request_context(), force_locale("sv"):
+        assert "1 arbetsdag kvar till 2026-12-15." in _flat(paused)
+        assert "efter 1 påminnelse." in _flat(proposed)
+    with app.test_request_context(), force_locale("en"):
+        assert "1 working day left until 15 Dec 2026." in _flat(paused)
+        assert "after 1 reminder." in _flat(proposed)
+
+
+def test_verksamhet_is_a_po_service_in_english():
+    path = ROOT / "systemfel/translations/en/LC_MESSAGES/messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    bare = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if not any("verksamhet" in text.lower() for text in ids):
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        bare += [text for text in strings if re.search(r"(?<!PO )\bservices?\b", text)]
+    assert bare == []
