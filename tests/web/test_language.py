@@ -314,7 +314,15 @@ def test_no_english_synonym_in_the_catalogue():
 def test_english_pages_speak_english(client, world):
     client.login(world.users["samordnare"].email)
     client.post("/sprak", {"lang": "en", "next": "/"})
-    for url in ("/", "/brister", f"/brister/{world.brist.id}"):
+    pages = (
+        "/",
+        "/brister",
+        f"/brister/{world.brist.id}",
+        f"/brister/{world.brist.id}/uppfoljning",
+        f"/rapport?ar=2026&verksamhet={world.home.id}",
+        "/ledningsgrupper",
+    )
+    for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
         page = response.get_data(as_text=True)
@@ -362,3 +370,14 @@ def test_verksamhet_is_a_po_service_in_english():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         bare += [text for text in strings if re.search(r"(?<!PO )\bservices?\b", text)]
     assert bare == []
+
+
+def test_the_brist_page_writes_its_days_the_readers_way(client, world):
+    client.login(world.users["ombud"].email)
+    swedish = client.get(f"/brister/{world.brist.id}").get_data(as_text=True)
+    client.post("/sprak", {"lang": "en", "next": "/"})
+    english = client.get(f"/brister/{world.brist.id}").get_data(as_text=True)
+    stamp = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"  # the history's "recorded at"
+    assert re.search(stamp, swedish)
+    assert re.search(r"\b\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\b", english)
+    assert re.search(stamp, english) is None
