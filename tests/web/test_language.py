@@ -392,3 +392,14 @@ def test_the_brist_page_writes_its_days_the_readers_way(client, world):
     assert re.search(stamp, swedish)
     assert re.search(r"\b\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\b", english)
     assert re.search(stamp, english) is None
+
+
+def test_the_csv_header_follows_the_readers_language(client, world):
+    client.login(world.users["ombud"].email)
+    swedish = client.get("/brister.csv").get_data(as_text=True)
+    client.post("/sprak", {"lang": "en", "next": "/"})
+    english = client.get("/brister.csv").get_data(as_text=True)
+    assert swedish.startswith("\ufeffNummer;Rubrik;Verksamhet;Nivå;")
+    header = english.splitlines()[0]
+    assert header.startswith("\ufeffNumber;Title;PO service;Level;")
+    assert SWEDISH.findall(header) == [], header
