@@ -1,6 +1,8 @@
 """Domain errors raised by services and turned into messages at the edge."""
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -11,6 +13,9 @@ class FieldError:
     field: str | None = None
     # The id of the row the field belongs to, in a form of many rows (a punkt in the minutes).
     row: int | None = None
+    # The message's %(name)s values, filled in when it is worded in the reader's language (a
+    # date stays a date so that it is written the reader's way).
+    params: dict[str, Any] = dataclass_field(default_factory=dict, compare=False)
 
 
 class DomainError(Exception):
@@ -21,12 +26,17 @@ class DomainError(Exception):
     """
 
     def __init__(
-        self, message: str, field: str | None = None, *, errors: list[FieldError] | None = None
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        params: dict[str, Any] | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.errors = errors or [FieldError(message, field)]
+        self.errors = errors or [FieldError(message, field, params=params or {})]
 
 
 class ValidationError(DomainError):

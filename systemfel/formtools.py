@@ -2,11 +2,13 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, TypeVar
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
+from systemfel import dates
 from systemfel.bounds import whole_number
 from systemfel.errors import ConflictError, DomainError, FieldError
 from systemfel.extensions import db
@@ -50,10 +52,19 @@ def run_verb(action: Callable[[], T]) -> Outcome[T]:
     return Outcome(value=value)
 
 
+def worded(error: FieldError) -> str:
+    """The error's message in the reader's language, its values (days) written the reader's way."""
+    params = {
+        name: dates.day(value) if isinstance(value, date) else value
+        for name, value in error.params.items()
+    }
+    return gettext(error.message, **params)
+
+
 def show_errors(form: FlaskForm, errors: tuple[FieldError, ...]) -> None:
     """Show each error beside the field it names, else at the top of the form."""
     for error in errors:
-        message = gettext(error.message)
+        message = worded(error)
         field = getattr(form, error.field, None) if error.field else None
         if field is not None:
             field.errors = [*field.errors, message]

@@ -16,8 +16,6 @@ from flask import (
     session,
 )
 from flask_babel import (
-    format_date,
-    format_datetime,
     get_locale,
     get_translations,
     gettext,
@@ -29,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from systemfel import dates
 from systemfel.bounds import IdConverter
 from systemfel.extensions import babel, csrf, db, login_manager, migrate
 from systemfel.i18n import LOCALES
@@ -184,13 +183,13 @@ def _security_headers(response):
 
 
 def _datum(value: date | None) -> str:
-    """Format a date in the user's language (2026-11-25 in Swedish)."""
-    return format_date(value, "short") if value else ""
+    """Format a date in the user's language (2026-11-25 in Swedish, 25 Nov 2026 in English)."""
+    return dates.day(value) if value else ""
 
 
 def _tidpunkt(value: datetime | None) -> str:
-    """Format a UTC timestamp in Stockholm time."""
-    return format_datetime(value, "short") if value else ""
+    """Format a UTC timestamp in Stockholm time (2026-11-25 14:00; 25 Nov 2026, 14:00)."""
+    return dates.moment(value) if value else ""
 
 
 def _tal(value: int | float | None) -> str:

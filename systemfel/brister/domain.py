@@ -251,8 +251,8 @@ HANDELSE_LABELS = {
     HandelseTyp.UPPGIFT_BORTTAGEN: N_("Personnummer borttaget"),
     HandelseTyp.NOTERING: N_("Anteckning"),
     HandelseTyp.EFTERKONTROLL: N_("Håller åtgärden?"),
-    HandelseTyp.UTELAMNAD_UR_RAPPORT: N_("Utelämnad ur årsrapporten"),
-    HandelseTyp.MED_I_RAPPORT_IGEN: N_("Med i årsrapporten igen"),
+    HandelseTyp.UTELAMNAD_UR_RAPPORT: N_("Utelämnad ur redovisningen"),
+    HandelseTyp.MED_I_RAPPORT_IGEN: N_("Med i redovisningen igen"),
 }
 
 # The decisions a ledningsgrupp takes (the values of meetings' BeslutTyp), as history names them.

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from systemfel.auth.models import User
 from systemfel.brister.domain import (
@@ -23,6 +23,7 @@ from systemfel.brister.domain import (
 )
 from systemfel.brister.models import Brist, Handelse
 from systemfel.clock import local_today
+from systemfel.dates import day as _day
 from systemfel.extensions import db
 
 # A sentence, or a change: (what changed, old value, new value).
@@ -120,7 +121,9 @@ def lines(entry: Handelse) -> list[Line]:
     if kind == HandelseTyp.SAMMANSLAGEN_HIT:
         return [gettext("Sammanslagen från %(nummer)s", nummer=data["nummer"])]
     if kind in (HandelseTyp.UPPFOLJNING, HandelseTyp.BEVAKNING_FLYTTAD):
-        moved: list[Line] = [_change(gettext("Nästa bevakning"), data["from"], data["to"])]
+        moved: list[Line] = [
+            _change(gettext("Nästa bevakning"), _day(data["from"]), _day(data["to"]))
+        ]
         if data.get("cause") == "utlovat":
             moved.append(gettext("Datum som myndigheten utlovat."))
         elif data.get("cause") == "beslut":
@@ -136,10 +139,11 @@ def lines(entry: Handelse) -> list[Line]:
         ]
     if kind == HandelseTyp.ESKALERING_FORESLAS:
         return [
-            gettext(
-                "%(myndighet)s har inte svarat efter %(number)s påminnelser.",
+            ngettext(
+                "%(myndighet)s har inte svarat efter %(num)s påminnelse.",
+                "%(myndighet)s har inte svarat efter %(num)s påminnelser.",
+                data["reminders"],
                 myndighet=data["myndighet"],
-                number=data["reminders"],
             )
         ]
     if kind == HandelseTyp.LANK_ATERKALLAD:
@@ -150,7 +154,9 @@ def lines(entry: Handelse) -> list[Line]:
         return [_decision(data)]
     if kind == HandelseTyp.ORGAN_SVAR:
         return [
-            gettext("%(organ)s svarade %(day)s.", organ=data["organ_namn"], day=data["svar_on"])
+            gettext(
+                "%(organ)s svarade %(day)s.", organ=data["organ_namn"], day=_day(data["svar_on"])
+            )
         ]
     if kind == HandelseTyp.UPPGIFT_BORTTAGEN:
         return [", ".join(gettext(FIELD_LABELS.get(key, key)) for key in data["fields"])]
@@ -176,6 +182,8 @@ def _utfall(value: object) -> str:
 def _field_values(key: str, old: str, new: str) -> tuple[str, str]:
     if key == "niva":
         return _niva(old), _niva(new)
+    if key == "first_observed_on":
+        return _day(old), _day(new)
     return old, new
 
 
@@ -183,7 +191,7 @@ def _decision(data: Mapping[str, Any]) -> str:
     line = gettext(
         "Beslut i %(grupp)s %(day)s: %(beslut)s",
         grupp=data["grupp"],
-        day=data["mote_on"],
+        day=_day(data["mote_on"]),
         beslut=gettext(BESLUT_LABELS[data["beslut"]]),
     )
     if data.get("till_niva"):
@@ -193,9 +201,9 @@ def _decision(data: Mapping[str, Any]) -> str:
     if data.get("organ_namn"):
         line += " " + gettext("(till %(body)s)", body=data["organ_namn"])
     if data.get("svar_senast_on"):
-        line += " " + gettext("(svar väntas senast %(day)s)", day=data["svar_senast_on"])
+        line += " " + gettext("(svar väntas senast %(day)s)", day=_day(data["svar_senast_on"]))
     if data.get("ansvarig"):
         line += " " + gettext("(ansvarig: %(body)s)", body=data["ansvarig"])
     if data.get("senast_on"):
-        line += " " + gettext("(senast %(day)s)", day=data["senast_on"])
+        line += " " + gettext("(senast %(day)s)", day=_day(data["senast_on"]))
     return line

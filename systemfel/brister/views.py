@@ -141,24 +141,25 @@ def list_brister():
     return render_template("brister/list.html", form=form, result=result, args=args)
 
 
+# The columns, worded in the reader's language like the values below them.
 CSV_HEADER = [
-    "Nummer",
-    "Rubrik",
-    "Verksamhet",
-    "Nivå",
-    "Status",
-    "Utfall",
-    "Myndighet",
-    "Övriga myndigheter",
-    "Område",
-    "Först observerad",
-    "Antal observationer",
-    "Antal klienter totalt",
-    "Ansvarig",
-    "Registrerad",
-    "Beskrivning",
-    "Konsekvenser för målgruppen",
-    "Förslag till åtgärd",
+    N_("Nummer"),
+    N_("Rubrik"),
+    N_("Verksamhet"),
+    N_("Nivå"),
+    N_("Status"),
+    N_("Utfall"),
+    N_("Myndighet"),
+    N_("Övriga myndigheter"),
+    N_("Område"),
+    N_("Först observerad"),
+    N_("Antal observationer"),
+    N_("Antal klienter totalt"),
+    N_("Ansvarig"),
+    N_("Registrerad"),
+    N_("Beskrivning"),
+    N_("Konsekvenser för målgruppen"),
+    N_("Förslag till åtgärd"),
 ]
 
 
@@ -167,7 +168,7 @@ def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Itera
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     buffer.write("\ufeff")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([gettext(column) for column in CSV_HEADER])
     for brist, totals in queries.iter_brister(criteria, sort):
         observed = shown_observed(totals.times, totals.clients, threshold)
         row = [

@@ -3,10 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from systemfel.brister import history
 from systemfel.brister.domain import HandelseTyp
+from systemfel.dates import day as _day
 from systemfel.followups.domain import (
     EFTERKONTROLL_LABELS,
     KANAL_LABELS,
@@ -39,7 +40,7 @@ def answer_lines(data: Mapping[str, Any]) -> list[history.Line]:
     """An answer: the myndighet, what it answered, and the details it gave."""
     line = f"{data['myndighet']}: {gettext(SVAR_LABELS[SvarTyp(data['svar'])])}"
     if data.get("promised_on"):
-        line += " " + gettext("(klart %(day)s)", day=data["promised_on"])
+        line += " " + gettext("(klart %(day)s)", day=_day(data["promised_on"]))
     if data.get("responsible_body"):
         line += " " + gettext("(ansvarig: %(body)s)", body=data["responsible_body"])
     if data.get("diarienummer"):
@@ -61,7 +62,12 @@ def pause_lines(data: Mapping[str, Any]) -> list[history.Line]:
     """A pause: why, and how many working days were left to the deadline."""
     return [
         f"{data['myndighet']}: {gettext(PAUS_LABELS[PausOrsak(data['orsak'])])}",
-        gettext("%(days)s arbetsdagar kvar till %(due)s.", days=data["days_left"], due=data["due"]),
+        ngettext(
+            "%(num)s arbetsdag kvar till %(due)s.",
+            "%(num)s arbetsdagar kvar till %(due)s.",
+            data["days_left"],
+            due=_day(data["due"]),
+        ),
     ]
 
 
@@ -71,13 +77,15 @@ def resume_lines(data: Mapping[str, Any]) -> list[history.Line]:
         gettext(
             "%(myndighet)s: informationen är skickad (pausat sedan %(since)s).",
             myndighet=data["myndighet"],
-            since=data["paused_on"],
+            since=_day(data["paused_on"]),
         ),
-        (gettext("Svar önskas senast"), "", str(data["to"])),
+        (gettext("Svar önskas senast"), "", _day(data["to"])),
     ]
 
 
 def efterkontroll_lines(data: Mapping[str, Any]) -> list[history.Line]:
     """A check whether a fix lasted: the answer, and the closing it is about."""
     svar = gettext(EFTERKONTROLL_LABELS[EfterkontrollSvar(data["svar"])])
-    return [gettext("%(svar)s (stängd som åtgärdad %(day)s)", svar=svar, day=data["closed_on"])]
+    return [
+        gettext("%(svar)s (stängd som åtgärdad %(day)s)", svar=svar, day=_day(data["closed_on"]))
+    ]

@@ -116,11 +116,10 @@ def _check_next_date(next_on: date, today: date, field: str) -> None:
     if next_on <= today:
         raise ValidationError(N_("Nästa bevakning måste ligga efter i dag."), field=field)
     if not calendar(today).is_working_day(next_on):
-        suggestion = calendar(today).on_or_after(next_on).isoformat()
         raise ValidationError(
-            N_("Datumet är inte en arbetsdag. Närmaste arbetsdag är %(day)s.")
-            % {"day": suggestion},
+            N_("Datumet är inte en arbetsdag. Närmaste arbetsdag är %(day)s."),
             field=field,
+            params={"day": calendar(today).on_or_after(next_on)},
         )
 
 
@@ -721,7 +720,7 @@ def record_efterkontroll(
         )
     if today < kontroll.due_on:
         raise ValidationError(
-            N_("Kontrollen görs från och med %(day)s.") % {"day": kontroll.due_on.isoformat()}
+            N_("Kontrollen görs från och med %(day)s."), params={"day": kontroll.due_on}
         )
     claimed = rows_changed(
         update(Efterkontroll)

@@ -44,7 +44,7 @@ from systemfel.followups.forms import (
 )
 from systemfel.followups.models import Efterkontroll, Kontakt
 from systemfel.forms import BaseForm
-from systemfel.formtools import run_on_form, run_verb, status_for
+from systemfel.formtools import run_on_form, run_verb, status_for, worded
 from systemfel.i18n import N_
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Myndighet
@@ -250,7 +250,7 @@ def _kontakt_to_work(kontakt_id: int) -> Kontakt:
 
 def _flash_refusal(errors: tuple[FieldError, ...]) -> None:
     for error in errors:
-        flash(gettext(error.message), "error")
+        flash(worded(error), "error")
 
 
 @blueprint.route("/kontakter/<int:kontakt_id>/pausa", methods=["POST"])
@@ -321,7 +321,7 @@ def efterkontroll(kontroll_id: int):
             "success",
         )
     for error in outcome.errors:
-        flash(gettext(error.message), "error")
+        flash(worded(error), "error")
     return redirect(url_for("brister.detail", brist_id=kontroll.brist_id))
 
 

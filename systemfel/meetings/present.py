@@ -6,6 +6,7 @@ from flask_babel import format_date, gettext
 
 from systemfel.brister.domain import Niva, Status
 from systemfel.clock import STOCKHOLM
+from systemfel.dates import day
 from systemfel.followups.domain import SvarTyp
 from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc
 from systemfel.meetings.domain import BeslutTyp, MotesStatus, Sektion, Skal
@@ -54,7 +55,7 @@ def decision_of(punkt: Punkt) -> str:
     if punkt.beslut_ansvarig:
         parts.append(gettext("Ansvarig: %(vem)s.", vem=punkt.beslut_ansvarig))
     if punkt.beslut_senast_on:
-        parts.append(gettext("Senast: %(datum)s.", datum=punkt.beslut_senast_on.isoformat()))
+        parts.append(gettext("Senast: %(datum)s.", datum=day(punkt.beslut_senast_on)))
     if punkt.beslut_text:
         parts.append(punkt.beslut_text)
     return " ".join(parts)

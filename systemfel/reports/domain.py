@@ -1658,8 +1658,61 @@ def entry_changes(old: RapportEntry, new: RapportEntry) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class ChangeFact:
+    """What differs for one brist, as facts the page words in the reader's language.
+
+    `kind` is one of CHANGE_KINDS; `old` and `new` are, by kind: a status ("oppen", "stangd",
+    or "stangd:" and the Utfall's value), a Niva's value, a count; empty where not used.
+    """
+
+    nummer: str
+    kind: str
+    old: str = ""
+    new: str = ""
+
+
+CHANGE_KINDS = ("ny", "borta", "status", "niva", "fler", "farre", "atgarder")
+
+
+def _status_fact(entry: RapportEntry) -> str:
+    if entry.is_open:
+        return "oppen"
+    return f"stangd:{entry.utfall.value}" if entry.utfall else "stangd"
+
+
+def compare_facts(
+    frozen: Sequence[RapportEntry], fresh: Sequence[RapportEntry]
+) -> list[ChangeFact]:
+    """What changed since a version was frozen, by brist number, as facts (see `compare`)."""
+    before = {(entry.nummer, entry.verksamhet): entry for entry in frozen}
+    after = {(entry.nummer, entry.verksamhet): entry for entry in fresh}
+    facts = []
+    for key in sorted(before.keys() | after.keys()):
+        nummer = key[0]
+        if key not in before:
+            facts.append(ChangeFact(nummer, "ny"))
+            continue
+        if key not in after:
+            facts.append(ChangeFact(nummer, "borta"))
+            continue
+        old, new = before[key], after[key]
+        if _status_fact(old) != _status_fact(new):
+            facts.append(ChangeFact(nummer, "status", _status_fact(old), _status_fact(new)))
+        if old.niva != new.niva:
+            facts.append(ChangeFact(nummer, "niva", old.niva.value, new.niva.value))
+        if old.times_observed != new.times_observed:
+            more = "fler" if new.times_observed > old.times_observed else "farre"
+            facts.append(
+                ChangeFact(nummer, more, str(old.times_observed), str(new.times_observed))
+            )
+        if set(new.actions) - set(old.actions):
+            facts.append(ChangeFact(nummer, "atgarder"))
+    return facts
+
+
 def compare(frozen: Sequence[RapportEntry], fresh: Sequence[RapportEntry]) -> list[Change]:
-    """List what changed since a version was frozen, by brist number."""
+    """List what changed since a version was frozen, by brist number, in Swedish."""
     before = {(entry.nummer, entry.verksamhet): entry for entry in frozen}
     after = {(entry.nummer, entry.verksamhet): entry for entry in fresh}
     changes = []

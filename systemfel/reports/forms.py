@@ -126,9 +126,11 @@ class ExcludeForm(VersionedForm):
     reason = TextAreaField(
         _l("Varför lämnas den utanför?"),
         description=_l("Syns i bristens historik. Skriv inget som kan identifiera en klient."),
-        validators=[DataRequired(message=_l("Skriv varför bristen lämnas utanför årets rapport.")),
-                    Length(max=2000)],
-    )  # fmt: skip
+        validators=[
+            DataRequired(message=_l("Skriv varför bristen lämnas utanför årets redovisning.")),
+            Length(max=2000),
+        ],
+    )
 
 
 class IncludeForm(VersionedForm):
@@ -173,7 +175,7 @@ def measures_form(rows: list[MeasureRow], formdata=None) -> MeasuresForm:
     fields: dict[str, object] = {}
     for row in rows:
         slug = measure_slug(row.measure.key)
-        fields[f"include_{slug}"] = BooleanField(_l("Med i rapporten"))
+        fields[f"include_{slug}"] = BooleanField(_l("Med i redovisningen"))
         fields[f"text_{slug}"] = TextAreaField(
             _l("Text"), validators=[Optional(), Length(max=2000)]
         )

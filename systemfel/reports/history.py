@@ -17,9 +17,9 @@ def connect() -> None:
 
 def left_out_lines(data: Mapping[str, Any]) -> list[history.Line]:
     """Left out of the report of a year (the reason is the entry's text)."""
-    return [gettext("Årsrapporten %(year)s", year=data["year"])]
+    return [gettext("Redovisningen %(year)s", year=data["year"])]
 
 
 def taken_back_lines(data: Mapping[str, Any]) -> list[history.Line]:
     """Taken into the report of a year again."""
-    return [gettext("Årsrapporten %(year)s", year=data["year"])]
+    return [gettext("Redovisningen %(year)s", year=data["year"])]

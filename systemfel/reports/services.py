@@ -24,9 +24,9 @@ from systemfel.reports.models import Rapport, RapportVersion, scope_key
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.scope import NOT_YOURS, Scope
 
-CONFLICT = N_("Någon annan har ändrat rapporten medan du arbetade. Ingenting sparades.")
+CONFLICT = N_("Någon annan har ändrat redovisningen medan du arbetade. Ingenting sparades.")
 FROZEN_AT_ONCE = N_(
-    "Någon annan sparade eller frös rapporten i samma stund. Ingen version frystes. Se efter "
+    "Någon annan sparade eller frös redovisningen i samma stund. Ingen version frystes. Se efter "
     "nedan och frys igen om det behövs."
 )
 
@@ -255,9 +255,9 @@ def latest_version(rapport: Rapport | None) -> RapportVersion | None:
 
 # --- 6 b: themes and lead sentences; brister left out (item 2) -------------------------------
 
-REASON_REQUIRED = N_("Skriv varför bristen lämnas utanför årets rapport.")
-NOT_IN_REPORT = N_("Bristen finns inte bland rapportens brister.")
-NOT_LEFT_OUT = N_("Bristen är inte utelämnad ur rapporten.")
+REASON_REQUIRED = N_("Skriv varför bristen lämnas utanför årets redovisning.")
+NOT_IN_REPORT = N_("Bristen finns inte bland redovisningens brister.")
+NOT_LEFT_OUT = N_("Bristen är inte utelämnad ur redovisningen.")
 
 
 def themes_of(rapport: Rapport | None) -> domain.ThemeDraft:
@@ -386,8 +386,8 @@ def _touch(rapport: Rapport, user: User) -> None:
 # --- 6 c: measures ---------------------------------------------------------------------------
 
 EMPTY_MEASURE = N_("Skriv vad som gjordes.")
-OUTSIDE_YEAR = N_("Datumet ska ligga inom rapportens år.")
-UNKNOWN_VERKSAMHET = N_("Välj en av rapportens verksamheter.")
+OUTSIDE_YEAR = N_("Datumet ska ligga inom redovisningens år.")
+UNKNOWN_VERKSAMHET = N_("Välj en av redovisningens verksamheter.")
 
 
 def measure_draft(rapport: Rapport | None) -> domain.MeasureDraft:

@@ -24,7 +24,7 @@ from systemfel.extensions import db
 from systemfel.followups.domain import PromiseState
 from systemfel.formtools import run_on_form, run_verb, show_conflict, submitted_version
 from systemfel.pdf import render_pdf
-from systemfel.reports import documents, domain, queries, services, statistics
+from systemfel.reports import documents, domain, queries, services, statistics, wording
 from systemfel.reports.domain import RapportDocument
 from systemfel.reports.forms import (
     ExcludeForm,
@@ -242,7 +242,7 @@ def _render_rapport(
     changes = []
     if latest is not None:
         frozen = domain.document_from_dict(latest.content)
-        changes = domain.compare(list(frozen.entries()), entries)
+        changes = wording.changes(domain.compare_facts(list(frozen.entries()), entries))
     return render_template(
         "reports/report.html",
         form=form,
@@ -314,7 +314,7 @@ def exclude():
         conflict_notice=True,
     )
     if outcome.ok:
-        flash(gettext("Bristen är utelämnad ur rapporten."), "success")
+        flash(gettext("Bristen är utelämnad ur redovisningen."), "success")
         return redirect(_rapport_url(ids, year) + "#utelamnade")
     status = 409 if outcome.conflict is not None else 422
     return _rapport_with_exclude_form(ids, year, form, status, outcome.conflict)
@@ -370,7 +370,7 @@ def include():
         return _rapport_with_exclude_form(ids, year, None, 409, outcome.conflict)
     if not outcome.ok:
         abort(400)  # not left out, or not one of the report's brister
-    flash(gettext("Bristen är med i rapporten igen."), "success")
+    flash(gettext("Bristen är med i redovisningen igen."), "success")
     return redirect(_rapport_url(ids, year) + "#utelamnade")
 
 

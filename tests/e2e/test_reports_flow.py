@@ -25,11 +25,11 @@ def test_generate_edit_freeze_and_statistics(page, world, axe_audit):
     page.get_by_role("link", name="Redovisning").click()
     page.get_by_label("År").fill(str(year - 1))
     page.get_by_role("button", name="Visa år").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Uppmärksammade brister {year - 1}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Redovisning {year - 1}")
     axe_audit.check(page)
     page.get_by_label("År").fill(str(year))
     page.get_by_role("button", name="Visa år").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Uppmärksammade brister {year}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Redovisning {year}")
     expect(page.locator(".rapport-document")).to_contain_text(world.brist.nummer)
     axe_audit.check(page)
 
@@ -54,12 +54,12 @@ def test_generate_edit_freeze_and_statistics(page, world, axe_audit):
     page.get_by_label("Brist", exact=True).select_option(index=0)
     page.get_by_label("Varför lämnas den utanför?").fill("Registrerad av misstag")
     page.get_by_role("button", name="Lämna utanför").click()
-    expect(page.get_by_text("Bristen är utelämnad ur rapporten.")).to_be_visible()
+    expect(page.get_by_text("Bristen är utelämnad ur redovisningen.")).to_be_visible()
     expect(page.locator("#utelamnade")).to_contain_text("Registrerad av misstag")
     expect(document).not_to_contain_text(world.brist.nummer)
     axe_audit.check(page)
     page.get_by_role("button", name=f"Ta med {world.brist.nummer} igen").click()
-    expect(page.get_by_text("Bristen är med i rapporten igen.")).to_be_visible()
+    expect(page.get_by_text("Bristen är med i redovisningen igen.")).to_be_visible()
     expect(document).to_contain_text("Beslut som ingen förstår")
 
     # 6 c: a measure of her own, then its text edited and kept in place 1.

@@ -15,6 +15,7 @@ from systemfel.privacy.domain import Observed
 from systemfel.reports.domain import (
     BristFacts,
     Change,
+    ChangeFact,
     CommonBrist,
     FixesChecked,
     HandelseSteg,
@@ -24,6 +25,7 @@ from systemfel.reports.domain import (
     breakdown,
     common_brister,
     compare,
+    compare_facts,
     count_year,
     entry_from_dict,
     entry_to_dict,
@@ -701,3 +703,26 @@ def test_fixes_are_counted_by_the_year_of_their_closing():
 )
 def test_the_reports_line_on_fixes_that_lasted(fixes, expected):
     assert fixes_sentence(fixes, 2026) == expected
+
+
+def test_compare_facts_say_the_same_as_compare_without_words():
+    frozen = [an_entry(), an_entry(brist_id=2, nummer="SF-2026-0002")]
+    fresh = [
+        an_entry(
+            niva=Niva.CENTRAL,
+            is_open=False,
+            utfall=Utfall.ATGARDAD,
+            times_observed=5,
+            actions=("Beslut i X: Y.", "Ny."),
+        ),
+        an_entry(brist_id=4, nummer="SF-2026-0004"),
+    ]
+    assert compare_facts(frozen, fresh) == [
+        ChangeFact("SF-2026-0001", "status", "oppen", "stangd:atgardad"),
+        ChangeFact("SF-2026-0001", "niva", "lokal", "central"),
+        ChangeFact("SF-2026-0001", "fler", "3", "5"),
+        ChangeFact("SF-2026-0001", "atgarder"),
+        ChangeFact("SF-2026-0002", "borta"),
+        ChangeFact("SF-2026-0004", "ny"),
+    ]
+    assert len(compare(frozen, fresh)) == len(compare_facts(frozen, fresh))

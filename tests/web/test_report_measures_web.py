@@ -162,7 +162,7 @@ def test_the_samordnare_adds_edits_leaves_out_reorders_and_freezes(app, login, w
         ("2026-04-01", "   ", "Skriv vad som gjordes."),
         ("2026-13-40", "Möte med FK.", "Inte ett giltigt datum"),
         ("", "Möte med FK.", "Ange ett datum som ÅÅÅÅ-MM-DD."),
-        ("2025-12-31", "Möte med FK.", "Datumet ska ligga inom rapportens år."),
+        ("2025-12-31", "Möte med FK.", "Datumet ska ligga inom redovisningens år."),
         ("2026-04-01", "Möte om 811218-9876.", "personnummer"),
         ("2026-04-01", "x" * 1001, "Fältet får"),
     ],
@@ -203,7 +203,7 @@ def test_a_stale_save_is_a_conflict_and_keeps_the_input(app, login, world):
     refused = bo.post(_url(world, "/rapport/atgarder"), bos_copy)
     assert refused.status_code == 409
     page = refused.get_data(as_text=True)
-    assert "Bos text." in page and "Någon annan har ändrat rapporten" in page
+    assert "Bos text." in page and "Någon annan har ändrat redovisningen" in page
     again = _form(refused, "/rapport/atgarder?")
     assert bo.post(_url(world, "/rapport/atgarder"), again).status_code == 409
     again["atg-overwrite"] = "y"

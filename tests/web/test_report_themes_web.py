@@ -96,8 +96,8 @@ def test_a_left_out_brist_is_listed_with_its_reason_and_in_no_count_theme_or_app
     assert world.brist.titel in _txt(client, world)
     assert _history(app, world.brist.id, HandelseTyp.MED_I_RAPPORT_IGEN) == [""]
     history_page = client.get(f"/brister/{world.brist.id}").get_data(as_text=True)
-    assert "Utelämnad ur årsrapporten" in history_page
-    assert "Med i årsrapporten igen" in history_page
+    assert "Utelämnad ur redovisningen" in history_page
+    assert "Med i redovisningen igen" in history_page
 
 
 @pytest.mark.parametrize(
