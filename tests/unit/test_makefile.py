@@ -16,7 +16,10 @@ def _dry_run(*args: str) -> str:
     # -n prints the commands without running them, and -o skips the install step.
     return subprocess.run(
         [str(MAKE), "-n", "-o", ".venv/.installed-stamp", *args],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
 
