@@ -126,6 +126,22 @@ def allowed_moves(current: Status) -> frozenset[Status]:
     return TRANSITIONS[current]
 
 
+def check_raised(target: Status, *, has_contact: bool) -> None:
+    """Refuse "Lyft med myndighet" for a brist with no recorded contact with a myndighet.
+
+    The status says the brist has been raised; the brist page says so only from a contact, so
+    the two agree only if the contact comes first (issue 13). Recording the contact moves a
+    new brist to LYFT by itself.
+    """
+    if target == Status.LYFT and not has_contact:
+        raise TransitionRefused(
+            N_(
+                "Bristen har ingen kontakt med en myndighet ännu. Registrera kontakten under "
+                "”Lyft med myndighet” på bristens sida, så får bristen den statusen."
+            )
+        )
+
+
 def check_move(current: Status, target: Status) -> None:
     """Refuse a status move that is not in the state machine."""
     if target == Status.STANGD:
