@@ -165,8 +165,20 @@ def raise_contact(brist_id: int):
     default_due = services.calendar().add_working_days(
         local_today(), current_app.config["ANSWER_WORKING_DAYS"]
     )
+    # Sending needs a mailbox: with none among the brist's myndigheter it is not offered.
+    without_mailbox = [m for m in concerned if not m.epost.strip()]
+    can_send = len(without_mailbox) < len(concerned)
+    if not can_send:
+        form.send_email.render_kw = {"disabled": True, "aria-describedby": "send_email-hint"}
     return render_template(
-        "followups/raise.html", brist=brist, form=form, default_due=default_due, concerned=concerned
+        "followups/raise.html",
+        brist=brist,
+        form=form,
+        default_due=default_due,
+        concerned=concerned,
+        without_mailbox=without_mailbox,
+        can_send=can_send,
+        may_add_mailbox=current_scope().allows(Operation.MANAGE_VERKSAMHET, brist.verksamhet_id),
     ), status_for(form)
 
 

@@ -576,7 +576,7 @@ def _contact_data(app, world, **changes) -> dict:
         (
             {"send_email": "y"},
             "send_email",
-            "Myndigheten har ingen funktionsbrevlåda. Lägg till en under Administration.",
+            "Myndigheten har ingen funktionsbrevlåda i Systemfel.",
             "summary",
         ),
         ({"summary": f"Gäller bland annat {PERSONNUMMER}."}, "summary", MASKED, "summary"),

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import lxml.html
+
 from systemfel.auth.models import User
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
@@ -63,3 +65,62 @@ def test_lyft_after_a_contact_is_allowed(app, world, login):
     assert _status(app, world.brist.id) == Status.LYFT
     page = ombud.get(f"/brister/{world.brist.id}").get_data(as_text=True)
     assert "Bristen har inte lyfts med någon myndighet ännu." not in page
+
+
+# --- "Skicka från systemet" needs a mailbox --------------------------------------------------
+
+
+def _send_box(body: str):
+    doc = lxml.html.fromstring(body)
+    box = doc.xpath('//input[@name="send_email"]')
+    assert box, "no send_email box"
+    hint = doc.xpath('//*[@id="send_email-hint"]')
+    return box[0], (hint[0].text_content() if hint else "")
+
+
+def _set_mailbox(app, world, address: str) -> None:
+    with app.app_context():
+        brist = db.session.get(Brist, world.brist.id)
+        brist.myndighet.epost = address
+        db.session.commit()
+        db.session.remove()
+
+
+def test_sending_is_not_offered_to_an_ombud_without_a_mailbox(app, world, login):
+    body = login("ombud").get(f"/brister/{world.brist.id}/kontakt").get_data(as_text=True)
+    box, hint = _send_box(body)
+    assert box.get("disabled") is not None
+    assert box.get("aria-describedby") == "send_email-hint"
+    assert "ingen funktionsbrevlåda" in hint
+    assert "Be samordnaren eller administratören" in hint
+    assert "/admin/" not in lxml.html.tostring(box.getparent()).decode()  # she cannot go there
+
+
+def test_a_samordnare_is_shown_where_to_add_the_mailbox(app, world, login):
+    body = login("samordnare").get(f"/brister/{world.brist.id}/kontakt").get_data(as_text=True)
+    box, hint = _send_box(body)
+    assert box.get("disabled") is not None
+    assert f'href="/admin/verksamheter/{world.home.id}/myndigheter"' in body
+    assert "Lägg till brevlådan under Administration" in hint
+
+
+def test_with_a_mailbox_sending_is_offered_without_a_hint(app, world, login):
+    _set_mailbox(app, world, "samverkan@fk.example")
+    body = login("ombud").get(f"/brister/{world.brist.id}/kontakt").get_data(as_text=True)
+    box, hint = _send_box(body)
+    assert box.get("disabled") is None and hint == ""
+
+
+def test_sending_anyway_is_refused_with_advice_an_ombud_can_follow(app, world, login):
+    response = login("ombud").post(
+        f"/brister/{world.brist.id}/kontakt",
+        {
+            "myndighet_id": str(world.brist.myndighet_id),
+            "contacted_on": local_today().isoformat(),
+            "kanal": "epost",
+            "summary": "Besluten saknar motivering.",
+            "send_email": "y",
+        },
+    )
+    assert_refused(response, "send_email", "be samordnaren eller administratören")
+    assert "under Administration" not in response.get_data(as_text=True).split("error-summary")[1]
