@@ -126,6 +126,16 @@ def allowed_moves(current: Status) -> frozenset[Status]:
     return TRANSITIONS[current]
 
 
+def times_observed(later_observations: int) -> int:
+    """How often a brist has been seen: the registration once, then each later observation.
+
+    The registration is the first time (issue 13): the brist page lists it as the first row
+    of its observations, so count and rows agree; the list, the export and the report
+    (reports.domain.observed counts REGISTERED and OBSERVATION entries) count the same way.
+    """
+    return 1 + later_observations
+
+
 def check_raised(target: Status, *, has_contact: bool) -> None:
     """Refuse "Lyft med myndighet" for a brist with no recorded contact with a myndighet.
 

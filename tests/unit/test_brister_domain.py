@@ -24,6 +24,7 @@ from systemfel.brister.domain import (
     format_number,
     next_level,
     search_text,
+    times_observed,
 )
 
 OPEN_STATUSES = [status for status in Status if status != Status.STANGD]
@@ -280,3 +281,8 @@ def test_only_lyft_without_a_contact_is_refused(target, has_contact):
             check_raised(target, has_contact=has_contact)
     else:
         assert check_raised(target, has_contact=has_contact) is None
+
+
+def test_the_registration_is_the_first_time_observed():
+    assert times_observed(0) == 1
+    assert times_observed(1) == 2  # one observation row after the registration

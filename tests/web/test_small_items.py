@@ -5,6 +5,7 @@ from datetime import timedelta
 import lxml.html
 
 from systemfel.auth.models import User
+from systemfel.brister import services as brister_services
 from systemfel.brister.domain import Status
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
@@ -124,3 +125,48 @@ def test_sending_anyway_is_refused_with_advice_an_ombud_can_follow(app, world, l
     )
     assert_refused(response, "send_email", "be samordnaren eller administratören")
     assert "under Administration" not in response.get_data(as_text=True).split("error-summary")[1]
+
+
+# --- "Observerad N gånger" agrees with the rows ----------------------------------------------
+
+
+def _observation_rows(body: str) -> list[str]:
+    doc = lxml.html.fromstring(body)
+    return [
+        row.text_content()
+        for row in doc.xpath('//section[@aria-labelledby="obs-title"]//tbody/tr')
+    ]
+
+
+def _list_times(body: str, brist_id: int) -> str:
+    doc = lxml.html.fromstring(body)
+    row = doc.xpath(f'//tr[.//a[@href="/brister/{brist_id}"]]')
+    assert row, "the brist is not in the list"
+    return [cell.text_content().strip() for cell in row[0].xpath("./td[@class='num']")][0]
+
+
+def test_observed_once_is_the_registration_row(app, world, login):
+    ombud = login("ombud")
+    body = ombud.get(f"/brister/{world.brist.id}").get_data(as_text=True)
+    assert "1 gång," in body
+    rows = _observation_rows(body)
+    assert len(rows) == 1 and "vid registreringen" in rows[0]
+    assert _list_times(ombud.get("/brister").get_data(as_text=True), world.brist.id) == "1"
+
+
+def test_observed_count_agrees_with_the_rows_after_an_observation(app, world, login):
+    ombud = login("ombud")
+    with app.app_context():
+        brister_services.add_observation(
+            brist=db.session.get(Brist, world.brist.id),
+            user=db.session.get(User, world.users["ombud"].id),
+            scope=Scope.everything(), observed_on=local_today(), antal_klienter=3,
+            anteckning="Igen.",
+        )  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    body = ombud.get(f"/brister/{world.brist.id}").get_data(as_text=True)
+    rows = _observation_rows(body)
+    assert len(rows) == 2
+    assert "2 gånger, 5 klienter totalt" in body  # 2 at registration, 3 now
+    assert _list_times(ombud.get("/brister").get_data(as_text=True), world.brist.id) == "2"
