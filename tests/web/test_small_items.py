@@ -133,8 +133,7 @@ def test_sending_anyway_is_refused_with_advice_an_ombud_can_follow(app, world, l
 def _observation_rows(body: str) -> list[str]:
     doc = lxml.html.fromstring(body)
     return [
-        row.text_content()
-        for row in doc.xpath('//section[@aria-labelledby="obs-title"]//tbody/tr')
+        row.text_content() for row in doc.xpath('//section[@aria-labelledby="obs-title"]//tbody/tr')
     ]
 
 
