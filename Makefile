@@ -3,6 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
+PORT   ?= 5000
 
 .PHONY: run run-all test lint install clean-db
 
@@ -14,27 +15,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, migrate the SQLite database, load demo data once, serve on :5000.
+## make run: install, migrate the SQLite database, load demo data once, serve on :$(PORT) (make run PORT=8080).
 run: install
 	$(VENV)/bin/systemfel db upgrade
 	$(VENV)/bin/systemfel demo load --if-empty
 	@echo ""
-	@echo "Systemfel: http://127.0.0.1:5000  (stop with Ctrl+C)"
+	@echo "Systemfel: http://127.0.0.1:$(PORT)  (stop with Ctrl+C)"
 	@echo "PostgreSQL instead of SQLite: SYSTEMFEL_DATABASE_URL=postgresql+psycopg://USER@HOST:5432/DB make run"
 	@echo "Reminders, digests and e-mail are sent by the scheduler, a process of its own:"
 	@echo "  .venv/bin/systemfel scheduler      (in another terminal), or use 'make run-all'"
 	@echo "Without SMTP settings, e-mails are written to instance/mail/ and shown under Utskick."
 	@echo ""
-	$(VENV)/bin/systemfel run --host 127.0.0.1 --port 5000
+	$(VENV)/bin/systemfel run --host 127.0.0.1 --port $(PORT)
 
 ## make run-all: like make run, with the scheduler beside the web server (both stop on Ctrl+C).
 run-all: install
 	$(VENV)/bin/systemfel db upgrade
 	$(VENV)/bin/systemfel demo load --if-empty
-	@echo "Systemfel: http://127.0.0.1:5000 and the scheduler (stop both with Ctrl+C)"
+	@echo "Systemfel: http://127.0.0.1:$(PORT) and the scheduler (stop both with Ctrl+C)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/systemfel scheduler & \
-	$(VENV)/bin/systemfel run --host 127.0.0.1 --port 5000
+	$(VENV)/bin/systemfel run --host 127.0.0.1 --port $(PORT)
 
 ## make lint: ruff, the import contract (domain.py stays plain Python), mypy over the package.
 lint: install

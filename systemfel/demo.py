@@ -1,5 +1,6 @@
 """Anonymous demo data: two fictional verksamheter, their staff and a year of brister."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
@@ -16,9 +17,10 @@ from systemfel.clock import STOCKHOLM, local_today
 from systemfel.extensions import db
 from systemfel.followups import services as followups
 from systemfel.followups.domain import Kanal, SvarTyp
+from systemfel.followups.models import Kontakt
 from systemfel.meetings import services as meetings
 from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp
-from systemfel.meetings.models import Ledamot
+from systemfel.meetings.models import Ledamot, Mote
 from systemfel.verksamheter import services as verksamheter_services
 from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 from systemfel.verksamheter.scope import Scope
@@ -202,8 +204,27 @@ def _named(model: type[_Named], verksamhet: Verksamhet, namn: str) -> _Named:
     ).scalar_one()
 
 
+class _Timeline:
+    """Demo events, each at its own moment, carried out in time order through the services.
+
+    Every service is given its moment as `now=`, so each brist's history runs forward in time
+    as it would over a real year (issue 13): registered over months, raised and answered
+    later, closed weeks after.
+    """
+
+    def __init__(self) -> None:
+        self._events: list[tuple[datetime, int, Callable[[datetime], object]]] = []
+
+    def at(self, when: datetime, event: Callable[[datetime], object]) -> None:
+        self._events.append((when, len(self._events), event))
+
+    def run(self) -> None:
+        for when, _order, event in sorted(self._events, key=lambda item: item[:2]):
+            event(when)
+
+
 def load() -> list[tuple[str, str, str]]:
-    """Create the demo verksamheter, accounts and brister; return the logins."""
+    """Create the demo verksamheter, accounts and a year of brister; return the logins."""
     verksamheter = [
         verksamheter_services.create_verksamhet(
             scope=Scope.everything(), namn=namn, kommuner=kommuner
@@ -223,145 +244,145 @@ def load() -> list[tuple[str, str, str]]:
             password=PASSWORD,
         )
         users.append(user)
-    today = local_today()
-    brister = []
+    now = datetime.now(UTC)
+    timeline = _Timeline()
+    brister: dict[int, Brist] = {}  # by position in BRISTER, filled as they are registered
     for position, row in enumerate(BRISTER):
         verksamhet = verksamheter[0] if position < 8 else verksamheter[1]
         staff = [u for u in users if verksamhet in u.verksamheter and u.role.can_work_brister]
-        brister.append(_demo_brist(verksamhet, staff[position % len(staff)], row, today))
-    _demo_contacts(brister, today)
-    _demo_moten(verksamheter[0], users, brister, today)
+        _demo_brist(timeline, brister, position, verksamhet, staff[position % len(staff)], row, now)
+    _demo_contacts(timeline, brister, now)
+    _demo_moten(timeline, verksamheter[0], users, brister, now)
+    timeline.run()
     return [(email, PASSWORD, role.value) for email, _n, role, _v in STAFF]
 
 
-def _demo_contacts(brister: list[Brist], today: date) -> None:
-    """A late request, an answered one with a promise, a meeting; two overdue follow-ups."""
-    now = datetime.now(UTC)
-    late = brister[0]
-    followups.raise_with_myndighet(
-        brist=late,
-        user=late.ansvarig,
-        scope=Scope.everything(),
-        myndighet=late.myndighet,
-        kanal=Kanal.EPOST,
-        contacted_on=today - timedelta(days=45),
-        send_email=True,
-        answer_due_on=None,
-        summary="Vi ser att beslutsbreven inte anger vilket underlag som saknas.",
-        now=now - timedelta(days=45),
-    )
-    answered = brister[2]
-    kontakt = followups.raise_with_myndighet(
-        brist=answered,
-        user=answered.ansvarig,
-        scope=Scope.everything(),
-        myndighet=answered.myndighet,
-        kanal=Kanal.EPOST,
-        contacted_on=today - timedelta(days=20),
-        send_email=False,
-        answer_due_on=None,
-        summary="Samverkansmöte om samsjuklighet begärt.",
-        now=now - timedelta(days=20),
-    )
-    followups.record_answer(
-        kontakt=kontakt,
-        typ=SvarTyp.ATGARD_UTLOVAD,
-        diarienummer="RS 2026/0412",
-        text="En gemensam rutin tas fram under våren.",
-        responsible_body="",
-        promised_on=today + timedelta(days=60),
-        now=now - timedelta(days=5),
-    )
-    raised_at_mote = brister[3]
-    followups.raise_with_myndighet(
-        brist=raised_at_mote,
-        user=raised_at_mote.ansvarig,
-        scope=Scope.everything(),
-        myndighet=raised_at_mote.myndighet,
-        kanal=Kanal.MOTE,
-        contacted_on=today - timedelta(days=10),
-        send_email=False,
-        answer_due_on=None,
-        summary="Togs upp på samverkansmöte med enhetschefen.",
-        now=now - timedelta(days=10),
-    )
-    _demo_agency_loop(brister, today, now)
-    for brist in (brister[1], brister[4]):
-        followups.move_bevakning(
+def _day(moment: datetime) -> date:
+    return local_today(moment)
+
+
+def _raise(
+    brister: dict[int, Brist],
+    position: int,
+    kanal: Kanal,
+    summary: str,
+    *,
+    send_email: bool = False,
+) -> Callable[[datetime], Kontakt]:
+    """The event of raising a brist with its myndighet, on the day of the event."""
+
+    def event(when: datetime) -> Kontakt:
+        brist = brister[position]
+        return followups.raise_with_myndighet(
             brist=brist,
+            user=brist.ansvarig,
+            scope=Scope.everything(),
+            myndighet=brist.myndighet,
+            kanal=kanal,
+            contacted_on=_day(when),
+            send_email=send_email,
+            answer_due_on=None,
+            summary=summary,
+            now=when,
+        )
+
+    return event
+
+
+def _demo_contacts(timeline: _Timeline, brister: dict[int, Brist], now: datetime) -> None:
+    """A late request, an answered one with a promise, a meeting; two overdue follow-ups."""
+    kontakter: dict[str, Kontakt] = {}
+    summary = "Vi ser att beslutsbreven inte anger vilket underlag som saknas."
+    timeline.at(now - timedelta(days=45), _raise(brister, 0, Kanal.EPOST, summary,
+                                                 send_email=True))  # fmt: skip
+    asked = _raise(brister, 2, Kanal.EPOST, "Samverkansmöte om samsjuklighet begärt.")
+    timeline.at(now - timedelta(days=20), lambda when: kontakter.update(answered=asked(when)))
+    timeline.at(
+        now - timedelta(days=5),
+        lambda when: followups.record_answer(
+            kontakt=kontakter["answered"],
+            typ=SvarTyp.ATGARD_UTLOVAD,
+            diarienummer="RS 2026/0412",
+            text="En gemensam rutin tas fram under våren.",
+            responsible_body="",
+            promised_on=_day(now) + timedelta(days=60),
+            now=when,
+        ),
+    )
+    summary = "Togs upp på samverkansmöte med enhetschefen."
+    timeline.at(now - timedelta(days=10), _raise(brister, 3, Kanal.MOTE, summary))
+    _demo_agency_loop(timeline, brister, kontakter, now)
+    for position in (1, 4):
+        timeline.at(now - timedelta(hours=1), _overdue(brister, position, _day(now)))
+
+
+def _overdue(brister: dict[int, Brist], position: int, today: date) -> Callable[[datetime], None]:
+    """The event of moving a brist's follow-up to three days ago: an overdue one to show."""
+
+    def event(when: datetime) -> None:
+        followups.move_bevakning(
+            brist=brister[position],
             user=None,
             scope=Scope.everything(),
             due_on=today - timedelta(days=3),
             reason="Demodata: försenad bevakning.",
+            now=when,
         )
 
+    return event
 
-def _demo_agency_loop(brister: list[Brist], today: date, now: datetime) -> None:
+
+def _demo_agency_loop(
+    timeline: _Timeline, brister: dict[int, Brist], kontakter: dict[str, Kontakt], now: datetime
+) -> None:
     """A request the myndighet confirmed receiving, a broken promise, a paused clock."""
-    received = brister[5]
-    kontakt = followups.raise_with_myndighet(
-        brist=received,
-        user=received.ansvarig,
-        scope=Scope.everything(),
-        myndighet=received.myndighet,
-        kanal=Kanal.EPOST,
-        contacted_on=today - timedelta(days=8),
-        send_email=True,
-        answer_due_on=None,
-        summary="Vi ser att den som saknar e-legitimation inte kan nå sina uppgifter.",
-        now=now - timedelta(days=8),
+    summary = "Vi ser att den som saknar e-legitimation inte kan nå sina uppgifter."
+    received = _raise(brister, 5, Kanal.EPOST, summary, send_email=True)
+    timeline.at(now - timedelta(days=8), lambda when: kontakter.update(received=received(when)))
+    timeline.at(
+        now - timedelta(days=6),
+        lambda when: followups.acknowledge_receipt(
+            kontakt=kontakter["received"],
+            handlaggare="Enheten för digitala tjänster",
+            diarienummer="SKV 2026/1187",
+            now=when,
+        ),
     )
-    followups.acknowledge_receipt(
-        kontakt=kontakt,
-        handlaggare="Enheten för digitala tjänster",
-        diarienummer="SKV 2026/1187",
-        now=now - timedelta(days=6),
+    summary = "Väntetiden på förordnande av god man är över ett halvår."
+    promised = _raise(brister, 6, Kanal.BREV, summary)
+    timeline.at(now - timedelta(days=60), lambda when: kontakter.update(promised=promised(when)))
+    timeline.at(
+        now - timedelta(days=45),
+        lambda when: followups.record_answer(
+            kontakt=kontakter["promised"],
+            typ=SvarTyp.ATGARD_UTLOVAD,
+            diarienummer="ÖF 2026/88",
+            text="Fler gode män rekryteras; kön ska vara borta inom en månad.",
+            responsible_body="",
+            promised_on=_day(now) - timedelta(days=14),
+            now=when,
+        ),
     )
-    promised = brister[6]
-    kontakt = followups.raise_with_myndighet(
-        brist=promised,
-        user=promised.ansvarig,
-        scope=Scope.everything(),
-        myndighet=promised.myndighet,
-        kanal=Kanal.BREV,
-        contacted_on=today - timedelta(days=60),
-        send_email=False,
-        answer_due_on=None,
-        summary="Väntetiden på förordnande av god man är över ett halvår.",
-        now=now - timedelta(days=60),
-    )
-    followups.record_answer(
-        kontakt=kontakt,
-        typ=SvarTyp.ATGARD_UTLOVAD,
-        diarienummer="ÖF 2026/88",
-        text="Fler gode män rekryteras; kön ska vara borta inom en månad.",
-        responsible_body="",
-        promised_on=today - timedelta(days=14),
-        now=now - timedelta(days=45),
-    )
-    waiting = brister[1]
-    kontakt = followups.raise_with_myndighet(
-        brist=waiting,
-        user=waiting.ansvarig,
-        scope=Scope.everything(),
-        myndighet=waiting.myndighet,
-        kanal=Kanal.EPOST,
-        contacted_on=today - timedelta(days=5),
-        send_email=True,
-        answer_due_on=None,
-        summary="Telefontiden räcker inte för den som behöver stöd att ringa.",
-        now=now - timedelta(days=5),
-    )
-    followups.pause_kontakt(
-        kontakt=kontakt,
-        user=waiting.ansvarig,
-        scope=Scope.everything(),
-        now=now - timedelta(days=2),
+    summary = "Telefontiden räcker inte för den som behöver stöd att ringa."
+    waiting = _raise(brister, 1, Kanal.EPOST, summary, send_email=True)
+    timeline.at(now - timedelta(days=5), lambda when: kontakter.update(waiting=waiting(when)))
+    timeline.at(
+        now - timedelta(days=2),
+        lambda when: followups.pause_kontakt(
+            kontakt=kontakter["waiting"],
+            user=brister[1].ansvarig,
+            scope=Scope.everything(),
+            now=when,
+        ),
     )
 
 
 def _demo_moten(
-    verksamhet: Verksamhet, users: list[User], brister: list[Brist], today: date
+    timeline: _Timeline,
+    verksamhet: Verksamhet,
+    users: list[User],
+    brister: dict[int, Brist],
+    now: datetime,
 ) -> None:
     """A ledningsgrupp with members, a held and justerat meeting, and the next one planned."""
     samordnare = next(u for u in users if u.role == Role.SAMORDNARE)
@@ -400,42 +421,65 @@ def _demo_moten(
                 user=None,
             )
         )
-    held = meetings.plan_mote(
-        scope=Scope.everything(),
-        group=group,
-        fields=_mote_fields(today - timedelta(days=60), members[0]),
-    )
-    meetings.propose_dagordning(scope=Scope.everything(), mote=held, expected_version=held.version)
-    meetings.faststall_dagordning(
-        scope=Scope.everything(), mote=held, user=samordnare, expected_version=held.version
-    )
-    protokoll = [
-        meetings.PunktProtokoll(
-            punkt=punkt,
-            anteckning="Ledningsgruppen informerades." if punkt.brist_id else "",
-            is_deferred=False,
-            beslut=Beslut(BeslutTyp.INFORMATION) if punkt.brist_id else None,
+    held_fields = _mote_fields(_day(now) - timedelta(days=60), members[0])
+    held_starts = held_fields.starts_at
+    moten: dict[str, Mote] = {}
+
+    def plan_and_settle(when: datetime) -> None:
+        held = meetings.plan_mote(scope=Scope.everything(), group=group, fields=held_fields)
+        meetings.propose_dagordning(
+            scope=Scope.everything(), mote=held, expected_version=held.version
         )
-        for punkt in held.visible_punkter
-    ]
-    meetings.save_protokoll(
-        scope=Scope.everything(),
-        mote=held,
-        protokoll=protokoll,
-        expected_version=held.version,
-        apply=True,
-        user=samordnare,
-    )
-    meetings.justera(
-        scope=Scope.everything(), mote=held, user=samordnare, expected_version=held.version
-    )
-    meetings.mark_for_group(
-        scope=Scope.everything(), brist=brister[5], user=brister[5].ansvarig, marked=True
-    )
-    meetings.plan_mote(
-        scope=Scope.everything(),
-        group=group,
-        fields=_mote_fields(today + timedelta(days=14), members[0]),
+        meetings.faststall_dagordning(
+            scope=Scope.everything(), mote=held, user=samordnare,
+            expected_version=held.version, now=when,
+        )  # fmt: skip
+        moten["held"] = held
+
+    def minutes(when: datetime) -> None:
+        held = moten["held"]
+        protokoll = [
+            meetings.PunktProtokoll(
+                punkt=punkt,
+                anteckning="Ledningsgruppen informerades." if punkt.brist_id else "",
+                is_deferred=False,
+                beslut=Beslut(BeslutTyp.INFORMATION) if punkt.brist_id else None,
+            )
+            for punkt in held.visible_punkter
+        ]
+        meetings.save_protokoll(
+            scope=Scope.everything(),
+            mote=held,
+            protokoll=protokoll,
+            expected_version=held.version,
+            apply=True,
+            user=samordnare,
+            now=when,
+        )
+
+    timeline.at(held_starts - timedelta(days=10), plan_and_settle)
+    timeline.at(held_starts + timedelta(hours=2), minutes)
+    timeline.at(
+        held_starts + timedelta(days=3),
+        lambda when: meetings.justera(
+            scope=Scope.everything(), mote=moten["held"], user=samordnare,
+            expected_version=moten["held"].version, now=when,
+        ),
+    )  # fmt: skip
+    timeline.at(
+        now - timedelta(days=1),
+        lambda when: meetings.mark_for_group(
+            scope=Scope.everything(), brist=brister[5], user=brister[5].ansvarig, marked=True,
+            now=when,
+        ),
+    )  # fmt: skip
+    timeline.at(
+        now - timedelta(minutes=30),
+        lambda when: meetings.plan_mote(
+            scope=Scope.everything(),
+            group=group,
+            fields=_mote_fields(_day(now) + timedelta(days=14), members[0]),
+        ),
     )
 
 
@@ -455,7 +499,21 @@ def _add_addresses(verksamhet: Verksamhet) -> None:
         _named(Myndighet, verksamhet, namn).epost = address
 
 
-def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> Brist:
+def _demo_brist(
+    timeline: _Timeline,
+    brister: dict[int, Brist],
+    position: int,
+    verksamhet: Verksamhet,
+    user: User,
+    row: tuple,
+    now: datetime,
+) -> None:
+    """A brist's own year, each step through its service at its own moment.
+
+    First seen `days_ago`, registered two days later, seen again half way to today (a closed
+    one a month after registering); raised a week after registering, watched two weeks
+    later, closed six weeks after registering.
+    """
     (
         titel,
         beskrivning,
@@ -469,58 +527,78 @@ def _demo_brist(verksamhet: Verksamhet, user: User, row: tuple, today: date) -> 
         final_status,
         utfall,
     ) = row
-    brist = brister_services.register_brist(
-        verksamhet=verksamhet,
-        user=user,
-        scope=Scope.everything(),
-        prefix="SF",
-        fields=BristFields(
-            titel=titel,
-            beskrivning=beskrivning,
-            niva=niva,
-            myndighet_id=_named(Myndighet, verksamhet, myndighet).id,
-            other_myndighet_ids=[],
-            omrade_id=_named(Omrade, verksamhet, omrade).id,
-            first_observed_on=today - timedelta(days=days_ago),
-            antal_klienter=clients,
-            konsekvenser=konsekvenser,
-            forslag_atgard=forslag,
-            ansvarig_id=user.id,
+    registered = now - timedelta(days=days_ago - 2)
+
+    def register(when: datetime) -> None:
+        brister[position] = brister_services.register_brist(
+            verksamhet=verksamhet,
+            user=user,
+            scope=Scope.everything(),
+            prefix="SF",
+            fields=BristFields(
+                titel=titel,
+                beskrivning=beskrivning,
+                niva=niva,
+                myndighet_id=_named(Myndighet, verksamhet, myndighet).id,
+                other_myndighet_ids=[],
+                omrade_id=_named(Omrade, verksamhet, omrade).id,
+                first_observed_on=_day(now) - timedelta(days=days_ago),
+                antal_klienter=clients,
+                konsekvenser=konsekvenser,
+                forslag_atgard=forslag,
+                ansvarig_id=user.id,
+            ),
+            now=when,
+        )
+
+    timeline.at(registered, register)
+    seen_again = now - timedelta(days=days_ago // 2)
+    if final_status == Status.STANGD:
+        seen_again = registered + timedelta(days=30)
+    timeline.at(
+        seen_again,
+        lambda when: brister_services.add_observation(
+            brist=brister[position],
+            user=user,
+            scope=Scope.everything(),
+            observed_on=_day(when),
+            antal_klienter=max(1, clients // 2),
+            anteckning="Samma mönster igen.",
+            now=when,
         ),
     )
-    brister_services.add_observation(
-        brist=brist,
-        user=user,
-        scope=Scope.everything(),
-        observed_on=today - timedelta(days=days_ago // 2),
-        antal_klienter=max(1, clients // 2),
-        anteckning="Samma mönster igen.",
-    )
     if final_status in (Status.LYFT, Status.BEVAKAS, Status.STANGD):
-        brister_services.move_brist(
-            brist=brist,
-            user=user,
-            scope=Scope.everything(),
-            to_status=Status.LYFT,
-            expected_version=brist.version,
-            comment="Lyft med myndighetens samverkansansvarige.",
-        )
+        summary = "Lyft med myndighetens samverkansansvarige."
+        raised = registered + timedelta(days=7)
+        timeline.at(raised, _raise(brister, position, Kanal.MOTE, summary))
+        timeline.at(raised + timedelta(minutes=5), _move(brister, position, user, Status.LYFT,
+                                                         summary))  # fmt: skip
     if final_status in (Status.BEVAKAS, Status.STANGD):
-        brister_services.move_brist(
-            brist=brist,
-            user=user,
-            scope=Scope.everything(),
-            to_status=Status.BEVAKAS,
-            expected_version=brist.version,
-            comment="Svar väntas; följs upp.",
-        )
+        watched = _move(brister, position, user, Status.BEVAKAS, "Svar väntas; följs upp.")
+        timeline.at(registered + timedelta(days=21), watched)
     if final_status == Status.STANGD:
-        brister_services.close_brist(
-            brist=brist,
-            user=user,
-            scope=Scope.everything(),
-            utfall=utfall,
-            expected_version=brist.version,
-            comment="Myndigheten har ändrat sin rutin.",
+        timeline.at(
+            registered + timedelta(days=42),
+            lambda when: brister_services.close_brist(
+                brist=brister[position],
+                user=user,
+                scope=Scope.everything(),
+                utfall=utfall,
+                expected_version=brister[position].version,
+                comment="Myndigheten har ändrat sin rutin.",
+                now=when,
+                happened_on=_day(when),
+            ),
         )
-    return brist
+
+
+def _move(brister: dict[int, Brist], position: int, user: User, to: Status, comment: str
+          ) -> Callable[[datetime], None]:  # fmt: skip
+    def event(when: datetime) -> None:
+        brist = brister[position]
+        brister_services.move_brist(
+            brist=brist, user=user, scope=Scope.everything(), to_status=to,
+            expected_version=brist.version, comment=comment, now=when,
+        )  # fmt: skip
+
+    return event

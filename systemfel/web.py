@@ -108,6 +108,7 @@ def configure(app: Flask) -> None:
     from systemfel.notifications.views import blueprint as notifications_blueprint
     from systemfel.privacy.views import blueprint as privacy_blueprint
     from systemfel.reports.views import blueprint as reports_blueprint
+    from systemfel.start import views as start_views  # noqa: F401 routes "/" on followups
 
     connect_all()
     app.register_blueprint(auth_blueprint)

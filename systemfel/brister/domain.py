@@ -126,6 +126,32 @@ def allowed_moves(current: Status) -> frozenset[Status]:
     return TRANSITIONS[current]
 
 
+def times_observed(later_observations: int) -> int:
+    """How often a brist has been seen: the registration once, then each later observation.
+
+    The registration is the first time (issue 13): the brist page lists it as the first row
+    of its observations, so count and rows agree; the list, the export and the report
+    (reports.domain.observed counts REGISTERED and OBSERVATION entries) count the same way.
+    """
+    return 1 + later_observations
+
+
+def check_raised(target: Status, *, has_contact: bool) -> None:
+    """Refuse "Lyft med myndighet" for a brist with no recorded contact with a myndighet.
+
+    The status says the brist has been raised; the brist page says so only from a contact, so
+    the two agree only if the contact comes first (issue 13). Recording the contact moves a
+    new brist to LYFT by itself.
+    """
+    if target == Status.LYFT and not has_contact:
+        raise TransitionRefused(
+            N_(
+                "Bristen har ingen kontakt med en myndighet ännu. Registrera kontakten under "
+                "”Lyft med myndighet” på bristens sida, så får bristen den statusen."
+            )
+        )
+
+
 def check_move(current: Status, target: Status) -> None:
     """Refuse a status move that is not in the state machine."""
     if target == Status.STANGD:

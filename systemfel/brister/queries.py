@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union_
 from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.auth.models import User, user_verksamhet
+from systemfel.brister import domain
 from systemfel.brister.domain import Niva, Status
 from systemfel.brister.models import Brist, Handelse, Observation, brist_myndighet
 from systemfel.extensions import db
@@ -123,7 +124,7 @@ def totals_for(brister: list[Brist]) -> dict[int, Totals]:
     seen = {brist_id: (count, clients or 0) for brist_id, count, clients in rows}
     return {
         brist.id: Totals(
-            times=1 + seen.get(brist.id, (0, 0))[0],
+            times=domain.times_observed(seen.get(brist.id, (0, 0))[0]),
             clients=brist.antal_klienter + seen.get(brist.id, (0, 0))[1],
         )
         for brist in brister
@@ -133,7 +134,7 @@ def totals_for(brister: list[Brist]) -> dict[int, Totals]:
 def totals_of(brist: Brist) -> Totals:
     """Return the totals of a brist whose observations are loaded (its page), without a query."""
     return Totals(
-        times=1 + len(brist.observations),
+        times=domain.times_observed(len(brist.observations)),
         clients=brist.antal_klienter + sum(o.antal_klienter for o in brist.observations),
     )
 

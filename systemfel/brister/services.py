@@ -294,6 +294,16 @@ def add_observation(
     return observation
 
 
+def _has_contact(brist: Brist) -> bool:
+    """Has a contact with a myndighet been recorded for the brist (its history says so)?"""
+    found = db.session.scalar(
+        select(Handelse.id)
+        .where(Handelse.brist_id == brist.id, Handelse.typ == HandelseTyp.KONTAKT)
+        .limit(1)
+    )
+    return found is not None
+
+
 def _refused(error: TransitionRefused, field: str | None = None) -> ValidationError:
     return ValidationError(str(error), field=field)
 
@@ -350,6 +360,7 @@ def move_brist(
     refuse_personnummer(comment=comment)
     try:
         domain.check_move(brist.status, to_status)
+        domain.check_raised(to_status, has_contact=_has_contact(brist))
     except TransitionRefused as error:
         raise _refused(error, "status") from error
     now = now or utcnow()

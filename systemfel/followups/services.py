@@ -288,7 +288,10 @@ def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now
     addresses = [a for a in kontakt.myndighet.epost.splitlines() if a.strip()]
     if not addresses:
         raise ValidationError(
-            N_("Myndigheten har ingen funktionsbrevlåda. Lägg till en under Administration."),
+            N_(
+                "Myndigheten har ingen funktionsbrevlåda i Systemfel. Spara kontakten utan att "
+                "skicka, och be samordnaren eller administratören lägga till brevlådan."
+            ),
             field="send_email",
         )
     rules = settings()

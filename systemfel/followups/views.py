@@ -1,4 +1,8 @@
-"""Pages for follow-ups: the start page, recording a follow-up, contacts, the answer page."""
+"""Pages for follow-ups: recording a follow-up, contacts, the answer page.
+
+The start page ("/", endpoint `followups.my_work`) is routed on this blueprint by
+`systemfel.start.views`, which sits above meetings and reports.
+"""
 
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -19,11 +23,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from systemfel import once
 from systemfel.access import current_scope, requires
-from systemfel.auth.domain import Role
 from systemfel.auth.services import allow_request, count_request, counted_requests
 from systemfel.brister import queries as brister_queries
 from systemfel.brister import services as brister_services
@@ -33,7 +36,7 @@ from systemfel.clock import local_today
 from systemfel.dbtypes import utcnow
 from systemfel.errors import FieldError, ValidationError
 from systemfel.extensions import db
-from systemfel.followups import queries, services
+from systemfel.followups import services
 from systemfel.followups.domain import EfterkontrollSvar, Kanal, SvarTyp
 from systemfel.followups.forms import (
     BevakningForm,
@@ -50,35 +53,6 @@ from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Myndighet
 
 blueprint = Blueprint("followups", __name__)
-
-
-@blueprint.route("/")
-@login_required
-def my_work():
-    """The start page: what is due for me (ombud) or for the verksamhet (samordnare)."""
-    if current_user.role == Role.LEDNINGSGRUPP:
-        return redirect(url_for("meetings.groups"))  # their work is the group's meetings
-    if not current_user.role.can_work_brister or current_user.role.is_system_wide:
-        return redirect(url_for("brister.list_brister"))
-    is_samordnare = current_user.role.can_close_brister
-    whole = request.args.get("visa") == "alla" and is_samordnare
-    work = queries.work_list(
-        scope=current_scope(),
-        ansvarig_id=None if whole else current_user.id,
-        today=local_today(),
-        with_late_answers=is_samordnare,
-    )
-    kontroller = queries.efterkontroller_due(
-        scope=current_scope(), ansvarig_id=None if whole else current_user.id, today=local_today()
-    )
-    return render_template(
-        "followups/my_work.html",
-        work=work,
-        kontroller=kontroller,
-        whole=whole,
-        is_samordnare=is_samordnare,
-        today=local_today(),
-    )
 
 
 @blueprint.route("/brister/<int:brist_id>/uppfoljning", methods=["GET", "POST"])
@@ -191,8 +165,20 @@ def raise_contact(brist_id: int):
     default_due = services.calendar().add_working_days(
         local_today(), current_app.config["ANSWER_WORKING_DAYS"]
     )
+    # Sending needs a mailbox: with none among the brist's myndigheter it is not offered.
+    without_mailbox = [m for m in concerned if not m.epost.strip()]
+    can_send = len(without_mailbox) < len(concerned)
+    if not can_send:
+        form.send_email.render_kw = {"disabled": True, "aria-describedby": "send_email-hint"}
     return render_template(
-        "followups/raise.html", brist=brist, form=form, default_due=default_due, concerned=concerned
+        "followups/raise.html",
+        brist=brist,
+        form=form,
+        default_due=default_due,
+        concerned=concerned,
+        without_mailbox=without_mailbox,
+        can_send=can_send,
+        may_add_mailbox=current_scope().allows(Operation.MANAGE_VERKSAMHET, brist.verksamhet_id),
     ), status_for(form)
 
 

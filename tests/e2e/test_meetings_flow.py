@@ -46,6 +46,9 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
 
     # The samordnare creates the group and adds the psychiatry's representative with a login.
     _log_in(page, world.users["samordnare"].email, axe_audit)
+    expect(page.get_by_role("heading", name="Nästa möte")).to_be_visible()  # her start page
+    expect(page.get_by_text("Inget möte är planerat.")).to_be_visible()
+    axe_audit.check(page)
     page.get_by_role("link", name="Ledningsgrupp", exact=True).click()
     axe_audit.check(page)
     page.get_by_role("link", name="Ny ledningsgrupp").click()
@@ -84,6 +87,15 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     expect(page.get_by_text("Dagordningen är fastställd.")).to_be_visible()
     axe_audit.check(page)
 
+    # Her start page now shows the meeting and the state of its agenda, with a link.
+    mote_url = page.url
+    page.goto("/")
+    page.get_by_role("link", name="Fastställd, inte skickad").click()
+    expect(page.get_by_role("button", name="Skicka dagordningen till ledamöterna")).to_be_visible()
+    page.goto("/")
+    axe_audit.check(page)
+    page.goto(mote_url)
+
     # The minutes: escalate the brist to central level, and apply.
     page.get_by_role("link", name="Protokoll", exact=True).click()
     punkt = page.locator("section.protokoll-punkt").filter(
@@ -101,6 +113,8 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
 
     # Lena, the justerare, approves the minutes with her own login.
     _log_in(page, world.users["ledningsgrupp"].email, axe_audit)
+    expect(page.get_by_role("heading", level=1, name="Ledningsgruppens möten")).to_be_visible()
+    axe_audit.check(page)  # her start page: the meeting is held, so no next meeting
     page.get_by_role("link", name="Ledningsgrupp", exact=True).click()
     page.get_by_role("link", name=GROUP).click()
     page.get_by_role("link", name=re.compile(day.isoformat())).click()

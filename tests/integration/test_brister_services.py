@@ -135,7 +135,7 @@ def test_stale_version_is_a_conflict_listing_what_was_missed(ctx, home):
         brist=brist,
         user=ombud,
         scope=scope_for(ombud),
-        to_status=Status.LYFT,
+        to_status=Status.BEVAKAS,
         comment="",
         expected_version=1,
     )

@@ -82,7 +82,7 @@ def _verbs(scene: Scene) -> dict[str, tuple[Operation, Callable[[Scope], object]
         "move": (
             Operation.WORK_BRISTER,
             lambda scope: brister.move_brist(
-                brist=brist, user=ombud, scope=scope, to_status=Status.LYFT, comment="",
+                brist=brist, user=ombud, scope=scope, to_status=Status.BEVAKAS, comment="",
                 expected_version=brist.version,
             ),
         ),

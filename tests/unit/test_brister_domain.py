@@ -17,12 +17,14 @@ from systemfel.brister.domain import (
     check_close,
     check_escalate,
     check_move,
+    check_raised,
     check_reopen,
     diff,
     differing,
     format_number,
     next_level,
     search_text,
+    times_observed,
 )
 
 OPEN_STATUSES = [status for status in Status if status != Status.STANGD]
@@ -267,3 +269,20 @@ def test_differing_ignores_what_a_save_would_not_keep():
     saved = {"text": "Rad ett\nRad två", "andra": [2, 1], "tom": ""}
     mine = {"text": "  Rad ett\r\nRad två\n", "andra": [1, 2], "tom": "  "}
     assert differing(saved, mine) == []
+
+
+# --- issue 13: "Lyft med myndighet" needs a contact ------------------------------------------
+
+
+@pytest.mark.parametrize(("target", "has_contact"), list(product(Status, [True, False])))
+def test_only_lyft_without_a_contact_is_refused(target, has_contact):
+    if target == Status.LYFT and not has_contact:
+        with pytest.raises(TransitionRefused, match="ingen kontakt med en myndighet"):
+            check_raised(target, has_contact=has_contact)
+    else:
+        assert check_raised(target, has_contact=has_contact) is None
+
+
+def test_the_registration_is_the_first_time_observed():
+    assert times_observed(0) == 1
+    assert times_observed(1) == 2  # one observation row after the registration

@@ -557,13 +557,13 @@ def test_status_refuses_bad_input(app, world, login, changes, field_id, message)
 
 def test_status_on_outdated_copy_is_a_conflict(app, world, login):
     ombud = login("ombud")
-    first = ombud.post(f"/brister/{world.brist.id}/status", {"status": "lyft", "version": "1"})
+    first = ombud.post(f"/brister/{world.brist.id}/status", {"status": "bevakas", "version": "1"})
     assert first.status_code == 302
     before = everything(app)
 
     response = ombud.post(
         f"/brister/{world.brist.id}/status",
-        {"status": "bevakas", "comment": "Min kommentar", "version": "1"},
+        {"status": "lyft", "comment": "Min kommentar", "version": "1"},
     )
 
     doc = assert_form_error(response, "Någon annan har ändrat bristen", status=409)
