@@ -85,7 +85,7 @@ def test_ombud_start_page_offers_registering_and_lists_her_work(app, world, logi
     assert "Sen fråga 0" in body and "Försenat" in body
     # Nothing of another verksamhet, nothing of a samordnare's.
     assert "Bortabristen syns inte" not in body
-    assert "Nästa möte" not in body and "Årets rapport" not in body
+    assert "Nästa möte" not in body and "Redovisning 20" not in body
 
 
 def test_ombud_sees_a_request_not_yet_due_without_late_mark(app, world, login):
@@ -160,7 +160,7 @@ def test_samordnare_sees_the_years_report_and_its_state(app, world, login):
     client = login("samordnare")
     year = local_today().year
     body = _text(client.get("/"))
-    assert f"Årets rapport {year}" in body and "Inte påbörjad." in body
+    assert f"Redovisning {year}" in body and "Inte påbörjad." in body
     assert f'href="/rapport?ar={year}&amp;verksamhet={world.home.id}"' in body
     with app.app_context():
         rapport = Rapport(scope=scope_key(frozenset({world.home.id})), year=year)
