@@ -309,6 +309,8 @@ def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now
         context={"kontakt": kontakt, "token": token, "rakning": rakning_for(kontakt)},
         now=now,
         secret=token,
+        verksamhet=kontakt.brist.verksamhet,
+        reply_fallback=kontakt.created_by.email,
     )
 
 
@@ -391,6 +393,7 @@ def record_answer(
         template="answer_received",
         context={"kontakt": kontakt, "svar": svar},
         now=now,
+        verksamhet=brist.verksamhet,
     )
     return svar
 
@@ -642,6 +645,7 @@ def acknowledge_receipt(
         template="receipt",
         context={"kontakt": kontakt},
         now=now,
+        verksamhet=brist.verksamhet,
     )
 
 

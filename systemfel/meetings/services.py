@@ -3,10 +3,12 @@
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
@@ -36,6 +38,8 @@ from systemfel.meetings.domain import (
     OrganTyp,
 )
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Lyft, Mote, Punkt
+from systemfel.notifications.domain import SenderValues
+from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
 from systemfel.verksamheter.domain import Operation
@@ -428,11 +432,15 @@ def faststall_dagordning(
     _touch(mote, expected_version)
 
 
-def send_dagordning(*, mote: Mote, url: str, scope: Scope, now: datetime | None = None) -> int:
+def send_dagordning(
+    *, mote: Mote, url: str, scope: Scope, user: User | None = None, now: datetime | None = None
+) -> int:
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation.
 
     The e-mails (the agenda as DOCX, the invitation as ICS, both in Swedish) go into the
-    outbox in this transaction; `url` is the meeting's page. Returns how many members get it.
+    outbox in this transaction; `url` is the meeting's page, `user` the samordnare who sends
+    and signs it. Sent again after the meeting moved, it is the update: the same UID with the
+    new SEQUENCE. Returns how many members get it.
     """
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     if mote.status == MotesStatus.PLANERAT:
@@ -441,35 +449,89 @@ def send_dagordning(*, mote: Mote, url: str, scope: Scope, now: datetime | None 
     if not members:
         raise ValidationError(N_("Ingen ledamot har en e-postadress."))
     now = now or utcnow()
-    _enqueue_dagordning(mote, members, url, now)
+    _enqueue_dagordning(mote, members, url, now, user)
     mote.agenda_sent_at = now
     db.session.flush()
     return len(members)
 
 
-def _enqueue_dagordning(mote: Mote, members: list[Ledamot], url: str, now: datetime) -> None:
+def mail_sender(mote: Mote, user: User | None) -> SenderValues:
+    """Whose mail a meeting's mail is.
+
+    The group's first verksamhet (by name) that has a mailbox, else its first; the reply goes
+    to that mailbox, else to the sending samordnare.
+    """
+    verksamheter = mote.ledningsgrupp.verksamheter
+    chosen = next((v for v in verksamheter if v.epost), verksamheter[0] if verksamheter else None)
+    fallback = user.email if user is not None else ""
+    if chosen is None:
+        return SenderValues(mote.ledningsgrupp.namn, fallback)
+    return SenderValues(chosen.namn, chosen.epost or fallback)
+
+
+def organizer_address(sender: SenderValues) -> str:
+    """The invitation's ORGANIZER: where a calendar sends its answer (RFC 5546).
+
+    The verksamhet's mailbox or the samordnare's address; MAIL_FROM's only when neither exists.
+    """
+    return sender.epost or parseaddr(current_app.config["MAIL_FROM"])[1]
+
+
+def was_sent_before_change(mote: Mote) -> bool:
+    """The agenda went out, and the meeting moved since: the members' calendars are stale."""
+    if mote.agenda_sent_at is None or mote.status in queries.HELD:
+        return False
+    sent = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.idempotency_key.startswith(f"agenda:{mote.id}:{mote.ics_sequence}:"))
+        .limit(1)
+    )
+    return sent is None
+
+
+def _enqueue_dagordning(
+    mote: Mote, members: list[Ledamot], url: str, now: datetime, user: User | None
+) -> None:
     """One e-mail per member; the key names the meeting's version of time and place."""
+    sender = mail_sender(mote, user)
     with force_locale("sv"):
         doc = present.mote_doc(mote)
         invitation = documents.mote_ics(
-            [present.ics_event(mote, url, current_app.config["MAIL_FROM"])],
+            [present.ics_event(mote, url, organizer_address(sender), mote.ledningsgrupp.namn)],
             calendar_name=mote.ledningsgrupp.namn,
             method="REQUEST",
+            stamped_at=now,
         )
         dagordning = documents.dagordning_docx(doc)
         when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
+        in_subject = documents.swedish_datetime_range(doc.starts_at, doc.ends_at, capitalised=False)
+        is_update = mote.agenda_sent_at is not None  # sent before: this is the change
+        subject = (
+            f"Ändrad tid eller plats: {mote.ledningsgrupp.namn} {in_subject}"
+            if is_update
+            else f"Dagordning: {mote.ledningsgrupp.namn} {in_subject}"
+        )
         for member in members:
             enqueue(
                 key=f"agenda:{mote.id}:{mote.ics_sequence}:{member.id}",
                 to=[member.epost],
-                subject=f"Dagordning: {mote.ledningsgrupp.namn} {when}",
+                subject=subject,
                 template="agenda",
-                context={"doc": doc, "member": member, "url": url, "when": when},
+                context={
+                    "doc": doc,
+                    "member": member,
+                    "url": url,
+                    "when": when,
+                    "signed_by": user.namn if user is not None else "",
+                    "sender": sender,
+                    "is_update": is_update,
+                },
                 now=now,
                 attachments=[
                     ("kallelse.ics", "text/calendar; method=REQUEST", invitation),
                     ("dagordning.docx", documents.DOCX, dagordning),
                 ],
+                verksamhet=sender,
             )
 
 

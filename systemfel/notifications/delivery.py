@@ -14,13 +14,13 @@ import ssl
 from collections.abc import Callable
 from datetime import datetime
 from email.generator import BytesGenerator
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTPUTF8
 from email.utils import format_datetime, parseaddr
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from systemfel.exports import clean_text, one_line
 from systemfel.notifications.domain import Outcome
@@ -40,6 +40,26 @@ def message_id(key: str, domain: str) -> str:
     return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', key)}@{domain}>"
 
 
+def mail_domain(config: dict[str, Any]) -> str:
+    """The Message-ID's domain: MAIL_DOMAIN, else the domain of MAIL_FROM's address."""
+    configured = str(config.get("MAIL_DOMAIN") or "").strip()
+    if configured:
+        return configured
+    _, _, domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")
+    return domain or "systemfel"
+
+
+def from_header(sender: str, name: str) -> Address:
+    """MAIL_FROM's address under a display name, never a bare address.
+
+    "PO Sjöstad via Systemfel" for a verksamhet's mail, else MAIL_FROM's own name, else
+    "Systemfel".
+    """
+    own_name, address = parseaddr(one_line(sender))
+    shown = one_line(name) or own_name or "Systemfel"
+    return Address(display_name=shown, addr_spec=address)
+
+
 def build(
     message: OutboxMessage, sender: str, now: datetime, domain: str = "systemfel"
 ) -> EmailMessage:
@@ -49,7 +69,9 @@ def build(
     stored: a line break in a brist's title must not stop its message.
     """
     mail = EmailMessage()
-    mail["From"] = one_line(sender)
+    mail["From"] = from_header(sender, message.sender_name)
+    if message.reply_to:
+        mail["Reply-To"] = one_line(message.reply_to)
     mail["To"] = ", ".join(one_line(address) for address in message.recipients)
     mail["Subject"] = one_line(message.subject)
     mail["Date"] = format_datetime(now)
@@ -84,8 +106,7 @@ def deliver(
     `before_data` is called just before the message itself is sent: it raises LostClaim when
     this sender no longer holds the message.
     """
-    domain = urlsplit(config["BASE_URL"]).hostname or "systemfel"
-    mail = build(message, config["MAIL_FROM"], now, domain)
+    mail = build(message, config["MAIL_FROM"], now, mail_domain(config))
     if not config["SMTP_HOST"]:
         mail_dir.mkdir(parents=True, exist_ok=True)
         (mail_dir / f"{message.id:08d}.eml").write_bytes(bytes(mail))

@@ -26,6 +26,7 @@ from systemfel.meetings.views.common import (
     mote_or_404,
     punkt_or_404,
 )
+from systemfel.notifications.links import public_url
 from systemfel.verksamheter.domain import Operation
 
 
@@ -230,8 +231,12 @@ def send_dagordning(mote_id: int):
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation."""
     mote = mote_or_404(mote_id)
     button_version()
-    url = url_for("meetings.mote", mote_id=mote.id, _external=True)
-    outcome = run_verb(lambda: services.send_dagordning(mote=mote, url=url, scope=current_scope()))
+    url = public_url("meetings.mote", mote_id=mote.id)
+    outcome = run_verb(
+        lambda: services.send_dagordning(
+            mote=mote, url=url, scope=current_scope(), user=current_user
+        )
+    )
     flash_outcome(
         outcome,
         gettext(
