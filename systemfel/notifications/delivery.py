@@ -16,7 +16,7 @@ from datetime import datetime
 from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTPUTF8
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, parseaddr
 from io import BytesIO
 from pathlib import Path
@@ -143,8 +143,8 @@ def _transaction(
     """MAIL, RCPT for each recipient, DATA: every reply read for what it says."""
     smtp.ehlo_or_helo_if_needed()
     _login(smtp, config)
-    payload = _as_bytes(mail)
     sender = parseaddr(config["MAIL_FROM"])[1]
+    payload = _as_bytes(mail, smtputf8=not all(a.isascii() for a in [sender, *recipients]))
     code, reply = smtp.mail(sender, _options(smtp, sender, recipients))
     if code >= 500:
         raise ConfigurationFailure(f"MAIL FROM {sender}: {code} {_text(reply)}")
@@ -214,11 +214,16 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _as_bytes(mail: EmailMessage) -> bytes:
-    """The message as SMTP carries it: CRLF line ends, UTF-8 headers where needed."""
+def _as_bytes(mail: EmailMessage, *, smtputf8: bool = False) -> bytes:
+    """The message as SMTP carries it: CRLF line ends, headers in 7-bit (RFC 2047 words).
+
+    Raw UTF-8 headers only when an address needs them (and SMTPUTF8 is asked for): a server
+    that did not offer SMTPUTF8 may mangle 8-bit headers, and Python's UTF-8 folding starts
+    a long subject on a line of its own, so clients show it with a leading space.
+    """
     out = BytesIO()
-    # Every message here is built with the default policy; SMTPUTF8 is that policy for SMTP.
-    BytesGenerator(out, policy=SMTPUTF8).flatten(mail)
+    # Every message here is built with the default policy; SMTP and SMTPUTF8 are it for SMTP.
+    BytesGenerator(out, policy=SMTPUTF8 if smtputf8 else SMTP).flatten(mail)
     return out.getvalue()
 
 

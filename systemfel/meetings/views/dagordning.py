@@ -121,6 +121,7 @@ def _render_mote(mote: Mote, add_form: AddPunktForm, status: int = 200):
         can_justera=can_justera(mote),
         status_line=present.status_line(mote),
         statuses=MotesStatus,
+        update_due=services.was_sent_before_change(mote),
     ), status
 
 
