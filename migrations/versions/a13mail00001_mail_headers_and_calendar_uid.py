@@ -1,5 +1,5 @@
 """Mail that real clients accept: the verksamhet's mailbox, From's name and Reply-To per
-message, and a calendar UID per meeting that no other installation makes.
+message, a calendar UID per meeting that no other installation makes, a meeting called off.
 
 Revision ID: a13mail00001
 Revises: a12measure01
@@ -22,6 +22,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("mote", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ics_uid", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True))
     # Existing meetings get their UUID now; calendars that hold the old "mote-<id>@systemfel"
     # see a new event once (the old UID was never unique across installations).
     connection = op.get_bind()
@@ -60,3 +61,4 @@ def downgrade():
     with op.batch_alter_table("mote", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_mote_ics_uid"), type_="unique")
         batch_op.drop_column("ics_uid")
+        batch_op.drop_column("cancelled_at")

@@ -121,6 +121,8 @@ class Mote(Model):
     justerad_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     justerad_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     agenda_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Ställ in mötet": the meeting will not be held; calendars that had it get a CANCEL.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Who attended, as the minutes name them: [[namn, organisation], ...].
     narvarande: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # Bumped when time or place changes, so calendars replace the event they have.

@@ -160,6 +160,7 @@ def ics_event(
         location=mote.plats,
         description=ics_description(mote, url, with_agenda=bool(organizer_email)),
         url=url,
+        cancelled=mote.cancelled_at is not None,
         organizer_email=organizer_email,
         organizer_name=organizer_name or group.namn,
         attendees=tuple((m.namn, m.epost) for m in group.ledamoter if m.epost)

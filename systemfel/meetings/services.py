@@ -235,6 +235,7 @@ def update_mote(*, mote: Mote, fields: MoteFields, expected_version: int, scope:
     _check_version(mote, expected_version)
     if mote.status in queries.HELD:
         raise ValidationError(N_("Mötet är genomfört. Tid och plats kan inte längre ändras."))
+    _refuse_cancelled(mote)
     _check_mote(mote.ledningsgrupp, fields)
     if (fields.starts_at, fields.ends_at, fields.plats.strip()) != (
         mote.starts_at,
@@ -443,6 +444,7 @@ def send_dagordning(
     new SEQUENCE. Returns how many members get it.
     """
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
+    _refuse_cancelled(mote)
     if mote.status == MotesStatus.PLANERAT:
         raise ValidationError(N_("Fastställ dagordningen innan den skickas."))
     members = [m for m in mote.ledningsgrupp.ledamoter if m.epost]
@@ -453,6 +455,79 @@ def send_dagordning(
     mote.agenda_sent_at = now
     db.session.flush()
     return len(members)
+
+
+def _refuse_cancelled(mote: Mote) -> None:
+    if mote.cancelled_at is not None:
+        raise ValidationError(N_("Mötet är inställt."))
+
+
+def cancel_mote(
+    *,
+    mote: Mote,
+    url: str,
+    expected_version: int,
+    scope: Scope,
+    user: User | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Call the meeting off ("Ställ in mötet"); return how many members are told.
+
+    A held meeting cannot be called off. When its agenda was sent, every member with an
+    address gets a CANCEL for the event in their calendar (the same UID, the next SEQUENCE,
+    METHOD:CANCEL) in this transaction; the group's feed shows it as cancelled.
+    """
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
+    _check_version(mote, expected_version)
+    if mote.status in queries.HELD:
+        raise ValidationError(N_("Mötet är genomfört och kan inte ställas in."))
+    _refuse_cancelled(mote)
+    now = now or utcnow()
+    mote.cancelled_at = now
+    members = [m for m in mote.ledningsgrupp.ledamoter if m.epost]
+    told = 0
+    if mote.agenda_sent_at is not None and members:
+        mote.ics_sequence += 1
+        _enqueue_cancel(mote, members, url, now, user)
+        told = len(members)
+    _flush(expected_version)
+    return told
+
+
+def _enqueue_cancel(
+    mote: Mote, members: list[Ledamot], url: str, now: datetime, user: User | None
+) -> None:
+    """One e-mail per member with the CANCEL; the key names the meeting and the member."""
+    sender = mail_sender(mote, user)
+    with force_locale("sv"):
+        event = replace(
+            present.ics_event(mote, url, organizer_address(sender), mote.ledningsgrupp.namn),
+            cancelled=True,
+        )
+        cancellation = documents.mote_ics(
+            [event], calendar_name=mote.ledningsgrupp.namn, method="CANCEL", stamped_at=now
+        )
+        doc = present.mote_doc(mote)
+        when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
+        in_subject = documents.swedish_datetime_range(doc.starts_at, doc.ends_at, capitalised=False)
+        for member in members:
+            enqueue(
+                key=f"installt:{mote.id}:{member.id}",
+                to=[member.epost],
+                subject=f"Inställt: {mote.ledningsgrupp.namn} {in_subject}",
+                template="cancelled",
+                context={
+                    "doc": doc,
+                    "member": member,
+                    "url": url,
+                    "when": when,
+                    "signed_by": user.namn if user is not None else "",
+                    "sender": sender,
+                },
+                now=now,
+                attachments=[("installt.ics", "text/calendar; method=CANCEL", cancellation)],
+                verksamhet=sender,
+            )
 
 
 def mail_sender(mote: Mote, user: User | None) -> SenderValues:

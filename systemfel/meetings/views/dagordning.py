@@ -99,6 +99,38 @@ def edit_mote(mote_id: int):
     ), status_for(form)
 
 
+@blueprint.route("/moten/<int:mote_id>/stall-in", methods=["GET", "POST"])
+@requires(Operation.MANAGE_VERKSAMHET)
+def cancel_mote(mote_id: int):
+    """Call the meeting off, on a second step: what it does is said before it is done."""
+    mote = mote_or_404(mote_id)
+    form = VersionForm()
+    if request.method == "GET":
+        form.version.data = mote.version
+    if form.validate_on_submit():
+        url = public_url("meetings.mote", mote_id=mote.id)
+        outcome = run_on_form(
+            form,
+            lambda: services.cancel_mote(
+                mote=mote,
+                url=url,
+                expected_version=submitted_version(form),
+                scope=current_scope(),
+                user=current_user,
+            ),
+        )
+        if outcome.ok:
+            flash(gettext("Mötet är inställt."), "success")
+            return redirect(url_for("meetings.mote", mote_id=mote.id))
+    return render_template(
+        "meetings/cancel.html",
+        form=form,
+        mote=mote,
+        group=mote.ledningsgrupp,
+        tells=bool(mote.agenda_sent_at),
+    ), status_for(form)
+
+
 @blueprint.route("/moten/<int:mote_id>")
 @login_required
 def mote(mote_id: int):
