@@ -26,6 +26,8 @@ from systemfel.exports import clean_text, one_line
 from systemfel.notifications.domain import Outcome
 from systemfel.notifications.models import OutboxMessage
 
+MAX_LINE = 998  # RFC 5322 2.1.1: no line longer than this, CRLF not counted
+
 
 class ConfigurationFailure(Exception):
     """Our SMTP settings are wrong (login, TLS, sender): no message can go out until fixed."""
@@ -45,8 +47,8 @@ def mail_domain(config: dict[str, Any]) -> str:
     configured = str(config.get("MAIL_DOMAIN") or "").strip()
     if configured:
         return configured
-    _, _, domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")
-    return domain or "systemfel"
+    _, at, domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")
+    return domain if at and domain else "systemfel"
 
 
 def from_header(sender: str, name: str) -> Address:
@@ -109,7 +111,7 @@ def deliver(
     mail = build(message, config["MAIL_FROM"], now, mail_domain(config))
     if not config["SMTP_HOST"]:
         mail_dir.mkdir(parents=True, exist_ok=True)
-        (mail_dir / f"{message.id:08d}.eml").write_bytes(bytes(mail))
+        (mail_dir / f"{message.id:08d}.eml").write_bytes(as_bytes(mail, linesep="\n"))
         return Outcome(delivered=tuple(recipients))
     try:
         smtp = _connect(config)
@@ -144,7 +146,7 @@ def _transaction(
     smtp.ehlo_or_helo_if_needed()
     _login(smtp, config)
     sender = parseaddr(config["MAIL_FROM"])[1]
-    payload = _as_bytes(mail, smtputf8=not all(a.isascii() for a in [sender, *recipients]))
+    payload = as_bytes(mail, smtputf8=not all(a.isascii() for a in [sender, *recipients]))
     code, reply = smtp.mail(sender, _options(smtp, sender, recipients))
     if code >= 500:
         raise ConfigurationFailure(f"MAIL FROM {sender}: {code} {_text(reply)}")
@@ -214,7 +216,7 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _as_bytes(mail: EmailMessage, *, smtputf8: bool = False) -> bytes:
+def as_bytes(mail: EmailMessage, *, smtputf8: bool = False, linesep: str = "\r\n") -> bytes:
     """The message as SMTP carries it: CRLF line ends, headers in 7-bit (RFC 2047 words).
 
     Raw UTF-8 headers only when an address needs them (and SMTPUTF8 is asked for): a server
@@ -223,7 +225,10 @@ def _as_bytes(mail: EmailMessage, *, smtputf8: bool = False) -> bytes:
     """
     out = BytesIO()
     # Every message here is built with the default policy; SMTP and SMTPUTF8 are it for SMTP.
-    BytesGenerator(out, policy=SMTPUTF8 if smtputf8 else SMTP).flatten(mail)
+    # Lines up to RFC 5322's 998: Python's folding at 78 splits long non-ASCII names and
+    # subjects into encoded words that some parsers (Python's too) read back with a space.
+    policy = (SMTPUTF8 if smtputf8 else SMTP).clone(max_line_length=MAX_LINE, linesep=linesep)
+    BytesGenerator(out, policy=policy).flatten(mail)
     return out.getvalue()
 
 
