@@ -6,6 +6,7 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from systemfel.paths import shipped
 
@@ -100,9 +101,29 @@ def _check_production(settings: dict[str, Any]) -> None:
             f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. the output of "
             '`python -c "import secrets; print(secrets.token_hex(32))"`.'
         )
+    _check_base_url(str(settings["BASE_URL"]))
     if not settings["SESSION_COOKIE_SECURE"]:
         logger.warning(
             "SESSION_COOKIE_SECURE is off in production: session cookies may be sent over HTTP"
+        )
+
+
+# Hosts that only this machine reaches: a link to them in a mail leads nowhere.
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 - names, not a bind
+
+
+def _check_base_url(base_url: str) -> None:
+    """Every link in mail is built on BASE_URL: in production it must be the public address."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            "SYSTEMFEL_BASE_URL must be set in production to the address people reach the "
+            "service at, e.g. https://systemfel.example.se: every link in e-mail is built on it."
+        )
+    if parts.hostname in _LOCAL_HOSTS:
+        raise ConfigError(
+            f"SYSTEMFEL_BASE_URL={base_url!r} points at this machine: set it in production to "
+            "the address people reach the service at, e.g. https://systemfel.example.se."
         )
 
 

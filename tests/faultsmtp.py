@@ -40,6 +40,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes = b""  # the bytes as they came, for parsers with other policies
 
     @property
     def body(self) -> str:
@@ -84,7 +85,9 @@ class Inbox:
         if refused:
             return refused
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.content)
+            )
         if self.drop_after_data(message_id):
             server.transport.close()  # taken, but the sender never hears so
         return "250 Message accepted for delivery"

@@ -35,6 +35,19 @@ class VerksamhetForm(GuardedForm):
         description=_l("Valfritt. Står bredvid svaret i redovisningen (6 a)."),
         validators=[Optional(), Length(max=300)],
     )
+    epost = EmailField(
+        _l("Verksamhetens e-postadress"),
+        description=_l(
+            "Svar på verksamhetens e-post och på kallelser till ledningsgruppen går hit. "
+            "Använd en gemensam funktionsbrevlåda, inte en persons."
+        ),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("Adressen får vara högst 254 tecken.")),
+            Email(_l("Ange en e-postadress, till exempel po@kommun.se.")),
+        ],
+    )
 
 
 class MyndighetForm(GuardedForm):

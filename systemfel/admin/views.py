@@ -112,6 +112,7 @@ def verksamhet(verksamhet_id: int):
         form.kommuner.data = "\n".join(kommun.namn for kommun in current.kommuner)
         form.has_routines.data = current.has_routines
         form.routines_description.data = current.routines_description
+        form.epost.data = current.epost
     if form.validate_on_submit():
         response = _save(
             form,
@@ -122,6 +123,7 @@ def verksamhet(verksamhet_id: int):
                 kommuner=parse_kommuner(form.kommuner.data),
                 has_routines=form.has_routines.data,
                 routines_description=form.routines_description.data or "",
+                epost=form.epost.data or "",
             ),
             gettext("Verksamheten är sparad."),
             url_for("admin.verksamhet", verksamhet_id=current.id),

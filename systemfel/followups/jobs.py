@@ -27,6 +27,7 @@ from systemfel.dbtypes import rows_changed, utcnow
 from systemfel.extensions import db
 from systemfel.followups import domain, queries, services
 from systemfel.followups.models import Bevakning, Kontakt
+from systemfel.notifications.domain import counted
 from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
 from systemfel.verksamheter.domain import Sammandrag
@@ -126,6 +127,8 @@ def _remind(kontakt_id: int, seen: int, now: datetime, today: date) -> int:
         now=now,
         secret=token,
         office_hours_only=True,
+        verksamhet=kontakt.brist.verksamhet,
+        reply_fallback=kontakt.created_by.email,
     )
     brist = kontakt.brist
     history.record(
@@ -309,7 +312,7 @@ def _write_digest(
     extra: dict[str, list[Any]] | None = None,
 ) -> int:
     subject = (
-        f"Systemfel: {len(items)} bevakningar att följa upp"
+        f"Systemfel: {counted(len(items), 'bevakning', 'bevakningar')} att följa upp"
         if items
         else "Systemfel: att följa upp i dag"
     )

@@ -35,6 +35,7 @@ from systemfel.extensions import db
 from systemfel.followups import domain, services
 from systemfel.followups.domain import OppenFraga, Sammandrag
 from systemfel.followups.models import AnswerLink, Kontakt
+from systemfel.notifications.domain import SenderValues, counted
 from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
 from systemfel.verksamheter.models import Myndighet, Verksamhet
@@ -58,6 +59,7 @@ class Mottagare:
     namn: str
     addresses: list[str]
     verksamhet_namn: str
+    verksamhet_epost: str = ""
 
 
 def letter_key(myndighet_id: int, today: date, sammandrag: Sammandrag) -> str:
@@ -150,14 +152,16 @@ def _mottagare(myndighet_ids: list[int]) -> dict[int, Mottagare]:
     found: dict[int, Mottagare] = {}
     for start in range(0, len(myndighet_ids), 500):
         rows = db.session.execute(
-            select(Myndighet.id, Myndighet.namn, Myndighet.epost, Verksamhet.namn)
+            select(Myndighet.id, Myndighet.namn, Myndighet.epost, Verksamhet.namn, Verksamhet.epost)
             .join(Verksamhet, Verksamhet.id == Myndighet.verksamhet_id)
             .where(Myndighet.id.in_(myndighet_ids[start : start + 500]))
         )
-        for myndighet_id, namn, epost, verksamhet_namn in rows:
+        for myndighet_id, namn, epost, verksamhet_namn, verksamhet_epost in rows:
             addresses = [a for a in epost.splitlines() if a.strip()]
             if addresses:
-                found[myndighet_id] = Mottagare(myndighet_id, namn, addresses, verksamhet_namn)
+                found[myndighet_id] = Mottagare(
+                    myndighet_id, namn, addresses, verksamhet_namn, verksamhet_epost
+                )
     return found
 
 
@@ -259,7 +263,8 @@ def _write_letters(
             key=key,
             to=mottagare.addresses,
             subject=(
-                f"Frågor som väntar på ert svar: {len(rader)} från {mottagare.verksamhet_namn}"
+                f"{counted(len(rader), 'fråga', 'frågor')} som väntar på ert svar från "
+                f"{mottagare.verksamhet_namn}"
             ),
             template="myndighetsbrev",
             context={
@@ -270,6 +275,7 @@ def _write_letters(
             now=now,
             secret=secret,
             office_hours_only=True,
+            verksamhet=SenderValues(mottagare.verksamhet_namn, mottagare.verksamhet_epost),
         )
         if message is None:  # written by another scheduler since this sweep began
             continue

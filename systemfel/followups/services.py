@@ -311,6 +311,8 @@ def _send_request(kontakt: Kontakt, answer_due_on: date | None, today: date, now
         context={"kontakt": kontakt, "token": token, "rakning": rakning_for(kontakt)},
         now=now,
         secret=token,
+        verksamhet=kontakt.brist.verksamhet,
+        reply_fallback=kontakt.created_by.email,
     )
 
 
@@ -393,6 +395,7 @@ def record_answer(
         template="answer_received",
         context={"kontakt": kontakt, "svar": svar},
         now=now,
+        verksamhet=brist.verksamhet,
     )
     return svar
 
@@ -644,6 +647,7 @@ def acknowledge_receipt(
         template="receipt",
         context={"kontakt": kontakt},
         now=now,
+        verksamhet=brist.verksamhet,
     )
 
 

@@ -94,6 +94,9 @@ class IcsEvent:
     cancelled: bool = False
     organizer_email: str = ""
     attendee_emails: tuple[str, ...] = ()
+    # The organizer's and the attendees' names (CN): calendars show them, not bare addresses.
+    organizer_name: str = ""
+    attendees: tuple[tuple[str, str], ...] = ()  # (name, e-mail)
 
 
 def _local(moment: datetime, name: str) -> datetime:
@@ -113,7 +116,9 @@ def _swedish_time(moment: datetime) -> str:
     return f"{moment.hour:02d}.{moment.minute:02d}"
 
 
-def swedish_datetime_range(starts_at: datetime, ends_at: datetime | None) -> str:
+def swedish_datetime_range(
+    starts_at: datetime, ends_at: datetime | None, *, capitalised: bool = True
+) -> str:
     """When a meeting is, in Stockholm time: "Tisdag 8 december 2026 kl. 13.00–15.00".
 
     Without an end only the start is given; a meeting that ends on another day names both
@@ -130,7 +135,8 @@ def swedish_datetime_range(starts_at: datetime, ends_at: datetime | None) -> str
         else:
             # Spaced dash: the two sides contain spaces themselves.
             text += f" – {_swedish_day(end)} kl. {_swedish_time(end)}"
-    return text[0].upper() + text[1:]
+    # Capitalised where it opens a line ("Tid: Tisdag…"); lower-case mid-sentence (a subject).
+    return text[0].upper() + text[1:] if capitalised else text
 
 
 def _names(singular: str, plural: str, names: tuple[str, ...]) -> str:
@@ -259,9 +265,12 @@ def protokoll_docx(doc: MoteDoc) -> bytes:
     return _to_bytes(document)
 
 
-def _address(email: str) -> vCalAddress:
-    """An e-mail address as a calendar user address."""
-    return vCalAddress(f"mailto:{email}")
+def _address(email: str, name: str = "") -> vCalAddress:
+    """An e-mail address as a calendar user address (RFC 5545 CAL-ADDRESS), named by CN."""
+    address = vCalAddress(f"mailto:{one_line(email).strip()}")
+    if one_line(name).strip():
+        address.params["CN"] = one_line(name).strip()
+    return address
 
 
 def _event(event: IcsEvent, stamped_at: datetime) -> Event:
@@ -285,13 +294,14 @@ def _event(event: IcsEvent, stamped_at: datetime) -> Event:
         component.add("url", event.url)
     component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     if event.organizer_email:
-        component.add("organizer", _address(event.organizer_email))
-    for email in event.attendee_emails:
-        component.add(
-            "attendee",
-            _address(email),
-            parameters={"ROLE": "REQ-PARTICIPANT", "RSVP": "TRUE"},
-        )
+        component.add("organizer", _address(event.organizer_email, event.organizer_name))
+    named = [("", email) for email in event.attendee_emails] + list(event.attendees)
+    for name, email in named:
+        attendee = _address(email, name)
+        attendee.params["ROLE"] = "REQ-PARTICIPANT"
+        attendee.params["PARTSTAT"] = "NEEDS-ACTION"
+        attendee.params["RSVP"] = "TRUE"
+        component.add("attendee", attendee)
     return component
 
 

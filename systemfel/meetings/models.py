@@ -1,5 +1,6 @@
 """Ledningsgrupper, their members, meetings and the items of each meeting's agenda and minutes."""
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +14,12 @@ from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import Model, db
 from systemfel.meetings.domain import BeslutTyp, GruppTyp, MotesStatus, OrganTyp, Sektion
 from systemfel.verksamheter.models import Verksamhet
+
+
+def new_ics_uid() -> str:
+    """A calendar UID no other installation makes: an FK member of two groups keeps both."""
+    return f"{uuid.uuid4()}@systemfel"
+
 
 ledningsgrupp_verksamhet = sa.Table(
     "ledningsgrupp_verksamhet",
@@ -114,10 +121,14 @@ class Mote(Model):
     justerad_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     justerad_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     agenda_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Ställ in mötet": the meeting will not be held; calendars that had it get a CANCEL.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Who attended, as the minutes name them: [[namn, organisation], ...].
     narvarande: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # Bumped when time or place changes, so calendars replace the event they have.
     ics_sequence: Mapped[int] = mapped_column(default=0)
+    # The event's UID in every calendar: unique across installations, never changed.
+    ics_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_ics_uid)
     version: Mapped[int] = mapped_column(default=1)
 
     ledningsgrupp: Mapped[Ledningsgrupp] = relationship()

@@ -141,23 +141,47 @@ def attendees(mote: Mote) -> tuple[tuple[str, str], ...]:
     return tuple((m.namn, m.organisation) for m in mote.ledningsgrupp.ledamoter)
 
 
-def ics_event(mote: Mote, url: str, organizer_email: str = "") -> IcsEvent:
-    """The meeting as a calendar event; its UID stays, its sequence moves with each change."""
+def ics_event(
+    mote: Mote, url: str, organizer_email: str = "", organizer_name: str = ""
+) -> IcsEvent:
+    """The meeting as a calendar event; its UID stays, its sequence moves with each change.
+
+    An invitation's description lists the agenda once it is fastställd; every description
+    links to the meeting.
+    Only an invitation (with an organizer) names the attendees: a shared feed must not hand
+    out addresses.
+    """
     group = mote.ledningsgrupp
     return IcsEvent(
-        uid=f"mote-{mote.id}@systemfel",
+        uid=mote.ics_uid,
         sequence=mote.ics_sequence,
         summary=f"{group.namn}: {gettext('möte')}",
         starts_at=mote.starts_at.astimezone(STOCKHOLM),
         ends_at=(mote.ends_at or mote.starts_at + DEFAULT_LENGTH).astimezone(STOCKHOLM),
         location=mote.plats,
+        description=ics_description(mote, url, with_agenda=bool(organizer_email)),
         url=url,
+        cancelled=mote.cancelled_at is not None,
         organizer_email=organizer_email,
-        # Only an invitation names the attendees: a shared feed must not hand out addresses.
-        attendee_emails=tuple(m.epost for m in group.ledamoter if m.epost)
+        organizer_name=organizer_name or group.namn,
+        attendees=tuple((m.namn, m.epost) for m in group.ledamoter if m.epost)
         if organizer_email
         else (),
     )
+
+
+def ics_description(mote: Mote, url: str, *, with_agenda: bool) -> str:
+    """The agenda's items, one a line, once it is fastställd; then the link to the meeting.
+
+    The feed (many meetings in one request) carries the link only.
+    """
+    lines: list[str] = []
+    if with_agenda and mote.status != MotesStatus.PLANERAT:
+        lines.append(gettext("Dagordning:"))
+        lines.extend(f"§ {item.number} {item.rubrik}" for item in doc_items(mote))
+        lines.append("")
+    lines.append(gettext("Mötet i Systemfel: %(url)s", url=url))
+    return "\n".join(lines)
 
 
 def sections_of(mote: Mote) -> list[tuple[Sektion, list[tuple[int, Punkt, DocItem]]]]:

@@ -3,10 +3,12 @@
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from systemfel.auth.models import User
@@ -36,6 +38,8 @@ from systemfel.meetings.domain import (
     OrganTyp,
 )
 from systemfel.meetings.models import Ledamot, Ledningsgrupp, Lyft, Mote, Punkt
+from systemfel.notifications.domain import SenderValues
+from systemfel.notifications.models import OutboxMessage
 from systemfel.notifications.services import enqueue
 from systemfel.privacy.guard import refuse_personnummer
 from systemfel.verksamheter.domain import Operation
@@ -231,6 +235,7 @@ def update_mote(*, mote: Mote, fields: MoteFields, expected_version: int, scope:
     _check_version(mote, expected_version)
     if mote.status in queries.HELD:
         raise ValidationError(N_("Mötet är genomfört. Tid och plats kan inte längre ändras."))
+    _refuse_cancelled(mote)
     _check_mote(mote.ledningsgrupp, fields)
     if (fields.starts_at, fields.ends_at, fields.plats.strip()) != (
         mote.starts_at,
@@ -428,48 +433,180 @@ def faststall_dagordning(
     _touch(mote, expected_version)
 
 
-def send_dagordning(*, mote: Mote, url: str, scope: Scope, now: datetime | None = None) -> int:
+def send_dagordning(
+    *, mote: Mote, url: str, scope: Scope, user: User | None = None, now: datetime | None = None
+) -> int:
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation.
 
     The e-mails (the agenda as DOCX, the invitation as ICS, both in Swedish) go into the
-    outbox in this transaction; `url` is the meeting's page. Returns how many members get it.
+    outbox in this transaction; `url` is the meeting's page, `user` the samordnare who sends
+    and signs it. Sent again after the meeting moved, it is the update: the same UID with the
+    new SEQUENCE. Returns how many members get it.
     """
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
+    _refuse_cancelled(mote)
     if mote.status == MotesStatus.PLANERAT:
         raise ValidationError(N_("Fastställ dagordningen innan den skickas."))
     members = [m for m in mote.ledningsgrupp.ledamoter if m.epost]
     if not members:
         raise ValidationError(N_("Ingen ledamot har en e-postadress."))
     now = now or utcnow()
-    _enqueue_dagordning(mote, members, url, now)
+    _enqueue_dagordning(mote, members, url, now, user)
     mote.agenda_sent_at = now
     db.session.flush()
     return len(members)
 
 
-def _enqueue_dagordning(mote: Mote, members: list[Ledamot], url: str, now: datetime) -> None:
+def _refuse_cancelled(mote: Mote) -> None:
+    if mote.cancelled_at is not None:
+        raise ValidationError(N_("Mötet är inställt."))
+
+
+def cancel_mote(
+    *,
+    mote: Mote,
+    url: str,
+    expected_version: int,
+    scope: Scope,
+    user: User | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Call the meeting off ("Ställ in mötet"); return how many members are told.
+
+    A held meeting cannot be called off. When its agenda was sent, every member with an
+    address gets a CANCEL for the event in their calendar (the same UID, the next SEQUENCE,
+    METHOD:CANCEL) in this transaction; the group's feed shows it as cancelled.
+    """
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
+    _check_version(mote, expected_version)
+    if mote.status in queries.HELD:
+        raise ValidationError(N_("Mötet är genomfört och kan inte ställas in."))
+    _refuse_cancelled(mote)
+    now = now or utcnow()
+    mote.cancelled_at = now
+    members = [m for m in mote.ledningsgrupp.ledamoter if m.epost]
+    told = 0
+    if mote.agenda_sent_at is not None and members:
+        mote.ics_sequence += 1
+        _enqueue_cancel(mote, members, url, now, user)
+        told = len(members)
+    _flush(expected_version)
+    return told
+
+
+def _enqueue_cancel(
+    mote: Mote, members: list[Ledamot], url: str, now: datetime, user: User | None
+) -> None:
+    """One e-mail per member with the CANCEL; the key names the meeting and the member."""
+    sender = mail_sender(mote, user)
+    with force_locale("sv"):
+        event = replace(
+            present.ics_event(mote, url, organizer_address(sender), mote.ledningsgrupp.namn),
+            cancelled=True,
+        )
+        cancellation = documents.mote_ics(
+            [event], calendar_name=mote.ledningsgrupp.namn, method="CANCEL", stamped_at=now
+        )
+        doc = present.mote_doc(mote)
+        when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
+        in_subject = documents.swedish_datetime_range(doc.starts_at, doc.ends_at, capitalised=False)
+        for member in members:
+            enqueue(
+                key=f"installt:{mote.id}:{member.id}",
+                to=[member.epost],
+                subject=f"Inställt: {mote.ledningsgrupp.namn} {in_subject}",
+                template="cancelled",
+                context={
+                    "doc": doc,
+                    "member": member,
+                    "url": url,
+                    "when": when,
+                    "signed_by": user.namn if user is not None else "",
+                    "sender": sender,
+                },
+                now=now,
+                attachments=[("installt.ics", "text/calendar; method=CANCEL", cancellation)],
+                verksamhet=sender,
+            )
+
+
+def mail_sender(mote: Mote, user: User | None) -> SenderValues:
+    """Whose mail a meeting's mail is.
+
+    The group's first verksamhet (by name) that has a mailbox, else its first; the reply goes
+    to that mailbox, else to the sending samordnare.
+    """
+    verksamheter = mote.ledningsgrupp.verksamheter
+    chosen = next((v for v in verksamheter if v.epost), verksamheter[0] if verksamheter else None)
+    fallback = user.email if user is not None else ""
+    if chosen is None:
+        return SenderValues(mote.ledningsgrupp.namn, fallback)
+    return SenderValues(chosen.namn, chosen.epost or fallback)
+
+
+def organizer_address(sender: SenderValues) -> str:
+    """The invitation's ORGANIZER: where a calendar sends its answer (RFC 5546).
+
+    The verksamhet's mailbox or the samordnare's address; MAIL_FROM's only when neither exists.
+    """
+    return sender.epost or parseaddr(current_app.config["MAIL_FROM"])[1]
+
+
+def was_sent_before_change(mote: Mote) -> bool:
+    """The agenda went out, and the meeting moved since: the members' calendars are stale."""
+    if mote.agenda_sent_at is None or mote.status in queries.HELD:
+        return False
+    sent = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.idempotency_key.startswith(f"agenda:{mote.id}:{mote.ics_sequence}:"))
+        .limit(1)
+    )
+    return sent is None
+
+
+def _enqueue_dagordning(
+    mote: Mote, members: list[Ledamot], url: str, now: datetime, user: User | None
+) -> None:
     """One e-mail per member; the key names the meeting's version of time and place."""
+    sender = mail_sender(mote, user)
     with force_locale("sv"):
         doc = present.mote_doc(mote)
         invitation = documents.mote_ics(
-            [present.ics_event(mote, url, current_app.config["MAIL_FROM"])],
+            [present.ics_event(mote, url, organizer_address(sender), mote.ledningsgrupp.namn)],
             calendar_name=mote.ledningsgrupp.namn,
             method="REQUEST",
+            stamped_at=now,
         )
         dagordning = documents.dagordning_docx(doc)
         when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
+        in_subject = documents.swedish_datetime_range(doc.starts_at, doc.ends_at, capitalised=False)
+        is_update = mote.agenda_sent_at is not None  # sent before: this is the change
+        subject = (
+            f"Ändrad tid eller plats: {mote.ledningsgrupp.namn} {in_subject}"
+            if is_update
+            else f"Dagordning: {mote.ledningsgrupp.namn} {in_subject}"
+        )
         for member in members:
             enqueue(
                 key=f"agenda:{mote.id}:{mote.ics_sequence}:{member.id}",
                 to=[member.epost],
-                subject=f"Dagordning: {mote.ledningsgrupp.namn} {when}",
+                subject=subject,
                 template="agenda",
-                context={"doc": doc, "member": member, "url": url, "when": when},
+                context={
+                    "doc": doc,
+                    "member": member,
+                    "url": url,
+                    "when": when,
+                    "signed_by": user.namn if user is not None else "",
+                    "sender": sender,
+                    "is_update": is_update,
+                },
                 now=now,
                 attachments=[
                     ("kallelse.ics", "text/calendar; method=REQUEST", invitation),
                     ("dagordning.docx", documents.DOCX, dagordning),
                 ],
+                verksamhet=sender,
             )
 
 

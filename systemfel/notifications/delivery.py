@@ -14,17 +14,19 @@ import ssl
 from collections.abc import Callable
 from datetime import datetime
 from email.generator import BytesGenerator
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTPUTF8
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, parseaddr
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from systemfel.exports import clean_text, one_line
 from systemfel.notifications.domain import Outcome
 from systemfel.notifications.models import OutboxMessage
+
+MAX_LINE = 998  # RFC 5322 2.1.1: no line longer than this, CRLF not counted
 
 
 class ConfigurationFailure(Exception):
@@ -40,6 +42,26 @@ def message_id(key: str, domain: str) -> str:
     return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', key)}@{domain}>"
 
 
+def mail_domain(config: dict[str, Any]) -> str:
+    """The Message-ID's domain: MAIL_DOMAIN, else the domain of MAIL_FROM's address."""
+    configured = str(config.get("MAIL_DOMAIN") or "").strip()
+    if configured:
+        return configured
+    _, at, domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")
+    return domain if at and domain else "systemfel"
+
+
+def from_header(sender: str, name: str) -> Address:
+    """MAIL_FROM's address under a display name, never a bare address.
+
+    "PO Sjöstad via Systemfel" for a verksamhet's mail, else MAIL_FROM's own name, else
+    "Systemfel".
+    """
+    own_name, address = parseaddr(one_line(sender))
+    shown = one_line(name) or own_name or "Systemfel"
+    return Address(display_name=shown, addr_spec=address)
+
+
 def build(
     message: OutboxMessage, sender: str, now: datetime, domain: str = "systemfel"
 ) -> EmailMessage:
@@ -49,7 +71,9 @@ def build(
     stored: a line break in a brist's title must not stop its message.
     """
     mail = EmailMessage()
-    mail["From"] = one_line(sender)
+    mail["From"] = from_header(sender, message.sender_name)
+    if message.reply_to:
+        mail["Reply-To"] = one_line(message.reply_to)
     mail["To"] = ", ".join(one_line(address) for address in message.recipients)
     mail["Subject"] = one_line(message.subject)
     mail["Date"] = format_datetime(now)
@@ -84,11 +108,10 @@ def deliver(
     `before_data` is called just before the message itself is sent: it raises LostClaim when
     this sender no longer holds the message.
     """
-    domain = urlsplit(config["BASE_URL"]).hostname or "systemfel"
-    mail = build(message, config["MAIL_FROM"], now, domain)
+    mail = build(message, config["MAIL_FROM"], now, mail_domain(config))
     if not config["SMTP_HOST"]:
         mail_dir.mkdir(parents=True, exist_ok=True)
-        (mail_dir / f"{message.id:08d}.eml").write_bytes(bytes(mail))
+        (mail_dir / f"{message.id:08d}.eml").write_bytes(as_bytes(mail, linesep="\n"))
         return Outcome(delivered=tuple(recipients))
     try:
         smtp = _connect(config)
@@ -122,8 +145,8 @@ def _transaction(
     """MAIL, RCPT for each recipient, DATA: every reply read for what it says."""
     smtp.ehlo_or_helo_if_needed()
     _login(smtp, config)
-    payload = _as_bytes(mail)
     sender = parseaddr(config["MAIL_FROM"])[1]
+    payload = as_bytes(mail, smtputf8=not all(a.isascii() for a in [sender, *recipients]))
     code, reply = smtp.mail(sender, _options(smtp, sender, recipients))
     if code >= 500:
         raise ConfigurationFailure(f"MAIL FROM {sender}: {code} {_text(reply)}")
@@ -193,11 +216,19 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _as_bytes(mail: EmailMessage) -> bytes:
-    """The message as SMTP carries it: CRLF line ends, UTF-8 headers where needed."""
+def as_bytes(mail: EmailMessage, *, smtputf8: bool = False, linesep: str = "\r\n") -> bytes:
+    """The message as SMTP carries it: CRLF line ends, headers in 7-bit (RFC 2047 words).
+
+    Raw UTF-8 headers only when an address needs them (and SMTPUTF8 is asked for): a server
+    that did not offer SMTPUTF8 may mangle 8-bit headers, and Python's UTF-8 folding starts
+    a long subject on a line of its own, so clients show it with a leading space.
+    """
     out = BytesIO()
-    # Every message here is built with the default policy; SMTPUTF8 is that policy for SMTP.
-    BytesGenerator(out, policy=SMTPUTF8).flatten(mail)
+    # Every message here is built with the default policy; SMTP and SMTPUTF8 are it for SMTP.
+    # Lines up to RFC 5322's 998: Python's folding at 78 splits long non-ASCII names and
+    # subjects into encoded words that some parsers (Python's too) read back with a space.
+    policy = (SMTPUTF8 if smtputf8 else SMTP).clone(max_line_length=MAX_LINE, linesep=linesep)
+    BytesGenerator(out, policy=policy).flatten(mail)
     return out.getvalue()
 
 

@@ -9,6 +9,7 @@ backoff until they go through or have failed for longer than the retry period.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from systemfel.i18n import N_
 
@@ -164,3 +165,31 @@ def _final_status(
     if any(address in delivered for address in recipients):
         return OutboxStatus.PARTLY
     return OutboxStatus.FAILED
+
+
+def sender_name(verksamhet_namn: str) -> str:
+    """From's display name of a verksamhet's mail: whose it is, and that the system sent it."""
+    return f"{' '.join(verksamhet_namn.split())} via Systemfel"
+
+
+def counted(number: int, singular: str, plural: str) -> str:
+    """The number with the noun in the right form: "1 bevakning", "2 bevakningar"."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
+class Sender(Protocol):
+    """Whose mail it is: a verksamhet, or its name and mailbox as plain values."""
+
+    @property
+    def namn(self) -> str: ...
+
+    @property
+    def epost(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SenderValues:
+    """A verksamhet's name and mailbox, for callers that hold plain values."""
+
+    namn: str
+    epost: str

@@ -56,6 +56,10 @@ class OutboxMessage(Model):
     secret: Mapped[str] = mapped_column(sa.String(200), default="")
     # Files sent along (a calendar invitation, the agenda): [[filename, content type, base64]].
     attachments: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    # Whose mail it is: "PO Sjöstad via Systemfel" in From, and the verksamhet's mailbox as
+    # Reply-To so a reply reaches people. Both empty for system mail.
+    sender_name: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
 
     @property
     def recipients(self) -> list[str]:

@@ -13,7 +13,7 @@ from systemfel.dbtypes import utcnow
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
-from systemfel.notifications.domain import MailKind, OutboxStatus
+from systemfel.notifications.domain import MailKind, OutboxStatus, Sender, sender_name
 from systemfel.notifications.models import SECRET_REMOVED, OutboxMessage, SenderState, mask
 
 LINK_REMOVED = N_(
@@ -33,6 +33,8 @@ def enqueue(
     secret: str = "",
     attachments: list[tuple[str, str, bytes]] | None = None,
     office_hours_only: bool = False,
+    verksamhet: Sender | None = None,
+    reply_fallback: str = "",
 ) -> OutboxMessage | None:
     """Add an e-mail rendered from templates/email/<template>.txt (and .html if there is one).
 
@@ -40,6 +42,10 @@ def enqueue(
     the event ("reminder:<kontakt>:<n>"), so repeating a step never writes it twice. A racing
     writer is stopped by the unique key when its transaction commits. `office_hours_only`
     mail (reminders, digests) is delivered only 08–17 on working days.
+
+    Mail on behalf of a `verksamhet` says so in From ("PO Sjöstad via Systemfel") and has its
+    mailbox as Reply-To — or `reply_fallback` (the writing ombud's address) while it has none.
+    System mail (no verksamhet) has no Reply-To.
     """
     if not to:
         return None
@@ -56,6 +62,8 @@ def enqueue(
         next_attempt_at=now or utcnow(),
         secret=secret,
         office_hours_only=office_hours_only,
+        sender_name=sender_name(verksamhet.namn) if verksamhet else "",
+        reply_to=(verksamhet.epost or reply_fallback) if verksamhet else "",
         attachments=[
             [filename, content_type, base64.b64encode(data).decode("ascii")]
             for filename, content_type, data in attachments or []

@@ -22,6 +22,8 @@ class Verksamhet(Model):
     has_routines: Mapped[bool] = mapped_column(default=False, server_default="0")
     # …and, optionally, which: one line the report prints beside the answer (6 a).
     routines_description: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # The verksamhet's own mailbox: Reply-To of its mail and the organizer of its meetings.
+    epost: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
 
     kommuner: Mapped[list["Kommun"]] = relationship(
         back_populates="verksamhet", cascade="all, delete-orphan", order_by="Kommun.namn"

@@ -36,8 +36,12 @@ def update_verksamhet(
     kommuner: list[str],
     has_routines: bool | None = None,
     routines_description: str | None = None,
+    epost: str | None = None,
 ) -> None:
-    """Rename a verksamhet, set its kommuner and whether it has routines for brister."""
+    """Rename a verksamhet, set its kommuner, routines for brister and mailbox.
+
+    The mailbox is the Reply-To of its mail and the organizer of its meetings.
+    """
     scope.require(Operation.MANAGE_VERKSAMHET, verksamhet.id)
     namn = namn.strip()
     clash = db.session.scalar(
@@ -53,9 +57,19 @@ def update_verksamhet(
     if routines_description is not None:
         refuse_personnummer(routines_description=routines_description)
         verksamhet.routines_description = " ".join(routines_description.split())
+    if epost is not None:
+        verksamhet.epost = _mailbox(epost)
     existing = {kommun.namn: kommun for kommun in verksamhet.kommuner}
     verksamhet.kommuner = [existing.get(name) or Kommun(namn=name) for name in kommuner]
     db.session.flush()
+
+
+def _mailbox(epost: str) -> str:
+    """One address, as typed without spaces; refused (next to the field) when it is none."""
+    address = epost.strip()
+    if address and (domain.invalid_addresses([address]) or len(address) > 254):
+        raise ValidationError(N_("Ange en e-postadress, till exempel po@kommun.se."), field="epost")
+    return address
 
 
 def _unique_name(

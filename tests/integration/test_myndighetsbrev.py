@@ -80,7 +80,7 @@ def test_the_letter_goes_on_the_periods_first_working_day_in_office_hours_once(s
     sent = message(key(scene, "2026-W46"))
     assert sent.recipients == [MAILBOX]
     assert sent.office_hours_only
-    assert sent.subject == "Frågor som väntar på ert svar: 2 från PO Bevakning"
+    assert sent.subject == "2 frågor som väntar på ert svar från PO Bevakning"
     assert "Svara senast 2026-11-30." in sent.body_text
     assert "Beslut saknar motivering" in sent.body_text
     assert "Ingen når handläggaren" in sent.body_text

@@ -54,9 +54,12 @@ def test_a_request_is_delivered_exactly_once_as_written(scene, smtp_server):
     assert got.mail_from == MAIL_FROM_ADDRESS
     assert got.rcpt_tos == [MAILBOX]
     assert got.message["To"] == MAILBOX
-    assert got.message["From"] == "Systemfel <noreply@systemfel.invalid>"
+    assert got.message["From"] == "PO Bevakning via Systemfel <noreply@systemfel.invalid>"
+    # The verksamhet has no mailbox of its own yet: replies reach the ombud who wrote.
+    assert got.message["Reply-To"] == "ombud1@bevakning.example"
     assert got.message["Subject"] == "Uppmärksammad brist: Beslut saknar motivering"
-    assert got.message["Message-ID"] == f"<kontakt.{kontakt.id}@127.0.0.1>"  # from BASE_URL
+    # On MAIL_FROM's domain (MAIL_DOMAIN is not set), whatever BASE_URL is.
+    assert got.message["Message-ID"] == f"<kontakt.{kontakt.id}@systemfel.invalid>"
     assert got.message["Date"].datetime == sent_at
     assert got.body.strip() == written.strip()
     assert "senast 2026-11-30" in got.body
@@ -215,7 +218,7 @@ def test_without_an_smtp_host_mails_are_written_to_the_instance_folder(
     mail = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert mail["To"] == MAILBOX
     assert mail["Subject"] == "Uppmärksammad brist: Beslut saknar motivering"
-    assert mail["Message-ID"] == f"<kontakt.{kontakt.id}@127.0.0.1>"
+    assert mail["Message-ID"] == f"<kontakt.{kontakt.id}@systemfel.invalid>"
     assert mail.get_body(("plain",)).get_content().strip() == written.strip()
     assert row.status == OutboxStatus.SENT
 

@@ -93,7 +93,7 @@ def test_a_4xx_at_any_stage_is_retried_and_delivered_once(scene, smtp_server, st
 
     drain(T0)
     assert row("note:1").status == OutboxStatus.SENT
-    assert smtp_server.deliveries() == {("<note.1@127.0.0.1>", A): 1}
+    assert smtp_server.deliveries() == {("<note.1@systemfel.invalid>", A): 1}
 
 
 def test_a_421_greeting_is_retried(scene, smtp_server, app, monkeypatch):
@@ -107,7 +107,7 @@ def test_a_421_greeting_is_retried(scene, smtp_server, app, monkeypatch):
     busy.close()
     monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
     drain(T0)
-    assert smtp_server.deliveries() == {("<note.1@127.0.0.1>", A): 1}
+    assert smtp_server.deliveries() == {("<note.1@systemfel.invalid>", A): 1}
 
 
 class BusyServer:
@@ -149,7 +149,7 @@ def test_greylisting_every_tenth_recipient_loses_nothing_and_repeats_nothing(sce
     smtp_server.inbox.at_rcpt = greylist
     drain(T0)
 
-    expected = {(f"<note.{n // 3}@127.0.0.1>", a) for n, a in enumerate(addresses)}
+    expected = {(f"<note.{n // 3}@systemfel.invalid>", a) for n, a in enumerate(addresses)}
     assert set(smtp_server.deliveries()) == expected
     assert set(smtp_server.deliveries().values()) == {1}
     assert {row(f"note:{n}").status for n in range(10)} == {OutboxStatus.SENT}
@@ -168,14 +168,17 @@ def test_a_550_for_one_of_three_delivers_to_the_others_once_and_says_so(scene, s
     assert message.delivered == [A, C]
     assert message.refused == {B: "550 5.1.1 No such user"}
     assert drain(T0 + timedelta(minutes=1)) == T0 + timedelta(minutes=1)  # nothing left to try
-    assert smtp_server.deliveries() == {("<note.1@127.0.0.1>", A): 1, ("<note.1@127.0.0.1>", C): 1}
+    assert smtp_server.deliveries() == {
+        ("<note.1@systemfel.invalid>", A): 1,
+        ("<note.1@systemfel.invalid>", C): 1,
+    }
 
     smtp_server.inbox.at_rcpt = lambda a: None
     services.resend(message=row("note:1"), now=T0 + timedelta(hours=1))
     db.session.commit()
     drain(T0 + timedelta(hours=1))
-    assert smtp_server.deliveries()[("<note.1@127.0.0.1>", B)] == 1
-    assert smtp_server.deliveries()[("<note.1@127.0.0.1>", A)] == 1  # not again
+    assert smtp_server.deliveries()[("<note.1@systemfel.invalid>", B)] == 1
+    assert smtp_server.deliveries()[("<note.1@systemfel.invalid>", A)] == 1  # not again
     assert row("note:1").status == OutboxStatus.SENT
 
 
@@ -276,7 +279,7 @@ def test_a_connection_lost_after_data_sends_again_with_the_same_message_id(scene
     dropped: set[str] = set()
 
     def drop_first_time(message_id: str) -> bool:
-        if message_id == "<note.1@127.0.0.1>" and message_id not in dropped:
+        if message_id == "<note.1@systemfel.invalid>" and message_id not in dropped:
             dropped.add(message_id)
             return True
         return False
@@ -284,9 +287,9 @@ def test_a_connection_lost_after_data_sends_again_with_the_same_message_id(scene
     smtp_server.inbox.drop_after_data = drop_first_time
     drain(T0)
     assert smtp_server.deliveries() == {
-        ("<note.0@127.0.0.1>", A): 1,
-        ("<note.1@127.0.0.1>", A): 2,  # the repeat, recognisable by its Message-ID
-        ("<note.2@127.0.0.1>", A): 1,
+        ("<note.0@systemfel.invalid>", A): 1,
+        ("<note.1@systemfel.invalid>", A): 2,  # the repeat, recognisable by its Message-ID
+        ("<note.2@systemfel.invalid>", A): 1,
     }
 
 
@@ -317,7 +320,7 @@ def test_a_sender_whose_lease_is_renewed_keeps_the_message_from_a_second_sender(
         assert send_due_messages() == 0  # finds it claimed, with a live lease
         db.session.remove()
     first.join(timeout=10)
-    assert smtp_server.deliveries() == {("<note.1@127.0.0.1>", A): 1}
+    assert smtp_server.deliveries() == {("<note.1@systemfel.invalid>", A): 1}
     assert row("note:1").status == OutboxStatus.SENT
 
 
@@ -433,9 +436,9 @@ def test_any_fault_plan_ends_with_each_recipient_delivered_or_refused(
     assert not set(message.delivered) & set(message.refused)
     got = smtp_server.deliveries()
     for address in message.delivered:
-        assert 1 <= got[("<note.p@127.0.0.1>", address)] <= 1 + sum(drops)
+        assert 1 <= got[("<note.p@systemfel.invalid>", address)] <= 1 + sum(drops)
     for address in message.refused:
-        assert got[("<note.p@127.0.0.1>", address)] <= sum(drops)
+        assert got[("<note.p@systemfel.invalid>", address)] <= sum(drops)
     if not message.refused:
         assert message.status == OutboxStatus.SENT
     else:

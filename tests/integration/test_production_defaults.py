@@ -1,5 +1,6 @@
 """Production defaults: secure cookies and HSTS without extra files, no guessable secret key,
-SYSTEMFEL_ENV in any case and never an unknown one, and no demo data."""
+SYSTEMFEL_ENV in any case and never an unknown one, no demo data, and no start without the
+public BASE_URL every link in mail is built on."""
 
 import logging
 import os
@@ -10,6 +11,7 @@ from systemfel import config, create_app
 from systemfel.cli import main
 
 STRONG_KEY = "k" * 32
+PUBLIC_URL = "https://systemfel.example.se"
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +20,7 @@ def _no_systemfel_environment(monkeypatch, tmp_path):
         if name.startswith("SYSTEMFEL_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SYSTEMFEL_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SYSTEMFEL_BASE_URL", PUBLIC_URL)
 
 
 def test_production_serves_secure_cookies_without_a_production_file(monkeypatch, tmp_path):
@@ -83,3 +86,29 @@ def test_demo_data_is_never_loaded_in_production(monkeypatch, tmp_path):
         assert "Demo data is never loaded in production" in result.output
         assert "Demo logins" not in result.output
     assert not database.exists()  # not even a connection was made
+
+
+@pytest.mark.parametrize(
+    "base_url", ["", "   ", "systemfel.example.se", "http://127.0.0.1:5000", "https://localhost/"]
+)
+def test_production_refuses_to_start_without_a_public_base_url(monkeypatch, base_url):
+    monkeypatch.setenv("SYSTEMFEL_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("SYSTEMFEL_BASE_URL", base_url)
+    with pytest.raises(config.ConfigError, match="SYSTEMFEL_BASE_URL") as refused:
+        create_app("production", overrides={"DATABASE_URL": "sqlite:///:memory:"})
+    assert "every link in e-mail" in str(refused.value) or "points at this machine" in str(
+        refused.value
+    )
+
+
+def test_production_without_base_url_set_at_all_is_refused(monkeypatch, tmp_path):
+    monkeypatch.delenv("SYSTEMFEL_BASE_URL")
+    monkeypatch.setenv("SYSTEMFEL_SECRET_KEY", STRONG_KEY)
+    with pytest.raises(config.ConfigError, match="points at this machine"):
+        config.load("production", tmp_path)
+    assert config.load("development", tmp_path)["BASE_URL"] == "http://127.0.0.1:5000"
+
+
+def test_production_takes_a_public_base_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("SYSTEMFEL_SECRET_KEY", STRONG_KEY)
+    assert config.load("production", tmp_path)["BASE_URL"] == PUBLIC_URL

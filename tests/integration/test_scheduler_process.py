@@ -39,7 +39,7 @@ def queue(count: int, start: int = 0) -> list[str]:
             context={"user": {"namn": "Olle"}, "items": [], "today": utcnow().date()},
         )
     db.session.commit()
-    return [f"<note.{n}@127.0.0.1>" for n in range(start, start + count)]
+    return [f"<note.{n}@systemfel.invalid>" for n in range(start, start + count)]
 
 
 @contextmanager

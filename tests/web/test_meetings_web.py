@@ -2,6 +2,7 @@
 documents that read back, the calendar feed and the agenda e-mail."""
 
 import io
+import re
 from datetime import date, datetime, time
 
 import docx
@@ -500,7 +501,10 @@ def test_the_calendar_feed_needs_the_secret_and_shows_every_meeting(app, client,
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     calendar = Calendar.from_ical(response.data)
     events = list(calendar.walk("VEVENT"))
-    assert [str(e["UID"]) for e in events] == [f"mote-{planned['mote']}@systemfel"]
+    with app.app_context():
+        uid = db.session.get(Mote, planned["mote"]).ics_uid
+    assert [str(e["UID"]) for e in events] == [uid]
+    assert re.fullmatch(r"[0-9a-f-]{36}@systemfel", uid)
     assert events[0]["DTSTART"].dt == datetime.combine(DAY, time(13), STOCKHOLM)
     assert "ATTENDEE" not in events[0]  # a shared feed does not hand out members' addresses
 

@@ -26,6 +26,7 @@ from systemfel.meetings.views.common import (
     mote_or_404,
     punkt_or_404,
 )
+from systemfel.notifications.links import public_url
 from systemfel.verksamheter.domain import Operation
 
 
@@ -98,6 +99,38 @@ def edit_mote(mote_id: int):
     ), status_for(form)
 
 
+@blueprint.route("/moten/<int:mote_id>/stall-in", methods=["GET", "POST"])
+@requires(Operation.MANAGE_VERKSAMHET)
+def cancel_mote(mote_id: int):
+    """Call the meeting off, on a second step: what it does is said before it is done."""
+    mote = mote_or_404(mote_id)
+    form = VersionForm()
+    if request.method == "GET":
+        form.version.data = mote.version
+    if form.validate_on_submit():
+        url = public_url("meetings.mote", mote_id=mote.id)
+        outcome = run_on_form(
+            form,
+            lambda: services.cancel_mote(
+                mote=mote,
+                url=url,
+                expected_version=submitted_version(form),
+                scope=current_scope(),
+                user=current_user,
+            ),
+        )
+        if outcome.ok:
+            flash(gettext("Mötet är inställt."), "success")
+            return redirect(url_for("meetings.mote", mote_id=mote.id))
+    return render_template(
+        "meetings/cancel.html",
+        form=form,
+        mote=mote,
+        group=mote.ledningsgrupp,
+        tells=bool(mote.agenda_sent_at),
+    ), status_for(form)
+
+
 @blueprint.route("/moten/<int:mote_id>")
 @login_required
 def mote(mote_id: int):
@@ -120,6 +153,7 @@ def _render_mote(mote: Mote, add_form: AddPunktForm, status: int = 200):
         can_justera=can_justera(mote),
         status_line=present.status_line(mote),
         statuses=MotesStatus,
+        update_due=services.was_sent_before_change(mote),
     ), status
 
 
@@ -230,8 +264,12 @@ def send_dagordning(mote_id: int):
     """E-mail the fastställd agenda to the members, with the meeting as a calendar invitation."""
     mote = mote_or_404(mote_id)
     button_version()
-    url = url_for("meetings.mote", mote_id=mote.id, _external=True)
-    outcome = run_verb(lambda: services.send_dagordning(mote=mote, url=url, scope=current_scope()))
+    url = public_url("meetings.mote", mote_id=mote.id)
+    outcome = run_verb(
+        lambda: services.send_dagordning(
+            mote=mote, url=url, scope=current_scope(), user=current_user
+        )
+    )
     flash_outcome(
         outcome,
         gettext(

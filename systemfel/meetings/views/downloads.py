@@ -1,6 +1,6 @@
 """The agenda and the minutes to print or download (DOCX, PDF), and the meeting as .ics."""
 
-from flask import Response, abort, render_template, url_for
+from flask import Response, abort, render_template
 from flask_babel import force_locale
 from flask_login import login_required
 
@@ -8,6 +8,7 @@ from systemfel.clock import STOCKHOLM
 from systemfel.meetings import documents, present, queries
 from systemfel.meetings.models import Mote
 from systemfel.meetings.views.common import blueprint, mote_or_404
+from systemfel.notifications.links import public_url
 from systemfel.pdf import render_pdf
 
 
@@ -64,7 +65,7 @@ def download(mote_id: int, kind: str, fmt: str):
 def invitation(mote_id: int):
     """The meeting as a calendar file to open in one's calendar."""
     mote = mote_or_404(mote_id)
-    url = url_for("meetings.mote", mote_id=mote.id, _external=True)
+    url = public_url("meetings.mote", mote_id=mote.id)
     with force_locale("sv"):
         body = documents.mote_ics(
             [present.ics_event(mote, url)], calendar_name=mote.ledningsgrupp.namn

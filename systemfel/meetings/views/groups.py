@@ -21,6 +21,7 @@ from systemfel.meetings.views.common import (
     flash_outcome,
     group_or_404,
 )
+from systemfel.notifications.links import public_url
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
 
@@ -85,9 +86,7 @@ def _member_form(group: Ledningsgrupp) -> MemberForm:
 
 
 def _render_group(group: Ledningsgrupp, member_form: MemberForm, status: int = 200):
-    feed = url_for(
-        "meetings.calendar_feed", group_id=group.id, token=group.ics_token, _external=True
-    )
+    feed = public_url("meetings.calendar_feed", group_id=group.id, token=group.ics_token)
     return render_template(
         "meetings/group.html",
         group=group,
@@ -186,7 +185,7 @@ def calendar_feed(group_id: int, token: str):
         abort(404)
     with force_locale("sv"):
         events = [
-            present.ics_event(mote, url_for("meetings.mote", mote_id=mote.id, _external=True))
+            present.ics_event(mote, public_url("meetings.mote", mote_id=mote.id))
             for mote in queries.moten_of(group)
         ]
         body = documents.mote_ics(events, calendar_name=group.namn)
