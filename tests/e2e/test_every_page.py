@@ -1,5 +1,6 @@
 """Every page, for every role, at 320, 390 and 1280 px: never wider than the screen, every
-button and link in <main> at least 24×24 px (WCAG 2.2, 2.5.8 Target Size (Minimum)), axe clean.
+button and link in <main> at least 24×24 px (WCAG 2.2, 2.5.8 Target Size (Minimum)), at most
+one primary action, chart text at least 12 px, axe clean.
 
 The pages are enumerated from the app's url_map: every rule answering GET is either visited
 (with ids from the world built below) or listed in NOT_VISITED with the reason. A new page
@@ -104,6 +105,14 @@ SVG_TEXT_JS = """
 """
 MIN_SVG_TEXT = 12
 
+# One primary action per page: visible buttons styled primary (class "button" without
+# secondary/danger/warning) in <main>.
+PRIMARY_JS = """
+() => [...document.querySelectorAll('main .button:not(.secondary):not(.danger):not(.warning)')]
+  .filter((el) => el.getClientRects().length > 0)
+  .map((el) => el.textContent.trim())
+"""
+
 
 def _build(app, world) -> dict:
     """A meeting with a settled agenda and its mail, a frozen report: ids for every page."""
@@ -164,10 +173,6 @@ def _urls(app, ids: dict) -> list[tuple[str, str]]:
                 name: per_endpoint.get(rule.endpoint, {}).get(name, ids.get(name))
                 for name in rule.arguments
             }
-            if "item_id" in rule.arguments and "item_id" not in per_endpoint.get(
-                rule.endpoint, {}
-            ):
-                continue  # pragma: no cover - every item_id rule is listed above
             urls.append((rule.endpoint, url_for(rule.endpoint, **values)))
     return sorted(set(urls), key=lambda pair: pair[1])
 
@@ -213,6 +218,9 @@ def _check_widths(page, label: str, problems: list[str], shot: str | None = None
         small = page.evaluate(TARGET_SIZE_JS, MIN_TARGET)
         if small:
             problems.append(f"{label} at {width} px: targets under 24×24 px: {small}")
+        primary = page.evaluate(PRIMARY_JS)
+        if len(primary) > 1:
+            problems.append(f"{label} at {width} px: more than one primary action: {primary}")
         tiny = page.evaluate(SVG_TEXT_JS, MIN_SVG_TEXT)
         if tiny:
             problems.append(f"{label} at {width} px: chart text under 12 px: {tiny[:5]}")
