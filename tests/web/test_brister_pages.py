@@ -170,7 +170,7 @@ def test_observations_add_up_in_list(app, world, login):
     )
     page = client.get("/brister").get_data(as_text=True)
     row = page[page.index(world.brist.nummer) :]
-    cells = re.findall(r'<td class="num">([^<]*)</td>', row)[:2]
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row)[:2]
     assert cells == ["2", "6"]  # two times; 2 + 4 clients
 
 
