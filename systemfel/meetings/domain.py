@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from systemfel.brister.domain import Niva, Utfall, next_level
@@ -54,6 +54,31 @@ MOTES_STATUS_LABELS = {
 
 class MoteRefused(ValueError):
     """A step the meeting's status does not allow; the message is for the user."""
+
+
+def has_started(starts_at: datetime, now: datetime) -> bool:
+    """Has the meeting begun? Its minutes, decisions and justering wait for its start.
+
+    Both times are aware; the comparison is of instants, so a DST change between them
+    does not move the boundary. The start minute itself counts as started.
+    """
+    return now >= starts_at
+
+
+def check_started(starts_at: datetime, now: datetime) -> None:
+    """Refuse minutes, decisions and justering before the meeting has started.
+
+    Before the start nothing has been decided: a brist must not be closed or escalated by a
+    meeting that has not happened (issue 13).
+    """
+    if not has_started(starts_at, now):
+        raise MoteRefused(NOT_STARTED)
+
+
+NOT_STARTED = N_(
+    "Mötet har inte börjat än. Protokollet kan sparas, besluten verkställas och protokollet "
+    "justeras först när mötet har börjat."
+)
 
 
 def check_dagordning_editable(status: MotesStatus) -> None:

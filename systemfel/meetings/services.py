@@ -510,6 +510,8 @@ def save_protokoll(
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     _check_protokoll_open(mote, apply)
+    now = now or utcnow()
+    _check_started(mote, now)
     _refuse_personnummer_in(protokoll)
     if present is not None:
         mote.narvarande = [[member.namn, member.organisation] for member in present]
@@ -520,8 +522,16 @@ def save_protokoll(
             _write_decision(entry)
     if apply:
         _check_decisions(mote, protokoll, scope)
-        _apply_all(mote, protokoll, user, scope, now or utcnow())
+        _apply_all(mote, protokoll, user, scope, now)
     _touch(mote, expected_version)
+
+
+def _check_started(mote: Mote, now: datetime) -> None:
+    """Refuse minutes, decisions and justering of a meeting that has not begun."""
+    try:
+        domain.check_started(mote.starts_at, now)
+    except MoteRefused as error:
+        raise _refused(error) from error
 
 
 def _check_protokoll_open(mote: Mote, apply: bool) -> None:
@@ -830,10 +840,12 @@ def justera(
     is_justerare = mote.justerare is not None and mote.justerare.user_id == user.id
     if not (is_justerare or scope.allows(Operation.MANAGE_VERKSAMHET)):
         raise PermissionDenied(N_("Bara den valda justeraren eller samordnaren kan justera."))
+    now = now or utcnow()
+    _check_started(mote, now)
     if mote.justerare is None and not mote.justerare_namn:
         raise ValidationError(N_("Välj justerare för mötet först."))
     mote.status = MotesStatus.PROTOKOLL_JUSTERAT
-    mote.justerad_at = now or utcnow()
+    mote.justerad_at = now
     mote.justerad_by = user
     _touch(mote, expected_version)
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 import docx
 import pytest
+import time_machine
 from icalendar import Calendar
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -28,6 +29,13 @@ READ = {"ombud", "samordnare", "ledningsgrupp", "admin"}
 MANAGE = {"samordnare", "admin"}
 WORK = {"ombud", "samordnare", "admin"}
 DAY = date(2026, 12, 8)
+
+
+@pytest.fixture(autouse=True)
+def _after_the_meeting_started():
+    """The clock stands two hours into the meeting on DAY: minutes wait for its start."""
+    with time_machine.travel(datetime.combine(DAY, time(15), STOCKHOLM), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -9,10 +9,19 @@ from wtforms import Field
 
 from systemfel.access import current_scope
 from systemfel.brister.domain import Niva, Utfall
+from systemfel.dbtypes import utcnow
 from systemfel.errors import FieldError
 from systemfel.formtools import Outcome, run_verb, show_conflict, submitted_version
 from systemfel.meetings import present, services
-from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus, OrganTyp, proposed_beslut
+from systemfel.meetings.domain import (
+    NOT_STARTED,
+    Beslut,
+    BeslutTyp,
+    MotesStatus,
+    OrganTyp,
+    has_started,
+    proposed_beslut,
+)
 from systemfel.meetings.forms import ProtokollForm, PunktProtokollForm, VersionForm
 from systemfel.meetings.models import Ledamot, Mote, Punkt
 from systemfel.meetings.queries import lage_of, local_date
@@ -37,6 +46,9 @@ def protokoll(mote_id: int):
     if mote.status == MotesStatus.PLANERAT:
         flash(gettext("Fastställ dagordningen innan protokollet skrivs."), "error")
         return redirect(url_for("meetings.mote", mote_id=mote.id))
+    if request.method == "POST" and not has_started(mote.starts_at, utcnow()):
+        flash(gettext(NOT_STARTED), "error")
+        return redirect(url_for("meetings.protokoll", mote_id=mote.id))
     punkter = mote.visible_punkter
     form = ProtokollForm(data=None if request.method == "POST" else _protokoll_data(mote))
     form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in _members(mote)]
@@ -53,6 +65,7 @@ def protokoll(mote_id: int):
             )
             return redirect(url_for("meetings.protokoll", mote_id=mote.id))
     conflict = outcome.conflict if outcome else None
+    started = has_started(mote.starts_at, utcnow())
     refused = _has_errors(form) or (outcome is not None and not outcome.ok)
     return render_template(
         "meetings/minutes.html",
@@ -60,7 +73,8 @@ def protokoll(mote_id: int):
         group=mote.ledningsgrupp,
         form=form,
         rows=list(zip(punkter, form.punkter, present.doc_items(mote), strict=False)),
-        can_edit=can_edit and mote.status != MotesStatus.PROTOKOLL_JUSTERAT,
+        can_edit=can_edit and mote.status != MotesStatus.PROTOKOLL_JUSTERAT and started,
+        started=started,
         decisions_open=mote.status == MotesStatus.DAGORDNING_FASTSTALLD,
         can_justera=can_justera(mote),
         action_form=VersionForm(formdata=None, version=mote.version),
