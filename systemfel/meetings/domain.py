@@ -585,6 +585,27 @@ def decision_problem(beslut: Beslut, niva: Niva, mote_on: date) -> tuple[str, st
     return None
 
 
+# --- Who the agenda reaches -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaReach:
+    """How many members an agenda e-mail reaches, and who it cannot (named, to be told)."""
+
+    reached: int
+    total: int
+    missing: tuple[str, ...]
+
+
+def agenda_reach(members: Sequence[tuple[str, str]]) -> AgendaReach:
+    """From (namn, epost) per member: who gets the agenda by e-mail and who has no address.
+
+    A blank or whitespace-only address counts as none; the missing keep the group's order.
+    """
+    missing = tuple(namn for namn, epost in members if not epost.strip())
+    return AgendaReach(reached=len(members) - len(missing), total=len(members), missing=missing)
+
+
 # --- What the minutes propose ----------------------------------------------------------------
 
 # A proposed "bevaka" is watched until about the next meeting (groups meet 2-4 times a year).
@@ -602,6 +623,12 @@ def proposed_decision(skal: Skal, niva: Niva) -> BeslutTyp | None:
     if proposed is not None and not decision_allowed_at(proposed, niva):
         return BeslutTyp.BEVAKA
     return proposed
+
+
+def escalation_targets(niva: Niva) -> tuple[Niva, ...]:
+    """The levels a brist at `niva` can be escalated to: only higher ones (none at central)."""
+    order = list(Niva)
+    return tuple(order[order.index(niva) + 1 :])
 
 
 def decision_allowed_at(typ: BeslutTyp, niva: Niva) -> bool:

@@ -8,8 +8,19 @@ import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
+from systemfel.brister.domain import Niva
 from systemfel.dbtypes import utcnow
-from systemfel.meetings.domain import MoteRefused, check_started, has_started
+from systemfel.meetings.domain import (
+    AgendaReach,
+    Beslut,
+    BeslutTyp,
+    MoteRefused,
+    agenda_reach,
+    check_started,
+    decision_problem,
+    escalation_targets,
+    has_started,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -75,3 +86,42 @@ def test_the_rule_compares_instants_not_wall_clock_readings():
 def test_started_exactly_when_now_is_not_before_the_start(starts_at, offset):
     now = starts_at.astimezone(UTC) + offset
     assert has_started(starts_at, now) == (offset >= timedelta(0))
+
+
+# --- Eskaleras till: only higher levels -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("niva", "targets"),
+    [
+        (Niva.HANDLAGGARE, (Niva.LOKAL, Niva.CENTRAL)),
+        (Niva.LOKAL, (Niva.CENTRAL,)),
+        (Niva.CENTRAL, ()),
+    ],
+)
+def test_escalation_offers_only_higher_levels(niva, targets):
+    assert escalation_targets(niva) == targets
+
+
+@given(st.sampled_from(list(Niva)))
+def test_every_offered_level_passes_the_decision_rule(niva):
+    for target in escalation_targets(niva):
+        beslut = Beslut(BeslutTyp.ESKALERA, till_niva=target)
+        assert decision_problem(beslut, niva, date(2026, 12, 8)) is None
+    refused = [n for n in Niva if n not in escalation_targets(niva)]
+    for target in refused:
+        beslut = Beslut(BeslutTyp.ESKALERA, till_niva=target)
+        assert decision_problem(beslut, niva, date(2026, 12, 8)) is not None
+
+
+# --- Who the agenda reaches -------------------------------------------------------------------
+
+
+def test_members_without_e_mail_are_named_in_order():
+    reach = agenda_reach([("Ann", "ann@x.se"), ("Bo", ""), ("Cia", "  "), ("Dan", "")])
+    assert reach == AgendaReach(reached=1, total=4, missing=("Bo", "Cia", "Dan"))
+
+
+def test_everyone_reached_names_no_one():
+    assert agenda_reach([("Ann", "ann@x.se")]) == AgendaReach(1, 1, ())
+    assert agenda_reach([]) == AgendaReach(0, 0, ())

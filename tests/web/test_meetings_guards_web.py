@@ -1,12 +1,18 @@
 """Issue 13 on the meeting pages: a meeting guards itself before it has started."""
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from systemfel.clock import STOCKHOLM
+from systemfel.extensions import db
+from systemfel.meetings import services
 from systemfel.meetings.domain import MotesStatus
+from systemfel.meetings.models import Ledamot, Ledningsgrupp
+from systemfel.verksamheter.scope import Scope
 from tests.web import test_meetings_web
 from tests.web.test_meetings_web import (
     DAY,
@@ -14,11 +20,19 @@ from tests.web.test_meetings_web import (
     _propose_and_faststall,
     _protokoll_data,
     _punkter,
+    _version,
 )
 
 planned = test_meetings_web.planned
 
 START = datetime.combine(DAY, time(13), STOCKHOLM)
+
+
+@pytest.fixture(autouse=True)
+def _after_the_start():
+    """Unless a test travels elsewhere, the clock stands two hours into the meeting."""
+    with time_machine.travel(START + timedelta(hours=2), tick=True):
+        yield
 
 
 @pytest.fixture
@@ -63,3 +77,84 @@ def test_from_the_start_minute_the_minutes_are_saved(app, planned, login):
         )
     assert response.status_code == 302
     assert _punkter(app, planned["mote"])[0].anteckning == "Anteckning 0"
+
+
+# --- Members without e-mail are named before sending ----------------------------------------
+
+
+def _add_member(app, planned, namn, epost):
+    with app.app_context():
+        group = db.session.get(Ledningsgrupp, planned["group"])
+        services.add_member(
+            scope=Scope.everything(),
+            group=group,
+            namn=namn,
+            organisation="Kommunen",
+            epost=epost,
+            user=None,
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def test_members_without_e_mail_are_named_before_sending(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    page = samordnare.get(f"/moten/{planned['mote']}").get_data(as_text=True)
+    assert "Dagordningen skickas till 1 av 2 ledamöter; Kurt Kommun saknar e-post." in page
+    _add_member(app, planned, "Yvonne Ytter", "")
+    _add_member(app, planned, "Zara Zon", " ")
+    page = samordnare.get(f"/moten/{planned['mote']}").get_data(as_text=True)
+    assert (
+        "Dagordningen skickas till 1 av 4 ledamöter; Kurt Kommun, Yvonne Ytter och Zara Zon "
+        "saknar e-post." in page
+    )
+    response = samordnare.post(
+        f"/moten/{planned['mote']}/dagordning/skicka", {"version": _version(app, planned["mote"])}
+    )
+    flashed = samordnare.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Dagordningen läggs i utkorgen till 1 ledamot." in flashed
+
+
+def test_the_sentence_is_singular_for_a_group_of_one(app, planned, login):
+    with app.app_context():
+        kurt = db.session.scalars(select(Ledamot).where(Ledamot.namn == "Kurt Kommun")).one()
+        db.session.delete(kurt)
+        db.session.commit()
+        db.session.remove()
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    page = samordnare.get(f"/moten/{planned['mote']}").get_data(as_text=True)
+    assert "Dagordningen skickas till 1 av 1 ledamot." in page
+
+
+# --- Eskaleras till offers only higher levels -----------------------------------------------
+
+
+def _till_niva_options(page: str, index: int) -> list[str]:
+    select_html = page.split(f'id="punkter-{index}-beslut_till_niva"', 1)[1].split("</select>")[0]
+    return re.findall(r'<option[^>]*value="([^"]*)"', select_html)
+
+
+def test_a_lokal_brist_can_only_be_escalated_to_central(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    punkter = _punkter(app, planned["mote"])
+    index = next(i for i, p in enumerate(punkter) if p.brist_id == planned["brist"])
+    page = samordnare.get(f"/moten/{planned['mote']}/protokoll").get_data(as_text=True)
+    assert _till_niva_options(page, index) == ["", "central"]
+
+
+def test_a_posted_lower_level_is_refused_beside_the_field_in_swedish(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    data = _protokoll_data(
+        app,
+        planned,
+        {planned["brist"]: {"beslut_typ": "eskalera", "beslut_till_niva": "handlaggare"}},
+        verkstall="1",
+    )
+    response = samordnare.post(f"/moten/{planned['mote']}/protokoll", data)
+    assert response.status_code == 422
+    assert "Välj en högre nivå än bristens nuvarande." in response.get_data(as_text=True)
+    assert _mote(app, planned["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD

@@ -3,8 +3,9 @@
 from collections.abc import Callable
 from datetime import datetime
 
+from babel.lists import format_list
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
 from systemfel.access import current_scope, requires
@@ -13,7 +14,7 @@ from systemfel.brister.queries import brist_or_404, find_by_nummer
 from systemfel.clock import STOCKHOLM
 from systemfel.formtools import run_on_form, run_verb, status_for, submitted_version
 from systemfel.meetings import present, services
-from systemfel.meetings.domain import MotesStatus, Sektion
+from systemfel.meetings.domain import MotesStatus, Sektion, agenda_reach
 from systemfel.meetings.forms import AddPunktForm, MoteForm, VersionForm
 from systemfel.meetings.models import Ledningsgrupp, Mote
 from systemfel.meetings.views.common import (
@@ -120,7 +121,25 @@ def _render_mote(mote: Mote, add_form: AddPunktForm, status: int = 200):
         can_justera=can_justera(mote),
         status_line=present.status_line(mote),
         statuses=MotesStatus,
+        reach_sentence=_reach_sentence(mote),
     ), status
+
+
+def _reach_sentence(mote: Mote) -> str:
+    """The line before sending: "… till 1 av 4 ledamöter; X, Y och Z saknar e-post."."""
+    reach = agenda_reach([(m.namn, m.epost) for m in mote.ledningsgrupp.ledamoter])
+    if reach.total == 0:
+        return gettext("Gruppen har inga ledamöter att skicka dagordningen till.")
+    sentence = ngettext(
+        "Dagordningen skickas till %(reached)d av %(num)d ledamot",
+        "Dagordningen skickas till %(reached)d av %(num)d ledamöter",
+        reach.total,
+        reached=reach.reached,
+    )
+    if not reach.missing:
+        return sentence + "."
+    names = format_list(list(reach.missing), locale=get_locale())
+    return sentence + "; " + gettext("%(names)s saknar e-post.", names=names)
 
 
 def _dagordning_button(mote: Mote, verb: Callable[[int], object], success: str):
@@ -234,8 +253,10 @@ def send_dagordning(mote_id: int):
     outcome = run_verb(lambda: services.send_dagordning(mote=mote, url=url, scope=current_scope()))
     flash_outcome(
         outcome,
-        gettext(
-            "Dagordningen läggs i utkorgen till %(antal)d ledamöter.", antal=outcome.value or 0
+        ngettext(
+            "Dagordningen läggs i utkorgen till %(num)d ledamot.",
+            "Dagordningen läggs i utkorgen till %(num)d ledamöter.",
+            outcome.value or 0,
         ),
     )
     return redirect(url_for("meetings.mote", mote_id=mote.id))

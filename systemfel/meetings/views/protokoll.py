@@ -19,6 +19,7 @@ from systemfel.meetings.domain import (
     BeslutTyp,
     MotesStatus,
     OrganTyp,
+    escalation_targets,
     has_started,
     proposed_beslut,
 )
@@ -50,7 +51,9 @@ def protokoll(mote_id: int):
         flash(gettext(NOT_STARTED), "error")
         return redirect(url_for("meetings.protokoll", mote_id=mote.id))
     punkter = mote.visible_punkter
-    form = ProtokollForm(data=None if request.method == "POST" else _protokoll_data(mote))
+    lagen = lage_of(p.brist_id for p in punkter if p.brist_id is not None)
+    form = ProtokollForm(data=None if request.method == "POST" else _protokoll_data(mote, lagen))
+    _offer_higher_levels(form, punkter, lagen)
     form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in _members(mote)]
     outcome: Outcome | None = None
     if can_edit and form.validate_on_submit():
@@ -131,10 +134,30 @@ def _save_protokoll(mote: Mote, punkter: list[Punkt], form: ProtokollForm, apply
     return outcome
 
 
-def _protokoll_data(mote: Mote) -> dict:
+def _offer_higher_levels(
+    form: ProtokollForm, punkter: list[Punkt], lagen: dict[int, tuple[Niva, bool]]
+) -> None:
+    """The "Eskaleras till" list offers only the levels above each brist's nivå now.
+
+    A posted lower level still reaches the service, which refuses it with its own message
+    beside the field (the select's own check would answer in WTForms' words).
+    """
+    brist_of = {str(p.id): p.brist_id for p in punkter}
+    for entry in form.punkter:
+        field = entry.form.beslut_till_niva
+        brist_id = brist_of.get(entry.form.punkt_id.data or "")
+        if brist_id is None or brist_id not in lagen:
+            continue
+        niva = lagen[brist_id][0]
+        field.choices = [("", gettext("Välj nivå"))] + [
+            (level.value, gettext(level.label)) for level in escalation_targets(niva)
+        ]
+        field.validate_choice = False
+
+
+def _protokoll_data(mote: Mote, lagen: dict[int, tuple[Niva, bool]]) -> dict:
     mote_on = local_date(mote.starts_at)
     punkter = mote.visible_punkter
-    lagen = lage_of(p.brist_id for p in punkter if p.brist_id is not None)
     named = {tuple(row) for row in mote.narvarande}
     return {
         "version": mote.version,
