@@ -1,7 +1,7 @@
 """The rules of ledningsgrupp meetings: statuses, what goes on the agenda and why, decisions."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -535,6 +535,42 @@ class Beslut:
     # Only for LYFTA: the body the brist is lifted to.
     organ_typ: OrganTyp | None = None
     organ_namn: str = ""
+
+
+# The fields each kind of decision has besides its text (Beslut's attribute names). The
+# minutes form shows one group of fields per kind and reads only the chosen kind's.
+DECISION_FIELDS: dict[BeslutTyp, tuple[str, ...]] = {
+    BeslutTyp.INFORMATION: (),
+    BeslutTyp.ATGARD: ("ansvarig", "senast_on"),
+    BeslutTyp.BEVAKA: ("senast_on",),
+    BeslutTyp.ESKALERA: ("till_niva",),
+    BeslutTyp.AVSLUTA: ("utfall",),
+    BeslutTyp.LYFTA: ("organ_typ", "organ_namn"),
+}
+
+_EMPTY_DECISION_FIELDS = {
+    "ansvarig": "",
+    "senast_on": None,
+    "till_niva": None,
+    "utfall": None,
+    "organ_typ": None,
+    "organ_namn": "",
+}
+
+
+def only_fields_of(beslut: Beslut) -> Beslut:
+    """The decision with only its own kind's fields, and its text.
+
+    What another kind's fields held, left over from a changed mind in the form, is not part
+    of the decision.
+    """
+    own = DECISION_FIELDS[beslut.typ]
+    return replace(beslut, **{k: v for k, v in _EMPTY_DECISION_FIELDS.items() if k not in own})
+
+
+def decision_kinds_at(niva: Niva) -> tuple[BeslutTyp, ...]:
+    """The kinds of decision the minutes offer on a brist at `niva`."""
+    return tuple(typ for typ in BeslutTyp if decision_allowed_at(typ, niva))
 
 
 def operation_for(typ: BeslutTyp) -> Operation:

@@ -123,7 +123,10 @@ class PunktProtokollForm(SubForm):
         _l("Ansvarig organisation"), validators=[Optional(), Length(max=200)]
     )
     beslut_senast_on = DateField(
-        _l("Senast / bevakas till"), validators=[Optional()], render_kw={"inputmode": "numeric"}
+        _l("Åtgärdas senast"), validators=[Optional()], render_kw={"inputmode": "numeric"}
+    )
+    beslut_bevaka_on = DateField(
+        _l("Bevakas till"), validators=[Optional()], render_kw={"inputmode": "numeric"}
     )
     beslut_till_niva = SelectField(
         _l("Eskaleras till"),

@@ -8,18 +8,22 @@ import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from systemfel.brister.domain import Niva
+from systemfel.brister.domain import Niva, Utfall
 from systemfel.dbtypes import utcnow
 from systemfel.meetings.domain import (
+    DECISION_FIELDS,
     AgendaReach,
     Beslut,
     BeslutTyp,
     MoteRefused,
+    OrganTyp,
     agenda_reach,
     check_started,
+    decision_kinds_at,
     decision_problem,
     escalation_targets,
     has_started,
+    only_fields_of,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -125,3 +129,41 @@ def test_members_without_e_mail_are_named_in_order():
 def test_everyone_reached_names_no_one():
     assert agenda_reach([("Ann", "ann@x.se")]) == AgendaReach(1, 1, ())
     assert agenda_reach([]) == AgendaReach(0, 0, ())
+
+
+# --- The minutes form shows and reads only the chosen decision's fields -----------------------
+
+EVERYTHING = {
+    "text": "Motivering",
+    "ansvarig": "Försäkringskassan",
+    "senast_on": date(2027, 3, 1),
+    "till_niva": Niva.CENTRAL,
+    "utfall": Utfall.ATGARDAD,
+    "organ_typ": OrganTyp.ANNAT,
+    "organ_namn": "Förbundet",
+}
+
+
+@given(st.sampled_from(list(BeslutTyp)))
+def test_a_decision_keeps_only_its_own_kinds_fields_and_its_text(typ):
+    kept = only_fields_of(Beslut(typ, **EVERYTHING))
+    assert kept.typ == typ and kept.text == "Motivering"
+    for name in ("ansvarig", "senast_on", "till_niva", "utfall", "organ_typ", "organ_namn"):
+        value = getattr(kept, name)
+        assert bool(value) == (name in DECISION_FIELDS[typ])
+
+
+def test_every_field_the_decision_rule_asks_for_belongs_to_its_kind():
+    """A kind's group in the form holds every field decision_problem may name for it."""
+    for typ in BeslutTyp:
+        problem = decision_problem(Beslut(typ), Niva.HANDLAGGARE, date(2026, 12, 8))
+        problem = problem or decision_problem(Beslut(typ), Niva.CENTRAL, date(2026, 12, 8))
+        if problem is not None and problem[0] not in ("typ", "text"):
+            assert problem[0] in DECISION_FIELDS[typ]
+
+
+def test_the_kinds_offered_follow_the_level():
+    assert BeslutTyp.ESKALERA not in decision_kinds_at(Niva.CENTRAL)
+    assert BeslutTyp.LYFTA in decision_kinds_at(Niva.CENTRAL)
+    assert BeslutTyp.LYFTA not in decision_kinds_at(Niva.LOKAL)
+    assert BeslutTyp.ESKALERA in decision_kinds_at(Niva.HANDLAGGARE)

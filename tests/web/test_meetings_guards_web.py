@@ -158,3 +158,64 @@ def test_a_posted_lower_level_is_refused_beside_the_field_in_swedish(app, planne
     assert response.status_code == 422
     assert "Välj en högre nivå än bristens nuvarande." in response.get_data(as_text=True)
     assert _mote(app, planned["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD
+
+
+# --- The minutes form shows only the chosen decision's fields ---------------------------------
+
+
+def _decision_html(page: str, punkt_id: int) -> str:
+    start = page.index(f'aria-labelledby="punkt-{punkt_id}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_each_kinds_fields_sit_in_their_own_details_open_only_for_the_chosen(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    punkt_id = next(p.id for p in _punkter(app, planned["mote"]) if p.brist_id == planned["brist"])
+    page = samordnare.get(f"/moten/{planned['mote']}/protokoll").get_data(as_text=True)
+    html = _decision_html(page, punkt_id)
+    # A lokal brist: no lift to a strategic body offered; the proposal (information) has no
+    # fields, so every group is closed.
+    assert 'value="lyfta"' not in html
+    assert html.count("<details") == 4
+    assert " open>" not in html
+    data = _protokoll_data(
+        app, planned, {planned["brist"]: {"beslut_typ": "atgard", "beslut_text": "Utbilda"}}
+    )
+    page = samordnare.post(f"/moten/{planned['mote']}/protokoll", {**data, "verkstall": "1"})
+    html = _decision_html(page.get_data(as_text=True), punkt_id)
+    opened = re.findall(r"<details[^>]* open>\s*<summary>([^<]*)</summary>", html)
+    assert opened == ["Uppgifter om beslutet är: Åtgärd"]
+
+
+def test_fields_of_another_kind_are_not_part_of_the_decision(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    data = _protokoll_data(
+        app,
+        planned,
+        {
+            planned["brist"]: {
+                "beslut_typ": "information",
+                "beslut_till_niva": "central",
+                "beslut_ansvarig": "Försäkringskassan",
+            }
+        },
+        spara="1",
+    )
+    assert samordnare.post(f"/moten/{planned['mote']}/protokoll", data).status_code == 302
+    punkt = next(p for p in _punkter(app, planned["mote"]) if p.brist_id == planned["brist"])
+    assert punkt.beslut_typ == "information"
+    assert punkt.beslut_till_niva is None and punkt.beslut_ansvarig == ""
+
+
+@pytest.mark.parametrize("typ", ["lyfta", "okänt", ""])
+def test_a_kind_not_offered_is_refused_or_ignored_never_a_500(app, planned, login, typ):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    data = _protokoll_data(app, planned, {planned["brist"]: {"beslut_typ": typ}}, verkstall="1")
+    response = samordnare.post(f"/moten/{planned['mote']}/protokoll", data)
+    assert response.status_code in (302, 422)
+    if typ == "lyfta":
+        assert response.status_code == 422
+        assert "Bara en brist på central nivå kan lyftas" in response.get_data(as_text=True)

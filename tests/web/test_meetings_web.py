@@ -706,7 +706,7 @@ def test_minutes_errors_land_beside_the_field_of_the_punkt_they_concern(app, pla
     first = index[planned["brist"]]
     # Both refusals at once, each beside its own punkt's field, and linked from the summary.
     assert f'id="punkter-{index[second]}-beslut_ansvarig-error"' in page
-    assert f'id="punkter-{first}-beslut_senast_on-error"' in page
+    assert f'id="punkter-{first}-beslut_bevaka_on-error"' in page
     assert f'id="punkter-{first}-beslut_ansvarig-error"' not in page
     assert f'href="#punkter-{index[second]}-beslut_ansvarig"' in page
     assert _mote(app, planned["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD

@@ -14,13 +14,16 @@ from systemfel.errors import FieldError
 from systemfel.formtools import Outcome, run_verb, show_conflict, submitted_version
 from systemfel.meetings import present, services
 from systemfel.meetings.domain import (
+    DECISION_FIELDS,
     NOT_STARTED,
     Beslut,
     BeslutTyp,
     MotesStatus,
     OrganTyp,
+    decision_kinds_at,
     escalation_targets,
     has_started,
+    only_fields_of,
     proposed_beslut,
 )
 from systemfel.meetings.forms import ProtokollForm, PunktProtokollForm, VersionForm
@@ -54,6 +57,7 @@ def protokoll(mote_id: int):
     lagen = lage_of(p.brist_id for p in punkter if p.brist_id is not None)
     form = ProtokollForm(data=None if request.method == "POST" else _protokoll_data(mote, lagen))
     _offer_higher_levels(form, punkter, lagen)
+    groups = _decision_groups(form, punkter, lagen)
     form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in _members(mote)]
     outcome: Outcome | None = None
     if can_edit and form.validate_on_submit():
@@ -76,6 +80,7 @@ def protokoll(mote_id: int):
         group=mote.ledningsgrupp,
         form=form,
         rows=list(zip(punkter, form.punkter, present.doc_items(mote), strict=False)),
+        decision_groups=groups,
         can_edit=can_edit and mote.status != MotesStatus.PROTOKOLL_JUSTERAT and started,
         started=started,
         decisions_open=mote.status == MotesStatus.DAGORDNING_FASTSTALLD,
@@ -155,6 +160,39 @@ def _offer_higher_levels(
         field.validate_choice = False
 
 
+# The form's fields of each kind of decision (domain.DECISION_FIELDS, by the form's names):
+# a bevakning's date has a field of its own, so each kind's group is complete in itself.
+FORM_FIELDS: dict[BeslutTyp, tuple[str, ...]] = {
+    typ: tuple(
+        "beslut_bevaka_on" if typ == BeslutTyp.BEVAKA and name == "senast_on" else f"beslut_{name}"
+        for name in names
+    )
+    for typ, names in DECISION_FIELDS.items()
+}
+
+
+def _decision_groups(
+    form: ProtokollForm, punkter: list[Punkt], lagen: dict[int, tuple[Niva, bool]]
+) -> dict[int, list[tuple[BeslutTyp, tuple[str, ...]]]]:
+    """Per punkt, the kinds of decision offered at its brist's nivå, each with its fields.
+
+    The radio offers only those kinds; the page shows each kind's fields in a <details> of
+    its own, open for the chosen kind (see minutes.html).
+    """
+    groups: dict[int, list[tuple[BeslutTyp, tuple[str, ...]]]] = {}
+    by_id = {str(p.id): p for p in punkter}
+    for entry in form.punkter:
+        punkt = by_id.get(entry.form.punkt_id.data or "")
+        if punkt is None or punkt.brist_id not in lagen:
+            continue
+        kinds = decision_kinds_at(lagen[punkt.brist_id][0])
+        radio = entry.form.beslut_typ
+        radio.choices = [(typ.value, gettext(typ.label)) for typ in kinds]
+        radio.validate_choice = False
+        groups[punkt.id] = [(typ, FORM_FIELDS[typ]) for typ in kinds if FORM_FIELDS[typ]]
+    return groups
+
+
 def _protokoll_data(mote: Mote, lagen: dict[int, tuple[Niva, bool]]) -> dict:
     mote_on = local_date(mote.starts_at)
     punkter = mote.visible_punkter
@@ -186,7 +224,8 @@ def _punkt_data(punkt: Punkt, mote_on: date, lagen: dict[int, tuple[Niva, bool]]
         "beslut_typ": beslut.typ.value if beslut else None,
         "beslut_text": punkt.beslut_text,
         "beslut_ansvarig": punkt.beslut_ansvarig,
-        "beslut_senast_on": beslut.senast_on if beslut else None,
+        "beslut_senast_on": beslut.senast_on if beslut and beslut.typ != BeslutTyp.BEVAKA else None,
+        "beslut_bevaka_on": beslut.senast_on if beslut and beslut.typ == BeslutTyp.BEVAKA else None,
         "beslut_till_niva": beslut.till_niva.value if beslut and beslut.till_niva else "",
         "beslut_utfall": beslut.utfall.value if beslut and beslut.utfall else "",
         "beslut_organ_typ": punkt.beslut_organ_typ.value if punkt.beslut_organ_typ else "",
@@ -207,12 +246,17 @@ def _saved_beslut(punkt: Punkt) -> Beslut | None:
 
 def _punkt_protokoll(punkt: Punkt, entry: PunktProtokollForm) -> services.PunktProtokoll:
     beslut = None
-    if punkt.brist_id is not None and entry.beslut_typ.data:
+    if punkt.brist_id is not None and entry.beslut_typ.data in set(BeslutTyp):
+        typ = BeslutTyp(entry.beslut_typ.data)
         beslut = Beslut(
-            typ=BeslutTyp(entry.beslut_typ.data),
+            typ=typ,
             text=entry.beslut_text.data or "",
             ansvarig=entry.beslut_ansvarig.data or "",
-            senast_on=entry.beslut_senast_on.data,
+            senast_on=(
+                entry.beslut_bevaka_on.data
+                if typ == BeslutTyp.BEVAKA
+                else entry.beslut_senast_on.data
+            ),
             till_niva=Niva(entry.beslut_till_niva.data) if entry.beslut_till_niva.data else None,
             utfall=Utfall(entry.beslut_utfall.data) if entry.beslut_utfall.data else None,
             organ_typ=(
@@ -220,6 +264,7 @@ def _punkt_protokoll(punkt: Punkt, entry: PunktProtokollForm) -> services.PunktP
             ),
             organ_namn=entry.beslut_organ_namn.data or "",
         )
+        beslut = only_fields_of(beslut)
     return services.PunktProtokoll(
         punkt=punkt,
         anteckning=entry.anteckning.data or "",
@@ -235,7 +280,11 @@ def _field_of(form: ProtokollForm, name: str | None, row: int | None) -> Field |
     if row is None:
         return form._fields.get(name)
     entry = next((e.form for e in form.punkter if e.form.punkt_id.data == str(row)), None)
-    return entry._fields.get(name) if entry is not None else None
+    if entry is None:
+        return None
+    if name == "beslut_senast_on" and entry.beslut_typ.data == BeslutTyp.BEVAKA:
+        name = "beslut_bevaka_on"  # a bevakning's date has its own field
+    return entry._fields.get(name)
 
 
 def _show_protokoll_errors(form: ProtokollForm, errors: tuple[FieldError, ...]) -> None:
