@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from systemfel.brister.domain import Niva, Utfall, next_level
 from systemfel.followups.domain import SvarTyp
@@ -548,7 +549,7 @@ DECISION_FIELDS: dict[BeslutTyp, tuple[str, ...]] = {
     BeslutTyp.LYFTA: ("organ_typ", "organ_namn"),
 }
 
-_EMPTY_DECISION_FIELDS = {
+_EMPTY_DECISION_FIELDS: dict[str, Any] = {
     "ansvarig": "",
     "senast_on": None,
     "till_niva": None,
