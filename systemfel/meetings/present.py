@@ -8,7 +8,7 @@ from systemfel.brister.domain import Niva, Status
 from systemfel.clock import STOCKHOLM
 from systemfel.followups.domain import SvarTyp
 from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc
-from systemfel.meetings.domain import BeslutTyp, MotesStatus, Sektion, Skal
+from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus, Sektion, Skal
 from systemfel.meetings.models import Mote, Punkt
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -38,25 +38,41 @@ def decision_of(punkt: Punkt) -> str:
     """The decision as one sentence, for the minutes."""
     if punkt.beslut_typ is None:
         return ""
-    parts = [gettext("Beslut: %(typ)s.", typ=gettext(punkt.beslut_typ.label))]
-    if punkt.beslut_typ == BeslutTyp.ESKALERA and punkt.beslut_till_niva:
-        parts.append(gettext("Till %(niva)s.", niva=gettext(punkt.beslut_till_niva.label)))
-    if punkt.beslut_typ == BeslutTyp.LYFTA and punkt.beslut_organ_typ:
+    return beslut_in_words(
+        Beslut(
+            typ=punkt.beslut_typ,
+            text=punkt.beslut_text,
+            ansvarig=punkt.beslut_ansvarig,
+            senast_on=punkt.beslut_senast_on,
+            till_niva=punkt.beslut_till_niva,
+            utfall=punkt.beslut_utfall,
+            organ_typ=punkt.beslut_organ_typ,
+            organ_namn=punkt.beslut_organ_namn,
+        )
+    )
+
+
+def beslut_in_words(beslut: Beslut) -> str:
+    """A decision, saved or about to be carried out, as one sentence."""
+    parts = [gettext("Beslut: %(typ)s.", typ=gettext(beslut.typ.label))]
+    if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva:
+        parts.append(gettext("Till %(niva)s.", niva=gettext(beslut.till_niva.label)))
+    if beslut.typ == BeslutTyp.LYFTA and beslut.organ_typ:
         parts.append(
             gettext(
                 "Till %(organ)s (%(typ)s).",
-                organ=punkt.beslut_organ_namn,
-                typ=gettext(punkt.beslut_organ_typ.label),
+                organ=beslut.organ_namn,
+                typ=gettext(beslut.organ_typ.label),
             )
         )
-    if punkt.beslut_typ == BeslutTyp.AVSLUTA and punkt.beslut_utfall:
-        parts.append(gettext("Utfall: %(utfall)s.", utfall=gettext(punkt.beslut_utfall.label)))
-    if punkt.beslut_ansvarig:
-        parts.append(gettext("Ansvarig: %(vem)s.", vem=punkt.beslut_ansvarig))
-    if punkt.beslut_senast_on:
-        parts.append(gettext("Senast: %(datum)s.", datum=punkt.beslut_senast_on.isoformat()))
-    if punkt.beslut_text:
-        parts.append(punkt.beslut_text)
+    if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall:
+        parts.append(gettext("Utfall: %(utfall)s.", utfall=gettext(beslut.utfall.label)))
+    if beslut.ansvarig:
+        parts.append(gettext("Ansvarig: %(vem)s.", vem=beslut.ansvarig))
+    if beslut.senast_on:
+        parts.append(gettext("Senast: %(datum)s.", datum=beslut.senast_on.isoformat()))
+    if beslut.text:
+        parts.append(beslut.text)
     return " ".join(parts)
 
 

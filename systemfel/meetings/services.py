@@ -526,6 +526,26 @@ def save_protokoll(
     _touch(mote, expected_version)
 
 
+def check_protokoll(
+    *,
+    mote: Mote,
+    protokoll: list[PunktProtokoll],
+    expected_version: int,
+    scope: Scope,
+    now: datetime | None = None,
+) -> None:
+    """Refuse as save_protokoll(apply=True) would, changing nothing: the confirmation step.
+
+    The page that lists what will be carried out is shown only for minutes that would pass.
+    """
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
+    _check_version(mote, expected_version)
+    _check_protokoll_open(mote, True)
+    _check_started(mote, now or utcnow())
+    _refuse_personnummer_in(protokoll)
+    _check_decisions(mote, protokoll, scope)
+
+
 def _check_started(mote: Mote, now: datetime) -> None:
     """Refuse minutes, decisions and justering of a meeting that has not begun."""
     try:

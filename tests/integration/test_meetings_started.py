@@ -113,3 +113,37 @@ def test_justering_waits_for_the_start(scene, samordnare):
         now=mote.starts_at + timedelta(seconds=1),
     )
     assert mote.status == MotesStatus.PROTOKOLL_JUSTERAT
+
+
+def test_the_confirmation_check_refuses_like_the_save_and_writes_nothing(scene, samordnare):
+    brist, mote = _settled(scene, samordnare)
+    punkt = next(p for p in mote.visible_punkter if p.brist_id == brist.id)
+    version = mote.version
+    bad = [services.PunktProtokoll(punkt, "Anteckning", False, Beslut(BeslutTyp.BEVAKA))]
+    with pytest.raises(ValidationError, match="Ange ett datum efter mötet"):
+        services.check_protokoll(
+            scope=Scope.everything(),
+            mote=mote,
+            protokoll=bad,
+            expected_version=version,
+            now=mote.starts_at + timedelta(hours=1),
+        )
+    with pytest.raises(ValidationError, match="Mötet har inte börjat"):
+        services.check_protokoll(
+            scope=Scope.everything(),
+            mote=mote,
+            protokoll=[services.PunktProtokoll(punkt, "", False, None)],
+            expected_version=version,
+            now=mote.starts_at - timedelta(hours=1),
+        )
+    good = [services.PunktProtokoll(punkt, "Anteckning", False, Beslut(BeslutTyp.INFORMATION))]
+    services.check_protokoll(
+        scope=Scope.everything(),
+        mote=mote,
+        protokoll=good,
+        expected_version=version,
+        now=mote.starts_at + timedelta(hours=1),
+    )
+    assert not db.session.dirty and not db.session.new
+    assert punkt.anteckning == "" and punkt.beslut_typ is None
+    assert mote.version == version and mote.status == MotesStatus.DAGORDNING_FASTSTALLD

@@ -7,12 +7,15 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from systemfel.brister.domain import Niva
+from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.meetings import services
 from systemfel.meetings.domain import MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp
 from systemfel.verksamheter.scope import Scope
+from tests.pages import resubmitted
 from tests.web import test_meetings_web
 from tests.web.test_meetings_web import (
     DAY,
@@ -219,3 +222,74 @@ def test_a_kind_not_offered_is_refused_or_ignored_never_a_500(app, planned, logi
     if typ == "lyfta":
         assert response.status_code == 422
         assert "Bara en brist på central nivå kan lyftas" in response.get_data(as_text=True)
+
+
+# --- Carrying out the decisions is confirmed on a second step --------------------------------
+
+
+def _escalating(app, planned, **button):
+    return _protokoll_data(
+        app,
+        planned,
+        {planned["brist"]: {"beslut_typ": "eskalera", "beslut_till_niva": "central"}},
+        **button,
+    )
+
+
+def test_the_confirmation_lists_what_will_be_carried_out_and_changes_nothing(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    url = f"/moten/{planned['mote']}/protokoll"
+    page = samordnare.get(url).get_data(as_text=True)
+    assert 'name="granska"' in page and 'name="verkstall"' not in page
+    data = _escalating(app, planned, granska="1", narvarande=str(planned["member"]))
+    response = samordnare.post(url, data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<h1>Verkställ besluten</h1>" in html
+    assert "Ingen kontinuitet: Beslut: Eskalera. Till Central nivå." in html
+    assert "Lena Ledamot, Psykiatrin" in html
+    assert _mote(app, planned["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD
+    assert all(p.anteckning == "" for p in _punkter(app, planned["mote"]))
+    # Confirming sends the same minutes again, with the irreversible button.
+    confirmed = samordnare.post(url, resubmitted(response, verkstall="1"))
+    assert confirmed.status_code == 302
+    assert _mote(app, planned["mote"]).status == MotesStatus.GENOMFORT
+    with app.app_context():
+        assert db.session.get(Brist, planned["brist"]).niva == Niva.CENTRAL
+        db.session.remove()
+
+
+def test_going_back_from_the_confirmation_keeps_every_word(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    url = f"/moten/{planned['mote']}/protokoll"
+    confirmation = samordnare.post(url, _escalating(app, planned, granska="1"))
+    back = samordnare.post(url, resubmitted(confirmation, tillbaka="1"))
+    assert back.status_code == 200
+    html = back.get_data(as_text=True)
+    assert "Anteckning 0" in html
+    assert re.search(
+        r'<option[^>]*(selected[^>]*value="central"|value="central"[^>]*selected)', html
+    )
+    assert _mote(app, planned["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD
+
+
+def test_a_decision_that_would_be_refused_never_reaches_the_confirmation(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    data = _protokoll_data(app, planned, {planned["brist"]: {"beslut_typ": "bevaka"}}, granska="1")
+    response = samordnare.post(f"/moten/{planned['mote']}/protokoll", data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Verkställ besluten</h1>" not in html
+    assert "Ange ett datum efter mötet." in html
+
+
+def test_only_a_samordnare_reaches_the_confirmation(app, planned, login):
+    _propose_and_faststall(app, planned, login("samordnare"))
+    for role in ("ombud", "ledningsgrupp"):
+        response = login(role).post(
+            f"/moten/{planned['mote']}/protokoll", _escalating(app, planned, granska="1")
+        )
+        assert response.status_code == 403

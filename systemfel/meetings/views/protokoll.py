@@ -60,7 +60,13 @@ def protokoll(mote_id: int):
     groups = _decision_groups(form, punkter, lagen)
     form.narvarande.choices = [(m.id, f"{m.namn}, {m.organisation}") for m in _members(mote)]
     outcome: Outcome | None = None
-    if can_edit and form.validate_on_submit():
+    if can_edit and form.validate_on_submit() and "tillbaka" not in request.form:
+        if "granska" in request.form:
+            # The irreversible step is confirmed on a page of its own that lists it all.
+            outcome = _check_protokoll(mote, punkter, form)
+            if outcome.ok:
+                return _confirmation(mote, punkter, form)
+            return _render_protokoll(mote, punkter, form, groups, can_edit, outcome)
         apply = "verkstall" in request.form
         outcome = _save_protokoll(mote, punkter, form, apply)
         if outcome.ok:
@@ -71,6 +77,17 @@ def protokoll(mote_id: int):
                 "success",
             )
             return redirect(url_for("meetings.protokoll", mote_id=mote.id))
+    return _render_protokoll(mote, punkter, form, groups, can_edit, outcome)
+
+
+def _render_protokoll(
+    mote: Mote,
+    punkter: list[Punkt],
+    form: ProtokollForm,
+    groups: dict[int, list[tuple[BeslutTyp, tuple[str, ...]]]],
+    can_edit: bool,
+    outcome: Outcome | None,
+):
     conflict = outcome.conflict if outcome else None
     started = has_started(mote.starts_at, utcnow())
     refused = _has_errors(form) or (outcome is not None and not outcome.ok)
@@ -89,6 +106,64 @@ def protokoll(mote_id: int):
         conflict=conflict,
         status_line=present.status_line(mote),
     ), 409 if conflict else 422 if refused else 200
+
+
+def _written(punkter: list[Punkt], form: ProtokollForm) -> list[services.PunktProtokoll] | None:
+    """The posted minutes per punkt, or None when they are for another agenda than this."""
+    entries = {entry.form.punkt_id.data: entry.form for entry in form.punkter}
+    if sorted(entries) != sorted(str(p.id) for p in punkter):
+        return None
+    return [_punkt_protokoll(p, entries[str(p.id)]) for p in punkter]
+
+
+def _check_protokoll(mote: Mote, punkter: list[Punkt], form: ProtokollForm) -> Outcome:
+    """Would the minutes be carried out as posted? Refusals land beside their fields."""
+    written = _written(punkter, form)
+    if written is None:
+        error = FieldError(services.DAGORDNING_CHANGED)
+        _show_protokoll_errors(form, (error,))
+        return Outcome(errors=(error,))
+    outcome = run_verb(
+        lambda: services.check_protokoll(
+            mote=mote,
+            protokoll=written,
+            expected_version=submitted_version(form),
+            scope=current_scope(),
+        )
+    )
+    _show_protokoll_errors(form, outcome.errors)
+    return outcome
+
+
+def _confirmation(mote: Mote, punkter: list[Punkt], form: ProtokollForm):
+    """The second step: what will be carried out, and the posted minutes to carry it out."""
+    written = _written(punkter, form) or []
+    items = present.doc_items(mote)
+    chosen = set(form.narvarande.data or [])
+    carried = [
+        (item.number, item.rubrik, present.beslut_in_words(entry.beslut))
+        for entry, item in zip(written, items, strict=False)
+        if entry.beslut is not None and not entry.is_deferred and entry.punkt.brist_id
+    ]
+    deferred = [
+        (item.number, item.rubrik)
+        for entry, item in zip(written, items, strict=False)
+        if entry.is_deferred
+    ]
+    kept = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in {"csrf_token", "granska", "spara", "verkstall", "tillbaka"}
+    ]
+    return render_template(
+        "meetings/verkstall.html",
+        mote=mote,
+        group=mote.ledningsgrupp,
+        carried=carried,
+        deferred=deferred,
+        present=[f"{m.namn}, {m.organisation}" for m in _members(mote) if m.id in chosen],
+        kept=kept,
+    )
 
 
 def _has_errors(form: ProtokollForm) -> bool:
