@@ -622,6 +622,32 @@ def decision_problem(beslut: Beslut, niva: Niva, mote_on: date) -> tuple[str, st
     return None
 
 
+# --- What members prepare from ----------------------------------------------------------------
+
+# The agenda's short description of a brist is at most this many characters.
+SHORT_DESCRIPTION_LENGTH = 200
+
+
+def short_description(beskrivning: str, limit: int = SHORT_DESCRIPTION_LENGTH) -> str:
+    """The first sentence of a brist's description, for the agenda (members prepare from it).
+
+    A sentence ends at ".", "!" or "?" followed by a space, or at a line break; whitespace is
+    made single. Longer than `limit`: cut at the last whole word and ended with "…".
+    """
+    text = beskrivning.strip().split("\n", 1)[0] if beskrivning.strip() else ""
+    text = " ".join(text.split())
+    for index, char in enumerate(text):
+        if char in ".!?" and (index + 1 == len(text) or text[index + 1] == " "):
+            text = text[: index + 1]
+            break
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
 # --- Who the agenda reaches -----------------------------------------------------------------
 
 

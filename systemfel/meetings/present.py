@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from flask_babel import format_date, gettext
 
-from systemfel.brister.domain import Niva, Status
+from systemfel.brister.domain import HandelseTyp, Niva, Status
 from systemfel.clock import STOCKHOLM
 from systemfel.followups.domain import SvarTyp
 from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc
@@ -19,7 +19,15 @@ def facts_of(punkt: Punkt) -> tuple[tuple[str, str], ...]:
     facts = punkt.facts or {}
     if not facts:
         return ()
-    rows = [
+    rows = []
+    if facts.get("kort"):
+        rows.append((gettext("Kort beskrivning"), facts["kort"]))
+    if facts.get("senaste_typ") in set(HandelseTyp):
+        event = f"{facts['senaste_on']}: {gettext(HandelseTyp(facts['senaste_typ']).label)}"
+        if facts.get("senaste_text"):
+            event += f" – {facts['senaste_text']}"
+        rows.append((gettext("Senaste händelse"), event))
+    rows += [
         (gettext("Nivå"), gettext(Niva(facts["niva"]).label)),
         (gettext("Myndighet"), facts["myndighet"]),
         (gettext("Status"), gettext(Status(facts["status"]).label)),

@@ -308,6 +308,7 @@ def _take_snapshots(mote: Mote) -> None:
     with db.session.no_autoflush:
         brister = queries.brister_by_id(ids)
         answers = queries.latest_answer_texts(ids)
+        events = queries.latest_events(ids)
     for punkt in mote.punkter:
         brist = brister.get(punkt.brist_id) if punkt.brist_id else None
         if brist is None:
@@ -323,7 +324,22 @@ def _take_snapshots(mote: Mote) -> None:
             "svar_typ": answer[0] if answer else "",
             "svar_text": answer[1] if answer else "",
             "svar_on": answer[2].isoformat() if answer else "",
+            # What members prepare from (issue 13): the description's first sentence and the
+            # last line of the history, its kind kept so each reader sees it in their language.
+            "kort": domain.short_description(brist.beskrivning),
+            **_latest_event_facts(events.get(brist.id)),
         }
+
+
+def _latest_event_facts(event: tuple[HandelseTyp, date, str] | None) -> dict[str, str]:
+    if event is None:
+        return {}
+    typ, happened_on, text = event
+    return {
+        "senaste_typ": typ.value,
+        "senaste_on": happened_on.isoformat(),
+        "senaste_text": domain.short_description(text),
+    }
 
 
 def _touch(mote: Mote, expected_version: int) -> None:

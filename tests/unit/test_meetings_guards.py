@@ -24,6 +24,7 @@ from systemfel.meetings.domain import (
     escalation_targets,
     has_started,
     only_fields_of,
+    short_description,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -167,3 +168,27 @@ def test_the_kinds_offered_follow_the_level():
     assert BeslutTyp.LYFTA in decision_kinds_at(Niva.CENTRAL)
     assert BeslutTyp.LYFTA not in decision_kinds_at(Niva.LOKAL)
     assert BeslutTyp.ESKALERA in decision_kinds_at(Niva.HANDLAGGARE)
+
+
+# --- The agenda's short description of a brist ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("beskrivning", "kort"),
+    [
+        ("Beslut saknar motivering. Klienterna förstår inte.", "Beslut saknar motivering."),
+        ("Vem ringer? Ingen vet.", "Vem ringer?"),
+        ("Första raden\nandra raden", "Första raden"),
+        ("  Version 2.1 av blanketten   saknas  ", "Version 2.1 av blanketten saknas"),
+        ("", ""),
+    ],
+)
+def test_the_short_description_is_the_first_sentence(beskrivning, kort):
+    assert short_description(beskrivning) == kort
+
+
+@given(st.text(), st.integers(min_value=10, max_value=300))
+def test_the_short_description_is_short_and_on_one_line(text, limit):
+    kort = short_description(text, limit)
+    assert len(kort) <= limit
+    assert "\n" not in kort and "  " not in kort

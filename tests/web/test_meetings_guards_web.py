@@ -1,12 +1,15 @@
 """Issue 13 on the meeting pages: a meeting guards itself before it has started."""
 
+import io
 import re
 from datetime import datetime, time, timedelta
 
+import docx
 import pytest
 import time_machine
 from sqlalchemy import select
 
+from systemfel.brister import history
 from systemfel.brister.domain import Niva
 from systemfel.brister.models import Brist
 from systemfel.clock import STOCKHOLM
@@ -14,6 +17,7 @@ from systemfel.extensions import db
 from systemfel.meetings import services
 from systemfel.meetings.domain import MotesStatus
 from systemfel.meetings.models import Ledamot, Ledningsgrupp
+from systemfel.notifications.models import OutboxMessage
 from systemfel.verksamheter.scope import Scope
 from tests.pages import resubmitted
 from tests.web import test_meetings_web
@@ -293,3 +297,33 @@ def test_only_a_samordnare_reaches_the_confirmation(app, planned, login):
             f"/moten/{planned['mote']}/protokoll", _escalating(app, planned, granska="1")
         )
         assert response.status_code == 403
+
+
+# --- The agenda carries what members prepare from ---------------------------------------------
+
+
+def test_the_agenda_carries_each_brists_short_description_and_latest_event(app, planned, login):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    with app.app_context():
+        brist = db.session.get(Brist, planned["brist"])
+        last = max(brist.handelser, key=lambda h: h.id)
+        latest = f"{last.happened_on.isoformat()}: {history.title(last)}"
+        db.session.remove()
+    page = samordnare.get(f"/moten/{planned['mote']}").get_data(as_text=True)
+    assert "<dt>Kort beskrivning</dt><dd>Besluten förklarar inte vad som saknas.</dd>" in page
+    assert f"<dt>Senaste händelse</dt><dd>{latest}" in page
+    document = docx.Document(
+        io.BytesIO(samordnare.get(f"/moten/{planned['mote']}/dagordning.docx").data)
+    )
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "Besluten förklarar inte vad som saknas." in cells
+    assert any(cell.startswith(latest) for cell in cells)
+    samordnare.post(
+        f"/moten/{planned['mote']}/dagordning/skicka", {"version": _version(app, planned["mote"])}
+    )
+    with app.app_context():
+        body = db.session.scalars(select(OutboxMessage)).one().body_text
+        db.session.remove()
+    assert "Kort beskrivning: Besluten förklarar inte vad som saknas." in body
+    assert f"Senaste händelse: {latest}" in body
