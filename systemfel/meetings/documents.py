@@ -14,7 +14,12 @@ from docx.document import Document
 from docx.shared import Cm
 from icalendar import Calendar, Event, vCalAddress
 
-from systemfel.docx_tools import TABLE_STYLE, new_document
+from systemfel.docx_tools import (
+    TABLE_STYLE,
+    add_header_and_page_numbers,
+    new_document,
+    set_properties,
+)
 from systemfel.exports import cleaned, one_line
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -216,10 +221,33 @@ def _title(kind: str, doc: MoteDoc) -> str:
     return f"{kind}, {doc.ledningsgrupp}, {_local(doc.starts_at, 'starts_at').date().isoformat()}"
 
 
-def dagordning_docx(doc: MoteDoc) -> bytes:
+def doc_title(kind: str, doc: MoteDoc) -> str:
+    """The document's title (its properties, its running header)."""
+    return _title(kind, doc)
+
+
+def author(doc: MoteDoc) -> str:
+    """Who a meeting's document is from: the ledningsgrupp (never the program that wrote it)."""
+    return doc.ledningsgrupp
+
+
+def _finished(document: Document, kind: str, doc: MoteDoc, at: datetime | None) -> None:
+    """The document's own properties, a running header and "Sida X av Y" at the foot."""
+    set_properties(
+        document,
+        title=_title(kind, doc),
+        author=author(doc),
+        subject=f"{kind} för {doc.ledningsgrupp}",
+        at=at or datetime.now(UTC),
+    )
+    add_header_and_page_numbers(document, _title(kind, doc))
+
+
+def dagordning_docx(doc: MoteDoc, at: datetime | None = None) -> bytes:
     """The agenda ("Dagordning") as DOCX: head, "Kallade", then each item with why and facts."""
     doc = cleaned(doc)
     document = new_document(_title("Dagordning", doc))
+    _finished(document, "Dagordning", doc, at)
     _add_head(document, "Dagordning", doc, with_status=True)
     _add_members(document, "Kallade", doc.members)
     for section, item in _sections(doc.items):
@@ -231,13 +259,14 @@ def dagordning_docx(doc: MoteDoc) -> bytes:
     return _to_bytes(document)
 
 
-def protokoll_docx(doc: MoteDoc) -> bytes:
+def protokoll_docx(doc: MoteDoc, at: datetime | None = None) -> bytes:
     """The minutes ("Protokoll") as DOCX: head, "Närvarande", notes and decisions, "Justeras".
 
     The agenda's reasons and facts are left out: the minutes record what was said and decided.
     """
     doc = cleaned(doc)
     document = new_document(_title("Protokoll", doc))
+    _finished(document, "Protokoll", doc, at)
     _add_head(document, "Protokoll", doc, with_status=False)
     _add_members(document, "Närvarande", doc.members)
     for section, item in _sections(doc.items):

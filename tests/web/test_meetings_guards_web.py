@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 import docx
 import pytest
 import time_machine
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from systemfel.brister import history
@@ -327,3 +328,29 @@ def test_the_agenda_carries_each_brists_short_description_and_latest_event(app, 
         db.session.remove()
     assert "Kort beskrivning: Besluten förklarar inte vad som saknas." in body
     assert f"Senaste händelse: {latest}" in body
+
+
+# --- Meeting documents look finished: properties and page numbers -----------------------------
+
+
+@pytest.mark.parametrize("kind", ["dagordning", "protokoll"])
+def test_meeting_documents_have_page_numbers_and_their_own_properties(app, planned, login, kind):
+    samordnare = login("samordnare")
+    _propose_and_faststall(app, planned, samordnare)
+    if kind == "protokoll":
+        data = _protokoll_data(app, planned, verkstall="1")
+        assert samordnare.post(f"/moten/{planned['mote']}/protokoll", data).status_code == 302
+    url = f"/moten/{planned['mote']}/{kind}"
+    document = docx.Document(io.BytesIO(samordnare.get(f"{url}.docx").data))
+    properties = document.core_properties
+    title = f"{kind.capitalize()}, Ledningsgruppen Hemma, {DAY.isoformat()}"
+    assert properties.title == title
+    assert properties.author == "Ledningsgruppen Hemma"
+    assert properties.last_modified_by == "Ledningsgruppen Hemma"
+    assert "python-docx" not in (properties.comments + properties.author + properties.subject)
+    footer = document.sections[0].footer.paragraphs[0]._p.xml
+    assert 'w:instr=" PAGE "' in footer and 'w:instr=" NUMPAGES "' in footer
+    assert document.sections[0].header.paragraphs[0].text == title
+    pdf = PdfReader(io.BytesIO(samordnare.get(f"{url}.pdf").data))
+    assert pdf.metadata.author == "Ledningsgruppen Hemma"
+    assert "Sida 1 av" in pdf.pages[0].extract_text()
