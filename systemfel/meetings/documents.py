@@ -82,6 +82,8 @@ class MoteDoc:
     status_line: str = ""
     members: tuple[tuple[str, str], ...] = ()
     justerare: str = ""
+    ordforande: str = ""
+    sekreterare: str = ""
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,10 @@ def protokoll_docx(doc: MoteDoc, at: datetime | None = None) -> bytes:
     document = new_document(_title("Protokoll", doc))
     _finished(document, "Protokoll", doc, at)
     _add_head(document, "Protokoll", doc, with_status=False)
+    if doc.ordforande:
+        document.add_paragraph(f"Ordförande: {doc.ordforande}")
+    if doc.sekreterare:
+        document.add_paragraph(f"Sekreterare: {doc.sekreterare}")
     _add_members(document, "Närvarande", doc.members)
     for section, item in _sections(doc.items):
         _add_item_heading(document, section, item)
@@ -277,6 +283,11 @@ def protokoll_docx(doc: MoteDoc, at: datetime | None = None) -> bytes:
             document.add_paragraph().add_run(item.decision).bold = True
         if item.not_dealt_with:
             document.add_paragraph().add_run(NOT_DEALT_WITH).italic = True
+    if doc.sekreterare:
+        document.add_heading("Vid protokollet", level=1)
+        document.add_paragraph()
+        document.add_paragraph(SIGNATURE_LINE)
+        document.add_paragraph(doc.sekreterare)
     document.add_heading("Justeras", level=1)
     # Room to sign above the line, the name printed below it.
     document.add_paragraph()

@@ -75,6 +75,8 @@ class MoteForm(GuardedForm):
         validators=[DataRequired(REQUIRED), Length(max=500, message=_l("Högst 500 tecken."))],
     )
     justerare_id = SelectField(_l("Justerare"), coerce=optional_int, validators=[Optional()])
+    ordforande_id = SelectField(_l("Ordförande"), coerce=optional_int, validators=[Optional()])
+    sekreterare_id = SelectField(_l("Sekreterare"), coerce=optional_int, validators=[Optional()])
     version = HiddenField()
 
 

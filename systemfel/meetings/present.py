@@ -7,7 +7,8 @@ from flask_babel import format_date, gettext
 from systemfel.brister.domain import HandelseTyp, Niva, Status
 from systemfel.clock import STOCKHOLM
 from systemfel.followups.domain import SvarTyp
-from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc
+from systemfel.meetings import queries
+from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc, swedish_datetime_range
 from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus, Sektion, Skal
 from systemfel.meetings.models import Mote, Punkt
 
@@ -101,8 +102,31 @@ def protokoll_in_words(mote: Mote) -> dict[tuple[str, int | None], str]:
     return words
 
 
+def _filled(mote: Mote, punkt: Punkt, following: Mote | None) -> str:
+    """What the minutes say of a fixed item without anyone writing it (issue 13).
+
+    §2 "Val av justerare" names the justerare; "Nästa möte" the group's next planned meeting.
+    """
+    if punkt.key == "justerare" and mote.justerare_namn:
+        return gettext("Till justerare valdes %(namn)s.", namn=mote.justerare_namn)
+    if punkt.key == "nasta_mote" and following is not None:
+        when = swedish_datetime_range(
+            following.starts_at.astimezone(STOCKHOLM),
+            following.ends_at.astimezone(STOCKHOLM) if following.ends_at else None,
+        )
+        # Mid-sentence the weekday is lower-case ("Nästa möte: tisdag 9 mars …").
+        when = when[:1].lower() + when[1:]
+        return gettext("Nästa möte: %(when)s, %(plats)s.", when=when, plats=following.plats)
+    return ""
+
+
 def doc_items(mote: Mote) -> tuple[DocItem, ...]:
     """The visible items, numbered in order, with what the agenda and minutes say of each."""
+    following = (
+        queries.next_mote(mote)
+        if any(p.key == "nasta_mote" for p in mote.visible_punkter)
+        else None
+    )
     return tuple(
         DocItem(
             number=number,
@@ -113,7 +137,7 @@ def doc_items(mote: Mote) -> tuple[DocItem, ...]:
             reasons=tuple(gettext(Skal(reason).label) for reason in punkt.skal),
             facts=facts_of(punkt),
             notes=punkt.anteckning,
-            decision=decision_of(punkt),
+            decision=decision_of(punkt) or _filled(mote, punkt, following),
             not_dealt_with=punkt.is_deferred,
         )
         for number, punkt in enumerate(mote.visible_punkter, start=1)
@@ -154,6 +178,8 @@ def mote_doc(mote: Mote) -> MoteDoc:
         status_line=status_line(mote),
         members=attendees(mote),
         justerare=mote.justerare_namn,
+        ordforande=mote.ordforande_namn,
+        sekreterare=mote.sekreterare_namn,
     )
 
 

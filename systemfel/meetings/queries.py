@@ -131,6 +131,21 @@ def previous_mote(mote: Mote) -> Mote | None:
     )
 
 
+def next_mote(mote: Mote) -> Mote | None:
+    """Return the group's next meeting after this one that is not yet held (planned)."""
+    return db.session.scalar(
+        select(Mote)
+        .where(
+            Mote.ledningsgrupp_id == mote.ledningsgrupp_id,
+            Mote.starts_at > mote.starts_at,
+            Mote.status.not_in(HELD),
+            Mote.id != mote.id,
+        )
+        .order_by(Mote.starts_at)
+        .limit(1)
+    )
+
+
 def dagordning_input(mote: Mote) -> DagordningInput:
     """Gather what the agenda rules look at, in a fixed number of queries."""
     group = mote.ledningsgrupp

@@ -198,14 +198,21 @@ class MoteFields:
     ends_at: datetime | None
     plats: str
     justerare: Ledamot | None
+    ordforande: Ledamot | None = None
+    sekreterare: Ledamot | None = None
 
 
 def _check_mote(group: Ledningsgrupp, fields: MoteFields) -> None:
     refuse_personnummer(plats=fields.plats)
     if fields.ends_at is not None and fields.ends_at <= fields.starts_at:
         raise ValidationError(N_("Sluttiden måste vara efter starttiden."), field="sluttid")
-    if fields.justerare is not None and fields.justerare.ledningsgrupp_id != group.id:
-        raise ValidationError(N_("Välj en ledamot i gruppen."), field="justerare_id")
+    for field, member in (
+        ("justerare_id", fields.justerare),
+        ("ordforande_id", fields.ordforande),
+        ("sekreterare_id", fields.sekreterare),
+    ):
+        if member is not None and member.ledningsgrupp_id != group.id:
+            raise ValidationError(N_("Välj en ledamot i gruppen."), field=field)
 
 
 def plan_mote(*, group: Ledningsgrupp, fields: MoteFields, scope: Scope) -> Mote:
@@ -219,6 +226,8 @@ def plan_mote(*, group: Ledningsgrupp, fields: MoteFields, scope: Scope) -> Mote
         plats=fields.plats.strip(),
         justerare=fields.justerare,
         justerare_namn=fields.justerare.namn if fields.justerare else "",
+        ordforande_namn=fields.ordforande.namn if fields.ordforande else "",
+        sekreterare_namn=fields.sekreterare.namn if fields.sekreterare else "",
     )
     db.session.add(mote)
     db.session.flush()
@@ -245,6 +254,8 @@ def update_mote(*, mote: Mote, fields: MoteFields, expected_version: int, scope:
     )
     mote.justerare = fields.justerare
     mote.justerare_namn = fields.justerare.namn if fields.justerare else ""
+    mote.ordforande_namn = fields.ordforande.namn if fields.ordforande else ""
+    mote.sekreterare_namn = fields.sekreterare.namn if fields.sekreterare else ""
     _flush(expected_version)
 
 

@@ -354,3 +354,86 @@ def test_meeting_documents_have_page_numbers_and_their_own_properties(app, plann
     pdf = PdfReader(io.BytesIO(samordnare.get(f"{url}.pdf").data))
     assert pdf.metadata.author == "Ledningsgruppen Hemma"
     assert "Sida 1 av" in pdf.pages[0].extract_text()
+
+
+# --- Minutes carry ordförande, sekreterare, justerare, Närvarande and the next meeting ----------
+
+
+def _kurt(app) -> int:
+    with app.app_context():
+        kurt = db.session.scalars(select(Ledamot).where(Ledamot.namn == "Kurt Kommun")).one().id
+        db.session.remove()
+    return kurt
+
+
+def test_minutes_name_their_officers_the_justerare_and_the_next_meeting(app, planned, login):
+    samordnare = login("samordnare")
+    mote = planned["mote"]
+    response = samordnare.post(
+        f"/moten/{mote}/andra",
+        {
+            "datum": DAY.isoformat(),
+            "starttid": "13:00",
+            "plats": "Stadshuset",
+            "justerare_id": str(planned["member"]),
+            "ordforande_id": str(_kurt(app)),
+            "sekreterare_id": str(planned["member"]),
+            "version": _version(app, mote),
+        },
+    )
+    assert response.status_code == 302
+    edit = samordnare.get(f"/moten/{mote}/andra").get_data(as_text=True)
+    assert re.search(
+        rf'<option[^>]*selected[^>]*value="{_kurt(app)}"|value="{_kurt(app)}"[^>]*selected', edit
+    )
+    # The group's next meeting, planned for later.
+    with app.app_context():
+        group = db.session.get(Ledningsgrupp, planned["group"])
+        services.plan_mote(
+            scope=Scope.everything(),
+            group=group,
+            fields=services.MoteFields(
+                datetime.combine(DAY + timedelta(days=91), time(9), STOCKHOLM),
+                None,
+                "Kommunhuset",
+                None,
+            ),
+        )
+        db.session.commit()
+        db.session.remove()
+    _propose_and_faststall(app, planned, samordnare)
+    data = _protokoll_data(app, planned, verkstall="1", narvarande=str(planned["member"]))
+    assert samordnare.post(f"/moten/{mote}/protokoll", data).status_code == 302
+    assert (
+        samordnare.post(
+            f"/moten/{mote}/protokoll/justera", {"version": _version(app, mote)}
+        ).status_code
+        == 302
+    )
+    page = login("ledningsgrupp").get(f"/moten/{mote}/protokoll").get_data(as_text=True)
+    assert "<dt>Ordförande</dt><dd>Kurt Kommun</dd>" in page
+    assert "<dt>Sekreterare</dt><dd>Lena Ledamot</dd>" in page
+    assert "Till justerare valdes Lena Ledamot." in page
+    assert "Nästa möte: tisdag 9 mars 2027 kl. 09.00, Kommunhuset." in page
+    assert "<h2>Närvarande</h2>" in page and "<li>Lena Ledamot, Psykiatrin</li>" in page
+    document = docx.Document(io.BytesIO(samordnare.get(f"/moten/{mote}/protokoll.docx").data))
+    text = [p.text for p in document.paragraphs]
+    assert "Ordförande: Kurt Kommun" in text and "Sekreterare: Lena Ledamot" in text
+    assert "Vid protokollet" in text and "Till justerare valdes Lena Ledamot." in text
+    assert any(line.startswith("Nästa möte: tisdag 9 mars 2027") for line in text)
+
+
+def test_an_officer_from_another_group_is_refused_beside_the_field(app, planned, login):
+    samordnare = login("samordnare")
+    response = samordnare.post(
+        f"/moten/{planned['mote']}/andra",
+        {
+            "datum": DAY.isoformat(),
+            "starttid": "13:00",
+            "plats": "Stadshuset",
+            "ordforande_id": "999999",
+            "version": _version(app, planned["mote"]),
+        },
+    )
+    assert response.status_code == 422
+    assert 'value="Stadshuset"' in response.get_data(as_text=True)

@@ -35,7 +35,13 @@ def _mote_form(group: Ledningsgrupp, mote: Mote | None) -> MoteForm:
     form.justerare_id.choices = [("", gettext("Välj senare"))] + [
         (m.id, f"{m.namn}, {m.organisation}") for m in group.ledamoter
     ]
+    form.ordforande_id.choices = list(form.justerare_id.choices)
+    form.sekreterare_id.choices = list(form.justerare_id.choices)
     if request.method == "GET" and mote is not None:
+        # Stored as names: the member of that name is the one chosen.
+        by_name = {m.namn: m.id for m in group.ledamoter}
+        form.ordforande_id.data = by_name.get(mote.ordforande_namn)
+        form.sekreterare_id.data = by_name.get(mote.sekreterare_namn)
         local = mote.starts_at.astimezone(STOCKHOLM)
         form.datum.data, form.starttid.data = local.date(), local.time()
         form.sluttid.data = mote.ends_at.astimezone(STOCKHOLM).time() if mote.ends_at else None
@@ -51,8 +57,15 @@ def _mote_fields(group: Ledningsgrupp, form: MoteForm) -> services.MoteFields:
         if form.sluttid.data
         else None
     )
-    justerare = next((m for m in group.ledamoter if m.id == form.justerare_id.data), None)
-    return services.MoteFields(starts, ends, form.plats.data or "", justerare)
+    members = {m.id: m for m in group.ledamoter}
+    return services.MoteFields(
+        starts,
+        ends,
+        form.plats.data or "",
+        members.get(form.justerare_id.data),
+        ordforande=members.get(form.ordforande_id.data),
+        sekreterare=members.get(form.sekreterare_id.data),
+    )
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/moten/nytt", methods=["GET", "POST"])
