@@ -698,8 +698,14 @@ def _check_decisions(mote: Mote, protokoll: list[PunktProtokoll], scope: Scope) 
     mote_on = queries.local_date(mote.starts_at)
     outside: list[FieldError] = []
     wrong: list[FieldError] = []
+    # All the items' brister at once, not one statement per item (held here: the session's
+    # identity map keeps only weak references).
+    loaded = queries.brister_by_id(
+        e.punkt.brist_id for e in protokoll if e.punkt.brist_id is not None
+    )
     for entry in protokoll:
-        brist, beslut = entry.punkt.brist, entry.beslut
+        brist_id, beslut = entry.punkt.brist_id, entry.beslut
+        brist = loaded.get(brist_id) if brist_id is not None else None
         if beslut is None or entry.is_deferred or brist is None:
             continue
         if not scope.allows(domain.operation_for(beslut.typ), brist.verksamhet_id):

@@ -17,10 +17,12 @@ from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.meetings import services
 from systemfel.meetings.domain import MotesStatus
-from systemfel.meetings.models import Ledamot, Ledningsgrupp
+from systemfel.meetings.models import Ledamot, Ledningsgrupp, Mote, Punkt
 from systemfel.notifications.models import OutboxMessage
 from systemfel.verksamheter.scope import Scope
+from tests import factories
 from tests.pages import resubmitted
+from tests.sql import count_statements
 from tests.web import test_meetings_web
 from tests.web.test_meetings_web import (
     DAY,
@@ -437,3 +439,37 @@ def test_an_officer_from_another_group_is_refused_beside_the_field(app, planned,
     )
     assert response.status_code == 422
     assert 'value="Stadshuset"' in response.get_data(as_text=True)
+
+
+def test_the_confirmation_page_statement_count_does_not_grow_with_items(app, planned, login, world):
+    client = login("samordnare")
+    _propose_and_faststall(app, planned, client)
+    url = f"/moten/{planned['mote']}/protokoll"
+    client.post(url, _escalating(app, planned, granska="1"))
+    data = _escalating(app, planned, granska="1")
+    with count_statements(app) as few:
+        assert client.post(url, data).status_code == 200
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        ombud = db.session.get(type(world.users["ombud"]), world.users["ombud"].id)
+        mote = db.session.get(Mote, planned["mote"])
+        for n in range(8):
+            brist = factories.brist(home, ombud, titel=f"Extra {n}", niva=Niva.LOKAL)
+            mote.punkter.append(
+                Punkt(key=f"brist:{brist.id}", sektion="nya", position=100 + n, brist_id=brist.id)
+            )
+        db.session.commit()
+        db.session.remove()
+    data = _protokoll_data(
+        app,
+        planned,
+        {
+            planned["brist"]: {"beslut_typ": "eskalera", "beslut_till_niva": "central"},
+        },
+        granska="1",
+    )
+    with count_statements(app) as many:
+        response = client.post(url, data)
+        assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert "Verkställ besluten</h1>" in response.get_data(as_text=True)
+    assert many["n"] == few["n"]

@@ -10,7 +10,7 @@ from wtforms import Field
 from systemfel.access import current_scope
 from systemfel.brister.domain import Niva, Utfall
 from systemfel.dbtypes import utcnow
-from systemfel.errors import FieldError
+from systemfel.errors import ConflictError, DomainError, FieldError
 from systemfel.formtools import Outcome, run_verb, show_conflict, submitted_version
 from systemfel.meetings import present, services
 from systemfel.meetings.domain import (
@@ -123,14 +123,20 @@ def _check_protokoll(mote: Mote, punkter: list[Punkt], form: ProtokollForm) -> O
         error = FieldError(services.DAGORDNING_CHANGED)
         _show_protokoll_errors(form, (error,))
         return Outcome(errors=(error,))
-    outcome = run_verb(
-        lambda: services.check_protokoll(
+    # A check writes nothing: no commit (which would expire every item and reload each).
+    try:
+        services.check_protokoll(
             mote=mote,
             protokoll=written,
             expected_version=submitted_version(form),
             scope=current_scope(),
         )
-    )
+    except ConflictError as conflict:
+        outcome: Outcome = Outcome(errors=tuple(conflict.errors), conflict=conflict)
+    except DomainError as error:
+        outcome = Outcome(errors=tuple(error.errors))
+    else:
+        outcome = Outcome()
     _show_protokoll_errors(form, outcome.errors)
     return outcome
 
