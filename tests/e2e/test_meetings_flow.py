@@ -71,6 +71,7 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     page.get_by_label("Sluttid").fill("15:00")
     page.get_by_label("Plats eller länk").fill("Stadshuset, sal 2")
     page.get_by_label("Justerare").select_option(label="Lena Ledamot, Regionens psykiatri")
+    page.get_by_label("Sekreterare").select_option(label="Lena Ledamot, Regionens psykiatri")
     axe_audit.check(page)
     page.get_by_role("button", name="Spara").click()
 
@@ -83,6 +84,9 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     axe_audit.check(page)
     page.get_by_role("button", name="Fastställ dagordningen").click()
     expect(page.get_by_text("Dagordningen är fastställd.")).to_be_visible()
+    # Who the agenda reaches is said before it is sent.
+    expect(page.get_by_text("Dagordningen skickas till 1 av 1 ledamot.")).to_be_visible()
+    expect(page.locator("#dagordning")).to_contain_text("Kort beskrivning")
     axe_audit.check(page)
 
     # The minutes: escalate the brist to central level, and apply.
@@ -118,6 +122,7 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     page.get_by_role("button", name="Justera protokollet").click()
     expect(page.get_by_text("Protokollet är justerat och låst.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Beslut: Eskalera. Till Central nivå.")
+    expect(page.locator("main")).to_contain_text("Till justerare valdes Lena Ledamot.")
     axe_audit.check(page)
     page.screenshot(path=SCREENSHOT, full_page=True)
 
