@@ -14,7 +14,12 @@ from docx.document import Document
 from docx.shared import Cm
 from icalendar import Calendar, Event, vCalAddress
 
-from systemfel.docx_tools import TABLE_STYLE, new_document
+from systemfel.docx_tools import (
+    TABLE_STYLE,
+    add_header_and_page_numbers,
+    new_document,
+    set_properties,
+)
 from systemfel.exports import cleaned, one_line
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -77,6 +82,8 @@ class MoteDoc:
     status_line: str = ""
     members: tuple[tuple[str, str], ...] = ()
     justerare: str = ""
+    ordforande: str = ""
+    sekreterare: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,10 +229,33 @@ def _title(kind: str, doc: MoteDoc) -> str:
     return f"{kind}, {doc.ledningsgrupp}, {_local(doc.starts_at, 'starts_at').date().isoformat()}"
 
 
-def dagordning_docx(doc: MoteDoc) -> bytes:
+def doc_title(kind: str, doc: MoteDoc) -> str:
+    """The document's title (its properties, its running header)."""
+    return _title(kind, doc)
+
+
+def author(doc: MoteDoc) -> str:
+    """Who a meeting's document is from: the ledningsgrupp (never the program that wrote it)."""
+    return doc.ledningsgrupp
+
+
+def _finished(document: Document, kind: str, doc: MoteDoc, at: datetime | None) -> None:
+    """The document's own properties, a running header and "Sida X av Y" at the foot."""
+    set_properties(
+        document,
+        title=_title(kind, doc),
+        author=author(doc),
+        subject=f"{kind} för {doc.ledningsgrupp}",
+        at=at or datetime.now(UTC),
+    )
+    add_header_and_page_numbers(document, _title(kind, doc))
+
+
+def dagordning_docx(doc: MoteDoc, at: datetime | None = None) -> bytes:
     """The agenda ("Dagordning") as DOCX: head, "Kallade", then each item with why and facts."""
     doc = cleaned(doc)
     document = new_document(_title("Dagordning", doc))
+    _finished(document, "Dagordning", doc, at)
     _add_head(document, "Dagordning", doc, with_status=True)
     _add_members(document, "Kallade", doc.members)
     for section, item in _sections(doc.items):
@@ -237,14 +267,19 @@ def dagordning_docx(doc: MoteDoc) -> bytes:
     return _to_bytes(document)
 
 
-def protokoll_docx(doc: MoteDoc) -> bytes:
+def protokoll_docx(doc: MoteDoc, at: datetime | None = None) -> bytes:
     """The minutes ("Protokoll") as DOCX: head, "Närvarande", notes and decisions, "Justeras".
 
     The agenda's reasons and facts are left out: the minutes record what was said and decided.
     """
     doc = cleaned(doc)
     document = new_document(_title("Protokoll", doc))
+    _finished(document, "Protokoll", doc, at)
     _add_head(document, "Protokoll", doc, with_status=False)
+    if doc.ordforande:
+        document.add_paragraph(f"Ordförande: {doc.ordforande}")
+    if doc.sekreterare:
+        document.add_paragraph(f"Sekreterare: {doc.sekreterare}")
     _add_members(document, "Närvarande", doc.members)
     for section, item in _sections(doc.items):
         _add_item_heading(document, section, item)
@@ -254,6 +289,11 @@ def protokoll_docx(doc: MoteDoc) -> bytes:
             document.add_paragraph().add_run(item.decision).bold = True
         if item.not_dealt_with:
             document.add_paragraph().add_run(NOT_DEALT_WITH).italic = True
+    if doc.sekreterare:
+        document.add_heading("Vid protokollet", level=1)
+        document.add_paragraph()
+        document.add_paragraph(SIGNATURE_LINE)
+        document.add_paragraph(doc.sekreterare)
     document.add_heading("Justeras", level=1)
     # Room to sign above the line, the name printed below it.
     document.add_paragraph()

@@ -1,9 +1,10 @@
 """The rules of ledningsgrupp meetings: statuses, what goes on the agenda and why, decisions."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from systemfel.brister.domain import Niva, Utfall, next_level
 from systemfel.followups.domain import SvarTyp
@@ -54,6 +55,31 @@ MOTES_STATUS_LABELS = {
 
 class MoteRefused(ValueError):
     """A step the meeting's status does not allow; the message is for the user."""
+
+
+def has_started(starts_at: datetime, now: datetime) -> bool:
+    """Has the meeting begun? Its minutes, decisions and justering wait for its start.
+
+    Both times are aware; the comparison is of instants, so a DST change between them
+    does not move the boundary. The start minute itself counts as started.
+    """
+    return now >= starts_at
+
+
+def check_started(starts_at: datetime, now: datetime) -> None:
+    """Refuse minutes, decisions and justering before the meeting has started.
+
+    Before the start nothing has been decided: a brist must not be closed or escalated by a
+    meeting that has not happened (issue 13).
+    """
+    if not has_started(starts_at, now):
+        raise MoteRefused(NOT_STARTED)
+
+
+NOT_STARTED = N_(
+    "Mötet har inte börjat än. Protokollet kan sparas, besluten verkställas och protokollet "
+    "justeras först när mötet har börjat."
+)
 
 
 def check_dagordning_editable(status: MotesStatus) -> None:
@@ -512,6 +538,42 @@ class Beslut:
     organ_namn: str = ""
 
 
+# The fields each kind of decision has besides its text (Beslut's attribute names). The
+# minutes form shows one group of fields per kind and reads only the chosen kind's.
+DECISION_FIELDS: dict[BeslutTyp, tuple[str, ...]] = {
+    BeslutTyp.INFORMATION: (),
+    BeslutTyp.ATGARD: ("ansvarig", "senast_on"),
+    BeslutTyp.BEVAKA: ("senast_on",),
+    BeslutTyp.ESKALERA: ("till_niva",),
+    BeslutTyp.AVSLUTA: ("utfall",),
+    BeslutTyp.LYFTA: ("organ_typ", "organ_namn"),
+}
+
+_EMPTY_DECISION_FIELDS: dict[str, Any] = {
+    "ansvarig": "",
+    "senast_on": None,
+    "till_niva": None,
+    "utfall": None,
+    "organ_typ": None,
+    "organ_namn": "",
+}
+
+
+def only_fields_of(beslut: Beslut) -> Beslut:
+    """The decision with only its own kind's fields, and its text.
+
+    What another kind's fields held, left over from a changed mind in the form, is not part
+    of the decision.
+    """
+    own = DECISION_FIELDS[beslut.typ]
+    return replace(beslut, **{k: v for k, v in _EMPTY_DECISION_FIELDS.items() if k not in own})
+
+
+def decision_kinds_at(niva: Niva) -> tuple[BeslutTyp, ...]:
+    """The kinds of decision the minutes offer on a brist at `niva`."""
+    return tuple(typ for typ in BeslutTyp if decision_allowed_at(typ, niva))
+
+
 def operation_for(typ: BeslutTyp) -> Operation:
     """What the person saving the minutes must be allowed on the brist to carry out `typ`.
 
@@ -560,6 +622,53 @@ def decision_problem(beslut: Beslut, niva: Niva, mote_on: date) -> tuple[str, st
     return None
 
 
+# --- What members prepare from ----------------------------------------------------------------
+
+# The agenda's short description of a brist is at most this many characters.
+SHORT_DESCRIPTION_LENGTH = 200
+
+
+def short_description(beskrivning: str, limit: int = SHORT_DESCRIPTION_LENGTH) -> str:
+    """The first sentence of a brist's description, for the agenda (members prepare from it).
+
+    A sentence ends at ".", "!" or "?" followed by a space, or at a line break; whitespace is
+    made single. Longer than `limit`: cut at the last whole word and ended with "…".
+    """
+    text = beskrivning.strip().split("\n", 1)[0] if beskrivning.strip() else ""
+    text = " ".join(text.split())
+    for index, char in enumerate(text):
+        if char in ".!?" and (index + 1 == len(text) or text[index + 1] == " "):
+            text = text[: index + 1]
+            break
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
+# --- Who the agenda reaches -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaReach:
+    """How many members an agenda e-mail reaches, and who it cannot (named, to be told)."""
+
+    reached: int
+    total: int
+    missing: tuple[str, ...]
+
+
+def agenda_reach(members: Sequence[tuple[str, str]]) -> AgendaReach:
+    """From (namn, epost) per member: who gets the agenda by e-mail and who has no address.
+
+    A blank or whitespace-only address counts as none; the missing keep the group's order.
+    """
+    missing = tuple(namn for namn, epost in members if not epost.strip())
+    return AgendaReach(reached=len(members) - len(missing), total=len(members), missing=missing)
+
+
 # --- What the minutes propose ----------------------------------------------------------------
 
 # A proposed "bevaka" is watched until about the next meeting (groups meet 2-4 times a year).
@@ -577,6 +686,12 @@ def proposed_decision(skal: Skal, niva: Niva) -> BeslutTyp | None:
     if proposed is not None and not decision_allowed_at(proposed, niva):
         return BeslutTyp.BEVAKA
     return proposed
+
+
+def escalation_targets(niva: Niva) -> tuple[Niva, ...]:
+    """The levels a brist at `niva` can be escalated to: only higher ones (none at central)."""
+    order = list(Niva)
+    return tuple(order[order.index(niva) + 1 :])
 
 
 def decision_allowed_at(typ: BeslutTyp, niva: Niva) -> bool:

@@ -75,6 +75,8 @@ class MoteForm(GuardedForm):
         validators=[DataRequired(REQUIRED), Length(max=500, message=_l("Högst 500 tecken."))],
     )
     justerare_id = SelectField(_l("Justerare"), coerce=optional_int, validators=[Optional()])
+    ordforande_id = SelectField(_l("Ordförande"), coerce=optional_int, validators=[Optional()])
+    sekreterare_id = SelectField(_l("Sekreterare"), coerce=optional_int, validators=[Optional()])
     version = HiddenField()
 
 
@@ -123,7 +125,10 @@ class PunktProtokollForm(SubForm):
         _l("Ansvarig organisation"), validators=[Optional(), Length(max=200)]
     )
     beslut_senast_on = DateField(
-        _l("Senast / bevakas till"), validators=[Optional()], render_kw={"inputmode": "numeric"}
+        _l("Åtgärdas senast"), validators=[Optional()], render_kw={"inputmode": "numeric"}
+    )
+    beslut_bevaka_on = DateField(
+        _l("Bevakas till"), validators=[Optional()], render_kw={"inputmode": "numeric"}
     )
     beslut_till_niva = SelectField(
         _l("Eskaleras till"),

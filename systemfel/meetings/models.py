@@ -113,6 +113,9 @@ class Mote(Model):
     )
     # Kept as text: the minutes name their justerare even if the member later leaves.
     justerare_namn: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Chosen among the members, kept as names like the justerare's: the minutes name them.
+    ordforande_namn: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    sekreterare_namn: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     faststalld_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,12 +4,13 @@ from datetime import date, timedelta
 
 from flask_babel import format_date, gettext
 
-from systemfel.brister.domain import Niva, Status
+from systemfel.brister.domain import HandelseTyp, Niva, Status
 from systemfel.clock import STOCKHOLM
 from systemfel.dates import day
 from systemfel.followups.domain import SvarTyp
-from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc
-from systemfel.meetings.domain import BeslutTyp, MotesStatus, Sektion, Skal
+from systemfel.meetings import queries
+from systemfel.meetings.documents import DocItem, IcsEvent, MoteDoc, swedish_datetime_range
+from systemfel.meetings.domain import Beslut, BeslutTyp, MotesStatus, Sektion, Skal
 from systemfel.meetings.models import Mote, Punkt
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -20,7 +21,15 @@ def facts_of(punkt: Punkt) -> tuple[tuple[str, str], ...]:
     facts = punkt.facts or {}
     if not facts:
         return ()
-    rows = [
+    rows = []
+    if facts.get("kort"):
+        rows.append((gettext("Kort beskrivning"), facts["kort"]))
+    if facts.get("senaste_typ") in set(HandelseTyp):
+        event = f"{facts['senaste_on']}: {gettext(HandelseTyp(facts['senaste_typ']).label)}"
+        if facts.get("senaste_text"):
+            event += f" – {facts['senaste_text']}"
+        rows.append((gettext("Senaste händelse"), event))
+    rows += [
         (gettext("Nivå"), gettext(Niva(facts["niva"]).label)),
         (gettext("Myndighet"), facts["myndighet"]),
         (gettext("Status"), gettext(Status(facts["status"]).label)),
@@ -39,25 +48,41 @@ def decision_of(punkt: Punkt) -> str:
     """The decision as one sentence, for the minutes."""
     if punkt.beslut_typ is None:
         return ""
-    parts = [gettext("Beslut: %(typ)s.", typ=gettext(punkt.beslut_typ.label))]
-    if punkt.beslut_typ == BeslutTyp.ESKALERA and punkt.beslut_till_niva:
-        parts.append(gettext("Till %(niva)s.", niva=gettext(punkt.beslut_till_niva.label)))
-    if punkt.beslut_typ == BeslutTyp.LYFTA and punkt.beslut_organ_typ:
+    return beslut_in_words(
+        Beslut(
+            typ=punkt.beslut_typ,
+            text=punkt.beslut_text,
+            ansvarig=punkt.beslut_ansvarig,
+            senast_on=punkt.beslut_senast_on,
+            till_niva=punkt.beslut_till_niva,
+            utfall=punkt.beslut_utfall,
+            organ_typ=punkt.beslut_organ_typ,
+            organ_namn=punkt.beslut_organ_namn,
+        )
+    )
+
+
+def beslut_in_words(beslut: Beslut) -> str:
+    """A decision, saved or about to be carried out, as one sentence."""
+    parts = [gettext("Beslut: %(typ)s.", typ=gettext(beslut.typ.label))]
+    if beslut.typ == BeslutTyp.ESKALERA and beslut.till_niva:
+        parts.append(gettext("Till %(niva)s.", niva=gettext(beslut.till_niva.label)))
+    if beslut.typ == BeslutTyp.LYFTA and beslut.organ_typ:
         parts.append(
             gettext(
                 "Till %(organ)s (%(typ)s).",
-                organ=punkt.beslut_organ_namn,
-                typ=gettext(punkt.beslut_organ_typ.label),
+                organ=beslut.organ_namn,
+                typ=gettext(beslut.organ_typ.label),
             )
         )
-    if punkt.beslut_typ == BeslutTyp.AVSLUTA and punkt.beslut_utfall:
-        parts.append(gettext("Utfall: %(utfall)s.", utfall=gettext(punkt.beslut_utfall.label)))
-    if punkt.beslut_ansvarig:
-        parts.append(gettext("Ansvarig: %(vem)s.", vem=punkt.beslut_ansvarig))
-    if punkt.beslut_senast_on:
-        parts.append(gettext("Senast: %(datum)s.", datum=day(punkt.beslut_senast_on)))
-    if punkt.beslut_text:
-        parts.append(punkt.beslut_text)
+    if beslut.typ == BeslutTyp.AVSLUTA and beslut.utfall:
+        parts.append(gettext("Utfall: %(utfall)s.", utfall=gettext(beslut.utfall.label)))
+    if beslut.ansvarig:
+        parts.append(gettext("Ansvarig: %(vem)s.", vem=beslut.ansvarig))
+    if beslut.senast_on:
+        parts.append(gettext("Senast: %(datum)s.", datum=day(beslut.senast_on)))
+    if beslut.text:
+        parts.append(beslut.text)
     return " ".join(parts)
 
 
@@ -78,8 +103,31 @@ def protokoll_in_words(mote: Mote) -> dict[tuple[str, int | None], str]:
     return words
 
 
+def _filled(mote: Mote, punkt: Punkt, following: Mote | None) -> str:
+    """What the minutes say of a fixed item without anyone writing it (issue 13).
+
+    §2 "Val av justerare" names the justerare; "Nästa möte" the group's next planned meeting.
+    """
+    if punkt.key == "justerare" and mote.justerare_namn:
+        return gettext("Till justerare valdes %(namn)s.", namn=mote.justerare_namn)
+    if punkt.key == "nasta_mote" and following is not None:
+        when = swedish_datetime_range(
+            following.starts_at.astimezone(STOCKHOLM),
+            following.ends_at.astimezone(STOCKHOLM) if following.ends_at else None,
+        )
+        # Mid-sentence the weekday is lower-case ("Nästa möte: tisdag 9 mars …").
+        when = when[:1].lower() + when[1:]
+        return gettext("Nästa möte: %(when)s, %(plats)s.", when=when, plats=following.plats)
+    return ""
+
+
 def doc_items(mote: Mote) -> tuple[DocItem, ...]:
     """The visible items, numbered in order, with what the agenda and minutes say of each."""
+    following = (
+        queries.next_mote(mote)
+        if any(p.key == "nasta_mote" for p in mote.visible_punkter)
+        else None
+    )
     return tuple(
         DocItem(
             number=number,
@@ -90,7 +138,7 @@ def doc_items(mote: Mote) -> tuple[DocItem, ...]:
             reasons=tuple(gettext(Skal(reason).label) for reason in punkt.skal),
             facts=facts_of(punkt),
             notes=punkt.anteckning,
-            decision=decision_of(punkt),
+            decision=decision_of(punkt) or _filled(mote, punkt, following),
             not_dealt_with=punkt.is_deferred,
         )
         for number, punkt in enumerate(mote.visible_punkter, start=1)
@@ -131,6 +179,8 @@ def mote_doc(mote: Mote) -> MoteDoc:
         status_line=status_line(mote),
         members=attendees(mote),
         justerare=mote.justerare_namn,
+        ordforande=mote.ordforande_namn,
+        sekreterare=mote.sekreterare_namn,
     )
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
 from systemfel.auth.domain import Role
 from systemfel.auth.models import User, user_verksamhet
-from systemfel.brister.domain import Niva, Status
-from systemfel.brister.models import Brist
+from systemfel.brister.domain import HandelseTyp, Niva, Status
+from systemfel.brister.models import Brist, Handelse
 from systemfel.clock import STOCKHOLM
 from systemfel.extensions import db
 from systemfel.followups import queries as followups_queries
@@ -127,6 +127,21 @@ def previous_mote(mote: Mote) -> Mote | None:
             Mote.id != mote.id,
         )
         .order_by(Mote.starts_at.desc())
+        .limit(1)
+    )
+
+
+def next_mote(mote: Mote) -> Mote | None:
+    """Return the group's next meeting after this one that is not yet held (planned)."""
+    return db.session.scalar(
+        select(Mote)
+        .where(
+            Mote.ledningsgrupp_id == mote.ledningsgrupp_id,
+            Mote.starts_at > mote.starts_at,
+            Mote.status.not_in(HELD),
+            Mote.id != mote.id,
+        )
+        .order_by(Mote.starts_at)
         .limit(1)
     )
 
@@ -297,6 +312,28 @@ def lage_of(ids: Iterable[int]) -> dict[int, tuple[Niva, bool]]:
             select(Brist.id, Brist.niva, Brist.status).where(Brist.id.in_(chunk))
         )
         found.update((brist_id, (niva, status == Status.STANGD)) for brist_id, niva, status in rows)
+    return found
+
+
+def latest_events(ids: Iterable[int]) -> dict[int, tuple[HandelseTyp, date, str]]:
+    """Return per brist its latest history entry (the last line of its history).
+
+    Each as its kind, the day it happened and its free text; one statement per chunk.
+    """
+    wanted = list(set(ids))
+    found: dict[int, tuple[HandelseTyp, date, str]] = {}
+    for chunk in _chunks(wanted):
+        latest = (
+            select(sa.func.max(Handelse.id))
+            .where(Handelse.brist_id.in_(chunk))
+            .group_by(Handelse.brist_id)
+        )
+        rows = db.session.execute(
+            select(Handelse.brist_id, Handelse.typ, Handelse.happened_on, Handelse.text).where(
+                Handelse.id.in_(latest)
+            )
+        )
+        found.update((brist_id, (typ, on, text)) for brist_id, typ, on, text in rows)
     return found
 
 

@@ -202,14 +202,21 @@ class MoteFields:
     ends_at: datetime | None
     plats: str
     justerare: Ledamot | None
+    ordforande: Ledamot | None = None
+    sekreterare: Ledamot | None = None
 
 
 def _check_mote(group: Ledningsgrupp, fields: MoteFields) -> None:
     refuse_personnummer(plats=fields.plats)
     if fields.ends_at is not None and fields.ends_at <= fields.starts_at:
         raise ValidationError(N_("Sluttiden måste vara efter starttiden."), field="sluttid")
-    if fields.justerare is not None and fields.justerare.ledningsgrupp_id != group.id:
-        raise ValidationError(N_("Välj en ledamot i gruppen."), field="justerare_id")
+    for field, member in (
+        ("justerare_id", fields.justerare),
+        ("ordforande_id", fields.ordforande),
+        ("sekreterare_id", fields.sekreterare),
+    ):
+        if member is not None and member.ledningsgrupp_id != group.id:
+            raise ValidationError(N_("Välj en ledamot i gruppen."), field=field)
 
 
 def plan_mote(*, group: Ledningsgrupp, fields: MoteFields, scope: Scope) -> Mote:
@@ -223,6 +230,8 @@ def plan_mote(*, group: Ledningsgrupp, fields: MoteFields, scope: Scope) -> Mote
         plats=fields.plats.strip(),
         justerare=fields.justerare,
         justerare_namn=fields.justerare.namn if fields.justerare else "",
+        ordforande_namn=fields.ordforande.namn if fields.ordforande else "",
+        sekreterare_namn=fields.sekreterare.namn if fields.sekreterare else "",
     )
     db.session.add(mote)
     db.session.flush()
@@ -250,6 +259,8 @@ def update_mote(*, mote: Mote, fields: MoteFields, expected_version: int, scope:
     )
     mote.justerare = fields.justerare
     mote.justerare_namn = fields.justerare.namn if fields.justerare else ""
+    mote.ordforande_namn = fields.ordforande.namn if fields.ordforande else ""
+    mote.sekreterare_namn = fields.sekreterare.namn if fields.sekreterare else ""
     _flush(expected_version)
 
 
@@ -313,6 +324,7 @@ def _take_snapshots(mote: Mote) -> None:
     with db.session.no_autoflush:
         brister = queries.brister_by_id(ids)
         answers = queries.latest_answer_texts(ids)
+        events = queries.latest_events(ids)
     for punkt in mote.punkter:
         brist = brister.get(punkt.brist_id) if punkt.brist_id else None
         if brist is None:
@@ -328,7 +340,22 @@ def _take_snapshots(mote: Mote) -> None:
             "svar_typ": answer[0] if answer else "",
             "svar_text": answer[1] if answer else "",
             "svar_on": answer[2].isoformat() if answer else "",
+            # What members prepare from (issue 13): the description's first sentence and the
+            # last line of the history, its kind kept so each reader sees it in their language.
+            "kort": domain.short_description(brist.beskrivning),
+            **_latest_event_facts(events.get(brist.id)),
         }
+
+
+def _latest_event_facts(event: tuple[HandelseTyp, date, str] | None) -> dict[str, str]:
+    if event is None:
+        return {}
+    typ, happened_on, text = event
+    return {
+        "senaste_typ": typ.value,
+        "senaste_on": happened_on.isoformat(),
+        "senaste_text": domain.short_description(text),
+    }
 
 
 def _touch(mote: Mote, expected_version: int) -> None:
@@ -647,6 +674,8 @@ def save_protokoll(
     _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
     _check_version(mote, expected_version)
     _check_protokoll_open(mote, apply)
+    now = now or utcnow()
+    _check_started(mote, now)
     _refuse_personnummer_in(protokoll)
     if present is not None:
         mote.narvarande = [[member.namn, member.organisation] for member in present]
@@ -657,11 +686,40 @@ def save_protokoll(
             _write_decision(entry)
     if apply:
         _check_decisions(mote, protokoll, scope)
-        _apply_all(mote, protokoll, user, scope, now or utcnow())
+        _apply_all(mote, protokoll, user, scope, now)
     _touch(mote, expected_version)
 
 
+def check_protokoll(
+    *,
+    mote: Mote,
+    protokoll: list[PunktProtokoll],
+    expected_version: int,
+    scope: Scope,
+    now: datetime | None = None,
+) -> None:
+    """Refuse as save_protokoll(apply=True) would, changing nothing: the confirmation step.
+
+    The page that lists what will be carried out is shown only for minutes that would pass.
+    """
+    _require_in_group(scope, Operation.MANAGE_VERKSAMHET, mote.ledningsgrupp)
+    _check_version(mote, expected_version)
+    _check_protokoll_open(mote, True)
+    _check_started(mote, now or utcnow())
+    _refuse_personnummer_in(protokoll)
+    _check_decisions(mote, protokoll, scope)
+
+
+def _check_started(mote: Mote, now: datetime) -> None:
+    """Refuse minutes, decisions and justering of a meeting that has not begun."""
+    try:
+        domain.check_started(mote.starts_at, now)
+    except MoteRefused as error:
+        raise _refused(error) from error
+
+
 def _check_protokoll_open(mote: Mote, apply: bool) -> None:
+    _refuse_cancelled(mote)  # a meeting called off has no minutes
     try:
         if apply:
             domain.check_decisions_open(mote.status)
@@ -778,8 +836,14 @@ def _check_decisions(mote: Mote, protokoll: list[PunktProtokoll], scope: Scope) 
     mote_on = queries.local_date(mote.starts_at)
     outside: list[FieldError] = []
     wrong: list[FieldError] = []
+    # All the items' brister at once, not one statement per item (held here: the session's
+    # identity map keeps only weak references).
+    loaded = queries.brister_by_id(
+        e.punkt.brist_id for e in protokoll if e.punkt.brist_id is not None
+    )
     for entry in protokoll:
-        brist, beslut = entry.punkt.brist, entry.beslut
+        brist_id, beslut = entry.punkt.brist_id, entry.beslut
+        brist = loaded.get(brist_id) if brist_id is not None else None
         if beslut is None or entry.is_deferred or brist is None:
             continue
         if not scope.allows(domain.operation_for(beslut.typ), brist.verksamhet_id):
@@ -960,6 +1024,7 @@ def justera(
     if not queries.sees_group(scope, mote.ledningsgrupp):
         raise OutOfScope(NOT_YOURS)
     _check_version(mote, expected_version)
+    _refuse_cancelled(mote)
     try:
         domain.check_justering(mote.status)
     except MoteRefused as error:
@@ -967,10 +1032,12 @@ def justera(
     is_justerare = mote.justerare is not None and mote.justerare.user_id == user.id
     if not (is_justerare or scope.allows(Operation.MANAGE_VERKSAMHET)):
         raise PermissionDenied(N_("Bara den valda justeraren eller samordnaren kan justera."))
+    now = now or utcnow()
+    _check_started(mote, now)
     if mote.justerare is None and not mote.justerare_namn:
         raise ValidationError(N_("Välj justerare för mötet först."))
     mote.status = MotesStatus.PROTOKOLL_JUSTERAT
-    mote.justerad_at = now or utcnow()
+    mote.justerad_at = now
     mote.justerad_by = user
     _touch(mote, expected_version)
 

@@ -43,7 +43,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
         "beslut_organ_namn",
     ),
     "lyft": ("organ_namn", "svar_text"),
-    "mote": ("plats", "justerare_namn", "narvarande"),
+    "mote": ("plats", "justerare_namn", "ordforande_namn", "sekreterare_namn", "narvarande"),
     "ledningsgrupp": ("namn", "staende_punkter"),
     "ledamot": ("namn", "organisation"),
     "rapport": ("introduction", "closing", "summaries", "teman", "excluded", "atgarder"),

@@ -1703,9 +1703,7 @@ def compare_facts(
             facts.append(ChangeFact(nummer, "niva", old.niva.value, new.niva.value))
         if old.times_observed != new.times_observed:
             more = "fler" if new.times_observed > old.times_observed else "farre"
-            facts.append(
-                ChangeFact(nummer, more, str(old.times_observed), str(new.times_observed))
-            )
+            facts.append(ChangeFact(nummer, more, str(old.times_observed), str(new.times_observed)))
         if set(new.actions) - set(old.actions):
             facts.append(ChangeFact(nummer, "atgarder"))
     return facts

@@ -42,7 +42,8 @@ def _log_in(page, email: str, axe_audit) -> None:
 
 def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     brist_id, nummer = _lokal_brist(app, world)
-    day = local_today() + timedelta(days=7)
+    # Yesterday's meeting: its minutes are written after it has started (issue 13).
+    day = local_today() - timedelta(days=1)
 
     # The samordnare creates the group and adds the psychiatry's representative with a login.
     _log_in(page, world.users["samordnare"].email, axe_audit)
@@ -73,6 +74,7 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     page.get_by_label("Sluttid").fill("15:00")
     page.get_by_label("Plats eller länk").fill("Stadshuset, sal 2")
     page.get_by_label("Justerare").select_option(label="Lena Ledamot, Regionens psykiatri")
+    page.get_by_label("Sekreterare").select_option(label="Lena Ledamot, Regionens psykiatri")
     axe_audit.check(page)
     page.get_by_role("button", name="Spara").click()
 
@@ -85,6 +87,9 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     axe_audit.check(page)
     page.get_by_role("button", name="Fastställ dagordningen").click()
     expect(page.get_by_text("Dagordningen är fastställd.")).to_be_visible()
+    # Who the agenda reaches is said before it is sent.
+    expect(page.get_by_text("Dagordningen skickas till 1 av 1 ledamot.")).to_be_visible()
+    expect(page.locator("#dagordning")).to_contain_text("Kort beskrivning")
     axe_audit.check(page)
 
     # Her start page now shows the meeting and the state of its agenda, with a link.
@@ -103,8 +108,16 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     )
     punkt.get_by_label("Anteckningar").fill("Psykiatrin och kommunen ser samma mönster.")
     punkt.get_by_label("Eskalera", exact=True).check()
+    # Without JavaScript each kind's fields wait in a closed <details>; only higher levels.
+    punkt.get_by_text("Uppgifter om beslutet är: Eskalera").click()
+    expect(punkt.get_by_label("Eskaleras till").locator("option")).to_have_count(2)
     punkt.get_by_label("Eskaleras till").select_option("central")
     punkt.get_by_label("Beslutet i ord / åtgärd").fill("Lyfts till samordningsförbundet.")
+    axe_audit.check(page)
+    # The irreversible step is confirmed on a page that lists what will be carried out.
+    page.get_by_role("button", name="Gå vidare till att verkställa besluten").click()
+    expect(page.get_by_role("heading", level=1, name="Verkställ besluten")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Beslut: Eskalera. Till Central nivå.")
     axe_audit.check(page)
     page.get_by_role("button", name="Spara protokollet och verkställ besluten").click()
     expect(page.get_by_text("Protokollet är sparat och besluten är verkställda.")).to_be_visible()
@@ -123,6 +136,7 @@ def test_plan_propose_faststall_decide_and_justera(page, app, world, axe_audit):
     page.get_by_role("button", name="Justera protokollet").click()
     expect(page.get_by_text("Protokollet är justerat och låst.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Beslut: Eskalera. Till Central nivå.")
+    expect(page.locator("main")).to_contain_text("Till justerare valdes Lena Ledamot.")
     axe_audit.check(page)
     page.screenshot(path=SCREENSHOT, full_page=True)
 

@@ -86,7 +86,13 @@ def hold(mote: Mote, user, decisions: dict[int, Beslut] | None = None, deferred=
         expected_version=mote.version,
         apply=True,
         user=user,
+        now=after_start(mote),
     )
+
+
+def after_start(mote: Mote) -> datetime:
+    """Two hours into the meeting: minutes, decisions and justering wait for its start."""
+    return mote.starts_at + timedelta(hours=2)
 
 
 @pytest.fixture
@@ -355,7 +361,11 @@ def test_justering_locks_the_minutes(scene, samordnare):
             scope=scope_for(scene.ombud), mote=mote, user=scene.ombud, expected_version=mote.version
         )
     services.justera(
-        scope=Scope.everything(), mote=mote, user=samordnare, expected_version=mote.version
+        scope=Scope.everything(),
+        mote=mote,
+        user=samordnare,
+        expected_version=mote.version,
+        now=after_start(mote),
     )
     db.session.commit()
     assert mote.status == MotesStatus.PROTOKOLL_JUSTERAT
@@ -390,6 +400,7 @@ def test_notes_can_be_corrected_after_the_decisions_but_decisions_stay(scene, sa
         expected_version=mote.version,
         apply=False,
         user=samordnare,
+        now=after_start(mote),
     )
     db.session.commit()
     assert punkt.anteckning == "Rättad anteckning"
@@ -416,6 +427,7 @@ def test_personnummer_in_minutes_is_refused(scene, samordnare):
             expected_version=mote.version,
             apply=False,
             user=samordnare,
+            now=after_start(mote),
         )
 
 

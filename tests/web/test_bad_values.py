@@ -4,10 +4,11 @@ every error page is Swedish."""
 
 import re
 import string
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.exceptions import BadRequest
@@ -18,7 +19,7 @@ from wtforms.fields.core import UnboundField
 
 from systemfel.bounds import LARGEST_INT
 from systemfel.brister.models import Brist, Observation
-from systemfel.clock import local_today
+from systemfel.clock import STOCKHOLM, local_today
 from systemfel.exports import clean_text
 from systemfel.extensions import db
 from systemfel.forms import BaseForm, DateField, SubForm
@@ -26,7 +27,7 @@ from systemfel.verksamheter.models import Myndighet, Omrade
 from tests.conftest import Client
 from tests.pages import resubmitted
 from tests.web.test_bad_input import assert_refused
-from tests.web.test_meetings_web import _propose_and_faststall, _protokoll_data, planned  # noqa: F401
+from tests.web.test_meetings_web import DAY, _propose_and_faststall, _protokoll_data, planned  # noqa: F401
 
 TOO_LARGE = (str(LARGEST_INT + 1), "1" + "0" * 30)
 CONTROL = "\x00\x01\x08\x0b\x0c\x0e\x1f\ufffe\uffff"
@@ -301,12 +302,13 @@ def test_a_body_over_the_limit_is_refused_with_a_swedish_page(app, world, login)
 
 def test_a_minutes_save_for_another_agenda_is_refused_like_any_form(app, planned, login):  # noqa: F811
     """Items that are not the agenda's (removed, added, or ids beyond the database): 422."""
-    client = login("samordnare")
-    _propose_and_faststall(app, planned, client)
-    data = _protokoll_data(app, planned)
-    data["punkter-0-punkt_id"] = str(LARGEST_INT + 1)
-
-    response = client.post(f"/moten/{planned['mote']}/protokoll", data)
+    # After the meeting's start (minutes wait for it: issue 13).
+    with time_machine.travel(datetime.combine(DAY, time(15), STOCKHOLM), tick=True):
+        client = login("samordnare")
+        _propose_and_faststall(app, planned, client)
+        data = _protokoll_data(app, planned)
+        data["punkter-0-punkt_id"] = str(LARGEST_INT + 1)
+        response = client.post(f"/moten/{planned['mote']}/protokoll", data)
 
     assert response.status_code == 422
     assert "Dagordningen har ändrats sedan sidan laddades." in response.get_data(as_text=True)

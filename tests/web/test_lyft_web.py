@@ -90,7 +90,7 @@ def test_the_proposal_for_a_central_brist_saves_as_shown(app, held, login):
     index = _index_of(app, held["mote"], held["brist"])
     data = resubmitted(page, verkstall="1")
     assert data[f"punkter-{index}-beslut_typ"] == "bevaka"
-    assert data[f"punkter-{index}-beslut_senast_on"] == (_day() + timedelta(days=91)).isoformat()
+    assert data[f"punkter-{index}-beslut_bevaka_on"] == (_day() + timedelta(days=91)).isoformat()
     response = client.post(url, data)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _status(app, held["mote"]) == MotesStatus.GENOMFORT
@@ -106,7 +106,7 @@ def _lift(app, held, client, **overrides):
     data = resubmitted(client.get(url), verkstall="1")
     data |= {
         f"punkter-{index}-beslut_typ": "lyfta",
-        f"punkter-{index}-beslut_senast_on": "",
+        f"punkter-{index}-beslut_bevaka_on": "",
         f"punkter-{index}-beslut_organ_typ": "samordningsforbund",
         f"punkter-{index}-beslut_organ_namn": BODY,
         f"punkter-{index}-beslut_text": "Förbundet tar det vidare.",

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from systemfel.auth.domain import Role
@@ -24,6 +25,13 @@ from systemfel.verksamheter.scope import Scope
 from tests import factories
 
 DAY = date(2026, 12, 8)
+
+
+@pytest.fixture(autouse=True)
+def _after_the_meeting_started():
+    """The clock stands two hours into the meeting on DAY: minutes wait for its start."""
+    with time_machine.travel(datetime.combine(DAY, time(15), STOCKHOLM), tick=True):
+        yield
 
 
 @pytest.fixture

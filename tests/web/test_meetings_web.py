@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 import docx
 import pytest
+import time_machine
 from icalendar import Calendar
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -29,6 +30,13 @@ READ = {"ombud", "samordnare", "ledningsgrupp", "admin"}
 MANAGE = {"samordnare", "admin"}
 WORK = {"ombud", "samordnare", "admin"}
 DAY = date(2026, 12, 8)
+
+
+@pytest.fixture(autouse=True)
+def _after_the_meeting_started():
+    """The clock stands two hours into the meeting on DAY: minutes wait for its start."""
+    with time_machine.travel(datetime.combine(DAY, time(15), STOCKHOLM), tick=True):
+        yield
 
 
 @pytest.fixture
@@ -702,7 +710,7 @@ def test_minutes_errors_land_beside_the_field_of_the_punkt_they_concern(app, pla
     first = index[planned["brist"]]
     # Both refusals at once, each beside its own punkt's field, and linked from the summary.
     assert f'id="punkter-{index[second]}-beslut_ansvarig-error"' in page
-    assert f'id="punkter-{first}-beslut_senast_on-error"' in page
+    assert f'id="punkter-{first}-beslut_bevaka_on-error"' in page
     assert f'id="punkter-{first}-beslut_ansvarig-error"' not in page
     assert f'href="#punkter-{index[second]}-beslut_ansvarig"' in page
     assert _mote(app, planned["mote"]).status == MotesStatus.DAGORDNING_FASTSTALLD

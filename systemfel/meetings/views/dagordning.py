@@ -3,8 +3,9 @@
 from collections.abc import Callable
 from datetime import datetime
 
+from babel.lists import format_list
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, login_required
 
 from systemfel.access import current_scope, requires
@@ -13,7 +14,7 @@ from systemfel.brister.queries import brist_or_404, find_by_nummer
 from systemfel.clock import STOCKHOLM
 from systemfel.formtools import run_on_form, run_verb, status_for, submitted_version
 from systemfel.meetings import present, services
-from systemfel.meetings.domain import MotesStatus, Sektion
+from systemfel.meetings.domain import MotesStatus, Sektion, agenda_reach
 from systemfel.meetings.forms import AddPunktForm, MoteForm, VersionForm
 from systemfel.meetings.models import Ledningsgrupp, Mote
 from systemfel.meetings.views.common import (
@@ -35,7 +36,13 @@ def _mote_form(group: Ledningsgrupp, mote: Mote | None) -> MoteForm:
     form.justerare_id.choices = [("", gettext("Välj senare"))] + [
         (m.id, f"{m.namn}, {m.organisation}") for m in group.ledamoter
     ]
+    form.ordforande_id.choices = list(form.justerare_id.choices)
+    form.sekreterare_id.choices = list(form.justerare_id.choices)
     if request.method == "GET" and mote is not None:
+        # Stored as names: the member of that name is the one chosen.
+        by_name = {m.namn: m.id for m in group.ledamoter}
+        form.ordforande_id.data = by_name.get(mote.ordforande_namn)
+        form.sekreterare_id.data = by_name.get(mote.sekreterare_namn)
         local = mote.starts_at.astimezone(STOCKHOLM)
         form.datum.data, form.starttid.data = local.date(), local.time()
         form.sluttid.data = mote.ends_at.astimezone(STOCKHOLM).time() if mote.ends_at else None
@@ -51,8 +58,15 @@ def _mote_fields(group: Ledningsgrupp, form: MoteForm) -> services.MoteFields:
         if form.sluttid.data
         else None
     )
-    justerare = next((m for m in group.ledamoter if m.id == form.justerare_id.data), None)
-    return services.MoteFields(starts, ends, form.plats.data or "", justerare)
+    members = {m.id: m for m in group.ledamoter}
+    return services.MoteFields(
+        starts,
+        ends,
+        form.plats.data or "",
+        members.get(form.justerare_id.data),
+        ordforande=members.get(form.ordforande_id.data),
+        sekreterare=members.get(form.sekreterare_id.data),
+    )
 
 
 @blueprint.route("/ledningsgrupper/<int:group_id>/moten/nytt", methods=["GET", "POST"])
@@ -154,7 +168,25 @@ def _render_mote(mote: Mote, add_form: AddPunktForm, status: int = 200):
         status_line=present.status_line(mote),
         statuses=MotesStatus,
         update_due=services.was_sent_before_change(mote),
+        reach_sentence=_reach_sentence(mote),
     ), status
+
+
+def _reach_sentence(mote: Mote) -> str:
+    """The line before sending: "… till 1 av 4 ledamöter; X, Y och Z saknar e-post."."""
+    reach = agenda_reach([(m.namn, m.epost) for m in mote.ledningsgrupp.ledamoter])
+    if reach.total == 0:
+        return gettext("Gruppen har inga ledamöter att skicka dagordningen till.")
+    sentence = ngettext(
+        "Dagordningen skickas till %(reached)d av %(num)d ledamot",
+        "Dagordningen skickas till %(reached)d av %(num)d ledamöter",
+        reach.total,
+        reached=reach.reached,
+    )
+    if not reach.missing:
+        return sentence + "."
+    names = format_list(list(reach.missing), locale=get_locale())
+    return sentence + "; " + gettext("%(names)s saknar e-post.", names=names)
 
 
 def _dagordning_button(mote: Mote, verb: Callable[[int], object], success: str):
@@ -272,8 +304,10 @@ def send_dagordning(mote_id: int):
     )
     flash_outcome(
         outcome,
-        gettext(
-            "Dagordningen läggs i utkorgen till %(antal)d ledamöter.", antal=outcome.value or 0
+        ngettext(
+            "Dagordningen läggs i utkorgen till %(num)d ledamot.",
+            "Dagordningen läggs i utkorgen till %(num)d ledamöter.",
+            outcome.value or 0,
         ),
     )
     return redirect(url_for("meetings.mote", mote_id=mote.id))

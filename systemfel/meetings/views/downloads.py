@@ -35,7 +35,15 @@ def printable(mote_id: int, kind: str):
 
 def _print_context(doc: documents.MoteDoc, kind: str, mote: Mote) -> dict:
     when = documents.swedish_datetime_range(doc.starts_at, doc.ends_at)
-    return {"doc": doc, "kind": kind, "mote": mote, "when": when}
+    title = documents.doc_title("Dagordning" if kind == "dagordning" else "Protokoll", doc)
+    return {
+        "doc": doc,
+        "kind": kind,
+        "mote": mote,
+        "when": when,
+        "author": documents.author(doc),
+        "header": title,
+    }
 
 
 @blueprint.route("/moten/<int:mote_id>/<kind>.<fmt>")
