@@ -198,6 +198,21 @@ def test_every_get_endpoint_is_visited_or_explained(app):
             assert rule.endpoint in visited or rule.endpoint in NOT_VISITED, rule.endpoint
 
 
+# The elements that stick out past the viewport's right edge (innermost first), to say which.
+WIDE_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > window.innerWidth + 1
+        && ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)) {
+      out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "")
+               + " " + Math.round(box.right) + "px: " + (el.textContent || "").trim().slice(0, 40));
+    }
+  }
+  return out.slice(0, 5);
+}"""
+
+
 def _log_in(page, role: str, email: str, problems: list[str]) -> None:
     page.context.clear_cookies()
     page.goto("/login")
@@ -214,7 +229,8 @@ def _check_widths(page, label: str, problems: list[str], shot: str | None = None
         page.set_viewport_size({"width": width, "height": HEIGHT})
         scroll_width, inner_width = page.evaluate(WIDTH_JS)
         if scroll_width > inner_width:
-            problems.append(f"{label} at {width} px: the page is {scroll_width} px wide")
+            wide = page.evaluate(WIDE_JS)
+            problems.append(f"{label} at {width} px: the page is {scroll_width} px wide: {wide}")
         small = page.evaluate(TARGET_SIZE_JS, MIN_TARGET)
         if small:
             problems.append(f"{label} at {width} px: targets under 24×24 px: {small}")
