@@ -205,8 +205,9 @@ WIDE_JS = """() => {
     const box = el.getBoundingClientRect();
     if (box.width && box.right > window.innerWidth + 1
         && ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)) {
-      out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "")
-               + " " + Math.round(box.right) + "px: " + (el.textContent || "").trim().slice(0, 40));
+      const classes = el.className ? "." + String(el.className).split(" ").join(".") : "";
+      const text = (el.textContent || "").trim().slice(0, 40);
+      out.push(el.tagName.toLowerCase() + classes + " " + Math.round(box.right) + "px: " + text);
     }
   }
   return out.slice(0, 5);
