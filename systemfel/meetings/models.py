@@ -12,7 +12,7 @@ from systemfel.brister.domain import Niva, Utfall
 from systemfel.brister.models import Brist
 from systemfel.dbtypes import UTCDateTime, text_enum, utcnow
 from systemfel.extensions import Model, db
-from systemfel.meetings.domain import BeslutTyp, GruppTyp, MotesStatus, OrganTyp, Sektion
+from systemfel.meetings.domain import Beslut, BeslutTyp, GruppTyp, MotesStatus, OrganTyp, Sektion
 from systemfel.verksamheter.models import Verksamhet
 
 
@@ -191,6 +191,22 @@ class Punkt(Model):
 
     mote: Mapped[Mote] = relationship(back_populates="punkter")
     brist: Mapped[Brist | None] = relationship()
+
+    @property
+    def beslut(self) -> Beslut | None:
+        """The decision the minutes record for the item, as the rules see it; None without one."""
+        if self.beslut_typ is None:
+            return None
+        return Beslut(
+            typ=self.beslut_typ,
+            text=self.beslut_text,
+            ansvarig=self.beslut_ansvarig,
+            senast_on=self.beslut_senast_on,
+            till_niva=self.beslut_till_niva,
+            utfall=self.beslut_utfall,
+            organ_typ=self.beslut_organ_typ,
+            organ_namn=self.beslut_organ_namn,
+        )
 
     def __repr__(self) -> str:
         return f"<Punkt {self.id} {self.key} mote={self.mote_id}>"

@@ -46,20 +46,8 @@ def facts_of(punkt: Punkt) -> tuple[tuple[str, str], ...]:
 
 def decision_of(punkt: Punkt) -> str:
     """The decision as one sentence, for the minutes."""
-    if punkt.beslut_typ is None:
-        return ""
-    return beslut_in_words(
-        Beslut(
-            typ=punkt.beslut_typ,
-            text=punkt.beslut_text,
-            ansvarig=punkt.beslut_ansvarig,
-            senast_on=punkt.beslut_senast_on,
-            till_niva=punkt.beslut_till_niva,
-            utfall=punkt.beslut_utfall,
-            organ_typ=punkt.beslut_organ_typ,
-            organ_namn=punkt.beslut_organ_namn,
-        )
-    )
+    beslut = punkt.beslut
+    return beslut_in_words(beslut) if beslut is not None else ""
 
 
 def beslut_in_words(beslut: Beslut) -> str:

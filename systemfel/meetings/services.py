@@ -779,19 +779,7 @@ def differing_protokoll(
 
 def _saved_protokoll(punkt: Punkt) -> PunktProtokoll:
     """What the minutes say of the item as saved."""
-    beslut = None
-    if punkt.beslut_typ is not None:
-        beslut = Beslut(
-            typ=punkt.beslut_typ,
-            text=punkt.beslut_text,
-            ansvarig=punkt.beslut_ansvarig,
-            senast_on=punkt.beslut_senast_on,
-            till_niva=punkt.beslut_till_niva,
-            utfall=punkt.beslut_utfall,
-            organ_typ=punkt.beslut_organ_typ,
-            organ_namn=punkt.beslut_organ_namn,
-        )
-    return PunktProtokoll(punkt, punkt.anteckning, punkt.is_deferred, beslut)
+    return PunktProtokoll(punkt, punkt.anteckning, punkt.is_deferred, punkt.beslut)
 
 
 def _by_field(
