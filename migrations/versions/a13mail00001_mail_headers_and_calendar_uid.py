@@ -32,9 +32,10 @@ def upgrade():
             sa.text("UPDATE mote SET ics_uid = :uid WHERE id = :id"),
             {"uid": f"{uuid.uuid4()}@systemfel", "id": mote_id},
         )
-    with op.batch_alter_table("mote", schema=None) as batch_op:
-        batch_op.alter_column("ics_uid", existing_type=sa.String(length=100), nullable=False)
-        batch_op.create_unique_constraint(batch_op.f("uq_mote_ics_uid"), ["ics_uid"])
+    # A unique index, not a constraint, and no NOT NULL added afterwards: on SQLite either would
+    # copy the table, and a table the agenda items point at cannot be replaced with foreign keys
+    # on (the downgrade drops the index and the column in place). The app always sets it.
+    op.create_index("uq_mote_ics_uid", "mote", ["ics_uid"], unique=True)
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(
@@ -51,14 +52,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("verksamhet", schema=None) as batch_op:
-        batch_op.drop_column("epost")
-
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_column("reply_to")
-        batch_op.drop_column("sender_name")
-
-    with op.batch_alter_table("mote", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_mote_ics_uid"), type_="unique")
-        batch_op.drop_column("ics_uid")
-        batch_op.drop_column("cancelled_at")
+    # In place (SQLite 3.35 and later), never a batch copy: see the note in upgrade().
+    op.drop_column("verksamhet", "epost")
+    op.drop_column("outbox", "reply_to")
+    op.drop_column("outbox", "sender_name")
+    op.drop_index("uq_mote_ics_uid", table_name="mote")
+    op.drop_column("mote", "ics_uid")
+    op.drop_column("mote", "cancelled_at")

@@ -27,6 +27,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("mote", schema=None) as batch_op:
-        batch_op.drop_column("sekreterare_namn")
-        batch_op.drop_column("ordforande_namn")
+    # In place (SQLite 3.35 and later): a batch copy of mote cannot replace it while the agenda
+    # items point at it with foreign keys on.
+    op.drop_column("mote", "sekreterare_namn")
+    op.drop_column("mote", "ordforande_namn")

@@ -96,7 +96,10 @@ class Mote(Model):
     """A meeting of a ledningsgrupp: planned, agenda fastställd, held, minutes approved."""
 
     __tablename__ = "mote"
-    __table_args__ = (sa.Index("ix_mote_ledningsgrupp_starts_at", "ledningsgrupp_id", "starts_at"),)
+    __table_args__ = (
+        sa.Index("ix_mote_ledningsgrupp_starts_at", "ledningsgrupp_id", "starts_at"),
+        sa.Index("uq_mote_ics_uid", "ics_uid", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ledningsgrupp_id: Mapped[int] = mapped_column(
@@ -131,7 +134,9 @@ class Mote(Model):
     # Bumped when time or place changes, so calendars replace the event they have.
     ics_sequence: Mapped[int] = mapped_column(default=0)
     # The event's UID in every calendar: unique across installations, never changed.
-    ics_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_ics_uid)
+    # Always set (by default); the database holds it nullable under a unique index, which the
+    # migrations can add and drop in place on SQLite.
+    ics_uid: Mapped[str] = mapped_column(sa.String(100), nullable=True, default=new_ics_uid)
     version: Mapped[int] = mapped_column(default=1)
 
     ledningsgrupp: Mapped[Ledningsgrupp] = relationship()
