@@ -24,7 +24,6 @@ import json
 import math
 import os
 import random
-import re
 import resource
 import secrets
 import shutil
@@ -63,7 +62,7 @@ from load import (  # noqa: E402
 
 LUA_TEMPLATE = HERE / "mixed.lua"
 DEFAULT_URL = f"sqlite:///{RESULTS / 'national.db'}"
-PASSWORD = "bench-losen-2026"
+PASSWORD = "bench-losen-2026"  # noqa: S105 - generate.py's, for its made-up accounts
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GROUP_NAME = "Lastprovets ledningsgrupp"
 # Production refuses a local BASE_URL; the app and gunicorn (which inherits it) get this one.
@@ -115,7 +114,12 @@ REQUEST_KINDS = [
 ]
 SEARCH_WORDS = ["sjukpenning", "e-legitimation", "boendestöd", "läkarintyg"]
 # Staff of a verksamhet in generate.py, in the order users are handed out.
-STAFF = [("ombud1", "ombud"), ("samordnare", "samordnare"), ("ombud2", "ombud"), ("ledning", "ledningsgrupp")]
+STAFF = [
+    ("ombud1", "ombud"),
+    ("samordnare", "samordnare"),
+    ("ombud2", "ombud"),
+    ("ledning", "ledningsgrupp"),
+]
 
 
 @dataclass
@@ -177,7 +181,9 @@ def choose_users(url: str, count: int, admins: int) -> list[User]:
         engine.dispose()
     staff = count - admins
     if staff > len(verksamheter):
-        raise SystemExit(f"{staff} staff users need as many verksamheter; there are {len(verksamheter)}")
+        raise SystemExit(
+            f"{staff} staff users need as many verksamheter; there are {len(verksamheter)}"
+        )
     step = len(verksamheter) / max(1, staff)
     users = [User("admin@bench.se", "admin", None) for _ in range(admins)]
     for index in range(staff):
@@ -276,6 +282,8 @@ def setup_meetings(url: str, users: list[User]) -> dict[int, tuple[int, int]]:
             )
             if group is None:
                 verksamhet = db.session.get(Verksamhet, verksamhet_id)
+                if verksamhet is None:
+                    raise SystemExit(f"No verksamhet {verksamhet_id}")
                 group = services.create_group(
                     scope=everything,
                     fields=services.GroupFields(
@@ -322,7 +330,9 @@ def setup_meetings(url: str, users: list[User]) -> dict[int, tuple[int, int]]:
     return found
 
 
-def fill_paths(url: str, users: list[User], meetings: dict[int, tuple[int, int]], seed: int) -> None:
+def fill_paths(
+    url: str, users: list[User], meetings: dict[int, tuple[int, int]], seed: int
+) -> None:
     """Give each user the lists, brister, searches, statistics and meetings it visits."""
     rng = random.Random(seed)
     engine = sa.create_engine(url)
@@ -406,7 +416,11 @@ def lua_literal(value: Any) -> str:
         )
         return f'"{escaped}"'
     if isinstance(value, dict):
-        return "{" + ", ".join(f"[{lua_literal(k)}] = {lua_literal(v)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"[{lua_literal(k)}] = {lua_literal(v)}" for k, v in value.items())
+            + "}"
+        )
     if isinstance(value, list | tuple):
         return "{" + ", ".join(lua_literal(item) for item in value) + "}"
     raise TypeError(f"No Lua literal for {type(value).__name__}")
@@ -480,7 +494,9 @@ def parse_output(stdout: str) -> WrkOutput:
             duration, requests, *errors = (int(v) for v in rest.split())
             out.duration_s = duration / 1e6
             out.requests = requests
-            out.socket_errors = dict(zip(("connect", "read", "write", "status", "timeout"), errors, strict=True))
+            out.socket_errors = dict(
+                zip(("connect", "read", "write", "status", "timeout"), errors, strict=True)
+            )
     return out
 
 
@@ -490,18 +506,37 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else float("nan")
 
 
-def run_wrk(script: str, base: str, users: int, seconds: float, workdir: Path,
-            ours: list[int] | None = None, database: str | None = None) -> tuple[WrkOutput, dict[str, float]]:
+def run_wrk(
+    script: str,
+    base: str,
+    users: int,
+    seconds: float,
+    workdir: Path,
+    ours: list[int] | None = None,
+    database: str | None = None,
+) -> tuple[WrkOutput, dict[str, float]]:
     """Run wrk with the script (one thread and connection per user); return output and CPU."""
     path = workdir / "mixed.lua"
     path.write_text(script)
-    command = [WRK, f"-t{users}", f"-c{users}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(path), base + "/"]
+    command = [
+        WRK,
+        f"-t{users}",
+        f"-c{users}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(path),
+        base + "/",
+    ]
     monitor = CpuMonitor(ours or [], database)
     monitor.start()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     process: subprocess.Popen[str] | None = None
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:
             stdout, stderr = process.communicate(timeout=seconds + 120)
         except subprocess.TimeoutExpired:
@@ -571,13 +606,18 @@ def log_in_all(base: str, users: list[User], password: str) -> None:
         ]:
             status, _, body = http("GET", base + path, user.cookie)
             if status != 200 or MARKERS[kind] not in body:
-                raise RuntimeError(f"{user.email}: GET {path} answered {status} without {MARKERS[kind]!r}")
+                raise RuntimeError(
+                    f"{user.email}: GET {path} answered {status} without {MARKERS[kind]!r}"
+                )
 
 
 def print_report(report: dict[str, Any]) -> None:
     """The table and the verdict lines."""
     print()
-    print(f"{'kind':14} {'count':>7} {'errors':>6} {'p50_ms':>8} {'p95_ms':>8} {'p99_ms':>8} {'max_ms':>8}")
+    print(
+        f"{'kind':14} {'count':>7} {'errors':>6} "
+        f"{'p50_ms':>8} {'p95_ms':>8} {'p99_ms':>8} {'max_ms':>8}"
+    )
     for row in report["kinds"]:
         if not row["count"]:
             continue
@@ -600,10 +640,12 @@ def print_report(report: dict[str, Any]) -> None:
     )
     cpu = report["cpu_pct_of_machine"]
     print(
-        f"cpu % of machine: gunicorn {cpu['gunicorn']}, database {cpu['database']}, wrk {cpu['wrk']}, "
-        f"other {cpu['other']}, all {cpu['all']}"
+        f"cpu % of machine: gunicorn {cpu['gunicorn']}, database {cpu['database']}, "
+        f"wrk {cpu['wrk']}, other {cpu['other']}, all {cpu['all']}"
     )
     print(f"worker_peak_rss_mb {', '.join(f'{peak:.1f}' for peak in report['worker_peak_rss_mb'])}")
+    if report["worker_restarted"]:
+        print("warning: a worker was restarted (a timeout?): see the gunicorn log")
     for note in report["error_examples"]:
         print(f"error: {note}")
     if report["socket_errors_total"]:
@@ -629,20 +671,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--app", default="systemfel:create_app()", help="gunicorn app spec")
-    parser.add_argument("--max-busy", type=float, default=0.25, help="wait for a CPU share this idle")
+    parser.add_argument(
+        "--max-busy", type=float, default=0.25, help="wait for a CPU share this idle"
+    )
     parser.add_argument("--quiet-timeout", type=float, default=60, help="at most this many s")
     parser.add_argument("--label", default="", help="free text kept in the JSON")
-    parser.add_argument("--output", type=Path, help="JSON path (default results/mixed-<db>-<time>.json)")
+    parser.add_argument(
+        "--output", type=Path, help="JSON path (default results/mixed-<db>-<time>.json)"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.admins < args.users:
         parser.error("--admins must be at least 0 and fewer than --users")
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Set up, start the server, log in, run the mix, report and stop the server."""
-    args = parse_args(argv)
-    url = args.database_url
+@dataclass
+class Measurement:
+    """What one measured run gave: wrk's output, the CPU split, rows and worker memory."""
+
+    out: WrkOutput
+    cpu: dict[str, float]
+    busy_before: float
+    rows_before: dict[str, int]
+    rows_after: dict[str, int]
+    memory: dict[int, dict[str, float]]
+    worker_restarted: bool
+
+
+def check_database(url: str, workers: int) -> tuple[str, str, str | None]:
+    """Return the URL (a SQLite path made absolute), the backend and the schema revision."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -650,28 +707,31 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             sys.exit(f"{path} does not exist: run benchmarks/generate.py first")
         url = str(parsed.set(database=str(path)))
-        if args.workers > 1:
-            print(f"warning: SQLite has one writer: {args.workers} workers' writes wait on each other")
-    os.environ.setdefault("SYSTEMFEL_BASE_URL", BASE_URL)
-    if not load.GUNICORN.exists():  # a worktree without its own .venv: the running one's
-        load.GUNICORN = Path(sys.executable).with_name("gunicorn")
+        if workers > 1:
+            print(f"warning: SQLite has one writer: {workers} workers' writes wait on each other")
     revision, heads = schema_revisions(url)
     if revision not in heads:
-        sys.exit(f"The database is at migration {revision}, the app at {', '.join(heads)}: upgrade it")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    output = args.output or RESULTS / f"mixed-{backend}-{stamp}.json"
+        sys.exit(f"The database is at migration {revision}, the app at {', '.join(heads)}")
+    return url, backend, revision
 
+
+def prepare_users(url: str, args: argparse.Namespace) -> list[User]:
+    """Choose the users, set up their meetings and give them their pages."""
     users = choose_users(url, args.users, args.admins)
     repaired = repair_edit_history(url)
     if repaired:
         print(f"Repaired {repaired:,} edit entries that generate.py wrote in an old shape")
-    print(f"Setting up meetings for {len({u.verksamhet_id for u in users} - {None})} verksamheter ...", flush=True)
+    print(f"Meetings for {len({u.verksamhet_id for u in users} - {None})} verksamheter ...")
     meetings = setup_meetings(url, users)
     fill_paths(url, users, meetings, args.seed)
+    return users
 
-    (RESULTS / "logs").mkdir(exist_ok=True)
-    server = Gunicorn(url, args.port or free_port(), args.workers, RESULTS / "logs" / f"gunicorn-mixed-{stamp}.log", args.app)
+
+def measure(
+    url: str, backend: str, users: list[User], args: argparse.Namespace, log: Path
+) -> Measurement:
+    """Start gunicorn, log the users in, warm up, run the mix once measured, stop gunicorn."""
+    server = Gunicorn(url, args.port or free_port(), args.workers, log, args.app)
     workdir = Path(tempfile.mkdtemp(prefix="systemfel-mixed-"))
     try:
         server.start()
@@ -682,79 +742,102 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  warm-up {args.warmup:g} s ...", flush=True)
             run_wrk(script, server.base, len(users), args.warmup, workdir)
         busy = wait_until_quiet(args.max_busy, args.quiet_timeout)
-        workers_before = server.worker_pids()
+        workers = server.worker_pids()
         rows_before = count_rows(url)
         print(f"  {len(users)} users, {args.duration:g} s ...", flush=True)
-        out, cpu = run_wrk(
-            script, server.base, len(users), args.duration, workdir,
-            [server.process.pid, *workers_before] if server.process else [],
-            parsed.database if backend == "postgresql" else None,
-        )
+        ours = [server.process.pid, *workers] if server.process else []
+        database = make_url(url).database if backend == "postgresql" else None
+        out, cpu = run_wrk(script, server.base, len(users), args.duration, workdir, ours, database)
         rows_after = count_rows(url)
-        workers_after = server.worker_pids()
-        memory = {pid: memory_mb(pid) for pid in workers_after}
+        memory = {pid: memory_mb(pid) for pid in server.worker_pids()}
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    return Measurement(
+        out, cpu, busy, rows_before, rows_after, memory, sorted(memory) != sorted(workers)
+    )
 
-    report = build_report(args, backend, url, revision, stamp, users, out, cpu, busy,
-                          rows_before, rows_after, memory, workers_before != workers_after)
+
+def main(argv: list[str] | None = None) -> int:
+    """Set up, start the server, log in, run the mix, report and stop the server."""
+    args = parse_args(argv)
+    os.environ.setdefault("SYSTEMFEL_BASE_URL", BASE_URL)
+    if not load.GUNICORN.exists():  # a worktree without its own .venv: the running one's
+        load.GUNICORN = Path(sys.executable).with_name("gunicorn")
+    url, backend, revision = check_database(args.database_url, args.workers)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "logs").mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    users = prepare_users(url, args)
+    run = measure(url, backend, users, args, RESULTS / "logs" / f"gunicorn-mixed-{stamp}.log")
+    database = {
+        "backend": backend,
+        "url": make_url(url).render_as_string(hide_password=True),
+        "schema_revision": revision,
+    }
+    report = build_report(args, database, stamp, users, run)
+    output = args.output or RESULTS / f"mixed-{backend}-{stamp}.json"
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print_report(report)
     print(f"Wrote {output}")
     return 0 if report["ok"] else 1
 
 
-def build_report(args: argparse.Namespace, backend: str, url: str, revision: str | None, stamp: str,
-                 users: list[User], out: WrkOutput, cpu: dict[str, float], busy: float,
-                 rows_before: dict[str, int], rows_after: dict[str, int],
-                 memory: dict[int, dict[str, float]], restarted: bool) -> dict[str, Any]:
-    """Everything measured, as the JSON written to results/."""
-    kinds = summarise(out)
-    errors = sum(row["errors"] for row in kinds)
-    socket_errors = sum(out.socket_errors.values())
-    ok_posts = {
+def saved_rows(run: Measurement, users: int) -> dict[str, Any]:
+    """Rows the run added against the POSTs answered with a redirect; do they match?"""
+    out = run.out
+    ok = {
         kind: len(out.samples.get(kind, [])) - out.errors.get(kind, 0)
         for kind in ("register_post", "observe_post")
     }
-    saved = {
-        "brist_rows_added": rows_after["brist"] - rows_before["brist"],
-        "register_posts_ok": ok_posts["register_post"],
-        "observation_rows_added": rows_after["observation"] - rows_before["observation"],
-        "observe_posts_ok": ok_posts["observe_post"],
+    saved: dict[str, Any] = {
+        "brist_rows_added": run.rows_after["brist"] - run.rows_before["brist"],
+        "register_posts_ok": ok["register_post"],
+        "observation_rows_added": run.rows_after["observation"] - run.rows_before["observation"],
+        "observe_posts_ok": ok["observe_post"],
     }
     # A POST cut off by the end of the run may have saved without its answer being counted.
     saved["match"] = (
-        0 <= saved["brist_rows_added"] - saved["register_posts_ok"] <= len(users)
-        and 0 <= saved["observation_rows_added"] - saved["observe_posts_ok"] <= len(users)
+        0 <= saved["brist_rows_added"] - saved["register_posts_ok"] <= users
+        and 0 <= saved["observation_rows_added"] - saved["observe_posts_ok"] <= users
         and saved["register_posts_ok"] > 0
         and saved["observe_posts_ok"] > 0
     )
+    return saved
+
+
+def build_report(
+    args: argparse.Namespace,
+    database: dict[str, Any],
+    stamp: str,
+    users: list[User],
+    run: Measurement,
+) -> dict[str, Any]:
+    """Everything measured, as the JSON written to results/."""
+    out, cpu = run.out, run.cpu
+    kinds = summarise(out)
+    errors = sum(row["errors"] for row in kinds)
+    socket_errors = sum(out.socket_errors.values())
+    saved = saved_rows(run, len(users))
     seconds = out.duration_s or args.duration
+    settings = {
+        key: getattr(args, key)
+        for key in ("users", "admins", "workers", "duration", "warmup", "think_ms", "seed", "app")
+    }
     return {
         "started_at": stamp,
         "label": args.label,
         "app_revision": git_revision(),
         "pythonpath": os.environ.get("PYTHONPATH", ""),
-        "database": {
-            "backend": backend,
-            "url": make_url(url).render_as_string(hide_password=True),
-            "schema_revision": revision,
-        },
-        "settings": {
-            "users": len(users),
-            "admins": args.admins,
-            "workers": args.workers,
-            "duration_s": args.duration,
-            "warmup_s": args.warmup,
-            "think_ms": args.think_ms,
-            "seed": args.seed,
-            "app": args.app,
-            "mix_pct": MIX,
-        },
+        "database": database,
+        "settings": {**settings, "mix_pct": MIX},
         "users": [
-            {"email": u.email, "role": u.role, "verksamhet_id": u.verksamhet_id,
-             "weights": {k: round(v, 2) for k, v in u.weights.items()}}
+            {
+                "email": u.email,
+                "role": u.role,
+                "verksamhet_id": u.verksamhet_id,
+                "weights": {k: round(v, 2) for k, v in u.weights.items()},
+            }
             for u in users
         ],
         "kinds": kinds,
@@ -778,9 +861,9 @@ def build_report(args: argparse.Namespace, backend: str, url: str, revision: str
             "all": cpu["cpu_machine_busy_pct"],
             "stolen_by_hypervisor": cpu["cpu_steal_pct"],
         },
-        "machine_busy_before_pct": round(100 * busy, 1),
-        "worker_peak_rss_mb": sorted(round(values["VmHWM"], 1) for values in memory.values()),
-        "worker_restarted": restarted,
+        "machine_busy_before_pct": round(100 * run.busy_before, 1),
+        "worker_peak_rss_mb": sorted(round(v["VmHWM"], 1) for v in run.memory.values()),
+        "worker_restarted": run.worker_restarted,
         "ok": errors == 0 and socket_errors == 0 and saved["match"],
     }
 
