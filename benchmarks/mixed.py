@@ -14,7 +14,8 @@ brist and recording an observation 10 % (GET the form, POST it with its tokens, 
 redirect), statistics 5 %, meeting pages 5 % - with a think time between actions. Prints
 p50/p95/p99 per request kind, errors (any wrong answer), throughput, rows saved, worker
 peak memory and the CPU split; writes benchmarks/results/mixed-<backend>-<time>.json.
-Exits 1 on any error or when the saved rows do not match the successful saves.
+Exits 1 on any error, a worker restarted (gunicorn's timeout) or saved rows that do not
+match the successful saves.
 """
 
 from __future__ import annotations
@@ -864,7 +865,7 @@ def build_report(
         "machine_busy_before_pct": round(100 * run.busy_before, 1),
         "worker_peak_rss_mb": sorted(round(v["VmHWM"], 1) for v in run.memory.values()),
         "worker_restarted": run.worker_restarted,
-        "ok": errors == 0 and socket_errors == 0 and saved["match"],
+        "ok": errors == 0 and socket_errors == 0 and saved["match"] and not run.worker_restarted,
     }
 
 
