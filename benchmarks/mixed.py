@@ -181,15 +181,15 @@ def choose_users(url: str, count: int, admins: int) -> list[User]:
     finally:
         engine.dispose()
     staff = count - admins
-    if staff > len(verksamheter):
-        raise SystemExit(
-            f"{staff} staff users need as many verksamheter; there are {len(verksamheter)}"
-        )
-    step = len(verksamheter) / max(1, staff)
     users = [User("admin@bench.se", "admin", None) for _ in range(admins)]
-    for index in range(staff):
-        number = verksamheter[int(index * step)]
-        local, role = STAFF[index % len(STAFF)]
+    if staff <= len(verksamheter):  # one user per verksamhet, spread evenly
+        step = len(verksamheter) / max(1, staff)
+        picks = [(verksamheter[int(i * step)], STAFF[i % len(STAFF)]) for i in range(staff)]
+    else:  # small data: each verksamhet's staff in turn, an account's second session after
+        print(f"note: {staff} staff users on {len(verksamheter)} verksamheter share them")
+        rounds = [(v, member) for member in STAFF for v in verksamheter]
+        picks = [rounds[i % len(rounds)] for i in range(staff)]
+    for number, (local, role) in picks:
         users.append(User(f"{local}@v{number}.bench", role, number))
     missing = sorted({user.email for user in users} - emails)
     if missing:
