@@ -349,6 +349,8 @@ def fill_paths(
                 all_ids = [row.id for row in rows]
                 user.detail = sorted(rng.sample(all_ids, min(200, len(all_ids))))
                 user.observe = sorted(rng.sample(open_ids, min(100, len(open_ids))))
+                if not user.detail or not user.observe:
+                    raise SystemExit(f"{user.email} sees no (open) brister: run generate.py")
                 myndigheter = list(
                     conn.scalars(
                         sa.text(
