@@ -68,6 +68,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GROUP_NAME = "Lastprovets ledningsgrupp"
 # Production refuses a local BASE_URL; the app and gunicorn (which inherits it) get this one.
 BASE_URL = "https://systemfel.bench.example"
+INSTANCE = tempfile.TemporaryDirectory(prefix="systemfel-mixed-app-")  # removed on exit
 
 # The mix, in percent of user actions. A write action is three requests (the form,
 # the POST, the page it redirects to); every other action is one request.
@@ -206,7 +207,7 @@ def app_context(url: str) -> Any:
         SYSTEMFEL_BASE_URL=BASE_URL,
         SYSTEMFEL_DATABASE_URL=url,
         SYSTEMFEL_SECRET_KEY=secrets.token_hex(16),
-        SYSTEMFEL_INSTANCE_PATH=tempfile.mkdtemp(prefix="systemfel-mixed-"),
+        SYSTEMFEL_INSTANCE_PATH=INSTANCE.name,
     )
     from systemfel import create_app
 
