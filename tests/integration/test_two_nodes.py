@@ -2,13 +2,15 @@
 
 Two gunicorn instances (each its own instance folder, the same secret key and database)
 serve one browser: a session made on one works on the other, a logout on one ends it on
-both, failed logins spread over both lock the account on both. Two `systemfel scheduler`
+both, failed logins spread over both lock the account on both; a third node started with
+another secret key takes none of it (and signs the browser out). Two `systemfel scheduler`
 processes: one is active and sends each due e-mail once through a real SMTP server, the
 other stands by and sends nothing; SIGKILL the active one and the standby takes over.
 Runs on whichever database the suite uses (on SQLite both nodes share the machine, as SQLite
 requires); the lost-lock test needs PostgreSQL.
 """
 
+import json
 import os
 import re
 import secrets
@@ -121,6 +123,12 @@ class Browser:
         """Status, Location and body of a GET."""
         return self._open(urllib.request.Request(url))  # noqa: S310 - our own nodes
 
+    def get_json(self, url: str) -> dict:
+        """The JSON a GET answers with."""
+        status, _location, body = self.get(url)
+        assert status == 200, status
+        return json.loads(body)
+
     def post(self, url: str, form_url: str, data: dict[str, str]) -> tuple[int, str, str]:
         """Send `data` with the CSRF token of the page at `form_url` (maybe another node)."""
         status, _location, page = self.get(form_url)
@@ -153,6 +161,9 @@ def test_a_session_and_a_lockout_hold_across_two_web_nodes(app, ctx, tmp_path):
         web_node(app, tmp_path, "a", secret) as node_a,
         web_node(app, tmp_path, "b", secret) as node_b,
     ):
+        nodes = (node_a, node_b)
+        fingerprints = {Browser().get_json(f"{node}/readyz")["secret_key"] for node in nodes}
+        assert len(fingerprints) == 1  # what monitoring compares across nodes
         browser = Browser()
         # The login form from B, sent to A: the CSRF token is good on every node.
         status, _location, _page = browser.login(
@@ -172,6 +183,19 @@ def test_a_session_and_a_lockout_hold_across_two_web_nodes(app, ctx, tmp_path):
         assert not signed_in(browser, node_a)
         assert not signed_in(stolen, node_a)  # logged out on B: the copy is dead on A too
         assert not signed_in(stolen, node_b)
+
+        # A node with another secret key (a mistake): it takes no session and no form.
+        status, _location, _page = browser.login(
+            node_a, node_b, "ombud@noder.example", factories.PASSWORD
+        )
+        assert status == 302
+        with web_node(app, tmp_path, "c", secrets.token_hex(32)) as node_c:
+            assert Browser().get_json(f"{node_c}/readyz")["secret_key"] not in fingerprints
+            assert not signed_in(browser, node_c)
+            status, _location, _page = browser.post(f"{node_c}/sprak", f"{node_a}/login", {})
+            assert status == 400
+        # ... and its answers replaced the browser's cookie: signed out on the good nodes too.
+        assert not signed_in(browser, node_b)
 
         # LOGIN_MAX_FAILURES = 3 in testing: wrong passwords on A, B, A lock the account.
         for node in (node_a, node_b, node_a):
