@@ -1,8 +1,11 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
+
+from systemfel.leadership import MIGRATIONS_LOCK_KEY
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -87,10 +90,26 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        # Every node may run `db upgrade` as it starts: on PostgreSQL one migrates at a time,
+        # and the next one, let in after it, finds the database at head and does nothing.
+        is_postgresql = connection.dialect.name == "postgresql"
+        if is_postgresql:
+            connection.execute(
+                sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATIONS_LOCK_KEY}
+            )
+            connection.commit()  # a session lock: it outlives the transaction
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if is_postgresql:
+                connection.rollback()  # whatever a failed migration left open
+                connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATIONS_LOCK_KEY}
+                )
+                connection.commit()
 
 
 if context.is_offline_mode():

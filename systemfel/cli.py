@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from sqlalchemy import select
 
-from systemfel import create_app, scheduler
+from systemfel import create_app, leadership, scheduler
 from systemfel import demo as demo_data
 from systemfel.auth import services as accounts
 from systemfel.auth.domain import Role
@@ -150,8 +150,20 @@ def scheduler_command(info: ScriptInfo) -> None:
 @main.command("sweep")
 @pass_script_info
 def sweep_command(info: ScriptInfo) -> None:
-    """Run every scheduler job once, now (for cron, or to try things out)."""
+    """Run every scheduler job once, now (for cron, or to try things out).
+
+    Not while a scheduler process is active: it holds the scheduler lock and runs them itself.
+    """
     app = info.load_app()
-    for job, _setting in scheduler.JOBS:
-        scheduler.run_job(app, job)
+    lock = leadership.scheduler_lock(app.config["DATABASE_URL"])
+    if not lock.acquire():
+        raise click.ClickException(
+            "En schemaläggare är aktiv och kör jobben; inget kördes. "
+            "/ A scheduler is active and runs the jobs; nothing was run."
+        )
+    try:
+        for job, _setting in scheduler.JOBS:
+            scheduler.run_job(app, job, lock=lock)
+    finally:
+        lock.release()
     click.echo("Done.")

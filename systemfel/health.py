@@ -4,8 +4,15 @@
 be reached; otherwise 200 with what monitoring should watch: whether sending is paused by a
 fault in the SMTP settings, when the scheduler last ran, and how much mail waits or failed.
 Neither page needs a login, and neither says more than states and counts.
+
+`/readyz` also gives a fingerprint of the secret key, so that monitoring (or a person with
+curl) can see that every web node behind the proxy signs with the same key: a node with
+another key takes no session and no form from the others. The fingerprint is an HMAC of a
+fixed text under the key; it says nothing about the key itself.
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify
@@ -36,7 +43,13 @@ def readyz():
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok", mail=mail)
+    return jsonify(status="ok", database="ok", mail=mail, secret_key=key_fingerprint())
+
+
+def key_fingerprint() -> str:
+    """The same short text on every node that has the same SECRET_KEY, another otherwise."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"systemfel: the nodes share a key", hashlib.sha256).hexdigest()[:12]
 
 
 def _mail_state() -> dict[str, object]:

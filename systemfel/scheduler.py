@@ -7,6 +7,15 @@ Every job runs at start and then at its interval for as long as the process live
 
 SIGTERM or SIGINT stops it gracefully: the jobs finish the item in hand (the e-mail being
 delivered, the reminder being written) and stop before the next; nothing is left half done.
+
+One scheduler is active at a time, on any number of nodes: it runs its jobs only while it
+holds the scheduler lock (`leadership.py`: a PostgreSQL advisory lock, or a file lock beside
+a SQLite database). Another one started beside it stands by, running nothing, and tries to
+take the lock every SCHEDULER_STANDBY_SECONDS; it takes over when the active one dies. The
+active one checks every second, and before each job, that it still holds the lock, and
+stands down when it lost it (the database restarted, its connection was cut). The claims on
+each row stay as the second line of defence: a job that was mid-item when the lock was lost
+finishes that item, and a claim keeps it from being written or sent twice.
 """
 
 import logging
@@ -18,8 +27,9 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
-from systemfel import once
+from systemfel import leadership, once
 from systemfel.extensions import db
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.myndighetsbrev import sweep_myndighetsbrev
@@ -28,6 +38,9 @@ from systemfel.notifications.jobs import send_due_messages
 logger = logging.getLogger(__name__)
 
 Job = Callable[..., int]
+
+# How often the active scheduler checks that it still holds the lock.
+LOCK_CHECK_SECONDS = 1.0
 
 # (job, the setting with its interval in seconds)
 JOBS: list[tuple[Job, str]] = [
@@ -39,8 +52,19 @@ JOBS: list[tuple[Job, str]] = [
 ]
 
 
-def run_job(app: Flask, job: Job, stop: threading.Event | None = None) -> None:
-    """Run one job in an application context; a failure is logged and rolled back."""
+def run_job(
+    app: Flask,
+    job: Job,
+    stop: threading.Event | None = None,
+    lock: leadership.ProcessLock | None = None,
+) -> None:
+    """Run one job in an application context; a failure is logged and rolled back.
+
+    With a lock, the job runs only while this process still holds it.
+    """
+    if lock is not None and not lock.is_held():
+        logger.warning("%s: not run, this scheduler no longer holds the lock", job.__name__)
+        return
     with app.app_context():
         try:
             done = job(stop=stop)
@@ -54,7 +78,9 @@ def run_job(app: Flask, job: Job, stop: threading.Event | None = None) -> None:
             db.session.remove()
 
 
-def build(app: Flask, stop: threading.Event) -> BackgroundScheduler:
+def build(
+    app: Flask, stop: threading.Event, lock: leadership.ProcessLock | None = None
+) -> BackgroundScheduler:
     """Return a scheduler with every job due now and then at its interval."""
     zone = app.config["TIMEZONE"]
     scheduler = BackgroundScheduler(timezone=zone)
@@ -63,7 +89,7 @@ def build(app: Flask, stop: threading.Event) -> BackgroundScheduler:
             run_job,
             "interval",
             seconds=app.config[setting],
-            args=[app, job, stop],
+            args=[app, job, stop, lock],
             id=job.__name__,
             name=job.__name__,
             next_run_time=datetime.now(scheduler.timezone),
@@ -75,7 +101,10 @@ def build(app: Flask, stop: threading.Event) -> BackgroundScheduler:
 
 
 def run(app: Flask) -> None:
-    """Run the jobs until SIGTERM or SIGINT, then let the running ones finish their item."""
+    """Stand by until this process holds the lock, run the jobs while it does; until a signal.
+
+    SIGTERM or SIGINT stops it, letting the running jobs finish their item.
+    """
     stop = threading.Event()
 
     def request_stop(signum: int, frame: Any) -> None:  # a signal frame
@@ -84,10 +113,49 @@ def run(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    scheduler = build(app, stop)
-    scheduler.start()
-    # The main thread only waits; the jobs run in the scheduler's worker threads.
-    while not stop.wait(1):
-        pass
-    scheduler.shutdown(wait=True)
+    lock = leadership.scheduler_lock(app.config["DATABASE_URL"])
+    retry = app.config["SCHEDULER_STANDBY_SECONDS"]
+    standing_by = False
+    while not stop.is_set():
+        if take(lock):
+            standing_by = False
+            serve(app, lock, stop)
+            continue
+        if not standing_by:
+            logger.info(
+                "Står i beredskap: en annan schemaläggare är aktiv; försöker igen var %s:e "
+                "sekund. / Standing by: another scheduler is active; trying again every %s s.",
+                retry,
+                retry,
+            )
+            standing_by = True
+        stop.wait(retry)
     logger.info("Scheduler stopped")
+
+
+def take(lock: leadership.ProcessLock) -> bool:
+    """Try to take the lock; a database that cannot be reached is logged, and means no."""
+    try:
+        return lock.acquire()
+    except SQLAlchemyError as error:
+        logger.warning("Cannot reach the database to take the scheduler lock: %s", error)
+        return False
+
+
+def serve(app: Flask, lock: leadership.ProcessLock, stop: threading.Event) -> None:
+    """Run the jobs while this process holds the lock; return on a signal or a lost lock."""
+    logger.info("Aktiv: schemaläggaren kör sina jobb. / Active: this scheduler runs the jobs.")
+    term = threading.Event()  # the jobs stop before their next item once it is set
+    scheduler = build(app, term, lock)
+    scheduler.start()
+    # The main thread only watches; the jobs run in the scheduler's worker threads.
+    while not stop.wait(LOCK_CHECK_SECONDS):
+        if not lock.is_held():
+            logger.warning(
+                "Schemaläggaren har förlorat låset och går i beredskap. "
+                "/ The scheduler lost its lock: standing down."
+            )
+            break
+    term.set()
+    scheduler.shutdown(wait=True)
+    lock.release()

@@ -181,3 +181,22 @@ def test_the_outbox_page_reads_the_same_statements_however_many_messages(app, lo
     with count_statements(app) as many:
         assert admin.get("/admin/utskick/").status_code == 200
     assert many["n"] == few["n"] <= 6
+
+
+def _fingerprint(node) -> str:
+    with node.test_client() as http:
+        seen = http.get("/readyz").get_json()["secret_key"]
+    with node.app_context():
+        db.engine.dispose()
+    return seen
+
+
+def test_readyz_shows_whether_two_nodes_share_the_secret_key(app, client, tmp_path, monkeypatch):
+    fingerprint = client.get("/readyz").get_json()["secret_key"]
+    monkeypatch.setenv("SYSTEMFEL_INSTANCE_PATH", str(tmp_path))
+    url = app.config["DATABASE_URL"]
+    same = create_app("testing", overrides={"DATABASE_URL": url})
+    other = create_app("testing", overrides={"DATABASE_URL": url, "SECRET_KEY": "another-key"})
+    assert _fingerprint(same) == fingerprint
+    assert _fingerprint(other) != fingerprint
+    assert len(fingerprint) == 12 and app.config["SECRET_KEY"] not in fingerprint
