@@ -24,8 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from systemfel.brister.domain import Niva
-from systemfel.brister.models import Brist
+from systemfel.brister.domain import HandelseTyp, Niva
+from systemfel.brister.models import Brist, Handelse
 from systemfel.clock import local_today
 from systemfel.dbtypes import rows_changed, utcnow
 from systemfel.extensions import db
@@ -53,12 +53,13 @@ from systemfel.reports.statistics import (
     gather,
     sent_on,
 )
-from systemfel.verksamheter.models import Myndighet, Omrade
+from systemfel.verksamheter.models import Myndighet, Omrade, Verksamhet
 from systemfel.verksamheter.scope import Scope
 
 logger = logging.getLogger(__name__)
 
 REFRESH_ID = 1
+VERKSAMHETER_AT_A_TIME = 25
 TABLES = (
     StatisticsCount,
     StatisticsYear,
@@ -109,7 +110,7 @@ def _where(model: Any, scope: Scope, year: int | None) -> list[sa.ColumnElement[
 
 
 def _counted(scope: Scope, year: int | None) -> tuple[Counter[Any], Counter[str], Counter[str]]:
-    found: dict[str, Counter[Any]] = {"niva": Counter(), "myndighet": Counter(), "omrade": Counter()}
+    found: dict[str, Counter[Any]] = defaultdict(Counter)
     rows = db.session.execute(
         sa.select(StatisticsCount.dimension, StatisticsCount.label, sa.func.sum(StatisticsCount.n))
         .where(*_where(StatisticsCount, scope, year))
@@ -227,21 +228,26 @@ def refresh_statistics(stop: Event | None = None) -> int:
 def refresh(*, now: datetime | None = None, min_age: timedelta | None = None) -> bool:
     """Count every verksamhet's summaries afresh, as of `now`; the caller commits.
 
-    First it claims the refresh row (an UPDATE, which holds the row on PostgreSQL and the
-    write lock on SQLite until the commit): of two schedulers at once, the second waits, then
-    finds the figures fresh (counted less than `min_age` ago) and returns False.
+    Unless the figures were counted less than `min_age` ago. The counting only reads (on
+    SQLite no write lock is held meanwhile); then the refresh row is claimed (an UPDATE,
+    which holds the row on PostgreSQL and the write lock on SQLite until the commit) and the
+    rows replaced. Of two schedulers at once, the second waits at the claim, then finds the
+    figures fresh and writes nothing (returns False): its count was in vain, never harmful.
     """
     now = now or utcnow()
-    if db.session.get(StatisticsRefresh, REFRESH_ID) is None:
-        db.session.add(StatisticsRefresh(id=REFRESH_ID))
-        db.session.flush()
     r = StatisticsRefresh
     due = [sa.or_(r.computed_at.is_(None), r.computed_at <= now - min_age)] if min_age else []
+    if due and db.session.scalar(sa.select(r.id).where(r.id == REFRESH_ID, *due)) is None:
+        if db.session.get(r, REFRESH_ID) is not None:
+            return False
+    today = local_today(now)
+    rows = count(today)
+    if db.session.get(r, REFRESH_ID) is None:
+        db.session.add(r(id=REFRESH_ID))
+        db.session.flush()
     claim = sa.update(r).where(r.id == REFRESH_ID, *due).values(computed_at=r.computed_at)
     if not rows_changed(claim.execution_options(synchronize_session=False)):
         return False
-    today = local_today(now)
-    rows = count(today)
     for model in TABLES:
         db.session.execute(sa.delete(model))
         if rows[model]:
@@ -258,9 +264,14 @@ def count(today: date) -> Rows:
     """Every verksamhet's summary rows, judged on `today` (late answers, promises)."""
     rows: Rows = {model: [] for model in TABLES}
     rows[StatisticsCount] = _count_brister()
-    rows[StatisticsYear], rows[StatisticsClosingDays] = _count_years(
-        queries.timelines_by_verksamhet(Scope.everything())
-    )
+    # The timelines of a few verksamheter at a time: all of them would take hundreds of MB.
+    ids = list(db.session.scalars(sa.select(Verksamhet.id).order_by(Verksamhet.id)))
+    last = _last_year()
+    for start in range(0, len(ids), VERKSAMHETER_AT_A_TIME):
+        chunk = Scope(frozenset(ids[start : start + VERKSAMHETER_AT_A_TIME]))
+        years, days = _count_years(queries.timelines_by_verksamhet(chunk), last)
+        rows[StatisticsYear] += years
+        rows[StatisticsClosingDays] += days
     rows[StatisticsAnswers] = _count_answers(today)
     rows[StatisticsPromises] = _count_promises(today)
     rows[StatisticsFixes] = _count_fixes()
@@ -279,9 +290,7 @@ def _count_brister() -> list[dict[str, Any]]:
             sa.func.count().label("n"),
         )
         .where(Brist.merged_into_id.is_(None))
-        .group_by(
-            Brist.verksamhet_id, Brist.year, Brist.niva, Brist.myndighet_id, Brist.omrade_id
-        )
+        .group_by(Brist.verksamhet_id, Brist.year, Brist.niva, Brist.myndighet_id, Brist.omrade_id)
         .subquery()
     )
     rows = db.session.execute(
@@ -307,18 +316,29 @@ def _count_brister() -> list[dict[str, Any]]:
     ]
 
 
+def _last_year() -> int | None:
+    """The last year anything was registered, closed or reopened in any verksamhet."""
+    registered = db.session.scalar(sa.select(sa.func.max(Brist.created_at)))
+    changed = db.session.scalar(
+        sa.select(sa.func.max(Handelse.happened_on)).where(
+            Handelse.typ.in_((HandelseTyp.STANGD, HandelseTyp.ATEROPPNAD))
+        )
+    )
+    found = [local_today(registered).year] if registered else []
+    return max([*found, *([changed.year] if changed else [])], default=None)
+
+
 def _count_years(
-    lines_by_verksamhet: dict[int, list[Timeline]],
+    lines_by_verksamhet: dict[int, list[Timeline]], last: int | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Each verksamhet's tally of every year from its first to the last of any verksamhet."""
+    """Each verksamhet's tally of every year from its first to the `last` of any verksamhet."""
     active = {
         verksamhet_id: {line.registered_on.year for line in lines}
         | {change.on.year for line in lines for change in line.changes}
         for verksamhet_id, lines in lines_by_verksamhet.items()
     }
-    if not active:
+    if not active or last is None:
         return [], []
-    last = max(max(years) for years in active.values())
     years_rows: list[dict[str, Any]] = []
     days_rows: list[dict[str, Any]] = []
     for verksamhet_id, lines in lines_by_verksamhet.items():
@@ -413,4 +433,3 @@ def _fixes_row(verksamhet_id: int, year: int, fixes: FixesChecked) -> dict[str, 
         "lasting": fixes.lasting,
         "returned": fixes.returned,
     }
-
