@@ -59,6 +59,18 @@ from systemfel.verksamheter.scope import Scope
 logger = logging.getLogger(__name__)
 
 REFRESH_ID = 1
+# The whole country's rows: every verksamhet's summed, so the administrator's page reads a
+# few thousand rows, not every verksamhet's. No verksamhet has id 0.
+EVERY_VERKSAMHET = 0
+# What each table's rows count; the other columns (but verksamhet_id) say what is counted.
+SUMMED: dict[type, tuple[str, ...]] = {
+    StatisticsCount: ("n",),
+    StatisticsYear: ("new", "closed", "open_at_end"),
+    StatisticsClosingDays: ("n",),
+    StatisticsAnswers: ("requests", "late"),
+    StatisticsPromises: ("kept", "broken", "pending", "other"),
+    StatisticsFixes: ("closed_fixed", "checked", "lasting", "returned"),
+}
 VERKSAMHETER_AT_A_TIME = 25
 TABLES = (
     StatisticsCount,
@@ -105,8 +117,15 @@ def summed(scope: Scope, year: int | None) -> Statistics:
     )
 
 
+def _of(model: Any, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    """The rows of the scope's verksamheter; for every verksamhet, their sum."""
+    if scope.is_everything:
+        return [model.verksamhet_id == EVERY_VERKSAMHET]
+    return scope.where(model.verksamhet_id)
+
+
 def _where(model: Any, scope: Scope, year: int | None) -> list[sa.ColumnElement[bool]]:
-    return [*scope.where(model.verksamhet_id), *([] if year is None else [model.year == year])]
+    return [*_of(model, scope), *([] if year is None else [model.year == year])]
 
 
 def _counted(scope: Scope, year: int | None) -> tuple[Counter[Any], Counter[str], Counter[str]]:
@@ -133,14 +152,14 @@ def _tallies(scope: Scope, year: int | None) -> tuple[dict[int, YearTally], Coun
             sa.func.sum(t.closed),
             sa.func.sum(t.open_at_end),
         )
-        .where(*scope.where(t.verksamhet_id))
+        .where(*_of(t, scope))
         .group_by(t.year)
     ).all()
     c = StatisticsClosingDays
     days_by_year: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for y, days, n in db.session.execute(
         sa.select(c.year, c.days, sa.func.sum(c.n))
-        .where(*scope.where(c.verksamhet_id))
+        .where(*_of(c, scope))
         .group_by(c.year, c.days)
         .order_by(c.year, c.days)
     ):
@@ -275,7 +294,32 @@ def count(today: date) -> Rows:
     rows[StatisticsAnswers] = _count_answers(today)
     rows[StatisticsPromises] = _count_promises(today)
     rows[StatisticsFixes] = _count_fixes()
+    for model, found in rows.items():
+        found += _every_verksamhet(model, found)
     return rows
+
+
+def _every_verksamhet(model: type, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows summed over the verksamheter, as EVERY_VERKSAMHET's."""
+    values = SUMMED[model]
+    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(
+            (column, value)
+            for column, value in row.items()
+            if column not in values and column not in ("verksamhet_id", "is_active")
+        )
+        if key not in totals:
+            totals[key] = {**dict(key), "verksamhet_id": EVERY_VERKSAMHET}
+            totals[key].update({column: 0 for column in values})
+            if "is_active" in row:
+                totals[key]["is_active"] = False
+        total = totals[key]
+        for column in values:
+            total[column] += row[column]
+        if "is_active" in row:
+            total["is_active"] = total["is_active"] or row["is_active"]
+    return list(totals.values())
 
 
 def _count_brister() -> list[dict[str, Any]]:
