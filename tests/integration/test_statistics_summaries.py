@@ -321,3 +321,47 @@ def test_the_number_of_statements_does_not_grow_with_the_rows(app, ctx):
 
     # The refresh row, then six sums, for each of the four calls.
     assert many["n"] == few["n"] == 4 * 7
+
+
+def test_two_schedulers_refreshing_at_once_write_the_figures_once(app):
+    import threading
+
+    from sqlalchemy import func
+
+    from systemfel.reports.models import StatisticsYear
+
+    with app.app_context():
+        _generate(5)
+        assert summaries.refresh(now=TODAY_AT - timedelta(hours=1))
+        db.session.commit()
+        rows_before = db.session.scalar(select(func.count()).select_from(StatisticsYear))
+        db.session.remove()
+    start = threading.Barrier(2)
+    done: list[bool] = []
+    errors: list[BaseException] = []
+
+    def refresh() -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                done.append(summaries.refresh(now=TODAY_AT, min_age=timedelta(minutes=2)))
+                db.session.commit()
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert sorted(done) == [False, True]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StatisticsYear)) == rows_before
+        assert summaries.summed(Scope.everything(), None) == statistics.gather(
+            Scope.everything(), None, today=TODAY_AT.astimezone(STOCKHOLM).date()
+        )
+        db.session.remove()
