@@ -54,14 +54,15 @@ class SqlLog:
 
 
 def main() -> None:
-    """Profile the three benchmarked endpoints."""
+    """Profile the benchmarked endpoints."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--email", default="ombud1@v1.bench")
     parser.add_argument("--word", default="sjukpenning")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
-    parser.add_argument("--cprofile", choices=["list", "search", "detail"])
+    parser.add_argument("--only", nargs="*", help="endpoints to profile (default: all)")
+    parser.add_argument("--cprofile", choices=["list", "search", "detail", "statistics"])
     args = parser.parse_args()
 
     url = args.database_url
@@ -95,6 +96,7 @@ def main() -> None:
         "list": ["/brister?status=oppna&niva=lokal"],
         "search": [f"/brister?q={urllib.parse.quote(args.word)}"],
         "detail": [f"/brister/{brist_id}" for brist_id in ids],
+        "statistics": ["/statistik", "/statistik?ar=2025"],
     }
     client = app.test_client()
     with client.session_transaction() as session:
@@ -102,6 +104,8 @@ def main() -> None:
         session["_fresh"] = True
 
     for name, paths in endpoints.items():
+        if args.only and name not in args.only:
+            continue
         client.get(paths[0])  # warm caches, compile templates
         walls, counts, sql_times = [], [], []
         slowest: dict[str, tuple[float, Any]] = {}

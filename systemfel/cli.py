@@ -15,6 +15,7 @@ from systemfel.dbtypes import utcnow
 from systemfel.errors import DomainError
 from systemfel.extensions import db
 from systemfel.privacy import stored
+from systemfel.reports import summaries
 from systemfel.verksamheter import services as tenant_services
 from systemfel.verksamheter.models import Verksamhet
 from systemfel.verksamheter.scope import Scope
@@ -136,6 +137,22 @@ def privacy_redact(yes: bool) -> None:
     changed = stored.redact(found.findings, user_id=None, now=utcnow())
     db.session.commit()
     click.echo(f"Redacted {changed} fields.")
+
+
+@main.group()
+def statistik() -> None:
+    """The statistics page's summaries."""
+
+
+@statistik.command("uppdatera")
+@with_appcontext
+def refresh_statistics() -> None:
+    """Count the statistics summaries afresh now (after loading data directly, say)."""
+    started = utcnow()
+    summaries.refresh()
+    db.session.commit()
+    seconds = (utcnow() - started).total_seconds()
+    click.echo(f"Statistiken uppdaterad på {seconds:.1f} s.")
 
 
 @main.command("scheduler")

@@ -34,6 +34,7 @@ from systemfel.extensions import db
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.myndighetsbrev import sweep_myndighetsbrev
 from systemfel.notifications.jobs import send_due_messages
+from systemfel.reports.summaries import refresh_statistics
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ JOBS: list[tuple[Job, str]] = [
     (sweep_myndighetsbrev, "SCHEDULER_SWEEP_SECONDS"),
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
     (once.forget_old, "SCHEDULER_SWEEP_SECONDS"),
+    (refresh_statistics, "SCHEDULER_SWEEP_SECONDS"),
 ]
 
 

@@ -323,29 +323,59 @@ def gather(
     """
     today = today or local_today()
     live = [Brist.merged_into_id.is_(None), *scope.where(Brist.verksamhet_id)]
-
-    by_niva, by_myndighet, by_omrade = _brister_counted(live, year)
-
     # New, closed and open brister per year, and days to closure: the report's definition
     # (reports.domain.tally_years), over each brist's closings and reopenings.
-    lines = queries.timelines(scope)
-    tallies = _tallies(lines)
+    tallies = _tallies(queries.timelines(scope))
+    closing_days = Counter(
+        d for y, t in tallies.items() if year in (None, y) for d in t.days_to_close
+    )
+    return assemble(
+        year,
+        Figures(
+            counted=_brister_counted(live, year),
+            tallies=tallies,
+            closing_days=closing_days,
+            answers=_answers_rows(live, year, today),
+            promises=_promises(live, year, today),
+            efterkontroller=_efterkontroller(live, year),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the page is drawn from, counted live (`gather`) or summed from the summaries.
+
+    `counted`: the year's brister by nivå, myndighet and område; `closing_days`: days to
+    closure → how many, over the year's closings (every year's for None); `answers`: rows of
+    (myndighet, days to answer or None, requests, late ones).
+    """
+
+    counted: tuple[Counter[Niva], Counter[str], Counter[str]]
+    tallies: dict[int, YearTally]
+    closing_days: Mapping[int, int]
+    answers: Iterable[tuple[str, int | None, int, int]]
+    promises: tuple[MyndighetPromises, ...]
+    efterkontroller: FixesChecked
+
+
+def assemble(year: int | None, figures: Figures) -> Statistics:
+    """The page's charts and tables from its figures, however they were counted."""
+    by_niva, by_myndighet, by_omrade = figures.counted
+    tallies = figures.tallies
     new_per_year = {y: t.new for y, t in tallies.items() if t.new}
     closed_per_year = {y: t.closed for y, t in tallies.items() if t.closed}
-    close_days = [d for y, t in tallies.items() if year in (None, y) for d in t.days_to_close]
-
-    myndigheter = _answers(live, year, today)
+    myndigheter = _answers(figures.answers)
     most_late = tuple(
         sorted(
             (a for a in myndigheter if a.late),
             key=lambda a: (-a.late, a.myndighet),
         )[:MOST_LATE]
     )
-
     years = year_span(new_per_year, closed_per_year)
     return Statistics(
-        promises=_promises(live, year, today),
-        efterkontroller=_efterkontroller(live, year),
+        promises=figures.promises,
+        efterkontroller=figures.efterkontroller,
         years=years,
         by_niva=chart(
             N_("Brister per nivå"),
@@ -377,7 +407,7 @@ def gather(
             N_("brister"),
             [(str(y), closed_per_year.get(y, 0)) for y in years],
         ),
-        median_days_to_close=median(close_days),
+        median_days_to_close=median_of_counts(figures.closing_days.items()),
         myndigheter=myndigheter,
         most_late=most_late,
         tallies=tallies,
@@ -411,12 +441,12 @@ def _brister_counted(
     return by_niva, by_myndighet, by_omrade
 
 
-def _answers(
-    live: list[sa.ColumnElement[bool]], year: int | None, today: date
-) -> tuple[MyndighetAnswers, ...]:
-    """Requests per myndighet, answered, late and the median days to answer."""
-    sent_on = LocalDate(Kontakt.created_at)
-    answer_days = DaysBetween(sent_on, LocalDate(Kontakt.answered_at))
+def answers_query(live: list[sa.ColumnElement[bool]], today: date) -> sa.Select:
+    """Requests by myndighet and days to answer (None: none yet): how many, how many late.
+
+    The caller adds the year (`YearOf(sent_on(...))`) or more to group by.
+    """
+    answer_days = DaysBetween(sent_on(), LocalDate(Kontakt.answered_at))
     is_late = sa.case(
         (
             sa.and_(
@@ -436,7 +466,7 @@ def _answers(
         ),
         else_=0,
     )
-    answers = db.session.execute(
+    return (
         sa.select(Myndighet.namn, answer_days, sa.func.count(), sa.func.sum(is_late))
         .join(Myndighet, Myndighet.id == Kontakt.myndighet_id)
         .join(Brist, Brist.id == Kontakt.brist_id)
@@ -444,17 +474,35 @@ def _answers(
             *live,
             Kontakt.answer_due_on.is_not(None),
             sa.or_(Kontakt.answered_at.is_not(None), Kontakt.links_revoked_at.is_(None)),
-            *([] if year is None else [YearOf(sent_on) == year]),
         )
         .group_by(Myndighet.namn, answer_days)
     )
+
+
+def sent_on() -> LocalDate:
+    """The Stockholm day a request was sent."""
+    return LocalDate(Kontakt.created_at)
+
+
+def _answers_rows(
+    live: list[sa.ColumnElement[bool]], year: int | None, today: date
+) -> list[tuple[str, int | None, int, int]]:
+    """The scope's requests sent in the year (None: every year), as `answers_query` counts."""
+    query = answers_query(live, today)
+    if year is not None:
+        query = query.where(YearOf(sent_on()) == year)
+    return [(namn, days, n, int(late or 0)) for namn, days, n, late in db.session.execute(query)]
+
+
+def _answers(rows: Iterable[tuple[str, int | None, int, int]]) -> tuple[MyndighetAnswers, ...]:
+    """Requests per myndighet, answered, late and the median days to answer."""
     requests: Counter[str] = Counter()
     answered: Counter[str] = Counter()
     late: Counter[str] = Counter()
     days_by_myndighet: dict[str, Counter[int]] = defaultdict(Counter)
-    for namn, days, n, late_n in answers:
+    for namn, days, n, late_n in rows:
         requests[namn] += n
-        late[namn] += int(late_n or 0)
+        late[namn] += late_n
         if days is not None:
             answered[namn] += n
             days_by_myndighet[namn][days] += n

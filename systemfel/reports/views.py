@@ -24,7 +24,7 @@ from systemfel.extensions import db
 from systemfel.followups.domain import PromiseState
 from systemfel.formtools import run_on_form, run_verb, show_conflict, submitted_version
 from systemfel.pdf import render_pdf
-from systemfel.reports import documents, domain, queries, services, statistics, wording
+from systemfel.reports import documents, domain, queries, services, summaries, wording
 from systemfel.reports.domain import RapportDocument
 from systemfel.reports.forms import (
     ExcludeForm,
@@ -596,9 +596,11 @@ def statistics_page():
     year = request.args.get("ar", type=whole_number)
     if year is not None and not 2000 <= year <= 2100:
         year = None
-    stats = statistics.gather(current_scope(), year)
+    stats, computed_at = summaries.for_page(current_scope(), year)
     years = sorted(stats.years, reverse=True)
-    return render_template("reports/statistics.html", stats=stats, year=year, years=years)
+    return render_template(
+        "reports/statistics.html", stats=stats, year=year, years=years, computed_at=computed_at
+    )
 
 
 # --- Myndigheter ------------------------------------------------------------------------------

@@ -286,3 +286,31 @@ def test_the_report_page_statement_count_does_not_grow_with_brister(app, login, 
         page = client.get(_url(world)).get_data(as_text=True)
     assert "Brist 11" in page
     assert many["n"] == few["n"]
+
+
+def test_the_whole_country_reads_the_summaries_and_says_when_they_were_counted(app, login, world):
+    import re
+    from datetime import UTC, datetime
+
+    from systemfel.reports import summaries
+
+    def main(page: str) -> str:
+        return " ".join(page.split("<main", 1)[1].split("</main>", 1)[0].split())
+
+    live = login("admin").get("/statistik").get_data(as_text=True)
+    assert "Uppdaterad" not in live
+    with app.app_context():
+        summaries.refresh(now=datetime(2026, 11, 25, 13, 5, tzinfo=UTC))
+        db.session.commit()
+        assert "Uppdaterad 2026-11-25 14:05." in login("admin").get("/statistik").get_data(
+            as_text=True
+        )
+        summaries.refresh()
+        db.session.commit()
+        db.session.remove()
+
+    page = login("admin").get("/statistik").get_data(as_text=True)
+    # The same page as counted live, but for the sentence saying when.
+    assert main(live) == re.sub(r" Uppdaterad [0-9-]+ [0-9:]+\.", "", main(page))
+    own = login("ombud").get("/statistik").get_data(as_text=True)
+    assert "Uppdaterad" not in own
