@@ -585,7 +585,7 @@ class Generator:
                         moment,
                         version,
                         changes=[["Antal klienter", str(old), str(antal)]],
-                        data={"fields": ["antal_klienter"]},
+                        data={"fields": [["antal_klienter", old, antal]]},
                     )
                 )
             elif kind == "eskalerad":
