@@ -1,0 +1,82 @@
+"""Translations in templates are looked up once per request and locale, and links for a
+list's rows are built from one url_for(): each request still gets its own language, a
+document forced into Swedish is Swedish, and every link is the one url_for() gives."""
+
+from flask import render_template_string, url_for
+from flask_babel import force_locale
+from hypothesis import given
+from hypothesis import strategies as st
+
+from systemfel.bounds import LARGEST_INT
+from systemfel.links import IdLinks
+from tests.conftest import Client
+
+LIST_WORDS = {
+    "sv": ('<html lang="sv">', "<h1>Brister</h1>", 'data-label="Nummer"', "Registrera brist"),
+    "en": ('<html lang="en">', "<h1>Flaws</h1>", 'data-label="Number"', "Register flaw"),
+}
+
+
+def _client_in(app, email: str, lang: str) -> Client:
+    client = Client(app)
+    assert client.login(email).status_code == 302
+    if lang != "sv":
+        assert client.post("/sprak", {"lang": lang, "next": "/"}).status_code == 302
+    return client
+
+
+def test_swedish_and_english_requests_interleaved_each_get_their_own_language(app, world):
+    email = world.users["ombud"].email
+    clients = {"sv": _client_in(app, email, "sv"), "en": _client_in(app, email, "en")}
+    for lang in ("sv", "en", "en", "sv", "en", "sv", "sv", "en"):
+        page = clients[lang].get("/brister").get_data(as_text=True)
+        other = "en" if lang == "sv" else "sv"
+        for word in LIST_WORDS[lang]:
+            assert word in page, (lang, word)
+        for word in LIST_WORDS[other][1:3]:
+            assert word not in page, (lang, word)
+
+
+def test_a_template_forced_into_swedish_inside_an_english_request_is_swedish(app):
+    source = (
+        "{% from '_macros/ui.html' import pagination %}{{ _('Brister') }}|"
+        "{{ ngettext('%(num)s brist', '%(num)s brister', 2) }}|"
+        "{{ pagination(result, 'brister.list_brister', {}) }}"
+    )
+
+    class Result:
+        page, pages = 1, 2
+
+    with app.test_request_context("/brister"):
+        with force_locale("en"):
+            english = render_template_string(source, result=Result())
+            with force_locale("sv"):
+                swedish = render_template_string(source, result=Result())
+            again = render_template_string(source, result=Result())
+    assert english.startswith("Flaws|2 flaws|") and "Page 1 of 2" in english
+    assert swedish.startswith("Brister|2 brister|") and "Sida 1 av 2" in swedish
+    assert again == english
+
+
+def test_translations_in_templates_format_and_escape_as_jinja_newstyle_gettext(app):
+    with app.test_request_context("/brister"):
+        html = render_template_string(
+            "{{ _('100%% klart') }}|{{ _('Hej %(namn)s', namn='<b>') }}|"
+            "{{ ngettext('%(num)s av %(of)s', '%(num)s av %(of)s', 3, of='<3>') }}|"
+            "{{ pgettext('ctx', '%(context)s') }}"
+        )
+        text = render_template_string(
+            "{% autoescape false %}{{ _('Hej %(namn)s', namn='<b>') }}{% endautoescape %}"
+        )
+    assert html == "100% klart|Hej &lt;b&gt;|3 av &lt;3&gt;|ctx"
+    assert text == "Hej <b>"  # a template that does not escape (e-mail text) leaves it alone
+
+
+@given(row_id=st.integers(min_value=1, max_value=LARGEST_INT))
+def test_a_rows_link_is_the_one_url_for_gives(app, row_id):
+    for root in ("/", "/systemfel/"):
+        with app.test_request_context("/brister", base_url=f"https://example.se{root}"):
+            links = IdLinks("brister.detail", "brist_id")
+            assert links(row_id) == url_for("brister.detail", brist_id=row_id)
+            with_query = IdLinks("brister.detail", "brist_id", flik="historik")
+            assert with_query(row_id) == url_for("brister.detail", brist_id=row_id, flik="historik")
