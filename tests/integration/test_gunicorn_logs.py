@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from systemfel.gunicorn_conf import GC_THRESHOLD
 from systemfel.logs import MASK
 from tests.faultsmtp import free_port
 
@@ -98,7 +99,11 @@ def test_each_gunicorn_worker_freezes_what_it_loaded_with_the_app(app, tmp_path)
             time.sleep(0.1)
         for _ in range(4):  # pages are served after the freeze, by either worker
             assert _get(f"{base}/login") == 200
-    frozen = re.findall(r"\[(\d+)\] \[INFO\] gc\.freeze\(\): (\d+) objects", log.read_text())
-    assert len({pid for pid, _ in frozen}) == 2, frozen  # one line from each worker
+    frozen = re.findall(
+        r"\[(\d+)\] \[INFO\] gc\.freeze\(\): (\d+) objects .*; threshold (\(.*\))",
+        log.read_text(),
+    )
+    assert len({pid for pid, _, _ in frozen}) == 2, frozen  # one line from each worker
     # The app's modules, mappers and templates' environment: far more than a bare interpreter.
-    assert all(int(count) > 100_000 for _, count in frozen), frozen
+    assert all(int(count) > 100_000 for _, count, _ in frozen), frozen
+    assert {threshold for _, _, threshold in frozen} == {str(GC_THRESHOLD)}
