@@ -1,13 +1,16 @@
 """Translations in templates are looked up once per request and locale, and links for a
-list's rows are built from one url_for(): each request still gets its own language, a
-document forced into Swedish is Swedish, and every link is the one url_for() gives."""
+list's rows are built from one url_for(), its filters' options written in one step: each
+request still gets its own language, a document forced into Swedish is Swedish, and every
+link and option is the one url_for() and WTForms give."""
 
 from flask import render_template_string, url_for
 from flask_babel import force_locale
 from hypothesis import given
 from hypothesis import strategies as st
+from wtforms.widgets import Select
 
 from systemfel.bounds import LARGEST_INT
+from systemfel.forms import OptionsSelect
 from systemfel.links import IdLinks
 from tests.conftest import Client
 
@@ -80,3 +83,14 @@ def test_a_rows_link_is_the_one_url_for_gives(app, row_id):
             assert links(row_id) == url_for("brister.detail", brist_id=row_id)
             with_query = IdLinks("brister.detail", "brist_id", flik="historik")
             assert with_query(row_id) == url_for("brister.detail", brist_id=row_id, flik="historik")
+
+
+@given(
+    value=st.one_of(st.text(), st.integers(), st.none()),
+    label=st.text(),
+    selected=st.booleans(),
+)
+def test_the_filters_options_are_written_as_wtforms_writes_them(value, label, selected):
+    assert OptionsSelect.render_option(value, label, selected) == Select.render_option(
+        value, label, selected
+    )
