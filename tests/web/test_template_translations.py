@@ -1,14 +1,18 @@
 """Translations in templates are looked up once per request and locale, and links for a
 list's rows are built from one url_for(), its filters' options written in one step: each
 request still gets its own language, a document forced into Swedish is Swedish, and every
-link and option is the one url_for() and WTForms give."""
+link and option is the one url_for() and WTForms give, and every Swedish date the one Babel
+writes."""
+
+from datetime import UTC, date, datetime
 
 from flask import render_template_string, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, format_datetime
 from hypothesis import given
 from hypothesis import strategies as st
 from wtforms.widgets import Select
 
+from systemfel import dates
 from systemfel.bounds import LARGEST_INT
 from systemfel.forms import OptionsSelect
 from systemfel.links import IdLinks
@@ -94,3 +98,18 @@ def test_the_filters_options_are_written_as_wtforms_writes_them(value, label, se
     assert OptionsSelect.render_option(value, label, selected) == Select.render_option(
         value, label, selected
     )
+
+
+@given(
+    day=st.dates(min_value=date(1000, 1, 1)),
+    moment=st.datetimes(
+        min_value=datetime(1900, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, None]),
+    ),
+)
+def test_swedish_days_and_moments_are_written_as_babel_writes_them(app, day, moment):
+    with app.test_request_context(), force_locale("sv"):
+        assert dates.day(day) == format_date(day, dates.DATE_PATTERNS["sv"])
+        assert dates.day(day.isoformat()) == format_date(day, dates.DATE_PATTERNS["sv"])
+        assert dates.moment(moment) == format_datetime(moment, dates.DATETIME_PATTERNS["sv"])
