@@ -29,7 +29,8 @@ CATALOGUE = "systemfel_catalogue"
 def install(app: Flask) -> None:
     """Install the translating functions in the app's Jinja environment (with jinja2.ext.i18n)."""
     env = app.jinja_env
-    env.newstyle_gettext = True  # type: ignore[attr-defined] - the extension's setting
+    # The i18n extension's setting: the functions format, the compiled {% trans %} does not.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.globals.update(
         _=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext
     )
