@@ -129,6 +129,11 @@ class Database:
                 self.connection = psycopg.connect(self.target, autocommit=True)
         return self.connection
 
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
     def rows(self, sql: str, parameters: list[Any]) -> list[tuple]:
         """Run `sql` (with ? placeholders) and return its rows."""
         if self.backend == "postgresql":
@@ -143,6 +148,7 @@ def create_app() -> Flask:
     # The same in every worker, or a cookie one worker signed is refused by the other.
     app.secret_key = os.environ.get("FLOOR_SECRET_KEY", "floor-benchmark-only-not-secret")
     database = Database(os.environ["FLOOR_DATABASE_URL"])
+    app.extensions["floor_database"] = database
     email = os.environ.get("FLOOR_EMAIL", "ombud1@v1.bench")
     page_size = int(os.environ.get("FLOOR_PAGE_SIZE", "25"))
 
