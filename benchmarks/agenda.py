@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import secrets
@@ -282,27 +283,55 @@ def add_answers(user: Any, brister: list[Any]) -> None:
     db.session.flush()
 
 
+class GcClock:
+    """Time spent in the garbage collector, and full (generation 2) collections, while timing."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+        self.full = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.ms += (time.perf_counter() - self._started) * 1000
+            self.full += info["generation"] == 2
+
+    def reset(self) -> None:
+        self.ms, self.full = 0.0, 0
+
+
 def time_runs(
-    runs: int, counter: StatementCounter, run: Callable[[], Callable[[], None]]
-) -> tuple[list[float], list[int]]:
-    """Time `runs` calls: `run()` prepares (untimed) and returns the call to time."""
+    runs: int, counter: StatementCounter, run: Callable[[], Callable[[], None]], clock: GcClock
+) -> tuple[list[float], list[int], list[float], int]:
+    """Time `runs` calls: `run()` prepares (untimed) and returns the call to time.
+
+    Returns the times, statement counts, time in the garbage collector per call, and the
+    number of full collections during the timed calls.
+    """
     from systemfel.extensions import db
 
-    times, counts = [], []
-    for _ in range(runs + 1):  # the first run warms caches and is not recorded
+    times, counts, gc_ms, full = [], [], [], 0
+    for i in range(runs + 1):  # the first run warms caches and is not recorded
         db.session.remove()
         measured = run()
         counter.count = 0
         counter.active = True
+        clock.reset()
         started = time.perf_counter()
         measured()
         took = (time.perf_counter() - started) * 1000
         counter.active = False
+        if i:
+            gc_ms.append(clock.ms)
+            full += clock.full
         db.session.rollback()
         db.session.remove()
         times.append(took)
         counts.append(counter.count)
-    return times[1:], counts[1:]
+    return times[1:], counts[1:], gc_ms, full
 
 
 def main() -> None:
@@ -312,8 +341,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="measured runs of each kind")
     parser.add_argument("--verksamhet", type=int, help="id (default: the first verksamhet)")
     parser.add_argument("--cprofile", action="store_true", help="profile the first proposals")
+    parser.add_argument(
+        "--gc",
+        choices=["worker", "default"],
+        default="worker",
+        help="worker: tune the garbage collector after loading the app as each gunicorn worker "
+        "does (systemfel.gunicorn_conf); default: Python's settings",
+    )
     args = parser.parse_args()
 
+    os.environ.setdefault("SYSTEMFEL_BASE_URL", "https://systemfel.example.se")
     os.environ.update(
         SYSTEMFEL_ENV="production",
         SYSTEMFEL_BASE_URL="https://systemfel.bench.example",
@@ -332,6 +369,10 @@ def main() -> None:
     from systemfel.verksamheter.models import Verksamhet
 
     app = create_app()
+    if args.gc == "worker":
+        from systemfel.gunicorn_conf import freeze_loaded_objects
+
+        freeze_loaded_objects()
     with app.app_context():
         verksamhet_id = args.verksamhet or db.session.scalar(select(func.min(Verksamhet.id)))
         mote_id = setup_group(verksamhet_id)
@@ -372,23 +413,30 @@ def main() -> None:
         profiler = cProfile.Profile() if args.cprofile else None
         if profiler:
             profiler.enable()
-        first_times, first_counts = time_runs(args.runs, counter, first)
+        clock = GcClock()
+        first_times, first_counts, first_gc, first_full = time_runs(
+            args.runs, counter, first, clock
+        )
         if profiler:
             profiler.disable()
-        regen_times, regen_counts = time_runs(args.runs, counter, regenerate)
+        regen_times, regen_counts, regen_gc, regen_full = time_runs(
+            args.runs, counter, regenerate, clock
+        )
 
+    print(f"gc: {args.gc}, threshold {gc.get_threshold()}, frozen {gc.get_freeze_count():,}")
     print(
         f"{'proposal':<12} {'min_ms':>8} {'median_ms':>10} {'p95_ms':>8} {'items':>6} "
-        f"{'statements':>11}"
+        f"{'statements':>11} {'gc_median_ms':>13} {'gc_p95_ms':>10} {'full_gcs':>9}"
     )
-    for name, times, counts in (
-        ("first", first_times, first_counts),
-        ("regenerate", regen_times, regen_counts),
+    for name, times, counts, gc_ms, full in (
+        ("first", first_times, first_counts, first_gc, first_full),
+        ("regenerate", regen_times, regen_counts, regen_gc, regen_full),
     ):
         statements = "/".join(str(n) for n in sorted(set(counts)))
         print(
             f"{name:<12} {min(times):>8.1f} {statistics.median(times):>10.1f} "
-            f"{percentile(times, 0.95):>8.1f} {punkter[-1]:>6} {statements:>11}"
+            f"{percentile(times, 0.95):>8.1f} {punkter[-1]:>6} {statements:>11} "
+            f"{statistics.median(gc_ms):>13.1f} {percentile(gc_ms, 0.95):>10.1f} {full:>9}"
         )
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)

@@ -588,6 +588,7 @@ class Generator:
                         user,
                         moment,
                         version,
+                        changes=[["Antal klienter", str(old), str(antal)]],
                         data={"fields": [["antal_klienter", old, antal]]},
                     )
                 )

@@ -49,6 +49,8 @@ HOST = "127.0.0.1"
 # p95 targets in milliseconds, and the per-worker memory ceiling.
 TARGETS_P95_MS = {"list": 50.0, "search": 150.0, "detail": 50.0, "statistics": 300.0}
 TARGET_WORKER_MB = 150.0
+# With --floor: each page's median at most this many times the bare-Flask floor's (floor.py).
+TARGET_FLOOR_RATIO = 2.0
 # A run during which other processes used more of the machine than this is measured again.
 OTHER_CPU_LIMIT = 10.0
 
@@ -361,29 +363,46 @@ class Gunicorn:
     """gunicorn serving the app on 127.0.0.1 with the benchmark database; stopped by pid."""
 
     def __init__(
-        self, url: str, port: int, workers: int, log_path: Path, app: str = "systemfel:create_app()"
+        self,
+        url: str,
+        port: int,
+        workers: int,
+        log_path: Path,
+        app: str = "systemfel:create_app()",
+        env: dict[str, str] | None = None,
+        ready_path: str = "/login",
+        options: tuple[str, ...] = (),
     ):
         self.app = app
         self.url = url
         self.port = port
         self.workers = workers
         self.log_path = log_path
+        self.env = env or {}
+        self.ready_path = ready_path
+        self.options = options
         self.instance = Path(tempfile.mkdtemp(prefix="systemfel-bench-"))
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
         env = dict(os.environ)
+        env.setdefault("SYSTEMFEL_BASE_URL", "https://systemfel.example.se")
         env.update(
             SYSTEMFEL_ENV="production",
             SYSTEMFEL_BASE_URL="https://systemfel.bench.example",
             SYSTEMFEL_DATABASE_URL=self.url,
             SYSTEMFEL_SECRET_KEY=secrets.token_hex(32),
             SYSTEMFEL_INSTANCE_PATH=str(self.instance),
+            **self.env,
         )
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [
                 str(GUNICORN),
+                # As deployed (README): the logging setup and each worker's gc.freeze().
+                "-c",
+                "python:systemfel.gunicorn_conf",
+                *self.options,
                 "-w",
                 str(self.workers),
                 "-b",
@@ -406,7 +425,7 @@ class Gunicorn:
                     f"gunicorn exited with {self.process.returncode}; see {self.log_path}"
                 )
             try:
-                if http("GET", f"{self.base}/login", timeout=5)[0] == 200:
+                if http("GET", self.base + self.ready_path, timeout=5)[0] == 200:
                     if len(children_of(self.process.pid)) >= self.workers:
                         return
             except OSError:
@@ -417,6 +436,10 @@ class Gunicorn:
     @property
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    def process_ids(self) -> list[int]:
+        """The master and its workers: the server whose CPU time a run counts as ours."""
+        return [self.process.pid, *self.worker_pids()] if self.process else []
 
     def worker_pids(self) -> list[int]:
         return children_of(self.process.pid) if self.process else []
@@ -506,6 +529,114 @@ def run_wrk(
     return summary
 
 
+def check_paths(base: str, cookie: str, endpoint_paths: list[list[str]]) -> None:
+    """GET the first few paths of each endpoint once; fail unless each answers 200."""
+    for paths in endpoint_paths:
+        for path in paths[:3]:
+            status, _, _ = http("GET", base + path, cookie)
+            if status != 200:
+                raise RuntimeError(f"GET {base}{path} answered {status}")
+
+
+class Measure:
+    """Measure one endpoint of one server: wait for a quiet machine, warm up, run wrk, retry."""
+
+    def __init__(self, args: argparse.Namespace, workdir: Path, database: str | None):
+        self.args = args
+        self.workdir = workdir
+        self.database = database
+
+    def endpoint(
+        self, name: str, paths: list[str], base: str, cookie: str, ours: list[int]
+    ) -> dict[str, Any]:
+        """Return the endpoint's row of results (the least disturbed of the attempts)."""
+        args = self.args
+        summary: dict[str, Any] = {}
+        for attempt in range(1 + args.retries):
+            busy = wait_until_quiet(args.max_busy, args.quiet_timeout)
+            if args.warmup > 0:
+                run_wrk(
+                    base, paths, cookie, args.warmup, args.threads, args.connections, self.workdir
+                )
+            print(f"  {name} ({base}): {args.duration:g} s ...", flush=True)
+            run = run_wrk(
+                base,
+                paths,
+                cookie,
+                args.duration,
+                args.threads,
+                args.connections,
+                self.workdir,
+                ours,
+                self.database,
+            )
+            run["attempts"] = attempt + 1
+            run["busy"] = busy
+            # Keep the run least disturbed by other work on the machine.
+            if not summary or run["cpu_other_pct"] < summary["cpu_other_pct"]:
+                summary = run
+            if run["cpu_other_pct"] <= OTHER_CPU_LIMIT or attempt == args.retries:
+                break
+            print(
+                f"    other work took {run['cpu_other_pct']:.0f} % of the machine; measuring again",
+                flush=True,
+            )
+        return result_row(name, paths, summary)
+
+
+def result_row(name: str, paths: list[str], summary: dict[str, Any]) -> dict[str, Any]:
+    """One endpoint's line in the JSON report, from wrk's summary."""
+    seconds = summary["duration_us"] / 1e6
+    return {
+        "endpoint": name,
+        "path": f"/brister/<id> x {len(paths)}" if name == "detail" else " ".join(paths),
+        "p50_ms": round(summary["p50_us"] / 1000, 2),
+        "p90_ms": round(summary["p90_us"] / 1000, 2),
+        "p95_ms": round(summary["p95_us"] / 1000, 2),
+        "p99_ms": round(summary["p99_us"] / 1000, 2),
+        "max_ms": round(summary["max_us"] / 1000, 2),
+        "mean_ms": round(summary["mean_us"] / 1000, 2),
+        "requests": summary["requests"],
+        "requests_per_s": round(summary["requests"] / seconds, 1) if seconds else 0,
+        "non_200": summary["non200"],
+        "socket_errors": summary["errors"],
+        "cpu_pct_of_machine": {
+            "server_and_database": summary["cpu_server_pct"],
+            "gunicorn": summary["cpu_app_pct"],
+            "database": summary["cpu_database_pct"],
+            "wrk": summary["cpu_wrk_pct"],
+            "other": summary["cpu_other_pct"],
+            "short_lived": summary["cpu_short_lived_pct"],
+            "all": summary["cpu_machine_busy_pct"],
+            "stolen_by_hypervisor": summary["cpu_steal_pct"],
+        },
+        "machine_busy_before_pct": round(100 * summary["busy"], 1),
+        "attempts": summary["attempts"],
+        "target_p95_ms": TARGETS_P95_MS[name],
+        "meets_target": summary["p95_us"] / 1000 <= TARGETS_P95_MS[name] and summary["non200"] == 0,
+    }
+
+
+def floor_ratios(results: list[dict[str, Any]], floor: list[dict[str, Any]]) -> list[dict]:
+    """Each page's median against the floor's, measured in the same run."""
+    rows = []
+    for app_row, floor_row in zip(results, floor, strict=True):
+        ratio = app_row["p50_ms"] / floor_row["p50_ms"] if floor_row["p50_ms"] else None
+        rows.append(
+            {
+                "endpoint": app_row["endpoint"],
+                "app_p50_ms": app_row["p50_ms"],
+                "floor_p50_ms": floor_row["p50_ms"],
+                "ratio_p50": round(ratio, 2) if ratio is not None else None,
+                "target_ratio": TARGET_FLOOR_RATIO,
+                "meets_target": ratio is not None
+                and ratio <= TARGET_FLOOR_RATIO
+                and floor_row["non_200"] == 0,
+            }
+        )
+    return rows
+
+
 def git_revision() -> str:
     """The app's commit, read-only, with "+dirty" when the app (not benchmarks/) has changes."""
     try:
@@ -557,6 +688,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", nargs="*", choices=list(TARGETS_P95_MS), help="endpoints to run")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also serve benchmarks/floor.py (bare Flask) the same way and measure it "
+        "after each endpoint: each page's p50 against the floor's "
+        f"(target <= {TARGET_FLOOR_RATIO:g}x)",
+    )
     parser.add_argument(
         "--max-busy",
         type=float,
@@ -623,95 +761,51 @@ def main(argv: list[str] | None = None) -> int:
     server = Gunicorn(
         url, port, args.workers, RESULTS / "logs" / f"gunicorn-{backend}-{stamp}.log", args.app
     )
+    floor = None
+    if args.floor:
+        floor = Gunicorn(
+            url,
+            free_port(),
+            args.workers,
+            RESULTS / "logs" / f"floor-{backend}-{stamp}.log",
+            "floor:create_app()",
+            env={
+                "FLOOR_DATABASE_URL": url,
+                "FLOOR_EMAIL": args.email,
+                "FLOOR_SECRET_KEY": secrets.token_hex(32),
+            },
+            ready_path="/login",
+            options=("--pythonpath", str(HERE)),
+        )
     workdir = Path(tempfile.mkdtemp(prefix="systemfel-wrk-"))
     results: list[dict[str, Any]] = []
+    floor_results: list[dict[str, Any]] = []
+    measure = Measure(args, workdir, parsed.database if backend == "postgresql" else None)
     try:
         server.start()
         workers_before = server.worker_pids()
         cookie = log_in(server.base, args.email, args.password)
-        for name in chosen:
-            for path in endpoints[name][:3]:
-                status, _, _ = http("GET", server.base + path, cookie)
-                if status != 200:
-                    raise RuntimeError(f"GET {path} answered {status}")
+        check_paths(server.base, cookie, [endpoints[name] for name in chosen])
+        floor_cookie = ""
+        if floor:
+            floor.start()
+            floor_cookie = session_cookie(http("GET", f"{floor.base}/login")[1])
+            check_paths(floor.base, floor_cookie, [endpoints[name] for name in chosen])
         before = {pid: memory_mb(pid) for pid in workers_before}
-        ours = [server.process.pid, *workers_before]
         for name in chosen:
             paths = endpoints[name]
-            summary: dict[str, Any] = {}
-            for attempt in range(1 + args.retries):
-                busy = wait_until_quiet(args.max_busy, args.quiet_timeout)
-                if args.warmup > 0:
-                    run_wrk(
-                        server.base,
-                        paths,
-                        cookie,
-                        args.warmup,
-                        args.threads,
-                        args.connections,
-                        workdir,
-                    )
-                print(f"  {name}: {args.duration:g} s ...", flush=True)
-                run = run_wrk(
-                    server.base,
-                    paths,
-                    cookie,
-                    args.duration,
-                    args.threads,
-                    args.connections,
-                    workdir,
-                    ours,
-                    parsed.database if backend == "postgresql" else None,
+            # Side by side: the app, then the floor, on the same machine a moment apart.
+            results.append(measure.endpoint(name, paths, server.base, cookie, server.process_ids()))
+            if floor:
+                floor_results.append(
+                    measure.endpoint(name, paths, floor.base, floor_cookie, floor.process_ids())
                 )
-                run["attempts"] = attempt + 1
-                # Keep the run least disturbed by other work on the machine.
-                if not summary or run["cpu_other_pct"] < summary["cpu_other_pct"]:
-                    summary = run
-                if run["cpu_other_pct"] <= OTHER_CPU_LIMIT:
-                    break
-                print(
-                    f"    other work took {run['cpu_other_pct']:.0f} % of the machine; "
-                    "measuring again",
-                    flush=True,
-                )
-            seconds = summary["duration_us"] / 1e6
-            results.append(
-                {
-                    "endpoint": name,
-                    "path": f"/brister/<id> x {len(paths)}"
-                    if name == "detail"
-                    else " ".join(paths),
-                    "p50_ms": round(summary["p50_us"] / 1000, 2),
-                    "p90_ms": round(summary["p90_us"] / 1000, 2),
-                    "p95_ms": round(summary["p95_us"] / 1000, 2),
-                    "p99_ms": round(summary["p99_us"] / 1000, 2),
-                    "max_ms": round(summary["max_us"] / 1000, 2),
-                    "mean_ms": round(summary["mean_us"] / 1000, 2),
-                    "requests": summary["requests"],
-                    "requests_per_s": round(summary["requests"] / seconds, 1) if seconds else 0,
-                    "non_200": summary["non200"],
-                    "socket_errors": summary["errors"],
-                    "cpu_pct_of_machine": {
-                        "server_and_database": summary["cpu_server_pct"],
-                        "gunicorn": summary["cpu_app_pct"],
-                        "database": summary["cpu_database_pct"],
-                        "wrk": summary["cpu_wrk_pct"],
-                        "other": summary["cpu_other_pct"],
-                        "short_lived": summary["cpu_short_lived_pct"],
-                        "all": summary["cpu_machine_busy_pct"],
-                        "stolen_by_hypervisor": summary["cpu_steal_pct"],
-                    },
-                    "machine_busy_before_pct": round(100 * busy, 1),
-                    "attempts": summary["attempts"],
-                    "target_p95_ms": TARGETS_P95_MS[name],
-                    "meets_target": summary["p95_us"] / 1000 <= TARGETS_P95_MS[name]
-                    and summary["non200"] == 0,
-                }
-            )
         workers_after = server.worker_pids()
         memory = {pid: memory_mb(pid) for pid in workers_after}
     finally:
         server.stop()
+        if floor:
+            floor.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     peaks = [round(values["VmHWM"], 1) for values in memory.values()]
@@ -752,27 +846,56 @@ def main(argv: list[str] | None = None) -> int:
         "worker_restarted": sorted(workers_before) != sorted(workers_after),
         "targets": {"p95_ms": TARGETS_P95_MS, "worker_peak_rss_mb": TARGET_WORKER_MB},
     }
+    if floor_results:
+        report["floor"] = {
+            "app": "benchmarks/floor.py",
+            "endpoints": floor_results,
+            "ratios": floor_ratios(results, floor_results),
+        }
+        report["targets"]["p50_ratio_to_floor"] = TARGET_FLOOR_RATIO
     report["meets_targets"] = (
         all(row["meets_target"] for row in results)
         and bool(peaks)
         and (max(peaks) <= TARGET_WORKER_MB)
+        and all(row["meets_target"] for row in report.get("floor", {}).get("ratios", []))
     )
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print_report(report, peaks)
+    print(f"Wrote {output}")
+    return 0 if report["meets_targets"] else 1
 
+
+def print_report(report: dict[str, Any], peaks: list[float]) -> None:
+    """Print the table of the app's endpoints, the floor's, and each page's ratio."""
+    results = report["endpoints"]
+    floor = report.get("floor", {})
     print()
     print(
-        f"{'endpoint':10} {'p50_ms':>8} {'p95_ms':>8} {'p99_ms':>8} {'requests/s':>11} "
+        f"{'endpoint':12} {'p50_ms':>8} {'p95_ms':>8} {'p99_ms':>8} {'requests/s':>11} "
         f"{'non200':>7} {'other_cpu%':>10}  target p95"
     )
     for row in results:
         verdict = "ok" if row["meets_target"] else "MISSED"
         print(
-            f"{row['endpoint']:10} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+            f"{row['endpoint']:12} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
             f"{row['p99_ms']:>8.1f} {row['requests_per_s']:>11.1f} {row['non_200']:>7} "
             f"{row['cpu_pct_of_machine']['other']:>10.1f}  "
             f"<= {row['target_p95_ms']:g} {verdict}"
         )
-    if any(row["cpu_pct_of_machine"]["other"] > OTHER_CPU_LIMIT for row in results):
+    for row in floor.get("endpoints", []):
+        print(
+            f"{'floor ' + row['endpoint']:12} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+            f"{row['p99_ms']:>8.1f} {row['requests_per_s']:>11.1f} {row['non_200']:>7} "
+            f"{row['cpu_pct_of_machine']['other']:>10.1f}"
+        )
+    for row in floor.get("ratios", []):
+        verdict = "ok" if row["meets_target"] else "MISSED"
+        print(
+            f"{row['endpoint']:12} p50 {row['app_p50_ms']:.1f} / floor {row['floor_p50_ms']:.1f}"
+            f" = {row['ratio_p50']}x  <= {row['target_ratio']:g}x {verdict}"
+        )
+    measured = results + floor.get("endpoints", [])
+    if any(row["cpu_pct_of_machine"]["other"] > OTHER_CPU_LIMIT for row in measured):
         print(
             f"warning: other work used over {OTHER_CPU_LIMIT:g} % of the machine during a run;"
             " those numbers are skewed"
@@ -784,8 +907,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     if report["worker_restarted"]:
         print("warning: a worker was restarted during the runs; its peak is lost")
-    print(f"Wrote {output}")
-    return 0 if report["meets_targets"] else 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Times are shown in Stockholm time (Flask-Babel's configured timezone).
 
 from datetime import date, datetime
 
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 
 # Babel (CLDR) patterns per language; a language not listed writes the Swedish way.
 DATE_PATTERNS = {"sv": "yyyy-MM-dd", "en": "d MMM yyyy"}
@@ -34,11 +34,21 @@ def day(value: date | str | None) -> str:
             return value
     else:
         parsed = value.date() if isinstance(value, datetime) else value
-    return format_date(parsed, DATE_PATTERNS.get(_language(), DATE_PATTERNS["sv"]))
+    pattern = DATE_PATTERNS.get(_language(), DATE_PATTERNS["sv"])
+    if pattern == DATE_PATTERNS["sv"]:  # ISO, written without Babel (a page has dozens)
+        return f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d}"
+    return format_date(parsed, pattern)
 
 
 def moment(value: datetime | None) -> str:
     """A UTC timestamp in Stockholm time, in the reader's language."""
     if value is None:
         return ""
-    return format_datetime(value, DATETIME_PATTERNS.get(_language(), DATETIME_PATTERNS["sv"]))
+    pattern = DATETIME_PATTERNS.get(_language(), DATETIME_PATTERNS["sv"])
+    if pattern == DATETIME_PATTERNS["sv"]:  # ISO, written without Babel
+        local = to_user_timezone(value)
+        return (
+            f"{local.year:04d}-{local.month:02d}-{local.day:02d} "
+            f"{local.hour:02d}:{local.minute:02d}"
+        )
+    return format_datetime(value, pattern)

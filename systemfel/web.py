@@ -5,11 +5,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from babel.numbers import format_decimal
-from babel.support import NullTranslations
 from flask import (
     Flask,
     current_app,
-    g,
     has_request_context,
     render_template,
     request,
@@ -17,7 +15,6 @@ from flask import (
 )
 from flask_babel import (
     get_locale,
-    get_translations,
     gettext,
     lazy_gettext,
 )
@@ -27,10 +24,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from systemfel import dates
+from systemfel import dates, template_i18n
 from systemfel.bounds import IdConverter
 from systemfel.extensions import babel, csrf, db, login_manager, migrate
 from systemfel.i18n import LOCALES
+from systemfel.links import IdLinks
 from systemfel.logs import mask_answer_tokens_in_logs
 from systemfel.notifications.services import paused_sending
 from systemfel.paths import shipped
@@ -80,16 +78,7 @@ def configure(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
-    # jinja2.ext.i18n adds install_gettext_callables to the Environment at run time.
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda text: _request_translations().ugettext(text),
-        ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
-        pgettext=lambda context, text: _request_translations().upgettext(context, text),
-        npgettext=lambda context, singular, plural, n: _request_translations().unpgettext(
-            context, singular, plural, n
-        ),
-        newstyle=True,
-    )
+    template_i18n.install(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Logga in för att fortsätta.")
@@ -130,24 +119,10 @@ def configure(app: Flask) -> None:
     app.after_request(_security_headers)
     mask_answer_tokens_in_logs()
     app.jinja_env.filters.update(datum=_datum, tidpunkt=_tidpunkt, tal=_tal)
+    app.jinja_env.globals["id_links"] = IdLinks
     app.context_processor(lambda: {"locales": LOCALES, "current_locale": _select_locale()})
     app.context_processor(_sending_paused)
     _register_error_pages(app)
-
-
-def _request_translations() -> NullTranslations:
-    """The request's catalogue, looked up once: templates ask for it for every string.
-
-    Flask-Babel finds it anew for each string (~10 µs, 80 strings on the brist list). The
-    memo is keyed by the locale: documents are rendered in Swedish with force_locale()
-    inside a request that may be in English.
-    """
-    locale = get_locale()
-    cached = g.get("systemfel_translations")
-    if cached is None or cached[0] is not locale:  # force_locale() gives another locale
-        cached = (locale, get_translations())
-        g.systemfel_translations = cached
-    return cached[1]
 
 
 def _select_locale() -> str:

@@ -18,6 +18,7 @@ from systemfel.forms import (
     BaseForm,
     DateField,
     GuardedForm,
+    OptionsSelectField,
     SubmittedOnce,
     VersionedForm,
     wtforms_messages,
@@ -163,14 +164,14 @@ class FilterForm(BaseForm):
             return wtforms_messages()
 
     q = StringField(_l("Fritext"), validators=[Optional(), Length(max=200)])
-    status = SelectField(_l("Status"), validators=[Optional()])
-    niva = SelectField(_l("Nivå"), validators=[Optional()])
-    myndighet = SelectField(_l("Myndighet"), coerce=optional_int, validators=[Optional()])
-    omrade = SelectField(_l("Område"), coerce=optional_int, validators=[Optional()])
-    ansvarig = SelectField(_l("Ansvarig"), coerce=optional_int, validators=[Optional()])
-    verksamhet = SelectField(_l("Verksamhet"), coerce=optional_int, validators=[Optional()])
+    status = OptionsSelectField(_l("Status"), validators=[Optional()])
+    niva = OptionsSelectField(_l("Nivå"), validators=[Optional()])
+    myndighet = OptionsSelectField(_l("Myndighet"), coerce=optional_int, validators=[Optional()])
+    omrade = OptionsSelectField(_l("Område"), coerce=optional_int, validators=[Optional()])
+    ansvarig = OptionsSelectField(_l("Ansvarig"), coerce=optional_int, validators=[Optional()])
+    verksamhet = OptionsSelectField(_l("Verksamhet"), coerce=optional_int, validators=[Optional()])
     year = IntegerField(_l("Registreringsår"), validators=[Optional(), NumberRange(2000, 2100)])
-    sort = SelectField(_l("Sortera"), validators=[Optional()])
+    sort = OptionsSelectField(_l("Sortera"), validators=[Optional()])
 
 
 STATUS_FILTER_OPEN = "oppna"

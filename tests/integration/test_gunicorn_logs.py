@@ -1,7 +1,8 @@
 """gunicorn as deployed (`-c python:systemfel.gunicorn_conf`) logs requests for answer links
-with the token masked."""
+with the token masked, and each worker freezes the objects it loaded with the app."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -9,8 +10,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from systemfel.gunicorn_conf import GC_THRESHOLD
 from systemfel.logs import MASK
 from tests.faultsmtp import free_port
 
@@ -40,7 +44,9 @@ def _wait_until_up(base: str, process: subprocess.Popen) -> None:
     raise AssertionError("gunicorn did not answer within 30 s")
 
 
-def test_gunicorn_as_deployed_masks_answer_tokens(app, tmp_path):
+@contextmanager
+def _deployed_gunicorn(app, tmp_path: Path, log: Path, workers: int = 1) -> Iterator[str]:
+    """Run gunicorn as deployed on a free port, its output in `log`; yield its base URL."""
     port = free_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith("SYSTEMFEL_")}
     env |= {
@@ -48,7 +54,6 @@ def test_gunicorn_as_deployed_masks_answer_tokens(app, tmp_path):
         "SYSTEMFEL_DATABASE_URL": app.config["DATABASE_URL"],
         "SYSTEMFEL_INSTANCE_PATH": str(tmp_path),
     }
-    log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         process = subprocess.Popen(  # our own command
             [
@@ -56,7 +61,7 @@ def test_gunicorn_as_deployed_masks_answer_tokens(app, tmp_path):
                 "-c",
                 "python:systemfel.gunicorn_conf",
                 "-w",
-                "1",
+                str(workers),
                 "-b",
                 f"127.0.0.1:{port}",
                 "systemfel:create_app()",
@@ -69,12 +74,36 @@ def test_gunicorn_as_deployed_masks_answer_tokens(app, tmp_path):
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_until_up(base, process)
-            assert _get(f"{base}/svar/{TOKEN}") == 404
-            assert _get(f"{base}/login?next=/svar/{TOKEN}") == 200
+            yield base
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+def test_gunicorn_as_deployed_masks_answer_tokens(app, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    with _deployed_gunicorn(app, tmp_path, log) as base:
+        assert _get(f"{base}/svar/{TOKEN}") == 404
+        assert _get(f"{base}/login?next=/svar/{TOKEN}") == 200
     written = log.read_text()
     assert f'"GET /svar/{MASK} HTTP/1.1" 404' in written
     assert f'"GET /login?next=/svar/{MASK} HTTP/1.1" 200' in written
     assert TOKEN not in written
+
+
+def test_each_gunicorn_worker_freezes_what_it_loaded_with_the_app(app, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    with _deployed_gunicorn(app, tmp_path, log, workers=2) as base:
+        deadline = time.monotonic() + 30
+        while log.read_text().count("gc.freeze()") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for _ in range(4):  # pages are served after the freeze, by either worker
+            assert _get(f"{base}/login") == 200
+    frozen = re.findall(
+        r"\[(\d+)\] \[INFO\] gc\.freeze\(\): (\d+) objects .*; threshold (\(.*\))",
+        log.read_text(),
+    )
+    assert len({pid for pid, _, _ in frozen}) == 2, frozen  # one line from each worker
+    # The app's modules, mappers and templates' environment: far more than a bare interpreter.
+    assert all(int(count) > 100_000 for _, count, _ in frozen), frozen
+    assert {threshold for _, _, threshold in frozen} == {str(GC_THRESHOLD)}
