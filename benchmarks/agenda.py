@@ -316,6 +316,7 @@ def main() -> None:
 
     os.environ.update(
         SYSTEMFEL_ENV="production",
+        SYSTEMFEL_BASE_URL="https://systemfel.bench.example",
         SYSTEMFEL_DATABASE_URL=database_url(args.database_url),
         SYSTEMFEL_SECRET_KEY=secrets.token_hex(16),
         SYSTEMFEL_INSTANCE_PATH=INSTANCE.name,

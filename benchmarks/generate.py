@@ -346,6 +346,7 @@ def run_migrations(url: str) -> None:
     env = dict(os.environ)
     env.update(
         SYSTEMFEL_ENV="production",
+        SYSTEMFEL_BASE_URL="https://systemfel.bench.example",
         SYSTEMFEL_DATABASE_URL=url,
         SYSTEMFEL_SECRET_KEY="benchmark-only-not-secret-" + "0" * 40,
         SYSTEMFEL_INSTANCE_PATH=str(instance),

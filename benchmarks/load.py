@@ -375,6 +375,7 @@ class Gunicorn:
         env = dict(os.environ)
         env.update(
             SYSTEMFEL_ENV="production",
+            SYSTEMFEL_BASE_URL="https://systemfel.bench.example",
             SYSTEMFEL_DATABASE_URL=self.url,
             SYSTEMFEL_SECRET_KEY=secrets.token_hex(32),
             SYSTEMFEL_INSTANCE_PATH=str(self.instance),

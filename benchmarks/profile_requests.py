@@ -70,6 +70,7 @@ def main() -> None:
         url = str(parsed.set(database=str(Path(parsed.database).resolve())))
     os.environ.update(
         SYSTEMFEL_ENV="production",
+        SYSTEMFEL_BASE_URL="https://systemfel.bench.example",
         SYSTEMFEL_DATABASE_URL=url,
         SYSTEMFEL_SECRET_KEY=secrets.token_hex(16),
         SYSTEMFEL_INSTANCE_PATH=INSTANCE.name,
