@@ -25,18 +25,22 @@ BATCH = 5000
 # External content: the FTS5 table holds only the index and reads nothing back from brist.
 # The "ascii" tokenizer splits only at ASCII punctuation and spaces, so each stem the
 # application wrote (letters and digits, any script) is one term, exactly as on PostgreSQL.
+# The verksamhet is indexed too, so that a search within one finds its brister only.
+# Prefix indexes of two and three characters keep short beginnings of words fast.
 SQLITE_CREATE = (
-    "CREATE VIRTUAL TABLE brist_fts USING fts5("
-    "search_stems, content='brist', content_rowid='id', tokenize='ascii', prefix='2 3')",
+    "CREATE VIRTUAL TABLE brist_fts USING fts5(search_stems, verksamhet_id, "
+    "content='brist', content_rowid='id', tokenize='ascii', prefix='2 3')",
     "CREATE TRIGGER brist_fts_insert AFTER INSERT ON brist BEGIN "
-    "INSERT INTO brist_fts(rowid, search_stems) VALUES (new.id, new.search_stems); END",
+    "INSERT INTO brist_fts(rowid, search_stems, verksamhet_id) "
+    "VALUES (new.id, new.search_stems, new.verksamhet_id); END",
     "CREATE TRIGGER brist_fts_delete AFTER DELETE ON brist BEGIN "
-    "INSERT INTO brist_fts(brist_fts, rowid, search_stems) "
-    "VALUES ('delete', old.id, old.search_stems); END",
-    "CREATE TRIGGER brist_fts_update AFTER UPDATE OF search_stems ON brist BEGIN "
-    "INSERT INTO brist_fts(brist_fts, rowid, search_stems) "
-    "VALUES ('delete', old.id, old.search_stems); "
-    "INSERT INTO brist_fts(rowid, search_stems) VALUES (new.id, new.search_stems); END",
+    "INSERT INTO brist_fts(brist_fts, rowid, search_stems, verksamhet_id) "
+    "VALUES ('delete', old.id, old.search_stems, old.verksamhet_id); END",
+    "CREATE TRIGGER brist_fts_update AFTER UPDATE OF search_stems, verksamhet_id ON brist BEGIN "
+    "INSERT INTO brist_fts(brist_fts, rowid, search_stems, verksamhet_id) "
+    "VALUES ('delete', old.id, old.search_stems, old.verksamhet_id); "
+    "INSERT INTO brist_fts(rowid, search_stems, verksamhet_id) "
+    "VALUES (new.id, new.search_stems, new.verksamhet_id); END",
     "INSERT INTO brist_fts(brist_fts) VALUES ('rebuild')",
 )
 SQLITE_DROP = (

@@ -255,6 +255,11 @@ def search_stems(*parts: str | None) -> str:
     return " ".join(search_words(" ".join(part for part in parts if part)))
 
 
+def is_prefix_search(stem: str) -> bool:
+    """Is a searched stem looked for as the beginning of words, or (one letter) as a word?"""
+    return len(stem) > 1
+
+
 def search_query_words(text: str) -> list[str]:
     """Return the stems a search for `text` looks for, each as the beginning of a word."""
     return search_words(text)[:MAX_QUERY_WORDS]

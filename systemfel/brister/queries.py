@@ -94,10 +94,19 @@ def _filtered(criteria: BristFilter) -> Select:
         query = query.where(Brist.ansvarig_id == criteria.ansvarig_id)
     if criteria.year is not None:
         query = query.where(Brist.year == criteria.year)
-    found = search.matches(criteria.text, db.session.get_bind().dialect.name)
+    found = search.matches(criteria.text, _verksamheter(criteria))
     if found is not None:
         query = query.where(found)
     return query
+
+
+def _verksamheter(criteria: BristFilter) -> frozenset[int] | None:
+    """Return the only verksamheter whose brister `criteria` can select; None for any."""
+    allowed = criteria.scope.verksamhet_ids
+    if criteria.verksamhet_id is None:
+        return allowed
+    chosen = frozenset({criteria.verksamhet_id})
+    return chosen if allowed is None else chosen & allowed
 
 
 def _list_options():

@@ -2,11 +2,14 @@
 
 Both databases index the same thing, `Brist.search_stems`: the Swedish stems of the number,
 title and description (`domain.search_stems`), written by the services. SQLite keeps the
-FTS5 table `brist_fts` in step with triggers; PostgreSQL indexes an expression over the column.
-Each word searched for is a stem looked for as the beginning of a stem, the words ANDed. The
-words reach the database as one bound parameter built from letters and digits only, quoted, so
-no input can change the query's syntax.
+FTS5 table `brist_fts` (the stems and the brist's verksamhet) in step with triggers;
+PostgreSQL indexes an expression over the column. Each word searched for is a stem looked for
+as the beginning of a stem (a one-letter word as a whole word), the words ANDed. The words
+reach the database as one bound parameter built from letters and digits only, quoted, so no
+input can change the query's syntax.
 """
+
+from collections.abc import Set
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, func
@@ -14,10 +17,16 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from systemfel.brister import domain
 from systemfel.brister.models import Brist
+from systemfel.extensions import db
 
 # What the migration creates beside the models; the schema comparison leaves these alone.
 FTS_TABLE = "brist_fts"
 PG_INDEX = "ix_brist_search_stems"
+# Up to this many verksamheter, SQLite's index is asked for their brister only.
+MAX_NARROWED_VERKSAMHETER = 20
+# Beyond this many hits, SQLite reads brist in the list's order and keeps the hits (a common
+# word fills a page within a few hundred rows) instead of fetching and sorting every hit.
+MANY_HITS = 2000
 
 
 def outside_search_index(name: str | None, type_: str, parent_names: object) -> bool:
@@ -25,15 +34,27 @@ def outside_search_index(name: str | None, type_: str, parent_names: object) -> 
     return name is None or not (name == PG_INDEX or name.startswith(FTS_TABLE))
 
 
-def fts5_query(words: list[str]) -> str:
-    """Return an FTS5 query: each word a quoted phrase matched as a prefix, all ANDed."""
-    return " AND ".join('"{}"*'.format(word.replace('"', '""')) for word in words)
+def _fts5_term(word: str) -> str:
+    quoted = '"{}"'.format(word.replace('"', '""'))
+    return f"{quoted}*" if domain.is_prefix_search(word) else quoted
+
+
+def fts5_query(words: list[str], verksamhet_ids: Set[int] | None = None) -> str:
+    """Return an FTS5 query: each word a quoted phrase in the stems, all ANDed."""
+    query = " AND ".join(f"search_stems : {_fts5_term(word)}" for word in words)
+    if verksamhet_ids:
+        within = " OR ".join(f'verksamhet_id : "{int(v)}"' for v in sorted(verksamhet_ids))
+        query += f" AND ({within})"
+    return query
 
 
 def tsquery(words: list[str]) -> str:
-    """Return a tsquery in its text form: each word a quoted lexeme matched as a prefix."""
-    quoted = (word.replace("\\", "\\\\").replace("'", "''") for word in words)
-    return " & ".join(f"'{word}':*" for word in quoted)
+    """Return a tsquery in its text form: each word a quoted lexeme, all ANDed."""
+    terms = []
+    for word in words:
+        quoted = "'{}'".format(word.replace("\\", "\\\\").replace("'", "''"))
+        terms.append(f"{quoted}:*" if domain.is_prefix_search(word) else quoted)
+    return " & ".join(terms)
 
 
 def pg_vector() -> ColumnElement:
@@ -43,19 +64,39 @@ def pg_vector() -> ColumnElement:
     )
 
 
-def matches(text: str, dialect: str) -> ColumnElement[bool] | None:
+def matches(text: str, verksamhet_ids: Set[int] | None) -> ColumnElement[bool] | None:
     """Return the condition that a brist holds every word of `text`; None for no text.
 
-    Text with no letters or digits at all ("%", "-") finds nothing: there is nothing to find.
+    `verksamhet_ids` are the only verksamheter whose brister can match (None: any); the
+    caller filters by them as well. Text with no letters or digits ("%", "-") finds nothing.
     """
     words = domain.search_query_words(text)
     if not words:
         return sa.false() if text.strip() else None
-    if dialect == "postgresql":
-        return pg_vector().op("@@")(sa.cast(sa.bindparam("search_words", tsquery(words)), TSQUERY))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = sa.bindparam("search_words", tsquery(words))
+        return pg_vector().op("@@")(sa.cast(query, TSQUERY))
+    if verksamhet_ids is not None and len(verksamhet_ids) > MAX_NARROWED_VERKSAMHETER:
+        verksamhet_ids = None
+    fts = fts5_query(words, verksamhet_ids)
     found = (
         sa.text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :search_words")  # noqa: S608
-        .bindparams(search_words=fts5_query(words))
+        .bindparams(search_words=fts)
         .columns(sa.column("rowid", sa.Integer))
     )
+    if _hits_at_least(fts, MANY_HITS):
+        # "id + 0": not a key lookup per hit, but a check of each row read in index order.
+        return (Brist.id + 0).in_(found)
     return Brist.id.in_(found)
+
+
+def _hits_at_least(fts: str, count: int) -> bool:
+    """Does the FTS5 query match at least `count` brister? Reads no more than that many."""
+    counted = db.session.execute(
+        sa.text(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH :search_words LIMIT :count)"
+        ),
+        {"search_words": fts, "count": count},
+    ).scalar_one()
+    return counted >= count

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from systemfel.access import scope_for
-from systemfel.brister import queries, services
+from systemfel.brister import queries, search, services
 from systemfel.brister.domain import search_words
 from systemfel.errors import ValidationError
 from systemfel.extensions import db
@@ -89,14 +89,23 @@ def test_the_number_whole_or_in_part_finds_the_brist(ctx, home):
     assert found(second.nummer.rsplit("-", 1)[1], scope) == {second.id}
 
 
-def test_search_keeps_to_the_scope(ctx, home):
+@pytest.mark.parametrize("many_hits", [1, search.MANY_HITS])
+def test_search_keeps_to_the_scope(ctx, home, monkeypatch, many_hits):
+    """Both ways SQLite reads the hits (few, or many: in the list's order) find the same."""
+    monkeypatch.setattr(search, "MANY_HITS", many_hits)
     verksamhet, ombud = home
-    other = factories.verksamhet("PO Annan")
-    other_ombud = factories.UserFactory(verksamheter=[other])
+    other, third = factories.verksamhet("PO Annan"), factories.verksamhet("PO Tredje")
+    other_ombud = factories.UserFactory(verksamheter=[other, third])
     mine = factories.brist(verksamhet, ombud, titel="Tolk saknas")
     theirs = factories.brist(other, other_ombud, titel="Tolk saknas")
+    third_brist = factories.brist(third, other_ombud, titel="Tolkar saknas")
+    factories.brist(third, other_ombud, titel="Något annat")
     assert found("tolk", Scope(frozenset({verksamhet.id}))) == {mine.id}
-    assert found("tolk", Scope.everything()) == {mine.id, theirs.id}
+    assert found("tolk", Scope(frozenset({other.id, third.id}))) == {theirs.id, third_brist.id}
+    assert found("tolk", Scope.everything()) == {mine.id, theirs.id, third_brist.id}
+    chosen = queries.BristFilter(scope=Scope.everything(), verksamhet_id=third.id, text="tolk")
+    page = queries.list_brister(chosen, "nummer", 1, 25)
+    assert [brist.id for brist in page.items] == [third_brist.id]
 
 
 def test_an_edit_changes_what_finds_the_brist(ctx, home):
@@ -141,18 +150,24 @@ def test_a_brist_is_found_by_any_word_of_its_title(ctx, home, titel):
 def reference(texts: dict[int, str], query: str) -> set[int]:
     """Plain Python: each query stem begins some stem of the brist's text."""
     wanted = search_words(query)[:32]
-    return {
-        brist_id
-        for brist_id, text in texts.items()
-        if all(any(have.startswith(stem) for have in search_words(text)) for stem in wanted)
-    }
+
+    def has(stem: str, text: str) -> bool:
+        if len(stem) == 1:
+            return stem in search_words(text)
+        return any(have.startswith(stem) for have in search_words(text))
+
+    return {brist_id for brist_id, text in texts.items() if all(has(stem, text) for stem in wanted)}
 
 
 @settings(
     max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_search_agrees_with_plain_python_after_random_edits(ctx, home, data):
+@pytest.mark.parametrize("many_hits", [1, search.MANY_HITS])
+def test_search_agrees_with_plain_python_after_random_edits(
+    ctx, home, monkeypatch, many_hits, data
+):
+    monkeypatch.setattr(search, "MANY_HITS", many_hits)
     verksamhet, ombud = home
     phrase = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4).map(" ".join)
     brister, texts = [], {}
