@@ -1,6 +1,8 @@
 """Free-text search against a real index (SQLite FTS5, PostgreSQL GIN): stems, numbers, sync."""
 
 import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -202,3 +204,17 @@ def test_a_redaction_removes_the_number_from_the_index(ctx, home):
     stored.redact(findings, user_id=None, now=brist.created_at)
     assert found("19121212", scope) == set()
     assert found("borttaget tolk", scope) == {brist.id}
+
+
+def test_the_migration_goes_down_and_up_again_and_backfills(app, ctx, home):
+    """Down to the revision before (index and stems gone), and up: the brist is found again."""
+    verksamhet, ombud = home
+    brist = factories.brist(verksamhet, ombud, titel="Läkarbyten nekas")
+    brist_id, verksamhet_id = brist.id, verksamhet.id
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="a13meet00001")
+    assert "search_stems" not in {c["name"] for c in sa.inspect(db.engine).get_columns("brist")}
+    upgrade()
+    db.session.remove()
+    assert found("läkarbyte", Scope(frozenset({verksamhet_id}))) == {brist_id}
