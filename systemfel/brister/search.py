@@ -27,10 +27,10 @@ PG_INDEX = "ix_brist_search_vector"
 _vector = sa.literal_column(f"{Brist.__tablename__}.{PG_COLUMN}", TSVECTOR)
 # Up to this many verksamheter, SQLite's index is asked for their brister only.
 MAX_NARROWED_VERKSAMHETER = 20
-# Beyond this many hits, SQLite reads brist in the list's order and keeps the hits (a common
-# word fills a page within a few hundred rows) instead of fetching and sorting every hit.
-# Measured at national scale: fetching and sorting costs about as much as reading the whole
-# index in order near 10,000 hits (and the list counts at most 10,001).
+# Beyond this many hits over the whole country, SQLite reads brist in the list's order and
+# keeps the hits (a common word fills a page within a few hundred rows) instead of fetching
+# and sorting every hit. Measured at national scale: fetching and sorting costs about as much
+# as reading the whole index in order near 10,000 hits (and the list counts at most 10,001).
 MANY_HITS = 10_000
 
 
@@ -76,8 +76,8 @@ def matches(text: str, verksamhet_ids: Set[int] | None) -> ColumnElement[bool] |
     if not words:
         return sa.false() if text.strip() else None
     if db.session.get_bind().dialect.name == "postgresql":
-        query = sa.bindparam("search_words", tsquery(words))
-        return _vector.op("@@")(sa.cast(query, TSQUERY))
+        terms = sa.bindparam("search_words", tsquery(words), type_=sa.String)
+        return _vector.op("@@")(sa.cast(terms, TSQUERY))
     if verksamhet_ids is not None and len(verksamhet_ids) > MAX_NARROWED_VERKSAMHETER:
         verksamhet_ids = None
     fts = fts5_query(words, verksamhet_ids)
@@ -86,10 +86,10 @@ def matches(text: str, verksamhet_ids: Set[int] | None) -> ColumnElement[bool] |
         .bindparams(search_words=fts)
         .columns(sa.column("rowid", sa.Integer))
     )
-    if _hits_at_least(fts, MANY_HITS):
+    if verksamhet_ids is None and _hits_at_least(fts, MANY_HITS):
         # "id + 0": not a key lookup per hit, but a check of each row read in index order.
         return (Brist.id + 0).in_(found)
-    return Brist.id.in_(found)
+    return Brist.id.in_(found)  # within a few verksamheter: their hits only, looked up by id
 
 
 def _hits_at_least(fts: str, count: int) -> bool:

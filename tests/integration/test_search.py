@@ -187,7 +187,9 @@ def test_search_agrees_with_plain_python_after_random_edits(
         lambda w: st.integers(3, len(w)).map(lambda n: w[:n])
     )
     for query in data.draw(st.lists(phrase | prefix, min_size=5, max_size=10)):
-        assert found(query, scope) & mine == reference(texts, query), query
+        expected = reference(texts, query)
+        assert found(query, scope) & mine == expected, query
+        assert found(query, Scope.everything()) & mine == expected, query
 
 
 def test_a_redaction_removes_the_number_from_the_index(ctx, home):
