@@ -43,6 +43,7 @@ from systemfel.brister.domain import (
     Utfall,
     check_history_data,
     format_number,
+    search_stems,
     search_text,
 )
 from systemfel.verksamheter.domain import STANDARD_MYNDIGHETER, STANDARD_OMRADEN
@@ -251,6 +252,7 @@ BRIST_COLUMNS = [
     "updated_at",
     "closed_at",
     "search_text",
+    "search_stems",
     "version",
 ]
 HANDELSE_COLUMNS = ["brist_id", "typ", "user_id", "created_at", "version", "text", "changes"]
@@ -695,6 +697,8 @@ class Generator:
             "updated_at": updated_at,
             "closed_at": closed_at,
             "search_text": search_text(nummer, titel, beskrivning),
+            # The search index (FTS5 by trigger, GIN on PostgreSQL) follows this column.
+            "search_stems": search_stems(nummer, titel, beskrivning),
             "version": version,
         }
         rows["brist"].append(brist)

@@ -53,6 +53,9 @@ class SqlLog:
                 self.statements.append((took, statement, parameters))
 
 
+ENDPOINT_NAMES = ["list", "search", "detail", "statistics"]
+
+
 def main() -> None:
     """Profile the benchmarked endpoints."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -61,8 +64,8 @@ def main() -> None:
     parser.add_argument("--word", default="sjukpenning")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
-    parser.add_argument("--only", nargs="*", help="endpoints to profile (default: all)")
-    parser.add_argument("--cprofile", choices=["list", "search", "detail", "statistics"])
+    parser.add_argument("--only", nargs="*", choices=ENDPOINT_NAMES, help="default: all")
+    parser.add_argument("--cprofile", choices=ENDPOINT_NAMES)
     args = parser.parse_args()
 
     url = args.database_url

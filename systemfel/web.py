@@ -26,6 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from systemfel import dates, template_i18n
 from systemfel.bounds import IdConverter
+from systemfel.brister import search
 from systemfel.extensions import babel, csrf, db, login_manager, migrate
 from systemfel.i18n import LOCALES
 from systemfel.links import IdLinks
@@ -73,8 +74,14 @@ def configure(app: Flask) -> None:
     )
     db.init_app(app)
     # Batch mode lets later revisions alter tables on SQLite, which has little ALTER TABLE.
+    # The search index is made by its migration alone: the models do not describe it.
     migrate.init_app(
-        app, db, directory=str(shipped("migrations")), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(shipped("migrations")),
+        render_as_batch=True,
+        compare_type=True,
+        include_name=search.outside_search_index,
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)

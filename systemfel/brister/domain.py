@@ -1,10 +1,16 @@
 """The rules of a brist: levels, the status state machine, closing, escalation, numbering."""
 
+import re
+import threading
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeVar
+
+import snowballstemmer
 
 from systemfel.i18n import N_
 
@@ -211,6 +217,52 @@ def format_number(prefix: str, year: int, serial: int) -> str:
 def search_text(*parts: str | None) -> str:
     """Return the case-folded text a brist is found by in free-text search."""
     return " ".join(part for part in parts if part).casefold()
+
+
+# A word is a run of letters and digits; everything else (punctuation, symbols, emoji,
+# control characters) separates words and can never reach the index's query syntax.
+_WORD = re.compile(r"[^\W_]+")
+# Longer stems are cut: the index's terms stay small, and a cut stem still matches itself.
+MAX_STEM_LENGTH = 60
+# A query's words are ANDed; past this many distinct words the rest are left out.
+MAX_QUERY_WORDS = 32
+
+
+def search_words(text: str) -> list[str]:
+    """Return the stems of the words in `text`, case-folded, in order, each once.
+
+    One Swedish Snowball stemmer on both databases, so SQLite and PostgreSQL find the same
+    brister: "läkarbyten" and "läkarbyte" both become "läkarbyt".
+    """
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return list(dict.fromkeys(stem for stem in map(_stem, words) if stem))
+
+
+_stemmers = threading.local()  # a Snowball stemmer holds state while it works: one per thread
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    """Return the Swedish stem of a case-folded word, cut to MAX_STEM_LENGTH."""
+    stemmer = getattr(_stemmers, "swedish", None)
+    if stemmer is None:
+        stemmer = _stemmers.swedish = snowballstemmer.stemmer("swedish")
+    return stemmer.stemWord(word)[:MAX_STEM_LENGTH]
+
+
+def search_stems(*parts: str | None) -> str:
+    """Return the stemmed words a brist is indexed by, separated by single spaces."""
+    return " ".join(search_words(" ".join(part for part in parts if part)))
+
+
+def is_prefix_search(stem: str) -> bool:
+    """Is a searched stem looked for as the beginning of words, or (one letter) as a word?"""
+    return len(stem) > 1
+
+
+def search_query_words(text: str) -> list[str]:
+    """Return the stems a search for `text` looks for, each as the beginning of a word."""
+    return search_words(text)[:MAX_QUERY_WORDS]
 
 
 class HandelseTyp(StrEnum):

@@ -58,6 +58,8 @@ class Brist(Model):
     marked_for_group_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Case-folded title, description and number: what free-text search looks in.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Their Swedish stems, which the search index holds (brister/search.py).
+    search_stems: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)
 
     verksamhet: Mapped[Verksamhet] = relationship()

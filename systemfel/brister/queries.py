@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union_
 from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.auth.models import User, user_verksamhet
-from systemfel.brister import domain
+from systemfel.brister import domain, search
 from systemfel.brister.domain import Niva, Status
 from systemfel.brister.models import Brist, Handelse, Observation, brist_myndighet
 from systemfel.extensions import db
@@ -69,10 +69,6 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _filtered(criteria: BristFilter) -> Select:
     """Return a select of the brister matching `criteria`."""
     query = select(Brist)
@@ -98,9 +94,19 @@ def _filtered(criteria: BristFilter) -> Select:
         query = query.where(Brist.ansvarig_id == criteria.ansvarig_id)
     if criteria.year is not None:
         query = query.where(Brist.year == criteria.year)
-    for word in criteria.text.casefold().split():
-        query = query.where(Brist.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+    found = search.matches(criteria.text, _verksamheter(criteria))
+    if found is not None:
+        query = query.where(found)
     return query
+
+
+def _verksamheter(criteria: BristFilter) -> frozenset[int] | None:
+    """Return the only verksamheter whose brister `criteria` can select; None for any."""
+    allowed = criteria.scope.verksamhet_ids
+    if criteria.verksamhet_id is None:
+        return allowed
+    chosen = frozenset({criteria.verksamhet_id})
+    return chosen if allowed is None else chosen & allowed
 
 
 def _list_options():

@@ -199,12 +199,19 @@ def register_brist(
         updated_at=now,
         **refs,
     )
-    brist.search_text = domain.search_text(brist.nummer, brist.titel, brist.beskrivning)
+    _refresh_search(brist)
     db.session.add(brist)
     history.record(brist, HandelseTyp.REGISTRERAD, {"niva": brist.niva.value}, user, today, now)
     db.session.flush()
     events.registered.send(brist, now=now)
     return brist
+
+
+def _refresh_search(brist: Brist) -> None:
+    """Set what free-text search finds the brist by, from its number, title and description."""
+    parts = (brist.nummer, brist.titel, brist.beskrivning)
+    brist.search_text = domain.search_text(*parts)
+    brist.search_stems = domain.search_stems(*parts)
 
 
 def update_brist(
@@ -237,7 +244,7 @@ def update_brist(
     changes = domain.diff(FIELD_LABELS, before, after)
     if not changes:
         return []
-    brist.search_text = domain.search_text(brist.nummer, brist.titel, brist.beskrivning)
+    _refresh_search(brist)
     brist.updated_at = now
     # The level as its value, so the line is rendered in the reader's language.
     before["niva"], after["niva"] = old_niva.value, brist.niva.value
@@ -523,6 +530,7 @@ def note_removed_data(*, brist: Brist, fields: list[str], user: User | None, now
     removed text back: it is refused as a conflict.
     """
     brist.updated_at = now
+    _refresh_search(brist)  # the index must not keep the words that were removed
     data = {"fields": fields}
     history.record(brist, HandelseTyp.UPPGIFT_BORTTAGEN, data, user, local_today(now), now)
     db.session.flush()

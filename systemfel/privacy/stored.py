@@ -27,7 +27,14 @@ REMOVED = "[borttaget]"
 # Every column that can hold text a person wrote. A test checks that each text column of
 # the schema is listed here or in NOT_FREE_TEXT, so a new column cannot be forgotten.
 FREE_TEXT: dict[str, tuple[str, ...]] = {
-    "brist": ("titel", "beskrivning", "konsekvenser", "forslag_atgard", "search_text"),
+    "brist": (
+        "titel",
+        "beskrivning",
+        "konsekvenser",
+        "forslag_atgard",
+        "search_text",
+        "search_stems",
+    ),
     "observation": ("anteckning",),
     "handelse": ("text", "changes", "data"),
     "bevakning": ("finding",),

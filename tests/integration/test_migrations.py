@@ -6,12 +6,14 @@ from alembic.runtime.migration import MigrationContext
 from flask_migrate import upgrade
 
 from systemfel import create_app
+from systemfel.brister import search
 from systemfel.extensions import db
 
 
 def test_migrated_schema_matches_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": search.outside_search_index}
+        context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, db.metadata) == []
 
 
