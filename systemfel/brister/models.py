@@ -27,6 +27,15 @@ class Brist(Model):
     __table_args__ = (
         sa.UniqueConstraint("verksamhet_id", "year", "serial"),
         sa.Index("ix_brist_verksamhet_status", "verksamhet_id", "status"),
+        # One index per sort of the list (queries.SORTS), ending in the id tie-breaker, so a
+        # page is read off an index in order instead of sorting every matching brist. Those
+        # led by status and nivå also serve a status or nivå filter sorted by number.
+        sa.Index("ix_brist_nummer", "year", "serial", "id"),
+        sa.Index("ix_brist_status_nummer", "status", "year", "serial", "id"),
+        sa.Index("ix_brist_niva_nummer", "niva", "year", "serial", "id"),
+        sa.Index("ix_brist_titel", "titel", "id"),
+        sa.Index("ix_brist_first_observed_on", "first_observed_on", "id"),
+        sa.Index("ix_brist_updated_at", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
