@@ -32,6 +32,14 @@ from sqlalchemy.engine import make_url
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = f"sqlite:///{HERE / 'results' / 'national.db'}"
 INSTANCE = tempfile.TemporaryDirectory(prefix="systemfel-profile-")  # removed on exit
+# The filtered, sorted, further-on list pages, as load.py's LIST_PAGED.
+LIST_PAGED = [
+    "/brister?status=oppna&niva=lokal&sort=uppdaterad&sida=5",
+    "/brister?status=bevakas&sort=rubrik&sida=3",
+    "/brister?year=2024&sort=observerad&sida=2",
+    "/brister?niva=central&sort=aldst&sida=4",
+    "/brister?sort=status&sida=8",
+]
 
 
 class SqlLog:
@@ -54,14 +62,14 @@ class SqlLog:
 
 
 def main() -> None:
-    """Profile the three benchmarked endpoints."""
+    """Profile the benchmarked endpoints."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--email", default="ombud1@v1.bench")
     parser.add_argument("--word", default="sjukpenning")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
-    parser.add_argument("--cprofile", choices=["list", "search", "detail"])
+    parser.add_argument("--cprofile", choices=["list", "search", "detail", "list_paged"])
     args = parser.parse_args()
 
     url = args.database_url
@@ -95,6 +103,7 @@ def main() -> None:
         "list": ["/brister?status=oppna&niva=lokal"],
         "search": [f"/brister?q={urllib.parse.quote(args.word)}"],
         "detail": [f"/brister/{brist_id}" for brist_id in ids],
+        "list_paged": LIST_PAGED,
     }
     client = app.test_client()
     with client.session_transaction() as session:

@@ -162,8 +162,8 @@ def _reference(brister, concerned, criteria: queries.BristFilter, sort: str) -> 
         "nummer": lambda b: (-b.year, -b.serial, -b.id),
         "aldst": lambda b: (b.year, b.serial, b.id),
         "rubrik": lambda b: (b.titel, b.id),
-        "niva": lambda b: (b.niva.value, -b.year, -b.serial, -b.id),
-        "status": lambda b: (b.status.value, -b.year, -b.serial, -b.id),
+        "niva": lambda b: (b.niva.value, b.year, b.serial, b.id),
+        "status": lambda b: (b.status.value, b.year, b.serial, b.id),
         "observerad": lambda b: (-b.first_observed_on.toordinal(), -b.id),
         "uppdaterad": lambda b: (-b.updated_at.timestamp(), -b.id),
     }
