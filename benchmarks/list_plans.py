@@ -10,8 +10,8 @@ verksamhet), each filter and each sort in `systemfel.brister.queries.SORTS`, it 
 `queries.list_brister` for page 1 and page 5 (page size 25) and prints the median time of
 `--repeat` runs, the count as shown ("10000+" beyond the limit) and, from the database's own
 plan of the page's id query, whether the database sorts (SQLite: "USE TEMP B-TREE FOR ORDER
-BY"; PostgreSQL: a Sort node, with the rows it sorted from EXPLAIN ANALYZE). A sort over a few
-hundred rows is harmless; one over tens of thousands is the missing index this is meant to find.
+BY"; PostgreSQL: a Sort node, and the most rows a scan returned, from EXPLAIN ANALYZE). A sort
+of a few hundred rows is harmless; one of tens of thousands is the missing index this finds.
 """
 
 from __future__ import annotations
@@ -53,14 +53,18 @@ def sorts_in_plan(connection, statement: str, backend: str) -> tuple[str, list[s
         return ("SORTS" if any("TEMP B-TREE" in line for line in lines) else "index"), lines
     rows = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement).all()
     lines = [str(row[0]) for row in rows]
-    sorted_rows = [
-        int(match.group(1))
-        for line, following in zip(lines, lines[1:] + [""], strict=True)
-        if re.search(r"\bSort\b", line) and "Sort Key" not in line
-        for match in [re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=(\d+)", line)]
+    sorts = any(
+        re.search(r"->\s+(Incremental )?Sort\b|^\s*(Incremental )?Sort\b", ln) for ln in lines
+    )
+    # The most rows any scan of the plan returned (times its loops): the work done.
+    read = [
+        int(match.group(1)) * int(match.group(2))
+        for line in lines
+        if "Scan" in line
+        for match in [re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)", line)]
         if match
     ]
-    verdict = "index" if not sorted_rows else f"SORTS {max(sorted_rows)} rows"
+    verdict = ("SORTS" if sorts else "index") + f", scans read {max(read, default=0)} rows"
     return verdict, lines
 
 

@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--cprofile", choices=["list", "search", "detail", "list_paged"])
+    parser.add_argument(
+        "--only", nargs="*", choices=["list", "search", "detail", "list_paged"], help="endpoints"
+    )
     args = parser.parse_args()
 
     url = args.database_url
@@ -111,6 +114,8 @@ def main() -> None:
         session["_fresh"] = True
 
     for name, paths in endpoints.items():
+        if args.only and name not in args.only:
+            continue
         client.get(paths[0])  # warm caches, compile templates
         walls, counts, sql_times = [], [], []
         slowest: dict[str, tuple[float, Any]] = {}
