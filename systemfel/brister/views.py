@@ -129,7 +129,7 @@ def _filter_choices(
     who sees several chooses a verksamhet first; until then only the values the query string
     names (a link from another page) are offered, so such a link still filters.
     """
-    if chosen is None and len(verksamheter) == 1 and not scope.is_everything:
+    if chosen is None and len(verksamheter) == 1:
         chosen = verksamheter[0].id
     if chosen is not None:
         return queries.filter_choices(frozenset({chosen}))
