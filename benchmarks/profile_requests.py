@@ -32,6 +32,14 @@ from sqlalchemy.engine import make_url
 HERE = Path(__file__).resolve().parent
 DEFAULT_URL = f"sqlite:///{HERE / 'results' / 'national.db'}"
 INSTANCE = tempfile.TemporaryDirectory(prefix="systemfel-profile-")  # removed on exit
+# The filtered, sorted, further-on list pages, as load.py's LIST_PAGED.
+LIST_PAGED = [
+    "/brister?status=oppna&niva=lokal&sort=uppdaterad&sida=5",
+    "/brister?status=bevakas&sort=rubrik&sida=3",
+    "/brister?year=2024&sort=observerad&sida=2",
+    "/brister?niva=central&sort=aldst&sida=4",
+    "/brister?sort=status&sida=8",
+]
 
 
 class SqlLog:
@@ -53,7 +61,7 @@ class SqlLog:
                 self.statements.append((took, statement, parameters))
 
 
-ENDPOINT_NAMES = ["list", "search", "detail", "statistics"]
+ENDPOINT_NAMES = ["list", "search", "detail", "statistics", "list_paged"]
 
 
 def main() -> None:
@@ -101,6 +109,7 @@ def main() -> None:
         "search": [f"/brister?q={urllib.parse.quote(args.word)}"],
         "detail": [f"/brister/{brist_id}" for brist_id in ids],
         "statistics": ["/statistik", "/statistik?ar=2025"],
+        "list_paged": LIST_PAGED,
     }
     client = app.test_client()
     with client.session_transaction() as session:

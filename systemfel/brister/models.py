@@ -17,6 +17,8 @@ brist_myndighet = sa.Table(
     db.metadata,
     sa.Column("brist_id", sa.ForeignKey("brist.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("myndighet_id", sa.ForeignKey("myndighet.id"), primary_key=True),
+    # The list's myndighet filter looks up the brister concerning a myndighet.
+    sa.Index("ix_brist_myndighet_myndighet_id", "myndighet_id"),
 )
 
 
@@ -27,6 +29,29 @@ class Brist(Model):
     __table_args__ = (
         sa.UniqueConstraint("verksamhet_id", "year", "serial"),
         sa.Index("ix_brist_verksamhet_status", "verksamhet_id", "status"),
+        # One index per sort of the list (queries.SORTS), in its order and ending in the id
+        # tie-breaker, so a page is read off an index instead of sorting every matching brist.
+        # The common filters (status, nivå, year, verksamhet) follow, so a filtered page and
+        # the count are read from the index alone: the row itself is wide (its texts come
+        # first) and looking up tens of thousands of them is what made the count slow.
+        sa.Index("ix_brist_nummer", "year", "serial", "id", "status", "niva", "verksamhet_id"),
+        sa.Index(
+            "ix_brist_status_nummer", "status", "year", "serial", "id", "niva", "verksamhet_id"
+        ),
+        sa.Index("ix_brist_niva_nummer", "niva", "year", "serial", "id", "status", "verksamhet_id"),
+        sa.Index("ix_brist_titel", "titel", "id", "status", "niva", "year", "verksamhet_id"),
+        sa.Index(
+            "ix_brist_first_observed_on",
+            "first_observed_on",
+            "id",
+            "status",
+            "niva",
+            "year",
+            "verksamhet_id",
+        ),
+        sa.Index(
+            "ix_brist_updated_at", "updated_at", "id", "status", "niva", "year", "verksamhet_id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, select, union, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.auth.models import User, user_verksamhet
@@ -16,13 +16,17 @@ from systemfel.extensions import db
 from systemfel.verksamheter.models import Myndighet, Omrade
 from systemfel.verksamheter.scope import Scope
 
-# Sort keys offered in the list, each with the columns it orders by (a unique last tie-breaker).
+# Sort keys offered in the list, each with the columns it orders by, ending in a unique
+# tie-breaker (a number is unique only within its verksamhet), so pages neither repeat nor skip
+# a brist. Each has an index in the same order (Brist.__table_args__).
 SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
-    "nummer": (Brist.year.desc(), Brist.serial.desc()),
-    "aldst": (Brist.year.asc(), Brist.serial.asc()),
+    "nummer": (Brist.year.desc(), Brist.serial.desc(), Brist.id.desc()),
+    "aldst": (Brist.year.asc(), Brist.serial.asc(), Brist.id.asc()),
     "rubrik": (Brist.titel.asc(), Brist.id.asc()),
-    "niva": (Brist.niva.asc(), Brist.year.desc(), Brist.serial.desc()),
-    "status": (Brist.status.asc(), Brist.year.desc(), Brist.serial.desc()),
+    # Oldest first within a level or status: one direction throughout, so an ascending index
+    # serves it on both databases (a mixed one would need descending index columns).
+    "niva": (Brist.niva.asc(), Brist.year.asc(), Brist.serial.asc(), Brist.id.asc()),
+    "status": (Brist.status.asc(), Brist.year.asc(), Brist.serial.asc(), Brist.id.asc()),
     "observerad": (Brist.first_observed_on.desc(), Brist.id.desc()),
     "uppdaterad": (Brist.updated_at.desc(), Brist.id.desc()),
 }
@@ -53,20 +57,38 @@ class Totals:
     clients: int
 
 
+# The list counts the matching brister exactly up to this many and says "more than" beyond:
+# counting stops after COUNT_LIMIT + 1 rows, so a whole-country count costs no more than
+# reading that many index entries. Pages go as deep as the count: OFFSET skips at most
+# COUNT_LIMIT rows, the same bounded cost; further than that, a narrower filter or the
+# opposite sort is the way (nobody reads 400 pages).
+COUNT_LIMIT = 10_000
+
+
 @dataclass
 class Page:
-    """One page of the list, with the total count and the totals of the brister on it."""
+    """One page of the list, with the count (exact up to COUNT_LIMIT) and the brister's totals."""
 
     items: list[Brist]
-    total: int
+    total: int  # at most COUNT_LIMIT + 1: beyond COUNT_LIMIT it only says "more"
     page: int
     page_size: int
     totals: dict[int, Totals] = field(default_factory=dict)
 
     @property
+    def is_exact(self) -> bool:
+        """Is `total` the exact number of matching brister?"""
+        return self.total <= COUNT_LIMIT
+
+    @property
     def pages(self) -> int:
-        """Return the number of pages (at least one)."""
-        return max(1, -(-self.total // self.page_size))
+        """Return the last page one may go to (at least one); the last page if `is_exact`."""
+        return max(1, -(-min(self.total, COUNT_LIMIT) // self.page_size))
+
+    @property
+    def is_beyond_end(self) -> bool:
+        """Was a page asked for after the last one there is (or that one may go to)?"""
+        return self.page > self.pages
 
 
 def _filtered(criteria: BristFilter) -> Select:
@@ -82,12 +104,15 @@ def _filtered(criteria: BristFilter) -> Select:
     if criteria.niva is not None:
         query = query.where(Brist.niva == criteria.niva)
     if criteria.myndighet_id is not None:
-        also_concerned = select(brist_myndighet.c.brist_id).where(
-            brist_myndighet.c.myndighet_id == criteria.myndighet_id
+        # One IN over both kinds of concern, not an OR (which neither database serves from
+        # the two indexes: it scanned every brist).
+        concerned = union(
+            select(Brist.id).where(Brist.myndighet_id == criteria.myndighet_id),
+            select(brist_myndighet.c.brist_id).where(
+                brist_myndighet.c.myndighet_id == criteria.myndighet_id
+            ),
         )
-        query = query.where(
-            or_(Brist.myndighet_id == criteria.myndighet_id, Brist.id.in_(also_concerned))
-        )
+        query = query.where(Brist.id.in_(concerned))
     if criteria.omrade_id is not None:
         query = query.where(Brist.omrade_id == criteria.omrade_id)
     if criteria.ansvarig_id is not None:
@@ -145,20 +170,46 @@ def totals_of(brist: Brist) -> Totals:
     )
 
 
+def count_brister(query: Select) -> int:
+    """Count the brister `query` selects, stopping after COUNT_LIMIT + 1 of them."""
+    counted = query.with_only_columns(Brist.id).limit(COUNT_LIMIT + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(counted)) or 0
+
+
+def page_ids(
+    query: Select, order: tuple[ColumnElement[Any], ...], page: int, page_size: int
+) -> Select:
+    """Return a select of the ids on one page of `query` in `order` (also for EXPLAIN)."""
+    return (
+        query.with_only_columns(Brist.id)
+        .order_by(*order)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+
+
 def list_brister(criteria: BristFilter, sort: str, page: int, page_size: int) -> Page:
-    """Return one page of brister with the total count; a constant number of queries."""
+    """Return one page of brister with the count: at most three queries, whatever the rows.
+
+    The page's ids are chosen from brist alone (an index walk in the sort's order) and only
+    those rows are joined with what the list shows, so the rows OFFSET skips cost an index
+    entry each, not four joins.
+    """
     query = _filtered(criteria)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    result = Page(items=[], total=count_brister(query), page=page, page_size=page_size)
+    if result.is_beyond_end or result.total == 0:
+        return result
     order = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    items = list(
+    result.items = list(
         db.session.scalars(
-            query.order_by(*order)
+            select(Brist)
+            .where(Brist.id.in_(page_ids(query, order, page, page_size)))
+            .order_by(*order)
             .options(*_list_options())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
         )
     )
-    return Page(items=items, total=total, page=page, page_size=page_size, totals=totals_for(items))
+    result.totals = totals_for(result.items)
+    return result
 
 
 def iter_brister(
@@ -231,34 +282,50 @@ class FilterChoices:
     users: list[tuple[int, str]] = field(default_factory=list)
 
 
-def filter_choices(verksamhet_ids: frozenset[int]) -> FilterChoices:
-    """Return the myndigheter, områden and staff of the verksamheter, in one query.
+@dataclass(frozen=True)
+class ChosenIds:
+    """The myndighet, område and staff member a query string names (None: none named)."""
+
+    myndighet_id: int | None = None
+    omrade_id: int | None = None
+    user_id: int | None = None
+
+
+def filter_choices(
+    verksamhet_ids: frozenset[int] | None, only: ChosenIds | None = None
+) -> FilterChoices:
+    """Return the myndigheter, områden and staff of the verksamheter (None: all), in one query.
 
     Only ids and names: the list's filters show nothing else, and every list page asks.
+    With `only`, just the rows it names (if the verksamheter have them): what a list over
+    many verksamheter offers before one is chosen.
     """
-    kind = literal("myndighet").label("kind")
-    rows = db.session.execute(
-        union_all(
-            select(kind, Myndighet.id, Myndighet.namn).where(
-                Myndighet.verksamhet_id.in_(verksamhet_ids)
-            ),
-            select(literal("omrade"), Omrade.id, Omrade.namn).where(
-                Omrade.verksamhet_id.in_(verksamhet_ids)
-            ),
-            select(literal("user"), User.id, User.namn).where(
-                User.id.in_(
-                    select(user_verksamhet.c.user_id).where(
-                        user_verksamhet.c.verksamhet_id.in_(verksamhet_ids)
-                    )
-                )
-            ),
-        ).order_by("kind", "namn")
-    ).all()
+    if only == ChosenIds():
+        return FilterChoices()
+    myndigheter = select(literal("myndighet").label("kind"), Myndighet.id, Myndighet.namn)
+    omraden = select(literal("omrade"), Omrade.id, Omrade.namn)
+    users = select(literal("user"), User.id, User.namn)
+    if verksamhet_ids is not None:
+        myndigheter = myndigheter.where(Myndighet.verksamhet_id.in_(verksamhet_ids))
+        omraden = omraden.where(Omrade.verksamhet_id.in_(verksamhet_ids))
+        users = users.where(User.id.in_(_staff_ids(verksamhet_ids)))
+    if only is not None:  # None named: "id IS NULL", no row
+        myndigheter = myndigheter.where(Myndighet.id == only.myndighet_id)
+        omraden = omraden.where(Omrade.id == only.omrade_id)
+        users = users.where(User.id == only.user_id)
+    rows = db.session.execute(union_all(myndigheter, omraden, users).order_by("kind", "namn"))
     choices = FilterChoices()
     lists = {"myndighet": choices.myndigheter, "omrade": choices.omraden, "user": choices.users}
     for row_kind, row_id, namn in rows:
         lists[row_kind].append((row_id, namn))
     return choices
+
+
+def _staff_ids(verksamhet_ids: frozenset[int]) -> Select:
+    """Return a select of the ids of the users who belong to any of the verksamheter."""
+    return select(user_verksamhet.c.user_id).where(
+        user_verksamhet.c.verksamhet_id.in_(verksamhet_ids)
+    )
 
 
 def choices_for(verksamhet_ids: frozenset[int] | None) -> dict[str, list]:

@@ -76,12 +76,7 @@ def _read_filters() -> tuple[FilterForm, queries.BristFilter, str, int]:
     verksamheter = _verksamheter_for(scope)
     chosen = request.args.get("verksamhet", type=whole_number)
     chosen = chosen if chosen in {v.id for v in verksamheter} else None
-    choice_scope = frozenset({chosen}) if chosen else scope.verksamhet_ids
-    choices = (
-        queries.filter_choices(choice_scope)
-        if choice_scope is not None
-        else queries.FilterChoices()
-    )
+    choices = _filter_choices(chosen, verksamheter, scope)
     form = FilterForm(request.args)
     anything = [("", gettext("Alla"))]
     form.status.choices = STATUS_CHOICES
@@ -124,6 +119,30 @@ SORT_LABELS = {
 }
 
 
+def _filter_choices(
+    chosen: int | None, verksamheter: list[Verksamhet], scope: Scope
+) -> queries.FilterChoices:
+    """The myndigheter, områden and staff the filters offer: those of one verksamhet.
+
+    Every verksamhet has its own rows (15 myndigheter, 9 områden, its staff), so over several
+    the names repeat and over the whole country they run into thousands of options. A user
+    who sees several chooses a verksamhet first; until then only the values the query string
+    names (a link from another page) are offered, so such a link still filters.
+    """
+    if chosen is None and len(verksamheter) == 1:
+        chosen = verksamheter[0].id
+    if chosen is not None:
+        return queries.filter_choices(frozenset({chosen}))
+    return queries.filter_choices(
+        scope.verksamhet_ids,
+        only=queries.ChosenIds(
+            myndighet_id=request.args.get("myndighet", type=whole_number),
+            omrade_id=request.args.get("omrade", type=whole_number),
+            user_id=request.args.get("ansvarig", type=whole_number),
+        ),
+    )
+
+
 def _verksamheter_for(scope: Scope) -> list[Verksamhet]:
     """The verksamheter in `scope` by name; a user's own are loaded with the user already."""
     if scope.is_everything:
@@ -137,8 +156,18 @@ def list_brister():
     """The filtered, sorted, paginated list of brister."""
     form, criteria, sort, page = _read_filters()
     result = queries.list_brister(criteria, sort, page, current_app.config["PAGE_SIZE"])
+    if result.is_beyond_end:
+        abort(404)  # a page after the last (an old link, a hand-written URL)
     args = {key: value for key, value in request.args.items() if key != "sida"}
-    return render_template("brister/list.html", form=form, result=result, args=args)
+    several = len(form.verksamhet.choices) > 2  # "Alla" and more than one
+    return render_template(
+        "brister/list.html",
+        form=form,
+        result=result,
+        args=args,
+        count_limit=queries.COUNT_LIMIT,
+        choose_verksamhet_first=several and criteria.verksamhet_id is None,
+    )
 
 
 # The columns, worded in the reader's language like the values below them.

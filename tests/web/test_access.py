@@ -385,7 +385,8 @@ def hidden_brist(app, world):
 def test_list_and_csv_never_show_other_verksamhets_brister(login, world, hidden_brist, role, url):
     response = login(role).get(url.format(other=world.other.id))
     body = response.get_data(as_text=True)
-    assert response.status_code == 200
+    # The role sees one brist: a second page is after the last one, not found.
+    assert response.status_code == (404 if "sida=2" in url else 200)
     assert hidden_brist["nummer"] not in body
     assert hidden_brist["titel"] not in body
     assert f'/brister/{world.other_brist.id}"' not in body
