@@ -20,14 +20,30 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from systemfel import once
+from systemfel.brister import jobs as brister_jobs
 from systemfel.extensions import db
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.myndighetsbrev import sweep_myndighetsbrev
+from systemfel.jobs.runner import Kind, forget_expired_jobs, run_waiting_jobs
 from systemfel.notifications.jobs import send_due_messages
+from systemfel.reports import jobs as report_jobs
 
 logger = logging.getLogger(__name__)
 
 Job = Callable[..., int]
+
+# The kinds of background job the users order, and the function that does each. A new kind
+# (the archive package, say) is one function taking a JobRun and one row here.
+KINDS: dict[str, Kind] = {
+    report_jobs.ROLLUP: report_jobs.build_rollup,
+    brister_jobs.CSV_EXPORT: brister_jobs.export_csv,
+}
+
+
+def run_background_jobs(stop: threading.Event | None = None) -> int:
+    """Run the waiting background jobs, one at a time."""
+    return run_waiting_jobs(KINDS, stop)
+
 
 # (job, the setting with its interval in seconds)
 JOBS: list[tuple[Job, str]] = [
@@ -36,6 +52,8 @@ JOBS: list[tuple[Job, str]] = [
     (sweep_myndighetsbrev, "SCHEDULER_SWEEP_SECONDS"),
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
     (once.forget_old, "SCHEDULER_SWEEP_SECONDS"),
+    (run_background_jobs, "SCHEDULER_JOBS_SECONDS"),
+    (forget_expired_jobs, "SCHEDULER_SWEEP_SECONDS"),
 ]
 
 
