@@ -586,7 +586,7 @@ class Generator:
                         moment,
                         version,
                         changes=[["Antal klienter", str(old), str(antal)]],
-                        data={"fields": ["antal_klienter"]},
+                        data={"fields": [["antal_klienter", old, antal]]},
                     )
                 )
             elif kind == "eskalerad":

@@ -186,3 +186,19 @@ def test_expired_jobs_are_deleted_with_their_files(admin, app):
     db.session.commit()
     assert set(db.session.scalars(select(Job.id))) == {kept.id, waiting.id}
     assert db.session.scalar(select(func.count(JobFilePart.file_id))) == 1
+
+
+def test_the_same_request_at_the_same_moment_is_one_job(admin, monkeypatch):
+    """The other request's job was committed after this one looked: the unique key refuses."""
+    first = _start(admin, ar=2026)
+    looked = []
+    real = services._active
+
+    def missed_once(key):
+        looked.append(key)
+        return None if len(looked) == 1 else real(key)
+
+    monkeypatch.setattr(services, "_active", missed_once)
+    assert _start(admin, ar=2026).id == first.id
+    assert len(looked) == 2
+    assert db.session.scalar(select(func.count(Job.id))) == 1
