@@ -1,7 +1,9 @@
 """The report roll-up as a background job: the documents of many verksamheter, made off the request.
 
 The scheduler runs `build_rollup` for a job of kind ROLLUP; the files it keeps are the ones
-the report page offers for a single verksamhet: DOCX, PDF, XLSX, CSV and plain text.
+the report page offers for a single verksamhet: DOCX, PDF, XLSX, CSV and plain text. The PDF
+is left out of a roll-up of more than REPORT_JOB_PDF_MAX_BRISTER brister (WeasyPrint lays out
+every page in memory: over 2 GB for 30,000 brister); Word saves the DOCX as PDF instead.
 """
 
 from typing import Any
@@ -45,9 +47,8 @@ def build_rollup(run: JobRun) -> None:
     year = int(run.params["ar"])
     if not run.scope.covers_all(ids):
         raise JobFailed(OUT_OF_SCOPE)
-    steps = 6
-    run.progress(0, steps, N_("Hämtar brister och deras historik"))
-    document, _ = services.generate(
+    run.progress(0, 6, N_("Hämtar brister och deras historik"))
+    document, entries = services.generate(
         scope=run.scope,
         verksamhet_ids=ids,
         year=year,
@@ -55,6 +56,8 @@ def build_rollup(run: JobRun) -> None:
         threshold=int(current_app.config["SMALL_COUNT_THRESHOLD"]),
     )
     stem = f"uppmarksammade-brister-{year}-utkast"
+    with_pdf = len(entries) <= int(current_app.config["REPORT_JOB_PDF_MAX_BRISTER"])
+    steps = 6 if with_pdf else 5
     with force_locale("sv"):
         run.progress(1, steps, N_("Skriver Word-dokumentet"))
         run.save(f"{stem}.docx", DOCX, documents.rapport_docx(document))
@@ -66,8 +69,9 @@ def build_rollup(run: JobRun) -> None:
         run.save(
             f"{stem}.txt", "text/plain; charset=utf-8", documents.rapport_text(document).encode()
         )
-        run.progress(5, steps, N_("Skriver PDF-filen"))
-        run.save(f"{stem}.pdf", "application/pdf", _pdf(document))
+        if with_pdf:  # WeasyPrint holds every page in memory: gigabytes for a national roll-up
+            run.progress(5, steps, N_("Skriver PDF-filen"))
+            run.save(f"{stem}.pdf", "application/pdf", _pdf(document))
     run.progress(steps, steps, N_("Sparar filerna"))
 
 

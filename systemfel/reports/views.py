@@ -156,6 +156,7 @@ def _rollup_page(ids: frozenset[int], year: int, size: int, status: int = 200):
         verksamheter=queries.verksamheter(current_scope(), ids),
         job=job,
         refused=status != 200,
+        pdf_max=int(current_app.config["REPORT_JOB_PDF_MAX_BRISTER"]),
     ), status
 
 

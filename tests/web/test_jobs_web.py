@@ -171,3 +171,16 @@ def test_orders_need_the_form_token(app, login, world, small_thresholds):
     with app.app_context():
         assert db.session.scalar(select(func.count(Job.id))) == 0
         db.session.remove()
+
+
+def test_a_roll_up_too_large_for_a_pdf_is_made_without_one(app, login, world, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_JOB_MIN_BRISTER", 1)
+    monkeypatch.setitem(app.config, "REPORT_JOB_PDF_MAX_BRISTER", 1)
+    admin = login("admin")
+    assert "för stor för en PDF-fil" in admin.get(f"/rapport?{_rollup(world)}").get_data(
+        as_text=True
+    )
+    job_url = admin.post(f"/rapport/sammanstall?{_rollup(world)}").headers["Location"]
+    _run_jobs(app)
+    names = re.findall(r"download>([^<]+)</a>", admin.get(job_url).get_data(as_text=True))
+    assert sorted(n.rsplit(".", 1)[1] for n in names) == ["csv", "docx", "txt", "xlsx"]
