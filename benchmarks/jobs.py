@@ -104,7 +104,15 @@ def measure(client, label: str, page: str, order: str, poll_seconds: float) -> N
     assert ordered.status_code == 303, (order, ordered.status_code)
     job_page = ordered.headers["Location"]
     runner = subprocess.Popen(  # this script, as the scheduler's part
-        [sys.executable, __file__, "--run-jobs"], stdout=subprocess.PIPE, text=True
+        [
+            sys.executable,
+            __file__,
+            "--run-jobs",
+            "--database-url",
+            os.environ["SYSTEMFEL_DATABASE_URL"],
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     reloads = []
     while True:
@@ -180,7 +188,11 @@ def main() -> None:
     if "rollup" in kinds:
         page = f"/rapport?{query}"
         measure(
-            client, "national roll-up", page, f"/rapport/sammanstall?{query}", args.poll_seconds
+            client,
+            f"roll-up of {len(ids)} verksamheter",
+            page,
+            f"/rapport/sammanstall?{query}",
+            args.poll_seconds,
         )
     if "export" in kinds:
         measure(
