@@ -6,7 +6,9 @@ Run against a database made by generate.py (upgraded to the latest migration fir
 
 Prints, for one verksamhet and for every verksamhet together: wall time of gathering the
 brister, building the report, and the DOCX; the number of active brister; and peak memory
-(the process's peak resident set size).
+(the process's peak resident set size). This is the document itself, in-process; the web
+request no longer makes a large roll-up (a background job does): `benchmarks/jobs.py`
+measures the web worker and the job's process around it.
 """
 
 import argparse

@@ -30,10 +30,13 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from systemfel import leadership, once
+from systemfel.brister import jobs as brister_jobs
 from systemfel.extensions import db
 from systemfel.followups.jobs import sweep_digests, sweep_myndighet_paminnelser
 from systemfel.followups.myndighetsbrev import sweep_myndighetsbrev
+from systemfel.jobs.runner import Kind, forget_expired_jobs, run_waiting_jobs
 from systemfel.notifications.jobs import send_due_messages
+from systemfel.reports import jobs as report_jobs
 from systemfel.reports.summaries import refresh_statistics
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,19 @@ Job = Callable[..., int]
 # How often the active scheduler checks that it still holds the lock.
 LOCK_CHECK_SECONDS = 1.0
 
+# The kinds of background job the users order, and the function that does each. A new kind
+# (the archive package, say) is one function taking a JobRun and one row here.
+KINDS: dict[str, Kind] = {
+    report_jobs.ROLLUP: report_jobs.build_rollup,
+    brister_jobs.CSV_EXPORT: brister_jobs.export_csv,
+}
+
+
+def run_background_jobs(stop: threading.Event | None = None) -> int:
+    """Run the waiting background jobs, one at a time."""
+    return run_waiting_jobs(KINDS, stop)
+
+
 # (job, the setting with its interval in seconds)
 JOBS: list[tuple[Job, str]] = [
     (sweep_myndighet_paminnelser, "SCHEDULER_SWEEP_SECONDS"),
@@ -51,6 +67,8 @@ JOBS: list[tuple[Job, str]] = [
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
     (once.forget_old, "SCHEDULER_SWEEP_SECONDS"),
     (refresh_statistics, "SCHEDULER_SWEEP_SECONDS"),
+    (run_background_jobs, "SCHEDULER_JOBS_SECONDS"),
+    (forget_expired_jobs, "SCHEDULER_SWEEP_SECONDS"),
 ]
 
 

@@ -100,6 +100,7 @@ def configure(app: Flask) -> None:
     from systemfel.events import connect_all
     from systemfel.followups.views import blueprint as followups_blueprint
     from systemfel.health import blueprint as health_blueprint
+    from systemfel.jobs.views import blueprint as jobs_blueprint
     from systemfel.meetings.views import blueprint as meetings_blueprint
     from systemfel.notifications.views import blueprint as notifications_blueprint
     from systemfel.privacy.views import blueprint as privacy_blueprint
@@ -116,6 +117,7 @@ def configure(app: Flask) -> None:
     app.register_blueprint(notifications_blueprint)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(privacy_blueprint)
+    app.register_blueprint(jobs_blueprint)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

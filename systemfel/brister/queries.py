@@ -348,3 +348,14 @@ def choices_for(verksamhet_ids: frozenset[int] | None) -> dict[str, list]:
         "omraden": list(db.session.scalars(omraden)),
         "users": list(db.session.scalars(users)),
     }
+
+
+def count_matching(criteria: BristFilter, limit: int | None = None) -> int:
+    """How many brister match, counting at most `limit` + 1 of them when a limit is given.
+
+    With a limit the count stops early: enough to tell a large selection from a small one.
+    """
+    query = _filtered(criteria).with_only_columns(Brist.id)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

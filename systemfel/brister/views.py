@@ -1,8 +1,5 @@
 """Pages for brister: the list, export, registering, the detail page and working a brist."""
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import TypeVar
 
 from flask import (
@@ -22,9 +19,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from systemfel import once
-from systemfel.access import current_scope, requires
+from systemfel.access import current_scope, requires, signed_in_user
 from systemfel.bounds import whole_number
-from systemfel.brister import events, history, queries, services
+from systemfel.brister import events, history, jobs, queries, services
 from systemfel.brister.domain import Change, Niva, Status, Utfall, allowed_moves, next_level
 from systemfel.brister.forms import (
     STATUS_CHOICES,
@@ -41,7 +38,6 @@ from systemfel.brister.forms import (
 from systemfel.brister.models import Brist
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
-from systemfel.exports import csv_cell
 from systemfel.extensions import db
 from systemfel.formtools import (
     run_on_form,
@@ -50,7 +46,8 @@ from systemfel.formtools import (
     submitted_version,
 )
 from systemfel.i18n import N_
-from systemfel.privacy.domain import shown_observed
+from systemfel.jobs import services as job_services
+from systemfel.jobs.forms import OrderForm
 from systemfel.verksamheter.domain import Operation
 from systemfel.verksamheter.models import Verksamhet
 from systemfel.verksamheter.scope import Scope
@@ -170,74 +167,51 @@ def list_brister():
     )
 
 
-# The columns, worded in the reader's language like the values below them.
-CSV_HEADER = [
-    N_("Nummer"),
-    N_("Rubrik"),
-    N_("Verksamhet"),
-    N_("Nivå"),
-    N_("Status"),
-    N_("Utfall"),
-    N_("Myndighet"),
-    N_("Övriga myndigheter"),
-    N_("Område"),
-    N_("Först observerad"),
-    N_("Antal observationer"),
-    N_("Antal klienter totalt"),
-    N_("Ansvarig"),
-    N_("Registrerad"),
-    N_("Beskrivning"),
-    N_("Konsekvenser för målgruppen"),
-    N_("Förslag till åtgärd"),
-]
-
-
-def _csv_rows(criteria: queries.BristFilter, sort: str, threshold: int) -> Iterator[str]:
-    """Yield the CSV file line by line, with a BOM so Excel reads å, ä and ö."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    buffer.write("\ufeff")
-    writer.writerow([gettext(column) for column in CSV_HEADER])
-    for brist, totals in queries.iter_brister(criteria, sort):
-        observed = shown_observed(totals.times, totals.clients, threshold)
-        row = [
-            brist.nummer,
-            brist.titel,
-            brist.verksamhet.namn,
-            gettext(brist.niva.label),
-            gettext(brist.status.label),
-            gettext(brist.utfall.label) if brist.utfall else "",
-            brist.myndighet.namn,
-            ", ".join(m.namn for m in brist.other_myndigheter),
-            brist.omrade.namn,
-            brist.first_observed_on.isoformat(),
-            observed.times,
-            observed.clients,
-            brist.ansvarig.namn,
-            local_today(brist.created_at).isoformat(),
-            brist.beskrivning,
-            brist.konsekvenser,
-            brist.forslag_atgard,
-        ]
-        writer.writerow([csv_cell(value) for value in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
 @blueprint.route("/brister.csv")
 @login_required
 def export_csv():
-    """The filtered list as CSV for Excel; small client counts are suppressed, as in the report."""
+    """The filtered list as CSV for Excel; small client counts are suppressed, as in the report.
+
+    A selection over EXPORT_JOB_MIN_ROWS is not written in the request: the page offers to
+    order the file as a background job instead.
+    """
     _form, criteria, sort, _page = _read_filters()
-    rows = _csv_rows(criteria, sort, current_app.config["SMALL_COUNT_THRESHOLD"])
+    limit = int(current_app.config["EXPORT_JOB_MIN_ROWS"])
+    rows = queries.count_matching(criteria, limit=limit)
+    if rows > limit:
+        params = jobs.export_params(criteria, sort)
+        return render_template(
+            "brister/export_job.html",
+            limit=limit,
+            job=job_services.latest(kind=jobs.CSV_EXPORT, params=params, user=signed_in_user()),
+        )
+    lines = jobs.csv_lines(criteria, sort, current_app.config["SMALL_COUNT_THRESHOLD"])
     filename = f"brister-{local_today().isoformat()}.csv"
     return Response(
-        stream_with_context(rows),
+        stream_with_context(lines),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@blueprint.route("/brister.csv", methods=["POST"])
+@login_required
+def order_csv():
+    """Order the CSV file of a large selection as a background job; show its progress."""
+    if not OrderForm().validate_on_submit():
+        abort(400)
+    _form, criteria, sort, _page = _read_filters()
+    total = queries.count_matching(criteria)
+    job = job_services.start(
+        kind=jobs.CSV_EXPORT,
+        params=jobs.export_params(criteria, sort),
+        user=signed_in_user(),
+        scope=current_scope(),
+        title=jobs.TITLE,
+        title_args={"antal": total},
+    )
+    db.session.commit()
+    return redirect(url_for("jobs.show", job_id=job.id), code=303)
 
 
 def _fill_choices(form: BristForm, verksamhet_id: int, brist: Brist | None = None) -> None:

@@ -536,3 +536,21 @@ def myndigheter_in_scope(scope: Scope) -> list[MyndighetRow]:
         )
     )
     return [MyndighetRow(m, requests.get(m.id, 0), brister.get(m.id, 0)) for m in myndigheter]
+
+
+def report_size(scope: Scope, verksamhet_ids: frozenset[int], year: int) -> int:
+    """How many brister the report of the verksamheter and year reads (before its history).
+
+    One count on the brist table, the same selection as `brist_facts` starts from: it tells
+    whether the report is made in the request or as a background job.
+    """
+    return (
+        db.session.scalar(
+            select(func.count(Brist.id)).where(
+                *_among(Brist.verksamhet_id, scope, verksamhet_ids),
+                Brist.created_at < year_start(year + 1),
+                or_(Brist.closed_at.is_(None), Brist.closed_at >= year_start(year - 1)),
+            )
+        )
+        or 0
+    )

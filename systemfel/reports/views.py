@@ -14,17 +14,18 @@ from flask import (
 from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
 
-from systemfel.access import current_scope
+from systemfel.access import current_scope, signed_in_user
 from systemfel.bounds import whole_number
 from systemfel.brister import domain as brister_domain
-from systemfel.brister.domain import Niva
 from systemfel.clock import local_today
 from systemfel.errors import ConflictError
 from systemfel.extensions import db
 from systemfel.followups.domain import PromiseState
 from systemfel.formtools import run_on_form, run_verb, show_conflict, submitted_version
+from systemfel.jobs import services as job_services
+from systemfel.jobs.forms import OrderForm
 from systemfel.pdf import render_pdf
-from systemfel.reports import documents, domain, queries, services, summaries, wording
+from systemfel.reports import documents, domain, jobs, queries, services, summaries, wording
 from systemfel.reports.domain import RapportDocument
 from systemfel.reports.forms import (
     ExcludeForm,
@@ -52,13 +53,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _doc_context(document: RapportDocument) -> dict:
-    """What the report templates need beside the document: levels in order, suppression."""
-    return {
-        "doc": document,
-        "niva_order": list(Niva),
-        "observed": document.observed,
-        "measure_who": lambda measure: documents.measure_who(document, measure),
-    }
+    """What the report templates need beside the document (shared with the roll-up job)."""
+    return jobs.doc_context(document)
 
 
 def _threshold() -> int:
@@ -110,6 +106,9 @@ def rapport():
         abort(403)  # before the report is built: that is the expensive part
     if not ids:
         return render_template("reports/choose.html", choices=_choices(), year=year)
+    size = _background_size(ids, year)
+    if size is not None:  # a large roll-up: made by a background job, not here
+        return _rollup_page(ids, year, size, 200 if request.method == "GET" else 409)
     if request.method == "GET":
         return _rapport_as_saved(ids, year)
     rapport = services.draft_for(current_scope(), ids, year)
@@ -130,6 +129,54 @@ def rapport():
     return _render_rapport(
         ids, year, rapport, document, entries, rows, 409, form=form, conflict=outcome.conflict
     )
+
+
+def _background_size(ids: frozenset[int], year: int) -> int | None:
+    """The brister a roll-up reads when it is too large to make in a request, else None.
+
+    A single verksamhet's report is always made at once (it is the one edited); a roll-up
+    over REPORT_JOB_MIN_BRISTER brister is made by a background job.
+    """
+    if len(ids) < 2:
+        return None
+    size = queries.report_size(current_scope(), ids, year)
+    return size if size > int(current_app.config["REPORT_JOB_MIN_BRISTER"]) else None
+
+
+def _rollup_page(ids: frozenset[int], year: int, size: int, status: int = 200):
+    """A large roll-up: what it covers, the button that orders it, the latest order's state."""
+    job = job_services.latest(
+        kind=jobs.ROLLUP, params=jobs.rollup_params(ids, year), user=signed_in_user()
+    )
+    return render_template(
+        "reports/rollup.html",
+        ids=sorted(ids),
+        year=year,
+        size=size,
+        verksamheter=queries.verksamheter(current_scope(), ids),
+        job=job,
+        refused=status != 200,
+        pdf_max=int(current_app.config["REPORT_JOB_PDF_MAX_BRISTER"]),
+    ), status
+
+
+@blueprint.route("/rapport/sammanstall", methods=["POST"])
+@login_required
+def start_rollup():
+    """Order a large roll-up as a background job (the same order twice gives the same job)."""
+    ids, year = _chosen()
+    if len(ids) < 2 or not OrderForm().validate_on_submit():
+        abort(400)
+    job = job_services.start(
+        kind=jobs.ROLLUP,
+        params=jobs.rollup_params(ids, year),
+        user=signed_in_user(),
+        scope=current_scope(),
+        title=jobs.TITLE,
+        title_args={"ar": year, "antal": len(ids)},
+    )
+    db.session.commit()
+    return redirect(url_for("jobs.show", job_id=job.id), code=303)
 
 
 def _generate_page(ids: frozenset[int], year: int, rapport: Rapport | None):
@@ -553,6 +600,8 @@ def _document_for_export() -> tuple[RapportDocument, str]:
     ids, year = _chosen()
     if not ids:
         abort(404)
+    if _background_size(ids, year) is not None:  # ordered from the report page instead
+        abort(redirect(_rapport_url(ids, year), code=303))
     document, _ = _generate(ids, year, services.draft_for(current_scope(), ids, year))
     return document, f"uppmarksammade-brister-{year}-utkast"
 

@@ -30,6 +30,8 @@ from systemfel.extensions import db
 from systemfel.followups import services as followups_services
 from systemfel.followups.domain import Kanal
 from systemfel.followups.models import Efterkontroll
+from systemfel.jobs.domain import JobState
+from systemfel.jobs.models import Job, JobFile
 from systemfel.meetings.domain import OrganTyp
 from systemfel.meetings.models import Lyft
 from systemfel.notifications.domain import OutboxStatus
@@ -135,8 +137,22 @@ def places(app, world) -> dict[str, object]:
             svar_senast_on=local_today() + timedelta(days=42),
         )
         db.session.add(lyft)
+        # An ombud's finished background job with a file (the admin may see it, others not).
+        job = Job(
+            kind="brister_csv",
+            title="Brister",
+            user_id=ombud.id,
+            request_key="fuzz",
+            state=JobState.DONE,
+            finished_at=utcnow(),
+            expires_at=utcnow() + timedelta(days=7),
+            files=[JobFile(name="brister.csv", mimetype="text/csv", size=0)],
+        )
+        db.session.add(job)
         db.session.commit()
         values = {
+            "job_id": job.id,
+            "file_id": job.files[0].id,
             "kontroll_id": kontroll_id,
             "verksamhet_id": home.id,
             "brist_id": brist.id,

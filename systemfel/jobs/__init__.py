@@ -1,0 +1,1 @@
+"""Background jobs: heavy work a user starts, the scheduler process runs, the user downloads."""
