@@ -8,7 +8,9 @@ Neither page needs a login, and neither says more than states and counts.
 `/readyz` also gives a fingerprint of the secret key, so that monitoring (or a person with
 curl) can see that every web node behind the proxy signs with the same key: a node with
 another key takes no session and no form from the others. The fingerprint is an HMAC of a
-fixed text under the key; it says nothing about the key itself.
+fixed text under the key: like every signed session cookie the app hands out, it lets no one
+work the key out, only check a guess of it, so the key must be random (production refuses a
+short one).
 """
 
 import hashlib
