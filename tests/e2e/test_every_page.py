@@ -18,11 +18,16 @@ from pathlib import Path
 import pytest
 
 from systemfel.access import scope_for
+from systemfel.brister import jobs as brister_jobs
 from systemfel.brister.domain import Niva
+from systemfel.brister.queries import BristFilter
 from systemfel.clock import local_today
 from systemfel.extensions import db
+from systemfel.jobs import services as job_services
+from systemfel.jobs.models import JobFile
 from systemfel.meetings import services as meetings_services
 from systemfel.reports import services as reports_services
+from systemfel.scheduler import run_background_jobs
 from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.e2e.conftest import axe_report
@@ -44,6 +49,7 @@ NOT_VISITED = {
     "health.readyz": "a probe for the platform, not a page",
     "auth.login": "loaded before each role signs in (checked at every width there)",
     "brister.export_csv": "a CSV download",
+    "jobs.download": "a download of a job's file",
     "reports.export": "a DOCX/PDF download",
     "meetings.download": "a DOCX/PDF download",
     "meetings.invitation": "an .ics download",
@@ -150,6 +156,18 @@ def _build(app, world) -> dict:
             "omrade_id": brist.omrade_id,
             "user_id": users["ombud"].id,
         }
+        export = job_services.start(
+            kind=brister_jobs.CSV_EXPORT,
+            params=brister_jobs.export_params(BristFilter(scope=Scope.everything()), "nummer"),
+            user=users["admin"],
+            scope=Scope.everything(),
+            title=brister_jobs.TITLE,
+            title_args={"antal": 2},
+        )
+        db.session.commit()
+        ids["job_id"] = export.id
+        run_background_jobs()  # done, with its file: the job page as it is most often seen
+        ids["file_id"] = db.session.scalars(db.select(JobFile.id)).first()
         db.session.remove()
     return ids
 
@@ -189,6 +207,8 @@ def test_every_get_endpoint_is_visited_or_explained(app):
             "message_id",
             "omrade_id",
             "user_id",
+            "job_id",
+            "file_id",
         ),
         1,
     )
