@@ -66,7 +66,7 @@ JOBS: list[tuple[Job, str]] = [
     (sweep_myndighetsbrev, "SCHEDULER_SWEEP_SECONDS"),
     (send_due_messages, "SCHEDULER_OUTBOX_SECONDS"),
     (once.forget_old, "SCHEDULER_SWEEP_SECONDS"),
-    (refresh_statistics, "SCHEDULER_SWEEP_SECONDS"),
+    (refresh_statistics, "STATISTICS_REFRESH_SECONDS"),
     (run_background_jobs, "SCHEDULER_JOBS_SECONDS"),
     (forget_expired_jobs, "SCHEDULER_SWEEP_SECONDS"),
 ]

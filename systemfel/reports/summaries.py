@@ -1,9 +1,10 @@
 """The statistics page's summaries: per verksamhet, counted afresh by the scheduler.
 
 The whole country's page cannot count 300,000 brister and their history in a request, so the
-scheduler counts them every few minutes (`refresh_statistics`, a job) into small tables, one
-set of rows per verksamhet: any scope's figures — a samordnare's few verksamheter, the whole
-country — are then a sum over rows, in seven statements whatever the number of brister.
+scheduler counts them every quarter of an hour (`refresh_statistics`, a job, at
+`STATISTICS_REFRESH_SECONDS`) into small tables, one set of rows per verksamhet: any scope's
+figures — a samordnare's few verksamheter, the whole country — are then a sum over rows, in
+seven statements whatever the number of brister.
 
 Counted afresh rather than kept up to date by every write: the counts depend on each brist's
 whole history (reopenings, merges, backdated closings), on the myndigheters' answers and
@@ -238,9 +239,9 @@ def refresh_statistics(stop: Event | None = None) -> int:
     """The scheduler's job: count the summaries afresh unless another scheduler just did.
 
     Returns 1 when it counted, 0 when the figures were fresh enough (counted within half the
-    sweep interval, by this process or another).
+    job's interval, by this process or another).
     """
-    min_age = timedelta(seconds=current_app.config["SCHEDULER_SWEEP_SECONDS"] / 2)
+    min_age = timedelta(seconds=current_app.config["STATISTICS_REFRESH_SECONDS"] / 2)
     return int(refresh(min_age=min_age))
 
 
