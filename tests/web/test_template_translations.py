@@ -52,7 +52,7 @@ def test_a_template_forced_into_swedish_inside_an_english_request_is_swedish(app
     )
 
     class Result:
-        page, pages = 1, 2
+        page, pages, is_exact = 1, 2, True
 
     with app.test_request_context("/brister"):
         with force_locale("en"):
