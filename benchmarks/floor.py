@@ -13,7 +13,7 @@ The pages do what Systemfel's do, at their core:
 - `/brister?status=oppna&niva=lokal` and `/brister?q=word`: the count of matching brister in
   the user's verksamheter, one page of them (`FLOOR_PAGE_SIZE`, default 25 like the app's
   PAGE_SIZE) newest first with myndighet, område and ansvarig, and their observation totals;
-  the text is matched as the app does today (`search_text LIKE '%word%'` per word);
+  the text is matched with the app's own full-text index and query (FTS5 / tsvector);
 - `/brister/<id>`: one brist with its names, its observations and its history with users.
 
 load.py serves it beside Systemfel with the same gunicorn settings and reports each page's
@@ -28,6 +28,9 @@ from typing import Any
 
 from flask import Flask, abort, g, render_template_string, request, session
 from sqlalchemy.engine import make_url
+
+from systemfel.brister.domain import search_query_words
+from systemfel.brister.search import fts5_query, tsquery
 
 OPEN_STATUSES = ("registrerad", "bevakas", "lyft")  # every status but "stangd"
 
@@ -181,9 +184,13 @@ def create_app() -> Flask:
         if request.args.get("niva"):
             where.append("b.niva = ?")
             parameters.append(request.args["niva"])
-        for word in words:
-            where.append("b.search_text LIKE ? ESCAPE '\\'")
-            parameters.append(f"%{_escape_like(word)}%")
+        stems = search_query_words(" ".join(words))
+        if stems and database.backend == "postgresql":
+            where.append("b.search_vector @@ ?::tsquery")
+            parameters.append(tsquery(stems))
+        elif stems:  # the app's FTS5 query, narrowed to the user's few verksamheter
+            where.append("b.id IN (SELECT rowid FROM brist_fts WHERE brist_fts MATCH ?)")
+            parameters.append(fts5_query(stems, set(g.verksamheter)))
         # Fixed fragments with ? placeholders; every value goes in as a parameter.
         condition = " AND ".join(where)
         total = database.rows(
@@ -261,7 +268,3 @@ def _marks(values: Any) -> str:
 
 def _placeholders(database: Database, sql: str) -> str:
     return sql.replace("?", "%s") if database.backend == "postgresql" else sql
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
