@@ -1,7 +1,7 @@
 """The form that orders a background job: a button, and the CSRF token it carries."""
 
-from flask_wtf import FlaskForm
+from systemfel.forms import BaseForm
 
 
-class OrderForm(FlaskForm):
+class OrderForm(BaseForm):
     """Order a file made in the background ("Sammanställ", "Beställ filen")."""
