@@ -58,6 +58,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "outbox": ("subject", "body_text", "body_html", "sender_name"),
     "user_account": ("namn",),
     "verksamhet": ("namn", "routines_description"),
+    "job": ("params",),  # a background export's filters, its search words among them
     "kommun": ("namn",),
     "myndighet": ("namn",),
     "omrade": ("namn",),
@@ -81,6 +82,13 @@ NOT_FREE_TEXT: dict[str, tuple[str, ...]] = {
     "punkt": ("key",),
     "privacy_redaction": ("table_name", "column_name", "kind"),
     "form_submission": ("token", "target"),
+    "job": ("kind", "request_key", "active_key", "claim_token", "error", "step", "title",
+            "title_args", "verksamhet_ids"),
+    "job_file": ("name", "mimetype"),
+    # Copies of myndigheter's and områden's names, counted afresh from them by the scheduler.
+    "statistics_count": ("dimension", "label"),
+    "statistics_answers": ("myndighet",),
+    "statistics_promises": ("myndighet",),
 }  # fmt: skip
 
 
