@@ -8,7 +8,7 @@ from typing import Protocol
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from systemfel.auth.domain import Role, after_failed_login, password_problem, roles_assignable_by
@@ -205,7 +205,8 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id), options=[selectinload(User.verksamheter)])
+    # Joined, not selectin: one statement on every request for the user and her verksamheter.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.verksamheter)])
     if user is None or not user.is_active_account or user.session_token != token:
         return None
     return user

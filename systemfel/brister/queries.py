@@ -178,7 +178,11 @@ def iter_brister(
 
 
 def get_brist(brist_id: int, scope: Scope) -> Brist | None:
-    """Return a brist with everything its page shows, if `scope` covers it."""
+    """Return a brist with everything its page shows, if `scope` covers it.
+
+    Three statements: the brist with its many-to-ones and its observations (one collection
+    joined: a row per observation), then its history and its other myndigheter.
+    """
     query = (
         select(Brist)
         .where(Brist.id == brist_id, *scope.where(Brist.verksamhet_id))
@@ -186,12 +190,12 @@ def get_brist(brist_id: int, scope: Scope) -> Brist | None:
             *_list_options(),
             joinedload(Brist.created_by),
             joinedload(Brist.merged_into),
+            joinedload(Brist.observations).joinedload(Observation.created_by),
             selectinload(Brist.other_myndigheter),
-            selectinload(Brist.observations).joinedload(Observation.created_by),
             selectinload(Brist.handelser).joinedload(Handelse.user),
         )
     )
-    return db.session.scalar(query)
+    return db.session.scalars(query).unique().one_or_none()
 
 
 def brist_or_404(brist_id: int, scope: Scope) -> Brist:

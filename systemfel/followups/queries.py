@@ -50,10 +50,10 @@ def for_brist(brist: Brist) -> BristBevakningar:
         .options(
             joinedload(Kontakt.myndighet),
             joinedload(Kontakt.created_by),
-            selectinload(Kontakt.svar),
+            joinedload(Kontakt.svar),  # the one collection joined: a row per answer
         )
         .order_by(Kontakt.id.desc())
-    ).all()
+    ).unique().all()
     open_one = next((b for b in bevakningar if b.completed_at is None), None)
     return BristBevakningar(open_one, [b for b in bevakningar if b.completed_at], list(kontakter))
 
