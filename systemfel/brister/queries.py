@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased, joinedload, selectinload, with_expression
 
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.brister import domain
@@ -180,9 +180,11 @@ def iter_brister(
 def get_brist(brist_id: int, scope: Scope) -> Brist | None:
     """Return a brist with everything its page shows, if `scope` covers it.
 
-    Three statements: the brist with its many-to-ones and its observations (one collection
-    joined: a row per observation), then its history and its other myndigheter.
+    Three statements: the brist with its many-to-ones, its observations (one collection
+    joined: a row per observation) and whether anything was merged into it, then its history
+    and its other myndigheter.
     """
+    merged = aliased(Brist)
     query = (
         select(Brist)
         .where(Brist.id == brist_id, *scope.where(Brist.verksamhet_id))
@@ -193,6 +195,9 @@ def get_brist(brist_id: int, scope: Scope) -> Brist | None:
             joinedload(Brist.observations).joinedload(Observation.created_by),
             selectinload(Brist.other_myndigheter),
             selectinload(Brist.handelser).joinedload(Handelse.user),
+            with_expression(
+                Brist.has_merged_here, exists().where(merged.merged_into_id == brist_id)
+            ),
         )
     )
     return db.session.scalars(query).unique().one_or_none()
@@ -216,7 +221,9 @@ def find_by_nummer(nummer: str, verksamhet_id: int) -> Brist | None:
 
 
 def merged_here(brist: Brist) -> list[Brist]:
-    """Return the brister that were merged into `brist`."""
+    """Return the brister that were merged into `brist` (no statement if its query found none)."""
+    if brist.has_merged_here is False:
+        return []
     return list(db.session.scalars(select(Brist).where(Brist.merged_into_id == brist.id)))
 
 
