@@ -8,11 +8,11 @@ from typing import Protocol
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from systemfel.auth.domain import Role, after_failed_login, password_problem, roles_assignable_by
-from systemfel.auth.models import RateLimitWindow, User, new_session_token
+from systemfel.auth.models import RateLimitWindow, User, new_session_token, user_verksamhet
 from systemfel.errors import OutOfScope, PermissionDenied, ValidationError
 from systemfel.extensions import db
 from systemfel.i18n import N_
@@ -205,8 +205,20 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    # Joined, not selectin: one statement on every request for the user and her verksamheter.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.verksamheter)])
+    # One statement on every request: the user joined to her verksamheter, with plain outer
+    # joins (a nested joinedload makes SQLite scan every membership).
+    user = (
+        db.session.scalars(
+            select(User)
+            .outerjoin(user_verksamhet, user_verksamhet.c.user_id == User.id)
+            .outerjoin(Verksamhet, Verksamhet.id == user_verksamhet.c.verksamhet_id)
+            .where(User.id == int(user_id))
+            .options(contains_eager(User.verksamheter))
+            .order_by(Verksamhet.namn)
+        )
+        .unique()
+        .one_or_none()
+    )
     if user is None or not user.is_active_account or user.session_token != token:
         return None
     return user
