@@ -177,6 +177,10 @@ def iter_brister(
         db.session.expunge_all()
 
 
+# Made once: an alias costs a copy of every column when made.
+_MERGED = aliased(Brist, name="merged")
+
+
 def get_brist(brist_id: int, scope: Scope) -> Brist | None:
     """Return a brist with everything its page shows, if `scope` covers it.
 
@@ -184,7 +188,6 @@ def get_brist(brist_id: int, scope: Scope) -> Brist | None:
     joined: a row per observation) and whether anything was merged into it, then its history
     and its other myndigheter.
     """
-    merged = aliased(Brist)
     query = (
         select(Brist)
         .where(Brist.id == brist_id, *scope.where(Brist.verksamhet_id))
@@ -196,7 +199,7 @@ def get_brist(brist_id: int, scope: Scope) -> Brist | None:
             selectinload(Brist.other_myndigheter),
             selectinload(Brist.handelser).joinedload(Handelse.user),
             with_expression(
-                Brist.has_merged_here, exists().where(merged.merged_into_id == brist_id)
+                Brist.has_merged_here, exists().where(_MERGED.merged_into_id == brist_id)
             ),
         )
     )
