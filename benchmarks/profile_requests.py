@@ -146,7 +146,8 @@ def main() -> None:
         print(f"\n== {name}: {paths[0]}{' (rotating)' if len(paths) > 1 else ''}")
         print(
             f"   wall median {statistics.median(walls) * 1000:.1f} ms, "
-            f"max {max(walls) * 1000:.1f} ms; CPU median {statistics.median(cpus) * 1000:.1f} ms; "
+            f"max {max(walls) * 1000:.1f} ms; CPU median {statistics.median(cpus) * 1000:.1f} ms, "
+            f"min {min(cpus) * 1000:.1f} ms; "
             f"SQL statements {statistics.median(counts):.0f}; "
             f"SQL time median {statistics.median(sql_times) * 1000:.1f} ms"
         )

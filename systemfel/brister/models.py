@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from systemfel.auth.models import User
 from systemfel.brister.domain import HandelseTyp, Niva, Status, Utfall
@@ -102,6 +102,9 @@ class Brist(Model):
     handelser: Mapped[list["Handelse"]] = relationship(
         back_populates="brist", cascade="all, delete-orphan", order_by="Handelse.id"
     )
+    # Whether any brist was merged into this one; read by the brist page's query only
+    # (queries.get_brist), None when not read.
+    has_merged_here: Mapped[bool | None] = query_expression()
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, func, literal, select, union, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, exists, func, literal, select, union, union_all
+from sqlalchemy.orm import aliased, joinedload, selectinload, with_expression
 
 from systemfel.auth.models import User, user_verksamhet
 from systemfel.brister import domain, search
@@ -234,8 +234,17 @@ def iter_brister(
         db.session.expunge_all()
 
 
+# Made once: an alias costs a copy of every column when made.
+_MERGED = aliased(Brist, name="merged")
+
+
 def get_brist(brist_id: int, scope: Scope) -> Brist | None:
-    """Return a brist with everything its page shows, if `scope` covers it."""
+    """Return a brist with everything its page shows, if `scope` covers it.
+
+    Three statements: the brist with its many-to-ones, its observations (one collection
+    joined: a row per observation) and whether anything was merged into it, then its history
+    and its other myndigheter.
+    """
     query = (
         select(Brist)
         .where(Brist.id == brist_id, *scope.where(Brist.verksamhet_id))
@@ -243,12 +252,15 @@ def get_brist(brist_id: int, scope: Scope) -> Brist | None:
             *_list_options(),
             joinedload(Brist.created_by),
             joinedload(Brist.merged_into),
+            joinedload(Brist.observations).joinedload(Observation.created_by),
             selectinload(Brist.other_myndigheter),
-            selectinload(Brist.observations).joinedload(Observation.created_by),
             selectinload(Brist.handelser).joinedload(Handelse.user),
+            with_expression(
+                Brist.has_merged_here, exists().where(_MERGED.merged_into_id == brist_id)
+            ),
         )
     )
-    return db.session.scalar(query)
+    return db.session.scalars(query).unique().one_or_none()
 
 
 def brist_or_404(brist_id: int, scope: Scope) -> Brist:
@@ -269,7 +281,9 @@ def find_by_nummer(nummer: str, verksamhet_id: int) -> Brist | None:
 
 
 def merged_here(brist: Brist) -> list[Brist]:
-    """Return the brister that were merged into `brist`."""
+    """Return the brister that were merged into `brist` (no statement if its query found none)."""
+    if brist.has_merged_here is False:
+        return []
     return list(db.session.scalars(select(Brist).where(Brist.merged_into_id == brist.id)))
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from systemfel.brister.domain import HandelseTyp, Status, Utfall
@@ -37,25 +37,37 @@ class BristBevakningar:
 
 
 def for_brist(brist: Brist) -> BristBevakningar:
-    """Return a brist's follow-ups and contacts in a fixed number of queries."""
-    bevakningar = db.session.scalars(
-        select(Bevakning)
+    """Return a brist's follow-ups and contacts: two statements, one if it has no contacts.
+
+    The follow-ups' statement also asks whether the brist has a contact (every brist has a
+    follow-up from its registration on), so the contacts are read only if there are some.
+    """
+    rows = db.session.execute(
+        select(Bevakning, exists().where(Kontakt.brist_id == brist.id))
         .where(Bevakning.brist_id == brist.id)
         .options(joinedload(Bevakning.completed_by))
         .order_by(Bevakning.id.desc())
     ).all()
-    kontakter = db.session.scalars(
-        select(Kontakt)
-        .where(Kontakt.brist_id == brist.id)
-        .options(
-            joinedload(Kontakt.myndighet),
-            joinedload(Kontakt.created_by),
-            selectinload(Kontakt.svar),
-        )
-        .order_by(Kontakt.id.desc())
-    ).all()
+    bevakningar = [bevakning for bevakning, _ in rows]
+    has_kontakter = rows[0][1] if rows else True
+    kontakter = _kontakter_of(brist) if has_kontakter else []
     open_one = next((b for b in bevakningar if b.completed_at is None), None)
-    return BristBevakningar(open_one, [b for b in bevakningar if b.completed_at], list(kontakter))
+    return BristBevakningar(open_one, [b for b in bevakningar if b.completed_at], kontakter)
+
+
+def _kontakter_of(brist: Brist) -> list[Kontakt]:
+    return list(
+        db.session.scalars(
+            select(Kontakt)
+            .where(Kontakt.brist_id == brist.id)
+            .options(
+                joinedload(Kontakt.myndighet),
+                joinedload(Kontakt.created_by),
+                joinedload(Kontakt.svar),  # the one collection joined: a row per answer
+            )
+            .order_by(Kontakt.id.desc())
+        ).unique()
+    )
 
 
 @dataclass

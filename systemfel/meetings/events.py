@@ -14,7 +14,8 @@ def connect() -> None:
 
 
 def _page(brist: Brist, *, scope: Scope) -> dict[str, Any]:
+    lifts, on_an_agenda = queries.lyft_of(brist)
     return {
-        "moten": queries.moten_with_brist(brist, scope=scope),
-        "lyft": queries.lyft_of(brist),
+        "moten": queries.moten_with_brist(brist, scope=scope) if on_an_agenda else [],
+        "lyft": lifts,
     }

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
 from systemfel.auth.domain import Role
@@ -291,16 +291,24 @@ def brister_by_id(ids: Iterable[int]) -> dict[int, Brist]:
     return found
 
 
-def lyft_of(brist: Brist) -> list[Lyft]:
-    """The brist's lifts to strategic bodies, newest first (one statement)."""
-    return list(
-        db.session.scalars(
-            select(Lyft)
-            .where(Lyft.brist_id == brist.id)
-            .options(joinedload(Lyft.svar_by))
-            .order_by(Lyft.id.desc())
-        )
-    )
+def lyft_of(brist: Brist) -> tuple[list[Lyft], bool]:
+    """The brist's lifts to strategic bodies, newest first, and whether an agenda has it.
+
+    One statement: it starts from the brist, so it has a row even when there is no lift, and
+    asks whether any meeting's agenda has the brist (most brister are on none, and then their
+    page needs no statement for meetings).
+    """
+    on_agenda = exists().where(Punkt.brist_id == brist.id, Punkt.is_removed.is_(False))
+    rows = db.session.execute(
+        select(Lyft, on_agenda)
+        .select_from(Brist)
+        .outerjoin(Lyft, Lyft.brist_id == Brist.id)
+        .where(Brist.id == brist.id)
+        .options(joinedload(Lyft.svar_by))
+        .order_by(Lyft.id.desc())
+    ).all()
+    lifts = [lyft for lyft, _ in rows if lyft is not None]
+    return lifts, any(on_any_agenda for _, on_any_agenda in rows)
 
 
 def lage_of(ids: Iterable[int]) -> dict[int, tuple[Niva, bool]]:

@@ -5,7 +5,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from systemfel.access import scope_for
+from systemfel.brister.domain import Utfall
 from systemfel.brister.models import Brist, Handelse, Observation
+from systemfel.brister.services import close_brist
 from systemfel.extensions import db
 from tests import factories
 from tests.pages import resubmitted, saved_beside
@@ -77,7 +80,44 @@ def test_detail_statement_count_does_not_grow_with_history(app, world, login):
         page = client.get(url).get_data(as_text=True)
     assert "Igen 9" in page
     assert many["n"] == few["n"]
-    assert few["n"] <= 11  # 9 for the brist and its follow-ups, 1 for its meetings, 1 its lifts
+    # The user with her verksamheter; the brist with its observations (and whether anything was
+    # merged into it); its history; its other myndigheter; its follow-ups (and whether it has a
+    # contact); its lifts (and whether an agenda has it).
+    assert few["n"] == 6
+
+
+def _merge_into(app, world, how_many):
+    with app.app_context():
+        home = db.session.get(type(world.home), world.home.id)
+        samordnare = db.session.get(type(world.users["ombud"]), world.users["samordnare"].id)
+        target = db.session.get(Brist, world.brist.id)
+        for _ in range(how_many):
+            duplicate = factories.brist(home, samordnare, titel="Samma sak igen")
+            close_brist(
+                brist=duplicate,
+                user=samordnare,
+                scope=scope_for(samordnare),
+                utfall=Utfall.SAMMANSLAGEN,
+                comment="",
+                expected_version=duplicate.version,
+                merged_into=target,
+            )
+        db.session.commit()
+
+
+def test_detail_with_brister_merged_into_it_takes_one_statement_more(app, world, login):
+    client = login("ombud")
+    url = f"/brister/{world.brist.id}"
+    _merge_into(app, world, 1)
+    client.get(url)
+    with count_statements(app) as one:
+        page = client.get(url).get_data(as_text=True)
+    assert page.count("Samma sak igen") == 1
+    _merge_into(app, world, 4)
+    with count_statements(app) as five:
+        page = client.get(url).get_data(as_text=True)
+    assert page.count("Samma sak igen") == 5
+    assert one["n"] == five["n"] == 7  # six, and the brister merged into it
 
 
 def _titel(app, world) -> str:

@@ -20,6 +20,7 @@ from systemfel.meetings.models import Lyft, Mote, Punkt
 from systemfel.verksamheter.scope import Scope
 from tests import factories
 from tests.pages import resubmitted
+from tests.sql import count_statements
 
 ROLES = ("ombud", "samordnare", "ledningsgrupp", "admin", "other_ombud", "other_samordnare")
 WORK = {"ombud", "samordnare", "admin"}
@@ -280,3 +281,22 @@ def test_a_brist_closed_since_the_agenda_gets_information_and_the_minutes_save(a
     assert data[f"punkter-{index}-beslut_typ"] == "information"
     assert client.post(url, data).status_code == 302
     assert _status(app, held["mote"]) == MotesStatus.GENOMFORT
+
+
+def test_the_brist_page_on_an_agenda_and_lifted_takes_a_fixed_number_of_statements(
+    app, held, login
+):
+    client = login("samordnare")
+    url = f"/brister/{held['brist']}"
+    client.get(url)
+    with count_statements(app) as on_agenda:
+        page = client.get(url).get_data(as_text=True)
+    assert "Ledningsgruppen Hemma" in page and f"Lyft till {BODY}" not in page
+    response, _ = _lift(app, held, client)
+    assert response.status_code == 302
+    with count_statements(app) as lifted:
+        page = client.get(url).get_data(as_text=True)
+    assert f"Lyft till {BODY} (Samordningsförbund)" in page
+    assert "Ledningsgruppen Hemma" in page
+    # A brist off every agenda takes 6 (tests/web/test_brister_pages.py); on one, its meetings 1.
+    assert lifted["n"] == on_agenda["n"] == 7
