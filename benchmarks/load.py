@@ -57,6 +57,8 @@ TARGETS_P95_MS = {
 TARGET_WORKER_MB = 150.0
 # With --floor: each page's median at most this many times the bare-Flask floor's (floor.py).
 TARGET_FLOOR_RATIO = 2.0
+# The pages floor.py serves; the others are measured for the app alone.
+FLOOR_PAGES = ("list", "search", "detail")
 # Paths of `list_paged`, rotated: a filter, a sort and a page, each there for an ombud too.
 LIST_PAGED = [
     "/brister?status=oppna&niva=lokal&sort=uppdaterad&sida=5",
@@ -634,7 +636,8 @@ def result_row(name: str, paths: list[str], summary: dict[str, Any]) -> dict[str
 def floor_ratios(results: list[dict[str, Any]], floor: list[dict[str, Any]]) -> list[dict]:
     """Each page's median against the floor's, measured in the same run."""
     rows = []
-    for app_row, floor_row in zip(results, floor, strict=True):
+    compared = [row for row in results if row["endpoint"] in FLOOR_PAGES]
+    for app_row, floor_row in zip(compared, floor, strict=True):
         ratio = app_row["p50_ms"] / floor_row["p50_ms"] if floor_row["p50_ms"] else None
         rows.append(
             {
@@ -806,13 +809,14 @@ def main(argv: list[str] | None = None) -> int:
         if floor:
             floor.start()
             floor_cookie = session_cookie(http("GET", f"{floor.base}/login")[1])
-            check_paths(floor.base, floor_cookie, [endpoints[name] for name in chosen])
+            floor_paths = [endpoints[name] for name in chosen if name in FLOOR_PAGES]
+            check_paths(floor.base, floor_cookie, floor_paths)
         before = {pid: memory_mb(pid) for pid in workers_before}
         for name in chosen:
             paths = endpoints[name]
             # Side by side: the app, then the floor, on the same machine a moment apart.
             results.append(measure.endpoint(name, paths, server.base, cookie, server.process_ids()))
-            if floor:
+            if floor and name in FLOOR_PAGES:
                 floor_results.append(
                     measure.endpoint(name, paths, floor.base, floor_cookie, floor.process_ids())
                 )
